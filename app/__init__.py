@@ -1,0 +1,76 @@
+"""Espace Intervenants: application factory.
+
+No application object exists at import time and nothing touches the schema at
+start-up: the schema comes from ``flask db upgrade``, roles from ``flask roles
+sync``, referentials from ``flask referentiels charger``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from app.extensions import csrf, db, migrate
+
+log = logging.getLogger(__name__)
+
+
+def _resolve_config(config):
+    from config import CONFIGS
+
+    if config is None:
+        config = os.environ.get("APP_CONFIG", "default")
+    if isinstance(config, str):
+        try:
+            return CONFIGS[config]
+        except KeyError:
+            raise RuntimeError(f"Configuration inconnue : {config!r} ({', '.join(CONFIGS)})") from None
+    return config
+
+
+def create_app(config=None, **overrides) -> Flask:
+    """Build the application. ``config`` is a profile name, a class, or None
+    (``APP_CONFIG`` environment variable, default ``default``)."""
+    config_cls = _resolve_config(config)
+    if hasattr(config_cls, "check"):
+        config_cls.check()
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_cls)
+    app.config.update(overrides)
+    for folder in ("UPLOAD_FOLDER", "MAIL_FILE_DIR"):
+        Path(app.config[folder]).mkdir(parents=True, exist_ok=True)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if uri.startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
+
+    db.init_app(app)
+    from app import models  # noqa: F401  (register every table on the metadata)
+
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+
+    with app.app_context():
+        from flask_appbuilder import AppBuilder
+
+        appbuilder = AppBuilder(update_perms=False)
+        appbuilder.init_app(app, db.session)
+        from app.views import register_views
+
+        register_views(appbuilder)
+        appbuilder.post_init()
+        from app.views.backoffice import init_backoffice
+
+        init_backoffice(app)
+
+    from app import cli, formatting, jobs, notifications
+
+    formatting.init_app(app)
+    jobs.init_app(app)
+    notifications.init_app(app)
+    cli.init_app(app)
+    return app

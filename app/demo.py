@@ -1,0 +1,139 @@
+"""Believable demo data for the embedded run (idempotent).
+
+``flask demo charger`` creates a national administrator, gestionnaires for
+several structures and intervenants in every inscription state (each state
+reached through the inscription workflow, so histories are real), then prints
+the demo logins.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.comptes import Gestionnaire, Intervenant
+from app.models.referentiels import Structure
+from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
+from app.workflows.core import Acteur
+from app.workflows.inscription import inscription
+
+demo_cli = AppGroup("demo", help="Données de démonstration.")
+
+DEMO_PASSWORD = "Demo-Espace-2026!"
+DEMO_DOMAIN = "demo.espace-intervenants.fr"
+
+GESTIONNAIRES = [
+    ("DR-84", "Claire", "Martin"),
+    ("DR-11", "Julien", "Bernard"),
+    ("DR-93", "Sophie", "Petit"),
+    ("DR-53", "Nicolas", "Robert"),
+    ("INET", "Isabelle", "Richard"),
+]
+
+PRENOMS = ["Camille", "Louis", "Emma", "Hugo", "Léa", "Paul", "Chloé", "Lucas", "Manon", "Arthur",
+           "Inès", "Jules", "Sarah", "Gabriel", "Zoé", "Raphaël", "Lina", "Adam", "Jeanne", "Théo",
+           "Alice", "Nathan", "Louise", "Tom", "Juliette", "Victor", "Margaux", "Maxime", "Anaïs", "Antoine"]
+NOMS = ["Durand", "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David",
+        "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Lefèvre", "Mercier",
+        "Dupont", "Lambert", "Bonnet", "François", "Martinez", "Legrand", "Garnier", "Faure", "Rousseau",
+        "Blanc", "Guérin", "Muller"]
+
+# (target state, events to reach it from brouillon)
+PARCOURS = [
+    ("brouillon", []),
+    ("transmise", ["transmettre"]),
+    ("validee", ["transmettre", "valider"]),
+    ("rejetee", ["transmettre", "rejeter"]),
+    ("complement_demande", ["transmettre", "demander_complement"]),
+]
+
+
+def ensure_user(email: str, first: str, last: str, role_name: str):
+    sm = current_app.appbuilder.sm
+    user = sm.find_user(email=email)
+    if user is None:
+        role = sm.find_role(role_name)
+        if role is None:
+            raise click.ClickException(f"Rôle {role_name!r} absent : lancez d'abord « flask roles sync ».")
+        user = sm.add_user(email, first, last, email, role, password=DEMO_PASSWORD)
+        if not user:
+            raise click.ClickException(f"Impossible de créer {email}")
+    return user
+
+
+def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    structures = {s.code: s for s in db.session.scalars(select(Structure))}
+    if not structures:
+        raise click.ClickException("Référentiels absents : lancez d'abord « flask referentiels charger ».")
+    logins = []
+    admin = ensure_user(f"admin.national@{DEMO_DOMAIN}", "Anne", "Nationale", ADMIN_NATIONAL)
+    logins.append((ADMIN_NATIONAL, admin.email))
+    gestionnaires = {}
+    for code, first, last in GESTIONNAIRES:
+        user = ensure_user(f"{first.lower()}.{last.lower()}@{DEMO_DOMAIN}", first, last, GESTIONNAIRE)
+        link = db.session.scalar(select(Gestionnaire).where(Gestionnaire.user_id == user.id))
+        if link is None:
+            db.session.add(Gestionnaire(user_id=user.id, structure_id=structures[code].id))
+        gestionnaires[code] = user
+        logins.append((f"{GESTIONNAIRE} ({code})", user.email))
+    db.session.commit()
+
+    codes = [c for c, _, _ in GESTIONNAIRES]
+    for i in range(30):
+        prenom, nom = PRENOMS[i], NOMS[i]
+        email = f"{_ascii(prenom)}.{_ascii(nom)}@{DEMO_DOMAIN}"
+        user = ensure_user(email, prenom, nom, INTERVENANT)
+        if db.session.scalar(select(Intervenant.id).where(Intervenant.user_id == user.id)):
+            if i < 5:
+                logins.append((f"{INTERVENANT}", email))
+            continue
+        code = codes[i % len(codes)]
+        intervenant = Intervenant(
+            user_id=user.id,
+            civilite="Mme" if i % 2 else "M.",
+            nom_naissance=nom,
+            nom_usage=nom,
+            prenom=prenom,
+            date_naissance=date(1960 + rng.randrange(35), 1 + rng.randrange(12), 1 + rng.randrange(28)),
+            structure_id=structures[code].id,
+        )
+        db.session.add(intervenant)
+        db.session.flush()
+        state, events = PARCOURS[i % len(PARCOURS)]
+        for event in events:
+            if event == "transmettre":
+                actor = Acteur.from_user(user)
+            else:
+                actor = Acteur.from_user(gestionnaires[code])
+            comment = {
+                "rejeter": "Profil ne correspondant pas aux besoins actuels de la structure.",
+                "demander_complement": "Merci de préciser vos expériences en qualité de formateur.",
+            }.get(event)
+            inscription.apply(intervenant, event, actor, comment)
+        if i < 5:
+            logins.append((f"{INTERVENANT} ({intervenant.etat_inscription.libelle})", email))
+        db.session.commit()
+    return logins
+
+
+def _ascii(text: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if c.isalnum())
+
+
+@demo_cli.command("charger")
+@click.option("--seed", default=2026, show_default=True)
+def charger(seed: int) -> None:
+    """Charger (ou compléter) les données de démonstration."""
+    logins = load_demo(seed)
+    click.echo(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
+    for role, email in logins:
+        click.echo(f"  {role:<40} {email}")

@@ -1,0 +1,40 @@
+"""Shared column helpers for the project's models."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+
+def utcnow() -> datetime:
+    """Naive UTC timestamp (stored without time zone on every backend)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def state_column(enum_cls: type[enum.Enum], *, name: str, default=None, index=True) -> sa.Column:
+    """A state stored as its string value with a named CHECK constraint.
+
+    Native database enums are avoided: adding a state is then a constraint
+    change, not a type migration, and SQLite and PostgreSQL behave the same.
+    """
+    return sa.Column(
+        sa.Enum(
+            enum_cls,
+            name=name,
+            native_enum=False,
+            create_constraint=True,
+            validate_strings=True,
+            length=max(len(m.value) for m in enum_cls),
+            values_callable=lambda cls: [m.value for m in cls],
+        ),
+        nullable=False,
+        default=default,
+        index=index,
+    )
+
+
+class TimestampMixin:
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(sa.DateTime, nullable=False, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,32 @@
+"""History of every state transition, whatever the workflow."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy.orm import relationship
+
+from app.models.base import utcnow
+
+
+class TransitionHistorique(Model):
+    """One applied transition: who, when, from, to, why. Written by
+    ``app.workflows.core.Workflow.apply`` only."""
+
+    __tablename__ = "transition_historique"
+    id = sa.Column(sa.Integer, primary_key=True)
+    workflow = sa.Column(sa.String(40), nullable=False)
+    objet_type = sa.Column(sa.String(40), nullable=False)
+    objet_id = sa.Column(sa.Integer, nullable=False)
+    evenement = sa.Column(sa.String(40), nullable=False)
+    etat_avant = sa.Column(sa.String(40), nullable=False)
+    etat_apres = sa.Column(sa.String(40), nullable=False)
+    acteur_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="SET NULL"))
+    date = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    commentaire = sa.Column(sa.Text)
+    visible_intervenant = sa.Column(sa.Boolean, nullable=False, default=True)
+
+    acteur = relationship(User)
+
+    __table_args__ = (sa.Index("ix_transition_historique_objet", "objet_type", "objet_id", "date"),)

@@ -1,0 +1,1 @@
+"""Referential data: CSV loading and lookups."""

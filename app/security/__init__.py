@@ -1,0 +1,1 @@
+"""Authentication, roles as code and row-level rules."""

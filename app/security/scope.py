@@ -1,0 +1,58 @@
+"""Row-level rules: who owns which rows.
+
+Used by views (``base_filters``), APIs and workflow guards so that the same
+rule applies everywhere, never only in the UI.
+"""
+
+from __future__ import annotations
+
+from flask import g, has_request_context
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.comptes import Gestionnaire, Intervenant
+from app.security.roles import ADMIN, ADMIN_NATIONAL
+
+NATIONAL_ROLES = frozenset({ADMIN, ADMIN_NATIONAL})
+
+
+def structure_id_of_user(user_id: int | None) -> int | None:
+    """The structure a gestionnaire works for (None if not a gestionnaire)."""
+    if user_id is None:
+        return None
+    if has_request_context():
+        cache = g.setdefault("_structure_of_user", {})
+        if user_id not in cache:
+            cache[user_id] = db.session.scalar(
+                select(Gestionnaire.structure_id).where(Gestionnaire.user_id == user_id)
+            )
+        return cache[user_id]
+    return db.session.scalar(select(Gestionnaire.structure_id).where(Gestionnaire.user_id == user_id))
+
+
+def current_role_names() -> frozenset[str]:
+    if not current_user or not current_user.is_authenticated:
+        return frozenset()
+    return frozenset(r.name for r in current_user.roles)
+
+
+def is_national() -> bool:
+    return bool(current_role_names() & NATIONAL_ROLES)
+
+
+def current_structure_id() -> int | None:
+    if not current_user or not current_user.is_authenticated:
+        return None
+    return structure_id_of_user(current_user.id)
+
+
+def current_intervenant() -> Intervenant | None:
+    if not current_user or not current_user.is_authenticated:
+        return None
+    return db.session.scalar(select(Intervenant).where(Intervenant.user_id == current_user.id))
+
+
+def no_row_id() -> int:
+    """An id no row has: filters on it return nothing (fail closed)."""
+    return -1

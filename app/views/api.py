@@ -1,0 +1,34 @@
+"""REST API for the internal management software (FAB ModelRestApi)."""
+
+from __future__ import annotations
+
+from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.models.comptes import Intervenant
+from app.views.filters import FilterMaStructure
+
+
+class IntervenantApi(ModelRestApi):
+    """Read access to intervenant profiles, limited like the screens."""
+
+    resource_name = "intervenants"
+    datamodel = SQLAInterface(Intervenant)
+    allow_browser_login = True
+    include_route_methods = {"get", "get_list", "info"}
+    base_filters = [["structure_id", FilterMaStructure, None]]
+    list_columns = ["id", "nom_usage", "prenom", "structure.code", "etat_inscription", "date_transmission"]
+    show_columns = [
+        "id",
+        "civilite",
+        "nom_naissance",
+        "nom_usage",
+        "prenom",
+        "date_naissance",
+        "structure.code",
+        "etat_inscription",
+        "date_transmission",
+        "immatriculation",
+    ]
+    page_size = 20
+    max_page_size = 100

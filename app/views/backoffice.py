@@ -1,0 +1,77 @@
+"""National administration console: flask-admin mounted at ``/backoffice``.
+
+Access is decided by FAB: the signed-in FAB user must hold the
+``can_access Backoffice`` permission (role Administrateur national, or Admin).
+Anonymous visitors are sent to FAB's login page, other users get 403.
+CSRF comes from the app-wide ``CSRFProtect`` (flask-admin's SecureForm is not
+used on purpose: the two together reject every form).
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user
+
+from app.extensions import db
+from app.security.roles import PERM_BACKOFFICE
+
+
+def backoffice_allowed() -> bool:
+    if not current_user or not current_user.is_authenticated:
+        return False
+    return current_app.appbuilder.sm.has_access(*PERM_BACKOFFICE)
+
+
+class ConsoleAccessMixin:
+    """Every console view is guarded the same way."""
+
+    def is_accessible(self):
+        return backoffice_allowed()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            sm = current_app.appbuilder.sm
+            login = url_for(f"{sm.auth_view.__class__.__name__}.login", next=request.full_path)
+            return redirect(login)
+        abort(403)
+
+
+class ConsoleIndexView(ConsoleAccessMixin, AdminIndexView):
+    @expose("/")
+    def index(self):
+        return self.render("backoffice/index.html")
+
+
+class ConsoleModelView(ConsoleAccessMixin, ModelView):
+    """Base of every referential screen: French, paginated, exportable."""
+
+    page_size = 50
+    can_set_page_size = True
+    can_export = True
+    export_types = ["csv", "xlsx"]
+    can_view_details = True
+
+
+def init_backoffice(app) -> Admin:
+    admin = Admin(
+        app,
+        name="Console d'administration",
+        url="/backoffice",
+        endpoint="backoffice",
+        index_view=ConsoleIndexView(name="Accueil", url="/backoffice", endpoint="backoffice"),
+        theme=Bootstrap4Theme(swatch="default", base_template="admin/base.html"),
+    )
+    add_console_views(admin, db)
+    return admin
+
+
+def add_console_views(admin: Admin, session) -> None:
+    """Referentials, content and supervision screens."""
+    from app.views.backoffice_referentiels import add_referentiel_views
+    from app.views.backoffice_supervision import add_supervision_views
+
+    add_referentiel_views(admin, session)
+    add_supervision_views(admin, session)

@@ -1,0 +1,168 @@
+"""Shared machinery of every state machine.
+
+A workflow is a declarative table of ``Transition(source, event, target, ...)``.
+``Workflow.apply`` is the only way a state changes: it finds the transition,
+checks its guards (role, then the condition function), sets the state, writes a
+``TransitionHistorique`` row and sends the ``transition_effectuee`` signal, all
+in the caller's transaction (it never commits). Notifications listen to the
+signal and write to the outbox in that same transaction.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Optional
+
+from blinker import Namespace
+
+from app.extensions import db
+from app.models.workflow import TransitionHistorique
+
+signals = Namespace()
+transition_effectuee = signals.signal("transition-effectuee")
+
+#: Pseudo-role of background jobs (no logged-in user).
+SYSTEME = "Système"
+
+
+class WorkflowError(Exception):
+    """Base of workflow errors; ``message`` is shown to the user as is (French)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class TransitionInterdite(WorkflowError):
+    """No transition for this (state, event)."""
+
+
+class GardeRefusee(WorkflowError):
+    """The transition exists but this actor or this object may not take it now."""
+
+
+class CommentaireRequis(GardeRefusee):
+    """The transition needs a comment and none was given."""
+
+
+Guard = Callable[[Any, "Acteur"], Optional[str]]
+
+
+@dataclass(frozen=True)
+class Acteur:
+    """Who triggers an event: a user id (None for jobs) and their role names."""
+
+    user_id: Optional[int]
+    roles: frozenset[str]
+
+    @classmethod
+    def systeme(cls) -> "Acteur":
+        return cls(None, frozenset({SYSTEME}))
+
+    @classmethod
+    def from_user(cls, user) -> "Acteur":
+        return cls(user.id, frozenset(r.name for r in user.roles))
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: enum.Enum
+    event: str
+    target: enum.Enum
+    roles: frozenset[str]
+    label: str
+    guards: tuple[Guard, ...] = field(default_factory=tuple)
+    comment_required: bool = False
+    visible_intervenant: bool = True
+
+
+class Workflow:
+    """A state machine over one model attribute."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        state_enum: type[enum.Enum],
+        state_attr: str,
+        transitions: Iterable[Transition],
+        libelles: dict[enum.Enum, str],
+    ):
+        self.name = name
+        self.state_enum = state_enum
+        self.state_attr = state_attr
+        self.libelles = libelles
+        self.table: dict[tuple[enum.Enum, str], Transition] = {}
+        for t in transitions:
+            key = (t.source, t.event)
+            if key in self.table:
+                raise ValueError(f"{name}: transition dupliquée {key}")
+            self.table[key] = t
+
+    # -- queries -------------------------------------------------------
+    def state_of(self, obj) -> enum.Enum:
+        return self.state_enum(getattr(obj, self.state_attr))
+
+    def find(self, state: enum.Enum, event: str) -> Transition:
+        try:
+            return self.table[(state, event)]
+        except KeyError:
+            raise TransitionInterdite(
+                f"Action impossible : « {event} » n'est pas permis quand l'état est "
+                f"« {self.libelles.get(state, state.value)} »."
+            ) from None
+
+    def check(self, obj, event: str, actor: Acteur, comment: str | None = None) -> Transition:
+        """Return the transition if ``actor`` may apply ``event`` now, else raise."""
+        transition = self.find(self.state_of(obj), event)
+        if not (transition.roles & actor.roles):
+            raise GardeRefusee("Vous n'avez pas le droit d'effectuer cette action.")
+        for guard in transition.guards:
+            refusal = guard(obj, actor)
+            if refusal:
+                raise GardeRefusee(refusal)
+        if transition.comment_required and not (comment or "").strip():
+            raise CommentaireRequis("Un commentaire est obligatoire pour cette action.")
+        return transition
+
+    def can(self, obj, event: str, actor: Acteur) -> bool:
+        try:
+            self.check(obj, event, actor, comment="-")
+        except WorkflowError:
+            return False
+        return True
+
+    def available_events(self, obj, actor: Acteur) -> list[Transition]:
+        state = self.state_of(obj)
+        return [t for (s, e), t in self.table.items() if s == state and self.can(obj, e, actor)]
+
+    # -- the one mutation ----------------------------------------------
+    def apply(self, obj, event: str, actor: Acteur, comment: str | None = None) -> TransitionHistorique:
+        transition = self.check(obj, event, actor, comment)
+        before = self.state_of(obj)
+        setattr(obj, self.state_attr, transition.target)
+        db.session.add(obj)
+        db.session.flush()
+        history = TransitionHistorique(
+            workflow=self.name,
+            objet_type=type(obj).__tablename__,
+            objet_id=obj.id,
+            evenement=event,
+            etat_avant=before.value,
+            etat_apres=transition.target.value,
+            acteur_id=actor.user_id,
+            commentaire=(comment or "").strip() or None,
+            visible_intervenant=transition.visible_intervenant,
+        )
+        db.session.add(history)
+        transition_effectuee.send(self, obj=obj, transition=transition, history=history, actor=actor)
+        return history
+
+    def history(self, obj, *, for_intervenant: bool = False) -> list[TransitionHistorique]:
+        q = db.session.query(TransitionHistorique).filter_by(
+            workflow=self.name, objet_type=type(obj).__tablename__, objet_id=obj.id
+        )
+        if for_intervenant:
+            q = q.filter(TransitionHistorique.visible_intervenant.is_(True))
+        return q.order_by(TransitionHistorique.date, TransitionHistorique.id).all()

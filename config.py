@@ -1,0 +1,138 @@
+"""Application settings, read from environment variables only.
+
+Three profiles: ``DefaultConfig`` (the embedded run: SQLite file under
+``instance/``, jobs inline, e-mails written as .eml files), ``TestingConfig`` and
+``ProductionConfig`` (everything comes from the environment and missing secrets
+are an error). ``create_app`` picks one by name or receives a class.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on", "oui")
+
+
+class DefaultConfig:
+    """Embedded default: works on a fresh machine with nothing but Python."""
+
+    APP_NAME = "Espace Intervenants"
+    APP_ICON = ""
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-key-change-me")
+    SQLALCHEMY_DATABASE_URI = _env(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'espace-intervenants.db'}"
+    )
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    REDIS_URL = _env("REDIS_URL")  # None: jobs run inline in the web process
+    RQ_QUEUES = ("default", "mail")
+
+    # Flask-AppBuilder
+    AUTH_TYPE = AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False
+    FAB_UPDATE_PERMS = False  # permissions come from code: `flask roles sync`
+    FAB_CREATE_DB = False  # the schema comes from migrations only
+    FAB_ADD_SECURITY_API = False
+    FAB_API_SWAGGER_UI = False
+    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.EspaceSecurityManager"
+    FAB_BASE_TEMPLATE = "base.html"
+    FAB_INDEX_VIEW = "app.views.portail.AccueilView"
+    FAB_API_MAX_PAGE_SIZE = 100
+    AUTH_RATE_LIMITED = True
+    AUTH_RATE_LIMIT = "10 per 5 minute"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    PAGE_SIZE = 20
+
+    # Language: French only, dates shown dd/mm/yyyy
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = {"fr": {"flag": "fr", "name": "Français"}}
+    DATE_FORMAT = "%d/%m/%Y"
+    DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+
+    # Security of forms and cookies
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+
+    # Mail: without MAIL_SERVER, messages are written as .eml under instance/mail/
+    MAIL_SERVER = _env("MAIL_SERVER")
+    MAIL_PORT = int(_env("MAIL_PORT", "25"))
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_TIMEOUT = int(_env("MAIL_TIMEOUT", "10"))
+    MAIL_DEFAULT_SENDER = _env(
+        "MAIL_DEFAULT_SENDER", "Espace Intervenants CNFPT <ne-pas-repondre@cnfpt.fr>"
+    )
+    MAIL_FILE_DIR = _env("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+    MAIL_MAX_ATTEMPTS = int(_env("MAIL_MAX_ATTEMPTS", "6"))
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    # Files: outside any static folder; sensitive ones encrypted with this key
+    UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    # Fernet key (urlsafe base64, 32 bytes). The default is for the embedded demo only.
+    ENCRYPTION_KEY = _env("ENCRYPTION_KEY", "ZGVtby1rZXktZXNwYWNlLWludGVydmVuYW50cy0wMDA=")
+
+
+class TestingConfig(DefaultConfig):
+    """Tests: in-memory-like SQLite unless DATABASE_URL is set, inline jobs unless
+    REDIS_URL is set, mail to a file folder unless a test points it at SMTP."""
+
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    REDIS_URL = _env("TEST_REDIS_URL")
+    MAIL_SERVER = None
+    RATELIMIT_ENABLED = False
+    AUTH_RATE_LIMITED = False
+    PUBLIC_BASE_URL = "http://localhost"
+    ENCRYPTION_KEY = "dGVzdGluZy1rZXktZXNwYWNlLWludGVydmVuYW50czA="
+
+
+class ProductionConfig(DefaultConfig):
+    """Full stack: every secret must come from the environment."""
+
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or _env("REDIS_URL") or "memory://"
+
+    @classmethod
+    def check(cls) -> None:
+        missing = [
+            name
+            for name in ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEY")
+            if not _env(name)
+        ]
+        if missing:
+            raise RuntimeError(
+                "Configuration de production incomplète : " + ", ".join(missing)
+            )
+
+
+CONFIGS = {
+    "default": DefaultConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

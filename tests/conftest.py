@@ -1,0 +1,173 @@
+"""Shared fixtures.
+
+The schema is created once per test session (SQLite in memory by default,
+PostgreSQL when TEST_DATABASE_URL is set), roles are synced and referentials
+loaded once. Each test then runs inside an outer transaction that is rolled
+back at the end, so application code may commit freely (commits become
+savepoints).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from app.extensions import db
+from app.models.comptes import Gestionnaire, Intervenant
+from app.models.referentiels import Structure
+from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
+
+PASSWORD = "Mot-de-passe-1!"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    base = tmp_path_factory.mktemp("instance")
+    app = create_app(
+        "testing",
+        UPLOAD_FOLDER=str(base / "uploads"),
+        MAIL_FILE_DIR=str(base / "mail"),
+    )
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        from app.referentiels.loader import load_all
+        from app.security.sync import sync_roles
+
+        sync_roles()
+        load_all()
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _db_transaction(app):
+    """Run each test in a transaction rolled back afterwards."""
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        outer = connection.begin()
+        engines[None] = connection
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        try:
+            yield
+        finally:
+            db.session.remove()
+            if outer.is_active:
+                outer.rollback()
+            connection.close()
+            engines[None] = engine
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def page_text(response) -> str:
+    """The response body with HTML entities decoded (labels contain apostrophes)."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "no csrf_token in page"
+    return match.group(1)
+
+
+class Factory:
+    """Creates users and domain rows; ``create_user`` returns the FAB user."""
+
+    def __init__(self, app):
+        self.app = app
+        self.counter = 0
+
+    def structure(self, code: str) -> Structure:
+        return db.session.scalar(select(Structure).where(Structure.code == code))
+
+    def create_user(self, role_name: str, *, email: str | None = None, first="Prénom", last="Nom"):
+        self.counter += 1
+        email = email or f"user{self.counter}-{role_name.split()[0].lower()}@example.test"
+        sm = self.app.appbuilder.sm
+        user = sm.add_user(email, first, last, email, sm.find_role(role_name), password=PASSWORD)
+        assert user, f"could not create {email}"
+        return user
+
+    def gestionnaire(self, structure_code: str = "DR-84", **kw):
+        user = self.create_user(GESTIONNAIRE, **kw)
+        db.session.add(Gestionnaire(user_id=user.id, structure_id=self.structure(structure_code).id))
+        db.session.commit()
+        return user
+
+    def intervenant(self, structure_code: str | None = "DR-84", **kw):
+        user = self.create_user(INTERVENANT, **kw)
+        profil = Intervenant(
+            user_id=user.id,
+            civilite="Mme",
+            nom_naissance=user.last_name,
+            nom_usage=user.last_name,
+            prenom=user.first_name,
+            date_naissance=date(1980, 5, 17),
+            structure_id=self.structure(structure_code).id if structure_code else None,
+        )
+        db.session.add(profil)
+        db.session.commit()
+        return user, profil
+
+    def admin_national(self, **kw):
+        return self.create_user(ADMIN_NATIONAL, **kw)
+
+
+@pytest.fixture
+def factory(app):
+    return Factory(app)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    page = client.get("/login/")
+    token = csrf_token_from(page.get_data(as_text=True))
+    response = client.post(
+        "/login/", data={"username": email, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def login_as(app, factory):
+    """``login_as(role, structure="DR-84")`` → a logged-in test client.
+
+    role: "anonyme", "intervenant", "gestionnaire", "admin_national".
+    """
+
+    def _login_as(role: str, structure: str = "DR-84"):
+        client = app.test_client()
+        if role == "anonyme":
+            return client
+        if role == "intervenant":
+            user, _ = factory.intervenant(structure)
+        elif role == "gestionnaire":
+            user = factory.gestionnaire(structure)
+        elif role == "admin_national":
+            user = factory.admin_national()
+        else:
+            raise ValueError(role)
+        login(client, user.email)
+        client.user = user
+        return client
+
+    return _login_as
