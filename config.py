@@ -51,6 +51,7 @@ class DefaultConfig:
     FAB_CREATE_DB = False  # the schema comes from migrations only
     FAB_ADD_SECURITY_API = False
     FAB_API_SWAGGER_UI = False
+    FAB_ADD_MENU_API = False  # the menu is rendered server-side
     FAB_SECURITY_MANAGER_CLASS = "app.security.manager.EspaceSecurityManager"
     FAB_BASE_TEMPLATE = "base.html"
     FAB_INDEX_VIEW = "app.views.portail.AccueilView"
@@ -110,6 +111,8 @@ class TestingConfig(DefaultConfig):
     AUTH_RATE_LIMITED = False
     PUBLIC_BASE_URL = "http://localhost"
     ENCRYPTION_KEY = "dGVzdGluZy1rZXktZXNwYWNlLWludGVydmVuYW50czA="
+    # Hashing cost is irrelevant in tests and dominates their run time.
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(DefaultConfig):

@@ -147,6 +147,14 @@ def login(client, email: str, password: str = PASSWORD):
     return response
 
 
+def sign_in(client, user) -> None:
+    """Open a session for ``user`` without the login form (fast path for tests
+    that are not about authentication)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
 @pytest.fixture
 def login_as(app, factory):
     """``login_as(role, structure="DR-84")`` → a logged-in test client.
@@ -166,7 +174,7 @@ def login_as(app, factory):
             user = factory.admin_national()
         else:
             raise ValueError(role)
-        login(client, user.email)
+        sign_in(client, user)
         client.user = user
         return client
 

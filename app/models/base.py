@@ -19,6 +19,11 @@ def state_column(enum_cls: type[enum.Enum], *, name: str, default=None, index=Tr
     Native database enums are avoided: adding a state is then a constraint
     change, not a type migration, and SQLite and PostgreSQL behave the same.
     """
+    # Member names equal their values ("brouillon" = "brouillon"): FAB's
+    # generated forms and filters work on names, the database stores values.
+    mismatched = [m.name for m in enum_cls if m.name != m.value]
+    if mismatched:
+        raise ValueError(f"{enum_cls.__name__}: name != value for {mismatched}")
     return sa.Column(
         sa.Enum(
             enum_cls,
@@ -27,7 +32,6 @@ def state_column(enum_cls: type[enum.Enum], *, name: str, default=None, index=Tr
             create_constraint=True,
             validate_strings=True,
             length=max(len(m.value) for m in enum_cls),
-            values_callable=lambda cls: [m.value for m in cls],
         ),
         nullable=False,
         default=default,

@@ -18,12 +18,12 @@ from app.models.referentiels import Structure
 
 
 class EtatInscription(str, enum.Enum):
-    BROUILLON = "brouillon"
-    TRANSMISE = "transmise"
-    VALIDEE = "validee"
-    REJETEE = "rejetee"
-    COMPLEMENT_DEMANDE = "complement_demande"
-    ARCHIVEE = "archivee"
+    brouillon = "brouillon"
+    transmise = "transmise"
+    validee = "validee"
+    rejetee = "rejetee"
+    complement_demande = "complement_demande"
+    archivee = "archivee"
 
     @property
     def libelle(self) -> str:
@@ -31,12 +31,12 @@ class EtatInscription(str, enum.Enum):
 
 
 LIBELLES_ETAT_INSCRIPTION = {
-    EtatInscription.BROUILLON: "Brouillon",
-    EtatInscription.TRANSMISE: "Transmise",
-    EtatInscription.VALIDEE: "Validée",
-    EtatInscription.REJETEE: "Rejetée",
-    EtatInscription.COMPLEMENT_DEMANDE: "Complément demandé",
-    EtatInscription.ARCHIVEE: "Archivée",
+    EtatInscription.brouillon: "Brouillon",
+    EtatInscription.transmise: "Transmise",
+    EtatInscription.validee: "Validée",
+    EtatInscription.rejetee: "Rejetée",
+    EtatInscription.complement_demande: "Complément demandé",
+    EtatInscription.archivee: "Archivée",
 }
 
 
@@ -52,7 +52,7 @@ class Intervenant(TimestampMixin, Model):
     prenom = sa.Column(sa.String(100), nullable=False)
     date_naissance = sa.Column(sa.Date, nullable=False)
     structure_id = sa.Column(sa.Integer, sa.ForeignKey("structure.id"), index=True)
-    etat_inscription = state_column(EtatInscription, name="etat_inscription", default=EtatInscription.BROUILLON)
+    etat_inscription = state_column(EtatInscription, name="etat_inscription", default=EtatInscription.brouillon)
     date_transmission = sa.Column(sa.DateTime)
     date_premiere_analyse = sa.Column(sa.DateTime)
     immatriculation = sa.Column(sa.String(20), unique=True)

@@ -19,8 +19,17 @@ from flask_appbuilder.security.sqla.models import (
 )
 from sqlalchemy import select
 
+from app.security import views as security_views
+
 
 class EspaceSecurityManager(SecurityManager):
+    userdbmodelview = security_views.UtilisateurView
+    rolemodelview = security_views.RoleView
+    groupmodelview = security_views.GroupeView
+    permissionmodelview = security_views.PermissionView
+    viewmenumodelview = security_views.ViewMenuView
+    permissionviewmodelview = security_views.PermissionViewView
+
     def _role_names_and_ids(self, user) -> tuple[frozenset[str], tuple[int, ...]]:
         roles = [self.get_public_role()] if user is None else self.get_user_roles(user)
         roles = [r for r in roles if r is not None]

@@ -22,8 +22,7 @@ EXTRA_PERMISSIONS = (PERM_BACKOFFICE,)
 
 # FAB's own pages every signed-in user needs (own info, own password).
 _COMPTE = [
-    ("can_userinfo", "UserDBModelView"),
-    ("resetmypassword", "UserDBModelView"),
+    ("can_userinfo", "UtilisateurView"),
     ("can_this_form_get", "ResetMyPasswordView"),
     ("can_this_form_post", "ResetMyPasswordView"),
 ]
@@ -47,13 +46,15 @@ _GESTIONNAIRE = _COMPTE + [
 _SECURITE = [
     (perm, view)
     for view, perms in {
-        "UserDBModelView": ["can_list", "can_show", "can_add", "can_edit", "can_delete"],
-        "RoleModelView": ["can_list", "can_show", "can_add", "can_edit", "can_delete"],
+        "UtilisateurView": ["can_list", "can_show", "can_add", "can_edit", "can_delete"],
+        "RoleView": ["can_list", "can_show", "can_add", "can_edit", "can_delete", "copyrole"],
+        "ResetPasswordView": ["can_this_form_get", "can_this_form_post"],
+        "UserInfoEditView": ["can_this_form_get", "can_this_form_post"],
         "UserStatsChartView": ["can_chart"],
-        "PermissionModelView": ["can_list"],
-        "ViewMenuModelView": ["can_list"],
-        "PermissionViewModelView": ["can_list"],
-        "UserGroupModelView": ["can_list", "can_show", "can_add", "can_edit", "can_delete"],
+        "PermissionView": ["can_list"],
+        "ViewMenuView": ["can_list"],
+        "PermissionViewView": ["can_list"],
+        "GroupeView": ["can_list", "can_show", "can_add", "can_edit", "can_delete"],
     }.items()
     for perm in perms
 ] + [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from app.models.comptes import Intervenant
+from app.models.comptes import EtatInscription, Intervenant
 from app.views.filters import FilterMaStructure
 
 
@@ -48,6 +48,6 @@ class DemandeInscriptionView(ModelView):
     formatters_columns = {
         "date_naissance": lambda v: v.strftime("%d/%m/%Y") if v else "",
         "date_transmission": lambda v: v.strftime("%d/%m/%Y %H:%M") if v else "",
-        "etat_inscription": lambda v: v.libelle if v else "",
+        "etat_inscription": lambda v: EtatInscription(v).libelle if v else "",
     }
     page_size = 20

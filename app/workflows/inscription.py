@@ -55,22 +55,22 @@ inscription = Workflow(
     state_attr="etat_inscription",
     libelles=LIBELLES_ETAT_INSCRIPTION,
     transitions=[
-        Transition(E.BROUILLON, "transmettre", E.TRANSMISE, OWNER, "Transmettre", (_owner,)),
-        Transition(E.COMPLEMENT_DEMANDE, "transmettre", E.TRANSMISE, OWNER, "Transmettre", (_owner,)),
+        Transition(E.brouillon, "transmettre", E.transmise, OWNER, "Transmettre", (_owner,)),
+        Transition(E.complement_demande, "transmettre", E.transmise, OWNER, "Transmettre", (_owner,)),
         Transition(
-            E.REJETEE, "transmettre", E.TRANSMISE, OWNER, "Transmettre",
+            E.rejetee, "transmettre", E.transmise, OWNER, "Transmettre",
             (_owner, _one_year_after_first_analysis),
         ),
-        Transition(E.TRANSMISE, "valider", E.VALIDEE, STAFF, "Valider", (_same_structure,)),
+        Transition(E.transmise, "valider", E.validee, STAFF, "Valider", (_same_structure,)),
         Transition(
-            E.TRANSMISE, "rejeter", E.REJETEE, STAFF, "Rejeter", (_same_structure,), comment_required=True
+            E.transmise, "rejeter", E.rejetee, STAFF, "Rejeter", (_same_structure,), comment_required=True
         ),
         Transition(
-            E.TRANSMISE, "demander_complement", E.COMPLEMENT_DEMANDE, STAFF,
+            E.transmise, "demander_complement", E.complement_demande, STAFF,
             "Demander un complément", (_same_structure,), comment_required=True,
         ),
         Transition(
-            E.COMPLEMENT_DEMANDE, "archiver", E.ARCHIVEE, frozenset({SYSTEME}),
+            E.complement_demande, "archiver", E.archivee, frozenset({SYSTEME}),
             "Archiver (sans action depuis 2 mois)",
         ),
     ],

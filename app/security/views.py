@@ -1,0 +1,43 @@
+"""FAB's security screens, restricted to the routes this project uses.
+
+FAB's defaults expose download, show-action and bulk-action routes the
+security models never need; each one is a permission and a route to guard.
+"""
+
+from __future__ import annotations
+
+from flask_appbuilder.security.views import (
+    PermissionModelView,
+    PermissionViewModelView,
+    RoleModelView,
+    UserDBModelView,
+    UserGroupModelView,
+    ViewMenuModelView,
+)
+
+CRUD = {"list", "show", "add", "edit", "delete"}
+
+
+class UtilisateurView(UserDBModelView):
+    include_route_methods = CRUD | {"userinfo"}
+
+
+class RoleView(RoleModelView):
+    # action_post carries the bulk "copyrole" action.
+    include_route_methods = CRUD | {"action_post"}
+
+
+class GroupeView(UserGroupModelView):
+    include_route_methods = CRUD
+
+
+class PermissionView(PermissionModelView):
+    include_route_methods = {"list"}
+
+
+class ViewMenuView(ViewMenuModelView):
+    include_route_methods = {"list"}
+
+
+class PermissionViewView(PermissionViewModelView):
+    include_route_methods = {"list"}

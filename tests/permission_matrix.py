@@ -1,0 +1,83 @@
+"""Expected access of every endpoint, per actor.
+
+Actors: anonyme, intervenant, gestionnaire_a (structure DR-84, owner of the
+sample rows), gestionnaire_b (structure DR-11), admin_national.
+Outcomes: OK (the page answers), LOGIN (anonymous sent to the login page or
+401 for APIs), DENY (403, or FAB's redirect with "Access is Denied"),
+HIDDEN (404: the row exists but is outside the actor's scope).
+
+Every endpoint of ``app.url_map`` must appear here: tests/test_permission_matrix.py
+fails when one is missing, so a new view cannot ship without its line.
+"""
+
+from __future__ import annotations
+
+OK, LOGIN, DENY, HIDDEN = "ok", "login", "deny", "hidden"
+ACTORS = ("anonyme", "intervenant", "gestionnaire_a", "gestionnaire_b", "admin_national")
+
+
+def row(anonyme, intervenant, gestionnaire_a, gestionnaire_b, admin_national):
+    return dict(zip(ACTORS, (anonyme, intervenant, gestionnaire_a, gestionnaire_b, admin_national), strict=True))
+
+
+PUBLIC = row(OK, OK, OK, OK, OK)
+SIGNED_IN = row(LOGIN, OK, OK, OK, OK)
+INTERVENANT_ONLY = row(LOGIN, OK, DENY, DENY, DENY)
+STAFF = row(LOGIN, DENY, OK, OK, OK)
+STAFF_OWN_STRUCTURE = row(LOGIN, DENY, OK, HIDDEN, OK)
+NATIONAL = row(LOGIN, DENY, DENY, DENY, OK)
+# Technical endpoints that are not pages (static files, FAB plumbing): not probed.
+NOT_A_PAGE = None
+CRUD = ("list", "show", "add", "edit", "delete")
+
+EXPECTED: dict[str, dict | None] = {
+    # static files and FAB plumbing
+    "static": NOT_A_PAGE,
+    "appbuilder.static": NOT_A_PAGE,
+    "backoffice.static": NOT_A_PAGE,
+    "UtilView.back": NOT_A_PAGE,
+    "LocaleView.index": NOT_A_PAGE,
+    # authentication
+    "AuthDBView.login": PUBLIC,
+    "AuthDBView.logout": NOT_A_PAGE,
+    "SecurityApi.login": NOT_A_PAGE,
+    "SecurityApi.refresh": NOT_A_PAGE,
+    # portal
+    "AccueilView.index": PUBLIC,
+    "PagesView.accessibilite": PUBLIC,
+    "PagesView.plan_acces": PUBLIC,
+    "PagesView.mentions_legales": PUBLIC,
+    "PagesView.aide_contact": PUBLIC,
+    # every signed-in user: own account
+    "UtilisateurView.userinfo": SIGNED_IN,
+    "ResetMyPasswordView.this_form_get": SIGNED_IN,
+    "ResetMyPasswordView.this_form_post": SIGNED_IN,
+    "UserInfoEditView.this_form_get": NATIONAL,
+    "UserInfoEditView.this_form_post": NATIONAL,
+    # intervenant
+    "MonProfilView.show": INTERVENANT_ONLY,
+    # gestionnaire back office
+    "DemandeInscriptionView.list": STAFF,
+    "DemandeInscriptionView.show": STAFF_OWN_STRUCTURE,
+    "IntervenantApi.get_list": STAFF,
+    "IntervenantApi.info": STAFF,
+    "IntervenantApi.get": STAFF_OWN_STRUCTURE,
+    # FAB security screens: national administration
+    **{f"{view}.{method}": NATIONAL for view in ("UtilisateurView", "RoleView", "GroupeView") for method in CRUD},
+    "RoleView.action_post": NATIONAL,
+    "PermissionView.list": NATIONAL,
+    "ViewMenuView.list": NATIONAL,
+    "PermissionViewView.list": NATIONAL,
+    "UserStatsChartView.chart": NATIONAL,
+    "ResetPasswordView.this_form_get": NATIONAL,
+    "ResetPasswordView.this_form_post": NATIONAL,
+    # national administration console (flask-admin): every endpoint under /backoffice
+    "backoffice.index": NATIONAL,
+}
+
+#: flask-admin endpoints are listed by prefix: every view of the console is national.
+NATIONAL_PREFIXES = ("bo_",)
+
+#: Endpoints whose bare sample request is not a valid query (flask-admin's ajax
+#: helpers need field names): for an allowed actor, 400/404 means "let through".
+INVALID_SAMPLE_SUFFIXES = (".ajax_lookup", ".ajax_update")
