@@ -1,13 +1,345 @@
-"""Console screens for the referentials."""
+"""Console screens for the referentials (national administrators only).
+
+Values are retired by unticking « Actif », not deleted: other tables point to
+them. The natural key (code, SIRET, the La Poste line) is set at creation and
+read-only afterwards, otherwise the next ``flask referentiels charger`` would
+no longer recognise the row and would add it again.
+"""
 
 from __future__ import annotations
 
-from app.models.referentiels import Departement, Region, Structure
+from flask_admin.model import typefmt
+from wtforms.validators import AnyOf
+
+from app.models.referentiels import (
+    DESTINATAIRES_SUPPORT,
+    TYPES_EMPLOYEUR,
+    TYPES_LANGUE,
+    TYPES_STRUCTURE,
+    CategorieHierarchique,
+    CodePostal,
+    Departement,
+    EmployeurPublic,
+    EtatCandidature,
+    FonctionPublique,
+    Langue,
+    MethodePedagogique,
+    NatureFormation,
+    NiveauDiplome,
+    NiveauLangue,
+    Pays,
+    PieceStatut,
+    PositionAdministrative,
+    PrestationComplementaire,
+    PublicFormation,
+    Region,
+    SousSpecialite,
+    Specialite,
+    StatutProfessionnel,
+    Structure,
+    TypeContrat,
+    TypeDemandeSupport,
+    TypePieceIdentite,
+)
 from app.views.backoffice import ConsoleModelView
+
+GEOGRAPHIE = "Référentiels géographiques"
+FORMATION = "Référentiels de formation"
+ADMINISTRATIF = "Référentiels administratifs"
+
+LABELS = {
+    "code": "Code",
+    "libelle": "Libellé",
+    "libelle_court": "Libellé court",
+    "ordre": "Ordre",
+    "actif": "Actif",
+    "nom": "Nom",
+    "source": "Source",
+    "type": "Type",
+    "chef_lieu_commune": "Chef-lieu (code commune)",
+    "outre_mer": "Outre-mer",
+    "region": "Région",
+    "region.nom": "Région",
+    "regions": "Régions couvertes",
+    "regions.nom": "Région couverte",
+    "nationale": "Nationale",
+    "messagerie_active": "Messagerie active",
+    "code_iso3": "Code ISO alpha-3",
+    "code_num": "Code ISO numérique",
+    "nom_iso_court": "Nom court ISO",
+    "nom_en": "Nom anglais",
+    "code_cog_insee": "Code COG (INSEE)",
+    "libelle_insee": "Libellé INSEE",
+    "libelle_officiel_insee": "Libellé officiel INSEE",
+    "code_insee": "Code commune INSEE",
+    "nom_commune": "Commune",
+    "code_postal": "Code postal",
+    "libelle_acheminement": "Libellé d'acheminement",
+    "ligne_5": "Ligne 5 (lieu-dit)",
+    "specialite": "Spécialité",
+    "specialite.libelle": "Spécialité",
+    "description_officielle": "Description officielle",
+    "ancien_niveau_1969": "Ancien niveau (1969)",
+    "type_employeur": "Type d'employeur",
+    "pieces_requises": "Pièces requises",
+    "en_vigueur": "En vigueur",
+    "reference": "Référence",
+    "note": "Note",
+    "verso_requis": "Verso requis",
+    "destinataire": "Destinataire",
+    "siret": "SIRET",
+    "siren": "SIREN",
+    "raison_sociale": "Raison sociale",
+    "adresse": "Adresse",
+    "ville": "Ville",
+    "code_commune_insee": "Code commune INSEE",
+    "categorie_juridique": "Catégorie juridique",
+    "luhn_ok": "SIRET valide (Luhn)",
+    "source_siret": "Source du SIRET",
+    "source_adresse": "Source de l'adresse",
+}
+
+
+def _one_of(values: tuple[str, ...]) -> dict:
+    """Form arguments restricting a free-text column to the values the code relies on."""
+    return {"validators": [AnyOf(values, message="Valeur attendue : " + " ou ".join(values) + ".")]}
+
+
+def _oui_non(view, value, name) -> str:
+    return "oui" if value else "non"
+
+
+class ReferentielView(ConsoleModelView):
+    """Common settings; subclasses list their columns."""
+
+    natural_key: tuple[str, ...] = ("code",)
+    can_delete = False
+    column_labels = LABELS
+    column_type_formatters_export = {**typefmt.EXPORT_FORMATTERS, bool: _oui_non}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, bool: _oui_non}
+
+    def get_edit_form(self):
+        """The create form without the natural key (set to None, WTForms
+        leaves the field out)."""
+        form_class = super().get_edit_form()
+        return type(f"{self.model.__name__}EditForm", (form_class,), dict.fromkeys(self.natural_key))
+
+
+class CodeLibelleView(ReferentielView):
+    """The many (code, libellé) lists, shown in their file order."""
+
+    column_list = ("code", "libelle", "ordre", "actif")
+    column_searchable_list = ("code", "libelle")
+    column_filters = ("actif",)
+    column_editable_list = ("libelle", "ordre", "actif")
+    column_default_sort = "ordre"
+    form_columns = ("code", "libelle", "ordre", "actif")
+
+
+class SourceView(CodeLibelleView):
+    """Lists partly taken from the manual, partly illustrative (``source``)."""
+
+    column_list = ("code", "libelle", "source", "ordre", "actif")
+    column_filters = ("source", "actif")
+    form_columns = ("code", "libelle", "source", "ordre", "actif")
+
+
+# --- Geography ---------------------------------------------------------------
+
+
+class RegionView(ReferentielView):
+    column_list = ("code", "nom", "chef_lieu_commune", "outre_mer", "actif")
+    column_searchable_list = ("code", "nom")
+    column_filters = ("outre_mer", "actif")
+    column_editable_list = ("nom", "actif")
+    column_default_sort = "code"
+    form_columns = ("code", "nom", "chef_lieu_commune", "outre_mer", "actif")
+
+
+class DepartementView(ReferentielView):
+    column_list = ("code", "nom", "region", "chef_lieu_commune", "actif")
+    column_sortable_list = ("code", "nom", ("region", "region.nom"), "chef_lieu_commune", "actif")
+    column_searchable_list = ("code", "nom")
+    column_filters = ("region.nom", "actif")
+    column_editable_list = ("nom", "actif")
+    column_default_sort = "code"
+    form_columns = ("code", "nom", "region", "chef_lieu_commune", "actif")
+
+
+class StructureView(ReferentielView):
+    column_list = ("code", "nom", "type", "nationale", "regions", "messagerie_active", "actif")
+    column_searchable_list = ("code", "nom")
+    column_filters = ("type", "nationale", "regions.nom", "messagerie_active", "actif")
+    column_editable_list = ("nom", "messagerie_active", "actif")
+    column_default_sort = "code"
+    form_columns = ("code", "nom", "type", "nationale", "regions", "messagerie_active", "actif")
+    column_descriptions = {
+        "type": " ou ".join(TYPES_STRUCTURE),
+        "nationale": "Une structure nationale ne couvre aucune région.",
+    }
+    form_args = {"type": _one_of(TYPES_STRUCTURE)}
+
+
+class PaysView(ReferentielView):
+    column_list = ("code", "code_iso3", "nom", "code_cog_insee", "libelle_insee", "actif")
+    column_searchable_list = ("code", "code_iso3", "nom", "code_cog_insee", "libelle_insee")
+    column_filters = ("actif",)
+    column_editable_list = ("nom", "actif")
+    column_default_sort = "nom"
+    form_columns = (
+        "code",
+        "code_iso3",
+        "code_num",
+        "nom",
+        "nom_iso_court",
+        "nom_en",
+        "code_cog_insee",
+        "libelle_insee",
+        "libelle_officiel_insee",
+        "actif",
+    )
+    column_labels = {**LABELS, "code": "Code ISO alpha-2"}
+
+
+class CodePostalView(ReferentielView):
+    """39 000 lines: plain columns only (no relationship), paginated, indexed sort."""
+
+    natural_key = ("code_insee", "code_postal", "libelle_acheminement", "ligne_5")
+    column_list = ("code_postal", "nom_commune", "code_insee", "libelle_acheminement", "ligne_5", "actif")
+    column_searchable_list = ("code_postal", "nom_commune", "code_insee")
+    column_filters = ("code_postal", "code_insee", "actif")
+    column_editable_list = ("nom_commune", "actif")
+    column_default_sort = [("code_postal", False), ("nom_commune", False)]
+    form_columns = ("code_insee", "nom_commune", "code_postal", "libelle_acheminement", "ligne_5", "actif")
+
+
+# --- Training ----------------------------------------------------------------
+
+
+class SpecialiteView(ReferentielView):
+    column_list = ("code", "libelle", "source", "ordre", "actif")
+    column_searchable_list = ("code", "libelle")
+    column_filters = ("source", "actif")
+    column_editable_list = ("libelle", "actif")
+    column_default_sort = "ordre"
+    form_columns = ("code", "libelle", "source", "ordre", "actif")
+
+
+class SousSpecialiteView(ReferentielView):
+    column_list = ("code", "libelle", "specialite", "source", "ordre", "actif")
+    column_sortable_list = ("code", "libelle", ("specialite", "specialite.libelle"), "source", "ordre", "actif")
+    column_searchable_list = ("code", "libelle")
+    column_filters = ("specialite.libelle", "source", "actif")
+    column_editable_list = ("libelle", "actif")
+    column_default_sort = "ordre"
+    form_columns = ("code", "libelle", "specialite", "source", "ordre", "actif")
+
+
+class NiveauDiplomeView(CodeLibelleView):
+    column_list = ("code", "libelle", "ancien_niveau_1969", "actif")
+    form_columns = ("code", "libelle", "description_officielle", "ancien_niveau_1969", "ordre", "actif")
+    column_labels = {**LABELS, "code": "Niveau"}
+
+
+class LangueView(CodeLibelleView):
+    column_list = ("code", "libelle", "type", "ordre", "actif")
+    column_filters = ("type", "actif")
+    form_columns = ("code", "libelle", "type", "ordre", "actif")
+    column_descriptions = {"type": " ou ".join(TYPES_LANGUE)}
+    form_args = {"type": _one_of(TYPES_LANGUE)}
+
+
+# --- Administrative situation ------------------------------------------------
+
+
+class StatutProfessionnelView(CodeLibelleView):
+    column_list = ("code", "libelle", "type_employeur", "pieces_requises", "ordre", "actif")
+    column_filters = ("type_employeur", "actif")
+    form_columns = ("code", "libelle", "type_employeur", "pieces_requises", "ordre", "actif")
+    column_descriptions = {"type_employeur": " ou ".join(TYPES_EMPLOYEUR) + " ; vide : sans employeur"}
+    form_args = {"type_employeur": _one_of(TYPES_EMPLOYEUR)}
+
+
+class FonctionPubliqueView(CodeLibelleView):
+    column_list = ("code", "libelle", "libelle_court", "ordre", "actif")
+    form_columns = ("code", "libelle", "libelle_court", "ordre", "actif")
+
+
+class PositionAdministrativeView(CodeLibelleView):
+    column_list = ("code", "libelle", "type", "en_vigueur", "reference", "actif")
+    column_filters = ("en_vigueur", "actif")
+    column_editable_list = ("libelle", "en_vigueur", "actif")
+    form_columns = ("code", "libelle", "type", "en_vigueur", "reference", "note", "ordre", "actif")
+
+
+class TypeDemandeSupportView(SourceView):
+    column_list = ("code", "libelle", "destinataire", "source", "ordre", "actif")
+    column_filters = ("destinataire", "source", "actif")
+    form_columns = ("code", "libelle", "destinataire", "source", "ordre", "actif")
+    column_descriptions = {"destinataire": "STRUCTURE (gestionnaire de la structure) ou NATIONAL"}
+    form_args = {"destinataire": _one_of(DESTINATAIRES_SUPPORT)}
+
+
+class TypePieceIdentiteView(CodeLibelleView):
+    column_list = ("code", "libelle", "verso_requis", "ordre", "actif")
+    column_editable_list = ("libelle", "verso_requis", "actif")
+    form_columns = ("code", "libelle", "verso_requis", "ordre", "actif")
+
+
+class EmployeurPublicView(ReferentielView):
+    natural_key = ("siret",)
+    column_list = ("siret", "raison_sociale", "code_postal", "ville", "categorie_juridique", "actif")
+    column_searchable_list = ("siret", "raison_sociale", "code_postal", "ville")
+    column_filters = ("categorie_juridique", "code_postal", "actif")
+    column_editable_list = ("raison_sociale", "actif")
+    column_default_sort = "raison_sociale"
+    form_columns = (
+        "siret",
+        "siren",
+        "raison_sociale",
+        "adresse",
+        "code_postal",
+        "ville",
+        "code_commune_insee",
+        "categorie_juridique",
+        "luhn_ok",
+        "source_siret",
+        "source_adresse",
+        "actif",
+    )
+
+
+#: (view class, model, menu label, category), in menu order.
+SCREENS = (
+    (RegionView, Region, "Régions", GEOGRAPHIE),
+    (DepartementView, Departement, "Départements", GEOGRAPHIE),
+    (PaysView, Pays, "Pays", GEOGRAPHIE),
+    (CodePostalView, CodePostal, "Codes postaux et communes", GEOGRAPHIE),
+    (StructureView, Structure, "Structures du CNFPT", GEOGRAPHIE),
+    (SpecialiteView, Specialite, "Spécialités", FORMATION),
+    (SousSpecialiteView, SousSpecialite, "Sous-spécialités", FORMATION),
+    (CodeLibelleView, NatureFormation, "Natures de formation", FORMATION),
+    (CodeLibelleView, PublicFormation, "Publics", FORMATION),
+    (CodeLibelleView, PrestationComplementaire, "Prestations complémentaires", FORMATION),
+    (SourceView, MethodePedagogique, "Méthodes pédagogiques", FORMATION),
+    (NiveauDiplomeView, NiveauDiplome, "Niveaux de diplôme", FORMATION),
+    (LangueView, Langue, "Langues", FORMATION),
+    (CodeLibelleView, NiveauLangue, "Niveaux de langue", FORMATION),
+    (CodeLibelleView, EtatCandidature, "États de candidature", FORMATION),
+    (StatutProfessionnelView, StatutProfessionnel, "Statuts professionnels", ADMINISTRATIF),
+    (CodeLibelleView, PieceStatut, "Pièces par statut", ADMINISTRATIF),
+    (FonctionPubliqueView, FonctionPublique, "Fonctions publiques", ADMINISTRATIF),
+    (CodeLibelleView, CategorieHierarchique, "Catégories hiérarchiques", ADMINISTRATIF),
+    (PositionAdministrativeView, PositionAdministrative, "Positions administratives", ADMINISTRATIF),
+    (SourceView, TypeContrat, "Types de contrat", ADMINISTRATIF),
+    (TypePieceIdentiteView, TypePieceIdentite, "Types de pièce d'identité", ADMINISTRATIF),
+    (TypeDemandeSupportView, TypeDemandeSupport, "Types de demande de support", ADMINISTRATIF),
+    (EmployeurPublicView, EmployeurPublic, "Employeurs publics", ADMINISTRATIF),
+)
 
 
 def add_referentiel_views(admin, session) -> None:
-    cat = "Référentiels"
-    admin.add_view(ConsoleModelView(Region, session, name="Régions", category=cat, endpoint="bo_region"))
-    admin.add_view(ConsoleModelView(Departement, session, name="Départements", category=cat, endpoint="bo_departement"))
-    admin.add_view(ConsoleModelView(Structure, session, name="Structures", category=cat, endpoint="bo_structure"))
+    """One screen per referential; endpoint ``bo_<table>`` (the permission
+    matrix treats every ``bo_`` endpoint as national-only)."""
+    for view_class, model, name, category in SCREENS:
+        admin.add_view(view_class(model, session, name=name, category=category, endpoint=f"bo_{model.__tablename__}"))
