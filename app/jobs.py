@@ -1,24 +1,156 @@
 """Background jobs: every job of the application is declared here.
 
-With ``REDIS_URL`` set, jobs go to rq queues and a real ``rq worker`` runs
-them; without it (embedded default, tests) they run inline.
+With ``REDIS_URL`` set, ``enqueue`` puts jobs on rq queues (``RQ_QUEUES``:
+``mail`` and ``default``) and a real worker runs them; without it (embedded
+default, tests) they run inline, in the caller's process. Periodic jobs are
+declared once, in ``app/cron.py``.
+
+Full stack processes (Procfile)::
+
+    worker: rq worker --url "$REDIS_URL" --worker-class app.jobs.AppWorker --with-scheduler mail default
+    cron: rq cron --url "$REDIS_URL" app.cron
+
+``--with-scheduler`` is required: e-mail retries with intervals are scheduled
+jobs. ``AppWorker`` builds the Flask app once, before forking work horses; a
+plain ``rq worker`` works too (each job then builds the app in its horse).
+Worker and cron read the same environment as the web process (``APP_CONFIG``,
+``DATABASE_URL``, ``REDIS_URL``, ``MAIL_*``...).
 """
 
 from __future__ import annotations
 
-from flask import current_app
+import functools
+import logging
+from contextlib import contextmanager
+
+from flask import Flask, current_app, has_app_context
+from redis import Redis
+from rq import Queue, Retry, Worker
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+_connections: dict[str, Redis] = {}
+_worker_app: Flask | None = None
 
 
 def init_app(app) -> None:
+    from app.mail import init_session_events
+
     app.extensions["jobs"] = {"redis_url": app.config.get("REDIS_URL")}
+    init_session_events()
 
 
-def enqueue(func, *args, queue: str = "default", **kwargs):
-    """Run ``func`` in the background (rq) or now (inline)."""
+# -- rq plumbing ------------------------------------------------------------
+def redis_connection(url: str | None = None) -> Redis:
+    """One client (and connection pool) per Redis URL and process."""
+    url = url or current_app.config["REDIS_URL"]
+    if url not in _connections:
+        _connections[url] = Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
+    return _connections[url]
+
+
+def get_queue(name: str = "default") -> Queue:
+    """The rq queue ``name`` on the application's Redis."""
+    if name not in current_app.config["RQ_QUEUES"]:
+        raise ValueError(f"File de tâches inconnue : {name!r}")
+    return Queue(name, connection=redis_connection())
+
+
+def enqueue(func, *args, queue: str = "default", retry: Retry | None = None, **kwargs):
+    """Run ``func`` in the background (rq) or now (inline, no ``REDIS_URL``).
+
+    Inline, ``retry`` is ignored and exceptions propagate to the caller; on
+    Redis, the rq job is returned and a Redis outage raises ``RedisError``.
+    """
+    if queue not in current_app.config["RQ_QUEUES"]:
+        raise ValueError(f"File de tâches inconnue : {queue!r}")
     if not current_app.config.get("REDIS_URL"):
         return func(*args, **kwargs)
-    from redis import Redis
-    from rq import Queue
+    return get_queue(queue).enqueue(func, args=args, kwargs=kwargs, retry=retry)
 
-    connection = Redis.from_url(current_app.config["REDIS_URL"])
-    return Queue(queue, connection=connection).enqueue(func, *args, **kwargs)
+
+@contextmanager
+def app_context():
+    """The current app when there is one (inline jobs, tests running a
+    SimpleWorker in-process), else the worker's own app, built once."""
+    global _worker_app
+    if has_app_context():
+        yield current_app._get_current_object()
+        return
+    if _worker_app is None:
+        from app import create_app
+
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        _worker_app = create_app()
+    with _worker_app.app_context():
+        yield _worker_app
+
+
+def job(func):
+    """Make ``func`` runnable by an rq worker: it runs within an app context."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with app_context():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+class AppWorker(Worker):
+    """rq worker that builds the app once in the parent process.
+
+    Work horses are forked from it: they inherit the app context and drop the
+    inherited database pool (connections must not cross a fork).
+    """
+
+    def work(self, *args, **kwargs):
+        with app_context():
+            return super().work(*args, **kwargs)
+
+    def main_work_horse(self, job, queue):
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+        super().main_work_horse(job, queue)
+
+
+# -- jobs -------------------------------------------------------------------
+@job
+def deliver_outbox_message(message_id: int) -> str:
+    """Send one outbox e-mail. Raises ``MailDeliveryError`` when the attempt
+    failed and another one is planned, so that rq's ``Retry`` reschedules it."""
+    from app.mail import RETRY, MailDeliveryError, send_outbox_message
+
+    outcome = send_outbox_message(message_id)
+    if outcome == RETRY:
+        raise MailDeliveryError(f"E-mail n°{message_id} non envoyé, nouvel essai planifié.")
+    return outcome
+
+
+@job
+def redispatch_pending() -> int:
+    """Periodic: dispatch again the outbox rows whose next attempt is due
+    (SMTP or Redis was down, a worker died while sending)."""
+    from app.mail import dispatch, due_messages
+
+    due = due_messages()
+    if due:
+        log.info("Outbox : %d e-mail(s) à renvoyer.", len(due))
+        dispatch(due)
+    return len(due)
+
+
+@job
+def purge_sent_messages(days: int | None = None) -> int:
+    """Periodic: delete sent e-mails older than ``OUTBOX_RETENTION_DAYS``
+    (they hold personal data and are no longer needed)."""
+    from app.mail import purge_sent
+
+    days = days if days is not None else current_app.config.get("OUTBOX_RETENTION_DAYS", 90)
+    count = purge_sent(days)
+    if count:
+        log.info("Outbox : %d e-mail(s) envoyé(s) depuis plus de %d jours supprimé(s).", count, days)
+    return count

@@ -1,7 +1,55 @@
-"""Notifications triggered by workflow transitions (e-mails via the outbox)."""
+"""Notifications triggered by workflow transitions (e-mails via the outbox).
+
+Receivers listen to ``app.workflows.core.transition_effectuee`` and only call
+``queue_email``: the e-mail is written in the transaction of the transition and
+leaves after the caller commits. Blinker signals are global, so receivers are
+connected once per process whatever the number of ``create_app`` calls.
+"""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from app.mail import queue_email
+from app.workflows.core import transition_effectuee
+
+#: Inscription decisions that are e-mailed to the intervenant, with their subject.
+SUJETS_DECISION_INSCRIPTION = {
+    "valider": "Votre inscription à l'Espace Intervenants du CNFPT est validée",
+    "rejeter": "Votre demande d'inscription à l'Espace Intervenants du CNFPT n'a pas été retenue",
+    "demander_complement": "Votre demande d'inscription : un complément d'information est nécessaire",
+}
+
 
 def init_app(app) -> None:
-    return None
+    from app.workflows.inscription import inscription
+
+    # Same receiver, same sender: blinker keeps a single registration.
+    transition_effectuee.connect(notifier_decision_inscription, sender=inscription, weak=False)
+
+
+def notifier_decision_inscription(sender, *, obj, transition, history, actor, **extra) -> None:
+    """Validation, rejection or request for a complément: tell the intervenant."""
+    subject = SUJETS_DECISION_INSCRIPTION.get(transition.event)
+    if subject is None or obj.user is None or not obj.user.email:
+        return
+    queue_email(
+        obj.user.email,
+        "inscription_decision",
+        subject,
+        intervenant=obj,
+        evenement=transition.event,
+        commentaire=history.commentaire,
+        structure=obj.structure.nom if obj.structure else None,
+        lien=external_url("MonProfilView.show"),
+    )
+
+
+def external_url(endpoint: str, **values) -> str:
+    """Absolute link for an e-mail, built on ``PUBLIC_BASE_URL`` (e-mails are
+    rendered in jobs too, without a request)."""
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)

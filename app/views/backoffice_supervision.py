@@ -1,7 +1,115 @@
-"""Console screens for technical supervision (outbox, jobs, audit)."""
+"""Console screens for technical supervision.
+
+The outbox screen is read-only: rows are written by ``app.mail`` only. The one
+write is the "Renvoyer" action, which gives failed e-mails a new attempt budget.
+"""
 
 from __future__ import annotations
 
+from flask import flash
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import EnumEqualFilter, EnumFilterInList
+from markupsafe import Markup
 
-def add_supervision_views(admin, session) -> None:
-    return None
+from app import mail
+from app.extensions import db
+from app.models.outbox import OutboxMessage, OutboxStatus
+from app.views.backoffice import ConsoleModelView
+
+
+def _datetime(view, context, model, name):
+    value = getattr(model, name)
+    return f"{value:%d/%m/%Y %H:%M:%S}" if value else ""
+
+
+def _status(view, context, model, name):
+    return model.status.libelle if model.status else ""
+
+
+def _html_body(view, context, model, name):
+    # Shown as escaped source: an e-mail body is never rendered inside the console.
+    return Markup("<pre style='white-space:pre-wrap'>{}</pre>").format(model.body_html)
+
+
+def _text_body(view, context, model, name):
+    return Markup("<pre style='white-space:pre-wrap'>{}</pre>").format(model.body_text)
+
+
+class OutboxView(ConsoleModelView):
+    """E-mails of the outbox: where each one is, and why it failed."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_export = True
+    column_list = ("created_at", "recipients", "subject", "template", "status", "attempts", "next_attempt_at", "sent_at", "last_error")
+    column_details_list = (
+        "id",
+        "created_at",
+        "recipients",
+        "subject",
+        "template",
+        "message_id",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "sent_at",
+        "body_text",
+        "body_html",
+    )
+    column_export_list = ("id", "created_at", "recipients", "subject", "template", "status", "attempts", "last_error", "next_attempt_at", "sent_at")
+    column_labels = {
+        "id": "N°",
+        "created_at": "Créé le (UTC)",
+        "recipients": "Destinataire(s)",
+        "subject": "Objet",
+        "template": "Modèle",
+        "message_id": "Message-ID",
+        "status": "Statut",
+        "attempts": "Essais",
+        "last_error": "Dernière erreur",
+        "next_attempt_at": "Prochain essai (UTC)",
+        "sent_at": "Envoyé le (UTC)",
+        "body_text": "Texte",
+        "body_html": "HTML (source)",
+    }
+    column_filters = (
+        EnumEqualFilter(OutboxMessage.status, "Statut", options=[(s.value, s.libelle) for s in OutboxStatus]),
+        EnumFilterInList(OutboxMessage.status, "Statut", options=[(s.value, s.libelle) for s in OutboxStatus]),
+        "template",
+        "created_at",
+        "sent_at",
+    )
+    column_searchable_list = ("recipients", "subject")
+    column_sortable_list = ("created_at", "status", "attempts", "next_attempt_at", "sent_at")
+    column_default_sort = ("created_at", True)
+    column_formatters = {
+        "status": _status,
+        "created_at": _datetime,
+        "next_attempt_at": _datetime,
+        "sent_at": _datetime,
+        "body_text": _text_body,
+        "body_html": _html_body,
+    }
+    column_formatters_export = {"status": lambda view, context, model, name: model.status.value}
+
+    @action(
+        "renvoyer",
+        "Renvoyer",
+        "Renvoyer les e-mails en échec sélectionnés ?",
+    )
+    def action_renvoyer(self, ids):
+        count = mail.resend(int(pk) for pk in ids)
+        db.session.commit()
+        if count:
+            flash(f"{count} e-mail(s) remis en attente d'envoi.", "success")
+        else:
+            flash("Aucun e-mail en échec parmi la sélection : rien n'a été renvoyé.", "warning")
+
+
+def add_supervision_views(admin, database) -> None:
+    admin.add_view(
+        OutboxView(OutboxMessage, database, name="E-mails (outbox)", category="Supervision", endpoint="bo_outbox")
+    )
+
