@@ -1,0 +1,108 @@
+"""Uploaded files: metadata in the database, content in ``app.storage``.
+
+The row is the only link between a public identifier (a random UUID in the
+download URL), the storage key and the owner; the original file name is kept
+for display and as the download name only. Every download is logged.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from flask_login import current_user
+from sqlalchemy.orm import relationship
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
+from app.storage import get_storage
+from app.uploads import UploadPreset, validate_upload
+
+#: Roles that may read any intervenant's files (back-office staff).
+STAFF_ROLES = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, ADMIN})
+
+
+class Fichier(Model):
+    """One stored file. ``owner_user_id`` is the intervenant's login user, or
+    None for documents owned by staff. Deleting a user who still owns files is
+    refused by the foreign key: files go through an explicit deletion first."""
+
+    __tablename__ = "fichier"
+    id = sa.Column(sa.Integer, primary_key=True)
+    uuid = sa.Column(sa.Uuid, nullable=False, unique=True, default=uuid.uuid4)
+    storage_key = sa.Column(sa.String(255), nullable=False, unique=True)
+    original_name = sa.Column(sa.String(255), nullable=False)
+    content_type = sa.Column(sa.String(100), nullable=False)
+    size = sa.Column(sa.Integer, nullable=False)
+    sensitive = sa.Column(sa.Boolean, nullable=False, default=False)
+    sha256 = sa.Column(sa.String(64), nullable=False)
+    owner_user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"), index=True)
+    uploaded_by_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="SET NULL"))
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+    owner = relationship(User, foreign_keys=[owner_user_id])
+    uploaded_by = relationship(User, foreign_keys=[uploaded_by_id])
+
+    def lisible_par(self, user) -> bool:
+        """The owner and back-office staff may read the file; nobody else."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        if self.owner_user_id is not None and self.owner_user_id == user.id:
+            return True
+        return any(role.name in STAFF_ROLES for role in user.roles)
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class AccesFichier(Model):
+    """Who downloaded which file, when and from where."""
+
+    __tablename__ = "acces_fichier"
+    id = sa.Column(sa.Integer, primary_key=True)
+    fichier_id = sa.Column(sa.Integer, sa.ForeignKey("fichier.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="SET NULL"), index=True)
+    date = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    ip = sa.Column(sa.String(45))
+
+    fichier = relationship(Fichier)
+    user = relationship(User, foreign_keys=[user_id])
+
+
+def _current_user_id() -> int | None:
+    return current_user.id if current_user and current_user.is_authenticated else None
+
+
+def store_upload(
+    file, *, owner_user_id: int | None, sensitive: bool, preset: UploadPreset, uploaded_by_id: int | None = None
+) -> Fichier:
+    """Validate ``file`` (a werkzeug ``FileStorage``) against ``preset``, store
+    it and add its row to the session; the caller commits.
+
+    Raises ``app.uploads.UploadError`` (message for the user) when refused.
+    The content is written before the commit: a rolled-back caller leaves an
+    unreferenced file behind, never a row without its file.
+    """
+    upload = validate_upload(file, allowed_extensions=preset.extensions, max_bytes=preset.max_bytes)
+    key = get_storage().save(upload.data, sensitive=sensitive)
+    fichier = Fichier(
+        uuid=uuid.uuid4(),
+        storage_key=key,
+        original_name=upload.display_name,
+        content_type=upload.content_type,
+        size=upload.size,
+        sensitive=sensitive,
+        sha256=upload.sha256,
+        owner_user_id=owner_user_id,
+        uploaded_by_id=uploaded_by_id if uploaded_by_id is not None else _current_user_id(),
+    )
+    db.session.add(fichier)
+    return fichier
+
+
+def read_fichier(fichier: Fichier) -> bytes:
+    """The file's original content (decrypted when it is sensitive)."""
+    return get_storage().open(fichier.storage_key)

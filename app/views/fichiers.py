@@ -1,0 +1,54 @@
+"""Download of stored files, the only way a file leaves the storage."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from flask import abort, request, send_file
+from flask_appbuilder import BaseView, expose, has_access
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.fichiers import AccesFichier, Fichier, read_fichier
+
+log = logging.getLogger(__name__)
+
+
+class FichierView(BaseView):
+    """``/fichiers/<uuid>``: the owner or back-office staff download a file.
+
+    Anyone else gets the same 404 as for an unknown identifier, so the
+    existence of a file is never revealed. The response is an attachment that
+    browsers must neither sniff, render nor cache.
+    """
+
+    route_base = "/fichiers"
+    include_route_methods = {"telecharger"}
+
+    @expose("/<uuid:uuid>")
+    @has_access
+    def telecharger(self, uuid):
+        fichier = db.session.scalar(select(Fichier).where(Fichier.uuid == uuid))
+        if fichier is None or not fichier.lisible_par(current_user):
+            abort(404)
+        try:
+            data = read_fichier(fichier)
+        except FileNotFoundError:
+            log.error("Fichier %s absent du stockage (clé %s)", fichier.uuid, fichier.storage_key)
+            abort(404)
+        db.session.add(AccesFichier(fichier_id=fichier.id, user_id=current_user.id, ip=request.remote_addr))
+        db.session.commit()
+        response = send_file(
+            io.BytesIO(data),
+            mimetype=fichier.content_type,
+            as_attachment=True,
+            download_name=fichier.original_name,
+            etag=False,
+            conditional=False,
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response

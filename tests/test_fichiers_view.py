@@ -1,0 +1,117 @@
+"""Download of stored files: who may, what is sent, what is logged."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from app.extensions import db
+from app.models.fichiers import AccesFichier, Fichier, store_upload
+from app.storage import get_storage
+from app.uploads import DOSSIER_ADMINISTRATIF
+from tests.conftest import sign_in
+
+PDF = b"%PDF-1.4\n% Carte vitale\n%%EOF\n"
+
+
+def stocker(owner_user_id: int | None, name: str = "Carte vitale été.pdf") -> Fichier:
+    fichier = store_upload(
+        FileStorage(io.BytesIO(PDF), filename=name),
+        owner_user_id=owner_user_id,
+        sensitive=True,
+        preset=DOSSIER_ADMINISTRATIF,
+    )
+    db.session.commit()
+    return fichier
+
+
+def acces(fichier: Fichier) -> list[AccesFichier]:
+    return list(db.session.scalars(select(AccesFichier).where(AccesFichier.fichier_id == fichier.id)))
+
+
+@pytest.fixture
+def owner_client(app, factory):
+    user, _ = factory.intervenant("DR-84")
+    client = app.test_client()
+    sign_in(client, user)
+    client.user = user
+    return client
+
+
+def test_owner_downloads_own_file(owner_client):
+    fichier = stocker(owner_client.user.id)
+    response = owner_client.get(f"/fichiers/{fichier.uuid}")
+    assert response.status_code == 200
+    assert response.data == PDF
+    assert response.mimetype == "application/pdf"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''Carte%20vitale%20%C3%A9t%C3%A9.pdf" in disposition
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    (log,) = acces(fichier)
+    assert log.user_id == owner_client.user.id
+    assert log.ip == "127.0.0.1"
+    assert log.date is not None
+
+
+def test_other_intervenant_gets_404_and_nothing_is_logged(owner_client, login_as):
+    fichier = stocker(owner_client.user.id)
+    other = login_as("intervenant")
+    response = other.get(f"/fichiers/{fichier.uuid}")
+    assert response.status_code == 404
+    assert PDF not in response.data
+    assert acces(fichier) == []
+
+
+@pytest.mark.parametrize(
+    ("role", "structure"), [("gestionnaire", "DR-84"), ("gestionnaire", "DR-11"), ("admin_national", "DR-84")]
+)
+def test_staff_downloads_and_is_logged(owner_client, login_as, role, structure):
+    fichier = stocker(owner_client.user.id)
+    staff = login_as(role, structure)
+    response = staff.get(f"/fichiers/{fichier.uuid}")
+    assert response.status_code == 200
+    assert response.data == PDF
+    assert [log.user_id for log in acces(fichier)] == [staff.user.id]
+
+
+def test_anonymous_is_sent_to_login(owner_client, login_as):
+    fichier = stocker(owner_client.user.id)
+    response = login_as("anonyme").get(f"/fichiers/{fichier.uuid}")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+    assert acces(fichier) == []
+
+
+# One actor per test: requests of a test share the fixture's app context (and
+# so ``g``, where flask-login caches the signed-in user).
+@pytest.mark.parametrize(("role", "status"), [("intervenant", 404), ("gestionnaire", 200), ("admin_national", 200)])
+def test_staff_owned_file_is_for_staff_only(login_as, role, status):
+    fichier = stocker(None, "Note interne.pdf")
+    assert login_as(role).get(f"/fichiers/{fichier.uuid}").status_code == status
+
+
+@pytest.mark.parametrize("path", [f"/fichiers/{uuid.uuid4()}", "/fichiers/pas-un-uuid", "/fichiers/1"])
+def test_unknown_identifier_is_404(owner_client, path):
+    stocker(owner_client.user.id)
+    assert owner_client.get(path).status_code == 404
+
+
+def test_file_missing_from_storage_is_404(owner_client):
+    fichier = stocker(owner_client.user.id)
+    get_storage().delete(fichier.storage_key)
+    assert owner_client.get(f"/fichiers/{fichier.uuid}").status_code == 404
+    assert acces(fichier) == []
+
+
+def test_every_download_is_logged(owner_client):
+    fichier = stocker(owner_client.user.id)
+    for _ in range(3):
+        assert owner_client.get(f"/fichiers/{fichier.uuid}").status_code == 200
+    assert len(acces(fichier)) == 3
