@@ -92,6 +92,7 @@ class DefaultConfig:
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     # Files: outside any static folder; sensitive ones encrypted with this key
+    STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")
     UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     # Fernet key (urlsafe base64, 32 bytes). The default is for the embedded demo only.
@@ -103,7 +104,7 @@ class TestingConfig(DefaultConfig):
     REDIS_URL is set, mail to a file folder unless a test points it at SMTP."""
 
     TESTING = True
-    SECRET_KEY = "testing-secret-key"
+    SECRET_KEY = "testing-secret-key"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
     REDIS_URL = _env("TEST_REDIS_URL")
     MAIL_SERVER = None
@@ -112,7 +113,7 @@ class TestingConfig(DefaultConfig):
     PUBLIC_BASE_URL = "http://localhost"
     ENCRYPTION_KEY = "dGVzdGluZy1rZXktZXNwYWNlLWludGVydmVuYW50czA="
     # Hashing cost is irrelevant in tests and dominates their run time.
-    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a secret
 
 
 class ProductionConfig(DefaultConfig):

@@ -18,8 +18,41 @@ def roles_sync() -> None:
         click.echo(f"{role} : {count} permissions")
 
 
+@click.command("preparer")
+@click.option("--sans-demo", is_flag=True, help="Ne pas charger les données de démonstration.")
+def preparer(sans_demo: bool) -> None:
+    """Mettre la base à jour (migrations, rôles), puis au premier lancement
+    charger les référentiels et la démonstration. Idempotent."""
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from app.demo import DEMO_PASSWORD, load_demo
+    from app.extensions import db
+    from app.models.comptes import Gestionnaire
+    from app.models.referentiels import Region
+    from app.referentiels.loader import load_all
+    from app.security.sync import sync_roles
+
+    upgrade()
+    sync_roles()
+    if not db.session.scalar(select(func.count()).select_from(Region)):
+        load_all()
+        db.session.commit()
+        click.echo("Référentiels chargés.")
+    if not sans_demo and not db.session.scalar(select(func.count()).select_from(Gestionnaire)):
+        logins = load_demo()
+        click.echo(f"Données de démonstration chargées. Mot de passe de tous les comptes : {DEMO_PASSWORD}")
+        for role, email in logins:
+            click.echo(f"  {role:<40} {email}")
+
+
 def init_app(app: Flask) -> None:
     from app.demo import demo_cli
+    from app.outbox_cli import outbox_cli
+    from app.referentiels.cli import referentiels_cli
 
     app.cli.add_command(roles_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(referentiels_cli)
+    app.cli.add_command(preparer)

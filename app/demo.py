@@ -25,7 +25,7 @@ from app.workflows.inscription import inscription
 
 demo_cli = AppGroup("demo", help="Données de démonstration.")
 
-DEMO_PASSWORD = "Demo-Espace-2026!"
+DEMO_PASSWORD = "Demo-Espace-2026!"  # noqa: S105 - public demo accounts, listed in the README
 DEMO_DOMAIN = "demo.espace-intervenants.fr"
 
 GESTIONNAIRES = [
@@ -90,9 +90,10 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
         prenom, nom = PRENOMS[i], NOMS[i]
         email = f"{_ascii(prenom)}.{_ascii(nom)}@{DEMO_DOMAIN}"
         user = ensure_user(email, prenom, nom, INTERVENANT)
-        if db.session.scalar(select(Intervenant.id).where(Intervenant.user_id == user.id)):
+        existing = db.session.scalar(select(Intervenant).where(Intervenant.user_id == user.id))
+        if existing is not None:
             if i < 5:
-                logins.append((f"{INTERVENANT}", email))
+                logins.append((f"{INTERVENANT} ({existing.etat_inscription.libelle})", email))
             continue
         code = codes[i % len(codes)]
         intervenant = Intervenant(

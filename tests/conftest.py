@@ -14,6 +14,7 @@ import re
 from datetime import date
 
 import pytest
+from flask import g
 from sqlalchemy import select
 
 from app import create_app
@@ -25,6 +26,11 @@ from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
 PASSWORD = "Mot-de-passe-1!"
 
 
+def _reset_request_globals() -> None:
+    for name in list(vars(g)):
+        delattr(g, name)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     base = tmp_path_factory.mktemp("instance")
@@ -33,6 +39,10 @@ def app(tmp_path_factory):
         UPLOAD_FOLDER=str(base / "uploads"),
         MAIL_FILE_DIR=str(base / "mail"),
     )
+    # Tests keep an app context open (see _db_transaction) and Flask reuses it
+    # for test requests, so ``g`` would leak from one request to the next
+    # (logged-in user, permission cache). Start every request with a clean ``g``.
+    app.before_request_funcs.setdefault(None, []).insert(0, _reset_request_globals)
     with app.app_context():
         db.drop_all()
         db.create_all()

@@ -26,6 +26,8 @@ INTERVENANT_ONLY = row(LOGIN, OK, DENY, DENY, DENY)
 STAFF = row(LOGIN, DENY, OK, OK, OK)
 STAFF_OWN_STRUCTURE = row(LOGIN, DENY, OK, HIDDEN, OK)
 NATIONAL = row(LOGIN, DENY, DENY, DENY, OK)
+# A file owned by another intervenant: every staff member may read it.
+OWNER_OR_STAFF = row(LOGIN, HIDDEN, OK, OK, OK)
 # Technical endpoints that are not pages (static files, FAB plumbing): not probed.
 NOT_A_PAGE = None
 CRUD = ("list", "show", "add", "edit", "delete")
@@ -48,6 +50,9 @@ EXPECTED: dict[str, dict | None] = {
     "PagesView.plan_acces": PUBLIC,
     "PagesView.mentions_legales": PUBLIC,
     "PagesView.aide_contact": PUBLIC,
+    # referential look-ups for the forms (public data)
+    "ReferentielLookupView.communes": PUBLIC,
+    "ReferentielLookupView.employeurs": PUBLIC,
     # every signed-in user: own account
     "UtilisateurView.userinfo": SIGNED_IN,
     "ResetMyPasswordView.this_form_get": SIGNED_IN,
@@ -56,6 +61,8 @@ EXPECTED: dict[str, dict | None] = {
     "UserInfoEditView.this_form_post": NATIONAL,
     # intervenant
     "MonProfilView.show": INTERVENANT_ONLY,
+    # stored files (the sample file belongs to scene.owner)
+    "FichierView.telecharger": OWNER_OR_STAFF,
     # gestionnaire back office
     "DemandeInscriptionView.list": STAFF,
     "DemandeInscriptionView.show": STAFF_OWN_STRUCTURE,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from tests.conftest import sign_in
 from tests import permission_samples
+from tests.conftest import sign_in
 from tests.permission_matrix import (
     ACTORS,
     DENY,
@@ -105,7 +105,7 @@ def _outcome(response, is_api: bool) -> str:
 
 def _probe_cases(app):
     cases = []
-    for endpoint, rule in sorted(_endpoints(app).items()):
+    for endpoint in sorted(_endpoints(app)):
         expected = _expected_for(endpoint)
         if expected is None:
             continue

@@ -3,5 +3,32 @@
 from app.extensions import db  # noqa: F401  (sets the naming convention first)
 from app.models.base import TimestampMixin, state_column, utcnow  # noqa: F401
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant  # noqa: F401
-from app.models.referentiels import Departement, Region, Structure  # noqa: F401
+from app.models.fichiers import AccesFichier, Fichier  # noqa: F401
+from app.models.outbox import OutboxMessage, OutboxStatus  # noqa: F401
+from app.models.referentiels import (  # noqa: F401
+    CategorieHierarchique,
+    CodePostal,
+    Departement,
+    EmployeurPublic,
+    EtatCandidature,
+    FonctionPublique,
+    Langue,
+    MethodePedagogique,
+    NatureFormation,
+    NiveauDiplome,
+    NiveauLangue,
+    Pays,
+    PieceStatut,
+    PositionAdministrative,
+    PrestationComplementaire,
+    PublicFormation,
+    Region,
+    SousSpecialite,
+    Specialite,
+    StatutProfessionnel,
+    Structure,
+    TypeContrat,
+    TypeDemandeSupport,
+    TypePieceIdentite,
+)
 from app.models.workflow import TransitionHistorique  # noqa: F401

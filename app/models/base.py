@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 
 def utcnow() -> datetime:
     """Naive UTC timestamp (stored without time zone on every backend)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def state_column(enum_cls: type[enum.Enum], *, name: str, default=None, index=True) -> sa.Column:

@@ -17,7 +17,7 @@ from app.models.base import TimestampMixin, state_column
 from app.models.referentiels import Structure
 
 
-class EtatInscription(str, enum.Enum):
+class EtatInscription(enum.StrEnum):
     brouillon = "brouillon"
     transmise = "transmise"
     validee = "validee"

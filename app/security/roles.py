@@ -29,6 +29,7 @@ _COMPTE = [
 
 _INTERVENANT = _COMPTE + [
     ("can_show", "MonProfilView"),
+    ("can_telecharger", "FichierView"),
     ("menu_access", "Mon profil"),
     ("menu_access", "Mon compte"),
 ]
@@ -40,6 +41,7 @@ _GESTIONNAIRE = _COMPTE + [
     ("menu_access", "Gestion"),
     ("can_get", "IntervenantApi"),
     ("can_info", "IntervenantApi"),
+    ("can_telecharger", "FichierView"),
 ]
 
 # FAB's security screens (users, roles...): national administration only.

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 def register_views(appbuilder) -> None:
     from app.views.api import IntervenantApi
+    from app.views.fichiers import FichierView
     from app.views.gestion import DemandeInscriptionView
     from app.views.intervenant import MonProfilView
     from app.views.portail import PagesView
+    from app.views.referentiels import ReferentielLookupView
 
     appbuilder.add_view_no_menu(PagesView)
+    appbuilder.add_view_no_menu(FichierView)
+    appbuilder.add_view_no_menu(ReferentielLookupView)
     appbuilder.add_view(
         MonProfilView,
         "Mon profil",

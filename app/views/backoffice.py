@@ -9,13 +9,17 @@ used on purpose: the two together reject every form).
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask import abort, current_app, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
 from app.extensions import db
+from app.formatting import format_date
 from app.security.roles import PERM_BACKOFFICE
 
 
@@ -47,6 +51,12 @@ class ConsoleIndexView(ConsoleAccessMixin, AdminIndexView):
 
 class ConsoleModelView(ConsoleAccessMixin, ModelView):
     """Base of every referential screen: French, paginated, exportable."""
+
+    column_type_formatters = {
+        **typefmt.BASE_FORMATTERS,
+        date: lambda view, value, name: format_date(value),
+        datetime: lambda view, value, name: format_date(value, "%d/%m/%Y %H:%M"),
+    }
 
     page_size = 50
     can_set_page_size = True

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.models.comptes import EtatInscription, Intervenant
+from app.views.base import EspaceModelView
 from app.views.filters import FilterMaStructure
 
 
-class DemandeInscriptionView(ModelView):
+class DemandeInscriptionView(EspaceModelView):
     """Inscription requests addressed to the gestionnaire's structure."""
 
     datamodel = SQLAInterface(Intervenant)
@@ -46,8 +46,5 @@ class DemandeInscriptionView(ModelView):
         "immatriculation": "Immatriculation",
     }
     formatters_columns = {
-        "date_naissance": lambda v: v.strftime("%d/%m/%Y") if v else "",
-        "date_transmission": lambda v: v.strftime("%d/%m/%Y %H:%M") if v else "",
         "etat_inscription": lambda v: EtatInscription(v).libelle if v else "",
     }
-    page_size = 20

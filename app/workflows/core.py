@@ -11,12 +11,14 @@ signal and write to the outbox in that same transaction.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional
+from typing import Any
 
 from blinker import Namespace
 
 from app.extensions import db
+from app.models.base import utcnow
 from app.models.workflow import TransitionHistorique
 
 signals = Namespace()
@@ -46,22 +48,23 @@ class CommentaireRequis(GardeRefusee):
     """The transition needs a comment and none was given."""
 
 
-Guard = Callable[[Any, "Acteur"], Optional[str]]
+Guard = Callable[[Any, "Acteur"], str | None]
+Effect = Callable[[Any, "Acteur"], None]
 
 
 @dataclass(frozen=True)
 class Acteur:
     """Who triggers an event: a user id (None for jobs) and their role names."""
 
-    user_id: Optional[int]
+    user_id: int | None
     roles: frozenset[str]
 
     @classmethod
-    def systeme(cls) -> "Acteur":
+    def systeme(cls) -> Acteur:
         return cls(None, frozenset({SYSTEME}))
 
     @classmethod
-    def from_user(cls, user) -> "Acteur":
+    def from_user(cls, user) -> Acteur:
         return cls(user.id, frozenset(r.name for r in user.roles))
 
 
@@ -74,6 +77,9 @@ class Transition:
     label: str
     guards: tuple[Guard, ...] = field(default_factory=tuple)
     comment_required: bool = False
+    #: Bookkeeping done with the state change (dates...), never notifications:
+    #: those listen to ``transition_effectuee``.
+    effects: tuple[Effect, ...] = field(default_factory=tuple)
     visible_intervenant: bool = True
 
 
@@ -142,6 +148,8 @@ class Workflow:
         transition = self.check(obj, event, actor, comment)
         before = self.state_of(obj)
         setattr(obj, self.state_attr, transition.target)
+        for effect in transition.effects:
+            effect(obj, actor)
         db.session.add(obj)
         db.session.flush()
         history = TransitionHistorique(
@@ -152,6 +160,7 @@ class Workflow:
             etat_avant=before.value,
             etat_apres=transition.target.value,
             acteur_id=actor.user_id,
+            date=utcnow(),
             commentaire=(comment or "").strip() or None,
             visible_intervenant=transition.visible_intervenant,
         )

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.models.base import utcnow
-from app.models.comptes import LIBELLES_ETAT_INSCRIPTION, EtatInscription as E
+from app.models.comptes import LIBELLES_ETAT_INSCRIPTION
+from app.models.comptes import EtatInscription as E
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
 from app.workflows.core import SYSTEME, Acteur, Transition, Workflow
 
@@ -46,6 +47,16 @@ def _one_year_after_first_analysis(obj, actor: Acteur):
     return None
 
 
+def _mark_transmitted(obj, actor: Acteur) -> None:
+    obj.date_transmission = utcnow()
+
+
+def _mark_analysed(obj, actor: Acteur) -> None:
+    """The one-year rule counts from the first analysis, not the latest."""
+    if obj.date_premiere_analyse is None:
+        obj.date_premiere_analyse = utcnow()
+
+
 STAFF = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, "Admin"})
 OWNER = frozenset({INTERVENANT})
 
@@ -55,19 +66,23 @@ inscription = Workflow(
     state_attr="etat_inscription",
     libelles=LIBELLES_ETAT_INSCRIPTION,
     transitions=[
-        Transition(E.brouillon, "transmettre", E.transmise, OWNER, "Transmettre", (_owner,)),
-        Transition(E.complement_demande, "transmettre", E.transmise, OWNER, "Transmettre", (_owner,)),
+        Transition(E.brouillon, "transmettre", E.transmise, OWNER, "Transmettre", (_owner,),
+                   effects=(_mark_transmitted,)),
+        Transition(E.complement_demande, "transmettre", E.transmise, OWNER, "Transmettre", (_owner,),
+                   effects=(_mark_transmitted,)),
         Transition(
             E.rejetee, "transmettre", E.transmise, OWNER, "Transmettre",
-            (_owner, _one_year_after_first_analysis),
+            (_owner, _one_year_after_first_analysis), effects=(_mark_transmitted,),
         ),
-        Transition(E.transmise, "valider", E.validee, STAFF, "Valider", (_same_structure,)),
+        Transition(E.transmise, "valider", E.validee, STAFF, "Valider", (_same_structure,),
+                   effects=(_mark_analysed,)),
         Transition(
-            E.transmise, "rejeter", E.rejetee, STAFF, "Rejeter", (_same_structure,), comment_required=True
+            E.transmise, "rejeter", E.rejetee, STAFF, "Rejeter", (_same_structure,), comment_required=True,
+            effects=(_mark_analysed,),
         ),
         Transition(
             E.transmise, "demander_complement", E.complement_demande, STAFF,
-            "Demander un complément", (_same_structure,), comment_required=True,
+            "Demander un complément", (_same_structure,), comment_required=True, effects=(_mark_analysed,),
         ),
         Transition(
             E.complement_demande, "archiver", E.archivee, frozenset({SYSTEME}),

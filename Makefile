@@ -1,0 +1,37 @@
+# Espace Intervenants — the two commands a newcomer needs:
+#   make run    install, migrate, load referentials and demo data (first run), serve on :5000
+#   make test   install what the tests need, lint, run the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export FLASK_APP := app
+
+.PHONY: run test install lint bench worker cron clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/flask preparer
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+worker: install
+	$(BIN)/rq worker --url "$$REDIS_URL" mail default
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,59 @@
+"""The base layout: French, accessible, the same shell on every page."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+
+from app.formatting import format_date
+from tests.conftest import page_text
+
+FOOTER = ("Accessibilité", "Plan d'accès", "Mentions légales", "Aide et Contact")
+
+
+@pytest.mark.parametrize("url", ["/", "/accessibilite", "/plan-acces", "/mentions-legales", "/aide-et-contact", "/login/"])
+def test_public_pages_share_the_accessible_shell(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = page_text(response)
+    assert '<html lang="fr">' in html
+    assert 'href="#contenu"' in html and 'id="contenu"' in html  # skip link and its target
+    assert '<main id="contenu"' in html
+    assert 'role="banner"' in html and 'role="contentinfo"' in html
+    assert 'aria-label="Menu principal"' in html
+    for label in FOOTER:
+        assert label in html
+
+
+def test_login_form_is_french_with_labels_bound_to_inputs(client):
+    html = page_text(client.get("/login/"))
+    assert "Nom d'utilisateur" in html or "Identifiant" in html
+    for field in ("username", "password"):
+        assert re.search(rf'<label[^>]*for="{field}"', html), field
+        assert re.search(rf'<input[^>]*id="{field}"', html), field
+
+
+def test_fab_pages_use_the_project_layout(login_as):
+    html = page_text(login_as("gestionnaire").get("/gestion/demandes-inscription/list/"))
+    assert '<main id="contenu"' in html
+    assert "Se déconnecter" in html
+    for label in FOOTER:
+        assert label in html
+
+
+def test_flash_messages_are_announced(client):
+    client.get("/gestion/demandes-inscription/list/")  # anonymous: FAB flashes and redirects
+    html = page_text(client.get("/login/"))
+    assert 'role="status"' in html
+
+
+def test_dates_are_shown_dd_mm_yyyy(factory, login_as):
+    _, profil = factory.intervenant("DR-84")
+    profil.date_transmission = datetime(2026, 3, 9, 14, 5)
+    client = login_as("gestionnaire", "DR-84")
+    html = page_text(client.get(f"/gestion/demandes-inscription/show/{profil.id}"))
+    assert "17/05/1980" in html  # date de naissance
+    assert "09/03/2026 14:05" in html
+    assert format_date(datetime(2026, 1, 2).date()) == "02/01/2026"

@@ -1,0 +1,128 @@
+"""Roles as code, row-level rules, CSRF and the per-request permission cache."""
+
+from __future__ import annotations
+
+import pytest
+from flask_appbuilder.security.sqla.models import Role
+from sqlalchemy import event, select
+
+from app.extensions import db
+from app.security import roles as roles_module
+from app.security.sync import RoleDeclarationError, sync_roles
+from tests.conftest import PASSWORD, login, page_text
+
+
+def _role_permissions(name):
+    role = db.session.scalar(select(Role).where(Role.name == name))
+    return {(pv.permission.name, pv.view_menu.name) for pv in role.permissions}
+
+
+def test_sync_is_idempotent_and_exact(app):
+    before = {name: _role_permissions(name) for name in roles_module.ROLES}
+    counts = sync_roles()
+    after = {name: _role_permissions(name) for name in roles_module.ROLES}
+    assert before == after
+    for name, declared in roles_module.ROLES.items():
+        assert after[name] == set(declared)
+        assert counts[name] == len(set(declared))
+
+
+def test_sync_revokes_permissions_added_by_hand(app):
+    sm = app.appbuilder.sm
+    role = sm.find_role(roles_module.INTERVENANT)
+    pv = sm.find_permission_view_menu("can_list", "DemandeInscriptionView")
+    role.permissions.append(pv)
+    db.session.commit()
+    sync_roles()
+    assert ("can_list", "DemandeInscriptionView") not in _role_permissions(roles_module.INTERVENANT)
+
+
+def test_sync_refuses_a_permission_no_view_provides(app, monkeypatch):
+    monkeypatch.setitem(roles_module.ROLES, roles_module.INTERVENANT, [("can_list", "VueInexistante")])
+    with pytest.raises(RoleDeclarationError, match="VueInexistante"):
+        sync_roles()
+
+
+def test_no_permission_sprawl(app):
+    """Each FAB view has exactly the permissions of the routes it exposes."""
+    sm = app.appbuilder.sm
+    declared_views = {view for perms in roles_module.ROLES.values() for _, view in perms}
+    for view_name in ("DemandeInscriptionView", "PermissionView", "ViewMenuView"):
+        assert view_name in declared_views
+    permissions = {
+        pv.permission.name for pv in sm.find_permissions_view_menu(sm.find_view_menu("DemandeInscriptionView"))
+    }
+    assert permissions == {"can_list", "can_show"}
+
+
+def test_gestionnaire_lists_only_own_structure(app, factory, login_as):
+    _, mine = factory.intervenant("DR-84")
+    _, other = factory.intervenant("DR-11")
+    client = login_as("gestionnaire", "DR-84")
+    html = page_text(client.get("/gestion/demandes-inscription/list/"))
+    assert mine.nom_usage in html or f"/show/{mine.id}" in html
+    assert f"/show/{other.id}\"" not in html
+    assert client.get(f"/gestion/demandes-inscription/show/{other.id}").status_code == 404
+    api = client.get("/api/v1/intervenants/").get_json()
+    ids = {row["id"] for row in api["result"]}
+    assert mine.id in ids and other.id not in ids
+    assert client.get(f"/api/v1/intervenants/{other.id}").status_code == 404
+
+
+def test_national_admin_sees_every_structure(app, factory, login_as):
+    _, a = factory.intervenant("DR-84")
+    _, b = factory.intervenant("DR-11")
+    client = login_as("admin_national")
+    ids = {row["id"] for row in client.get("/api/v1/intervenants/?q=(page_size:100)").get_json()["result"]}
+    assert {a.id, b.id} <= ids
+
+
+def test_user_without_structure_link_sees_nothing(app, factory, login_as):
+    """A Gestionnaire role without a structure link fails closed."""
+    factory.intervenant("DR-84")
+    user = factory.create_user(roles_module.GESTIONNAIRE)
+    client = app.test_client()
+    from tests.conftest import sign_in
+
+    sign_in(client, user)
+    assert client.get("/api/v1/intervenants/").get_json()["count"] == 0
+
+
+def test_login_form_requires_csrf_token(app, factory, client):
+    user = factory.gestionnaire()
+    response = client.post("/login/", data={"username": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+
+
+def test_login_with_e_mail_identifier(app, factory, client):
+    user = factory.gestionnaire()
+    login(client, user.email)
+    assert client.get("/gestion/demandes-inscription/list/").status_code == 200
+
+
+def test_permissions_loaded_once_per_request(app, factory, login_as):
+    """The menu and the view check many permissions: one query answers all."""
+    client = login_as("admin_national")
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if "ab_permission_view" in statement:
+            statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/gestion/demandes-inscription/list/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1, statements
+
+
+def test_menu_depends_on_role(app, login_as):
+    intervenant = page_text(login_as("intervenant").get("/"))
+    gestionnaire = page_text(login_as("gestionnaire").get("/"))
+    national = page_text(login_as("admin_national").get("/"))
+    assert "Mon profil" in intervenant and "Demandes d'inscription" not in intervenant
+    assert "Demandes d'inscription" in gestionnaire and "Console d'administration" not in gestionnaire
+    assert "Console d'administration" in national and "Demandes d'inscription" in national
