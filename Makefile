@@ -31,7 +31,10 @@ lint: install
 	$(BIN)/ruff check .
 
 worker: install
-	$(BIN)/rq worker --url "$$REDIS_URL" mail default
+	$(BIN)/rq worker --url "$$REDIS_URL" --worker-class app.jobs.AppWorker --with-scheduler mail default
+
+cron: install
+	$(BIN)/rq cron --url "$$REDIS_URL" app.cron
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

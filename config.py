@@ -90,6 +90,7 @@ class DefaultConfig:
     MAIL_FILE_DIR = _env("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
     MAIL_MAX_ATTEMPTS = int(_env("MAIL_MAX_ATTEMPTS", "6"))
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    OUTBOX_RETENTION_DAYS = int(_env("OUTBOX_RETENTION_DAYS", "90"))
 
     # Files: outside any static folder; sensitive ones encrypted with this key
     STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")
