@@ -67,8 +67,9 @@ def create_app(config=None, **overrides) -> Flask:
 
         init_backoffice(app)
 
-    from app import cli, formatting, jobs, notifications
+    from app import cli, errors, formatting, jobs, notifications
 
+    errors.init_app(app)
     formatting.init_app(app)
     jobs.init_app(app)
     notifications.init_app(app)
