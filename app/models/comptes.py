@@ -14,7 +14,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy.orm import relationship
 
 from app.models.base import TimestampMixin, state_column
-from app.models.referentiels import Structure
+from app.models.referentiels import Departement, Region, SousSpecialite, Specialite, Structure
 
 
 class EtatInscription(enum.StrEnum):
@@ -40,6 +40,25 @@ LIBELLES_ETAT_INSCRIPTION = {
 }
 
 
+def _association(name: str, target: str) -> sa.Table:
+    """Intervenant ↔ referential link table, indexed both ways (CV-thèque and
+    alert matching query it from the referential side)."""
+    return sa.Table(
+        f"intervenant_{name}",
+        Model.metadata,
+        sa.Column("intervenant_id", sa.Integer, sa.ForeignKey("intervenant.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(f"{target}_id", sa.Integer, sa.ForeignKey(f"{target}.id", ondelete="CASCADE"), primary_key=True),
+        sa.Index(f"ix_intervenant_{name}_{target}", f"{target}_id", "intervenant_id"),
+    )
+
+
+#: Zone d'intervention (page 1) and spécialités (page 2, Parcours).
+intervenant_region = _association("region", "region")
+intervenant_departement = _association("departement", "departement")
+intervenant_specialite = _association("specialite", "specialite")
+intervenant_sous_specialite = _association("sous_specialite", "sous_specialite")
+
+
 class Intervenant(TimestampMixin, Model):
     """The trainer's profile (CV); one per login user."""
 
@@ -57,8 +76,18 @@ class Intervenant(TimestampMixin, Model):
     date_premiere_analyse = sa.Column(sa.DateTime)
     immatriculation = sa.Column(sa.String(20), unique=True)
 
+    # Alertes e-mail (manual §8): the first two add up (OR), the third is
+    # restrictive (spécialités AND régions).
+    alerte_specialites = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    alerte_regions = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    alerte_specialites_et_regions = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
+
     user = relationship(User, foreign_keys=[user_id])
     structure = relationship(Structure)
+    regions = relationship(Region, secondary=intervenant_region, order_by=Region.nom)
+    departements = relationship(Departement, secondary=intervenant_departement, order_by=Departement.code)
+    specialites = relationship(Specialite, secondary=intervenant_specialite, order_by=Specialite.code)
+    sous_specialites = relationship(SousSpecialite, secondary=intervenant_sous_specialite, order_by=SousSpecialite.code)
 
     __table_args__ = (
         sa.Index("ix_intervenant_structure_etat", "structure_id", "etat_inscription", "date_transmission"),
