@@ -95,7 +95,7 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
             if i < 5:
                 logins.append((f"{INTERVENANT} ({existing.etat_inscription.libelle})", email))
             continue
-        code = codes[i % len(codes)]
+        code = codes[(i // len(PARCOURS)) % len(codes)]  # every structure gets every state
         intervenant = Intervenant(
             user_id=user.id,
             civilite="Mme" if i % 2 else "M.",
