@@ -1,0 +1,86 @@
+"""Periodic account jobs (declared in app/cron.py).
+
+- ``supprimer_comptes_non_actives``: self-registered accounts whose activation
+  link was not used within 7 days are deleted (profile, tokens, login user).
+- ``expirer_identifiants_provisoires``: provisional credentials older than 7
+  days stop working (password replaced by an unusable random one); the login
+  page then says they expired.
+- ``purger_captchas``: expired captcha challenges.
+- ``purger_tentatives_connexion``: the login log (personal data: IP
+  addresses) is kept ``CONNEXION_LOG_RETENTION_DAYS`` days (180 by default).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import delete, select
+
+from app.extensions import db
+from app.jobs import job
+from app.models import base
+from app.models.authentification import DefiCaptcha, EtatCompte, JetonCompte, TentativeConnexion
+from app.models.comptes import Intervenant
+from app.security.auth import VALIDITE_ACTIVATION, hacher_mot_de_passe
+
+log = logging.getLogger(__name__)
+
+
+@job
+def supprimer_comptes_non_actives() -> int:
+    """Delete accounts not activated within the activation validity."""
+    limite = base.utcnow() - VALIDITE_ACTIVATION
+    user_ids = list(
+        db.session.scalars(
+            select(EtatCompte.user_id).where(EtatCompte.a_activer.is_(True), EtatCompte.cree_le < limite)
+        )
+    )
+    if user_ids:
+        db.session.execute(delete(Intervenant).where(Intervenant.user_id.in_(user_ids)))
+        db.session.execute(delete(JetonCompte).where(JetonCompte.user_id.in_(user_ids)))
+        db.session.execute(delete(EtatCompte).where(EtatCompte.user_id.in_(user_ids)))
+        for user in db.session.scalars(select(User).where(User.id.in_(user_ids))):
+            db.session.delete(user)  # ORM delete: also clears the ab_user_role rows
+    db.session.commit()
+    log.info("%d compte(s) non activé(s) dans le délai de 7 jours supprimé(s).", len(user_ids))
+    return len(user_ids)
+
+
+@job
+def expirer_identifiants_provisoires() -> int:
+    """Provisional credentials past their 7 days can no longer be used."""
+    rows = db.session.execute(
+        select(EtatCompte, User)
+        .join(User, User.id == EtatCompte.user_id)
+        .where(EtatCompte.a_personnaliser.is_(True), EtatCompte.provisoire_jusqua <= base.utcnow())
+    ).all()
+    count = 0
+    for etat, user in rows:
+        user.password = hacher_mot_de_passe(secrets.token_urlsafe(32))
+        etat.a_personnaliser = False  # processed; provisoire_jusqua stays for the login message
+        count += 1
+    db.session.commit()
+    log.info("%d identifiant(s) provisoire(s) expiré(s).", count)
+    return count
+
+
+@job
+def purger_captchas() -> int:
+    result = db.session.execute(delete(DefiCaptcha).where(DefiCaptcha.expire_le < base.utcnow()))
+    db.session.commit()
+    return result.rowcount
+
+
+@job
+def purger_tentatives_connexion() -> int:
+    days = current_app.config.get("CONNEXION_LOG_RETENTION_DAYS", 180)
+    result = db.session.execute(
+        delete(TentativeConnexion).where(TentativeConnexion.cree_le < base.utcnow() - timedelta(days=days))
+    )
+    db.session.commit()
+    log.info("%d tentative(s) de connexion de plus de %d jours supprimée(s).", result.rowcount, days)
+    return result.rowcount

@@ -1,0 +1,358 @@
+"""Authentication and account credentials.
+
+- ``authentifier``: the one login check (web form and API login), with the
+  lockout after ``AUTH_MAX_ECHECS`` failures for ``AUTH_DUREE_VERROUILLAGE``
+  seconds, the log of every attempt and the account-state messages.
+- ``AuthDBView``: FAB's login page, by e-mail ("Identifiant").
+- Account services used by app.views.comptes: identity normalisation and
+  uniqueness, creation of accounts, single-use links.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
+from flask_appbuilder.security.decorators import limit, no_cache
+from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
+from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
+from flask_appbuilder.utils.base import get_safe_redirect
+from flask_login import login_user
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models import base
+from app.models.authentification import (  # noqa: F401  (identity helpers re-exported)
+    EtatCompte,
+    JetonCompte,
+    TentativeConnexion,
+    TypeJeton,
+    hash_token,
+    identite_normalisee,
+    normaliser,
+)
+from app.models.comptes import EtatInscription, Intervenant
+
+log = logging.getLogger(__name__)
+
+VALIDITE_ACTIVATION = timedelta(days=7)
+VALIDITE_PROVISOIRE = timedelta(days=7)
+VALIDITE_REINITIALISATION = timedelta(hours=2)
+VALIDITE_CHANGEMENT_EMAIL = timedelta(days=2)
+VALIDITE_PERSONNALISATION = timedelta(days=7)
+
+MESSAGE_GENERIQUE = "Identifiant ou mot de passe incorrect."
+MESSAGE_NON_ACTIVE = (
+    "Votre compte n'est pas encore activé : cliquez sur le lien du courriel « Inscription sur "
+    "l'Espace intervenants » que vous avez reçu."
+)
+MESSAGE_ARCHIVE = (
+    "Votre compte est archivé. Pour le réactiver, formulez une demande de support "
+    "« Réactivation de mon compte archivé » depuis la page Aide et Contact."
+)
+MESSAGE_VERROUILLE = (
+    "Votre compte est temporairement verrouillé après plusieurs tentatives de connexion infructueuses. "
+    "Réessayez dans {minutes} minute(s) ou utilisez « Mot de passe oublié »."
+)
+MESSAGE_PROVISOIRE_EXPIRE = (
+    "Vos identifiants provisoires ont expiré (validité 7 jours). Formulez une nouvelle demande de "
+    "support depuis la page Aide et Contact."
+)
+SESSION_A_PERSONNALISER = "identifiants_a_personnaliser"
+
+
+# -- identity ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Doublon:
+    archive: bool
+
+
+def _est_archive(user: User, etat: EtatCompte | None, intervenant: Intervenant | None) -> bool:
+    if intervenant is not None and intervenant.etat_inscription == EtatInscription.archivee:
+        return True
+    return not user.active and not (etat is not None and etat.a_activer)
+
+
+def chercher_doublon(email: str, identite: str | None) -> Doublon | None:
+    """The existing account with this e-mail (case-insensitive) or identity."""
+    condition = func.lower(User.email) == email.lower()
+    if identite:
+        condition = condition | (Intervenant.identite_normalisee == identite)
+    row = db.session.execute(
+        select(User, EtatCompte, Intervenant)
+        .outerjoin(EtatCompte, EtatCompte.user_id == User.id)
+        .outerjoin(Intervenant, Intervenant.user_id == User.id)
+        .where(condition)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return Doublon(archive=_est_archive(*row))
+
+
+def email_pris(email: str, sauf_user_id: int | None = None) -> bool:
+    query = select(User.id).where(func.lower(User.email) == email.lower())
+    if sauf_user_id is not None:
+        query = query.where(User.id != sauf_user_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+# -- accounts ---------------------------------------------------------------
+def hacher_mot_de_passe(password: str) -> str:
+    """Hash with FAB's configured method (same as FAB's own user screens)."""
+    config = current_app.config
+    return generate_password_hash(
+        password,
+        method=config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+        salt_length=config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
+    )
+
+
+def mot_de_passe_aleatoire() -> str:
+    """A random password satisfying the policy (provisional credentials)."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        core = "".join(secrets.choice(alphabet) for _ in range(12))
+        if any(c.islower() for c in core) and any(c.isupper() for c in core) and any(c.isdigit() for c in core):
+            return core[:6] + secrets.choice("!#$%*+-=?@") + core[6:]
+
+
+def creer_utilisateur(email: str, prenom: str, nom: str, role_name: str, password: str | None) -> User:
+    """A FAB user whose username is the lowercased e-mail (flushed, not committed)."""
+    sm = current_app.appbuilder.sm
+    email = email.lower()
+    user = User(
+        first_name=prenom[:64],
+        last_name=nom[:64],
+        username=email,
+        email=email,
+        active=True,
+        roles=[sm.find_role(role_name)],
+        password=hacher_mot_de_passe(password or secrets.token_urlsafe(32)),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def etat_du_compte(user_id: int, *, creer: bool = False) -> EtatCompte | None:
+    etat = db.session.get(EtatCompte, user_id)
+    if etat is None and creer:
+        etat = EtatCompte(user_id=user_id, echecs_consecutifs=0, a_activer=False, a_personnaliser=False)
+        db.session.add(etat)
+    return etat
+
+
+def lien(endpoint: str, token: str) -> str:
+    base_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return base_url + url_for(endpoint, token=token)
+
+
+def jeton_valide(token: str, type_: TypeJeton) -> JetonCompte | None:
+    """The unused, unexpired token row for this clear token (or None)."""
+    if not token or len(token) > 100:
+        return None
+    jeton = db.session.scalar(
+        select(JetonCompte).where(JetonCompte.token_hash == hash_token(token), JetonCompte.type == type_)
+    )
+    if jeton is None or jeton.utilise_le is not None or jeton.expire:
+        return None
+    return jeton
+
+
+def consommer(jeton: JetonCompte) -> bool:
+    """Mark a token used; False when a concurrent request used it first."""
+    return (
+        db.session.execute(
+            update(JetonCompte)
+            .where(JetonCompte.id == jeton.id, JetonCompte.utilise_le.is_(None))
+            .values(utilise_le=base.utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+
+
+def invalider_jetons(user_id: int, type_: TypeJeton) -> None:
+    db.session.execute(
+        update(JetonCompte)
+        .where(JetonCompte.user_id == user_id, JetonCompte.type == type_, JetonCompte.utilise_le.is_(None))
+        .values(utilise_le=base.utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def definir_mot_de_passe(user: User, password: str) -> None:
+    user.password = hacher_mot_de_passe(password)
+    etat = etat_du_compte(user.id)
+    if etat is not None:
+        etat.echecs_consecutifs = 0
+        etat.verrouille_jusqua = None
+        etat.a_personnaliser = False
+        etat.provisoire_jusqua = None
+
+
+# -- login ------------------------------------------------------------------
+@dataclass
+class ResultatConnexion:
+    user: User | None
+    motif: str
+    message: str = MESSAGE_GENERIQUE
+
+
+def _ip() -> str | None:
+    return request.remote_addr if request else None
+
+
+def _journaliser(identifiant: str, user: User | None, succes: bool, motif: str, canal: str) -> None:
+    db.session.add(
+        TentativeConnexion(
+            identifiant=(identifiant or "")[:320],
+            user_id=user.id if user is not None else None,
+            succes=succes,
+            motif=motif,
+            canal=canal,
+            adresse_ip=_ip(),
+            cree_le=base.utcnow(),
+        )
+    )
+
+
+def authentifier(identifiant: str, password: str, canal: str = "web") -> ResultatConnexion:
+    """Check credentials, apply lockout rules and log the attempt (committed:
+    a failed attempt must be recorded even though the request ends in error)."""
+    config = current_app.config
+    identifiant = (identifiant or "").strip().lower()
+    now = base.utcnow()
+    user = None
+    if identifiant and password:
+        user = db.session.scalar(select(User).where(func.lower(User.email) == identifiant))
+    if user is None:
+        # Same cost as a real check: response time does not reveal accounts.
+        check_password_hash(config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
+        result = ResultatConnexion(None, "inconnu")
+        _journaliser(identifiant, None, False, result.motif, canal)
+        db.session.commit()
+        return result
+
+    etat = etat_du_compte(user.id, creer=True)
+    if etat.verrouille_jusqua is not None and etat.verrouille_jusqua > now:
+        minutes = max(1, int((etat.verrouille_jusqua - now).total_seconds() // 60) + 1)
+        result = ResultatConnexion(None, "verrouille", MESSAGE_VERROUILLE.format(minutes=minutes))
+    elif etat.provisoire_jusqua is not None and etat.provisoire_jusqua <= now:
+        check_password_hash(user.password, password)
+        result = ResultatConnexion(None, "provisoire_expire", MESSAGE_PROVISOIRE_EXPIRE)
+    elif not (user.password and check_password_hash(user.password, password)):
+        if etat.verrouille_jusqua is not None:  # the lock has expired: start counting again
+            etat.verrouille_jusqua = None
+            etat.echecs_consecutifs = 0
+        etat.echecs_consecutifs = (etat.echecs_consecutifs or 0) + 1
+        user.fail_login_count = (user.fail_login_count or 0) + 1
+        result = ResultatConnexion(None, "mot_de_passe")
+        if etat.echecs_consecutifs >= config.get("AUTH_MAX_ECHECS", 5):
+            duree = config.get("AUTH_DUREE_VERROUILLAGE", 15 * 60)
+            etat.verrouille_jusqua = now + timedelta(seconds=duree)
+            result = ResultatConnexion(None, "verrouillage", MESSAGE_VERROUILLE.format(minutes=max(1, duree // 60)))
+    elif etat.a_activer:
+        result = ResultatConnexion(None, "non_active", MESSAGE_NON_ACTIVE)
+    elif _est_archive(user, etat, db.session.scalar(select(Intervenant).where(Intervenant.user_id == user.id))):
+        result = ResultatConnexion(None, "archive", MESSAGE_ARCHIVE)
+    else:
+        etat.echecs_consecutifs = 0
+        etat.verrouille_jusqua = None
+        user.login_count = (user.login_count or 0) + 1
+        user.fail_login_count = 0
+        user.last_login = now
+        result = ResultatConnexion(user, "succes", "")
+    _journaliser(identifiant, user, result.user is not None, result.motif, canal)
+    db.session.commit()
+    return result
+
+
+def doit_personnaliser(user_id: int) -> bool:
+    etat = db.session.get(EtatCompte, user_id)
+    return bool(etat and etat.a_personnaliser)
+
+
+# -- views ------------------------------------------------------------------
+def _auth_rate_limit() -> str:
+    return current_app.config["AUTH_RATE_LIMIT"]
+
+
+class AuthDBView(FabAuthDBView):
+    """Login by e-mail (FAB's class name kept: endpoints stay ``AuthDBView.*``) with lockout, account-state messages and the log."""
+
+    login_template = "comptes/connexion.html"
+    title = "S'authentifier"
+
+    @expose("/login/", methods=["GET", "POST"])
+    @limit(_auth_rate_limit, methods=["POST"])
+    @no_cache
+    def login(self):
+        from app.forms.comptes import ConnexionForm
+
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(self._get_safe_next_url())
+        form = ConnexionForm()
+        if form.validate_on_submit():
+            next_url = get_safe_redirect(request.args.get("next", ""))
+            result = authentifier(form.username.data, form.password.data, canal="web")
+            if result.user is None:
+                flash(result.message, "warning" if result.motif in ("inconnu", "mot_de_passe") else "danger")
+                return redirect(self.appbuilder.get_url_for_login_with(next_url))
+            login_user(result.user, remember=False)
+            if doit_personnaliser(result.user.id):
+                session[SESSION_A_PERSONNALISER] = True
+                return redirect(url_for("CompteView.identifiants"))
+            return redirect(next_url)
+        return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder)
+
+
+class ResetMyPasswordView(FabResetMyPasswordView):
+    """FAB's own "reset my password" form skips the current password and the
+    password policy: it leads to "Changer mon mot de passe" instead."""
+
+    @expose("/form", methods=["GET"])
+    @has_access
+    def this_form_get(self):
+        return redirect(url_for("CompteView.mot_de_passe"))
+
+    @expose("/form", methods=["POST"])
+    @has_access
+    def this_form_post(self):
+        return redirect(url_for("CompteView.mot_de_passe"))
+
+
+class SecurityApi(FabSecurityApi):
+    """FAB's API login, rate limited like the login form (same settings)."""
+
+    @expose("/login", methods=["POST"])
+    @limit(_auth_rate_limit, methods=["POST"])
+    def login(self):
+        return super().login()
+
+
+def auth_user_db(username: str, password: str):
+    """FAB's hook (API login): same checks, lockout and log as the form."""
+    return authentifier(username, password, canal="api").user
+
+
+#: Endpoints a user with provisional credentials may still reach.
+_ENDPOINTS_LIBRES = {"static", "appbuilder.static", "AuthDBView.logout", "CompteView.identifiants"}
+
+
+def imposer_personnalisation():
+    """Before anything else, provisional credentials must be personalised."""
+    if not session.get(SESSION_A_PERSONNALISER):
+        return None
+    if request.endpoint in _ENDPOINTS_LIBRES or request.endpoint is None:
+        return None
+    return redirect(url_for("CompteView.identifiants"))

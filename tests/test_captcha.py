@@ -1,0 +1,66 @@
+"""Self-hosted captcha: image, audio, single use, expiry, test hook (issue #3)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app import captcha
+from app.extensions import db
+from app.models import base
+from app.models.authentification import DefiCaptcha
+
+
+def test_image_and_audio_served_without_cache(client):
+    challenge = captcha.nouveau_defi()
+    db.session.commit()
+    image = client.get(f"/captcha/{challenge}/image.png")
+    assert image.status_code == 200 and image.mimetype == "image/png" and image.data[:4] == b"\x89PNG"
+    assert image.headers["Cache-Control"] == "no-store"
+    audio = client.get(f"/captcha/{challenge}/audio.wav")
+    assert audio.status_code == 200 and audio.mimetype == "audio/wav" and audio.data[:4] == b"RIFF"
+    assert client.get("/captcha/" + "0" * 32 + "/image.png").status_code == 404
+
+
+def test_answer_never_stored_in_clear(app):
+    challenge = captcha.nouveau_defi()
+    answer = captcha.reponse_pour_tests(challenge)
+    row = db.session.get(DefiCaptcha, challenge)
+    assert answer not in row.reponse_hash and len(answer) == captcha.LONGUEUR
+
+
+def test_right_answer_passes_once_only(app):
+    challenge = captcha.nouveau_defi()
+    answer = captcha.reponse_pour_tests(challenge)
+    assert captcha.verifier(challenge, answer)
+    assert not captcha.verifier(challenge, answer)  # replay
+
+
+def test_wrong_answer_consumes_the_challenge(app):
+    challenge = captcha.nouveau_defi()
+    answer = captcha.reponse_pour_tests(challenge)
+    assert not captcha.verifier(challenge, "999999x")
+    assert not captcha.verifier(challenge, answer)
+
+
+def test_challenge_expires(app, monkeypatch):
+    challenge = captcha.nouveau_defi()
+    answer = captcha.reponse_pour_tests(challenge)
+    later = base.utcnow() + timedelta(seconds=captcha.TTL_DEFAUT + 1)
+    monkeypatch.setattr(base, "utcnow", lambda: later)
+    assert captcha.image_png(challenge) is None
+    assert not captcha.verifier(challenge, answer)
+
+
+def test_test_hook_only_when_testing(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CAPTCHA_TEST_ANSWER", "passe-partout")
+    challenge = captcha.nouveau_defi()
+    assert captcha.verifier(challenge, "passe-partout")
+    monkeypatch.setattr(app, "testing", False)
+    challenge = captcha.nouveau_defi()
+    assert not captcha.verifier(challenge, "passe-partout")
+
+
+def test_forged_ids_refused(app):
+    assert not captcha.verifier("", "123456")
+    assert not captcha.verifier("x" * 500, "123456")
+    assert captcha.audio_wav("../../etc/passwd") is None
