@@ -1,0 +1,302 @@
+"""Public annonces: « Recherche avancée d'annonces », detail and « Candidater »
+(manual §4). Lists show published annonces whose deadline has not passed."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import Form, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields import DateField
+from wtforms.validators import Length, Optional, Regexp, ValidationError
+
+from app.extensions import db
+from app.models.annonces import (
+    Annonce,
+    Candidature,
+    EtatAnnonce,
+    annonce_departement,
+    annonce_region,
+    annonce_sous_specialite,
+    annonce_specialite,
+)
+from app.models.base import utcnow
+from app.models.comptes import EtatInscription
+from app.models.referentiels import Departement, NatureFormation, Region, SousSpecialite, Specialite, Structure
+from app.security.scope import current_intervenant, current_structure_id, is_national
+
+PAGE_SIZE = 20
+MESSAGE_AUTHENTIFICATION = "Pour pouvoir postuler à l'annonce vous devez vous authentifier ou vous inscrire"
+
+#: Sortable columns of the result table (URL value → column).
+TRIS = {
+    "numero": Annonce.numero,
+    "intitule": Annonce.intitule,
+    "debut": Annonce.date_debut,
+    "fin": Annonce.date_fin,
+    "limite": Annonce.date_limite,
+    "publication": Annonce.date_publication,
+}
+
+
+def aujourdhui() -> date:
+    return utcnow().date()
+
+
+def _choix(rows, label=lambda r: str(r)):
+    return [(str(r.id), label(r)) for r in rows]
+
+
+class RechercheForm(Form):
+    """Criteria of the advanced search, read from the query string (GET: the
+    search is a shareable URL; no CSRF needed for a read-only form)."""
+
+    class Meta:
+        locales = ("fr_FR", "fr")  # WTForms' own messages (invalid date, choice) in French
+
+    numero = StringField(
+        "Numéro de l'annonce",
+        [Optional(), Regexp(r"^\s*\d{1,10}\s*$", message="Le numéro de l'annonce ne contient que des chiffres (10 au plus).")],
+    )
+    specialite = SelectMultipleField("Spécialité(s) de formation", [Optional()])
+    sous_specialite = SelectMultipleField("Sous-spécialité(s) de formation", [Optional()])
+    categorie = SelectMultipleField("Catégorie d'intervention", [Optional()])
+    region = SelectField("Région du lieu de l'action", [Optional()])
+    departement = SelectField("Département du lieu de l'action", [Optional()])
+    structure = SelectField("Structure qui a publié l'annonce", [Optional()])
+    debut = DateField("Date de début d'intervention", [Optional()])
+    fin = DateField("Date de fin d'intervention", [Optional()])
+    date_limite = DateField("Date limite de candidature", [Optional()])
+
+    def validate_fin(self, field):
+        if field.data and self.debut.data and field.data < self.debut.data:
+            raise ValidationError("La date de fin doit être postérieure ou égale à la date de début.")
+
+    def charger_choix(self) -> None:
+        """The referential options (one query per list, whatever the page)."""
+        indifferent = [("", "Indifférent")]
+        self.specialite.choices = indifferent + _choix(
+            db.session.scalars(select(Specialite).where(Specialite.actif.is_(True)).order_by(Specialite.libelle))
+        )
+        self.sous_specialite.choices = indifferent + _choix(
+            db.session.scalars(
+                select(SousSpecialite).where(SousSpecialite.actif.is_(True)).order_by(SousSpecialite.libelle)
+            )
+        )
+        self.categorie.choices = indifferent + _choix(
+            db.session.scalars(
+                select(NatureFormation).where(NatureFormation.actif.is_(True)).order_by(NatureFormation.ordre)
+            )
+        )
+        self.region.choices = indifferent + _choix(db.session.scalars(select(Region).order_by(Region.nom)))
+        self.departement.choices = indifferent + _choix(
+            db.session.scalars(select(Departement).order_by(Departement.code))
+        )
+        self.structure.choices = [("", "Sélectionner une structure")] + _choix(
+            db.session.scalars(select(Structure).where(Structure.actif.is_(True)).order_by(Structure.nom))
+        )
+
+
+def _ids(values) -> list[int]:
+    return [int(v) for v in values or () if str(v).isdigit()]
+
+
+def annonces_ouvertes():
+    """Published annonces whose deadline has not passed."""
+    return select(Annonce).where(Annonce.etat == EtatAnnonce.publiee, Annonce.date_limite >= aujourdhui())
+
+
+def appliquer_criteres(query, form: RechercheForm):
+    """Add every filled criterion (they are cumulative)."""
+    if form.numero.data and form.numero.data.strip():
+        query = query.where(Annonce.numero.startswith(form.numero.data.strip(), autoescape=True))
+    links = (
+        (form.specialite.data, annonce_specialite, "specialite_id"),
+        (form.sous_specialite.data, annonce_sous_specialite, "sous_specialite_id"),
+        ([form.region.data], annonce_region, "region_id"),
+        ([form.departement.data], annonce_departement, "departement_id"),
+    )
+    for values, table, column in links:
+        ids = _ids(values)
+        if ids:
+            query = query.where(
+                Annonce.id.in_(select(table.c.annonce_id).where(table.c[column].in_(ids)))
+            )
+    if categories := _ids(form.categorie.data):
+        query = query.where(Annonce.nature_formation_id.in_(categories))
+    if structures := _ids([form.structure.data]):
+        query = query.where(Annonce.structure_id.in_(structures))
+    # Période d'intervention: annonces whose period overlaps the one asked for.
+    if form.debut.data:
+        query = query.where(sa.or_(Annonce.date_fin.is_(None), Annonce.date_fin >= form.debut.data))
+    if form.fin.data:
+        query = query.where(sa.or_(Annonce.date_debut.is_(None), Annonce.date_debut <= form.fin.data))
+    # Date limite de candidature: still open on that date.
+    if form.date_limite.data:
+        query = query.where(Annonce.date_limite >= form.date_limite.data)
+    return query
+
+
+def page_annonces(query, page: int, per_page: int = PAGE_SIZE, order_by=None):
+    """One page of annonces with what the tables show, in a constant number of
+    queries (count, page, then one query per eager-loaded collection)."""
+    total = db.session.scalar(select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(page, 1), pages)
+    order_by = order_by if order_by is not None else (Annonce.date_publication.desc(), Annonce.id.desc())
+    rows = db.session.scalars(
+        query.options(
+            selectinload(Annonce.specialites),
+            selectinload(Annonce.regions),
+            joinedload(Annonce.pays),
+            joinedload(Annonce.structure),
+        )
+        .order_by(*order_by)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return rows, total, page, pages
+
+
+def peut_voir(annonce: Annonce) -> bool:
+    """Published annonces are public; the others only for their structure's staff."""
+    if annonce.etat == EtatAnnonce.publiee:
+        return True
+    if not current_user.is_authenticated:
+        return False
+    return is_national() or current_structure_id() == annonce.structure_id
+
+
+class CandidatureForm(FlaskForm):
+    commentaire = TextAreaField(
+        "Commentaire associé à votre candidature",
+        [Optional(), Length(max=4000, message="Le commentaire est limité à 4000 caractères.")],
+    )
+
+
+class AnnoncesPubliquesView(BaseView):
+    """Public pages; « Candidater » checks the applicant itself."""
+
+    route_base = "/annonces"
+    default_view = "recherche"
+
+    @expose("/")
+    def recherche(self):
+        form = RechercheForm(request.args)
+        form.charger_choix()
+        rows, total, page, pages = [], 0, 1, 1
+        tri = request.args.get("tri", "publication")
+        ordre = "asc" if request.args.get("ordre") == "asc" else "desc"
+        valide = form.validate()
+        if valide:
+            column = TRIS.get(tri, Annonce.date_publication)
+            direction = column.asc() if ordre == "asc" else column.desc()
+            rows, total, page, pages = page_annonces(
+                appliquer_criteres(annonces_ouvertes(), form),
+                request.args.get("page", 1, type=int),
+                order_by=(direction.nulls_last(), Annonce.id.desc()),
+            )
+        args = {k: request.args.getlist(k) for k in request.args if k not in ("page", "tri", "ordre")}
+        return self.render_template(
+            "annonces/recherche.html",
+            title="Recherche avancée d'annonces",
+            form=form,
+            valide=valide,
+            annonces=rows,
+            total=total,
+            page=page,
+            pages=pages,
+            tri=tri,
+            ordre=ordre,
+            args=args,
+        )
+
+    def _annonce(self, numero: str) -> Annonce:
+        annonce = db.session.scalar(
+            select(Annonce)
+            .where(Annonce.numero == numero)
+            .options(
+                selectinload(Annonce.specialites),
+                selectinload(Annonce.sous_specialites),
+                selectinload(Annonce.regions),
+                selectinload(Annonce.departements),
+                joinedload(Annonce.pays),
+                joinedload(Annonce.structure),
+                joinedload(Annonce.fichier),
+            )
+        )
+        if annonce is None or not peut_voir(annonce):
+            abort(404)
+        return annonce
+
+    @expose("/<numero>")
+    def detail(self, numero):
+        annonce = self._annonce(numero)
+        return self.render_template(
+            "annonces/detail.html",
+            title=f"Annonce {annonce.numero}",
+            annonce=annonce,
+            retour=request.args.get("retour"),
+        )
+
+    def refus(self, annonce: Annonce, intervenant) -> str | None:
+        """Why the current user may not apply now (None: they may)."""
+        if intervenant is None:
+            if current_user.is_authenticated:
+                return "Seul un intervenant disposant d'un compte validé peut candidater à une annonce."
+            return MESSAGE_AUTHENTIFICATION
+        if intervenant.etat_inscription != EtatInscription.validee:
+            return (
+                "Pour candidater, vous devez être connecté et disposer d'un compte validé : "
+                "votre inscription n'est pas encore validée par votre structure de rattachement."
+            )
+        if not annonce.ouverte_aux_candidatures(aujourdhui()):
+            return "Cette annonce n'accepte plus de candidatures : la date limite de candidature est dépassée."
+        deja = db.session.scalar(
+            select(Candidature.date).where(
+                Candidature.annonce_id == annonce.id, Candidature.intervenant_id == intervenant.id
+            )
+        )
+        if deja is not None:
+            return f"Vous avez déjà candidaté à cette annonce le {deja:%d/%m/%Y}."
+        return None
+
+    @expose("/<numero>/candidater", methods=["GET", "POST"])
+    def candidater(self, numero):
+        annonce = self._annonce(numero)
+        if annonce.etat != EtatAnnonce.publiee:
+            abort(404)
+        intervenant = current_intervenant()
+        form = CandidatureForm()
+        refus = self.refus(annonce, intervenant)
+        if refus is None and form.validate_on_submit():
+            db.session.add(
+                Candidature(annonce_id=annonce.id, intervenant_id=intervenant.id, commentaire=form.commentaire.data or None)
+            )
+            try:
+                db.session.commit()
+            except IntegrityError:
+                db.session.rollback()
+                refus = "Vous avez déjà candidaté à cette annonce."
+            else:
+                flash("Votre candidature a été déposée. Vous pouvez la suivre dans « Mes réponses aux annonces ».", "success")
+                return redirect(url_for("MesCandidaturesView.liste"))
+        status = 403 if refus and request.method == "POST" else 200
+        return self.render_template(
+            "annonces/candidater.html",
+            title=f"Déposer une candidature sur l'annonce n° {annonce.numero}",
+            annonce=annonce,
+            form=form,
+            refus=refus,
+            authentification=refus == MESSAGE_AUTHENTIFICATION,
+            lien_connexion=url_for("AuthDBView.login", next=request.path),
+            lien_inscription=f"/inscription?annonce={annonce.numero}",
+        ), status

@@ -1,0 +1,330 @@
+"""Gestionnaire screens for annonces and candidatures (FAB generated).
+
+Rows are limited to the gestionnaire's structure by base filters (lists,
+show, edit); actions re-check the scope because FAB's action routes load rows
+without base filters. State changes go through the workflows only.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder.actions import action
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_login import current_user
+from flask_wtf.file import FileField
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import BooleanField, DecimalField
+from wtforms.validators import Email, Length, NumberRange, Optional, Regexp, ValidationError
+
+from app.extensions import db
+from app.models.annonces import Annonce, Candidature, EtatAnnonce, EtatCandidatureAnnonce
+from app.models.comptes import EtatInscription
+from app.models.fichiers import store_upload
+from app.security.scope import current_structure_id, is_national, no_row_id
+from app.uploads import UploadError, UploadPreset, validate_upload
+from app.views.base import EspaceModelView
+from app.views.filters import FilterMaStructure
+from app.workflows.annonce import annonce as workflow_annonce
+from app.workflows.candidature import candidature as workflow_candidature
+from app.workflows.core import Acteur, WorkflowError
+
+#: Fichier joint à une annonce (public once the annonce is published).
+FICHIER_ANNONCE = UploadPreset(("pdf", "doc", "docx", "odt", "rtf", "txt"), 2 * 1024 * 1024)
+
+
+def dans_ma_structure(structure_id: int | None) -> bool:
+    return is_national() or (structure_id is not None and structure_id == current_structure_id())
+
+
+# -- coherence checks, shown next to their field -----------------------------
+def _specialite_requise(form, field):
+    if not field.data:
+        raise ValidationError("Choisissez au moins une spécialité.")
+
+
+def _fin_apres_debut(form, field):
+    if field.data and form.date_debut.data and field.data < form.date_debut.data:
+        raise ValidationError("La date de fin d'intervention doit être postérieure ou égale à la date de début.")
+
+
+def _sous_specialites_des_specialites(form, field):
+    choisies = {s.id for s in form.specialites.data or []}
+    hors = [s.libelle for s in field.data or [] if s.specialite_id not in choisies]
+    if hors:
+        raise ValidationError(
+            "Ces sous-spécialités ne relèvent d'aucune des spécialités choisies : " + ", ".join(hors) + "."
+        )
+
+
+def _departements_des_regions(form, field):
+    choisies = {r.id for r in form.regions.data or []}
+    hors = [str(d) for d in field.data or [] if d.region_id not in choisies]
+    if hors:
+        raise ValidationError("Ces départements ne sont dans aucune des régions choisies : " + ", ".join(hors) + ".")
+
+
+def _date_limite_avant_debut(form, field):
+    debut = form.date_debut.data
+    if field.data and debut and field.data > debut and not form.date_limite_apres_debut.data:
+        raise ValidationError(
+            "La date limite de candidature ne peut pas être postérieure au début de la période "
+            "d'intervention (cochez « Date limite après le début autorisée » si c'est voulu)."
+        )
+
+
+def _fichier_valide(form, field):
+    upload = request.files.get(field.name)
+    if upload is None or not upload.filename:
+        return
+    try:
+        validate_upload(upload, allowed_extensions=FICHIER_ANNONCE.extensions, max_bytes=FICHIER_ANNONCE.max_bytes)
+    except UploadError as exc:
+        raise ValidationError(str(exc)) from None
+    finally:
+        upload.stream.seek(0)
+
+
+class DecimalFrancaisField(DecimalField):
+    """Accepts the French decimal comma (« 2,5 » jours)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([v.replace(",", ".").strip() for v in valuelist or []])
+
+
+LIBELLES_ANNONCE = {
+    "numero": "Numéro de l'annonce",
+    "intitule": "Intitulé de l'annonce",
+    "description": "Description de la recherche",
+    "profil_recherche": "Profil recherché",
+    "contexte": "Contexte",
+    "public_vise": "Public visé",
+    "nature_formation": "Catégorie d'intervention",
+    "specialites": "Spécialité(s)",
+    "sous_specialites": "Sous-spécialité(s)",
+    "duree_jours": "Durée de la formation (jours)",
+    "date_debut": "Date de début d'intervention",
+    "date_fin": "Date de fin d'intervention",
+    "date_limite": "Date limite de candidature",
+    "date_limite_apres_debut": "Date limite après le début autorisée",
+    "pays": "Pays d'intervention",
+    "regions": "Région(s) d'intervention",
+    "departements": "Département(s) d'intervention",
+    "precisions_lieux": "Autres précisions sur le(s) lieu(x)",
+    "contact_nom": "Personne à contacter",
+    "contact_telephone": "Numéro de téléphone",
+    "contact_email": "Adresse email de la personne à contacter",
+    "urgent": "Urgent",
+    "structure": "Auteur de l'annonce",
+    "structure.nom": "Auteur de l'annonce",
+    "fichier": "Fichier joint à l'annonce",
+    "etat": "État",
+    "date_publication": "Date de publication",
+}
+
+COLONNES_FORMULAIRE = [
+    "intitule", "description", "profil_recherche", "contexte", "public_vise", "nature_formation",
+    "specialites", "sous_specialites", "duree_jours", "date_debut", "date_fin", "date_limite",
+    "date_limite_apres_debut", "pays", "regions", "departements", "precisions_lieux",
+    "contact_nom", "contact_telephone", "contact_email", "urgent",
+]
+
+
+class ActionsWorkflowMixin:
+    """Bulk actions applying one workflow event to the selected rows, all or nothing."""
+
+    def _appliquer(self, workflow, items, event: str, succes: str, structure_of):
+        items = items if isinstance(items, list) else [items]
+        if not items or any(item is None or not dans_ma_structure(structure_of(item)) for item in items):
+            abort(404)
+        acteur = Acteur.from_user(current_user)
+        try:
+            for item in items:
+                workflow.apply(item, event, acteur)
+        except WorkflowError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"{succes} ({len(items)}).", "success")
+        return redirect(self.get_redirect())
+
+
+class FilterCandidaturesMaStructure(BaseFilter):
+    """Candidatures to annonces of the gestionnaire's structure."""
+
+    name = "Ma structure"
+    arg_name = "candidatures_ma_structure"
+
+    def apply(self, query, value):
+        if is_national():
+            return query
+        structure_id = current_structure_id()
+        structure_id = structure_id if structure_id is not None else no_row_id()
+        return query.filter(Candidature.annonce_id.in_(select(Annonce.id).where(Annonce.structure_id == structure_id)))
+
+
+def _lien_dossier(intervenant_id):
+    url = url_for("DemandeInscriptionView.show", pk=intervenant_id)
+    return Markup('<a href="{}">Voir le dossier d\'inscription</a>').format(url)
+
+
+class InterfaceChargee(SQLAInterface):
+    """SQLAInterface whose list queries eager-load the relations shown in the
+    list columns (FAB would lazy-load them row by row)."""
+
+    def __init__(self, obj, *options, session=None):
+        super().__init__(obj, session)
+        self._options = options
+
+    def apply_all(self, query, *args, **kwargs):
+        return super().apply_all(query, *args, **kwargs).options(*self._options)
+
+
+class CandidatureGestionView(ActionsWorkflowMixin, EspaceModelView):
+    """Candidatures to the structure's annonces; the show page is the
+    candidate's profile as the gestionnaire needs it."""
+
+    datamodel = InterfaceChargee(Candidature, joinedload(Candidature.annonce), joinedload(Candidature.intervenant))
+    route_base = "/gestion/candidatures"
+    include_route_methods = {"list", "show", "action_post"}
+    base_filters = [["annonce_id", FilterCandidaturesMaStructure, None]]
+    base_order = ("date", "desc")
+    list_title = "Candidatures aux annonces"
+    show_title = "Candidature et profil du candidat"
+    list_columns = ["date", "annonce.numero", "intervenant.prenom", "intervenant.nom_usage", "etat", "commentaire"]
+    show_columns = [
+        "date", "annonce.numero", "annonce.intitule", "etat", "commentaire",
+        "intervenant.civilite", "intervenant.prenom", "intervenant.nom_usage", "intervenant.user.email",
+        "intervenant.etat_inscription", "intervenant.structure.nom", "intervenant_id",
+    ]
+    search_columns = ["etat", "date"]
+    label_columns = {
+        "date": "Date de la réponse",
+        "annonce": "Annonce",
+        "annonce.numero": "Numéro annonce",
+        "annonce.intitule": "Intitulé de l'annonce",
+        "intervenant.civilite": "Civilité",
+        "intervenant.prenom": "Prénom",
+        "intervenant.nom_usage": "Nom",
+        "intervenant.user.email": "Adresse e-mail",
+        "intervenant.etat_inscription": "État de l'inscription",
+        "intervenant.structure.nom": "Structure de rattachement",
+        "intervenant_id": "Profil",
+        "etat": "État",
+        "commentaire": "Commentaire du candidat",
+    }
+    formatters_columns = {
+        "etat": lambda v: EtatCandidatureAnnonce(v).libelle if v else "",
+        "intervenant.etat_inscription": lambda v: EtatInscription(v).libelle if v else "",
+        "intervenant_id": _lien_dossier,
+        "commentaire": lambda v: (v[:120] + "…") if v and len(v) > 120 else (v or ""),
+    }
+
+    @action("etudier", "Marquer étudiée", "Marquer les candidatures sélectionnées comme étudiées ? Les candidats seront prévenus par e-mail.", "fa-check", single=False)
+    def etudier(self, items):
+        return self._appliquer(workflow_candidature, items, "etudier", "Candidature(s) marquée(s) étudiée(s)",
+                               lambda c: c.annonce.structure_id)
+
+    @action("ne_pas_retenir", "Non retenue", "Marquer les candidatures sélectionnées comme non retenues ? Les candidats seront prévenus par e-mail.", "fa-times", single=False)
+    def ne_pas_retenir(self, items):
+        return self._appliquer(workflow_candidature, items, "ne_pas_retenir", "Candidature(s) non retenue(s)",
+                               lambda c: c.annonce.structure_id)
+
+
+class AnnonceGestionView(ActionsWorkflowMixin, EspaceModelView):
+    """The structure's annonces: create, edit, publish, unpublish, close."""
+
+    datamodel = SQLAInterface(Annonce)
+    route_base = "/gestion/annonces"
+    include_route_methods = {"list", "show", "add", "edit", "action_post"}
+    base_filters = [["structure_id", FilterMaStructure, None]]
+    base_order = ("created_at", "desc")
+    list_title = "Annonces de ma structure"
+    show_title = "Annonce"
+    add_title = "Créer une annonce"
+    edit_title = "Modifier l'annonce"
+    # No relation here: a per-row lazy load would make the query count grow.
+    list_columns = ["numero", "intitule", "etat", "date_limite", "date_publication", "urgent"]
+    show_columns = ["numero", *COLONNES_FORMULAIRE[:12], "date_limite_apres_debut", *COLONNES_FORMULAIRE[13:],
+                    "structure.nom", "fichier", "etat", "date_publication"]
+    add_columns = COLONNES_FORMULAIRE + ["fichier_upload"]
+    edit_columns = COLONNES_FORMULAIRE + ["fichier_upload"]
+    search_columns = ["numero", "intitule", "etat", "date_limite", "urgent"]
+    label_columns = {**LIBELLES_ANNONCE, "fichier_upload": "Fichier joint à l'annonce"}
+    description_columns = {
+        "duree_jours": "En jours, décimales possibles (ex. 2,5).",
+        "date_limite_apres_debut": "À cocher seulement si les candidatures restent ouvertes après le début de la période.",
+        "fichier_upload": "PDF, Word, ODT, RTF ou texte, 2 Mo au plus ; remplace le fichier déjà joint.",
+    }
+    # Checkboxes declared here: FAB would make a non-nullable boolean "required" (= must be ticked).
+    add_form_extra_fields = {
+        "fichier_upload": FileField("Fichier joint à l'annonce", validators=[_fichier_valide]),
+        "urgent": BooleanField("Urgent"),
+        "duree_jours": DecimalFrancaisField(
+            "Durée de la formation (jours)", places=2,
+            validators=[Optional(), NumberRange(min=0, max=9999, message="Durée invalide.")],
+        ),
+        "date_limite_apres_debut": BooleanField("Date limite après le début autorisée"),
+    }
+    edit_form_extra_fields = add_form_extra_fields
+    validators_columns = {
+        "specialites": [_specialite_requise],
+        "sous_specialites": [_sous_specialites_des_specialites],
+        "departements": [_departements_des_regions],
+        "date_fin": [_fin_apres_debut],
+        "date_limite": [_date_limite_avant_debut],
+        "contact_email": [Optional(), Email(message="Adresse e-mail invalide.")],
+        "contact_telephone": [Optional(), Regexp(r"^\+?[0-9 .]{10,20}$", message="Numéro de téléphone invalide.")],
+        "intitule": [Length(max=255, message="255 caractères au plus.")],
+    }
+    formatters_columns = {
+        "etat": lambda v: EtatAnnonce(v).libelle if v else "",
+        "urgent": lambda v: "Oui" if v else "Non",
+        "date_limite_apres_debut": lambda v: "Oui" if v else "Non",
+        "specialites": lambda v: ", ".join(str(x) for x in v or []),
+        "sous_specialites": lambda v: ", ".join(str(x) for x in v or []),
+        "regions": lambda v: ", ".join(str(x) for x in v or []),
+        "departements": lambda v: ", ".join(str(x) for x in v or []),
+        "fichier": lambda v: Markup('<a href="{}">{}</a>').format(
+            url_for("FichierView.telecharger", uuid=v.uuid), v.original_name
+        ) if v else "",
+    }
+    related_views = [CandidatureGestionView]
+    show_template = "appbuilder/general/model/show_cascade.html"
+
+    # -- creation and edition -------------------------------------------------
+    def _joindre_fichier(self, item: Annonce) -> None:
+        upload = request.files.get("fichier_upload")
+        if upload is not None and upload.filename:
+            item.fichier = store_upload(upload, owner_user_id=None, sensitive=False, preset=FICHIER_ANNONCE)
+
+    def pre_add(self, item: Annonce) -> None:
+        structure_id = current_structure_id()
+        if structure_id is None:
+            raise ValueError("Seul un gestionnaire rattaché à une structure peut créer une annonce.")
+        item.structure_id = structure_id
+        self._joindre_fichier(item)
+
+    def pre_update(self, item: Annonce) -> None:
+        if not dans_ma_structure(item.structure_id):
+            abort(404)
+        self._joindre_fichier(item)
+
+    def post_add(self, item: Annonce) -> None:
+        flash(f"Annonce n° {item.numero} créée (brouillon) : publiez-la pour la rendre visible.", "info")
+
+    # -- publication ------------------------------------------------------------
+    @action("publier", "Publier", "Publier les annonces sélectionnées ? Les intervenants dont les alertes correspondent recevront un e-mail.", "fa-bullhorn", single=False)
+    def publier(self, items):
+        return self._appliquer(workflow_annonce, items, "publier", "Annonce(s) publiée(s)", lambda a: a.structure_id)
+
+    @action("depublier", "Dépublier", "Dépublier les annonces sélectionnées ? Elles ne seront plus visibles du public.", "fa-eye-slash", single=False)
+    def depublier(self, items):
+        return self._appliquer(workflow_annonce, items, "depublier", "Annonce(s) dépubliée(s)", lambda a: a.structure_id)
+
+    @action("cloturer", "Clôturer", "Clôturer les annonces sélectionnées ? Cette action est définitive.", "fa-lock", single=False)
+    def cloturer(self, items):
+        return self._appliquer(workflow_annonce, items, "cloturer", "Annonce(s) clôturée(s)", lambda a: a.structure_id)

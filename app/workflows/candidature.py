@@ -1,0 +1,27 @@
+"""Processing of a candidature (manual §4.2): déposée → étudiée | non retenue,
+by staff of the structure that published the annonce. The intervenant is told
+by e-mail (app.notifications_annonces)."""
+
+from __future__ import annotations
+
+from app.models.annonces import LIBELLES_ETAT_CANDIDATURE
+from app.models.annonces import EtatCandidatureAnnonce as E
+from app.workflows.annonce import STAFF, meme_structure
+from app.workflows.core import Acteur, Transition, Workflow
+
+
+def _structure(obj, actor: Acteur):
+    return meme_structure(obj.annonce.structure_id, actor)
+
+
+candidature = Workflow(
+    "candidature",
+    state_enum=E,
+    state_attr="etat",
+    libelles=LIBELLES_ETAT_CANDIDATURE,
+    transitions=[
+        Transition(E.deposee, "etudier", E.etudiee, STAFF, "Marquer étudiée", (_structure,)),
+        Transition(E.deposee, "ne_pas_retenir", E.non_retenue, STAFF, "Non retenue", (_structure,)),
+        Transition(E.etudiee, "ne_pas_retenir", E.non_retenue, STAFF, "Non retenue", (_structure,)),
+    ],
+)
