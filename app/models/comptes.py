@@ -14,7 +14,17 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy.orm import relationship
 
 from app.models.base import TimestampMixin, state_column
-from app.models.referentiels import Departement, Region, SousSpecialite, Specialite, Structure
+from app.models.referentiels import (
+    Departement,
+    FonctionPublique,
+    Pays,
+    PositionAdministrative,
+    Region,
+    SousSpecialite,
+    Specialite,
+    StatutProfessionnel,
+    Structure,
+)
 
 
 class EtatInscription(enum.StrEnum):
@@ -75,6 +85,76 @@ class Intervenant(TimestampMixin, Model):
     date_transmission = sa.Column(sa.DateTime)
     date_premiere_analyse = sa.Column(sa.DateTime)
     immatriculation = sa.Column(sa.String(20), unique=True)
+    # Uniqueness of a person (civilité, nom de naissance, prénom, date de
+    # naissance, normalised by app.models.authentification.identite_normalisee): set by registration and
+    # back-office account creation; the unique index stops concurrent duplicates.
+    identite_normalisee = sa.Column(sa.String(400), unique=True)
+
+    # --- Page 1 « Identification » (manual §3.1.2). Every column is nullable:
+    # « Enregistrer » keeps a partial draft; the required fields are checked at
+    # submission (app.profil.champs_manquants).
+    # Le formateur
+    lieu_naissance = sa.Column(sa.String(100))
+    nationalite_id = sa.Column(sa.Integer, sa.ForeignKey("pays.id"))
+    adresse_complement = sa.Column(sa.String(100))  # N° appartement ou boîte aux lettres...
+    adresse_batiment = sa.Column(sa.String(100))  # Entrée - bâtiment-immeuble
+    adresse_voie = sa.Column(sa.String(150))
+    pays_residence_id = sa.Column(sa.Integer, sa.ForeignKey("pays.id"))
+    code_postal = sa.Column(sa.String(20))
+    localite = sa.Column(sa.String(100))
+    telephone_personnel = sa.Column(sa.String(20))
+    portable_personnel = sa.Column(sa.String(20))
+    telephone_professionnel = sa.Column(sa.String(20))
+    portable_professionnel = sa.Column(sa.String(20))
+    # Le statut
+    statut_professionnel_id = sa.Column(sa.Integer, sa.ForeignKey("statut_professionnel.id"))
+    temps_travail = sa.Column(sa.String(20))  # "complet" / "non_complet"
+    fonction_publique_id = sa.Column(sa.Integer, sa.ForeignKey("fonction_publique.id"))
+    situation_position = sa.Column(sa.String(100))
+    fonction = sa.Column(sa.String(150))
+    grade = sa.Column(sa.String(150))
+    service = sa.Column(sa.String(150))
+    position_administrative_id = sa.Column(sa.Integer, sa.ForeignKey("position_administrative.id"))
+    # L'employeur (type copied from the statut: PUBLIC / PRIVE / none)
+    type_employeur = sa.Column(sa.String(20))
+    employeur_raison_sociale = sa.Column(sa.String(255))
+    employeur_siret = sa.Column(sa.String(14), index=True)
+    employeur_pays_id = sa.Column(sa.Integer, sa.ForeignKey("pays.id"))
+    employeur_voie = sa.Column(sa.String(150))
+    employeur_complement = sa.Column(sa.String(100))
+    employeur_batiment = sa.Column(sa.String(100))
+    employeur_code_postal = sa.Column(sa.String(20))
+    employeur_localite = sa.Column(sa.String(100))
+    employeur_telephone = sa.Column(sa.String(20))
+    # Coordonnées professionnelles (si différentes de celles de l'employeur)
+    adresse_pro_differente = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    pro_pays_id = sa.Column(sa.Integer, sa.ForeignKey("pays.id"))
+    pro_code_postal = sa.Column(sa.String(20))
+    pro_localite = sa.Column(sa.String(100))
+    pro_complement = sa.Column(sa.String(100))
+    pro_batiment = sa.Column(sa.String(100))
+    pro_voie = sa.Column(sa.String(150))
+    pro_email = sa.Column(sa.String(255))
+    pro_telephone = sa.Column(sa.String(20))
+    pro_portable = sa.Column(sa.String(20))
+    # Zone d'intervention, permis
+    disponible_etranger = sa.Column(sa.Boolean, index=True)
+    permis_conduire = sa.Column(sa.Boolean)
+    vehicule_personnel = sa.Column(sa.Boolean)
+
+    # --- Page 2 « Parcours » (rows in app.models.parcours)
+    deja_forme = sa.Column(sa.Boolean)  # Avez-vous déjà réalisé des formations ?
+    motivation = sa.Column(sa.Text)  # Votre motivation pour devenir intervenant
+    autre_prestation = sa.Column(sa.String(255))
+    reseaux_sociaux = sa.Column(sa.Boolean)
+    cv_fichier_id = sa.Column(sa.Integer, sa.ForeignKey("fichier.id", ondelete="SET NULL"))
+    #: Date of the latest « complément demandé » (auto-archive after 2 months)
+    #: and of the reminder sent 2 weeks before.
+    date_complement_demande = sa.Column(sa.DateTime)
+    date_relance_complement = sa.Column(sa.DateTime)
+    #: Text of the Parcours gathered at each save, searched by the CV-thèque
+    #: (full-text GIN index on PostgreSQL, LIKE on SQLite).
+    texte_parcours = sa.Column(sa.Text)
 
     # Alertes e-mail (manual §8): the first two add up (OR), the third is
     # restrictive (spécialités AND régions).
@@ -88,9 +168,22 @@ class Intervenant(TimestampMixin, Model):
     departements = relationship(Departement, secondary=intervenant_departement, order_by=Departement.code)
     specialites = relationship(Specialite, secondary=intervenant_specialite, order_by=Specialite.code)
     sous_specialites = relationship(SousSpecialite, secondary=intervenant_sous_specialite, order_by=SousSpecialite.code)
+    nationalite = relationship(Pays, foreign_keys=[nationalite_id])
+    pays_residence = relationship(Pays, foreign_keys=[pays_residence_id])
+    employeur_pays = relationship(Pays, foreign_keys=[employeur_pays_id])
+    pro_pays = relationship(Pays, foreign_keys=[pro_pays_id])
+    statut_professionnel = relationship(StatutProfessionnel)
+    fonction_publique = relationship(FonctionPublique)
+    position_administrative = relationship(PositionAdministrative)
+    cv_fichier = relationship("Fichier", foreign_keys=[cv_fichier_id])
 
     __table_args__ = (
         sa.Index("ix_intervenant_structure_etat", "structure_id", "etat_inscription", "date_transmission"),
+        sa.Index(
+            "ix_intervenant_texte_parcours_fts",
+            sa.text("to_tsvector('french', coalesce(texte_parcours, ''))"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     @property

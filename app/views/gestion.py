@@ -1,16 +1,42 @@
-"""Gestionnaire back office (FAB generated screens)."""
+"""Gestionnaire back office (FAB generated screens): the queue of inscription
+requests of their structure and the decisions on a request."""
 
 from __future__ import annotations
 
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
 
+from app.extensions import db
 from app.models.comptes import EtatInscription, Intervenant
+from app.security.scope import current_structure_id, is_national
 from app.views.base import EspaceModelView
 from app.views.filters import FilterMaStructure
+from app.workflows.core import Acteur, WorkflowError
+from app.workflows.inscription import inscription
+
+#: Decisions offered on the request page (event → button label).
+DECISIONS = {"valider": "Valider", "rejeter": "Rejeter", "demander_complement": "Demander un complément"}
+
+
+class DecisionForm(FlaskForm):
+    commentaire = TextAreaField(
+        "Commentaire (obligatoire pour Rejeter et Demander un complément)",
+        validators=[Optional(), Length(max=4000)],
+    )
 
 
 class DemandeInscriptionView(EspaceModelView):
-    """Inscription requests addressed to the gestionnaire's structure."""
+    """Inscription requests addressed to the gestionnaire's structure.
+
+    The base filter hides other structures' rows from the list, the show page,
+    the decision URL and the API (404); the workflow guard checks the
+    structure again before any decision.
+    """
 
     datamodel = SQLAInterface(Intervenant)
     route_base = "/gestion/demandes-inscription"
@@ -21,18 +47,8 @@ class DemandeInscriptionView(EspaceModelView):
     list_title = "Demandes d'inscription"
     show_title = "Demande d'inscription"
     list_columns = ["nom_usage", "prenom", "structure.nom", "etat_inscription", "date_transmission"]
-    show_columns = [
-        "civilite",
-        "nom_naissance",
-        "nom_usage",
-        "prenom",
-        "date_naissance",
-        "structure.nom",
-        "etat_inscription",
-        "date_transmission",
-        "immatriculation",
-    ]
-    search_columns = ["nom_usage", "prenom", "etat_inscription", "date_transmission"]
+    show_columns = ["nom_usage", "prenom", "etat_inscription", "date_transmission"]
+    search_columns = ["etat_inscription", "date_transmission", "specialites", "regions", "nom_usage", "prenom"]
     label_columns = {
         "civilite": "Civilité",
         "nom_naissance": "Nom de famille (naissance)",
@@ -44,7 +60,69 @@ class DemandeInscriptionView(EspaceModelView):
         "etat_inscription": "État",
         "date_transmission": "Date de transmission",
         "immatriculation": "Immatriculation",
+        "specialites": "Spécialité",
+        "regions": "Région",
     }
     formatters_columns = {
         "etat_inscription": lambda v: EtatInscription(v).libelle if v else "",
     }
+
+    def _item_or_404(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """Both profile pages, the files, the history and the decisions."""
+        item = self._item_or_404(pk)
+        return self._render(item, DecisionForm())
+
+    def _render(self, item, form):
+        return render_demande(self, item, form)
+
+
+def render_demande(view, item, form):
+    """The request page (both profile pages, files, history, decisions)."""
+    acteur = Acteur.from_user(current_user)
+    return view.render_template(
+        "gestion/demande.html",
+        p=item,
+        form=form,
+        decisions=[t for t in inscription.available_events(item, acteur) if t.event in DECISIONS],
+        historique=inscription.history(item),
+        title=DemandeInscriptionView.show_title,
+    )
+
+
+class DecisionInscriptionView(BaseView):
+    """POST of a decision (Valider / Rejeter / Demander un complément) on a
+    request of the gestionnaire's structure; kept apart so that the FAB
+    screen keeps only its list/show permissions."""
+
+    route_base = "/gestion/decisions-inscription"
+    include_route_methods = {"decider"}
+
+    @expose("/<int:pk>", methods=["POST"])
+    @has_access
+    def decider(self, pk):
+        item = db.session.get(Intervenant, pk)
+        # Same rule as FilterMaStructure: another structure's request is a 404.
+        if item is None or not (is_national() or item.structure_id == current_structure_id()):
+            abort(404)
+        form = DecisionForm()
+        event = request.form.get("decision")
+        if event not in DECISIONS or not form.validate():
+            abort(400)
+        try:
+            inscription.apply(item, event, Acteur.from_user(current_user), form.commentaire.data)
+        except WorkflowError as exc:
+            db.session.rollback()
+            form.commentaire.errors = [exc.message]
+            flash(exc.message, "danger")
+            return render_demande(self, item, form)
+        db.session.commit()
+        flash(f"Décision enregistrée : {DECISIONS[event]}. L'intervenant est informé par e-mail.", "success")
+        return redirect(url_for("DemandeInscriptionView.show", pk=pk))

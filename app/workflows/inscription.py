@@ -49,6 +49,90 @@ def _one_year_after_first_analysis(obj, actor: Acteur):
 
 def _mark_transmitted(obj, actor: Acteur) -> None:
     obj.date_transmission = utcnow()
+    obj.date_complement_demande = None
+    obj.date_relance_complement = None
+
+
+def _mark_complement(obj, actor: Acteur) -> None:
+    """Start of the two months after which the request is archived."""
+    obj.date_complement_demande = utcnow()
+    obj.date_relance_complement = None
+
+
+def date_nouvelle_demande(obj):
+    """From when a rejected request may be transmitted again (None if now)."""
+    if obj.date_premiere_analyse is None:
+        return None
+    possible_from = obj.date_premiere_analyse + DELAI_NOUVELLE_DEMANDE
+    return possible_from if utcnow() < possible_from else None
+
+
+#: Page and anchor of each required field, for the « missing fields » list.
+PAGE_IDENTIFICATION, PAGE_PARCOURS = "identification", "parcours"
+
+
+def champs_manquants(p) -> list[tuple[str, str, str]]:
+    """Required fields of both pages that are empty: (page, field id, label).
+
+    Conditional rules of the manual: the employer block only when the statut
+    has an employer type, the public-agent fields for a public employer, the
+    professional coordinates when « Adresse différente » is ticked, the
+    motivation when the intervenant has never trained.
+    """
+    missing: list[tuple[str, str, str]] = []
+
+    def need(page, field, label, value):
+        if value in (None, "", []) or (isinstance(value, str) and not value.strip()):
+            missing.append((page, field, label))
+
+    i = PAGE_IDENTIFICATION
+    for field, label in (
+        ("civilite", "Civilité"),
+        ("nom_naissance", "Nom de famille (naissance)"),
+        ("prenom", "Prénom"),
+        ("date_naissance", "Date de naissance"),
+        ("lieu_naissance", "Lieu de naissance (ville)"),
+        ("nationalite_id", "Nationalité"),
+        ("adresse_voie", "Numéro + libellé de la voie"),
+        ("pays_residence_id", "Pays de résidence"),
+        ("code_postal", "Code postal"),
+        ("localite", "Localité - ville"),
+        ("telephone_personnel", "Téléphone personnel"),
+        ("statut_professionnel_id", "Statut professionnel"),
+    ):
+        need(i, field, label, getattr(p, field))
+    type_employeur = p.statut_professionnel.type_employeur if p.statut_professionnel else None
+    if type_employeur:
+        need(i, "temps_travail", "Temps complet/temps non complet", p.temps_travail)
+        if type_employeur == "PUBLIC":
+            need(i, "fonction_publique_id", "Fonction publique", p.fonction_publique_id)
+            need(i, "situation_position", "Situation/Position", p.situation_position)
+            need(i, "fonction", "Fonction", p.fonction)
+        for field, label in (
+            ("employeur_raison_sociale", "Raison sociale de l'employeur"),
+            ("employeur_pays_id", "Pays (employeur)"),
+            ("employeur_voie", "Numéro et libellé de la voie (employeur)"),
+            ("employeur_code_postal", "Code postal (employeur)"),
+            ("employeur_localite", "Localité - ville (employeur)"),
+        ):
+            need(i, field, label, getattr(p, field))
+        if p.adresse_pro_differente:
+            for field, label in (
+                ("pro_code_postal", "Code postal (coordonnées professionnelles)"),
+                ("pro_localite", "Localité - Ville (coordonnées professionnelles)"),
+                ("pro_voie", "Numéro et libellé de la voie (coordonnées professionnelles)"),
+            ):
+                need(i, field, label, getattr(p, field))
+    need(i, "regions", "Région(s)", list(p.regions))
+    need(i, "structure_id", "Structure de rattachement", p.structure_id)
+
+    q = PAGE_PARCOURS
+    need(q, "specialites", "Sous-spécialité(s)", list(p.specialites_souhaitees))
+    need(q, "deja_forme", "Avez-vous déjà réalisé des formations ?", p.deja_forme)
+    if p.deja_forme is False:
+        need(q, "motivation", "Votre motivation pour devenir intervenant", p.motivation)
+    need(q, "formations-initiales", "Formations initiales (scolaire, universitaire)", list(p.formations_initiales))
+    return missing
 
 
 def _mark_analysed(obj, actor: Acteur) -> None:
@@ -68,8 +152,8 @@ inscription = Workflow(
     transitions=[
         Transition(E.brouillon, "transmettre", E.transmise, OWNER, "Transmettre", (_owner,),
                    effects=(_mark_transmitted,)),
-        Transition(E.complement_demande, "transmettre", E.transmise, OWNER, "Transmettre", (_owner,),
-                   effects=(_mark_transmitted,)),
+        Transition(E.complement_demande, "transmettre", E.transmise, OWNER, "Transmettre",
+                   (_owner,), effects=(_mark_transmitted,)),
         Transition(
             E.rejetee, "transmettre", E.transmise, OWNER, "Transmettre",
             (_owner, _one_year_after_first_analysis), effects=(_mark_transmitted,),
@@ -82,7 +166,8 @@ inscription = Workflow(
         ),
         Transition(
             E.transmise, "demander_complement", E.complement_demande, STAFF,
-            "Demander un complément", (_same_structure,), comment_required=True, effects=(_mark_analysed,),
+            "Demander un complément", (_same_structure,), comment_required=True,
+            effects=(_mark_analysed, _mark_complement),
         ),
         Transition(
             E.complement_demande, "archiver", E.archivee, frozenset({SYSTEME}),

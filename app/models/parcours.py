@@ -1,0 +1,138 @@
+"""Page 2 « Parcours » of the intervenant profile (manual §3.1.2).
+
+Each table of the page is a list of rows added one by one through an
+« Ajouter … » sub-page; the multiple choices (natures, publics, prestations,
+méthodes) are link tables indexed from the referential side for the CV-thèque.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_appbuilder import Model
+from sqlalchemy.orm import backref, relationship
+
+from app.models.base import TimestampMixin
+from app.models.comptes import Intervenant, _association
+from app.models.fichiers import Fichier
+from app.models.referentiels import (
+    Langue,
+    MethodePedagogique,
+    NatureFormation,
+    NiveauDiplome,
+    NiveauLangue,
+    PrestationComplementaire,
+    PublicFormation,
+    SousSpecialite,
+)
+
+intervenant_nature = _association("nature", "nature_formation")
+intervenant_public = _association("public", "public_formation")
+intervenant_prestation = _association("prestation", "prestation_complementaire")
+intervenant_methode = _association("methode", "methode_pedagogique")
+
+Intervenant.natures = relationship(NatureFormation, secondary=intervenant_nature, order_by=NatureFormation.ordre)
+Intervenant.publics = relationship(PublicFormation, secondary=intervenant_public, order_by=PublicFormation.ordre)
+Intervenant.prestations = relationship(
+    PrestationComplementaire, secondary=intervenant_prestation, order_by=PrestationComplementaire.ordre
+)
+Intervenant.methodes = relationship(
+    MethodePedagogique, secondary=intervenant_methode, order_by=MethodePedagogique.ordre
+)
+
+
+def _ligne(name: str, order_by: str = "id"):
+    """Owner column and the profile's ordered, cascading collection."""
+    return relationship(
+        Intervenant,
+        backref=backref(name, cascade="all, delete-orphan", order_by=order_by, lazy="select"),
+    )
+
+
+class LigneParcours(TimestampMixin):
+    id = sa.Column(sa.Integer, primary_key=True)
+
+    @sa.orm.declared_attr
+    def intervenant_id(cls):
+        return sa.Column(sa.Integer, sa.ForeignKey("intervenant.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
+class SpecialiteSouhaitee(LigneParcours, Model):
+    """Sous-spécialité chosen by the intervenant with « Expertise en » and
+    « Observations et motivations »; the link tables intervenant_specialite /
+    intervenant_sous_specialite are kept in step for searches and alerts."""
+
+    __tablename__ = "specialite_souhaitee"
+    sous_specialite_id = sa.Column(sa.Integer, sa.ForeignKey("sous_specialite.id"), nullable=False)
+    expertise = sa.Column(sa.String(255))
+    observations = sa.Column(sa.Text)
+    intervenant = _ligne("specialites_souhaitees", "SpecialiteSouhaitee.id")
+    sous_specialite = relationship(SousSpecialite)
+    __table_args__ = (sa.UniqueConstraint("intervenant_id", "sous_specialite_id"),)
+
+
+class ExperienceFormateur(LigneParcours, Model):
+    __tablename__ = "experience_formateur"
+    contexte = sa.Column(sa.String(255))
+    libelle = sa.Column(sa.String(255), nullable=False)
+    public = sa.Column(sa.String(255))
+    annees = sa.Column(sa.String(50))
+    duree = sa.Column(sa.String(50))
+    organismes = sa.Column(sa.String(255))
+    intervenant = _ligne("experiences_formateur", "ExperienceFormateur.id")
+
+
+class ActionProfessionnalisation(LigneParcours, Model):
+    __tablename__ = "action_professionnalisation"
+    libelle = sa.Column(sa.String(255), nullable=False)
+    organisme = sa.Column(sa.String(255))
+    duree = sa.Column(sa.String(50))
+    annee = sa.Column(sa.String(4))
+    intervenant = _ligne("actions_professionnalisation", "ActionProfessionnalisation.id")
+
+
+class ExperienceProfessionnelle(LigneParcours, Model):
+    __tablename__ = "experience_professionnelle"
+    employeur = sa.Column(sa.String(255), nullable=False)
+    fonction = sa.Column(sa.String(255), nullable=False)
+    periode = sa.Column(sa.String(50))
+    missions = sa.Column(sa.Text)
+    responsabilites = sa.Column(sa.Text)
+    intervenant = _ligne("experiences_professionnelles", "ExperienceProfessionnelle.id")
+
+
+class FormationSuivie(LigneParcours, Model):
+    __tablename__ = "formation_suivie"
+    nature = sa.Column(sa.String(255))
+    libelle = sa.Column(sa.String(255), nullable=False)
+    organisme = sa.Column(sa.String(255))
+    duree = sa.Column(sa.String(50))
+    annees = sa.Column(sa.String(50))
+    intervenant = _ligne("formations_suivies", "FormationSuivie.id")
+
+
+class FormationInitiale(LigneParcours, Model):
+    __tablename__ = "formation_initiale"
+    niveau_diplome_id = sa.Column(sa.Integer, sa.ForeignKey("niveau_diplome.id"))
+    titre = sa.Column(sa.String(255), nullable=False)
+    organisme = sa.Column(sa.String(255))
+    annee = sa.Column(sa.String(4))
+    fichier_id = sa.Column(sa.Integer, sa.ForeignKey("fichier.id", ondelete="SET NULL"))
+    intervenant = _ligne("formations_initiales", "FormationInitiale.id")
+    niveau_diplome = relationship(NiveauDiplome)
+    fichier = relationship(Fichier)
+
+
+class LangueIntervenant(LigneParcours, Model):
+    """A language with the three levels of the manual."""
+
+    __tablename__ = "langue_intervenant"
+    langue_id = sa.Column(sa.Integer, sa.ForeignKey("langue.id"), nullable=False, index=True)
+    niveau_conversation_id = sa.Column(sa.Integer, sa.ForeignKey("niveau_langue.id"))
+    niveau_animation_id = sa.Column(sa.Integer, sa.ForeignKey("niveau_langue.id"))
+    niveau_redaction_id = sa.Column(sa.Integer, sa.ForeignKey("niveau_langue.id"))
+    intervenant = _ligne("langues", "LangueIntervenant.id")
+    langue = relationship(Langue)
+    niveau_conversation = relationship(NiveauLangue, foreign_keys=[niveau_conversation_id])
+    niveau_animation = relationship(NiveauLangue, foreign_keys=[niveau_animation_id])
+    niveau_redaction = relationship(NiveauLangue, foreign_keys=[niveau_redaction_id])
+    __table_args__ = (sa.UniqueConstraint("intervenant_id", "langue_id"),)

@@ -1,0 +1,600 @@
+"""The intervenant's profile: page 1 « Identification », page 2 « Parcours »,
+the « Ajouter … » sub-pages and the transmission of the inscription request.
+
+Every route works on the signed-in user's own profile only (rows of the
+sub-pages are looked up with the profile id: another intervenant's row is a
+404). The inscription state decides what may change (``verrouillage``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.core import UnboundField
+
+from app.extensions import db
+from app.forms import profil as forms
+from app.models.comptes import EtatInscription, Intervenant
+from app.models.fichiers import store_upload
+from app.models.parcours import (
+    ActionProfessionnalisation,
+    ExperienceFormateur,
+    ExperienceProfessionnelle,
+    FormationInitiale,
+    FormationSuivie,
+    LangueIntervenant,
+    SpecialiteSouhaitee,
+)
+from app.models.referentiels import (
+    Departement,
+    EmployeurPublic,
+    FonctionPublique,
+    Langue,
+    MethodePedagogique,
+    NatureFormation,
+    NiveauDiplome,
+    NiveauLangue,
+    Pays,
+    PositionAdministrative,
+    PrestationComplementaire,
+    PublicFormation,
+    Region,
+    SousSpecialite,
+    Specialite,
+    StatutProfessionnel,
+    Structure,
+)
+from app.referentiels.lookups import search_employeurs
+from app.security.scope import current_intervenant
+from app.uploads import PROFIL, UploadError
+from app.workflows.core import Acteur, WorkflowError
+from app.workflows.inscription import champs_manquants, date_nouvelle_demande, inscription
+
+MESSAGE_TRANSMIS = (
+    "Votre dossier a bien été transmis. Une fois votre demande étudiée, vous recevrez un email de suivi."
+)
+CHOISIR = [("", "— Choisir —")]
+
+#: Read-only once the intervenant has an immatriculation (manual §3.3.2):
+#: identity, birth data, address, phones, statut and employer.
+CHAMPS_IMMATRICULATION = frozenset(
+    {
+        "civilite", "nom_naissance", "nom_usage", "prenom", "date_naissance", "lieu_naissance", "nationalite_id",
+        "adresse_complement", "adresse_batiment", "adresse_voie", "pays_residence_id", "code_postal", "localite",
+        "telephone_personnel", "portable_personnel", "telephone_professionnel", "portable_professionnel",
+        "statut_professionnel_id", "temps_travail", "fonction_publique_id", "situation_position", "fonction",
+        "grade", "service", "position_administrative_id",
+        "employeur_raison_sociale", "employeur_siret", "employeur_pays_id", "employeur_voie",
+        "employeur_complement", "employeur_batiment", "employeur_code_postal", "employeur_localite",
+        "employeur_telephone", "adresse_pro_differente", "pro_pays_id", "pro_code_postal", "pro_localite",
+        "pro_complement", "pro_batiment", "pro_voie", "pro_email", "pro_telephone", "pro_portable",
+    }
+)  # fmt: skip
+CHAMPS_EMPLOYEUR = tuple(f for f in CHAMPS_IMMATRICULATION if f.startswith(("employeur_", "pro_")))
+OUI_NON_P1 = ("disponible_etranger", "permis_conduire", "vehicule_personnel")
+#: Page 1 fields stored as is in a column of the same name.
+CHAMPS_SIMPLES_P1 = tuple(
+    name
+    for name, value in vars(forms.IdentificationForm).items()
+    if isinstance(value, UnboundField)
+    and name in {c.name for c in Intervenant.__table__.columns}
+    and name not in OUI_NON_P1
+)
+
+
+@dataclass(frozen=True)
+class Verrou:
+    """What the intervenant may change now: the whole profile, or all but some fields."""
+
+    tout: bool
+    champs: frozenset[str]
+    message: str | None
+
+
+def verrouillage(profil: Intervenant) -> Verrou:
+    """Edit rules by inscription state (manual §3.1.3 and §3.3.2)."""
+    etat = EtatInscription(profil.etat_inscription)
+    if etat == EtatInscription.transmise:
+        return Verrou(True, frozenset(), "Votre demande d'inscription est en cours d'étude : "
+                      "votre profil ne peut pas être modifié en attendant la réponse de votre structure.")
+    if etat == EtatInscription.archivee:
+        return Verrou(True, frozenset(), "Votre demande d'inscription a été archivée : "
+                      "contactez le CNFPT par le lien « Aide et contact ».")
+    if etat == EtatInscription.validee:
+        champs = {"structure_id"}
+        if profil.immatriculation:
+            champs |= CHAMPS_IMMATRICULATION
+        return Verrou(False, frozenset(champs), None)
+    return Verrou(False, frozenset(), None)
+
+
+def _choices(model, label_attr="libelle", order=None, where=None):
+    stmt = select(model.id, getattr(model, label_attr)).order_by(order if order is not None else getattr(model, label_attr))
+    if where is not None:
+        stmt = stmt.where(where)
+    return [(i, label) for i, label in db.session.execute(stmt)]
+
+
+def _actifs(model):
+    return _choices(model, order=model.ordre, where=model.actif.is_(True))
+
+
+def indexer_parcours(profil: Intervenant) -> None:
+    """Gather the Parcours text searched by the CV-thèque."""
+    parts = [profil.motivation, profil.autre_prestation]
+    for r in profil.specialites_souhaitees:
+        parts += [r.sous_specialite.libelle if r.sous_specialite else None, r.expertise, r.observations]
+    for r in profil.experiences_formateur:
+        parts += [r.contexte, r.libelle, r.public, r.organismes]
+    for r in profil.actions_professionnalisation:
+        parts += [r.libelle, r.organisme]
+    for r in profil.experiences_professionnelles:
+        parts += [r.employeur, r.fonction, r.missions, r.responsabilites]
+    for r in profil.formations_suivies:
+        parts += [r.nature, r.libelle, r.organisme]
+    for r in profil.formations_initiales:
+        parts += [r.titre, r.organisme]
+    profil.texte_parcours = "\n".join(p for p in parts if p)
+
+
+def _sync_specialites(profil: Intervenant) -> None:
+    """Keep the link tables (searches, alerts) in step with the chosen rows."""
+    sous = [r.sous_specialite for r in profil.specialites_souhaitees if r.sous_specialite]
+    profil.sous_specialites = sous
+    seen = {}
+    for s in sous:
+        seen.setdefault(s.specialite_id, s.specialite)
+    profil.specialites = list(seen.values())
+
+
+# --- sub-pages (rubriques) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rubrique:
+    slug: str
+    model: type
+    form: type
+    collection: str
+    titre: str  # « Ajouter … »
+    fichier_field: str | None = None
+
+
+RUBRIQUES = {
+    r.slug: r
+    for r in (
+        Rubrique("specialites", SpecialiteSouhaitee, forms.SpecialiteForm, "specialites_souhaitees",
+                 "Ajouter une sous-spécialité"),
+        Rubrique("experiences-formateur", ExperienceFormateur, forms.ExperienceFormateurForm, "experiences_formateur",
+                 "Ajouter une expérience en qualité de formateur"),
+        Rubrique("actions-professionnalisation", ActionProfessionnalisation, forms.ActionProfessionnalisationForm,
+                 "actions_professionnalisation", "Ajouter une action de professionnalisation de formateur"),
+        Rubrique("experiences-professionnelles", ExperienceProfessionnelle, forms.ExperienceProfessionnelleForm,
+                 "experiences_professionnelles", "Ajouter une expérience professionnelle"),
+        Rubrique("formations-suivies", FormationSuivie, forms.FormationSuivieForm, "formations_suivies",
+                 "Ajouter une formation professionnelle suivie"),
+        Rubrique("formations-initiales", FormationInitiale, forms.FormationInitialeForm, "formations_initiales",
+                 "Ajouter une formation initiale", fichier_field="fichier"),
+        Rubrique("langues", LangueIntervenant, forms.LangueForm, "langues",
+                 "Ajouter une langue étrangère et/ou régionale"),
+    )
+}  # fmt: skip
+
+
+def _set_rubrique_choices(form) -> None:
+    if isinstance(form, forms.SpecialiteForm):
+        rows = db.session.execute(
+            select(SousSpecialite.id, SousSpecialite.code, SousSpecialite.libelle, Specialite.libelle)
+            .join(Specialite, SousSpecialite.specialite_id == Specialite.id)
+            .where(SousSpecialite.actif.is_(True))
+            .order_by(Specialite.ordre, Specialite.code, SousSpecialite.ordre, SousSpecialite.code)
+        )
+        form.sous_specialite_id.choices = CHOISIR + [(i, f"{code} - {lib} ({spe})") for i, code, lib, spe in rows]
+    elif isinstance(form, forms.FormationInitialeForm):
+        form.niveau_diplome_id.choices = CHOISIR + _actifs(NiveauDiplome)
+    elif isinstance(form, forms.LangueForm):
+        form.langue_id.choices = CHOISIR + _actifs(Langue)
+        niveaux = CHOISIR + _actifs(NiveauLangue)
+        for f in (form.niveau_conversation_id, form.niveau_animation_id, form.niveau_redaction_id):
+            f.choices = niveaux
+
+
+#: Menu entries an intervenant only sees once the inscription is validated
+#: (manual §3.3.1: « une nouvelle barre de menu apparaît »).
+MENU_APRES_VALIDATION = frozenset(
+    {"Tableau de bord", "Mes réponses aux annonces", "Recherche avancée d'annonces", "Messagerie"}
+)
+
+
+def inscription_validee() -> bool:
+    """True unless the signed-in user is an intervenant not yet validated
+    (cached for the request: the menu asks once per entry)."""
+    if "_inscription_validee" not in g:
+        profil = current_intervenant()
+        g._inscription_validee = profil is None or profil.etat_inscription == EtatInscription.validee
+    return g._inscription_validee
+
+
+def menu_inscription_visible(item) -> bool:
+    """Jinja filter used by base.html's menu loop next to FAB's is_menu_visible."""
+    return item.name not in MENU_APRES_VALIDATION or inscription_validee()
+
+
+class ProfilView(BaseView):
+    """Pages « Identification » and « Parcours » of the signed-in intervenant."""
+
+    route_base = "/profil"
+    default_view = "identification"
+    include_route_methods = {"identification", "parcours", "ajouter", "modifier", "supprimer"}
+
+    def create_blueprint(self, appbuilder, *args, **kwargs):
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        blueprint.add_app_template_filter(menu_inscription_visible, "menu_inscription_visible")
+        return blueprint
+
+    # -- helpers -------------------------------------------------------------
+    def _profil(self) -> Intervenant:
+        profil = current_intervenant()
+        if profil is None:
+            abort(404)
+        return profil
+
+    def _refus_si_verrouille(self, profil):
+        verrou = verrouillage(profil)
+        if verrou.tout:
+            flash(verrou.message, "warning")
+            return redirect(url_for("ProfilView.parcours"))
+        return None
+
+    # -- page 1 ----------------------------------------------------------------
+    def _set_identification_choices(self, form) -> None:
+        pays = CHOISIR + _choices(Pays, "nom")
+        for f in (form.nationalite_id, form.pays_residence_id, form.employeur_pays_id, form.pro_pays_id):
+            f.choices = pays
+        form.statut_professionnel_id.choices = CHOISIR + _actifs(StatutProfessionnel)
+        form.fonction_publique_id.choices = CHOISIR + _actifs(FonctionPublique)
+        form.position_administrative_id.choices = CHOISIR + _actifs(PositionAdministrative)
+        form.regions.choices = _choices(Region, "nom")
+        form.departements.choices = [
+            (i, f"{code} - {nom}") for i, code, nom in db.session.execute(
+                select(Departement.id, Departement.code, Departement.nom).order_by(Departement.code)
+            )
+        ]
+        form.structure_id.choices = CHOISIR + _choices(Structure, "nom")
+
+    def _identification_data(self, profil) -> dict:
+        data = {name: getattr(profil, name) for name in CHAMPS_SIMPLES_P1}
+        for name in OUI_NON_P1:
+            data[name] = forms.bool_to_oui_non(getattr(profil, name))
+        data["regions"] = [r.id for r in profil.regions]
+        data["departements"] = [d.id for d in profil.departements]
+        data["temps_travail"] = profil.temps_travail or ""
+        return data
+
+    @expose("/identification", methods=["GET", "POST"])
+    @has_access
+    def identification(self):
+        profil = self._profil()
+        verrou = verrouillage(profil)
+        if request.method == "GET":
+            form = forms.IdentificationForm(data=self._identification_data(profil))
+            self._set_identification_choices(form)
+            return self._render_identification(form, profil, verrou)
+        refus = self._refus_si_verrouille(profil)
+        if refus:
+            return refus
+        form = forms.IdentificationForm()
+        self._set_identification_choices(form)
+        current = self._identification_data(profil)
+        for name in verrou.champs:  # a locked field keeps its value whatever was posted
+            form[name].data = current[name]
+            form[name].raw_data = [] if current[name] is None else [str(current[name])]
+
+        if form.rechercher.data or request.form.get("choisir_employeur"):
+            return self._employer_search(form, profil, verrou)
+        if not form.validate() or not self._check_departements(form):
+            flash("Le formulaire comporte des erreurs : corrigez les champs signalés.", "danger")
+            return self._render_identification(form, profil, verrou), 200
+        self._save_identification(form, profil)
+        db.session.commit()
+        flash("Vos informations ont été enregistrées.", "success")
+        if form.suivant.data:
+            return redirect(url_for("ProfilView.parcours"))
+        return redirect(url_for("ProfilView.identification"))
+
+    def _check_departements(self, form) -> bool:
+        """Départements must belong to the chosen régions."""
+        if not form.departements.data:
+            return True
+        regions = set(form.regions.data or [])
+        hors_zone = db.session.scalars(
+            select(Departement.nom).where(
+                Departement.id.in_(form.departements.data), Departement.region_id.not_in(regions or [-1])
+            )
+        ).all()
+        if hors_zone:
+            form.departements.errors = [
+                *form.departements.errors,
+                "Ces départements ne sont pas dans les régions choisies : " + ", ".join(sorted(hors_zone)) + ".",
+            ]
+            return False
+        return True
+
+    def _employer_search(self, form, profil, verrou):
+        """« Rechercher » lists public employers; choosing one fills the block.
+        Nothing is saved: the page comes back with the posted values."""
+        siret = request.form.get("choisir_employeur")
+        employeurs = []
+        if siret and "employeur_raison_sociale" not in verrou.champs:
+            employeur = db.session.scalar(
+                select(EmployeurPublic).where(EmployeurPublic.siret == siret, EmployeurPublic.actif.is_(True))
+            )
+            if employeur is None:
+                abort(404)
+            france = db.session.scalar(select(Pays.id).where(Pays.code == forms.CODE_FRANCE))
+            form.employeur_raison_sociale.data = employeur.raison_sociale
+            form.employeur_siret.data = employeur.siret
+            form.employeur_voie.data = employeur.adresse
+            form.employeur_code_postal.data = employeur.code_postal
+            form.employeur_localite.data = employeur.ville
+            form.employeur_pays_id.data = france
+            flash("Les coordonnées de l'employeur ont été renseignées : vérifiez-les puis enregistrez.", "info")
+        else:
+            employeurs = search_employeurs(form.recherche_employeur.data)
+            if not employeurs:
+                form.recherche_employeur.errors = [
+                    "Aucun employeur public ne correspond (saisissez au moins 3 caractères de la raison sociale "
+                    "ou du SIRET)."
+                ]
+        return self._render_identification(form, profil, verrou, employeurs=employeurs)
+
+    def _save_identification(self, form, profil) -> None:
+        for name in CHAMPS_SIMPLES_P1:
+            if name in form and name not in self._locked(profil):
+                setattr(profil, name, form[name].data if form[name].data != "" else None)
+        for name in OUI_NON_P1:
+            setattr(profil, name, forms.oui_non_to_bool(form[name].data))
+        if not profil.nom_usage:
+            profil.nom_usage = profil.nom_naissance
+        profil.adresse_pro_differente = bool(profil.adresse_pro_differente)
+        locked = self._locked(profil)
+        if "statut_professionnel_id" not in locked:
+            statut = db.session.get(StatutProfessionnel, profil.statut_professionnel_id) if profil.statut_professionnel_id else None
+            profil.type_employeur = statut.type_employeur if statut else None
+            if statut is not None and not statut.type_employeur:
+                for name in CHAMPS_EMPLOYEUR:  # « Sans » employer: no employer block
+                    setattr(profil, name, None)
+                profil.adresse_pro_differente = False
+        profil.regions = db.session.scalars(select(Region).where(Region.id.in_(form.regions.data or []))).all()
+        profil.departements = db.session.scalars(
+            select(Departement).where(Departement.id.in_(form.departements.data or []))
+        ).all()
+
+    def _locked(self, profil) -> frozenset[str]:
+        return verrouillage(profil).champs
+
+    def _render_identification(self, form, profil, verrou, employeurs=()):
+        return self.render_template(
+            "profil/identification.html",
+            form=form,
+            profil=profil,
+            verrou=verrou,
+            employeurs=employeurs,
+            title="Identification",
+        )
+
+    # -- page 2 ----------------------------------------------------------------
+    def _set_parcours_choices(self, form) -> None:
+        form.natures.choices = _actifs(NatureFormation)
+        form.publics.choices = _actifs(PublicFormation)
+        form.prestations.choices = _actifs(PrestationComplementaire)
+        form.methodes.choices = _actifs(MethodePedagogique)
+
+    def _parcours_data(self, profil) -> dict:
+        return {
+            "natures": [r.id for r in profil.natures],
+            "publics": [r.id for r in profil.publics],
+            "prestations": [r.id for r in profil.prestations],
+            "methodes": [r.id for r in profil.methodes],
+            "autre_prestation": profil.autre_prestation,
+            "deja_forme": forms.bool_to_oui_non(profil.deja_forme),
+            "motivation": profil.motivation,
+            "alerte_specialites": profil.alerte_specialites,
+            "alerte_regions": profil.alerte_regions,
+            "alerte_specialites_et_regions": profil.alerte_specialites_et_regions,
+            "reseaux_sociaux": forms.bool_to_oui_non(profil.reseaux_sociaux),
+        }
+
+    @expose("/parcours", methods=["GET", "POST"])
+    @has_access
+    def parcours(self):
+        profil = self._profil()
+        verrou = verrouillage(profil)
+        if request.method == "GET":
+            form = forms.ParcoursForm(data=self._parcours_data(profil))
+            self._set_parcours_choices(form)
+            return self._render_parcours(form, profil, verrou)
+        refus = self._refus_si_verrouille(profil)
+        if refus:
+            return refus
+        form = forms.ParcoursForm()
+        self._set_parcours_choices(form)
+        if not form.validate() or not self._save_cv(form, profil):
+            db.session.rollback()
+            flash("Le formulaire comporte des erreurs : corrigez les champs signalés.", "danger")
+            return self._render_parcours(form, profil, verrou), 200
+        self._save_parcours(form, profil)
+        db.session.commit()
+        if not form.transmettre.data:
+            flash("Vos informations ont été enregistrées.", "success")
+            return redirect(url_for("ProfilView.parcours"))
+        return self._transmettre(form, profil, verrou)
+
+    def _save_cv(self, form, profil) -> bool:
+        upload = form.cv.data
+        if upload and getattr(upload, "filename", ""):
+            try:
+                profil.cv_fichier = store_upload(upload, owner_user_id=profil.user_id, sensitive=True, preset=PROFIL)
+            except UploadError as exc:
+                form.cv.errors = [*form.cv.errors, str(exc)]
+                return False
+        elif form.supprimer_cv.data:
+            profil.cv_fichier = None
+        return True
+
+    def _save_parcours(self, form, profil) -> None:
+        profil.natures = db.session.scalars(select(NatureFormation).where(NatureFormation.id.in_(form.natures.data or []))).all()
+        profil.publics = db.session.scalars(select(PublicFormation).where(PublicFormation.id.in_(form.publics.data or []))).all()
+        profil.prestations = db.session.scalars(
+            select(PrestationComplementaire).where(PrestationComplementaire.id.in_(form.prestations.data or []))
+        ).all()
+        profil.methodes = db.session.scalars(
+            select(MethodePedagogique).where(MethodePedagogique.id.in_(form.methodes.data or []))
+        ).all()
+        profil.autre_prestation = form.autre_prestation.data or None
+        profil.deja_forme = forms.oui_non_to_bool(form.deja_forme.data)
+        profil.motivation = form.motivation.data or None
+        profil.alerte_specialites = form.alerte_specialites.data
+        profil.alerte_regions = form.alerte_regions.data
+        profil.alerte_specialites_et_regions = form.alerte_specialites_et_regions.data
+        profil.reseaux_sociaux = forms.oui_non_to_bool(form.reseaux_sociaux.data)
+        indexer_parcours(profil)
+
+    def _transmettre(self, form, profil, verrou):
+        """Missing fields are listed with links; otherwise the workflow moves the
+        request to « transmise » (the gestionnaires are e-mailed by
+        app.notifications) and the profile is locked."""
+        manquants = champs_manquants(profil)
+        if manquants:
+            flash("Votre demande n'a pas été transmise : des champs obligatoires ne sont pas renseignés.", "danger")
+            return self._render_parcours(form, profil, verrou, manquants=manquants), 200
+        try:
+            inscription.apply(profil, "transmettre", Acteur.from_user(current_user))
+        except WorkflowError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("ProfilView.parcours"))
+        db.session.commit()
+        flash(MESSAGE_TRANSMIS, "success")
+        return redirect(url_for("ProfilView.parcours"))
+
+    def _render_parcours(self, form, profil, verrou, manquants=()):
+        return self.render_template(
+            "profil/parcours.html",
+            form=form,
+            profil=profil,
+            verrou=verrou,
+            manquants=manquants,
+            rubriques=RUBRIQUES,
+            nouvelle_demande=date_nouvelle_demande(profil)
+            if profil.etat_inscription == EtatInscription.rejetee
+            else None,
+            historique=inscription.history(profil, for_intervenant=True),
+            title="Parcours",
+        )
+
+    # -- « Ajouter … » sub-pages ----------------------------------------------
+    def _rubrique(self, rubrique: str) -> Rubrique:
+        if rubrique not in RUBRIQUES:
+            abort(404)
+        return RUBRIQUES[rubrique]
+
+    def _ligne(self, r: Rubrique, profil, pk: int):
+        ligne = db.session.scalar(select(r.model).where(r.model.id == pk, r.model.intervenant_id == profil.id))
+        if ligne is None:
+            abort(404)
+        return ligne
+
+    @expose("/parcours/<rubrique>/ajouter", methods=["GET", "POST"])
+    @has_access
+    def ajouter(self, rubrique):
+        r = self._rubrique(rubrique)
+        profil = self._profil()
+        return self._edit_ligne(r, profil, None)
+
+    @expose("/parcours/<rubrique>/<int:pk>/modifier", methods=["GET", "POST"])
+    @has_access
+    def modifier(self, rubrique, pk):
+        r = self._rubrique(rubrique)
+        profil = self._profil()
+        return self._edit_ligne(r, profil, self._ligne(r, profil, pk))
+
+    def _edit_ligne(self, r: Rubrique, profil, ligne):
+        refus = self._refus_si_verrouille(profil)
+        if refus:
+            return refus
+        form = r.form(obj=ligne) if request.method == "GET" else r.form()
+        _set_rubrique_choices(form)
+        if request.method == "POST" and form.validate() and self._save_ligne(r, form, profil, ligne):
+            db.session.commit()
+            flash("La ligne a été enregistrée.", "success")
+            return redirect(url_for("ProfilView.parcours") + f"#{r.slug}")
+        if request.method == "POST":
+            db.session.rollback()
+        return self.render_template(
+            "profil/ligne.html", form=form, rubrique=r, ligne=ligne,
+            title=r.titre if ligne is None else r.titre.replace("Ajouter", "Modifier", 1),
+        )
+
+    def _save_ligne(self, r: Rubrique, form, profil, ligne) -> bool:
+        if isinstance(form, forms.SpecialiteForm | forms.LangueForm):
+            key = "sous_specialite_id" if isinstance(form, forms.SpecialiteForm) else "langue_id"
+            doublon = db.session.scalar(
+                select(r.model.id).where(
+                    r.model.intervenant_id == profil.id,
+                    getattr(r.model, key) == form[key].data,
+                    r.model.id != (ligne.id if ligne else -1),
+                )
+            )
+            if doublon:
+                form[key].errors = [*form[key].errors, "Cette valeur figure déjà dans votre parcours."]
+                return False
+        if ligne is None:
+            ligne = r.model(intervenant_id=profil.id)
+            getattr(profil, r.collection).append(ligne)
+        for name, field in form._fields.items():
+            if name in ("csrf_token", r.fichier_field):
+                continue
+            setattr(ligne, name, field.data if field.data != "" else None)
+        if r.fichier_field:
+            upload = form[r.fichier_field].data
+            if upload and getattr(upload, "filename", ""):
+                try:
+                    ligne.fichier = store_upload(upload, owner_user_id=profil.user_id, sensitive=True, preset=PROFIL)
+                except UploadError as exc:
+                    form[r.fichier_field].errors = [str(exc)]
+                    return False
+        db.session.flush()
+        if r.slug == "specialites":
+            db.session.refresh(ligne)
+            _sync_specialites(profil)
+        indexer_parcours(profil)
+        return True
+
+    @expose("/parcours/<rubrique>/<int:pk>/supprimer", methods=["GET", "POST"])
+    @has_access
+    def supprimer(self, rubrique, pk):
+        """GET asks for confirmation, POST deletes."""
+        r = self._rubrique(rubrique)
+        profil = self._profil()
+        ligne = self._ligne(r, profil, pk)
+        refus = self._refus_si_verrouille(profil)
+        if refus:
+            return refus
+        form = forms.ConfirmationForm()
+        if request.method == "POST" and form.validate():
+            getattr(profil, r.collection).remove(ligne)
+            db.session.flush()
+            if r.slug == "specialites":
+                _sync_specialites(profil)
+            indexer_parcours(profil)
+            db.session.commit()
+            flash("La ligne a été supprimée.", "success")
+            return redirect(url_for("ProfilView.parcours") + f"#{r.slug}")
+        return self.render_template(
+            "profil/supprimer.html", form=form, rubrique=r, ligne=ligne, title="Confirmer la suppression"
+        )

@@ -1,0 +1,94 @@
+"""CV-thèque search, profile page, export and query count (issue #4)."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import event, select
+
+from app.extensions import db
+from app.models.comptes import EtatInscription
+from app.models.parcours import LangueIntervenant
+from app.models.referentiels import Langue, Region, Specialite
+
+
+def valide(factory, structure="DR-84", texte="", region_code="93", etranger=None, specialite=None):
+    user, profil = factory.intervenant(structure)
+    # Test data set-up: the state is written directly (no workflow under test here).
+    profil.etat_inscription = EtatInscription.validee
+    profil.texte_parcours = texte
+    profil.disponible_etranger = etranger
+    profil.regions = [db.session.scalar(select(Region).where(Region.code == region_code))]
+    if specialite is not None:
+        profil.specialites = [specialite]
+    db.session.commit()
+    return profil
+
+
+def test_search_filters_and_cross_structure_access(factory, login_as):
+    spe = db.session.scalar(select(Specialite).order_by(Specialite.id).limit(1))
+    a = valide(factory, "DR-11", texte="Comptabilité publique M57", etranger=True, specialite=spe)
+    b = valide(factory, "DR-84", texte="Urbanisme", region_code="11")
+    _, brouillon = factory.intervenant("DR-84")
+    langue = db.session.scalar(select(Langue).order_by(Langue.id).limit(1))
+    db.session.add(LangueIntervenant(intervenant_id=b.id, langue_id=langue.id))
+    db.session.commit()
+    client = login_as("gestionnaire", "DR-84")
+
+    def found(**args):
+        text = client.get("/cvtheque/", query_string=args).get_data(as_text=True)
+        return {p.id for p in (a, b, brouillon) if f"/cvtheque/profil/{p.id}" in text}
+
+    assert found() >= {a.id, b.id} and brouillon.id not in found()
+    assert a.id in found(q="m57") and b.id not in found(q="m57")
+    assert found(etranger="oui") & {a.id, b.id} == {a.id}
+    assert b.id in found(langue=langue.id) and a.id not in found(langue=langue.id)
+    assert a.id in found(specialite=spe.id) and b.id not in found(specialite=spe.id)
+    region_11 = db.session.scalar(select(Region.id).where(Region.code == "11"))
+    assert found(region=region_11) & {a.id, b.id} == {b.id}
+    # another structure's validated profile is readable by every gestionnaire
+    assert client.get(f"/cvtheque/profil/{a.id}").status_code == 200
+    assert client.get(f"/cvtheque/profil/{brouillon.id}").status_code == 404
+
+
+def test_export_xlsx(factory, login_as):
+    profil = valide(factory, texte="Export unique XLSX")
+    client = login_as("gestionnaire", "DR-11")
+    response = client.get("/cvtheque/export.xlsx", query_string={"q": "unique xlsx"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][1] == "Nom d'usage"
+    assert [r[1] for r in rows[1:]] == [profil.nom_usage]
+
+
+def _count_queries(client, url):
+    statements = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def test_query_count_independent_of_rows(factory, login_as):
+    client = login_as("gestionnaire", "DR-84")
+    spe = db.session.scalar(select(Specialite).order_by(Specialite.id).limit(1))
+    valide(factory, texte="peu", specialite=spe)
+    few = _count_queries(client, "/cvtheque/")
+    for _ in range(15):
+        valide(factory, texte="beaucoup", specialite=spe)
+    many = _count_queries(client, "/cvtheque/")
+    assert few > 0 and many == few
+
+
+def test_intervenant_has_no_access(login_as):
+    client = login_as("intervenant")
+    assert client.get("/cvtheque/").status_code in (302, 403)

@@ -1,0 +1,120 @@
+"""Gestionnaire processing of inscription requests (issue #4)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.comptes import EtatInscription
+from app.models.outbox import OutboxMessage
+from app.models.workflow import TransitionHistorique
+from app.workflows.core import Acteur
+from app.workflows.inscription import inscription
+from tests.conftest import csrf_token_from, page_text, sign_in
+
+
+def transmise(factory, structure="DR-84"):
+    user, profil = factory.intervenant(structure)
+    inscription.apply(profil, "transmettre", Acteur.from_user(user))
+    db.session.commit()
+    return user, profil
+
+
+def decide(client, profil, decision, commentaire=""):
+    page = client.get(f"/gestion/demandes-inscription/show/{profil.id}")
+    assert page.status_code == 200
+    token = csrf_token_from(page.get_data(as_text=True))
+    return client.post(
+        f"/gestion/decisions-inscription/{profil.id}",
+        data={"csrf_token": token, "decision": decision, "commentaire": commentaire},
+    )
+
+
+def test_queue_lists_own_structure_only(factory, login_as):
+    _, mine = transmise(factory, "DR-84")
+    _, other = transmise(factory, "DR-11")
+    client = login_as("gestionnaire", "DR-84")
+    text = page_text(client.get("/gestion/demandes-inscription/list/"))
+    assert mine.nom_usage in text
+    assert f"/show/{other.id}" not in text
+    assert client.get(f"/gestion/demandes-inscription/show/{other.id}").status_code == 404
+    assert client.post(f"/gestion/decisions-inscription/{other.id}", data={}).status_code in (400, 404)
+    assert client.get(f"/api/v1/intervenants/{other.id}").status_code == 404
+
+
+def test_comment_required_for_reject_and_complement(factory, login_as):
+    _, profil = transmise(factory)
+    client = login_as("gestionnaire", "DR-84")
+    for decision in ("rejeter", "demander_complement"):
+        response = decide(client, profil, decision)
+        assert "Un commentaire est obligatoire" in page_text(response)
+        db.session.refresh(profil)
+        assert profil.etat_inscription == EtatInscription.transmise
+
+
+def test_complement_retransmit_then_validate_with_history_and_emails(factory, login_as):
+    user, profil = transmise(factory)
+    client = login_as("gestionnaire", "DR-84")
+    assert decide(client, profil, "demander_complement", "Ajoutez votre diplôme").status_code == 302
+    db.session.refresh(profil)
+    assert profil.etat_inscription == EtatInscription.complement_demande
+    assert profil.date_complement_demande is not None
+    inscription.apply(profil, "transmettre", Acteur.from_user(user))
+    db.session.commit()
+    assert decide(client, profil, "valider").status_code == 302
+    db.session.refresh(profil)
+    assert profil.etat_inscription == EtatInscription.validee
+    subjects = db.session.scalars(
+        select(OutboxMessage.subject).where(OutboxMessage.recipients == user.email)
+    ).all()
+    assert any("complément" in s for s in subjects) and any("validée" in s for s in subjects)
+    events = db.session.scalars(
+        select(TransitionHistorique.evenement).where(TransitionHistorique.objet_id == profil.id)
+    ).all()
+    assert events == ["transmettre", "demander_complement", "transmettre", "valider"]
+    text = page_text(client.get(f"/gestion/demandes-inscription/show/{profil.id}"))
+    assert "Ajoutez votre diplôme" in text
+
+
+def test_rejection_and_one_year_rule(factory, login_as, app):
+    user, profil = transmise(factory)
+    client = login_as("gestionnaire", "DR-84")
+    assert decide(client, profil, "rejeter", "Profil hors besoins").status_code == 302
+    db.session.refresh(profil)
+    assert profil.etat_inscription == EtatInscription.rejetee
+    own = app.test_client()
+    sign_in(own, user)
+    text = page_text(own.get("/profil/parcours"))
+    expected = (profil.date_premiere_analyse + timedelta(days=365)).strftime("%d/%m/%Y")
+    assert f"à partir du {expected}" in text
+    # one year later the request may be transmitted again
+    profil.date_premiere_analyse = utcnow() - timedelta(days=366)
+    db.session.commit()
+    inscription.apply(profil, "transmettre", Acteur.from_user(user))
+    assert profil.etat_inscription == EtatInscription.transmise
+
+
+def test_intervenant_cannot_reach_gestion(login_as, factory):
+    _, profil = transmise(factory)
+    client = login_as("intervenant")
+    assert client.get(f"/gestion/demandes-inscription/show/{profil.id}").status_code in (302, 403)
+
+
+def test_queue_filters_state_and_region(factory, login_as):
+    from app.models.referentiels import Region
+
+    _, a = transmise(factory)
+    _, b = factory.intervenant("DR-84")  # brouillon
+    region = db.session.scalar(select(Region).where(Region.code == "93"))
+    a.regions = [region]
+    db.session.commit()
+    client = login_as("gestionnaire", "DR-84")
+    by_state = page_text(client.get("/gestion/demandes-inscription/list/?_flt_0_etat_inscription=transmise"))
+    assert f"/show/{a.id}" in by_state and f"/show/{b.id}" not in by_state
+    by_region = client.get(f"/gestion/demandes-inscription/list/?_flt_0_regions={region.id}")
+    assert by_region.status_code == 200
+    text = page_text(by_region)
+    assert f"/show/{a.id}" in text and f"/show/{b.id}" not in text
