@@ -92,6 +92,18 @@ class DefaultConfig:
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     OUTBOX_RETENTION_DAYS = int(_env("OUTBOX_RETENTION_DAYS", "90"))
 
+    # Accounts and login protection
+    AUTH_MAX_ECHECS = int(_env("AUTH_MAX_ECHECS", "5"))  # failures before a temporary lockout
+    AUTH_DUREE_VERROUILLAGE = int(_env("AUTH_DUREE_VERROUILLAGE", "900"))  # seconds
+    CAPTCHA_TTL = int(_env("CAPTCHA_TTL", "900"))  # seconds
+    COMPTES_RATE_LIMIT = _env("COMPTES_RATE_LIMIT", "20 per 5 minute")
+    CONNEXION_LOG_RETENTION_DAYS = int(_env("CONNEXION_LOG_RETENTION_DAYS", "180"))
+
+    # Portal: optional audience measurement, loaded only after consent
+    MESURE_AUDIENCE_URL = _env("MESURE_AUDIENCE_URL")
+    # Alert fan-out: e-mails written per background job
+    ALERTES_TAILLE_LOT = int(_env("ALERTES_TAILLE_LOT", "500"))
+
     # Files: outside any static folder; sensitive ones encrypted with this key
     STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")
     UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
@@ -105,7 +117,7 @@ class TestingConfig(DefaultConfig):
     REDIS_URL is set, mail to a file folder unless a test points it at SMTP."""
 
     TESTING = True
-    SECRET_KEY = "testing-secret-key"  # noqa: S105 - tests only
+    SECRET_KEY = "testing-secret-key-long-enough-for-jwt-hs256"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
     REDIS_URL = _env("TEST_REDIS_URL")
     MAIL_SERVER = None

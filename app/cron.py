@@ -21,3 +21,29 @@ cron.register(redispatch_pending, queue_name="mail", interval=60, job_timeout=60
 
 # Sent e-mails past their retention period (personal data).
 cron.register(purge_sent_messages, queue_name="default", cron="30 3 * * *")
+
+# Accounts (issue #3): unactivated accounts (7 days), provisional credentials
+# (7 days), expired captcha challenges.
+from app.comptes_jobs import (  # noqa: E402
+    expirer_identifiants_provisoires,
+    purger_captchas,
+    purger_tentatives_connexion,
+    supprimer_comptes_non_actives,
+)
+
+cron.register(supprimer_comptes_non_actives, queue_name="default", cron="15 2 * * *")
+cron.register(expirer_identifiants_provisoires, queue_name="default", interval=3600)
+cron.register(purger_captchas, queue_name="default", interval=3600)
+cron.register(purger_tentatives_connexion, queue_name="default", cron="45 3 * * *")
+
+# Annonces (issue #5): alerts recorded at publication but never written (Redis was down).
+from app.alertes import relancer_alertes  # noqa: E402
+
+cron.register(relancer_alertes, queue_name="default", interval=600)
+
+# Inscription (issue #4): reminder 2 weeks before, then archive after 2 months
+# of « complément demandé » without action.
+from app.inscription_jobs import archiver_complements, relancer_complements  # noqa: E402
+
+cron.register(relancer_complements, queue_name="default", cron="0 6 * * *")
+cron.register(archiver_complements, queue_name="default", cron="30 6 * * *")

@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.extensions import db
+from app.models.authentification import identite_normalisee
 from app.models.comptes import Gestionnaire, Intervenant
 from app.models.referentiels import Structure
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
@@ -105,6 +106,9 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
             date_naissance=date(1960 + rng.randrange(35), 1 + rng.randrange(12), 1 + rng.randrange(28)),
             structure_id=structures[code].id,
         )
+        intervenant.identite_normalisee = identite_normalisee(
+            intervenant.civilite, nom, prenom, intervenant.date_naissance
+        )
         db.session.add(intervenant)
         db.session.flush()
         state, events = PARCOURS[i % len(PARCOURS)]
@@ -121,6 +125,9 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
         if i < 5:
             logins.append((f"{INTERVENANT} ({intervenant.etat_inscription.libelle})", email))
         db.session.commit()
+    from app.demo_annonces import load_demo_annonces  # issue #5: annonces, candidatures, news
+
+    load_demo_annonces(rng, gestionnaires)
     return logins
 
 

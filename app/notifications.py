@@ -28,6 +28,11 @@ def init_app(app) -> None:
 
     # Same receiver, same sender: blinker keeps a single registration.
     transition_effectuee.connect(notifier_decision_inscription, sender=inscription, weak=False)
+    transition_effectuee.connect(notifier_transmission_inscription, sender=inscription, weak=False)
+    # Annonces and candidatures (issue #5): alerts on publication, decisions.
+    from app import notifications_annonces
+
+    notifications_annonces.init_app(app)
 
 
 def notifier_decision_inscription(sender, *, obj, transition, history, actor, **extra) -> None:
@@ -45,6 +50,33 @@ def notifier_decision_inscription(sender, *, obj, transition, history, actor, **
         structure=obj.structure.nom if obj.structure else None,
         lien=external_url("MonProfilView.show"),
     )
+
+
+def notifier_transmission_inscription(sender, *, obj, transition, history, actor, **extra) -> None:
+    """A request is transmitted: each gestionnaire of its structure is told (issue #4)."""
+    if transition.event != "transmettre" or obj.structure_id is None:
+        return
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models.comptes import Gestionnaire
+
+    emails = db.session.scalars(
+        select(User.email)
+        .join(Gestionnaire, Gestionnaire.user_id == User.id)
+        .where(Gestionnaire.structure_id == obj.structure_id, User.active.is_(True))
+    ).all()
+    lien = external_url("DemandeInscriptionView.show", pk=obj.id)
+    for email in emails:
+        queue_email(
+            email,
+            "inscription_transmise",
+            f"Nouvelle demande d'inscription : {obj.prenom} {obj.nom_usage}",
+            intervenant=obj,
+            structure=obj.structure.nom if obj.structure else None,
+            lien=lien,
+        )
 
 
 def external_url(endpoint: str, **values) -> str:

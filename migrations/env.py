@@ -10,6 +10,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.models.base import migration_object_filter
+
 config = context.config
 if config.config_file_name:
     # Keep the application's loggers (tests capture them).
@@ -37,6 +39,7 @@ def run_migrations_offline():
         literal_binds=True,
         compare_type=True,
         render_as_batch=url.startswith("sqlite"),
+        include_object=migration_object_filter(get_engine().dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -57,6 +60,7 @@ def run_migrations_online():
 
     with get_engine().connect() as connection:
         conf_args["render_as_batch"] = connection.dialect.name == "sqlite"
+        conf_args.setdefault("include_object", migration_object_filter(connection.dialect.name))
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
         with context.begin_transaction():
             context.run_migrations()

@@ -44,12 +44,47 @@ EXPECTED: dict[str, dict | None] = {
     "AuthDBView.logout": NOT_A_PAGE,
     "SecurityApi.login": NOT_A_PAGE,
     "SecurityApi.refresh": NOT_A_PAGE,
+    # accounts and credentials (issue #3): public pages, token links, own account, back office
+    "InscriptionView.inscription": PUBLIC,
+    "InscriptionView.document": PUBLIC,
+    "InscriptionView.activation": PUBLIC,  # invalid token: the "lien non valide" page
+    "CaptchaView.image": PUBLIC,
+    "CaptchaView.audio": PUBLIC,
+    "MotDePasseView.oublie": PUBLIC,
+    "MotDePasseView.reinitialiser": PUBLIC,
+    "LienCompteView.confirmer_email": PUBLIC,
+    "LienCompteView.personnaliser": PUBLIC,
+    "CompteView.mot_de_passe": SIGNED_IN,
+    "CompteView.email": SIGNED_IN,
+    "CompteView.identifiants": SIGNED_IN,
+    "ComptesGestionView.creer": STAFF,
+    "ComptesGestionView.identifiants_provisoires": NATIONAL,
+    "ComptesGestionView.rechercher": NATIONAL,
+    "CompteApi.post": STAFF,
     # portal
     "AccueilView.index": PUBLIC,
     "PagesView.accessibilite": PUBLIC,
     "PagesView.plan_acces": PUBLIC,
     "PagesView.mentions_legales": PUBLIC,
     "PagesView.aide_contact": PUBLIC,
+    # portal content, annonces and candidatures (issue #5)
+    "PagesView.actualites": PUBLIC,
+    "PagesView.informations_complementaires": PUBLIC,
+    "PagesView.cookies": PUBLIC,
+    # The sample file is a private one: the public download route hides it from everybody.
+    "PagesView.document": row(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    "AnnoncesPubliquesView.recherche": PUBLIC,
+    "AnnoncesPubliquesView.detail": PUBLIC,
+    "AnnoncesPubliquesView.candidater": PUBLIC,  # the page explains who may apply
+    "MesCandidaturesView.liste": INTERVENANT_ONLY,
+    "AnnonceGestionView.list": STAFF,
+    "AnnonceGestionView.add": STAFF,
+    "AnnonceGestionView.show": STAFF_OWN_STRUCTURE,
+    "AnnonceGestionView.edit": STAFF_OWN_STRUCTURE,
+    "AnnonceGestionView.action_post": STAFF_OWN_STRUCTURE,
+    "CandidatureGestionView.list": STAFF,
+    "CandidatureGestionView.show": STAFF_OWN_STRUCTURE,
+    "CandidatureGestionView.action_post": STAFF_OWN_STRUCTURE,
     # referential look-ups for the forms (public data)
     "ReferentielLookupView.communes": PUBLIC,
     "ReferentielLookupView.employeurs": PUBLIC,
@@ -61,11 +96,23 @@ EXPECTED: dict[str, dict | None] = {
     "UserInfoEditView.this_form_post": NATIONAL,
     # intervenant
     "MonProfilView.show": INTERVENANT_ONLY,
+    # profile pages (issue #4): own profile; a row of another intervenant is a 404
+    "ProfilView.identification": INTERVENANT_ONLY,
+    "ProfilView.parcours": INTERVENANT_ONLY,
+    "ProfilView.ajouter": INTERVENANT_ONLY,
+    "ProfilView.modifier": row(LOGIN, HIDDEN, DENY, DENY, DENY),
+    "ProfilView.supprimer": row(LOGIN, HIDDEN, DENY, DENY, DENY),
     # stored files (the sample file belongs to scene.owner)
     "FichierView.telecharger": OWNER_OR_STAFF,
     # gestionnaire back office
     "DemandeInscriptionView.list": STAFF,
     "DemandeInscriptionView.show": STAFF_OWN_STRUCTURE,
+    "DecisionInscriptionView.decider": STAFF_OWN_STRUCTURE,
+    # CV-thèque: every gestionnaire; the sample profile is not validated, so
+    # it is not in the CV-thèque (404 for staff)
+    "CvthequeView.recherche": STAFF,
+    "CvthequeView.export": STAFF,
+    "CvthequeView.profil": row(LOGIN, DENY, HIDDEN, HIDDEN, HIDDEN),
     "IntervenantApi.get_list": STAFF,
     "IntervenantApi.info": STAFF,
     "IntervenantApi.get": STAFF_OWN_STRUCTURE,

@@ -26,13 +26,25 @@ def build(scene) -> dict:
 
     def pk(endpoint: str):
         view = endpoint.split(".")[0]
-        if view in ("DemandeInscriptionView", "IntervenantApi"):
+        if view in ("DemandeInscriptionView", "DecisionInscriptionView", "IntervenantApi", "CvthequeView"):
             return scene.owner_profil.id
-        if view == "UtilisateurView":
+        if view in ("UtilisateurView", "ComptesGestionView"):
             return scene.owner.id
         if view == "GroupeView":
             return group.id
+        if view == "AnnonceGestionView":
+            return annonce.id
+        if view == "CandidatureGestionView":
+            return candidature.id
+        if view == "ProfilView":
+            return experience.id
         return 1
+
+    from app.models.parcours import ExperienceFormateur
+
+    experience = ExperienceFormateur(intervenant_id=scene.owner_profil.id, libelle="Formation matrice")
+    db.session.add(experience)
+    db.session.flush()
 
     fichier = store_upload(
         FileStorage(BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="piece.pdf"),
@@ -40,17 +52,52 @@ def build(scene) -> dict:
         sensitive=True,
         preset=DOSSIER_ADMINISTRATIF,
     )
+    annonce, candidature = _annonces(scene)
+    from app.captcha import nouveau_defi
+
+    defi = nouveau_defi()
     db.session.commit()
 
     return {
+        "defi": defi,
+        "token": "lien-inexistant",
+        "nom": "charte",
         "pk": pk,
+        "rubrique": "experiences-formateur",
         "uuid": str(fichier.uuid),
         "name": "inexistante",
         "filename": "inexistant.txt",
         "group_by": 0,
         "locale": "fr",
         "export_type": "csv",
+        "numero": annonce.numero,
     }
+
+
+def _annonces(scene):
+    """Issue #5: a published annonce of structure A with a candidature of
+    scene.owner, and a draft (scene.annonce_brouillon) for the bulk actions."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models.annonces import Annonce, Candidature, EtatAnnonce
+    from app.models.referentiels import Structure
+
+    structure_id = db.session.scalar(select(Structure.id).where(Structure.code == "DR-84"))
+    limite = date.today() + timedelta(days=30)
+    annonce = Annonce(intitule="Annonce matrice", description="Description", date_limite=limite,
+                      structure_id=structure_id, etat=EtatAnnonce.publiee)
+    brouillon = Annonce(intitule="Brouillon matrice", description="Description", date_limite=limite,
+                        structure_id=structure_id)
+    db.session.add_all([annonce, brouillon])
+    db.session.flush()
+    candidature = Candidature(annonce_id=annonce.id, intervenant_id=scene.owner_profil.id, commentaire="Matrice")
+    db.session.add(candidature)
+    db.session.flush()
+    scene.annonce_brouillon, scene.candidature = brouillon, candidature
+    return annonce, candidature
 
 
 def post_data(endpoint: str, scene) -> dict:
@@ -63,6 +110,20 @@ def post_data(endpoint: str, scene) -> dict:
         from app.extensions import db
 
         return {"action": "copyrole", "rowid": [str(db.session.scalar(select(Role.id).where(Role.name == "Public")))]}
+    if endpoint == "DecisionInscriptionView.decider":
+        return {"decision": "valider"}  # refused by the workflow (brouillon): the page answers
+    if endpoint == "CompteApi.post":
+        return {
+            "civilite": "Mme",
+            "nom_naissance": "Matrice",
+            "prenom": "Probe",
+            "date_naissance": "1975-03-02",
+            "email": "probe.matrice@example.test",
+        }
+    if endpoint == "AnnonceGestionView.action_post":
+        return {"action": "publier", "rowid": [str(scene.annonce_brouillon.id)]}
+    if endpoint == "CandidatureGestionView.action_post":
+        return {"action": "etudier", "rowid": [str(scene.candidature.id)]}
     if endpoint.endswith(".ajax_update"):
         # flask-admin's inline edit needs the row's primary key (it fails with
         # a 500 on an empty form, a flask-admin bug unrelated to access).

@@ -1,10 +1,22 @@
 """All models, imported here so that Alembic and ``create_all`` see them."""
 
 from app.extensions import db  # noqa: F401  (sets the naming convention first)
+from app.models.annonces import AlerteEnvoyee, Annonce, Candidature, EtatAnnonce, EtatCandidatureAnnonce  # noqa: F401
+from app.models.authentification import DefiCaptcha, EtatCompte, JetonCompte, TentativeConnexion  # noqa: F401
 from app.models.base import TimestampMixin, state_column, utcnow  # noqa: F401
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant  # noqa: F401
+from app.models.contenus import Actualite, DocumentPublic  # noqa: F401
 from app.models.fichiers import AccesFichier, Fichier  # noqa: F401
 from app.models.outbox import OutboxMessage, OutboxStatus  # noqa: F401
+from app.models.parcours import (  # noqa: F401
+    ActionProfessionnalisation,
+    ExperienceFormateur,
+    ExperienceProfessionnelle,
+    FormationInitiale,
+    FormationSuivie,
+    LangueIntervenant,
+    SpecialiteSouhaitee,
+)
 from app.models.referentiels import (  # noqa: F401
     CategorieHierarchique,
     CodePostal,

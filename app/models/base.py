@@ -42,3 +42,17 @@ def state_column(enum_cls: type[enum.Enum], *, name: str, default=None, index=Tr
 class TimestampMixin:
     created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     updated_at = sa.Column(sa.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+def migration_object_filter(dialect_name: str):
+    """Alembic ``include_object`` hook: leave out of the comparison the indexes
+    declared for another dialect only (``Index(...).ddl_if(dialect=...)``, e.g.
+    the PostgreSQL full-text index), which that database never has."""
+
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        if type_ == "index" and not reflected and ddl_if is not None and ddl_if.dialect:
+            return ddl_if.dialect == dialect_name
+        return True
+
+    return include_object

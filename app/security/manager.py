@@ -19,6 +19,7 @@ from flask_appbuilder.security.sqla.models import (
 )
 from sqlalchemy import select
 
+from app.security import auth
 from app.security import views as security_views
 
 
@@ -29,6 +30,13 @@ class EspaceSecurityManager(SecurityManager):
     permissionmodelview = security_views.PermissionView
     viewmenumodelview = security_views.ViewMenuView
     permissionviewmodelview = security_views.PermissionViewView
+    authdbview = auth.AuthDBView
+    resetmypasswordview = auth.ResetMyPasswordView
+    security_api = auth.SecurityApi
+
+    def auth_user_db(self, username, password):
+        # Lockout, account-state checks and the attempts log (app.security.auth).
+        return auth.auth_user_db(username, password)
 
     def _role_names_and_ids(self, user) -> tuple[frozenset[str], tuple[int, ...]]:
         roles = [self.get_public_role()] if user is None else self.get_user_roles(user)

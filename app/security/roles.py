@@ -25,6 +25,12 @@ _COMPTE = [
     ("can_userinfo", "UtilisateurView"),
     ("can_this_form_get", "ResetMyPasswordView"),
     ("can_this_form_post", "ResetMyPasswordView"),
+    # Own credentials (app.views.comptes.CompteView)
+    ("can_mot_de_passe", "CompteView"),
+    ("can_email", "CompteView"),
+    ("can_identifiants", "CompteView"),
+    ("menu_access", "Changer mon mot de passe"),
+    ("menu_access", "Changer mon identifiant"),
 ]
 
 _INTERVENANT = _COMPTE + [
@@ -32,16 +38,38 @@ _INTERVENANT = _COMPTE + [
     ("can_telecharger", "FichierView"),
     ("menu_access", "Mon profil"),
     ("menu_access", "Mon compte"),
+    # Profile pages (issue #4)
+    *[(f"can_{m}", "ProfilView") for m in ("identification", "parcours", "ajouter", "modifier", "supprimer")],
+    ("menu_access", "Mes informations"),
+    ("menu_access", "Mon parcours"),
+    # Annonces (issue #5): own candidatures
+    ("can_liste", "MesCandidaturesView"),
+    ("menu_access", "Mes réponses aux annonces"),
+    ("menu_access", "Tableau de bord"),
 ]
 
 _GESTIONNAIRE = _COMPTE + [
     ("can_list", "DemandeInscriptionView"),
     ("can_show", "DemandeInscriptionView"),
+    ("can_decider", "DecisionInscriptionView"),
+    ("can_recherche", "CvthequeView"),
+    ("can_profil", "CvthequeView"),
+    ("can_export", "CvthequeView"),
+    ("menu_access", "CV-thèque"),
     ("menu_access", "Demandes d'inscription"),
     ("menu_access", "Gestion"),
     ("can_get", "IntervenantApi"),
     ("can_info", "IntervenantApi"),
     ("can_telecharger", "FichierView"),
+    # Accounts created by the back office (screen and API)
+    ("can_creer", "ComptesGestionView"),
+    ("menu_access", "Créer un compte intervenant"),
+    ("can_post", "CompteApi"),
+    # Annonces and candidatures of the structure (issue #5)
+    *[(p, "AnnonceGestionView") for p in ("can_list", "can_show", "can_add", "can_edit", "publier", "depublier", "cloturer")],
+    ("menu_access", "Annonces"),
+    *[(p, "CandidatureGestionView") for p in ("can_list", "can_show", "etudier", "ne_pas_retenir")],
+    ("menu_access", "Candidatures"),
 ]
 
 # FAB's security screens (users, roles...): national administration only.
@@ -72,6 +100,9 @@ _SECURITE = [
 
 _ADMIN_NATIONAL = _GESTIONNAIRE + _SECURITE + [
     PERM_BACKOFFICE,
+    ("can_identifiants_provisoires", "ComptesGestionView"),
+    ("can_rechercher", "ComptesGestionView"),
+    ("menu_access", "Identifiants provisoires"),
     ("menu_access", "Administration nationale"),
     ("menu_access", "Console d'administration"),
 ]

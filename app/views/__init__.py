@@ -10,15 +10,80 @@ from __future__ import annotations
 
 def register_views(appbuilder) -> None:
     from app.views.api import IntervenantApi
+    from app.views.comptes import (
+        CaptchaView,
+        CompteApi,
+        ComptesGestionView,
+        CompteView,
+        InscriptionView,
+        LienCompteView,
+        MotDePasseView,
+    )
+    from app.views.cvtheque import CvthequeView
     from app.views.fichiers import FichierView
-    from app.views.gestion import DemandeInscriptionView
+    from app.views.gestion import DecisionInscriptionView, DemandeInscriptionView
     from app.views.intervenant import MonProfilView
     from app.views.portail import PagesView
+    from app.views.profil import ProfilView
     from app.views.referentiels import ReferentielLookupView
 
     appbuilder.add_view_no_menu(PagesView)
+    # Annonces and candidatures (issue #5)
+    from app.views.annonces import AnnoncesPubliquesView
+    from app.views.annonces_gestion import AnnonceGestionView, CandidatureGestionView
+    from app.views.candidatures import MesCandidaturesView
+
+    appbuilder.add_view_no_menu(AnnoncesPubliquesView)
+    appbuilder.add_view(
+        MesCandidaturesView, "Mes réponses aux annonces", label="Mes réponses aux annonces",
+        category="Tableau de bord", category_label="Tableau de bord", icon="fa-list",
+    )
+    appbuilder.add_view(
+        AnnonceGestionView, "Annonces", label="Annonces", category="Gestion", category_label="Gestion",
+        icon="fa-bullhorn",
+    )
+    appbuilder.add_view(
+        CandidatureGestionView, "Candidatures", label="Candidatures aux annonces", category="Gestion",
+        category_label="Gestion", icon="fa-users",
+    )
     appbuilder.add_view_no_menu(FichierView)
     appbuilder.add_view_no_menu(ReferentielLookupView)
+    # Accounts and credentials (issue #3)
+    for account_view in (InscriptionView, CaptchaView, MotDePasseView, LienCompteView):
+        appbuilder.add_view_no_menu(account_view)
+    appbuilder.add_view(
+        CompteView,
+        "Changer mon mot de passe",
+        label="Changer mon mot de passe",
+        category="Mon compte",
+        category_label="Mon compte",
+        icon="fa-key",
+    )
+    appbuilder.add_link(
+        "Changer mon identifiant",
+        href="/compte/email",
+        label="Changer mon identifiant (adresse e-mail)",
+        category="Mon compte",
+        category_label="Mon compte",
+        icon="fa-envelope",
+    )
+    appbuilder.add_view(
+        ComptesGestionView,
+        "Créer un compte intervenant",
+        label="Créer un compte intervenant",
+        category="Gestion",
+        category_label="Gestion",
+        icon="fa-user-plus",
+    )
+    appbuilder.add_link(
+        "Identifiants provisoires",
+        href="/gestion/comptes/identifiants-provisoires",
+        label="Identifiants provisoires",
+        category="Administration nationale",
+        category_label="Administration nationale",
+        icon="fa-key",
+    )
+    appbuilder.add_api(CompteApi)
     appbuilder.add_view(
         MonProfilView,
         "Mon profil",
@@ -26,6 +91,32 @@ def register_views(appbuilder) -> None:
         category="Mon compte",
         category_label="Mon compte",
         icon="fa-id-card",
+    )
+    # Profile pages (issue #4)
+    appbuilder.add_view(
+        ProfilView,
+        "Mes informations",
+        label="Mes informations",
+        category="Mon compte",
+        category_label="Mon compte",
+        icon="fa-user",
+    )
+    appbuilder.add_link(
+        "Mon parcours",
+        href="/profil/parcours",
+        label="Mon parcours",
+        category="Mon compte",
+        category_label="Mon compte",
+        icon="fa-graduation-cap",
+    )
+    appbuilder.add_view_no_menu(DecisionInscriptionView)
+    appbuilder.add_view(
+        CvthequeView,
+        "CV-thèque",
+        label="CV-thèque",
+        category="Gestion",
+        category_label="Gestion",
+        icon="fa-search",
     )
     appbuilder.add_view(
         DemandeInscriptionView,

@@ -85,3 +85,6 @@ def add_console_views(admin: Admin, session) -> None:
 
     add_referentiel_views(admin, session)
     add_supervision_views(admin, session)
+    from app.views.backoffice_contenus import add_contenus_views
+
+    add_contenus_views(admin, session)

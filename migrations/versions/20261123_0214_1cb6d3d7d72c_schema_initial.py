@@ -1,8 +1,8 @@
 """schema initial
 
-Revision ID: 43f503b42edc
+Revision ID: 1cb6d3d7d72c
 Revises: 
-Create Date: 2026-11-23 01:24:15.109309
+Create Date: 2026-11-23 02:14:07.347346
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import flask_appbuilder.models.mixins  # noqa: F401  (FileColumn/ImageColumn typ
 
 
 # revision identifiers, used by Alembic.
-revision = '43f503b42edc'
+revision = '1cb6d3d7d72c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -67,6 +67,7 @@ def upgrade():
     sa.Column('changed_on', sa.DateTime(), nullable=True),
     sa.Column('created_by_fk', sa.Integer(), nullable=True),
     sa.Column('changed_by_fk', sa.Integer(), nullable=True),
+    sa.CheckConstraint('email = lower(email)', name=op.f('ck_ab_user_email_minuscules')),
     sa.ForeignKeyConstraint(['changed_by_fk'], ['ab_user.id'], name=op.f('fk_ab_user_changed_by_fk_ab_user')),
     sa.ForeignKeyConstraint(['created_by_fk'], ['ab_user.id'], name=op.f('fk_ab_user_created_by_fk_ab_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ab_user')),
@@ -102,6 +103,17 @@ def upgrade():
     with op.batch_alter_table('code_postal', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_code_postal_code_insee'), ['code_insee'], unique=False)
         batch_op.create_index(batch_op.f('ix_code_postal_code_postal'), ['code_postal'], unique=False)
+
+    op.create_table('defi_captcha',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('reponse_hash', sa.String(length=64), nullable=False),
+    sa.Column('cree_le', sa.DateTime(), nullable=False),
+    sa.Column('expire_le', sa.DateTime(), nullable=False),
+    sa.Column('utilise_le', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_defi_captcha'))
+    )
+    with op.batch_alter_table('defi_captcha', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_defi_captcha_expire_le'), ['expire_le'], unique=False)
 
     op.create_table('employeur_public',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -430,6 +442,21 @@ def upgrade():
     with op.batch_alter_table('departement', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_departement_region_id'), ['region_id'], unique=False)
 
+    op.create_table('etat_compte',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('a_activer', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('echecs_consecutifs', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('verrouille_jusqua', sa.DateTime(), nullable=True),
+    sa.Column('a_personnaliser', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('provisoire_jusqua', sa.DateTime(), nullable=True),
+    sa.Column('cree_le', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], name=op.f('fk_etat_compte_user_id_ab_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_etat_compte'))
+    )
+    with op.batch_alter_table('etat_compte', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_etat_compte_cree_le'), ['cree_le'], unique=False)
+        batch_op.create_index(batch_op.f('ix_etat_compte_provisoire_jusqua'), ['provisoire_jusqua'], unique=False)
+
     op.create_table('fichier',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('uuid', sa.Uuid(), nullable=False),
@@ -465,34 +492,22 @@ def upgrade():
     with op.batch_alter_table('gestionnaire', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_gestionnaire_structure_id'), ['structure_id'], unique=False)
 
-    op.create_table('intervenant',
+    op.create_table('jeton_compte',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('civilite', sa.String(length=5), nullable=False),
-    sa.Column('nom_naissance', sa.String(length=100), nullable=False),
-    sa.Column('nom_usage', sa.String(length=100), nullable=False),
-    sa.Column('prenom', sa.String(length=100), nullable=False),
-    sa.Column('date_naissance', sa.Date(), nullable=False),
-    sa.Column('structure_id', sa.Integer(), nullable=True),
-    sa.Column('etat_inscription', sa.Enum('brouillon', 'transmise', 'validee', 'rejetee', 'complement_demande', 'archivee', name='etat_inscription', native_enum=False, create_constraint=True), nullable=False),
-    sa.Column('date_transmission', sa.DateTime(), nullable=True),
-    sa.Column('date_premiere_analyse', sa.DateTime(), nullable=True),
-    sa.Column('immatriculation', sa.String(length=20), nullable=True),
-    sa.Column('alerte_specialites', sa.Boolean(), server_default=sa.false(), nullable=False),
-    sa.Column('alerte_regions', sa.Boolean(), server_default=sa.false(), nullable=False),
-    sa.Column('alerte_specialites_et_regions', sa.Boolean(), server_default=sa.false(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['structure_id'], ['structure.id'], name=op.f('fk_intervenant_structure_id_structure')),
-    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], name=op.f('fk_intervenant_user_id_ab_user'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_intervenant')),
-    sa.UniqueConstraint('immatriculation', name=op.f('uq_intervenant_immatriculation')),
-    sa.UniqueConstraint('user_id', name=op.f('uq_intervenant_user_id'))
+    sa.Column('type', sa.Enum('activation', 'reinitialisation', 'changement_email', 'personnalisation', name='type_jeton', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('nouvel_email', sa.String(length=320), nullable=True),
+    sa.Column('cree_le', sa.DateTime(), nullable=False),
+    sa.Column('expire_le', sa.DateTime(), nullable=False),
+    sa.Column('utilise_le', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], name=op.f('fk_jeton_compte_user_id_ab_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_jeton_compte')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_jeton_compte_token_hash'))
     )
-    with op.batch_alter_table('intervenant', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_intervenant_etat_inscription'), ['etat_inscription'], unique=False)
-        batch_op.create_index('ix_intervenant_structure_etat', ['structure_id', 'etat_inscription', 'date_transmission'], unique=False)
-        batch_op.create_index(batch_op.f('ix_intervenant_structure_id'), ['structure_id'], unique=False)
+    with op.batch_alter_table('jeton_compte', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_jeton_compte_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('ix_jeton_compte_user_type', ['user_id', 'type'], unique=False)
 
     op.create_table('sous_specialite',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -523,6 +538,23 @@ def upgrade():
     sa.ForeignKeyConstraint(['structure_id'], ['structure.id'], name=op.f('fk_structure_region_structure_id_structure'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('structure_id', 'region_id', name=op.f('pk_structure_region'))
     )
+    op.create_table('tentative_connexion',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('identifiant', sa.String(length=320), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('succes', sa.Boolean(), nullable=False),
+    sa.Column('motif', sa.String(length=40), nullable=False),
+    sa.Column('canal', sa.String(length=10), nullable=False),
+    sa.Column('adresse_ip', sa.String(length=45), nullable=True),
+    sa.Column('cree_le', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], name=op.f('fk_tentative_connexion_user_id_ab_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tentative_connexion'))
+    )
+    with op.batch_alter_table('tentative_connexion', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tentative_connexion_cree_le'), ['cree_le'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tentative_connexion_identifiant'), ['identifiant'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tentative_connexion_user_id'), ['user_id'], unique=False)
+
     op.create_table('transition_historique',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('workflow', sa.String(length=40), nullable=False),
@@ -568,6 +600,323 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_acces_fichier_fichier_id'), ['fichier_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_acces_fichier_user_id'), ['user_id'], unique=False)
 
+    op.create_table('actualite',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('titre', sa.String(length=255), nullable=False),
+    sa.Column('resume', sa.Text(), nullable=False),
+    sa.Column('corps', sa.Text(), nullable=False),
+    sa.Column('date_publication', sa.Date(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['fichier.id'], name=op.f('fk_actualite_document_id_fichier'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_actualite'))
+    )
+    with op.batch_alter_table('actualite', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_actualite_date_publication'), ['date_publication'], unique=False)
+
+    op.create_table('annonce',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('numero', sa.String(length=10), nullable=False),
+    sa.Column('intitule', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('profil_recherche', sa.Text(), nullable=True),
+    sa.Column('contexte', sa.Text(), nullable=True),
+    sa.Column('public_vise', sa.Text(), nullable=True),
+    sa.Column('nature_formation_id', sa.Integer(), nullable=True),
+    sa.Column('duree_jours', sa.Numeric(precision=6, scale=2), nullable=True),
+    sa.Column('date_debut', sa.Date(), nullable=True),
+    sa.Column('date_fin', sa.Date(), nullable=True),
+    sa.Column('date_limite', sa.Date(), nullable=False),
+    sa.Column('date_limite_apres_debut', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('pays_id', sa.Integer(), nullable=True),
+    sa.Column('precisions_lieux', sa.Text(), nullable=True),
+    sa.Column('contact_nom', sa.String(length=150), nullable=True),
+    sa.Column('contact_telephone', sa.String(length=20), nullable=True),
+    sa.Column('contact_email', sa.String(length=254), nullable=True),
+    sa.Column('urgent', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('structure_id', sa.Integer(), nullable=False),
+    sa.Column('fichier_id', sa.Integer(), nullable=True),
+    sa.Column('etat', sa.Enum('brouillon', 'publiee', 'depubliee', 'cloturee', name='etat_annonce', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('date_publication', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['fichier_id'], ['fichier.id'], name=op.f('fk_annonce_fichier_id_fichier'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['nature_formation_id'], ['nature_formation.id'], name=op.f('fk_annonce_nature_formation_id_nature_formation')),
+    sa.ForeignKeyConstraint(['pays_id'], ['pays.id'], name=op.f('fk_annonce_pays_id_pays')),
+    sa.ForeignKeyConstraint(['structure_id'], ['structure.id'], name=op.f('fk_annonce_structure_id_structure')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_annonce')),
+    sa.UniqueConstraint('numero', name=op.f('uq_annonce_numero'))
+    )
+    with op.batch_alter_table('annonce', schema=None) as batch_op:
+        batch_op.create_index('ix_annonce_date_publication', ['date_publication'], unique=False)
+        batch_op.create_index(batch_op.f('ix_annonce_etat'), ['etat'], unique=False)
+        batch_op.create_index('ix_annonce_etat_date_limite', ['etat', 'date_limite'], unique=False)
+        batch_op.create_index(batch_op.f('ix_annonce_nature_formation_id'), ['nature_formation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_annonce_structure_id'), ['structure_id'], unique=False)
+
+    op.create_table('document_public',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('titre', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('fichier_id', sa.Integer(), nullable=False),
+    sa.Column('ordre', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('actif', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['fichier_id'], ['fichier.id'], name=op.f('fk_document_public_fichier_id_fichier')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_public'))
+    )
+    op.create_table('intervenant',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('civilite', sa.String(length=5), nullable=False),
+    sa.Column('nom_naissance', sa.String(length=100), nullable=False),
+    sa.Column('nom_usage', sa.String(length=100), nullable=False),
+    sa.Column('prenom', sa.String(length=100), nullable=False),
+    sa.Column('date_naissance', sa.Date(), nullable=False),
+    sa.Column('structure_id', sa.Integer(), nullable=True),
+    sa.Column('etat_inscription', sa.Enum('brouillon', 'transmise', 'validee', 'rejetee', 'complement_demande', 'archivee', name='etat_inscription', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('date_transmission', sa.DateTime(), nullable=True),
+    sa.Column('date_premiere_analyse', sa.DateTime(), nullable=True),
+    sa.Column('immatriculation', sa.String(length=20), nullable=True),
+    sa.Column('identite_normalisee', sa.String(length=400), nullable=True),
+    sa.Column('lieu_naissance', sa.String(length=100), nullable=True),
+    sa.Column('nationalite_id', sa.Integer(), nullable=True),
+    sa.Column('adresse_complement', sa.String(length=100), nullable=True),
+    sa.Column('adresse_batiment', sa.String(length=100), nullable=True),
+    sa.Column('adresse_voie', sa.String(length=150), nullable=True),
+    sa.Column('pays_residence_id', sa.Integer(), nullable=True),
+    sa.Column('code_postal', sa.String(length=20), nullable=True),
+    sa.Column('localite', sa.String(length=100), nullable=True),
+    sa.Column('telephone_personnel', sa.String(length=20), nullable=True),
+    sa.Column('portable_personnel', sa.String(length=20), nullable=True),
+    sa.Column('telephone_professionnel', sa.String(length=20), nullable=True),
+    sa.Column('portable_professionnel', sa.String(length=20), nullable=True),
+    sa.Column('statut_professionnel_id', sa.Integer(), nullable=True),
+    sa.Column('temps_travail', sa.String(length=20), nullable=True),
+    sa.Column('fonction_publique_id', sa.Integer(), nullable=True),
+    sa.Column('situation_position', sa.String(length=100), nullable=True),
+    sa.Column('fonction', sa.String(length=150), nullable=True),
+    sa.Column('grade', sa.String(length=150), nullable=True),
+    sa.Column('service', sa.String(length=150), nullable=True),
+    sa.Column('position_administrative_id', sa.Integer(), nullable=True),
+    sa.Column('type_employeur', sa.String(length=20), nullable=True),
+    sa.Column('employeur_raison_sociale', sa.String(length=255), nullable=True),
+    sa.Column('employeur_siret', sa.String(length=14), nullable=True),
+    sa.Column('employeur_pays_id', sa.Integer(), nullable=True),
+    sa.Column('employeur_voie', sa.String(length=150), nullable=True),
+    sa.Column('employeur_complement', sa.String(length=100), nullable=True),
+    sa.Column('employeur_batiment', sa.String(length=100), nullable=True),
+    sa.Column('employeur_code_postal', sa.String(length=20), nullable=True),
+    sa.Column('employeur_localite', sa.String(length=100), nullable=True),
+    sa.Column('employeur_telephone', sa.String(length=20), nullable=True),
+    sa.Column('adresse_pro_differente', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('pro_pays_id', sa.Integer(), nullable=True),
+    sa.Column('pro_code_postal', sa.String(length=20), nullable=True),
+    sa.Column('pro_localite', sa.String(length=100), nullable=True),
+    sa.Column('pro_complement', sa.String(length=100), nullable=True),
+    sa.Column('pro_batiment', sa.String(length=100), nullable=True),
+    sa.Column('pro_voie', sa.String(length=150), nullable=True),
+    sa.Column('pro_email', sa.String(length=255), nullable=True),
+    sa.Column('pro_telephone', sa.String(length=20), nullable=True),
+    sa.Column('pro_portable', sa.String(length=20), nullable=True),
+    sa.Column('disponible_etranger', sa.Boolean(), nullable=True),
+    sa.Column('permis_conduire', sa.Boolean(), nullable=True),
+    sa.Column('vehicule_personnel', sa.Boolean(), nullable=True),
+    sa.Column('deja_forme', sa.Boolean(), nullable=True),
+    sa.Column('motivation', sa.Text(), nullable=True),
+    sa.Column('autre_prestation', sa.String(length=255), nullable=True),
+    sa.Column('reseaux_sociaux', sa.Boolean(), nullable=True),
+    sa.Column('cv_fichier_id', sa.Integer(), nullable=True),
+    sa.Column('date_complement_demande', sa.DateTime(), nullable=True),
+    sa.Column('date_relance_complement', sa.DateTime(), nullable=True),
+    sa.Column('texte_parcours', sa.Text(), nullable=True),
+    sa.Column('alerte_specialites', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('alerte_regions', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('alerte_specialites_et_regions', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['cv_fichier_id'], ['fichier.id'], name=op.f('fk_intervenant_cv_fichier_id_fichier'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['employeur_pays_id'], ['pays.id'], name=op.f('fk_intervenant_employeur_pays_id_pays')),
+    sa.ForeignKeyConstraint(['fonction_publique_id'], ['fonction_publique.id'], name=op.f('fk_intervenant_fonction_publique_id_fonction_publique')),
+    sa.ForeignKeyConstraint(['nationalite_id'], ['pays.id'], name=op.f('fk_intervenant_nationalite_id_pays')),
+    sa.ForeignKeyConstraint(['pays_residence_id'], ['pays.id'], name=op.f('fk_intervenant_pays_residence_id_pays')),
+    sa.ForeignKeyConstraint(['position_administrative_id'], ['position_administrative.id'], name=op.f('fk_intervenant_position_administrative_id_position_administrative')),
+    sa.ForeignKeyConstraint(['pro_pays_id'], ['pays.id'], name=op.f('fk_intervenant_pro_pays_id_pays')),
+    sa.ForeignKeyConstraint(['statut_professionnel_id'], ['statut_professionnel.id'], name=op.f('fk_intervenant_statut_professionnel_id_statut_professionnel')),
+    sa.ForeignKeyConstraint(['structure_id'], ['structure.id'], name=op.f('fk_intervenant_structure_id_structure')),
+    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], name=op.f('fk_intervenant_user_id_ab_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_intervenant')),
+    sa.UniqueConstraint('identite_normalisee', name=op.f('uq_intervenant_identite_normalisee')),
+    sa.UniqueConstraint('immatriculation', name=op.f('uq_intervenant_immatriculation')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_intervenant_user_id'))
+    )
+    with op.batch_alter_table('intervenant', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_intervenant_disponible_etranger'), ['disponible_etranger'], unique=False)
+        batch_op.create_index(batch_op.f('ix_intervenant_employeur_siret'), ['employeur_siret'], unique=False)
+        batch_op.create_index(batch_op.f('ix_intervenant_etat_inscription'), ['etat_inscription'], unique=False)
+        batch_op.create_index('ix_intervenant_structure_etat', ['structure_id', 'etat_inscription', 'date_transmission'], unique=False)
+        if op.get_bind().dialect.name == "postgresql":
+            # Full-text search of the CV-thèque (PostgreSQL only, see Intervenant.__table_args__).
+            batch_op.create_index(
+                "ix_intervenant_texte_parcours_fts",
+                [sa.text("to_tsvector('french', coalesce(texte_parcours, ''))")],
+                unique=False,
+                postgresql_using="gin",
+            )
+        batch_op.create_index(batch_op.f('ix_intervenant_structure_id'), ['structure_id'], unique=False)
+
+    op.create_table('action_professionnalisation',
+    sa.Column('libelle', sa.String(length=255), nullable=False),
+    sa.Column('organisme', sa.String(length=255), nullable=True),
+    sa.Column('duree', sa.String(length=50), nullable=True),
+    sa.Column('annee', sa.String(length=4), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('intervenant_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['intervenant_id'], ['intervenant.id'], name=op.f('fk_action_professionnalisation_intervenant_id_intervenant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_action_professionnalisation'))
+    )
+    with op.batch_alter_table('action_professionnalisation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_action_professionnalisation_intervenant_id'), ['intervenant_id'], unique=False)
+
+    op.create_table('alerte_envoyee',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('annonce_id', sa.Integer(), nullable=False),
+    sa.Column('intervenant_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('email_ecrit_le', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['annonce_id'], ['annonce.id'], name=op.f('fk_alerte_envoyee_annonce_id_annonce'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['intervenant_id'], ['intervenant.id'], name=op.f('fk_alerte_envoyee_intervenant_id_intervenant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alerte_envoyee')),
+    sa.UniqueConstraint('annonce_id', 'intervenant_id', name=op.f('uq_alerte_envoyee_annonce_id_intervenant_id'))
+    )
+    with op.batch_alter_table('alerte_envoyee', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alerte_envoyee_intervenant_id'), ['intervenant_id'], unique=False)
+
+    op.create_table('annonce_departement',
+    sa.Column('annonce_id', sa.Integer(), nullable=False),
+    sa.Column('departement_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['annonce_id'], ['annonce.id'], name=op.f('fk_annonce_departement_annonce_id_annonce'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['departement_id'], ['departement.id'], name=op.f('fk_annonce_departement_departement_id_departement'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('annonce_id', 'departement_id', name=op.f('pk_annonce_departement'))
+    )
+    with op.batch_alter_table('annonce_departement', schema=None) as batch_op:
+        batch_op.create_index('ix_annonce_departement_departement', ['departement_id', 'annonce_id'], unique=False)
+
+    op.create_table('annonce_region',
+    sa.Column('annonce_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['annonce_id'], ['annonce.id'], name=op.f('fk_annonce_region_annonce_id_annonce'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_annonce_region_region_id_region'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('annonce_id', 'region_id', name=op.f('pk_annonce_region'))
+    )
+    with op.batch_alter_table('annonce_region', schema=None) as batch_op:
+        batch_op.create_index('ix_annonce_region_region', ['region_id', 'annonce_id'], unique=False)
+
+    op.create_table('annonce_sous_specialite',
+    sa.Column('annonce_id', sa.Integer(), nullable=False),
+    sa.Column('sous_specialite_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['annonce_id'], ['annonce.id'], name=op.f('fk_annonce_sous_specialite_annonce_id_annonce'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sous_specialite_id'], ['sous_specialite.id'], name=op.f('fk_annonce_sous_specialite_sous_specialite_id_sous_specialite'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('annonce_id', 'sous_specialite_id', name=op.f('pk_annonce_sous_specialite'))
+    )
+    with op.batch_alter_table('annonce_sous_specialite', schema=None) as batch_op:
+        batch_op.create_index('ix_annonce_sous_specialite_sous_specialite', ['sous_specialite_id', 'annonce_id'], unique=False)
+
+    op.create_table('annonce_specialite',
+    sa.Column('annonce_id', sa.Integer(), nullable=False),
+    sa.Column('specialite_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['annonce_id'], ['annonce.id'], name=op.f('fk_annonce_specialite_annonce_id_annonce'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['specialite_id'], ['specialite.id'], name=op.f('fk_annonce_specialite_specialite_id_specialite'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('annonce_id', 'specialite_id', name=op.f('pk_annonce_specialite'))
+    )
+    with op.batch_alter_table('annonce_specialite', schema=None) as batch_op:
+        batch_op.create_index('ix_annonce_specialite_specialite', ['specialite_id', 'annonce_id'], unique=False)
+
+    op.create_table('candidature',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('annonce_id', sa.Integer(), nullable=False),
+    sa.Column('intervenant_id', sa.Integer(), nullable=False),
+    sa.Column('date', sa.DateTime(), nullable=False),
+    sa.Column('commentaire', sa.Text(), nullable=True),
+    sa.Column('etat', sa.Enum('deposee', 'etudiee', 'non_retenue', name='etat_candidature_annonce', native_enum=False, create_constraint=True), nullable=False),
+    sa.ForeignKeyConstraint(['annonce_id'], ['annonce.id'], name=op.f('fk_candidature_annonce_id_annonce'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['intervenant_id'], ['intervenant.id'], name=op.f('fk_candidature_intervenant_id_intervenant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_candidature')),
+    sa.UniqueConstraint('annonce_id', 'intervenant_id', name=op.f('uq_candidature_annonce_id_intervenant_id'))
+    )
+    with op.batch_alter_table('candidature', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_candidature_etat'), ['etat'], unique=False)
+        batch_op.create_index(batch_op.f('ix_candidature_intervenant_id'), ['intervenant_id'], unique=False)
+
+    op.create_table('experience_formateur',
+    sa.Column('contexte', sa.String(length=255), nullable=True),
+    sa.Column('libelle', sa.String(length=255), nullable=False),
+    sa.Column('public', sa.String(length=255), nullable=True),
+    sa.Column('annees', sa.String(length=50), nullable=True),
+    sa.Column('duree', sa.String(length=50), nullable=True),
+    sa.Column('organismes', sa.String(length=255), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('intervenant_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['intervenant_id'], ['intervenant.id'], name=op.f('fk_experience_formateur_intervenant_id_intervenant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_experience_formateur'))
+    )
+    with op.batch_alter_table('experience_formateur', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_experience_formateur_intervenant_id'), ['intervenant_id'], unique=False)
+
+    op.create_table('experience_professionnelle',
+    sa.Column('employeur', sa.String(length=255), nullable=False),
+    sa.Column('fonction', sa.String(length=255), nullable=False),
+    sa.Column('periode', sa.String(length=50), nullable=True),
+    sa.Column('missions', sa.Text(), nullable=True),
+    sa.Column('responsabilites', sa.Text(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('intervenant_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['intervenant_id'], ['intervenant.id'], name=op.f('fk_experience_professionnelle_intervenant_id_intervenant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_experience_professionnelle'))
+    )
+    with op.batch_alter_table('experience_professionnelle', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_experience_professionnelle_intervenant_id'), ['intervenant_id'], unique=False)
+
+    op.create_table('formation_initiale',
+    sa.Column('niveau_diplome_id', sa.Integer(), nullable=True),
+    sa.Column('titre', sa.String(length=255), nullable=False),
+    sa.Column('organisme', sa.String(length=255), nullable=True),
+    sa.Column('annee', sa.String(length=4), nullable=True),
+    sa.Column('fichier_id', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('intervenant_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['fichier_id'], ['fichier.id'], name=op.f('fk_formation_initiale_fichier_id_fichier'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['intervenant_id'], ['intervenant.id'], name=op.f('fk_formation_initiale_intervenant_id_intervenant'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['niveau_diplome_id'], ['niveau_diplome.id'], name=op.f('fk_formation_initiale_niveau_diplome_id_niveau_diplome')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_formation_initiale'))
+    )
+    with op.batch_alter_table('formation_initiale', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_formation_initiale_intervenant_id'), ['intervenant_id'], unique=False)
+
+    op.create_table('formation_suivie',
+    sa.Column('nature', sa.String(length=255), nullable=True),
+    sa.Column('libelle', sa.String(length=255), nullable=False),
+    sa.Column('organisme', sa.String(length=255), nullable=True),
+    sa.Column('duree', sa.String(length=50), nullable=True),
+    sa.Column('annees', sa.String(length=50), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('intervenant_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['intervenant_id'], ['intervenant.id'], name=op.f('fk_formation_suivie_intervenant_id_intervenant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_formation_suivie'))
+    )
+    with op.batch_alter_table('formation_suivie', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_formation_suivie_intervenant_id'), ['intervenant_id'], unique=False)
+
     op.create_table('intervenant_departement',
     sa.Column('intervenant_id', sa.Integer(), nullable=False),
     sa.Column('departement_id', sa.Integer(), nullable=False),
@@ -577,6 +926,46 @@ def upgrade():
     )
     with op.batch_alter_table('intervenant_departement', schema=None) as batch_op:
         batch_op.create_index('ix_intervenant_departement_departement', ['departement_id', 'intervenant_id'], unique=False)
+
+    op.create_table('intervenant_methode',
+    sa.Column('intervenant_id', sa.Integer(), nullable=False),
+    sa.Column('methode_pedagogique_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['intervenant_id'], ['intervenant.id'], name=op.f('fk_intervenant_methode_intervenant_id_intervenant'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['methode_pedagogique_id'], ['methode_pedagogique.id'], name=op.f('fk_intervenant_methode_methode_pedagogique_id_methode_pedagogique'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('intervenant_id', 'methode_pedagogique_id', name=op.f('pk_intervenant_methode'))
+    )
+    with op.batch_alter_table('intervenant_methode', schema=None) as batch_op:
+        batch_op.create_index('ix_intervenant_methode_methode_pedagogique', ['methode_pedagogique_id', 'intervenant_id'], unique=False)
+
+    op.create_table('intervenant_nature',
+    sa.Column('intervenant_id', sa.Integer(), nullable=False),
+    sa.Column('nature_formation_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['intervenant_id'], ['intervenant.id'], name=op.f('fk_intervenant_nature_intervenant_id_intervenant'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['nature_formation_id'], ['nature_formation.id'], name=op.f('fk_intervenant_nature_nature_formation_id_nature_formation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('intervenant_id', 'nature_formation_id', name=op.f('pk_intervenant_nature'))
+    )
+    with op.batch_alter_table('intervenant_nature', schema=None) as batch_op:
+        batch_op.create_index('ix_intervenant_nature_nature_formation', ['nature_formation_id', 'intervenant_id'], unique=False)
+
+    op.create_table('intervenant_prestation',
+    sa.Column('intervenant_id', sa.Integer(), nullable=False),
+    sa.Column('prestation_complementaire_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['intervenant_id'], ['intervenant.id'], name=op.f('fk_intervenant_prestation_intervenant_id_intervenant'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['prestation_complementaire_id'], ['prestation_complementaire.id'], name=op.f('fk_intervenant_prestation_prestation_complementaire_id_prestation_complementaire'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('intervenant_id', 'prestation_complementaire_id', name=op.f('pk_intervenant_prestation'))
+    )
+    with op.batch_alter_table('intervenant_prestation', schema=None) as batch_op:
+        batch_op.create_index('ix_intervenant_prestation_prestation_complementaire', ['prestation_complementaire_id', 'intervenant_id'], unique=False)
+
+    op.create_table('intervenant_public',
+    sa.Column('intervenant_id', sa.Integer(), nullable=False),
+    sa.Column('public_formation_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['intervenant_id'], ['intervenant.id'], name=op.f('fk_intervenant_public_intervenant_id_intervenant'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['public_formation_id'], ['public_formation.id'], name=op.f('fk_intervenant_public_public_formation_id_public_formation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('intervenant_id', 'public_formation_id', name=op.f('pk_intervenant_public'))
+    )
+    with op.batch_alter_table('intervenant_public', schema=None) as batch_op:
+        batch_op.create_index('ix_intervenant_public_public_formation', ['public_formation_id', 'intervenant_id'], unique=False)
 
     op.create_table('intervenant_region',
     sa.Column('intervenant_id', sa.Integer(), nullable=False),
@@ -608,11 +997,57 @@ def upgrade():
     with op.batch_alter_table('intervenant_specialite', schema=None) as batch_op:
         batch_op.create_index('ix_intervenant_specialite_specialite', ['specialite_id', 'intervenant_id'], unique=False)
 
+    op.create_table('langue_intervenant',
+    sa.Column('langue_id', sa.Integer(), nullable=False),
+    sa.Column('niveau_conversation_id', sa.Integer(), nullable=True),
+    sa.Column('niveau_animation_id', sa.Integer(), nullable=True),
+    sa.Column('niveau_redaction_id', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('intervenant_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['intervenant_id'], ['intervenant.id'], name=op.f('fk_langue_intervenant_intervenant_id_intervenant'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['langue_id'], ['langue.id'], name=op.f('fk_langue_intervenant_langue_id_langue')),
+    sa.ForeignKeyConstraint(['niveau_animation_id'], ['niveau_langue.id'], name=op.f('fk_langue_intervenant_niveau_animation_id_niveau_langue')),
+    sa.ForeignKeyConstraint(['niveau_conversation_id'], ['niveau_langue.id'], name=op.f('fk_langue_intervenant_niveau_conversation_id_niveau_langue')),
+    sa.ForeignKeyConstraint(['niveau_redaction_id'], ['niveau_langue.id'], name=op.f('fk_langue_intervenant_niveau_redaction_id_niveau_langue')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_langue_intervenant')),
+    sa.UniqueConstraint('intervenant_id', 'langue_id', name=op.f('uq_langue_intervenant_intervenant_id_langue_id'))
+    )
+    with op.batch_alter_table('langue_intervenant', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_langue_intervenant_intervenant_id'), ['intervenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_langue_intervenant_langue_id'), ['langue_id'], unique=False)
+
+    op.create_table('specialite_souhaitee',
+    sa.Column('sous_specialite_id', sa.Integer(), nullable=False),
+    sa.Column('expertise', sa.String(length=255), nullable=True),
+    sa.Column('observations', sa.Text(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('intervenant_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['intervenant_id'], ['intervenant.id'], name=op.f('fk_specialite_souhaitee_intervenant_id_intervenant'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sous_specialite_id'], ['sous_specialite.id'], name=op.f('fk_specialite_souhaitee_sous_specialite_id_sous_specialite')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_specialite_souhaitee')),
+    sa.UniqueConstraint('intervenant_id', 'sous_specialite_id', name=op.f('uq_specialite_souhaitee_intervenant_id_sous_specialite_id'))
+    )
+    with op.batch_alter_table('specialite_souhaitee', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_specialite_souhaitee_intervenant_id'), ['intervenant_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('specialite_souhaitee', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_specialite_souhaitee_intervenant_id'))
+
+    op.drop_table('specialite_souhaitee')
+    with op.batch_alter_table('langue_intervenant', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_langue_intervenant_langue_id'))
+        batch_op.drop_index(batch_op.f('ix_langue_intervenant_intervenant_id'))
+
+    op.drop_table('langue_intervenant')
     with op.batch_alter_table('intervenant_specialite', schema=None) as batch_op:
         batch_op.drop_index('ix_intervenant_specialite_specialite')
 
@@ -625,10 +1060,92 @@ def downgrade():
         batch_op.drop_index('ix_intervenant_region_region')
 
     op.drop_table('intervenant_region')
+    with op.batch_alter_table('intervenant_public', schema=None) as batch_op:
+        batch_op.drop_index('ix_intervenant_public_public_formation')
+
+    op.drop_table('intervenant_public')
+    with op.batch_alter_table('intervenant_prestation', schema=None) as batch_op:
+        batch_op.drop_index('ix_intervenant_prestation_prestation_complementaire')
+
+    op.drop_table('intervenant_prestation')
+    with op.batch_alter_table('intervenant_nature', schema=None) as batch_op:
+        batch_op.drop_index('ix_intervenant_nature_nature_formation')
+
+    op.drop_table('intervenant_nature')
+    with op.batch_alter_table('intervenant_methode', schema=None) as batch_op:
+        batch_op.drop_index('ix_intervenant_methode_methode_pedagogique')
+
+    op.drop_table('intervenant_methode')
     with op.batch_alter_table('intervenant_departement', schema=None) as batch_op:
         batch_op.drop_index('ix_intervenant_departement_departement')
 
     op.drop_table('intervenant_departement')
+    with op.batch_alter_table('formation_suivie', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_formation_suivie_intervenant_id'))
+
+    op.drop_table('formation_suivie')
+    with op.batch_alter_table('formation_initiale', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_formation_initiale_intervenant_id'))
+
+    op.drop_table('formation_initiale')
+    with op.batch_alter_table('experience_professionnelle', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_experience_professionnelle_intervenant_id'))
+
+    op.drop_table('experience_professionnelle')
+    with op.batch_alter_table('experience_formateur', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_experience_formateur_intervenant_id'))
+
+    op.drop_table('experience_formateur')
+    with op.batch_alter_table('candidature', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_candidature_intervenant_id'))
+        batch_op.drop_index(batch_op.f('ix_candidature_etat'))
+
+    op.drop_table('candidature')
+    with op.batch_alter_table('annonce_specialite', schema=None) as batch_op:
+        batch_op.drop_index('ix_annonce_specialite_specialite')
+
+    op.drop_table('annonce_specialite')
+    with op.batch_alter_table('annonce_sous_specialite', schema=None) as batch_op:
+        batch_op.drop_index('ix_annonce_sous_specialite_sous_specialite')
+
+    op.drop_table('annonce_sous_specialite')
+    with op.batch_alter_table('annonce_region', schema=None) as batch_op:
+        batch_op.drop_index('ix_annonce_region_region')
+
+    op.drop_table('annonce_region')
+    with op.batch_alter_table('annonce_departement', schema=None) as batch_op:
+        batch_op.drop_index('ix_annonce_departement_departement')
+
+    op.drop_table('annonce_departement')
+    with op.batch_alter_table('alerte_envoyee', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alerte_envoyee_intervenant_id'))
+
+    op.drop_table('alerte_envoyee')
+    with op.batch_alter_table('action_professionnalisation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_action_professionnalisation_intervenant_id'))
+
+    op.drop_table('action_professionnalisation')
+    with op.batch_alter_table('intervenant', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_intervenant_structure_id'))
+        batch_op.drop_index('ix_intervenant_structure_etat')
+        batch_op.drop_index(batch_op.f('ix_intervenant_etat_inscription'))
+        batch_op.drop_index(batch_op.f('ix_intervenant_employeur_siret'))
+        batch_op.drop_index(batch_op.f('ix_intervenant_disponible_etranger'))
+
+    op.drop_table('intervenant')
+    op.drop_table('document_public')
+    with op.batch_alter_table('annonce', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_annonce_structure_id'))
+        batch_op.drop_index(batch_op.f('ix_annonce_nature_formation_id'))
+        batch_op.drop_index('ix_annonce_etat_date_limite')
+        batch_op.drop_index(batch_op.f('ix_annonce_etat'))
+        batch_op.drop_index('ix_annonce_date_publication')
+
+    op.drop_table('annonce')
+    with op.batch_alter_table('actualite', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_actualite_date_publication'))
+
+    op.drop_table('actualite')
     with op.batch_alter_table('acces_fichier', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_acces_fichier_user_id'))
         batch_op.drop_index(batch_op.f('ix_acces_fichier_fichier_id'))
@@ -643,18 +1160,23 @@ def downgrade():
         batch_op.drop_index('ix_transition_historique_objet')
 
     op.drop_table('transition_historique')
+    with op.batch_alter_table('tentative_connexion', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tentative_connexion_user_id'))
+        batch_op.drop_index(batch_op.f('ix_tentative_connexion_identifiant'))
+        batch_op.drop_index(batch_op.f('ix_tentative_connexion_cree_le'))
+
+    op.drop_table('tentative_connexion')
     op.drop_table('structure_region')
     op.drop_table('statut_professionnel_piece')
     with op.batch_alter_table('sous_specialite', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sous_specialite_specialite_id'))
 
     op.drop_table('sous_specialite')
-    with op.batch_alter_table('intervenant', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_intervenant_structure_id'))
-        batch_op.drop_index('ix_intervenant_structure_etat')
-        batch_op.drop_index(batch_op.f('ix_intervenant_etat_inscription'))
+    with op.batch_alter_table('jeton_compte', schema=None) as batch_op:
+        batch_op.drop_index('ix_jeton_compte_user_type')
+        batch_op.drop_index(batch_op.f('ix_jeton_compte_user_id'))
 
-    op.drop_table('intervenant')
+    op.drop_table('jeton_compte')
     with op.batch_alter_table('gestionnaire', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gestionnaire_structure_id'))
 
@@ -663,6 +1185,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_fichier_owner_user_id'))
 
     op.drop_table('fichier')
+    with op.batch_alter_table('etat_compte', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_etat_compte_provisoire_jusqua'))
+        batch_op.drop_index(batch_op.f('ix_etat_compte_cree_le'))
+
+    op.drop_table('etat_compte')
     with op.batch_alter_table('departement', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_departement_region_id'))
 
@@ -721,6 +1248,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_employeur_public_raison_sociale'))
 
     op.drop_table('employeur_public')
+    with op.batch_alter_table('defi_captcha', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_defi_captcha_expire_le'))
+
+    op.drop_table('defi_captcha')
     with op.batch_alter_table('code_postal', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_code_postal_code_postal'))
         batch_op.drop_index(batch_op.f('ix_code_postal_code_insee'))
