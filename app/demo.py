@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.authentification import identite_normalisee
 from app.models.comptes import Gestionnaire, Intervenant
-from app.models.referentiels import Structure
+from app.models.referentiels import Region, SousSpecialite, Structure
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
 from app.workflows.core import Acteur
 from app.workflows.inscription import inscription
@@ -87,6 +87,7 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
     db.session.commit()
 
     codes = [c for c, _, _ in GESTIONNAIRES]
+    sous_specialites = db.session.scalars(select(SousSpecialite).order_by(SousSpecialite.code)).all()
     for i in range(30):
         prenom, nom = PRENOMS[i], NOMS[i]
         email = f"{_ascii(prenom)}.{_ascii(nom)}@{DEMO_DOMAIN}"
@@ -111,6 +112,7 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
         )
         db.session.add(intervenant)
         db.session.flush()
+        _fill_parcours(intervenant, structures[code], sous_specialites, rng)
         state, events = PARCOURS[i % len(PARCOURS)]
         for event in events:
             if event == "transmettre":
@@ -129,6 +131,53 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
 
     load_demo_annonces(rng, gestionnaires)
     return logins
+
+
+EXPERTISES = [
+    "conduite du changement et animation d'ateliers participatifs",
+    "accompagnement des encadrants de proximité",
+    "ingénierie pédagogique en formation à distance",
+    "prévention des risques professionnels dans les services techniques",
+    "commande publique et rédaction des marchés",
+    "accueil du public et gestion des situations conflictuelles",
+]
+
+
+def _fill_parcours(intervenant, structure, sous_specialites, rng) -> None:
+    """A believable Parcours: wished sous-spécialités, a trainer experience,
+    the structure's régions as zone d'intervention and alert preferences."""
+    from app.models.parcours import ExperienceFormateur, SpecialiteSouhaitee
+    from app.views.profil import _sync_specialites, indexer_parcours
+
+    for sous in rng.sample(sous_specialites, k=min(2, len(sous_specialites))):
+        intervenant.specialites_souhaitees.append(
+            SpecialiteSouhaitee(
+                sous_specialite=sous,
+                expertise=rng.choice(EXPERTISES),
+                observations="Interventions régulières auprès de collectivités de toutes tailles.",
+            )
+        )
+    intervenant.experiences_formateur.append(
+        ExperienceFormateur(
+            libelle=f"Formateur occasionnel – {rng.choice(EXPERTISES)}",
+            contexte="Collectivités territoriales",
+            public="Agents de catégorie B et C",
+            annees=str(2015 + rng.randrange(9)),
+            duree=f"{1 + rng.randrange(5)} jours",
+            organismes="CNFPT, centres de gestion",
+        )
+    )
+    intervenant.regions = list(structure.regions) or [rng.choice(_all_regions())]
+    intervenant.disponible_etranger = rng.random() < 0.2
+    intervenant.alerte_specialites = rng.random() < 0.6
+    intervenant.alerte_regions = rng.random() < 0.4
+    intervenant.alerte_specialites_et_regions = not (intervenant.alerte_specialites or intervenant.alerte_regions)
+    _sync_specialites(intervenant)
+    indexer_parcours(intervenant)
+
+
+def _all_regions():
+    return db.session.scalars(select(Region).order_by(Region.code)).all()
 
 
 def _ascii(text: str) -> str:
