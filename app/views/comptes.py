@@ -84,6 +84,12 @@ def _captcha_ok(form) -> bool:
     return ok
 
 
+
+def page_lien_invalide(view, recommencer: str):
+    """Expired, reused or forged link: a normal page (200) that explains and
+    offers to start again."""
+    return view.render_template("comptes/lien_invalide.html", title="Lien non valide", recommencer=recommencer), 200
+
 class CaptchaView(BaseView):
     """Captcha image and audio alternative (public, no cache)."""
 
@@ -227,10 +233,7 @@ class InscriptionView(BaseView):
         return redirect("/profil/identification")
 
     def _lien_invalide(self, recommencer: str):
-        return (
-            self.render_template("comptes/lien_invalide.html", title="Lien non valide", recommencer=recommencer),
-            200,  # a normal page: it explains and offers to start again
-        )
+        return page_lien_invalide(self, recommencer)
 
 
 class JetonCompteHelper:
@@ -305,10 +308,7 @@ class MotDePasseView(BaseView):
         )
 
     def _lien_invalide(self):
-        return (
-            self.render_template("comptes/lien_invalide.html", title="Lien non valide", recommencer="mot_de_passe"),
-            200,  # a normal page: it explains and offers to start again
-        )
+        return page_lien_invalide(self, "mot_de_passe")
 
 
 class CompteView(BaseView):
@@ -465,10 +465,7 @@ class LienCompteView(BaseView):
         )
 
     def _invalide(self):
-        return (
-            self.render_template("comptes/lien_invalide.html", title="Lien non valide", recommencer="mot_de_passe"),
-            200,  # a normal page: it explains and offers to start again
-        )
+        return page_lien_invalide(self, "mot_de_passe")
 
 
 # -- back office --------------------------------------------------------------
