@@ -116,6 +116,7 @@ EXPECTED: dict[str, dict | None] = {
     "IntervenantApi.get_list": STAFF,
     "IntervenantApi.info": STAFF,
     "IntervenantApi.get": STAFF_OWN_STRUCTURE,
+    "IntervenantApi.put": STAFF_OWN_STRUCTURE,
     # FAB security screens: national administration
     **{f"{view}.{method}": NATIONAL for view in ("UtilisateurView", "RoleView", "GroupeView") for method in CRUD},
     "RoleView.action_post": NATIONAL,

@@ -143,3 +143,10 @@ def _first_pk_of_console_view(endpoint: str):
                 model = view.model
                 return db.session.scalar(select(model.id).order_by(model.id).limit(1))
     raise KeyError(endpoint)
+
+
+def put_json(endpoint: str, scene) -> dict:
+    """JSON bodies of the REST API's PUT endpoints."""
+    if endpoint == "IntervenantApi.put":
+        return {"immatriculation": f"IMM{scene.owner_profil.id:07d}"}
+    raise KeyError(f"{endpoint}: aucun corps JSON d'exemple (tests/permission_samples.py)")

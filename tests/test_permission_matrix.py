@@ -134,9 +134,14 @@ def test_access(app, factory, monkeypatch, probe):
     if user is not None:
         sign_in(client, user)
     # Deletions are probed by POST: FAB refuses GET mutations when CSRF is on.
-    method = "GET" if "GET" in rule.methods and not endpoint.endswith(".delete") else "POST"
-    data = permission_samples.post_data(endpoint, scene) if method == "POST" else None
-    response = client.open(url, method=method, data=data)
+    method = next(m for m in ("GET", "POST", "PUT", "DELETE") if m in rule.methods)
+    if method == "GET" and endpoint.endswith(".delete"):
+        method = "POST"
+    if method == "PUT":  # FAB's REST API: JSON body
+        response = client.open(url, method=method, json=permission_samples.put_json(endpoint, scene))
+    else:
+        data = permission_samples.post_data(endpoint, scene) if method == "POST" else None
+        response = client.open(url, method=method, data=data)
     response.denied_by_fab = False
     if response.status_code in (302, 303):
         with client.session_transaction() as session:

@@ -126,3 +126,18 @@ def test_menu_depends_on_role(app, login_as):
     assert "Mon profil" in intervenant and "Demandes d'inscription" not in intervenant
     assert "Demandes d'inscription" in gestionnaire and "Console d'administration" not in gestionnaire
     assert "Console d'administration" in national and "Demandes d'inscription" in national
+
+
+def test_management_software_sets_the_immatriculation_of_its_structure_only(app, factory, login_as):
+    _, mine = factory.intervenant("DR-84")
+    _, other = factory.intervenant("DR-11")
+    client = login_as("gestionnaire", "DR-84")
+    response = client.put(f"/api/v1/intervenants/{mine.id}", json={"immatriculation": "IMM0000042"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert client.get(f"/api/v1/intervenants/{mine.id}").get_json()["result"]["immatriculation"] == "IMM0000042"
+    assert client.put(f"/api/v1/intervenants/{other.id}", json={"immatriculation": "IMM0000043"}).status_code == 404
+    # Only the immatriculation is writable: other fields are refused.
+    response = client.put(f"/api/v1/intervenants/{mine.id}", json={"nom_usage": "Pirate"})
+    assert response.status_code == 422  # FAB: unknown field for this schema
+    db.session.refresh(mine)
+    assert mine.nom_usage != "Pirate"

@@ -60,6 +60,7 @@ _GESTIONNAIRE = _COMPTE + [
     ("menu_access", "Gestion"),
     ("can_get", "IntervenantApi"),
     ("can_info", "IntervenantApi"),
+    ("can_put", "IntervenantApi"),
     ("can_telecharger", "FichierView"),
     # Accounts created by the back office (screen and API)
     ("can_creer", "ComptesGestionView"),

@@ -10,12 +10,16 @@ from app.views.filters import FilterMaStructure
 
 
 class IntervenantApi(ModelRestApi):
-    """Read access to intervenant profiles, limited like the screens."""
+    """Intervenant profiles for the internal management software, limited like
+    the screens (own structure). The only writable field is the
+    immatriculation, given by the management software once the person has
+    intervened: it freezes identity, address, statut and employer on the profile."""
 
     resource_name = "intervenants"
     datamodel = SQLAInterface(Intervenant)
     allow_browser_login = True
-    include_route_methods = {"get", "get_list", "info"}
+    include_route_methods = {"get", "get_list", "info", "put"}
+    edit_columns = ["immatriculation"]
     base_filters = [["structure_id", FilterMaStructure, None]]
     list_columns = ["id", "nom_usage", "prenom", "structure.code", "etat_inscription", "date_transmission"]
     show_columns = [
