@@ -338,13 +338,22 @@ def test_concurrent_double_submission_handled_gracefully(app, client, monkeypatc
     assert db.session.scalar(select(func.count()).select_from(User).where(func.lower(User.email) == "jean.dubois@example.test")) == 1
 
 
-def test_annonce_parameter_sets_structure(client, monkeypatch):
-    from app.views import comptes
+def test_annonce_parameter_sets_structure(client):
+    """Registering from an annonce (« Candidater » while anonymous) attaches the
+    new profile to the annonce's structure."""
+    from tests.test_annonces import creer_annonce
 
-    monkeypatch.setattr(comptes, "_annonce_structure_id", lambda numero: 7 if numero == "A-123" else None)
-    assert submit_registration(client, url="/inscription?annonce=A-123").status_code == 200
+    annonce = creer_annonce("DR-11")
+    assert submit_registration(client, url=f"/inscription?annonce={annonce.numero}").status_code == 200
     profil = db.session.scalar(select(Intervenant).join(User, User.id == Intervenant.user_id).where(User.email == "jean.dubois@example.test"))
-    assert profil.structure_id == 7
+    assert profil.structure_id == annonce.structure_id
+    assert profil.structure.code == "DR-11"
+
+
+def test_unknown_annonce_parameter_leaves_structure_empty(client):
+    assert submit_registration(client, url="/inscription?annonce=0000000000").status_code == 200
+    profil = db.session.scalar(select(Intervenant).join(User, User.id == Intervenant.user_id).where(User.email == "jean.dubois@example.test"))
+    assert profil.structure_id is None
 
 
 def test_activation_link_expires_after_7_days_and_job_deletes(app, client, monkeypatch):

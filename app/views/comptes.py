@@ -26,6 +26,7 @@ from app.extensions import csrf, db
 from app.forms import comptes as forms
 from app.mail import queue_email
 from app.models import base
+from app.models.annonces import Annonce
 from app.models.authentification import TypeJeton
 from app.models.comptes import Intervenant
 from app.models.crypto import mask
@@ -61,11 +62,6 @@ def _form_limit() -> str:
 def _annonce_structure_id(numero: str | None) -> int | None:
     """Structure of the annonce the visitor came from (``?annonce=<numero>``)."""
     if not numero:
-        return None
-    try:
-        from app.models.annonces import Annonce
-    except ImportError:  # annonces not installed: no structure de rattachement preset
-        log.info("Module annonces absent : ?annonce=%s ignoré.", numero[:30])
         return None
     return db.session.scalar(select(Annonce.structure_id).where(Annonce.numero == numero[:30]))
 
