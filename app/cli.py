@@ -48,6 +48,7 @@ def preparer(sans_demo: bool) -> None:
 
 def init_app(app: Flask) -> None:
     from app.demo import demo_cli
+    from app.donnees_volume import volume_cli
     from app.outbox_cli import outbox_cli
     from app.referentiels.cli import referentiels_cli
 
@@ -56,3 +57,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(referentiels_cli)
     app.cli.add_command(preparer)
+    app.cli.add_command(volume_cli)

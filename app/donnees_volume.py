@@ -1,0 +1,439 @@
+"""Scale data for measurements (issue #6): ``flask volume generer``.
+
+Fills the database with realistic French data (Faker fr_FR) on top of the
+referentials already loaded: intervenants in every inscription state with
+their Parcours rows, spécialités, régions and alert preferences; annonces over
+several years; candidatures; gestionnaires for every structure.
+
+Why it bypasses the ORM and the workflows: one ORM object per row and one
+workflow transition per state would take hours at 100,000 intervenants. Rows
+are written with SQLAlchemy Core ``insert()`` executemany in chunks, ids are
+allocated in Python (then PostgreSQL sequences are moved past them), and one
+password hash is computed once and reused for every generated account.
+Consequence, stated plainly: generated rows have NO workflow history
+(``transition_historique`` stays untouched) and no e-mail is queued. This
+module is for measurement databases only, never for real data.
+
+Every generated account has the password ``VOLUME_PASSWORD``; e-mails end
+with ``@volume.exemple.fr``. The same seed gives the same data.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import click
+import sqlalchemy as sa
+from faker import Faker
+from flask.cli import AppGroup
+from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
+from werkzeug.security import generate_password_hash
+
+from app.extensions import db
+from app.models.annonces import (
+    Annonce,
+    Candidature,
+    EtatAnnonce,
+    EtatCandidatureAnnonce,
+    annonce_region,
+    annonce_sous_specialite,
+    annonce_specialite,
+)
+from app.models.comptes import (
+    EtatInscription,
+    Gestionnaire,
+    Intervenant,
+    intervenant_region,
+    intervenant_sous_specialite,
+    intervenant_specialite,
+)
+from app.models.parcours import ExperienceFormateur, ExperienceProfessionnelle, FormationInitiale, SpecialiteSouhaitee
+from app.models.referentiels import NatureFormation, Region, SousSpecialite, Structure
+from app.security.roles import GESTIONNAIRE, INTERVENANT
+
+VOLUME_PASSWORD = "Volume-Espace-2026!"  # noqa: S105 - measurement accounts only, documented in the README
+DOMAINE = "volume.exemple.fr"
+CHUNK = 2000
+
+#: Share of each inscription state (the first rows cycle through all of them
+#: so that even a tiny volume has every state).
+POIDS_ETATS = {
+    EtatInscription.validee: 55,
+    EtatInscription.brouillon: 15,
+    EtatInscription.transmise: 12,
+    EtatInscription.complement_demande: 5,
+    EtatInscription.rejetee: 8,
+    EtatInscription.archivee: 5,
+}
+
+THEMES = [
+    "management des équipes",
+    "marchés publics",
+    "finances locales",
+    "urbanisme réglementaire",
+    "prévention des risques professionnels",
+    "accueil du public",
+    "petite enfance",
+    "restauration collective",
+    "gestion des déchets",
+    "police municipale",
+    "action sociale",
+    "informatique et numérique",
+    "ressources humaines",
+    "communication publique",
+    "développement durable",
+    "bibliothèques",
+]
+
+
+@dataclass
+class Bilan:
+    """Row counts written, by table."""
+
+    lignes: dict[str, int] = field(default_factory=dict)
+
+    def ajouter(self, table: str, n: int) -> None:
+        self.lignes[table] = self.lignes.get(table, 0) + n
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower().replace(" ", "-")
+
+
+class _Ecrivain:
+    """Buffers rows per table and writes them by chunks with Core executemany."""
+
+    def __init__(self, bilan: Bilan):
+        self.tampons: dict[sa.Table, list[dict]] = {}
+        self.bilan = bilan
+
+    def ajouter(self, table: sa.Table, row: dict) -> None:
+        tampon = self.tampons.setdefault(table, [])
+        tampon.append(row)
+        if len(tampon) >= CHUNK:
+            # Flush every buffer, in first-use order (parents before their
+            # link rows), so foreign keys always find their target.
+            self.vider()
+
+    def vider(self, table: sa.Table | None = None) -> None:
+        for t in [table] if table is not None else list(self.tampons):
+            rows = self.tampons.get(t)
+            if rows:
+                db.session.execute(sa.insert(t), rows)
+                self.bilan.ajouter(t.name, len(rows))
+                self.tampons[t] = []
+
+
+class _Ids:
+    """Next free primary key per table, read once."""
+
+    def __init__(self):
+        self.suivants: dict[str, int] = {}
+
+    def suivant(self, table: sa.Table) -> int:
+        if table.name not in self.suivants:
+            self.suivants[table.name] = (db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0) + 1
+        value = self.suivants[table.name]
+        self.suivants[table.name] = value + 1
+        return value
+
+
+def _avancer_sequences(tables: list[sa.Table]) -> None:
+    """PostgreSQL serial sequences do not see ids given explicitly."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for t in tables:
+        # FAB's tables use explicit sequences (ab_user_id_seq...) that
+        # pg_get_serial_sequence does not know; the project's use SERIAL.
+        default = t.c.id.default
+        sequence = default.name if isinstance(default, sa.Sequence) else sa.func.pg_get_serial_sequence(t.name, "id")
+        db.session.execute(
+            sa.select(sa.func.setval(sequence, sa.select(sa.func.max(t.c.id)).scalar_subquery()))
+        )
+
+
+def generer(
+    intervenants: int, annonces: int, candidatures: int, seed: int = 42, gestionnaires_par_structure: int = 2
+) -> Bilan:
+    """Write the volume; the caller commits."""
+    rng = random.Random(seed)
+    fake = Faker("fr_FR")
+    fake.seed_instance(seed)
+    bilan = Bilan()
+    out = _Ecrivain(bilan)
+    ids = _Ids()
+    # Dates are relative to the day of generation so that recent annonces are
+    # open; everything else depends only on the seed.
+    now = datetime.combine(date.today(), time(9, 0))
+    today = now.date()
+    # A fixed prefix per seed keeps e-mails unique when two volumes are added.
+    prefixe = f"v{seed}"
+
+    structures = db.session.execute(sa.select(Structure.id, Structure.code)).all()
+    regions = db.session.scalars(sa.select(Region.id)).all()
+    sous_specs = db.session.execute(
+        sa.select(SousSpecialite.id, SousSpecialite.specialite_id, SousSpecialite.libelle).order_by(SousSpecialite.id)
+    ).all()
+    natures = db.session.scalars(sa.select(NatureFormation.id)).all()
+    roles = dict(db.session.execute(sa.select(Role.name, Role.id)).all())
+    if not structures or not regions or not sous_specs:
+        raise click.ClickException("Référentiels absents : lancez d'abord « flask referentiels charger ».")
+    for name in (INTERVENANT, GESTIONNAIRE):
+        if name not in roles:
+            raise click.ClickException(f"Rôle « {name} » absent : lancez d'abord « flask roles sync ».")
+    structure_ids = [s.id for s in structures]
+    mot_de_passe = generate_password_hash(VOLUME_PASSWORD)
+    users, user_roles = User.__table__, assoc_user_role
+
+    def nouvel_utilisateur(numero: str, prenom: str, nom: str, role_id: int) -> int:
+        uid = ids.suivant(users)
+        email = f"{_ascii(prenom)}.{_ascii(nom)}.{prefixe}-{numero}@{DOMAINE}"
+        out.ajouter(
+            users,
+            {
+                "id": uid,
+                "first_name": prenom,
+                "last_name": nom,
+                "username": email,
+                "email": email,
+                "password": mot_de_passe,
+                "active": True,
+                "login_count": 0,
+                "fail_login_count": 0,
+                "created_on": now,
+                "changed_on": now,
+            },
+        )
+        out.ajouter(user_roles, {"id": ids.suivant(user_roles), "user_id": uid, "role_id": role_id})
+        return uid
+
+    # --- gestionnaires ------------------------------------------------------
+    for sid, code in structures:
+        for k in range(gestionnaires_par_structure):
+            prenom, nom = fake.first_name(), fake.last_name()
+            uid = nouvel_utilisateur(f"g{_ascii(code)}-{k}", prenom, nom, roles[GESTIONNAIRE])
+            out.ajouter(
+                Gestionnaire.__table__,
+                {
+                    "id": ids.suivant(Gestionnaire.__table__),
+                    "user_id": uid,
+                    "structure_id": sid,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+
+    # --- intervenants -------------------------------------------------------
+    etats, poids = list(POIDS_ETATS), list(POIDS_ETATS.values())
+    intervenant_ids: list[int] = []
+    for i in range(intervenants):
+        civilite = rng.choice(["M.", "Mme"])
+        prenom = fake.first_name_male() if civilite == "M." else fake.first_name_female()
+        nom = fake.last_name()
+        uid = nouvel_utilisateur(f"i{i}", prenom, nom, roles[INTERVENANT])
+        pid = ids.suivant(Intervenant.__table__)
+        intervenant_ids.append(pid)
+        etat = etats[i] if i < len(etats) else rng.choices(etats, poids)[0]
+        cree = now - timedelta(days=rng.randint(1, 6 * 365))
+        transmis = etat != EtatInscription.brouillon
+        choix = rng.sample(sous_specs, rng.randint(1, 3))
+        motivation = fake.paragraph(nb_sentences=3)
+        theme = rng.choice(THEMES)
+        experience = {
+            "libelle": f"Formation {theme}",
+            "contexte": fake.company(),
+            "public": "Agents territoriaux",
+            "organismes": f"CNFPT, {fake.city()}",
+        }
+        pro = {
+            "employeur": f"Mairie de {fake.city()}",
+            "fonction": fake.job()[:255],
+            "missions": fake.sentence(nb_words=12),
+        }
+        diplome = {"titre": f"Master {theme}", "organisme": f"Université de {fake.city()}"}
+        out.ajouter(
+            Intervenant.__table__,
+            {
+                "id": pid,
+                "user_id": uid,
+                "civilite": civilite,
+                "nom_naissance": nom,
+                "nom_usage": nom,
+                "prenom": prenom,
+                "date_naissance": fake.date_of_birth(minimum_age=25, maximum_age=68),
+                "structure_id": rng.choice(structure_ids),
+                "etat_inscription": etat.value,
+                "date_transmission": cree + timedelta(days=rng.randint(0, 20)) if transmis else None,
+                "date_premiere_analyse": cree + timedelta(days=30)
+                if etat not in (EtatInscription.brouillon, EtatInscription.transmise)
+                else None,
+                "immatriculation": f"VOL{seed % 1000:03d}{pid:09d}" if etat == EtatInscription.validee else None,
+                "adresse_voie": fake.street_address()[:150],
+                "code_postal": fake.postcode(),
+                "localite": fake.city()[:100],
+                "portable_personnel": f"06{rng.randint(0, 99_999_999):08d}",
+                "disponible_etranger": rng.random() < 0.1,
+                "permis_conduire": rng.random() < 0.85,
+                "vehicule_personnel": rng.random() < 0.7,
+                "deja_forme": rng.random() < 0.7,
+                "motivation": motivation,
+                "adresse_pro_differente": False,
+                "alerte_specialites": rng.random() < 0.4,
+                "alerte_regions": rng.random() < 0.3,
+                "alerte_specialites_et_regions": rng.random() < 0.2,
+                "texte_parcours": "\n".join(
+                    [motivation]
+                    + [s.libelle for s in choix]
+                    + [experience["contexte"], experience["libelle"], experience["public"], experience["organismes"]]
+                    + [pro["employeur"], pro["fonction"], pro["missions"]]
+                    + [diplome["titre"], diplome["organisme"]]
+                ),
+                "created_at": cree,
+                "updated_at": cree,
+            },
+        )
+        for s in choix:
+            out.ajouter(
+                SpecialiteSouhaitee.__table__,
+                {
+                    "id": ids.suivant(SpecialiteSouhaitee.__table__),
+                    "intervenant_id": pid,
+                    "sous_specialite_id": s.id,
+                    "created_at": cree,
+                    "updated_at": cree,
+                },
+            )
+            out.ajouter(intervenant_sous_specialite, {"intervenant_id": pid, "sous_specialite_id": s.id})
+        for spec in sorted({s.specialite_id for s in choix}):
+            out.ajouter(intervenant_specialite, {"intervenant_id": pid, "specialite_id": spec})
+        for rid in rng.sample(regions, rng.randint(1, 3)):
+            out.ajouter(intervenant_region, {"intervenant_id": pid, "region_id": rid})
+        for table, row in (
+            (ExperienceFormateur.__table__, experience),
+            (ExperienceProfessionnelle.__table__, pro),
+            (FormationInitiale.__table__, diplome),
+        ):
+            out.ajouter(
+                table, {"id": ids.suivant(table), "intervenant_id": pid, "created_at": cree, "updated_at": cree, **row}
+            )
+    out.vider()
+
+    # --- annonces -----------------------------------------------------------
+    numeros = set(db.session.scalars(sa.select(Annonce.numero)).all())
+    ouvertes: list[tuple[int, datetime]] = []
+    for _ in range(annonces):
+        aid = ids.suivant(Annonce.__table__)
+        numero = f"{rng.randrange(10**10):010d}"
+        while numero in numeros:
+            numero = f"{rng.randrange(10**10):010d}"
+        numeros.add(numero)
+        # 15 % published in the last days (open to candidatures), the rest over four years.
+        jours = rng.randint(0, 9) if rng.random() < 0.15 else rng.randint(0, 4 * 365)
+        publication = now - timedelta(days=jours, hours=rng.randint(0, 23))
+        limite = publication.date() + timedelta(days=rng.randint(10, 60))
+        if rng.random() < 0.05:
+            etat, publication = EtatAnnonce.brouillon, None
+        elif limite < today:
+            etat = EtatAnnonce.cloturee if rng.random() < 0.8 else EtatAnnonce.depubliee
+        else:
+            etat = EtatAnnonce.publiee
+        debut = limite + timedelta(days=rng.randint(7, 60))
+        theme = rng.choice(THEMES)
+        s = rng.choice(sous_specs)
+        out.ajouter(
+            Annonce.__table__,
+            {
+                "id": aid,
+                "numero": numero,
+                "intitule": f"Intervenant(e) en {theme}",
+                "description": fake.paragraph(nb_sentences=4),
+                "profil_recherche": fake.sentence(nb_words=15),
+                "nature_formation_id": rng.choice(natures) if natures else None,
+                "duree_jours": rng.choice([1, 2, 3, 5]),
+                "date_debut": debut,
+                "date_fin": debut + timedelta(days=rng.randint(0, 10)),
+                "date_limite": limite,
+                "date_limite_apres_debut": False,
+                "contact_nom": fake.name(),
+                "contact_email": f"contact.{aid}@{DOMAINE}",
+                "urgent": rng.random() < 0.1,
+                "structure_id": rng.choice(structure_ids),
+                "etat": etat.value,
+                "date_publication": publication,
+                "created_at": publication or now,
+                "updated_at": publication or now,
+            },
+        )
+        out.ajouter(annonce_sous_specialite, {"annonce_id": aid, "sous_specialite_id": s.id})
+        out.ajouter(annonce_specialite, {"annonce_id": aid, "specialite_id": s.specialite_id})
+        for rid in rng.sample(regions, rng.randint(1, 2)):
+            out.ajouter(annonce_region, {"annonce_id": aid, "region_id": rid})
+        if publication is not None:
+            ouvertes.append((aid, publication))
+    out.vider()
+
+    # --- candidatures (one per annonce and intervenant) ----------------------
+    deja = {tuple(r) for r in db.session.execute(sa.select(Candidature.annonce_id, Candidature.intervenant_id))}
+    maximum = len(ouvertes) * len(intervenant_ids) - len(deja)
+    cible = min(candidatures, max(maximum, 0))
+    faites = 0
+    etats_c, poids_c = list(EtatCandidatureAnnonce), [60, 25, 15]
+    while faites < cible:
+        aid, publication = rng.choice(ouvertes)
+        pid = rng.choice(intervenant_ids)
+        if (aid, pid) in deja:
+            continue
+        deja.add((aid, pid))
+        faites += 1
+        out.ajouter(
+            Candidature.__table__,
+            {
+                "id": ids.suivant(Candidature.__table__),
+                "annonce_id": aid,
+                "intervenant_id": pid,
+                "date": publication + timedelta(days=rng.randint(0, 9), minutes=rng.randint(0, 600)),
+                "commentaire": fake.sentence(nb_words=10) if rng.random() < 0.3 else None,
+                "etat": rng.choices(etats_c, poids_c)[0].value,
+            },
+        )
+    out.vider()
+    _avancer_sequences(
+        [
+            users,
+            user_roles,
+            Gestionnaire.__table__,
+            Intervenant.__table__,
+            SpecialiteSouhaitee.__table__,
+            ExperienceFormateur.__table__,
+            ExperienceProfessionnelle.__table__,
+            FormationInitiale.__table__,
+            Annonce.__table__,
+            Candidature.__table__,
+        ]
+    )
+    return bilan
+
+
+volume_cli = AppGroup("volume", help="Données de volume pour les mesures (jamais en production).")
+
+
+@volume_cli.command("generer")
+@click.option("--intervenants", default=100_000, show_default=True)
+@click.option("--annonces", default=20_000, show_default=True)
+@click.option("--candidatures", default=300_000, show_default=True)
+@click.option("--gestionnaires-par-structure", default=2, show_default=True)
+@click.option("--seed", default=42, show_default=True)
+def generer_cmd(
+    intervenants: int, annonces: int, candidatures: int, gestionnaires_par_structure: int, seed: int
+) -> None:
+    """Générer les données de volume (sans historique de workflow)."""
+    bilan = generer(
+        intervenants, annonces, candidatures, seed=seed, gestionnaires_par_structure=gestionnaires_par_structure
+    )
+    db.session.commit()
+    for table, n in sorted(bilan.lignes.items()):
+        click.echo(f"{table:<32} {n:>9}")
+    click.echo(f"Mot de passe de tous les comptes générés : {VOLUME_PASSWORD}")

@@ -1,0 +1,98 @@
+"""Scale data generator (issue #6) at a small volume on the test database."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.donnees_volume import DOMAINE, VOLUME_PASSWORD, generer
+from app.extensions import db
+from app.models.annonces import Annonce, Candidature
+from app.models.comptes import EtatInscription, Gestionnaire, Intervenant, intervenant_specialite
+from app.models.parcours import SpecialiteSouhaitee
+from app.models.referentiels import Structure
+from tests.conftest import login, page_text
+
+
+def _count(model_or_table, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model_or_table).where(*where))
+
+
+def _emails() -> list[str]:
+    from flask_appbuilder.security.sqla.models import User
+
+    return db.session.scalars(sa.select(User.email).where(User.email.like(f"%@{DOMAINE}")).order_by(User.id)).all()
+
+
+def test_generer_counts_states_and_uniqueness(app):
+    before = _count(Intervenant)
+    bilan = generer(200, 50, 300, seed=7)
+    db.session.commit()
+    assert _count(Intervenant) - before == 200
+    assert bilan.lignes["intervenant"] == 200
+    assert bilan.lignes["annonce"] == 50
+    assert bilan.lignes["candidature"] == 300
+    assert _count(Gestionnaire) >= 2 * _count(Structure)
+    etats = set(db.session.scalars(sa.select(Intervenant.etat_inscription).distinct()).all())
+    assert set(EtatInscription) <= etats
+    # Parcours rows and link tables are filled, and the CV-thèque text too.
+    assert _count(SpecialiteSouhaitee) >= 200
+    assert _count(intervenant_specialite) >= 200
+    assert _count(Intervenant, Intervenant.texte_parcours.is_(None)) == 0
+    # No duplicate (annonce, intervenant) pair, no duplicate e-mail.
+    pairs = db.session.execute(sa.select(Candidature.annonce_id, Candidature.intervenant_id)).all()
+    assert len(pairs) == len(set(pairs))
+    emails = _emails()
+    assert len(emails) == len(set(emails))
+    assert len(set(db.session.scalars(sa.select(Annonce.numero)).all())) == _count(Annonce)
+
+
+def test_same_seed_same_emails(app):
+    generer(30, 5, 20, seed=11)
+    first = _emails()
+    db.session.execute(sa.delete(Candidature))
+    db.session.execute(sa.delete(Annonce))
+    from flask_appbuilder.security.sqla.models import User
+
+    user_ids = sa.select(User.id).where(User.email.like(f"%@{DOMAINE}"))
+    db.session.execute(sa.delete(Intervenant).where(Intervenant.user_id.in_(user_ids)))
+    db.session.execute(sa.delete(Gestionnaire).where(Gestionnaire.user_id.in_(user_ids)))
+    from flask_appbuilder.security.sqla.models import assoc_user_role
+
+    db.session.execute(sa.delete(assoc_user_role).where(assoc_user_role.c.user_id.in_(user_ids)))
+    db.session.execute(sa.delete(User).where(User.email.like(f"%@{DOMAINE}")))
+    generer(30, 5, 20, seed=11)
+    assert _emails() == first
+    assert first, "the generator wrote no account"
+
+
+def test_generated_accounts_log_in_and_pages_answer(app, login_as):
+    generer(60, 20, 80, seed=3)
+    db.session.commit()
+    profil = db.session.scalars(
+        sa.select(Intervenant).where(Intervenant.etat_inscription == EtatInscription.validee).limit(1)
+    ).one()
+    client = app.test_client()
+    login(client, profil.user.email, VOLUME_PASSWORD)  # asserts the 302 of a successful login
+    parcours = client.get("/profil/parcours")
+    assert parcours.status_code == 200
+    assert profil.specialites_souhaitees[0].sous_specialite.libelle in page_text(parcours)
+    assert client.get("/mes-reponses-aux-annonces/").status_code == 200
+
+    public = app.test_client()
+    assert public.get("/annonces/").status_code == 200
+    annonce = db.session.scalars(sa.select(Annonce).where(Annonce.etat == "publiee").limit(1)).first()
+    if annonce is not None:
+        assert public.get(f"/annonces/{annonce.numero}").status_code == 200
+
+    gestionnaire = login_as("gestionnaire")
+    response = gestionnaire.get("/cvtheque/?q=formation")
+    assert response.status_code == 200
+
+
+def test_small_chunks_keep_parents_before_link_rows(app, monkeypatch):
+    """Regression: a full link-table buffer used to be written before its
+    intervenant rows (foreign key failure on the real command)."""
+    monkeypatch.setattr("app.donnees_volume.CHUNK", 7)
+    bilan = generer(25, 6, 20, seed=5)
+    assert bilan.lignes["intervenant"] == 25
+    assert bilan.lignes["candidature"] == 20
