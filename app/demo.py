@@ -146,8 +146,12 @@ EXPERTISES = [
 def _fill_parcours(intervenant, structure, sous_specialites, rng) -> None:
     """A believable Parcours: wished sous-spécialités, a trainer experience,
     the structure's régions as zone d'intervention and alert preferences."""
-    from app.models.parcours import ExperienceFormateur, SpecialiteSouhaitee
-    from app.views.profil import _sync_specialites, indexer_parcours
+    from app.models.parcours import (
+        ExperienceFormateur,
+        SpecialiteSouhaitee,
+        indexer_parcours,
+        synchroniser_specialites,
+    )
 
     for sous in rng.sample(sous_specialites, k=min(2, len(sous_specialites))):
         intervenant.specialites_souhaitees.append(
@@ -172,7 +176,7 @@ def _fill_parcours(intervenant, structure, sous_specialites, rng) -> None:
     intervenant.alerte_specialites = rng.random() < 0.6
     intervenant.alerte_regions = rng.random() < 0.4
     intervenant.alerte_specialites_et_regions = not (intervenant.alerte_specialites or intervenant.alerte_regions)
-    _sync_specialites(intervenant)
+    synchroniser_specialites(intervenant)
     indexer_parcours(intervenant)
 
 

@@ -136,3 +136,31 @@ class LangueIntervenant(LigneParcours, Model):
     niveau_animation = relationship(NiveauLangue, foreign_keys=[niveau_animation_id])
     niveau_redaction = relationship(NiveauLangue, foreign_keys=[niveau_redaction_id])
     __table_args__ = (sa.UniqueConstraint("intervenant_id", "langue_id"),)
+
+
+def indexer_parcours(profil) -> None:
+    """Gather the Parcours text searched by the CV-thèque."""
+    parts = [profil.motivation, profil.autre_prestation]
+    for r in profil.specialites_souhaitees:
+        parts += [r.sous_specialite.libelle if r.sous_specialite else None, r.expertise, r.observations]
+    for r in profil.experiences_formateur:
+        parts += [r.contexte, r.libelle, r.public, r.organismes]
+    for r in profil.actions_professionnalisation:
+        parts += [r.libelle, r.organisme]
+    for r in profil.experiences_professionnelles:
+        parts += [r.employeur, r.fonction, r.missions, r.responsabilites]
+    for r in profil.formations_suivies:
+        parts += [r.nature, r.libelle, r.organisme]
+    for r in profil.formations_initiales:
+        parts += [r.titre, r.organisme]
+    profil.texte_parcours = "\n".join(p for p in parts if p)
+
+
+def synchroniser_specialites(profil) -> None:
+    """Keep the link tables (searches, alerts) in step with the chosen rows."""
+    sous = [r.sous_specialite for r in profil.specialites_souhaitees if r.sous_specialite]
+    profil.sous_specialites = sous
+    seen = {}
+    for s in sous:
+        seen.setdefault(s.specialite_id, s.specialite)
+    profil.specialites = list(seen.values())

@@ -27,7 +27,7 @@ from app.forms import comptes as forms
 from app.mail import queue_email
 from app.models import base
 from app.models.annonces import Annonce
-from app.models.authentification import TypeJeton
+from app.models.authentification import JetonCompte, TypeJeton
 from app.models.comptes import Intervenant
 from app.models.crypto import mask
 from app.models.referentiels import Structure
@@ -79,6 +79,11 @@ def _captcha_ok(form) -> bool:
         form.captcha.errors = [*form.captcha.errors, captcha.MESSAGE_INVALIDE]
     return ok
 
+
+
+def _emettre_jeton(user, type_: TypeJeton, validite: timedelta, **fields) -> str:
+    """Issue a single-use token in the current transaction (clear value returned)."""
+    return JetonCompte.emettre(db.session, user, type_, validite, **fields)
 
 
 def page_lien_invalide(view, recommencer: str):
@@ -178,7 +183,7 @@ class InscriptionView(BaseView):
                 structure_id=_annonce_structure_id(session.get("inscription_annonce")),
             )
         )
-        token = JetonCompteHelper.emettre(user, TypeJeton.activation, auth.VALIDITE_ACTIVATION)
+        token = _emettre_jeton(user, TypeJeton.activation, auth.VALIDITE_ACTIVATION)
         queue_email(
             user.email,
             "compte_activation",
@@ -232,16 +237,6 @@ class InscriptionView(BaseView):
         return page_lien_invalide(self, recommencer)
 
 
-class JetonCompteHelper:
-    """Issue a token in the current transaction (clear value returned)."""
-
-    @staticmethod
-    def emettre(user, type_: TypeJeton, validite: timedelta, **fields) -> str:
-        from app.models.authentification import JetonCompte
-
-        return JetonCompte.emettre(db.session, user, type_, validite, **fields)
-
-
 class MotDePasseView(BaseView):
     """"Mot de passe oublié" and the reset link."""
 
@@ -266,7 +261,7 @@ class MotDePasseView(BaseView):
             return self._render(form), 422
         user = db.session.scalar(select(User).where(db.func.lower(User.email) == form.email.data))
         if user is not None and user.active:
-            token = JetonCompteHelper.emettre(user, TypeJeton.reinitialisation, auth.VALIDITE_REINITIALISATION)
+            token = _emettre_jeton(user, TypeJeton.reinitialisation, auth.VALIDITE_REINITIALISATION)
             queue_email(
                 user.email,
                 "compte_reinitialisation",
@@ -350,7 +345,7 @@ class CompteView(BaseView):
                 form.email.errors.append("Cette adresse e-mail est déjà utilisée par un autre compte.")
             else:
                 auth.invalider_jetons(user.id, TypeJeton.changement_email)
-                token = JetonCompteHelper.emettre(
+                token = _emettre_jeton(
                     user, TypeJeton.changement_email, auth.VALIDITE_CHANGEMENT_EMAIL, nouvel_email=form.email.data
                 )
                 contexte = {"prenom": user.first_name, "nom": user.last_name}
@@ -500,7 +495,7 @@ def creer_compte_backoffice(data: dict, structure_id: int | None, createur: str)
                 structure_id=structure_id,
             )
         )
-        token = JetonCompteHelper.emettre(user, TypeJeton.personnalisation, auth.VALIDITE_PERSONNALISATION)
+        token = _emettre_jeton(user, TypeJeton.personnalisation, auth.VALIDITE_PERSONNALISATION)
         structure = db.session.get(Structure, structure_id) if structure_id else None
         queue_email(
             user.email,

@@ -28,6 +28,8 @@ from app.models.parcours import (
     FormationSuivie,
     LangueIntervenant,
     SpecialiteSouhaitee,
+    indexer_parcours,
+    synchroniser_specialites,
 )
 from app.models.referentiels import (
     Departement,
@@ -123,32 +125,6 @@ def _actifs(model):
     return _choices(model, order=model.ordre, where=model.actif.is_(True))
 
 
-def indexer_parcours(profil: Intervenant) -> None:
-    """Gather the Parcours text searched by the CV-thèque."""
-    parts = [profil.motivation, profil.autre_prestation]
-    for r in profil.specialites_souhaitees:
-        parts += [r.sous_specialite.libelle if r.sous_specialite else None, r.expertise, r.observations]
-    for r in profil.experiences_formateur:
-        parts += [r.contexte, r.libelle, r.public, r.organismes]
-    for r in profil.actions_professionnalisation:
-        parts += [r.libelle, r.organisme]
-    for r in profil.experiences_professionnelles:
-        parts += [r.employeur, r.fonction, r.missions, r.responsabilites]
-    for r in profil.formations_suivies:
-        parts += [r.nature, r.libelle, r.organisme]
-    for r in profil.formations_initiales:
-        parts += [r.titre, r.organisme]
-    profil.texte_parcours = "\n".join(p for p in parts if p)
-
-
-def _sync_specialites(profil: Intervenant) -> None:
-    """Keep the link tables (searches, alerts) in step with the chosen rows."""
-    sous = [r.sous_specialite for r in profil.specialites_souhaitees if r.sous_specialite]
-    profil.sous_specialites = sous
-    seen = {}
-    for s in sous:
-        seen.setdefault(s.specialite_id, s.specialite)
-    profil.specialites = list(seen.values())
 
 
 # --- sub-pages (rubriques) -----------------------------------------------------
@@ -571,7 +547,7 @@ class ProfilView(BaseView):
         db.session.flush()
         if r.slug == "specialites":
             db.session.refresh(ligne)
-            _sync_specialites(profil)
+            synchroniser_specialites(profil)
         indexer_parcours(profil)
         return True
 
@@ -590,7 +566,7 @@ class ProfilView(BaseView):
             getattr(profil, r.collection).remove(ligne)
             db.session.flush()
             if r.slug == "specialites":
-                _sync_specialites(profil)
+                synchroniser_specialites(profil)
             indexer_parcours(profil)
             db.session.commit()
             flash("La ligne a été supprimée.", "success")
