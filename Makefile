@@ -1,13 +1,15 @@
 # Espace Intervenants — the two commands a newcomer needs:
 #   make run    install, migrate, load referentials and demo data (first run), serve on :5000
 #   make test   install what the tests need, lint, run the test suite
+#   make bench  measure the key pages against their bare baseline (needs wrk,
+#               PostgreSQL; writes BENCHMARKS.md and benchmarks/results.json)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test install lint bench worker cron clean
+.PHONY: run test install lint bench bench-croissance worker cron clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +31,14 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# BENCH_ARGS, e.g. BENCH_ARGS="--bases postgresql --clients 8 --duree 20"
+bench: install
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# Growth: the same pages at 10,000 / 100,000 / 300,000 intervenants, with the EXPLAIN plans.
+bench-croissance: install
+	$(BIN)/python -m benchmarks.run --bases postgresql --intervenants 10000,100000,300000 --clients 8 --plans $(BENCH_ARGS)
 
 worker: install
 	$(BIN)/rq worker --url "$$REDIS_URL" --worker-class app.jobs.AppWorker --with-scheduler mail default

@@ -57,7 +57,7 @@ class DefaultConfig:
     FAB_INDEX_VIEW = "app.views.portail.AccueilView"
     FAB_API_MAX_PAGE_SIZE = 100
     AUTH_RATE_LIMITED = True
-    AUTH_RATE_LIMIT = "10 per 5 minute"
+    AUTH_RATE_LIMIT = _env("AUTH_RATE_LIMIT", "10 per 5 minute")  # login attempts per client address
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     PAGE_SIZE = 20

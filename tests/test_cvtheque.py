@@ -92,3 +92,35 @@ def test_query_count_independent_of_rows(factory, login_as):
 def test_intervenant_has_no_access(login_as):
     client = login_as("intervenant")
     assert client.get("/cvtheque/").status_code in (302, 403)
+
+
+def test_count_stops_at_the_cap(factory, login_as, monkeypatch):
+    """Past PLAFOND matches the count is not read to the end: « Plus de … »,
+    and the pages offered stop at the cap."""
+    from app.views import cvtheque
+
+    for k in range(4):
+        valide(factory, texte=f"Plafond {k} commande publique")
+    client = login_as("gestionnaire")
+    monkeypatch.setattr(cvtheque, "PLAFOND", 3)
+    monkeypatch.setattr(cvtheque, "PAGE_SIZE", 2)
+    text = client.get("/cvtheque/", query_string={"q": "commande publique"}).get_data(as_text=True)
+    assert "Plus de 3 profils trouvés : affinez vos critères" in text
+    assert "page 1 sur 2" in text
+    monkeypatch.setattr(cvtheque, "PLAFOND", 4)
+    text = client.get("/cvtheque/", query_string={"q": "commande publique"}).get_data(as_text=True)
+    assert "4 profil(s) trouvé(s)" in text and "Plus de" not in text
+
+
+def test_date_sort_newest_first_then_highest_id(factory, login_as):
+    """tri=date follows the index (date desc, id desc): equal dates by id desc."""
+    from datetime import datetime
+
+    a = valide(factory, texte="Tri par date")
+    b = valide(factory, texte="Tri par date")
+    a.date_transmission = b.date_transmission = datetime(2026, 1, 5, 10, 0)
+    db.session.commit()
+    text = login_as("gestionnaire").get("/cvtheque/", query_string={"q": "Tri par date", "tri": "date"}).get_data(
+        as_text=True
+    )
+    assert text.index(f"/cvtheque/profil/{b.id}") < text.index(f"/cvtheque/profil/{a.id}")

@@ -14,8 +14,8 @@ from app.donnees_volume import VOLUME_PASSWORD, generer
 from app.extensions import db
 from app.models.annonces import Annonce, Candidature, EtatAnnonce
 from app.models.comptes import Intervenant
-from app.models.parcours import SpecialiteSouhaitee
-from app.models.referentiels import Specialite
+from app.models.parcours import FormationInitiale, LangueIntervenant, SpecialiteSouhaitee
+from app.models.referentiels import Langue, NiveauDiplome, NiveauLangue, SousSpecialite, Specialite
 from tests.conftest import login
 
 
@@ -35,6 +35,9 @@ def compteur():
 
 def _mesurer(client, url: str) -> int:
     client.get(url)  # warm caches (menus, referential choices) the same way at both volumes
+    # A server starts each request with an empty session: without this, rows
+    # left in the test session's identity map would hide per-row lazy loads.
+    db.session.expunge_all()
     with compteur() as statements:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
@@ -51,6 +54,32 @@ def _intervenant_le_plus_actif() -> Intervenant:
         .limit(1)
     )
     return db.session.get(Intervenant, pid)
+
+
+def _annonce_la_plus_demandee() -> Annonce:
+    aid = db.session.scalar(
+        sa.select(Candidature.annonce_id)
+        .group_by(Candidature.annonce_id)
+        .order_by(sa.func.count().desc(), Candidature.annonce_id)
+        .limit(1)
+    )
+    return db.session.get(Annonce, aid)
+
+
+def _etoffer(profil: Intervenant) -> None:
+    """More Parcours rows (each with its referential relations) for one
+    profile: page 2 must not send one more statement per row."""
+    deja = {r.sous_specialite_id for r in profil.specialites_souhaitees}
+    for sous in db.session.scalars(sa.select(SousSpecialite).where(SousSpecialite.id.not_in(deja)).limit(4)):
+        db.session.add(SpecialiteSouhaitee(intervenant=profil, sous_specialite=sous))
+    niveau = db.session.scalars(sa.select(NiveauDiplome).limit(1)).first()
+    for k in range(3):
+        db.session.add(FormationInitiale(intervenant=profil, titre=f"Diplôme {k}", niveau_diplome=niveau))
+    niveau_langue = db.session.scalars(sa.select(NiveauLangue).limit(1)).first()
+    for langue in db.session.scalars(sa.select(Langue).limit(3)):
+        db.session.add(LangueIntervenant(intervenant=profil, langue=langue, niveau_conversation=niveau_langue,
+                                         niveau_animation=niveau_langue, niveau_redaction=niveau_langue))
+    db.session.commit()
 
 
 def _urls_publiques() -> dict[str, str]:
@@ -86,6 +115,11 @@ def _mesures(app, login_as) -> dict[str, int]:
     counts["file_inscriptions"] = _mesurer(gestionnaire, "/gestion/demandes-inscription/list/")
     counts["cvtheque"] = _mesurer(gestionnaire, f"/cvtheque/?specialite={spec}&q=formation")
     counts["candidatures_gestion"] = _mesurer(gestionnaire, "/gestion/candidatures/list/")
+
+    # Candidatures of one annonce (show page + related list), by a gestionnaire of its structure.
+    annonce = _annonce_la_plus_demandee()
+    gestionnaire = login_as("gestionnaire", annonce.structure.code)
+    counts["candidatures_annonce"] = _mesurer(gestionnaire, f"/gestion/annonces/show/{annonce.id}")
     return counts
 
 
@@ -96,6 +130,7 @@ def volumes(app, login_as):
     petit = _mesures(app, login_as)
     generer(250, 80, 900, seed=2)
     db.session.commit()
+    _etoffer(_intervenant_le_plus_actif())
     grand = _mesures(app, login_as)
     return petit, grand
 

@@ -179,11 +179,11 @@ class Intervenant(TimestampMixin, Model):
 
     __table_args__ = (
         sa.Index("ix_intervenant_structure_etat", "structure_id", "etat_inscription", "date_transmission"),
-        sa.Index(
-            "ix_intervenant_texte_parcours_fts",
-            sa.text("to_tsvector('french', coalesce(texte_parcours, ''))"),
-            postgresql_using="gin",
-        ).ddl_if(dialect="postgresql"),
+        # Ordered walks that stop after one page (CV-thèque sorts, the
+        # structure's inscription requests) instead of sorting every match.
+        sa.Index("ix_intervenant_etat_nom", "etat_inscription", "nom_usage", "prenom", "id"),
+        sa.Index("ix_intervenant_etat_transmission", "etat_inscription", "date_transmission", "id"),
+        sa.Index("ix_intervenant_structure_transmission", "structure_id", "date_transmission", "id"),
     )
 
     @property
@@ -192,6 +192,22 @@ class Intervenant(TimestampMixin, Model):
 
     def __str__(self) -> str:
         return self.nom_complet
+
+
+#: PostgreSQL only (issue #6): the Parcours text as a stored ``tsvector``
+#: (generated column) with its GIN index. Computing ``to_tsvector`` row by row
+#: at search time cost seconds for a common word at 100,000 profiles; the
+#: stored value is compared directly. Not mapped (SQLite has no such type and
+#: searches with LIKE); created with the table here and by the migration.
+TEXTE_PARCOURS_TSV = "texte_parcours_tsv"
+DDL_POSTGRESQL = (
+    f"ALTER TABLE intervenant ADD COLUMN {TEXTE_PARCOURS_TSV} tsvector GENERATED ALWAYS AS "
+    "(to_tsvector('french', coalesce(texte_parcours, ''))) STORED",
+    f"CREATE INDEX ix_intervenant_{TEXTE_PARCOURS_TSV} ON intervenant USING gin ({TEXTE_PARCOURS_TSV})",
+)
+OBJETS_POSTGRESQL = {TEXTE_PARCOURS_TSV, f"ix_intervenant_{TEXTE_PARCOURS_TSV}"}
+for _ddl in DDL_POSTGRESQL:
+    sa.event.listen(Intervenant.__table__, "after_create", sa.DDL(_ddl).execute_if(dialect="postgresql"))
 
 
 class Gestionnaire(TimestampMixin, Model):

@@ -66,7 +66,7 @@ class SpecialiteSouhaitee(LigneParcours, Model):
     expertise = sa.Column(sa.String(255))
     observations = sa.Column(sa.Text)
     intervenant = _ligne("specialites_souhaitees", "SpecialiteSouhaitee.id")
-    sous_specialite = relationship(SousSpecialite)
+    sous_specialite = relationship(SousSpecialite, lazy="joined")
     __table_args__ = (sa.UniqueConstraint("intervenant_id", "sous_specialite_id"),)
 
 
@@ -118,8 +118,8 @@ class FormationInitiale(LigneParcours, Model):
     annee = sa.Column(sa.String(4))
     fichier_id = sa.Column(sa.Integer, sa.ForeignKey("fichier.id", ondelete="SET NULL"))
     intervenant = _ligne("formations_initiales", "FormationInitiale.id")
-    niveau_diplome = relationship(NiveauDiplome)
-    fichier = relationship(Fichier)
+    niveau_diplome = relationship(NiveauDiplome, lazy="joined")
+    fichier = relationship(Fichier, lazy="joined")
 
 
 class LangueIntervenant(LigneParcours, Model):
@@ -131,10 +131,10 @@ class LangueIntervenant(LigneParcours, Model):
     niveau_animation_id = sa.Column(sa.Integer, sa.ForeignKey("niveau_langue.id"))
     niveau_redaction_id = sa.Column(sa.Integer, sa.ForeignKey("niveau_langue.id"))
     intervenant = _ligne("langues", "LangueIntervenant.id")
-    langue = relationship(Langue)
-    niveau_conversation = relationship(NiveauLangue, foreign_keys=[niveau_conversation_id])
-    niveau_animation = relationship(NiveauLangue, foreign_keys=[niveau_animation_id])
-    niveau_redaction = relationship(NiveauLangue, foreign_keys=[niveau_redaction_id])
+    langue = relationship(Langue, lazy="joined")
+    niveau_conversation = relationship(NiveauLangue, foreign_keys=[niveau_conversation_id], lazy="joined")
+    niveau_animation = relationship(NiveauLangue, foreign_keys=[niveau_animation_id], lazy="joined")
+    niveau_redaction = relationship(NiveauLangue, foreign_keys=[niveau_redaction_id], lazy="joined")
     __table_args__ = (sa.UniqueConstraint("intervenant_id", "langue_id"),)
 
 

@@ -39,7 +39,16 @@ class EspaceSecurityManager(SecurityManager):
         return auth.auth_user_db(username, password)
 
     def _role_names_and_ids(self, user) -> tuple[frozenset[str], tuple[int, ...]]:
-        roles = [self.get_public_role()] if user is None else self.get_user_roles(user)
+        if user is None and has_request_context():
+            # FAB looks the public role up by name at every check (one query per
+            # menu entry on an anonymous page): once per request is enough.
+            if "_espace_public_role" not in g:
+                g._espace_public_role = self._names_and_ids([self.get_public_role()])
+            return g._espace_public_role
+        return self._names_and_ids([self.get_public_role()] if user is None else self.get_user_roles(user))
+
+    @staticmethod
+    def _names_and_ids(roles) -> tuple[frozenset[str], tuple[int, ...]]:
         roles = [r for r in roles if r is not None]
         return frozenset(r.name for r in roles), tuple(sorted(r.id for r in roles))
 

@@ -16,13 +16,14 @@ import math
 from flask import abort, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from openpyxl import Workbook
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, literal_column, select
 from sqlalchemy.orm import selectinload
 from wtforms import Form, SelectField, StringField
 
 from app.extensions import db
 from app.forms.profil import optional_int
 from app.models.comptes import (
+    TEXTE_PARCOURS_TSV,
     EtatInscription,
     Intervenant,
     intervenant_departement,
@@ -42,11 +43,13 @@ from app.models.referentiels import (
 )
 
 PAGE_SIZE = 20
+#: Beyond this many matches the count is « plus de 1000 » (refine the criteria).
+PLAFOND = 1000
 EXPORT_MAX = 10_000
 TOUS = [("", "Tous")]
 TRIS = {
     "nom": (Intervenant.nom_usage, Intervenant.prenom, Intervenant.id),
-    "date": (Intervenant.date_transmission.desc(), Intervenant.id),
+    "date": (Intervenant.date_transmission.desc(), Intervenant.id.desc()),
 }
 
 
@@ -107,15 +110,24 @@ def filtres(form: RechercheForm) -> list:
         where.append(Intervenant.disponible_etranger.is_(form.etranger.data == "oui"))
     texte = " ".join((form.q.data or "").split())
     if texte:
-        if db.engine.dialect.name == "postgresql":
-            where.append(
-                func.to_tsvector("french", func.coalesce(Intervenant.texte_parcours, "")).op("@@")(
-                    func.plainto_tsquery("french", texte)
-                )
-            )
-        else:
-            where.append(Intervenant.texte_parcours.icontains(texte, autoescape=True))
+        where.append(condition_texte_libre(texte, db.engine.dialect.name))
     return where
+
+
+def condition_texte_libre(texte: str, dialect: str):
+    """Free text on the Parcours: PostgreSQL full text on the stored tsvector
+    (GIN index), a plain LIKE elsewhere."""
+    if dialect == "postgresql":
+        colonne = literal_column(f"intervenant.{TEXTE_PARCOURS_TSV}")
+        return colonne.op("@@")(func.plainto_tsquery("french", texte))
+    return Intervenant.texte_parcours.icontains(texte, autoescape=True)
+
+
+def compter(where) -> int:
+    """Number of matches, counted up to ``PLAFOND + 1`` only: past that the page
+    says « plus de … » and the count stops early instead of reading every match."""
+    trouves = select(Intervenant.id).where(*where).limit(PLAFOND + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(trouves))
 
 
 def _ordre(form):
@@ -135,8 +147,8 @@ class CvthequeView(BaseView):
         form = recherche_form(request.args)
         form.validate()
         where = filtres(form)
-        total = db.session.scalar(select(func.count(Intervenant.id)).where(*where))
-        pages = max(1, math.ceil(total / PAGE_SIZE))
+        total = compter(where)
+        pages = max(1, math.ceil(min(total, PLAFOND) / PAGE_SIZE))
         page = min(max(request.args.get("page", 1, type=int), 1), pages)
         profils = db.session.scalars(
             select(Intervenant)
@@ -153,8 +165,8 @@ class CvthequeView(BaseView):
         ).all()
         args = {k: v for k, v in request.args.items() if k != "page"}
         return self.render_template(
-            "cvtheque/recherche.html", form=form, profils=profils, total=total, page=page, pages=pages,
-            args=args, title="CV-thèque",
+            "cvtheque/recherche.html", form=form, profils=profils, total=total, plafond=PLAFOND, page=page,
+            pages=pages, args=args, title="CV-thèque",
         )
 
     @expose("/profil/<int:pk>")

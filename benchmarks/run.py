@@ -1,0 +1,261 @@
+"""``make bench``: measure the key pages against their bare baseline.
+
+For each database (PostgreSQL, SQLite) and volume: prepare the database once
+(migrations, roles, referentials, ``flask volume generer``; kept between runs
+when it already holds that volume), start gunicorn on loopback with the real
+app and the baseline (``benchmarks/wsgi.py``), log the sessions in through the
+login form, then for every page and concurrency level run wrk on the page and
+on its baseline (warm-up, then measurement). Then the alert fan-out and,
+on request, the EXPLAIN plans. Results go to ``benchmarks/results.json`` and
+``BENCHMARKS.md``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from benchmarks import charge, rapport
+from benchmarks.scenarios import construire
+
+RACINE = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+HOTE = "127.0.0.1"
+PG_SERVEUR = os.environ.get("BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+#: The embedded demo key: the generated volume holds no encrypted data.
+ENCRYPTION_KEY = "ZGVtby1rZXktZXNwYWNlLWludGVydmVuYW50cy0wMDA="
+
+
+def url_base(moteur: str, intervenants: int) -> str:
+    if moteur == "postgresql":
+        return f"{PG_SERVEUR}/espace_bench_{intervenants}"
+    return f"sqlite:///{RACINE / 'instance' / f'bench-{intervenants}.db'}"
+
+
+def _env(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "APP_CONFIG")}
+    env.update(FLASK_APP="app", DATABASE_URL=url, ENCRYPTION_KEY=ENCRYPTION_KEY)
+    env.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
+    return env
+
+
+def _volume_present(url: str, intervenants: int) -> bool:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(sa.text("SELECT count(*) FROM intervenant")) == intervenants
+    except sa.exc.SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int) -> float | None:
+    """Create and fill the database unless it already holds this volume;
+    returns the generation time in seconds (None when reused)."""
+    url = url_base(moteur, intervenants)
+    if _volume_present(url, intervenants):
+        print(f"  base existante réutilisée : {url}")
+        return None
+    if moteur == "postgresql":
+        nom = url.rsplit("/", 1)[1]
+        admin = sa.create_engine(f"{PG_SERVEUR}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{nom}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{nom}"')
+        admin.dispose()
+    else:
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(exist_ok=True)
+    env = _env(url)
+    subprocess.run([BIN / "flask", "preparer", "--sans-demo"], env=env, check=True, cwd=RACINE)
+    debut = time.perf_counter()
+    subprocess.run(
+        [BIN / "flask", "volume", "generer", "--intervenants", str(intervenants), "--annonces", str(annonces),
+         "--candidatures", str(candidatures)],
+        env=env, check=True, cwd=RACINE,
+    )
+    duree = time.perf_counter() - debut
+    if moteur == "postgresql":
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        engine.dispose()
+    print(f"  volume généré en {duree:.0f} s")
+    return duree
+
+
+def _port_libre() -> int:
+    with socket.socket() as s:
+        s.bind((HOTE, 0))
+        return s.getsockname()[1]
+
+
+def demarrer_gunicorn(url: str, workers: int) -> tuple[subprocess.Popen, int]:
+    port = _port_libre()
+    # Production settings; the login limit is raised only so that the sessions
+    # of the run can log in from one address (the limiter still runs).
+    env = _env(url) | {"APP_CONFIG": "production", "SESSION_COOKIE_SECURE": "0", "AUTH_RATE_LIMIT": "200 per minute"}
+    proc = subprocess.Popen(
+        [BIN / "gunicorn", "--workers", str(workers), "--worker-class", "sync", "--bind", f"{HOTE}:{port}",
+         "--log-level", "warning", "benchmarks.wsgi:application"],
+        env=env, cwd=RACINE,
+    )
+    for _ in range(300):
+        if proc.poll() is not None:
+            raise RuntimeError("gunicorn s'est arrêté au démarrage.")
+        try:
+            socket.create_connection((HOTE, port), timeout=0.2).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("gunicorn ne répond pas.")
+
+
+def version_base(url: str) -> str:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            version = conn.scalar(sa.text("SHOW server_version")).split()[0]
+            return f"PostgreSQL {version}"
+        return f"SQLite {conn.scalar(sa.text('SELECT sqlite_version()'))}"
+
+
+def mesurer_pages(url: str, args, meta: dict) -> list[dict]:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        scenarios, sessions = construire(conn)
+    engine.dispose()
+    if args.pages:
+        scenarios = [s for s in scenarios if s.page in args.pages]
+    proc, port = demarrer_gunicorn(url, args.workers)
+    lignes = []
+    try:
+        from app.donnees_volume import VOLUME_PASSWORD
+
+        cookies = {email: charge.connecter(HOTE, port, email, VOLUME_PASSWORD) for email in sessions}
+        base = f"http://{HOTE}:{port}"
+        for sc in scenarios:
+            page = [(p, cookies.get(e)) for p, e, _ in sc.requetes]
+            baseline = [(b, None) for _, _, b in sc.requetes]
+            for (path, cookie), (bpath, _) in list(zip(page, baseline, strict=True))[:3]:
+                charge.verifier(HOTE, port, path, cookie)
+                charge.verifier(HOTE, port, bpath, None)
+            for clients in args.clients:
+                mesures = {}
+                for nom, requetes in (("page", page), ("baseline", baseline)):
+                    charge.lancer(base, requetes, clients, args.chauffe)
+                    mesures[nom] = charge.lancer(base, requetes, clients, args.duree)
+                m, b = mesures["page"], mesures["baseline"]
+                if not (m.valide and b.valide):
+                    raise charge.ChargeError(f"{sc.page} ({clients} clients) : {m.erreurs} / {b.erreurs} erreur(s).")
+                ratio = m.rps / b.rps if b.rps else 0.0
+                ligne = {
+                    "page": sc.page, "libelle": sc.libelle, "clients": clients,
+                    "p50_ms": m.p50_ms, "p95_ms": m.p95_ms, "p99_ms": m.p99_ms, "rps": m.rps,
+                    "baseline_p50_ms": b.p50_ms, "baseline_p95_ms": b.p95_ms, "baseline_p99_ms": b.p99_ms,
+                    "baseline_rps": b.rps, "rps_ratio": round(ratio, 3),
+                    "p95_ratio": round(m.p95_ms / b.p95_ms, 2) if b.p95_ms else None,
+                    "target_p95_ms": sc.objectif.p95_ms, "target_rps_ratio": sc.objectif.ratio_rps,
+                    # Targets are stated for 8 clients; other levels are reported, not judged.
+                    "pass": (m.p95_ms <= sc.objectif.p95_ms and ratio >= sc.objectif.ratio_rps) if clients == 8 else None,
+                    "requests": m.requests, "distinct_urls": len({p for p, _ in page}),
+                    **meta,
+                }
+                lignes.append(ligne)
+                print(f"  {sc.page:<22} {clients:>2} clients  p95 {m.p95_ms:>7} ms  {m.rps:>7} req/s  "
+                      f"| baseline p95 {b.p95_ms:>6} ms  {b.rps:>7} req/s  | {ratio:.0%}  "
+                      f"{'' if ligne['pass'] is None else ('OK' if ligne['pass'] else 'ÉCHEC')}", flush=True)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    return lignes
+
+
+def _app(url: str, **overrides):
+    from app import create_app
+
+    return create_app("default", SQLALCHEMY_DATABASE_URI=url, **overrides)
+
+
+def mesurer_alertes(url: str, meta: dict) -> dict:
+    from benchmarks.alertes_publication import mesurer
+
+    r = mesurer(_app(url, REDIS_URL=REDIS_URL))
+    durees = r["durees_ms"]
+    print(f"  alertes : {r['alertes']} ({r['part_ciblee']:.0%}) en {durees} ms, {r['lots']} lots")
+    return {
+        "page": "alertes_publication", "libelle": "Alertes à la publication (calcul + mise en file)", "clients": 1,
+        "p50_ms": durees[len(durees) // 2], "p95_ms": durees[-1], "p99_ms": durees[-1], "rps": None,
+        "baseline_p95_ms": None, "baseline_rps": None, "target_p95_ms": 5000, "pass": durees[-1] <= 5000,
+        **r, **meta,
+    }
+
+
+def ecrire_plans(url: str, meta: dict) -> Path:
+    from benchmarks.plans import plans
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        scenarios, sessions = construire(conn)
+        users = dict(conn.execute(sa.text("SELECT email, id FROM ab_user WHERE email IN :e").bindparams(
+            sa.bindparam("e", expanding=True)), {"e": list(sessions)}).all())
+    engine.dispose()
+    pages = [(sc.page, sc.requetes[0][0], users.get(sc.requetes[0][1])) for sc in scenarios]
+    texte = plans(_app(url), pages)
+    chemin = RACINE / "benchmarks" / "plans" / f"{meta['database'].split()[0].lower()}-{meta['rows']}.md"
+    chemin.parent.mkdir(exist_ok=True)
+    chemin.write_text(f"# Plans des requêtes — {meta['database']}, {meta['rows']} intervenants ({meta['date']})\n\n{texte}")
+    print(f"  plans : {chemin.relative_to(RACINE)}")
+    return chemin
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bases", default="postgresql,sqlite", help="postgresql et/ou sqlite")
+    parser.add_argument("--intervenants", default="100000", help="un ou plusieurs volumes, ex. 10000,100000,300000")
+    parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--pages", default="", help="noms des pages (défaut : toutes)")
+    parser.add_argument("--duree", type=int, default=10, help="secondes mesurées par ligne")
+    parser.add_argument("--chauffe", type=int, default=3, help="secondes de chauffe avant chaque mesure")
+    parser.add_argument("--workers", type=int, default=2, help="workers gunicorn (sync)")
+    parser.add_argument("--sans-alertes", action="store_true")
+    parser.add_argument("--plans", action="store_true", help="écrire les plans EXPLAIN des pages")
+    args = parser.parse_args(argv)
+    args.clients = [int(c) for c in args.clients.split(",")]
+    args.pages = [p for p in args.pages.split(",") if p]
+    charge.wrk_disponible()
+    for moteur in [b.strip() for b in args.bases.split(",") if b.strip()]:
+        for n in [int(v) for v in args.intervenants.split(",")]:
+            print(f"== {moteur}, {n} intervenants", flush=True)
+            generation = preparer(moteur, n, annonces=n // 5, candidatures=3 * n)
+            url = url_base(moteur, n)
+            meta = {
+                "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "database": version_base(url), "machine": rapport.machine(), "rows": n,
+                "gunicorn_workers": args.workers, "duration_s": args.duree,
+            }
+            if generation is not None:
+                meta["generation_s"] = round(generation)
+            lignes = mesurer_pages(url, args, meta)
+            if not args.sans_alertes:
+                lignes.append(mesurer_alertes(url, meta))
+            if args.plans:
+                ecrire_plans(url, meta)
+            rapport.ecrire_markdown(rapport.enregistrer(lignes))
+    print(f"Résultats : {rapport.RESULTATS.relative_to(RACINE)} et {rapport.BENCHMARKS_MD.relative_to(RACINE)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,329 @@
+"""The bare baseline of the benchmark (benchmarks/baseline.py) must run the
+same queries as the real pages it stands for: on the same generated volume,
+each baseline route shows the same rows, in the same order, with the same
+count and option lists as its real page."""
+
+from __future__ import annotations
+
+import re
+from contextlib import nullcontext
+from datetime import date, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from app.donnees_volume import VOLUME_PASSWORD, generer
+from app.extensions import db
+from app.models.annonces import Annonce, Candidature, EtatAnnonce
+from app.models.comptes import EtatInscription, Intervenant
+from app.models.contenus import Actualite
+from app.models.parcours import LangueIntervenant
+from app.models.referentiels import Langue, NatureFormation, NiveauLangue, Structure
+from app.views import annonces as vue_annonces
+from app.views import candidatures as vue_candidatures
+from app.views import cvtheque as vue_cvtheque
+from app.views import portail as vue_portail
+from benchmarks import baseline
+from benchmarks.baseline import create_baseline_app
+from tests.conftest import login, page_text
+
+NUMERO = re.compile(r">(\d{10})<")
+
+
+@pytest.fixture
+def volume(app):
+    """Enough open annonces and validated profiles for the pages to be cut (10, 20 rows)."""
+    generer(60, 120, 300, seed=1)
+    db.session.commit()
+
+
+@pytest.fixture
+def bare(volume):
+    """The baseline app on the test's connection (it sees the uncommitted volume)."""
+    conn = db.session.connection()
+    return create_baseline_app(connect=lambda: nullcontext(conn)).test_client()
+
+
+def get(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return page_text(response)
+
+
+def total(html: str) -> int:
+    return int(re.search(r'<p id="total">(\d+)</p>', html).group(1))
+
+
+def ids(html: str, table: str) -> list[int]:
+    """Row ids of a baseline table."""
+    body = re.search(rf'<table id="{table}">(.*?)</table>', html, re.S).group(1)
+    return [int(i) for i in re.findall(r'data-id="(\d+)"', body)]
+
+
+def numeros(html: str) -> list[str]:
+    return NUMERO.findall(html)
+
+
+def choix(html: str, name: str) -> list[str]:
+    """Values offered by a select (or a group of checkboxes) named ``name``, "" left out."""
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    if select:
+        return [v for v in re.findall(r'value="([^"]*)"', select.group(1)) if v]
+    return re.findall(rf'name="{name}" value="(\d+)"', html)
+
+
+def annonces_ouvertes() -> list[Annonce]:
+    return db.session.scalars(
+        vue_annonces.annonces_ouvertes().order_by(Annonce.date_publication.desc(), Annonce.id.desc())
+    ).all()
+
+
+def annonce_ouverte() -> Annonce:
+    return annonces_ouvertes()[0]
+
+
+def intervenant_le_plus_actif() -> Intervenant:
+    pid = db.session.scalar(
+        sa.select(Candidature.intervenant_id)
+        .group_by(Candidature.intervenant_id)
+        .order_by(sa.func.count().desc(), Candidature.intervenant_id)
+        .limit(1)
+    )
+    return db.session.get(Intervenant, pid)
+
+
+def intervenant_client(app, profil: Intervenant):
+    client = app.test_client()
+    login(client, profil.user.email, VOLUME_PASSWORD)
+    return client
+
+
+def test_constants_follow_the_real_views(app):
+    assert baseline.TRIS_ANNONCES.keys() == vue_annonces.TRIS.keys()
+    assert baseline.TRIS_CVTHEQUE.keys() == vue_cvtheque.TRIS.keys()
+    assert baseline.ANNONCES_ACCUEIL == vue_portail.ANNONCES_ACCUEIL
+    sizes = {vue_annonces.PAGE_SIZE, vue_candidatures.PAGE_SIZE, vue_cvtheque.PAGE_SIZE, app.config["PAGE_SIZE"]}
+    assert sizes == {baseline.PAGE_SIZE}
+
+
+def test_own_engine(tmp_path):
+    """Without ``connect`` the app opens its own engine on the URL."""
+    url = f"sqlite:///{tmp_path / 'baseline.db'}"
+    engine = sa.create_engine(url)
+    db.Model.metadata.create_all(engine)
+    engine.dispose()
+    app = create_baseline_app(url)
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    assert client.get("/annonces/?specialite=1").status_code == 200
+    assert client.get("/annonces/0000000000").status_code == 404
+    app.extensions["baseline_connect"].__self__.dispose()
+
+
+def test_accueil(app, bare):
+    for jours in range(4):
+        db.session.add(Actualite(titre=f"Actualité {jours}", resume="Résumé", corps="Corps",
+                                 date_publication=date.today() - timedelta(days=jours)))
+    db.session.commit()
+    real, bare_html = get(app.test_client(), "/"), get(bare, "/")
+
+    shown = re.findall(r'href="/annonces/(\d{10})"', real)
+    assert len(shown) == baseline.ANNONCES_ACCUEIL
+    assert numeros(bare_html) == shown
+    ouvertes = vue_annonces.annonces_ouvertes()
+    assert total(bare_html) == db.session.scalar(sa.select(sa.func.count()).select_from(ouvertes.subquery()))
+    for page in (real, bare_html):
+        assert all(f"Actualité {j}" in page for j in range(3)) and "Actualité 3" not in page
+    for name in ("specialite", "categorie"):
+        assert choix(bare_html, name) == choix(real, name) != []
+
+
+@pytest.mark.parametrize(
+    "criteres",
+    [
+        lambda o: {"specialite": o[0].specialites[0].id, "region": o[0].regions[0].id, "tri": "publication"},
+        lambda o: {"specialite": o[0].specialites[0].id, "categorie": o[0].nature_formation_id, "tri": "limite",
+                   "ordre": "asc"},
+        lambda o: {"region": o[0].regions[0].id, "structure": o[0].structure_id, "tri": "debut"},
+        lambda o: {"specialite": [a.specialites[0].id for a in o[:3]], "tri": "fin"},
+        lambda o: {"sous_specialite": [a.sous_specialites[0].id for a in o[:3]], "categorie": [
+            a.nature_formation_id for a in o[:3]], "region": o[1].regions[0].id},
+        lambda o: {"numero": o[0].numero[:1], "tri": "intitule", "ordre": "asc"},
+        lambda o: {"debut": date.today().isoformat(), "tri": "numero"},
+        lambda o: {},
+    ],
+)
+def test_recherche_annonces(app, bare, criteres):
+    args = urlencode(criteres(annonces_ouvertes()), doseq=True)
+    real, bare_html = get(app.test_client(), f"/annonces/?{args}"), get(bare, f"/annonces/?{args}")
+
+    shown = re.findall(r'href="/annonces/(\d{10})\?', real)
+    assert shown and numeros(bare_html) == shown
+    assert total(bare_html) == int(re.search(r"(\d+) annonce\(s\) trouvée\(s\)", real).group(1))
+    for name in ("specialite", "sous_specialite", "categorie", "region", "departement", "structure"):
+        assert choix(bare_html, name) == choix(real, name) != []
+
+
+def test_recherche_annonces_invalid_form_runs_no_search(bare):
+    assert total(get(bare, "/annonces/?numero=abc")) == 0
+
+
+def test_detail_annonce(app, bare):
+    annonce = annonce_ouverte()
+    real, bare_html = get(app.test_client(), f"/annonces/{annonce.numero}"), get(bare, f"/annonces/{annonce.numero}")
+    labels = [annonce.numero, annonce.intitule, annonce.structure.nom]
+    labels += [str(r) for r in (*annonce.specialites, *annonce.sous_specialites, *annonce.regions)]
+    for page in (real.lower(), bare_html.lower()):  # the real page shows the structure in capitals
+        assert all(label.lower() in page for label in labels), labels
+
+    cachee = db.session.scalars(sa.select(Annonce).where(Annonce.etat != EtatAnnonce.publiee).limit(1)).one()
+    assert bare.get(f"/annonces/{cachee.numero}").status_code == 404
+    assert bare.get("/annonces/0000000000").status_code == 404
+
+
+@pytest.mark.parametrize("par_etat", [False, True])
+def test_mes_reponses(app, bare, par_etat):
+    profil = intervenant_le_plus_actif()
+    query = Candidature.intervenant_id == profil.id
+    suffix = ""
+    if par_etat:
+        etat = db.session.scalar(sa.select(Candidature.etat).where(query).limit(1))
+        query, suffix = query & (Candidature.etat == etat), f"?etat={etat.value}"
+    real = get(intervenant_client(app, profil), f"/mes-reponses-aux-annonces/{suffix}")
+    bare_html = get(bare, f"/mes-reponses/{profil.id}{suffix}")
+
+    assert numeros(real) and numeros(bare_html) == numeros(real)
+    assert total(bare_html) == db.session.scalar(sa.select(sa.func.count()).select_from(Candidature).where(query))
+
+
+def test_profil_parcours(app, bare):
+    profil = intervenant_le_plus_actif()
+    langue = db.session.scalars(sa.select(Langue).where(Langue.actif.is_(True)).limit(1)).one()
+    niveau = db.session.scalars(sa.select(NiveauLangue).limit(1)).one()
+    db.session.add(LangueIntervenant(intervenant_id=profil.id, langue_id=langue.id, niveau_conversation_id=niveau.id))
+    nature = db.session.scalars(sa.select(NatureFormation).where(NatureFormation.actif.is_(True)).limit(1)).one()
+    profil.natures = [nature]
+    db.session.commit()
+    real = get(intervenant_client(app, profil), "/profil/parcours")
+    bare_html = get(bare, f"/profil/parcours/{profil.id}")
+
+    labels = [f"{s.sous_specialite.code} - {s.sous_specialite.libelle}" for s in profil.specialites_souhaitees]
+    labels += [e.libelle for e in profil.experiences_formateur]
+    labels += [e.employeur for e in profil.experiences_professionnelles]
+    labels += [f.titre for f in profil.formations_initiales]
+    labels += [langue.libelle, niveau.libelle]
+    assert len(labels) >= 6
+    for page in (real, bare_html):
+        assert all(label in page for label in labels), labels
+    for name in ("natures", "publics", "prestations", "methodes"):
+        assert choix(bare_html, name) == choix(real, name) != []
+    assert re.search(rf'name="natures" value="{nature.id}" checked', real)
+    assert f'<option value="{nature.id}" selected>' in bare_html
+    assert bare.get("/profil/parcours/999999").status_code == 404
+
+
+def test_demandes_inscription(login_as, bare):
+    structure_id = db.session.scalar(
+        sa.select(Intervenant.structure_id)
+        .group_by(Intervenant.structure_id)
+        .order_by(sa.func.count().desc(), Intervenant.structure_id)
+        .limit(1)
+    )
+    structure = db.session.get(Structure, structure_id)
+    real = get(login_as("gestionnaire", structure.code), "/gestion/demandes-inscription/list/")
+    bare_html = get(bare, f"/gestion/demandes-inscription/{structure_id}")
+
+    shown = [int(i) for i in re.findall(r'/gestion/demandes-inscription/show/(\d+)', real)]
+    shown = list(dict.fromkeys(shown))  # FAB may link a row more than once
+    assert shown and ids(bare_html, "demandes") == shown
+    count = db.session.scalar(sa.select(sa.func.count()).where(Intervenant.structure_id == structure_id))
+    assert total(bare_html) == count >= 2
+    assert structure.nom in bare_html
+
+
+@pytest.mark.parametrize(
+    "criteres",
+    [
+        lambda p: {"specialite": p.specialites[0].id, "q": "formation"},
+        lambda p: {"region": p.regions[0].id, "tri": "date"},
+        lambda p: {"q": "Master"},
+        lambda p: {"q": "Master", "tri": "date", "page": 2},
+        lambda p: {},
+    ],
+)
+def test_cvtheque(login_as, bare, criteres):
+    profil = db.session.scalars(
+        sa.select(Intervenant).where(Intervenant.etat_inscription == EtatInscription.validee).order_by(Intervenant.id)
+    ).first()
+    args = "&".join(f"{k}={v}" for k, v in criteres(profil).items())
+    real = get(login_as("gestionnaire"), f"/cvtheque/?{args}")
+    bare_html = get(bare, f"/cvtheque/?{args}")
+
+    shown = [int(i) for i in re.findall(r'/cvtheque/profil/(\d+)"', real)]
+    assert shown and ids(bare_html, "profils") == shown
+    assert total(bare_html) == int(re.search(r"(\d+) profil\(s\) trouvé\(s\)", real).group(1))
+    for name in ("specialite", "sous_specialite", "region", "departement", "langue", "nature", "public"):
+        assert choix(bare_html, name) == choix(real, name) != []
+
+
+def test_candidatures_annonce(login_as, bare):
+    """An annonce with more candidatures than one page."""
+    annonce = annonce_ouverte()
+    deja = set(db.session.scalars(sa.select(Candidature.intervenant_id).where(Candidature.annonce_id == annonce.id)))
+    debut = datetime(2026, 1, 1, 9)
+    for n, pid in enumerate(db.session.scalars(sa.select(Intervenant.id).order_by(Intervenant.id))):
+        if pid not in deja:
+            db.session.add(Candidature(annonce_id=annonce.id, intervenant_id=pid, date=debut + timedelta(hours=n % 7)))
+    db.session.commit()
+    real = get(login_as("gestionnaire", annonce.structure.code), f"/gestion/annonces/show/{annonce.id}")
+    bare_html = get(bare, f"/gestion/annonces/{annonce.id}/candidatures")
+
+    shown = list(dict.fromkeys(int(i) for i in re.findall(r'/gestion/candidatures/show/(\d+)', real)))
+    assert len(shown) == baseline.PAGE_SIZE
+    assert ids(bare_html, "candidatures") == shown
+    count = db.session.scalar(sa.select(sa.func.count()).where(Candidature.annonce_id == annonce.id))
+    assert total(bare_html) == count > baseline.PAGE_SIZE
+    assert ids(bare_html, "annonce") == [annonce.id]
+    for label in (annonce.numero, annonce.structure.nom, *(str(s) for s in annonce.specialites)):
+        assert label in bare_html
+    assert bare.get("/gestion/annonces/999999/candidatures").status_code == 404
+
+
+
+def _sql(clauses) -> tuple[str, dict]:
+    compiled = sa.and_(*clauses).compile(dialect=db.engine.dialect)
+    return str(compiled), compiled.params
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "specialite=3&specialite=4&sous_specialite=7&categorie=2&region=5&departement=9&structure=1&numero=12"
+        "&debut=2026-01-01&fin=2026-12-31&date_limite=2026-03-01",
+        "region=5&tri=debut",
+        "",
+    ],
+)
+def test_same_where_as_the_real_search(app, args):
+    """The WHERE of the baseline search is the real one's (same SQL text)."""
+    form = vue_annonces.RechercheForm(MultiDict(parse_qsl(args)))
+    real = vue_annonces.appliquer_criteres(vue_annonces.annonces_ouvertes(), form).whereclause
+    with create_baseline_app(connect=nullcontext).test_request_context(f"/annonces/?{args}"):
+        bare = baseline.criteres_annonces()
+    assert _sql(bare) == _sql([real])
+
+
+@pytest.mark.parametrize(
+    "args",
+    ["specialite=3&sous_specialite=7&region=5&departement=9&langue=2&nature=1&public=4&etranger=oui&q=marchés  publics",
+     "q=formation&tri=date", ""],
+)
+def test_same_where_as_the_real_cvtheque(app, args):
+    """Same SQL text as app.views.cvtheque.filtres, full-text expression included on PostgreSQL."""
+    real = vue_cvtheque.filtres(vue_cvtheque.recherche_form(MultiDict(parse_qsl(args))))
+    dialect = db.engine.dialect.name
+    with create_baseline_app(connect=nullcontext).test_request_context(f"/cvtheque/?{args}"):
+        bare = baseline.criteres_cvtheque(dialect)
+    assert _sql(bare) == _sql(real)
