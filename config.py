@@ -103,6 +103,12 @@ class DefaultConfig:
     MESURE_AUDIENCE_URL = _env("MESURE_AUDIENCE_URL")
     # Alert fan-out: e-mails written per background job
     ALERTES_TAILLE_LOT = int(_env("ALERTES_TAILLE_LOT", "500"))
+    # Referential option lists kept per process (seconds; 0 = no cache). A
+    # change made in another process is seen within this delay.
+    CACHE_REFERENTIELS_SECONDES = int(_env("CACHE_REFERENTIELS_SECONDES", "60"))
+    # Permission sets kept per process and checked against the permission
+    # tables at each request (app.security.manager); upper bound in seconds.
+    CACHE_PERMISSIONS_SECONDES = int(_env("CACHE_PERMISSIONS_SECONDES", "300"))
 
     # Files: outside any static folder; sensitive ones encrypted with this key
     STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")

@@ -68,10 +68,14 @@ def create_app(config=None, **overrides) -> Flask:
         init_backoffice(app)
 
     from app import cli, errors, formatting, jobs, notifications
+    from app.security.manager import init_session_events
+    from app.views import options
 
     errors.init_app(app)
     formatting.init_app(app)
     jobs.init_app(app)
     notifications.init_app(app)
+    options.init_app(app)
+    init_session_events(db.session)
     cli.init_app(app)
     return app

@@ -21,7 +21,9 @@ from app import create_app
 from app.extensions import db
 from app.models.comptes import Gestionnaire, Intervenant
 from app.models.referentiels import Structure
+from app.security.manager import vider_cache_permissions
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
+from app.views import options
 
 PASSWORD = "Mot-de-passe-1!"
 
@@ -63,6 +65,9 @@ def app(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _db_transaction(app):
     """Run each test in a transaction rolled back afterwards."""
+    # Per-process caches must not carry rows of a rolled-back test into the next.
+    options.vider()
+    vider_cache_permissions()
     with app.app_context():
         engines = db.engines
         engine = engines[None]

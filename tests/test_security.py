@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import Role
 from sqlalchemy import event, select
 
@@ -101,9 +102,7 @@ def test_login_with_e_mail_identifier(app, factory, client):
     assert client.get("/gestion/demandes-inscription/list/").status_code == 200
 
 
-def test_permissions_loaded_once_per_request(app, factory, login_as):
-    """The menu and the view check many permissions: one query answers all."""
-    client = login_as("admin_national")
+def _permission_statements(client, url="/gestion/demandes-inscription/list/") -> list[str]:
     statements = []
 
     def count(conn, cursor, statement, *args):
@@ -113,10 +112,49 @@ def test_permissions_loaded_once_per_request(app, factory, login_as):
     engine = db.engine
     event.listen(engine, "before_cursor_execute", count)
     try:
-        assert client.get("/gestion/demandes-inscription/list/").status_code == 200
+        assert client.get(url).status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert len(statements) == 1, statements
+    return statements
+
+
+def test_permissions_loaded_once_then_kept_per_process(app, factory, login_as):
+    """The menu and the view check many permissions: the first request reads
+    the token and the set, the next ones the token only."""
+    client = login_as("admin_national")
+    assert len(_permission_statements(client)) == 2
+    assert len(_permission_statements(client)) == 1
+
+
+def test_permission_removed_elsewhere_is_seen_at_the_next_request(app, factory, login_as):
+    """A change made by another process (here: plain SQL, no ORM event in this
+    process) changes the token, so the cached set is not used."""
+    from flask_appbuilder.security.sqla.models import PermissionView, ViewMenu, assoc_permissionview_role
+
+    client = login_as("gestionnaire")
+    assert client.get("/gestion/demandes-inscription/list/").status_code == 200
+    pv_ids = db.session.scalars(
+        sa.select(PermissionView.id).join(ViewMenu).where(ViewMenu.name == "DemandeInscriptionView")
+    ).all()
+    db.session.execute(sa.delete(assoc_permissionview_role).where(assoc_permissionview_role.c.permission_view_id.in_(pv_ids)))
+    db.session.commit()
+    assert client.get("/gestion/demandes-inscription/list/").status_code in (302, 403)
+
+
+def test_role_edited_in_this_process_drops_the_cache(app, factory, login_as):
+    from flask_appbuilder.security.sqla.models import Role
+
+    from app.security.manager import _permissions_par_roles
+    from app.security.roles import GESTIONNAIRE
+
+    client = login_as("gestionnaire")
+    assert client.get("/gestion/demandes-inscription/list/").status_code == 200
+    assert _permissions_par_roles
+    role = db.session.scalar(sa.select(Role).where(Role.name == GESTIONNAIRE))
+    role.permissions = [p for p in role.permissions if p.view_menu.name != "DemandeInscriptionView"]
+    db.session.commit()
+    assert not _permissions_par_roles
+    assert client.get("/gestion/demandes-inscription/list/").status_code in (302, 403)
 
 
 def test_menu_depends_on_role(app, login_as):

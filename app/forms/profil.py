@@ -18,8 +18,6 @@ from wtforms import (
     BooleanField,
     DateField,
     RadioField,
-    SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -27,6 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from app.extensions import db
+from app.forms.champs import SelectField, SelectMultipleField
 from app.forms.comptes import CIVILITES, adresse_email
 from app.models.referentiels import CodePostal, Pays
 

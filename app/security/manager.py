@@ -1,14 +1,22 @@
 """The project's FAB security manager.
 
 FAB checks each permission with its own query (one per menu entry and row
-button: see shared/design/PERFORMANCE.md). Here a user's permission set is
-loaded once per request with a single query and every ``has_access`` answers
-from it. Roles stay data, editable by admins: nothing is cached across requests.
+button: see shared/design/PERFORMANCE.md). Here every ``has_access`` answers
+from the user's permission set, and the sets are kept per process by role
+ids. Roles stay data, editable by admins: each request first reads a small
+"token" of the permission tables (row counts and highest ids of the role ↔
+permission links and of the permissions), and a set cached under another
+token is read again. A change that keeps those numbers (renaming a view or a
+permission in place, which the application never does: names come from code)
+is seen after ``CACHE_PERMISSIONS_SECONDES`` at most. The user, their roles
+and groups are loaded in one query.
 """
 
 from __future__ import annotations
 
-from flask import g, has_request_context
+import time
+
+from flask import current_app, g, has_request_context
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
     Permission,
@@ -17,10 +25,38 @@ from flask_appbuilder.security.sqla.models import (
     ViewMenu,
     assoc_permissionview_role,
 )
-from sqlalchemy import select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import joinedload
 
 from app.security import auth
 from app.security import views as security_views
+
+#: role ids → (token, expiry, permission set), for this process.
+_permissions_par_roles: dict[tuple[int, ...], tuple[tuple, float, frozenset[tuple[str, str]]]] = {}
+_SESSION_KEY = "securite_modifiee"
+
+
+def vider_cache_permissions() -> None:
+    _permissions_par_roles.clear()
+
+
+def _noter(session, flush_context) -> None:
+    objets = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(o, (Role, PermissionView, Permission, ViewMenu)) for o in objets):
+        session.info[_SESSION_KEY] = True
+
+
+def _fin_de_transaction(session, *args) -> None:
+    if session.info.pop(_SESSION_KEY, False):
+        vider_cache_permissions()
+
+
+def init_session_events(session) -> None:
+    """Changes made by this process drop its cache at once (others: by the token)."""
+    for name, listener in (("after_flush", _noter), ("after_commit", _fin_de_transaction),
+                           ("after_rollback", _fin_de_transaction)):
+        if not event.contains(session, name, listener):
+            event.listen(session, name, listener)
 
 
 class EspaceSecurityManager(SecurityManager):
@@ -65,6 +101,29 @@ class EspaceSecurityManager(SecurityManager):
         )
         return frozenset((p, v) for p, v in rows)
 
+    def _jeton(self) -> tuple:
+        """Counts and highest ids of the permission tables, read once per request."""
+        if "_espace_jeton" not in g:
+            lien = assoc_permissionview_role
+            g._espace_jeton = tuple(self.session.execute(select(
+                select(func.count()).select_from(lien).scalar_subquery(),
+                select(func.max(lien.c.id)).scalar_subquery(),
+                select(func.count()).select_from(PermissionView).scalar_subquery(),
+                select(func.max(PermissionView.id)).scalar_subquery(),
+            )).one())
+        return g._espace_jeton
+
+    def _permissions_partagees(self, ids: tuple[int, ...]) -> frozenset[tuple[str, str]]:
+        jeton, now = self._jeton(), time.monotonic()
+        entree = _permissions_par_roles.get(ids)
+        if entree is not None and entree[0] == jeton and entree[1] > now:
+            return entree[2]
+        perms = self._load_permissions(ids)
+        ttl = current_app.config.get("CACHE_PERMISSIONS_SECONDES", 300)
+        if ttl > 0:
+            _permissions_par_roles[ids] = (jeton, now + ttl, perms)
+        return perms
+
     def permissions_of(self, user) -> frozenset[tuple[str, str]]:
         """All (permission, view) pairs of ``user`` (None: the public role)."""
         names, ids = self._role_names_and_ids(user)
@@ -72,8 +131,16 @@ class EspaceSecurityManager(SecurityManager):
             return self._load_permissions(ids)
         cache = g.setdefault("_espace_perms", {})
         if ids not in cache:
-            cache[ids] = self._load_permissions(ids)
+            cache[ids] = self._permissions_partagees(ids)
         return cache[ids]
+
+    def get_user_by_id(self, pk):
+        """The signed-in user with roles and groups in one query (FAB: three)."""
+        return self.session.scalars(
+            select(self.user_model)
+            .where(self.user_model.id == pk)
+            .options(joinedload(self.user_model.roles), joinedload(self.user_model.groups))
+        ).unique().first()
 
     def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
         return (permission_name, view_name) in self.permissions_of(user)

@@ -48,9 +48,16 @@ def current_structure_id() -> int | None:
 
 
 def current_intervenant() -> Intervenant | None:
+    """The signed-in user's profile, read once per request (the menu and the
+    view both ask)."""
     if not current_user or not current_user.is_authenticated:
         return None
-    return db.session.scalar(select(Intervenant).where(Intervenant.user_id == current_user.id))
+    if not has_request_context():
+        return db.session.scalar(select(Intervenant).where(Intervenant.user_id == current_user.id))
+    cache = g.setdefault("_intervenant_of_user", {})
+    if current_user.id not in cache:
+        cache[current_user.id] = db.session.scalar(select(Intervenant).where(Intervenant.user_id == current_user.id))
+    return cache[current_user.id]
 
 
 def no_row_id() -> int:

@@ -14,11 +14,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import Form, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import Form, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from app.extensions import db
+from app.forms.champs import SelectField, SelectMultipleField
 from app.models.annonces import (
     Annonce,
     Candidature,
@@ -32,6 +33,7 @@ from app.models.base import utcnow
 from app.models.comptes import EtatInscription
 from app.models.referentiels import Departement, NatureFormation, Region, SousSpecialite, Specialite, Structure
 from app.security.scope import current_intervenant, current_structure_id, is_national
+from app.views.options import options
 
 PAGE_SIZE = 20
 MESSAGE_AUTHENTIFICATION = "Pour pouvoir postuler à l'annonce vous devez vous authentifier ou vous inscrire"
@@ -51,8 +53,8 @@ def aujourdhui() -> date:
     return utcnow().date()
 
 
-def _choix(rows, label=lambda r: str(r)):
-    return [(str(r.id), label(r)) for r in rows]
+def _choix(rows):
+    return [(str(i), libelle) for i, libelle in rows]
 
 
 class RechercheForm(Form):
@@ -83,26 +85,12 @@ class RechercheForm(Form):
     def charger_choix(self) -> None:
         """The referential options (one query per list, whatever the page)."""
         indifferent = [("", "Indifférent")]
-        self.specialite.choices = indifferent + _choix(
-            db.session.scalars(select(Specialite).where(Specialite.actif.is_(True)).order_by(Specialite.libelle))
-        )
-        self.sous_specialite.choices = indifferent + _choix(
-            db.session.scalars(
-                select(SousSpecialite).where(SousSpecialite.actif.is_(True)).order_by(SousSpecialite.libelle)
-            )
-        )
-        self.categorie.choices = indifferent + _choix(
-            db.session.scalars(
-                select(NatureFormation).where(NatureFormation.actif.is_(True)).order_by(NatureFormation.ordre)
-            )
-        )
-        self.region.choices = indifferent + _choix(db.session.scalars(select(Region).order_by(Region.nom)))
-        self.departement.choices = indifferent + _choix(
-            db.session.scalars(select(Departement).order_by(Departement.code))
-        )
-        self.structure.choices = [("", "Sélectionner une structure")] + _choix(
-            db.session.scalars(select(Structure).where(Structure.actif.is_(True)).order_by(Structure.nom))
-        )
+        self.specialite.choices = indifferent + _choix(options(Specialite, actifs=True))
+        self.sous_specialite.choices = indifferent + _choix(options(SousSpecialite, actifs=True))
+        self.categorie.choices = indifferent + _choix(options(NatureFormation, ordre="ordre", actifs=True))
+        self.region.choices = indifferent + _choix(options(Region, "nom"))
+        self.departement.choices = indifferent + _choix(options(Departement, ("code", "nom"), ordre="code"))
+        self.structure.choices = [("", "Sélectionner une structure")] + _choix(options(Structure, "nom", actifs=True))
 
 
 def _ids(values) -> list[int]:

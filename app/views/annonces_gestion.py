@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_login import current_user
 from flask_wtf.file import FileField
 from markupsafe import Markup
@@ -27,6 +26,7 @@ from app.security.scope import current_structure_id, is_national, no_row_id
 from app.uploads import UploadError, UploadPreset, validate_upload
 from app.views.base import EspaceModelView
 from app.views.filters import FilterMaStructure
+from app.views.interface import InterfaceChargee, InterfaceEspace
 from app.workflows.annonce import annonce as workflow_annonce
 from app.workflows.candidature import candidature as workflow_candidature
 from app.workflows.core import Acteur, WorkflowError
@@ -171,18 +171,6 @@ def _lien_dossier(intervenant_id):
     return Markup('<a href="{}">Voir le dossier d\'inscription</a>').format(url)
 
 
-class InterfaceChargee(SQLAInterface):
-    """SQLAInterface whose list queries eager-load the relations shown in the
-    list columns (FAB would lazy-load them row by row)."""
-
-    def __init__(self, obj, *options, session=None):
-        super().__init__(obj, session)
-        self._options = options
-
-    def apply_all(self, query, *args, **kwargs):
-        return super().apply_all(query, *args, **kwargs).options(*self._options)
-
-
 class CandidatureGestionView(ActionsWorkflowMixin, EspaceModelView):
     """Candidatures to the structure's annonces; the show page is the
     candidate's profile as the gestionnaire needs it."""
@@ -237,7 +225,7 @@ class CandidatureGestionView(ActionsWorkflowMixin, EspaceModelView):
 class AnnonceGestionView(ActionsWorkflowMixin, EspaceModelView):
     """The structure's annonces: create, edit, publish, unpublish, close."""
 
-    datamodel = SQLAInterface(Annonce)
+    datamodel = InterfaceEspace(Annonce)
     route_base = "/gestion/annonces"
     include_route_methods = {"list", "show", "add", "edit", "action_post"}
     base_filters = [["structure_id", FilterMaStructure, None]]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_appbuilder.api import ModelRestApi
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.models.comptes import Intervenant
 from app.views.filters import FilterMaStructure
+from app.views.interface import InterfaceEspace
 
 
 class IntervenantApi(ModelRestApi):
@@ -16,7 +16,7 @@ class IntervenantApi(ModelRestApi):
     intervened: it freezes identity, address, statut and employer on the profile."""
 
     resource_name = "intervenants"
-    datamodel = SQLAInterface(Intervenant)
+    datamodel = InterfaceEspace(Intervenant)
     allow_browser_login = True
     include_route_methods = {"get", "get_list", "info", "put"}
     edit_columns = ["immatriculation"]

@@ -18,9 +18,10 @@ from flask_appbuilder import BaseView, expose, has_access
 from openpyxl import Workbook
 from sqlalchemy import exists, func, literal_column, select
 from sqlalchemy.orm import selectinload
-from wtforms import Form, SelectField, StringField
+from wtforms import Form, StringField
 
 from app.extensions import db
+from app.forms.champs import SelectField
 from app.forms.profil import optional_int
 from app.models.comptes import (
     TEXTE_PARCOURS_TSV,
@@ -41,6 +42,7 @@ from app.models.referentiels import (
     SousSpecialite,
     Specialite,
 )
+from app.views.options import options
 
 PAGE_SIZE = 20
 #: Beyond this many matches the count is « plus de 1000 » (refine the criteria).
@@ -68,19 +70,15 @@ class RechercheForm(Form):
     tri = SelectField("Trier par", choices=[("nom", "Nom"), ("date", "Date de transmission")])
 
 
-def _choices(model, label):
-    return TOUS + [(i, lib) for i, lib in db.session.execute(select(model.id, label).order_by(label))]
-
-
 def recherche_form(args) -> RechercheForm:
     form = RechercheForm(args)
-    form.specialite.choices = _choices(Specialite, Specialite.libelle)
-    form.sous_specialite.choices = _choices(SousSpecialite, SousSpecialite.libelle)
-    form.region.choices = _choices(Region, Region.nom)
-    form.departement.choices = _choices(Departement, Departement.nom)
-    form.langue.choices = _choices(Langue, Langue.libelle)
-    form.nature.choices = _choices(NatureFormation, NatureFormation.libelle)
-    form.public.choices = _choices(PublicFormation, PublicFormation.libelle)
+    form.specialite.choices = TOUS + list(options(Specialite))
+    form.sous_specialite.choices = TOUS + list(options(SousSpecialite))
+    form.region.choices = TOUS + list(options(Region, "nom"))
+    form.departement.choices = TOUS + list(options(Departement, "nom"))
+    form.langue.choices = TOUS + list(options(Langue))
+    form.nature.choices = TOUS + list(options(NatureFormation))
+    form.public.choices = TOUS + list(options(PublicFormation))
     return form
 
 

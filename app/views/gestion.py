@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.extensions import db
+from app.forms.champs import SelectReferentiel
 from app.models.comptes import EtatInscription, Intervenant
+from app.models.referentiels import Region, Specialite
 from app.security.scope import current_structure_id, is_national
 from app.views.base import EspaceModelView
 from app.views.filters import FilterMaStructure
+from app.views.interface import InterfaceEspace
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.inscription import inscription
 
@@ -38,7 +40,7 @@ class DemandeInscriptionView(EspaceModelView):
     structure again before any decision.
     """
 
-    datamodel = SQLAInterface(Intervenant)
+    datamodel = InterfaceEspace(Intervenant)
     route_base = "/gestion/demandes-inscription"
     include_route_methods = {"list", "show"}
     base_permissions = ["can_list", "can_show"]
@@ -49,6 +51,12 @@ class DemandeInscriptionView(EspaceModelView):
     list_columns = ["nom_usage", "prenom", "structure.nom", "etat_inscription", "date_transmission"]
     show_columns = ["nom_usage", "prenom", "etat_inscription", "date_transmission"]
     search_columns = ["etat_inscription", "date_transmission", "specialites", "regions", "nom_usage", "prenom"]
+    # Relation filters from the cached option lists (FAB would load every
+    # spécialité and région at each request to fill them).
+    search_form_extra_fields = {
+        "specialites": SelectReferentiel("Spécialité", model=Specialite),
+        "regions": SelectReferentiel("Région", model=Region, libelle="nom"),
+    }
     label_columns = {
         "civilite": "Civilité",
         "nom_naissance": "Nom de famille (naissance)",

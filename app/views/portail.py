@@ -19,6 +19,7 @@ from app.models.contenus import Actualite, DocumentPublic
 from app.models.fichiers import AccesFichier, Fichier, read_fichier
 from app.models.referentiels import NatureFormation, Specialite, Structure
 from app.views.annonces import annonces_ouvertes, page_annonces
+from app.views.options import options
 
 #: Cookie remembering the visitor's consent; its value lists the optional
 #: services allowed ("mesure" = audience measurement), "aucun" if none.
@@ -51,12 +52,8 @@ class AccueilView(IndexView):
             total=total,
             page=page,
             pages=pages,
-            specialites=db.session.scalars(
-                select(Specialite).where(Specialite.actif.is_(True)).order_by(Specialite.libelle)
-            ).all(),
-            categories=db.session.scalars(
-                select(NatureFormation).where(NatureFormation.actif.is_(True)).order_by(NatureFormation.ordre)
-            ).all(),
+            specialites=options(Specialite, actifs=True),
+            categories=options(NatureFormation, ordre="ordre", actifs=True),
             login_form=FlaskForm(),
         )
 

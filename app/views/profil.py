@@ -53,6 +53,7 @@ from app.models.referentiels import (
 from app.referentiels.lookups import search_employeurs
 from app.security.scope import current_intervenant
 from app.uploads import PROFIL, UploadError
+from app.views.options import options
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.inscription import champs_manquants, date_nouvelle_demande, inscription
 
@@ -114,15 +115,12 @@ def verrouillage(profil: Intervenant) -> Verrou:
     return Verrou(False, frozenset(), None)
 
 
-def _choices(model, label_attr="libelle", order=None, where=None):
-    stmt = select(model.id, getattr(model, label_attr)).order_by(order if order is not None else getattr(model, label_attr))
-    if where is not None:
-        stmt = stmt.where(where)
-    return [(i, label) for i, label in db.session.execute(stmt)]
+def _choices(model, label_attr="libelle"):
+    return list(options(model, label_attr))
 
 
 def _actifs(model):
-    return _choices(model, order=model.ordre, where=model.actif.is_(True))
+    return list(options(model, ordre="ordre", actifs=True))
 
 
 
@@ -235,11 +233,7 @@ class ProfilView(BaseView):
         form.fonction_publique_id.choices = CHOISIR + _actifs(FonctionPublique)
         form.position_administrative_id.choices = CHOISIR + _actifs(PositionAdministrative)
         form.regions.choices = _choices(Region, "nom")
-        form.departements.choices = [
-            (i, f"{code} - {nom}") for i, code, nom in db.session.execute(
-                select(Departement.id, Departement.code, Departement.nom).order_by(Departement.code)
-            )
-        ]
+        form.departements.choices = list(options(Departement, ("code", "nom"), ordre="code"))
         form.structure_id.choices = CHOISIR + _choices(Structure, "nom")
 
     def _identification_data(self, profil) -> dict:

@@ -1,0 +1,100 @@
+"""Option lists of the referentials (spécialités, régions, départements…),
+cached per process, and a ``<select>`` widget that renders them cheaply.
+
+Why: the search forms show six or seven such lists (about 300 options); read
+and rendered at every request they were half of the annonce search's time
+(issue #6, BENCHMARKS.md). Referentials change only through the back-office
+or the import command, so each process keeps a list for
+``CACHE_REFERENTIELS_SECONDES`` at most, and drops all of them at once after
+a commit that touched a referential in this process. Another process sees a
+change within that delay.
+"""
+
+from __future__ import annotations
+
+import time
+from itertools import chain
+
+from flask import current_app
+from markupsafe import Markup, escape
+from sqlalchemy import event, select
+from wtforms.widgets import html_params
+
+from app.extensions import db
+
+_cache: dict[tuple, tuple[float, tuple[tuple[int, str], ...]]] = {}
+_SESSION_KEY = "referentiels_modifies"
+MODULE_REFERENTIELS = "app.models.referentiels"
+
+
+def options(model, libelle: str | tuple[str, ...] = "libelle", ordre: str | None = None,
+            actifs: bool = False) -> tuple[tuple[int, str], ...]:
+    """``(id, label)`` of ``model`` ordered by ``ordre`` (default: the label);
+    a tuple ``libelle`` joins several columns with " - " (« 84 - Vaucluse »)."""
+    key = (model, libelle, ordre, actifs)
+    ttl = current_app.config.get("CACHE_REFERENTIELS_SECONDES", 60)
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    colonnes = [getattr(model, c) for c in ((libelle,) if isinstance(libelle, str) else libelle)]
+    stmt = select(model.id, *colonnes).order_by(getattr(model, ordre) if ordre else colonnes[0])
+    if actifs:
+        stmt = stmt.where(model.actif.is_(True))
+    valeur = tuple((row[0], " - ".join(str(v) for v in row[1:])) for row in db.session.execute(stmt))
+    if ttl > 0:
+        _cache[key] = (now + ttl, valeur)
+    return valeur
+
+
+def vider() -> None:
+    _cache.clear()
+
+
+def _referentiel(obj) -> bool:
+    return type(obj).__module__ == MODULE_REFERENTIELS
+
+
+def _noter(session, flush_context) -> None:
+    # A referential only linked to another row (an annonce's spécialités) is
+    # "dirty" through its collections: that changes none of its options.
+    if any(_referentiel(o) for o in chain(session.new, session.deleted)) or any(
+        _referentiel(o) and session.is_modified(o, include_collections=False) for o in session.dirty
+    ):
+        session.info[_SESSION_KEY] = True
+
+
+def _apres_commit(session) -> None:
+    if session.info.pop(_SESSION_KEY, False):
+        vider()
+
+
+def init_app(app) -> None:
+    for name, listener in (("after_flush", _noter), ("after_commit", _apres_commit)):
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
+
+
+class SelectRapide:
+    """``<select>`` (single or multiple) written in one pass over the choices:
+    WTForms' own widget builds each ``<option>`` with ``html_params``, which
+    cost about 15 ms for the 300 options of a search form."""
+
+    def __init__(self, multiple: bool = False):
+        self.multiple = multiple
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        if self.multiple:
+            kwargs["multiple"] = True
+        if "required" not in kwargs and "required" in field.flags:
+            kwargs["required"] = True
+        donnees = (field.data or ()) if self.multiple else (field.data,)
+        choisis = {str(v) for v in donnees if v is not None}
+        morceaux = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        for choix in field.choices:
+            valeur, libelle = str(choix[0]), choix[1]
+            selected = " selected" if valeur in choisis else ""
+            morceaux.append(f'<option{selected} value="{escape(valeur)}">{escape(libelle)}</option>')
+        morceaux.append("</select>")
+        return Markup("".join(morceaux))  # noqa: S704 - name and attributes by html_params, values and labels escaped

@@ -1,0 +1,60 @@
+"""Referential option lists cached per process, and the fast <select> widget."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, select
+from wtforms import Form
+
+from app.extensions import db
+from app.forms.champs import SelectField, SelectMultipleField
+from app.models.referentiels import Specialite
+from app.views.options import options
+
+
+def _statements(fn) -> int:
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_lists_are_read_once_then_dropped_when_a_referential_changes(app):
+    first = options(Specialite, actifs=True)
+    assert first and _statements(lambda: options(Specialite, actifs=True)) == 0
+    spe = db.session.get(Specialite, first[0][0])
+    spe.libelle = "AAA Spécialité renommée"
+    db.session.commit()
+    assert options(Specialite, actifs=True)[0] == (spe.id, "AAA Spécialité renommée")
+
+
+def test_linking_a_referential_to_a_row_keeps_the_lists(app, factory):
+    _, profil = factory.intervenant("DR-84")
+    options(Specialite)
+    profil.specialites.append(db.session.scalars(select(Specialite).limit(1)).first())
+    db.session.commit()
+    assert _statements(lambda: options(Specialite)) == 0
+
+
+def test_no_cache_when_the_delay_is_zero(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CACHE_REFERENTIELS_SECONDES", 0)
+    options(Specialite)
+    assert _statements(lambda: options(Specialite)) == 1
+
+
+def test_select_widget_marks_the_chosen_values_and_escapes_labels(app):
+    class F(Form):
+        un = SelectField(choices=[("", "Tous"), ("1", "A & B"), ("2", "<b>")])
+        plusieurs = SelectMultipleField(choices=[(1, "x"), (2, "y"), (3, "z")], coerce=int)
+
+    form = F(data={"un": "1", "plusieurs": [1, 3]})
+    html = str(form.un(class_="form-control"))
+    assert html.startswith('<select class="form-control" id="un" name="un">')
+    assert '<option selected value="1">A &amp; B</option>' in html and "&lt;b&gt;" in html
+    assert '<option value="">Tous</option>' in html
+    multi = str(form.plusieurs())
+    assert 'multiple' in multi and '<option selected value="1">' in multi and '<option value="2">' in multi
+    assert '<option selected value="3">' in multi
