@@ -25,12 +25,17 @@ from flask_appbuilder.security.sqla.models import (
     ViewMenu,
     assoc_permissionview_role,
 )
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import joinedload
 
 from app.security import auth
 from app.security import views as security_views
 
+_JETON = text(
+    "SELECT (SELECT count(*) FROM ab_permission_view_role), (SELECT max(id) FROM ab_permission_view_role), "
+    "(SELECT count(*) FROM ab_permission_view), (SELECT max(id) FROM ab_permission_view), "
+    "(SELECT id FROM ab_role WHERE name = :public)"
+)
 #: role ids → (token, expiry, permission set), for this process.
 _permissions_par_roles: dict[tuple[int, ...], tuple[tuple, float, frozenset[tuple[str, str]]]] = {}
 _SESSION_KEY = "securite_modifiee"
@@ -77,10 +82,10 @@ class EspaceSecurityManager(SecurityManager):
     def _role_names_and_ids(self, user) -> tuple[frozenset[str], tuple[int, ...]]:
         if user is None and has_request_context():
             # FAB looks the public role up by name at every check (one query per
-            # menu entry on an anonymous page): once per request is enough.
-            if "_espace_public_role" not in g:
-                g._espace_public_role = self._names_and_ids([self.get_public_role()])
-            return g._espace_public_role
+            # menu entry on an anonymous page): its id comes with the token.
+            public_id = self._jeton()[-1]
+            name = current_app.config["AUTH_ROLE_PUBLIC"]
+            return (frozenset({name}), (public_id,)) if public_id is not None else (frozenset(), ())
         return self._names_and_ids([self.get_public_role()] if user is None else self.get_user_roles(user))
 
     @staticmethod
@@ -102,15 +107,11 @@ class EspaceSecurityManager(SecurityManager):
         return frozenset((p, v) for p, v in rows)
 
     def _jeton(self) -> tuple:
-        """Counts and highest ids of the permission tables, read once per request."""
+        """Counts and highest ids of the permission tables, and the public
+        role's id: one plain SQL statement, read once per request."""
         if "_espace_jeton" not in g:
-            lien = assoc_permissionview_role
-            g._espace_jeton = tuple(self.session.execute(select(
-                select(func.count()).select_from(lien).scalar_subquery(),
-                select(func.max(lien.c.id)).scalar_subquery(),
-                select(func.count()).select_from(PermissionView).scalar_subquery(),
-                select(func.max(PermissionView.id)).scalar_subquery(),
-            )).one())
+            row = self.session.connection().execute(_JETON, {"public": current_app.config["AUTH_ROLE_PUBLIC"]})
+            g._espace_jeton = tuple(row.one())
         return g._espace_jeton
 
     def _permissions_partagees(self, ids: tuple[int, ...]) -> frozenset[tuple[str, str]]:
