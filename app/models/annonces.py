@@ -118,6 +118,9 @@ class Annonce(TimestampMixin, Model):
     __table_args__ = (
         sa.Index("ix_annonce_etat_date_limite", "etat", "date_limite"),
         sa.Index("ix_annonce_date_publication", "date_publication"),
+        # Home page and default search order: newest published first, read
+        # from the index up to one page instead of sorting every open annonce.
+        sa.Index("ix_annonce_etat_publication", "etat", "date_publication", "id"),
     )
 
     @property

@@ -20,13 +20,13 @@ from wtforms.validators import Email, Length, NumberRange, Optional, Regexp, Val
 
 from app.extensions import db
 from app.models.annonces import Annonce, Candidature, EtatAnnonce, EtatCandidatureAnnonce
-from app.models.comptes import EtatInscription
+from app.models.comptes import EtatInscription, Intervenant
 from app.models.fichiers import store_upload
 from app.security.scope import current_structure_id, is_national, no_row_id
 from app.uploads import UploadError, UploadPreset, validate_upload
 from app.views.base import EspaceModelView
 from app.views.filters import FilterMaStructure
-from app.views.interface import InterfaceChargee, InterfaceEspace
+from app.views.interface import InterfaceChargee
 from app.workflows.annonce import annonce as workflow_annonce
 from app.workflows.candidature import candidature as workflow_candidature
 from app.workflows.core import Acteur, WorkflowError
@@ -175,7 +175,15 @@ class CandidatureGestionView(ActionsWorkflowMixin, EspaceModelView):
     """Candidatures to the structure's annonces; the show page is the
     candidate's profile as the gestionnaire needs it."""
 
-    datamodel = InterfaceChargee(Candidature, joinedload(Candidature.annonce), joinedload(Candidature.intervenant))
+    datamodel = InterfaceChargee(
+        Candidature,
+        joinedload(Candidature.annonce).load_only(Annonce.id, Annonce.numero, Annonce.intitule, Annonce.structure_id),
+        # Only the profile columns shown here (a profile row is several kB).
+        joinedload(Candidature.intervenant).load_only(
+            Intervenant.id, Intervenant.civilite, Intervenant.prenom, Intervenant.nom_usage,
+            Intervenant.etat_inscription, Intervenant.structure_id, Intervenant.user_id,
+        ),
+    )
     route_base = "/gestion/candidatures"
     include_route_methods = {"list", "show", "action_post"}
     base_filters = [["annonce_id", FilterCandidaturesMaStructure, None]]
@@ -225,7 +233,11 @@ class CandidatureGestionView(ActionsWorkflowMixin, EspaceModelView):
 class AnnonceGestionView(ActionsWorkflowMixin, EspaceModelView):
     """The structure's annonces: create, edit, publish, unpublish, close."""
 
-    datamodel = InterfaceEspace(Annonce)
+    # The show page's many-to-one relations in its one query (FAB: one each).
+    datamodel = InterfaceChargee(
+        Annonce, joinedload(Annonce.structure), joinedload(Annonce.fichier), joinedload(Annonce.nature_formation),
+        joinedload(Annonce.pays),
+    )
     route_base = "/gestion/annonces"
     include_route_methods = {"list", "show", "add", "edit", "action_post"}
     base_filters = [["structure_id", FilterMaStructure, None]]

@@ -17,7 +17,7 @@ from flask import abort, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from openpyxl import Workbook
 from sqlalchemy import exists, func, literal_column, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 from wtforms import Form, StringField
 
 from app.extensions import db
@@ -155,6 +155,9 @@ class CvthequeView(BaseView):
             .offset((page - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE)
             .options(
+                # Only what the result table shows (a profile row is several kB).
+                load_only(Intervenant.id, Intervenant.nom_usage, Intervenant.prenom, Intervenant.structure_id,
+                          Intervenant.cv_fichier_id, Intervenant.date_transmission, Intervenant.etat_inscription),
                 selectinload(Intervenant.structure),
                 selectinload(Intervenant.regions),
                 selectinload(Intervenant.specialites),
