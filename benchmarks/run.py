@@ -231,6 +231,7 @@ def main(argv=None) -> None:
     parser.add_argument("--chauffe", type=int, default=3, help="secondes de chauffe avant chaque mesure")
     parser.add_argument("--workers", type=int, default=2, help="workers gunicorn (sync)")
     parser.add_argument("--sans-alertes", action="store_true")
+    parser.add_argument("--sans-pages", action="store_true", help="seulement les alertes (et les plans)")
     parser.add_argument("--plans", action="store_true", help="écrire les plans EXPLAIN des pages")
     args = parser.parse_args(argv)
     args.clients = [int(c) for c in args.clients.split(",")]
@@ -248,7 +249,7 @@ def main(argv=None) -> None:
             }
             if generation is not None:
                 meta["generation_s"] = round(generation)
-            lignes = mesurer_pages(url, args, meta)
+            lignes = [] if args.sans_pages else mesurer_pages(url, args, meta)
             if not args.sans_alertes:
                 lignes.append(mesurer_alertes(url, meta))
             if args.plans:
