@@ -86,11 +86,10 @@ def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int) -
         env=env, check=True, cwd=RACINE,
     )
     duree = time.perf_counter() - debut
-    if moteur == "postgresql":
-        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
-        engine.dispose()
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE" if moteur == "postgresql" else "ANALYZE")
+    engine.dispose()
     print(f"  volume généré en {duree:.0f} s")
     return duree
 

@@ -26,7 +26,7 @@ from flask_appbuilder.security.sqla.models import (
     assoc_permissionview_role,
 )
 from sqlalchemy import event, select, text
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.security import auth
 from app.security import views as security_views
@@ -136,11 +136,15 @@ class EspaceSecurityManager(SecurityManager):
         return cache[ids]
 
     def get_user_by_id(self, pk):
-        """The signed-in user with roles and groups in one query (FAB: three)."""
+        """The signed-in user with roles and groups in one query on PostgreSQL
+        (FAB: three). SQLite cannot use the link table's index inside the
+        nested join SQLAlchemy writes for it (34 ms at 100,000 accounts): there
+        they come in two more indexed queries."""
+        charger = joinedload if self.session.get_bind().dialect.name == "postgresql" else selectinload
         return self.session.scalars(
             select(self.user_model)
             .where(self.user_model.id == pk)
-            .options(joinedload(self.user_model.roles), joinedload(self.user_model.groups))
+            .options(charger(self.user_model.roles), charger(self.user_model.groups))
         ).unique().first()
 
     def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
