@@ -28,6 +28,7 @@ from app.views import portail as vue_portail
 from benchmarks import baseline
 from benchmarks.baseline import create_baseline_app
 from tests.conftest import login, page_text
+from tests.test_requetes_pages import intervenant_le_plus_actif
 
 NUMERO = re.compile(r">(\d{10})<")
 
@@ -82,16 +83,6 @@ def annonces_ouvertes() -> list[Annonce]:
 
 def annonce_ouverte() -> Annonce:
     return annonces_ouvertes()[0]
-
-
-def intervenant_le_plus_actif() -> Intervenant:
-    pid = db.session.scalar(
-        sa.select(Candidature.intervenant_id)
-        .group_by(Candidature.intervenant_id)
-        .order_by(sa.func.count().desc(), Candidature.intervenant_id)
-        .limit(1)
-    )
-    return db.session.get(Intervenant, pid)
 
 
 def intervenant_client(app, profil: Intervenant):

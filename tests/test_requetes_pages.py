@@ -44,7 +44,7 @@ def _mesurer(client, url: str) -> int:
     return len(statements)
 
 
-def _intervenant_le_plus_actif() -> Intervenant:
+def intervenant_le_plus_actif() -> Intervenant:
     """The generated profile with the most candidatures (the biggest dashboard)."""
     pid = db.session.scalar(
         sa.select(Candidature.intervenant_id)
@@ -56,7 +56,7 @@ def _intervenant_le_plus_actif() -> Intervenant:
     return db.session.get(Intervenant, pid)
 
 
-def _annonce_la_plus_demandee() -> Annonce:
+def annonce_la_plus_demandee() -> Annonce:
     aid = db.session.scalar(
         sa.select(Candidature.annonce_id)
         .group_by(Candidature.annonce_id)
@@ -104,7 +104,7 @@ def _mesures(app, login_as) -> dict[str, int]:
     public = app.test_client()
     counts = {name: _mesurer(public, url) for name, url in _urls_publiques().items()}
 
-    profil = _intervenant_le_plus_actif()
+    profil = intervenant_le_plus_actif()
     intervenant = app.test_client()
     login(intervenant, profil.user.email, VOLUME_PASSWORD)
     counts["mes_reponses"] = _mesurer(intervenant, "/mes-reponses-aux-annonces/")
@@ -117,7 +117,7 @@ def _mesures(app, login_as) -> dict[str, int]:
     counts["candidatures_gestion"] = _mesurer(gestionnaire, "/gestion/candidatures/list/")
 
     # Candidatures of one annonce (show page + related list), by a gestionnaire of its structure.
-    annonce = _annonce_la_plus_demandee()
+    annonce = annonce_la_plus_demandee()
     gestionnaire = login_as("gestionnaire", annonce.structure.code)
     counts["candidatures_annonce"] = _mesurer(gestionnaire, f"/gestion/annonces/show/{annonce.id}")
     return counts
@@ -130,7 +130,7 @@ def volumes(app, login_as):
     petit = _mesures(app, login_as)
     generer(250, 80, 900, seed=2)
     db.session.commit()
-    _etoffer(_intervenant_le_plus_actif())
+    _etoffer(intervenant_le_plus_actif())
     grand = _mesures(app, login_as)
     return petit, grand
 

@@ -203,3 +203,11 @@ def test_signed_in_user_comes_with_roles_and_groups(app, factory):
         assert not any("JOIN (" in s for s in statements), statements
     else:
         assert loaded_statements == 1
+
+
+def test_login_without_next_logs_no_invalid_redirect(app, factory, client, caplog):
+    user = factory.gestionnaire()
+    with caplog.at_level("WARNING"):
+        response = login(client, user.email)
+    assert response.headers["Location"].endswith("/")
+    assert "Invalid redirect" not in caplog.text

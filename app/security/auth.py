@@ -303,7 +303,9 @@ class AuthDBView(FabAuthDBView):
             return redirect(self._get_safe_next_url())
         form = ConnexionForm()
         if form.validate_on_submit():
-            next_url = get_safe_redirect(request.args.get("next", ""))
+            # Without ``next`` the index: FAB's check would log "Invalid redirect" at every login.
+            demande = request.args.get("next")
+            next_url = get_safe_redirect(demande) if demande else self.appbuilder.get_url_for_index
             result = authentifier(form.username.data, form.password.data, canal="web")
             if result.user is None:
                 flash(result.message, "warning" if result.motif in ("inconnu", "mot_de_passe") else "danger")
