@@ -68,8 +68,8 @@ def create_app(config=None, **overrides) -> Flask:
         init_backoffice(app)
 
     from app import cli, errors, formatting, jobs, notifications
+    from app.referentiels import options
     from app.security.manager import init_session_events
-    from app.views import options
 
     errors.init_app(app)
     formatting.init_app(app)

@@ -47,7 +47,7 @@ def _expliquer(conn, statement: str, parameters) -> tuple[float, str]:
     conn.exec_driver_sql(statement, parameters).fetchall()
     ms = (time.perf_counter() - debut) * 1000
     rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
-    return ms, "\n".join(f"{'  ' * 0}{r[-1]}" for r in rows)
+    return ms, "\n".join(r[-1] for r in rows)
 
 
 def plans(app, pages: list[tuple[str, str, int | None]]) -> str:

@@ -23,9 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_appbuilder.security.sqla.models import User
 
 from benchmarks import charge, rapport
-from benchmarks.scenarios import construire
+from benchmarks.scenarios import construire, emails
 
 RACINE = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -134,7 +135,7 @@ def version_base(url: str) -> str:
 def mesurer_pages(url: str, args, meta: dict) -> list[dict]:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        scenarios, sessions = construire(conn)
+        scenarios = construire(conn)
     engine.dispose()
     if args.pages:
         scenarios = [s for s in scenarios if s.page in args.pages]
@@ -143,7 +144,7 @@ def mesurer_pages(url: str, args, meta: dict) -> list[dict]:
     try:
         from app.donnees_volume import VOLUME_PASSWORD
 
-        cookies = {email: charge.connecter(HOTE, port, email, VOLUME_PASSWORD) for email in sessions}
+        cookies = {email: charge.connecter(HOTE, port, email, VOLUME_PASSWORD) for email in emails(scenarios)}
         base = f"http://{HOTE}:{port}"
         for sc in scenarios:
             page = [(p, cookies.get(e)) for p, e, _ in sc.requetes]
@@ -207,9 +208,8 @@ def ecrire_plans(url: str, meta: dict) -> Path:
 
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        scenarios, sessions = construire(conn)
-        users = dict(conn.execute(sa.text("SELECT email, id FROM ab_user WHERE email IN :e").bindparams(
-            sa.bindparam("e", expanding=True)), {"e": list(sessions)}).all())
+        scenarios = construire(conn)
+        users = dict(conn.execute(sa.select(User.email, User.id).where(User.email.in_(emails(scenarios)))).all())
     engine.dispose()
     pages = [(sc.page, sc.requetes[0][0], users.get(sc.requetes[0][1])) for sc in scenarios]
     texte = plans(_app(url), pages)

@@ -52,8 +52,13 @@ def _q(**params) -> str:
     return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")}, doseq=True)
 
 
-def construire(conn: sa.Connection, seed: int = 7) -> tuple[list[Scenario], dict[str, int]]:
-    """The scenarios and the e-mails whose sessions they need (e-mail → intervenant or structure id)."""
+def emails(scenarios: list[Scenario]) -> set[str]:
+    """The accounts whose sessions the scenarios need."""
+    return {email for sc in scenarios for _, email, _ in sc.requetes if email}
+
+
+def construire(conn: sa.Connection, seed: int = 7) -> list[Scenario]:
+    """The scenarios, drawn from the generated volume."""
     rng = random.Random(seed)
     today = date.today()
     ouvertes = conn.execute(
@@ -113,8 +118,6 @@ def construire(conn: sa.Connection, seed: int = 7) -> tuple[list[Scenario], dict
         .where(Gestionnaire.structure_id.in_(structures), User.email.endswith(DOMAINE))
         .group_by(Gestionnaire.structure_id)
     ).all()
-    sessions = {email: pid for pid, email in actifs} | {email: sid for sid, email in gestionnaires}
-
     candidatures = []
     for sid, email in gestionnaires:
         annonces = conn.scalars(
@@ -163,4 +166,4 @@ def construire(conn: sa.Connection, seed: int = 7) -> tuple[list[Scenario], dict
         Scenario("cvtheque_texte", "CV-thèque : critères et texte libre", TEXTE_LIBRE, cvtheque_texte),
         Scenario("candidatures_annonce", "Candidatures d'une annonce (gestionnaire)", CONNECTE, candidatures),
     ]
-    return scenarios, sessions
+    return scenarios

@@ -39,7 +39,7 @@ def run_migrations_offline():
         literal_binds=True,
         compare_type=True,
         render_as_batch=url.startswith("sqlite"),
-        include_object=migration_object_filter(get_engine().dialect.name),
+        include_object=migration_object_filter(),
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -60,7 +60,7 @@ def run_migrations_online():
 
     with get_engine().connect() as connection:
         conf_args["render_as_batch"] = connection.dialect.name == "sqlite"
-        conf_args.setdefault("include_object", migration_object_filter(connection.dialect.name))
+        conf_args.setdefault("include_object", migration_object_filter())
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
         with context.begin_transaction():
             context.run_migrations()

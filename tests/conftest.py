@@ -21,9 +21,9 @@ from app import create_app
 from app.extensions import db
 from app.models.comptes import Gestionnaire, Intervenant
 from app.models.referentiels import Structure
+from app.referentiels import options
 from app.security.manager import vider_cache_permissions
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
-from app.views import options
 
 PASSWORD = "Mot-de-passe-1!"
 

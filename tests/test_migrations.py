@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import uuid
-import warnings
 from pathlib import Path
 
 import pytest
@@ -71,15 +70,10 @@ def test_upgrade_matches_models_and_downgrade_removes_everything(fresh_database,
         expected = set(db.metadata.tables)
         assert expected <= tables, f"tables manquantes : {expected - tables}"
         assert {"ab_user", "ab_role", "ab_permission_view"} <= tables  # FAB's own tables included
-        with engine.connect() as conn, warnings.catch_warnings():
-            # SQLite: alembic announces that it skips the PostgreSQL-only
-            # full-text index (it never exists there: see migration_object_filter).
-            warnings.filterwarnings(
-                "ignore", message="autogenerate skipping metadata-specified expression-based index 'ix_intervenant_texte_parcours_fts'"
-            )
+        with engine.connect() as conn:
             context = MigrationContext.configure(
                 conn,
-                opts={"compare_type": True, "include_object": migration_object_filter(conn.dialect.name)},
+                opts={"compare_type": True, "include_object": migration_object_filter()},
             )
             diff = compare_metadata(context, db.metadata)
         assert diff == [], f"modèles et migrations diffèrent : {diff}"

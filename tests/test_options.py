@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from wtforms import Form
 
 from app.extensions import db
 from app.forms.champs import SelectField, SelectMultipleField
 from app.models.referentiels import Specialite
-from app.views.options import options
+from app.referentiels.options import options
+from tests.test_annonces import count_queries
 
 
 def _statements(fn) -> int:
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with count_queries() as seen:
         fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     return len(seen)
 
 

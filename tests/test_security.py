@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import Role
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.security import roles as roles_module
 from app.security.sync import RoleDeclarationError, sync_roles
 from tests.conftest import PASSWORD, login, page_text
+from tests.test_annonces import count_queries
 
 
 def _role_permissions(name):
@@ -103,19 +104,9 @@ def test_login_with_e_mail_identifier(app, factory, client):
 
 
 def _permission_statements(client, url="/gestion/demandes-inscription/list/") -> list[str]:
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        if "ab_permission_view" in statement:
-            statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as statements:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return statements
+    return [s for s in statements if "ab_permission_view" in s]
 
 
 def test_permissions_loaded_once_then_kept_per_process(app, factory, login_as):
@@ -186,19 +177,11 @@ def test_signed_in_user_comes_with_roles_and_groups(app, factory):
     SQLite without the nested join it cannot index (34 ms at 100,000 accounts)."""
     user_id = factory.gestionnaire().id
     db.session.expunge_all()
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as statements:
         loaded = app.appbuilder.sm.get_user_by_id(user_id)
         loaded_statements = len(statements)
         assert [r.name for r in loaded.roles] and loaded.groups == []
         assert len(statements) == loaded_statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     if db.engine.dialect.name == "sqlite":
         assert not any("JOIN (" in s for s in statements), statements
     else:

@@ -1,12 +1,39 @@
-"""Select fields rendered by ``SelectRapide`` (see app.views.options): same
-behaviour and validation as WTForms', a cheaper HTML output."""
+"""Select fields rendered by ``SelectRapide``: same behaviour and validation
+as WTForms', a cheaper HTML output (issue #6)."""
 
 from __future__ import annotations
 
+from markupsafe import Markup, escape
 from wtforms import SelectField as _SelectField
 from wtforms import SelectMultipleField as _SelectMultipleField
+from wtforms.widgets import html_params
 
-from app.views.options import SelectRapide, options
+from app.referentiels.options import options
+
+
+class SelectRapide:
+    """``<select>`` (single or multiple) written in one pass over the choices:
+    WTForms' own widget builds each ``<option>`` with ``html_params``, which
+    cost about 15 ms for the 300 options of a search form."""
+
+    def __init__(self, multiple: bool = False):
+        self.multiple = multiple
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        if self.multiple:
+            kwargs["multiple"] = True
+        if "required" not in kwargs and "required" in field.flags:
+            kwargs["required"] = True
+        donnees = (field.data or ()) if self.multiple else (field.data,)
+        choisis = {str(v) for v in donnees if v is not None}
+        morceaux = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        for choix in field.choices:
+            valeur, libelle = str(choix[0]), choix[1]
+            selected = " selected" if valeur in choisis else ""
+            morceaux.append(f'<option{selected} value="{escape(valeur)}">{escape(libelle)}</option>')
+        morceaux.append("</select>")
+        return Markup("".join(morceaux))  # noqa: S704 - name and attributes by html_params, values and labels escaped
 
 
 class SelectField(_SelectField):
@@ -18,7 +45,7 @@ class SelectMultipleField(_SelectMultipleField):
 
 
 class SelectReferentiel(SelectField):
-    """A referential's cached option list (app.views.options), read at each
+    """A referential's cached option list (app.referentiels.options), read at each
     rendering: for the search forms Flask-AppBuilder builds once per view,
     whose relation fields would otherwise load every related row per request."""
 

@@ -44,20 +44,14 @@ class TimestampMixin:
     updated_at = sa.Column(sa.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
-def migration_object_filter(dialect_name: str):
-    """Alembic ``include_object`` hook: leave out of the comparison the indexes
-    declared for another dialect only (``Index(...).ddl_if(dialect=...)``, e.g.
-    the PostgreSQL full-text index), which that database never has, and the
-    PostgreSQL-only column and index that the models create by DDL."""
+def migration_object_filter():
+    """Alembic ``include_object`` hook: leave out of the comparison the
+    PostgreSQL-only column and index that the models create by DDL
+    (``app.models.comptes.OBJETS_POSTGRESQL``); the models do not map them."""
 
     from app.models.comptes import OBJETS_POSTGRESQL
 
     def include_object(obj, name, type_, reflected, compare_to) -> bool:
-        if reflected and compare_to is None and name in OBJETS_POSTGRESQL:
-            return False  # PostgreSQL-only objects created by DDL (app.models.comptes)
-        ddl_if = getattr(obj, "_ddl_if", None)
-        if type_ == "index" and not reflected and ddl_if is not None and ddl_if.dialect:
-            return ddl_if.dialect == dialect_name
-        return True
+        return not (reflected and compare_to is None and name in OBJETS_POSTGRESQL)
 
     return include_object

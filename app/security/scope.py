@@ -52,9 +52,7 @@ def current_intervenant() -> Intervenant | None:
     view both ask)."""
     if not current_user or not current_user.is_authenticated:
         return None
-    if not has_request_context():
-        return db.session.scalar(select(Intervenant).where(Intervenant.user_id == current_user.id))
-    cache = g.setdefault("_intervenant_of_user", {})
+    cache = g.setdefault("_intervenant_of_user", {}) if has_request_context() else {}
     if current_user.id not in cache:
         cache[current_user.id] = db.session.scalar(select(Intervenant).where(Intervenant.user_id == current_user.id))
     return cache[current_user.id]

@@ -32,8 +32,8 @@ from app.models.annonces import (
 from app.models.base import utcnow
 from app.models.comptes import EtatInscription
 from app.models.referentiels import Departement, NatureFormation, Region, SousSpecialite, Specialite, Structure
+from app.referentiels.options import options
 from app.security.scope import current_intervenant, current_structure_id, is_national
-from app.views.options import options
 
 PAGE_SIZE = 20
 MESSAGE_AUTHENTIFICATION = "Pour pouvoir postuler à l'annonce vous devez vous authentifier ou vous inscrire"
@@ -83,7 +83,7 @@ class RechercheForm(Form):
             raise ValidationError("La date de fin doit être postérieure ou égale à la date de début.")
 
     def charger_choix(self) -> None:
-        """The referential options (one query per list, whatever the page)."""
+        """The referential options (cached per process: app.referentiels.options)."""
         indifferent = [("", "Indifférent")]
         self.specialite.choices = indifferent + _choix(options(Specialite, actifs=True))
         self.sous_specialite.choices = indifferent + _choix(options(SousSpecialite, actifs=True))

@@ -42,7 +42,7 @@ from app.models.referentiels import (
     SousSpecialite,
     Specialite,
 )
-from app.views.options import options
+from app.referentiels.options import options
 
 PAGE_SIZE = 20
 #: Beyond this many matches the count is « plus de 1000 » (refine the criteria).

@@ -14,10 +14,10 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 
 class ConvertisseurMemorise(SQLAFilterConverter):
-    _memo: dict[tuple[int, str], list] = {}
+    _memo: dict[tuple[SQLAInterface, str], list] = {}
 
     def convert(self, col_name):
-        key = (id(self.datamodel), col_name)
+        key = (self.datamodel, col_name)
         if key not in self._memo:
             self._memo[key] = super().convert(col_name)
         return self._memo[key]

@@ -18,8 +18,8 @@ from app.models.annonces import Annonce, EtatAnnonce
 from app.models.contenus import Actualite, DocumentPublic
 from app.models.fichiers import AccesFichier, Fichier, read_fichier
 from app.models.referentiels import NatureFormation, Specialite, Structure
+from app.referentiels.options import options
 from app.views.annonces import annonces_ouvertes, page_annonces
-from app.views.options import options
 
 #: Cookie remembering the visitor's consent; its value lists the optional
 #: services allowed ("mesure" = audience measurement), "aucun" if none.

@@ -51,9 +51,9 @@ from app.models.referentiels import (
     Structure,
 )
 from app.referentiels.lookups import search_employeurs
+from app.referentiels.options import options
 from app.security.scope import current_intervenant
 from app.uploads import PROFIL, UploadError
-from app.views.options import options
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.inscription import champs_manquants, date_nouvelle_demande, inscription
 

@@ -1,5 +1,5 @@
 """Option lists of the referentials (spécialités, régions, départements…),
-cached per process, and a ``<select>`` widget that renders them cheaply.
+cached per process (rendered by ``app.forms.champs.SelectRapide``).
 
 Why: the search forms show six or seven such lists (about 300 options); read
 and rendered at every request they were half of the annonce search's time
@@ -16,9 +16,7 @@ import time
 from itertools import chain
 
 from flask import current_app
-from markupsafe import Markup, escape
 from sqlalchemy import event, select
-from wtforms.widgets import html_params
 
 from app.extensions import db
 
@@ -73,28 +71,3 @@ def init_app(app) -> None:
     for name, listener in (("after_flush", _noter), ("after_commit", _apres_commit)):
         if not event.contains(db.session, name, listener):
             event.listen(db.session, name, listener)
-
-
-class SelectRapide:
-    """``<select>`` (single or multiple) written in one pass over the choices:
-    WTForms' own widget builds each ``<option>`` with ``html_params``, which
-    cost about 15 ms for the 300 options of a search form."""
-
-    def __init__(self, multiple: bool = False):
-        self.multiple = multiple
-
-    def __call__(self, field, **kwargs):
-        kwargs.setdefault("id", field.id)
-        if self.multiple:
-            kwargs["multiple"] = True
-        if "required" not in kwargs and "required" in field.flags:
-            kwargs["required"] = True
-        donnees = (field.data or ()) if self.multiple else (field.data,)
-        choisis = {str(v) for v in donnees if v is not None}
-        morceaux = [f"<select {html_params(name=field.name, **kwargs)}>"]
-        for choix in field.choices:
-            valeur, libelle = str(choix[0]), choix[1]
-            selected = " selected" if valeur in choisis else ""
-            morceaux.append(f'<option{selected} value="{escape(valeur)}">{escape(libelle)}</option>')
-        morceaux.append("</select>")
-        return Markup("".join(morceaux))  # noqa: S704 - name and attributes by html_params, values and labels escaped
