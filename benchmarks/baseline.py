@@ -78,7 +78,7 @@ from app.models.referentiels import (
 )
 from app.models.workflow import TransitionHistorique
 from app.views.cvtheque import PLAFOND as PLAFOND_CVTHEQUE
-from app.views.cvtheque import condition_texte_libre
+from app.views.cvtheque import condition_lien, condition_texte_libre
 
 annonce, candidature, intervenant = Annonce.__table__, Candidature.__table__, Intervenant.__table__
 structure, pays, fichier, actualite = Structure.__table__, Pays.__table__, Fichier.__table__, Actualite.__table__
@@ -567,8 +567,8 @@ def criteres_cvtheque(dialect: str) -> list:
     )
     for nom, lien in links:
         if valeur := args.get(nom, type=int):
-            proprietaire, reference = list(lien.c)
-            where.append(exists().where(proprietaire == intervenant.c.id, reference == valeur))
+            # The same expression: copied array on PostgreSQL (GIN index), EXISTS elsewhere.
+            where.append(condition_lien(lien, valeur, dialect))
     if valeur := args.get("langue", type=int):
         li = LangueIntervenant.__table__
         where.append(exists().where(li.c.intervenant_id == intervenant.c.id, li.c.langue_id == valeur))

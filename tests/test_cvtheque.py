@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import io
+import os
+import re
 
+import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
 from app.extensions import db
-from app.models.comptes import EtatInscription
+from app.models.comptes import EtatInscription, Intervenant, intervenant_specialite
 from app.models.parcours import LangueIntervenant
 from app.models.referentiels import Langue, Region, Specialite
+from tests.test_annonces import count_queries
+
+postgresql_only = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="TEST_DATABASE_URL (PostgreSQL) non défini",
+)
 
 
 def valide(factory, structure="DR-84", texte="", region_code="93", etranger=None, specialite=None):
@@ -125,3 +134,106 @@ def test_date_sort_newest_first_then_highest_id(factory, login_as):
         as_text=True
     )
     assert text.index(f"/cvtheque/profil/{b.id}") < text.index(f"/cvtheque/profil/{a.id}")
+
+
+def _specialites(n: int) -> list[Specialite]:
+    return db.session.scalars(select(Specialite).order_by(Specialite.id).limit(n)).all()
+
+
+def _regions(*codes: str) -> list[Region]:
+    return [db.session.scalar(select(Region).where(Region.code == code)) for code in codes]
+
+
+def _tableaux(profil) -> tuple[list[int], list[int]] | None:
+    """The PostgreSQL copies (specialite_ids, region_ids) of a profile, None once it is deleted."""
+    ligne = db.session.execute(
+        text("SELECT specialite_ids, region_ids FROM intervenant WHERE id = :id"), {"id": profil.id}
+    ).first()
+    return None if ligne is None else (ligne[0], ligne[1])
+
+
+@postgresql_only
+def test_postgresql_arrays_follow_the_orm_links(factory):
+    """The triggers on the link tables keep intervenant.specialite_ids /
+    region_ids sorted and equal to the links, whatever the ORM does."""
+    s1, s2, s3, s4 = _specialites(4)
+    r93, r11, r84 = _regions("93", "11", "84")
+    profil = valide(factory, specialite=s3)
+    autre = valide(factory, region_code="11", specialite=s3)
+    assert _tableaux(profil) == ([s3.id], [r93.id])
+
+    profil.specialites.append(s1)
+    profil.regions.append(r84)
+    db.session.commit()
+    assert _tableaux(profil) == (sorted([s1.id, s3.id]), sorted([r93.id, r84.id]))
+
+    profil.specialites.remove(s3)
+    db.session.commit()
+    assert _tableaux(profil) == ([s1.id], sorted([r93.id, r84.id]))
+
+    profil.specialites = [s4, s2]
+    profil.regions = [r11]
+    db.session.commit()
+    assert _tableaux(profil) == (sorted([s2.id, s4.id]), [r11.id])
+
+    profil.regions = []
+    db.session.commit()
+    assert _tableaux(profil) == (sorted([s2.id, s4.id]), [])
+
+    # Statements outside the ORM: a link row moved in place (UPDATE trigger),
+    # one statement touching several profiles.
+    db.session.execute(
+        intervenant_specialite.update()
+        .where(intervenant_specialite.c.intervenant_id == profil.id, intervenant_specialite.c.specialite_id == s4.id)
+        .values(specialite_id=s3.id)
+    )
+    assert _tableaux(profil) == (sorted([s2.id, s3.id]), [])
+    db.session.execute(intervenant_specialite.delete().where(intervenant_specialite.c.specialite_id == s3.id))
+    assert _tableaux(profil) == ([s2.id], []) and _tableaux(autre) == ([], [r11.id])
+    db.session.expire_all()
+    autre.specialites = [s3]
+    db.session.commit()
+
+    db.session.delete(profil)
+    db.session.commit()
+    assert _tableaux(profil) is None
+    assert _tableaux(autre) == ([s3.id], [r11.id])  # the other profile on the same links is untouched
+
+
+def test_search_follows_link_changes(factory, login_as):
+    """Spécialité + région and text + spécialité return exactly the right
+    profiles after the links change (PostgreSQL: through the copied arrays)."""
+    s1, s2 = _specialites(2)
+    r93, r11 = _regions("93", "11")
+    a = valide(factory, texte="Marchés publics et achats", specialite=s1)
+    b = valide(factory, texte="Passation des marchés publics", region_code="11", specialite=s2)
+    c = valide(factory, texte="Urbanisme", region_code="11", specialite=s1)
+    client = login_as("gestionnaire")
+
+    def found(**args) -> set[int]:
+        page = client.get("/cvtheque/", query_string=args).get_data(as_text=True)
+        ids = {int(i) for i in re.findall(r"/cvtheque/profil/(\d+)", page)}
+        assert f"{len(ids)} profil(s) trouvé(s)" in page  # the count agrees with the page
+        return ids
+
+    with count_queries() as statements:
+        assert found(specialite=s1.id, region=r93.id) == {a.id}
+    if db.engine.dialect.name == "postgresql":
+        assert any("specialite_ids @>" in s and "region_ids @>" in s for s in statements)
+    assert found(specialite=s1.id, region=r11.id) == {c.id}
+    assert found(q="marchés publics", specialite=s1.id) == {a.id}
+    assert found(q="marchés publics", specialite=s2.id) == {b.id}
+
+    b.specialites.append(s1)
+    a.regions = [r11]
+    c.specialites = [s2]
+    db.session.commit()
+    assert found(specialite=s1.id, region=r11.id) == {a.id, b.id}
+    assert found(specialite=s1.id, region=r93.id) == set()
+    assert found(specialite=s2.id, region=r11.id) == {b.id, c.id}
+    assert found(q="marchés publics", specialite=s1.id) == {a.id, b.id}
+
+    db.session.delete(db.session.get(Intervenant, b.id))
+    db.session.commit()
+    assert found(specialite=s1.id, region=r11.id) == {a.id}
+    assert found(q="marchés publics", specialite=s2.id) == set()

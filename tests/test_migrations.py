@@ -17,6 +17,7 @@ from flask_migrate import downgrade, upgrade
 from app import create_app
 from app.extensions import db
 from app.models.base import migration_object_filter
+from app.models.comptes import OBJETS_POSTGRESQL
 
 VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
@@ -49,6 +50,31 @@ def fresh_database(request, tmp_path):
         admin.dispose()
 
 
+def _objets_postgresql(conn) -> dict[str, str]:
+    """Definitions of the PostgreSQL-only objects that the models create by DDL
+    and the metadata comparison leaves out: columns, indexes, triggers and
+    their functions."""
+    rows = conn.execute(
+        sa.text(
+            """
+            SELECT 'colonne ' || a.attname, format_type(a.atttypid, a.atttypmod) || ' not null=' || a.attnotnull
+                   || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+            FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+            WHERE a.attrelid = to_regclass('intervenant') AND a.attname = ANY (:noms) AND NOT a.attisdropped
+            UNION ALL
+            SELECT 'index ' || indexname, indexdef FROM pg_indexes WHERE indexname = ANY (:noms)
+            UNION ALL
+            SELECT 'trigger ' || tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal
+            UNION ALL
+            SELECT 'fonction ' || proname, pg_get_functiondef(oid) FROM pg_proc
+            WHERE pronamespace = 'public'::regnamespace
+            """
+        ),
+        {"noms": sorted(OBJETS_POSTGRESQL)},
+    )
+    return dict(rows.all())
+
+
 def test_revision_files_are_date_prefixed():
     files = [p.name for p in VERSIONS.glob("*.py")]
     assert files, "aucune migration"
@@ -77,7 +103,19 @@ def test_upgrade_matches_models_and_downgrade_removes_everything(fresh_database,
             )
             diff = compare_metadata(context, db.metadata)
         assert diff == [], f"modèles et migrations diffèrent : {diff}"
+        if engine.dialect.name == "postgresql":
+            # Same PostgreSQL-only objects as db.create_all (the session's test database).
+            modeles = sa.create_engine(os.environ["TEST_DATABASE_URL"])
+            with engine.connect() as conn, modeles.connect() as attendu:
+                migrees = _objets_postgresql(conn)
+                assert migrees == _objets_postgresql(attendu)
+            modeles.dispose()
+            assert {f"index {nom}" for nom in OBJETS_POSTGRESQL if nom.startswith("ix_")} <= migrees.keys()
+            assert any(nom.startswith("trigger ") for nom in migrees)
         downgrade(revision="base")
         remaining = set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
         assert remaining == set()
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                assert _objets_postgresql(conn) == {}
         engine.dispose()

@@ -1,11 +1,17 @@
 """CV-thèque: every gestionnaire searches the validated profiles (manual
 §3.2.3), opens one with its files, exports the result list (XLSX).
 
-The search is one query with EXISTS filters on the link tables (each indexed
-from the referential side) and a count; the page's relations are loaded with
-``selectinload``, so the number of statements does not grow with the rows.
-Free text searches the Parcours text: PostgreSQL full-text (GIN index on
-``to_tsvector('french', texte_parcours)``), LIKE elsewhere.
+The search is one query and a count capped at ``PLAFOND + 1``; the page's
+relations come with it (CV file) or in one ``selectinload`` each (spécialités,
+régions), structure names from the cached referential lists, so the number of
+statements does not grow with the rows. On PostgreSQL the spécialités and régions of each
+profile are copied by triggers into integer arrays on ``intervenant``, and one
+partial GIN index on the validated profiles holds them with the Parcours text
+(stored tsvector): text, spécialité and région are intersected inside that
+index instead of joining each link table to 55,000 validated profiles (7 to
+15 ms → under 1 ms at 100,000). The other criteria, and every criterion on
+SQLite (free text by LIKE), are EXISTS on the link tables, indexed from the
+referential side.
 """
 
 from __future__ import annotations
@@ -16,14 +22,16 @@ import math
 from flask import abort, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from openpyxl import Workbook
-from sqlalchemy import exists, func, literal_column, select
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy import Integer, exists, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY, array
+from sqlalchemy.orm import joinedload, load_only, selectinload
 from wtforms import Form, StringField
 
 from app.extensions import db
 from app.forms.champs import SelectField
 from app.forms.profil import optional_int
 from app.models.comptes import (
+    TABLEAUX_POSTGRESQL,
     TEXTE_PARCOURS_TSV,
     EtatInscription,
     Intervenant,
@@ -41,6 +49,7 @@ from app.models.referentiels import (
     Region,
     SousSpecialite,
     Specialite,
+    Structure,
 )
 from app.referentiels.options import options
 
@@ -82,24 +91,32 @@ def recherche_form(args) -> RechercheForm:
     return form
 
 
-def _link(table, column: str, value):
-    return exists().where(table.c.intervenant_id == Intervenant.id, table.c[column] == value)
+def condition_lien(lien, valeur: int, dialect: str):
+    """Profiles linked to ``valeur`` through the link table ``lien``: on
+    PostgreSQL the copied array when there is one (``@>``, in the search's GIN
+    index, app.models.comptes.TABLEAUX_POSTGRESQL), else EXISTS on the link."""
+    colonne = TABLEAUX_POSTGRESQL.get(lien.name) if dialect == "postgresql" else None
+    if colonne:
+        return literal_column(f"intervenant.{colonne}", ARRAY(Integer)).contains(array([valeur]))
+    proprietaire, reference = list(lien.c)
+    return exists().where(proprietaire == Intervenant.id, reference == valeur)
 
 
 def filtres(form: RechercheForm) -> list:
     """WHERE clauses of the search (validated profiles only)."""
+    dialect = db.engine.dialect.name
     where = [Intervenant.etat_inscription == EtatInscription.validee]
     links = (
-        (form.specialite, intervenant_specialite, "specialite_id"),
-        (form.sous_specialite, intervenant_sous_specialite, "sous_specialite_id"),
-        (form.region, intervenant_region, "region_id"),
-        (form.departement, intervenant_departement, "departement_id"),
-        (form.nature, intervenant_nature, "nature_formation_id"),
-        (form.public, intervenant_public, "public_formation_id"),
+        (form.specialite, intervenant_specialite),
+        (form.sous_specialite, intervenant_sous_specialite),
+        (form.region, intervenant_region),
+        (form.departement, intervenant_departement),
+        (form.nature, intervenant_nature),
+        (form.public, intervenant_public),
     )
-    for field, table, column in links:
+    for field, lien in links:
         if field.data:
-            where.append(_link(table, column, field.data))
+            where.append(condition_lien(lien, field.data, dialect))
     if form.langue.data:
         where.append(
             exists().where(LangueIntervenant.intervenant_id == Intervenant.id, LangueIntervenant.langue_id == form.langue.data)
@@ -108,7 +125,7 @@ def filtres(form: RechercheForm) -> list:
         where.append(Intervenant.disponible_etranger.is_(form.etranger.data == "oui"))
     texte = " ".join((form.q.data or "").split())
     if texte:
-        where.append(condition_texte_libre(texte, db.engine.dialect.name))
+        where.append(condition_texte_libre(texte, dialect))
     return where
 
 
@@ -158,16 +175,17 @@ class CvthequeView(BaseView):
                 # Only what the result table shows (a profile row is several kB).
                 load_only(Intervenant.id, Intervenant.nom_usage, Intervenant.prenom, Intervenant.structure_id,
                           Intervenant.cv_fichier_id, Intervenant.date_transmission, Intervenant.etat_inscription),
-                selectinload(Intervenant.structure),
                 selectinload(Intervenant.regions),
                 selectinload(Intervenant.specialites),
-                selectinload(Intervenant.cv_fichier),
+                joinedload(Intervenant.cv_fichier),
             )
         ).all()
         args = {k: v for k, v in request.args.items() if k != "page"}
         return self.render_template(
             "cvtheque/recherche.html", form=form, profils=profils, total=total, plafond=PLAFOND, page=page,
             pages=pages, args=args, title="CV-thèque",
+            # Structure names from the cached referential lists (no query).
+            structures=dict(options(Structure, "nom")),
         )
 
     @expose("/profil/<int:pk>")
