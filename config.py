@@ -109,6 +109,9 @@ class DefaultConfig:
     # Permission sets kept per process and checked against the permission
     # tables at each request (app.security.manager); upper bound in seconds.
     CACHE_PERMISSIONS_SECONDES = int(_env("CACHE_PERMISSIONS_SECONDES", "300"))
+    # Public pages (home, annonce search and detail) served again to anonymous
+    # visitors for this many seconds at most (app.views.cache_public); 0 = off.
+    CACHE_PAGES_PUBLIQUES_SECONDES = int(_env("CACHE_PAGES_PUBLIQUES_SECONDES", "10"))
 
     # Files: outside any static folder; sensitive ones encrypted with this key
     STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")

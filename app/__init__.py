@@ -70,12 +70,14 @@ def create_app(config=None, **overrides) -> Flask:
     from app import cli, errors, formatting, jobs, notifications
     from app.referentiels import options
     from app.security.manager import init_session_events
+    from app.views import cache_public
 
     errors.init_app(app)
     formatting.init_app(app)
     jobs.init_app(app)
     notifications.init_app(app)
     options.init_app(app)
+    cache_public.init_app(app)
     init_session_events(db.session)
     cli.init_app(app)
     return app

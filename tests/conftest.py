@@ -24,6 +24,7 @@ from app.models.referentiels import Structure
 from app.referentiels import options
 from app.security.manager import vider_cache_permissions
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
+from app.views import cache_public
 
 PASSWORD = "Mot-de-passe-1!"
 
@@ -68,6 +69,7 @@ def _db_transaction(app):
     # Per-process caches must not carry rows of a rolled-back test into the next.
     options.vider()
     vider_cache_permissions()
+    cache_public.vider()
     with app.app_context():
         engines = db.engines
         engine = engines[None]

@@ -34,6 +34,7 @@ from app.models.comptes import EtatInscription
 from app.models.referentiels import Departement, NatureFormation, Region, SousSpecialite, Specialite, Structure
 from app.referentiels.options import options
 from app.security.scope import current_intervenant, current_structure_id, is_national
+from app.views.cache_public import page_publique
 
 PAGE_SIZE = 20
 MESSAGE_AUTHENTIFICATION = "Pour pouvoir postuler à l'annonce vous devez vous authentifier ou vous inscrire"
@@ -177,6 +178,7 @@ class AnnoncesPubliquesView(BaseView):
     default_view = "recherche"
 
     @expose("/")
+    @page_publique
     def recherche(self):
         form = RechercheForm(request.args)
         form.charger_choix()
@@ -226,6 +228,7 @@ class AnnoncesPubliquesView(BaseView):
         return annonce
 
     @expose("/<numero>")
+    @page_publique
     def detail(self, numero):
         annonce = self._annonce(numero)
         return self.render_template(

@@ -20,6 +20,7 @@ from app.models.fichiers import AccesFichier, Fichier, read_fichier
 from app.models.referentiels import NatureFormation, Specialite, Structure
 from app.referentiels.options import options
 from app.views.annonces import annonces_ouvertes, page_annonces
+from app.views.cache_public import page_publique
 
 #: Cookie remembering the visitor's consent; its value lists the optional
 #: services allowed ("mesure" = audience measurement), "aucun" if none.
@@ -40,6 +41,7 @@ class AccueilView(IndexView):
     index_template = "portail/accueil.html"
 
     @expose("/")
+    @page_publique
     def index(self):
         annonces, total, page, pages = page_annonces(
             annonces_ouvertes(), request.args.get("page", 1, type=int), per_page=ANNONCES_ACCUEIL
