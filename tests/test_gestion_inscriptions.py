@@ -118,3 +118,29 @@ def test_queue_filters_state_and_region(factory, login_as):
     assert by_region.status_code == 200
     text = page_text(by_region)
     assert f"/show/{a.id}" in text and f"/show/{b.id}" not in text
+
+
+def test_list_widget_renders_the_same_rows_as_fab(factory, login_as, app, monkeypatch):
+    """``ListeRapide`` (links cut from one URL per page) gives FAB's HTML."""
+    import re
+
+    from flask_appbuilder.widgets import ListWidget
+
+    from app.views.base import ListeRapide
+    from app.views.gestion import DemandeInscriptionView
+
+    for _ in range(3):
+        transmise(factory, "DR-84")
+    client = login_as("gestionnaire", "DR-84")
+    url = "/gestion/demandes-inscription/list/?_flt_0_etat_inscription=transmise"
+
+    def table(html: str) -> str:
+        debut = html.index("<table class=\"table table-bordered")
+        return re.sub(r"\s+", " ", html[debut:html.index("</table>", debut)])
+
+    rapide = client.get(url).get_data(as_text=True)
+    assert DemandeInscriptionView.list_widget is ListeRapide
+    monkeypatch.setattr(DemandeInscriptionView, "list_widget", ListWidget)
+    fab = client.get(url).get_data(as_text=True)
+    assert table(rapide) == table(fab)
+    assert table(rapide).count("/gestion/demandes-inscription/show/") == 3

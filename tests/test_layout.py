@@ -57,3 +57,20 @@ def test_dates_are_shown_dd_mm_yyyy(factory, login_as):
     assert "17/05/1980" in html  # date de naissance
     assert "09/03/2026 14:05" in html
     assert format_date(datetime(2026, 1, 2).date()) == "02/01/2026"
+
+
+def test_template_messages_come_from_the_french_catalogue_once(app, monkeypatch):
+    """Templates' ``_()`` keeps each French text after the first lookup, but
+    never an untranslated answer given outside any context."""
+    from babel.support import NullTranslations
+
+    from app import formatting
+
+    monkeypatch.setattr(formatting, "_traductions", {})
+    with monkeypatch.context() as hors_contexte:  # what Flask-Babel answers outside any context
+        hors_contexte.setattr(formatting, "get_translations", NullTranslations)
+        assert formatting._traduire("Search") == "Search"
+    assert formatting._traductions == {}
+    with app.test_request_context():
+        rendu = app.jinja_env.from_string("{{ _('Search') }} / {{ _('Search') }}").render()
+    assert rendu == "Rechercher / Rechercher" and formatting._traductions == {"Search": "Rechercher"}

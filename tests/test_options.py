@@ -54,3 +54,29 @@ def test_select_widget_marks_the_chosen_values_and_escapes_labels(app):
     multi = str(form.plusieurs())
     assert 'multiple' in multi and '<option selected value="1">' in multi and '<option value="2">' in multi
     assert '<option selected value="3">' in multi
+
+
+def test_select_validation_matches_wtforms(app):
+    """The fast choice check gives WTForms' answers (valid, coerced, refused
+    with the same message)."""
+    from werkzeug.datastructures import MultiDict
+    from wtforms import SelectField as WtformsSelectField
+
+    from app.forms.profil import optional_int
+
+    def formulaire(champ):
+        class F(Form):
+            choix = champ("Choix", coerce=optional_int,
+                          choices=[("", "Tous"), ("3", "Trois"), ("12", "Douze")])
+        return F
+
+    resultats = {}
+    for valeur in ("", "3", "12", "4", "abc"):
+        reponses = []
+        for champ in (SelectField, WtformsSelectField):
+            form = formulaire(champ)(MultiDict({"choix": valeur}))
+            reponses.append((form.validate(), form.choix.data, form.choix.errors))
+        assert reponses[0] == reponses[1], valeur
+        resultats[valeur] = reponses[0]
+    assert resultats["12"] == (True, 12, []) and resultats[""] == (True, None, [])
+    assert resultats["4"] == (False, 4, ["Not a valid choice."])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 from sqlalchemy import select
@@ -308,3 +309,23 @@ def test_employer_search_without_javascript_fills_the_block(factory, client):
     assert f'value="{employeur.siret}"' in chosen and 'value="Carpentras"' in chosen
     db.session.refresh(profil)
     assert profil.employeur_siret is None  # nothing saved before « Enregistrer »
+
+
+def test_parcours_choices_saved_are_shown_ticked(factory, client):
+    """The four multiple choices come back selected (read in one statement)."""
+    from app.models.referentiels import MethodePedagogique, NatureFormation, PrestationComplementaire, PublicFormation
+
+    user, profil = factory.intervenant("DR-84")
+    sign_in(client, user)
+    choisis = {
+        champ: db.session.scalars(select(modele.id).order_by(modele.id).limit(2)).all()
+        for champ, modele in (("natures", NatureFormation), ("publics", PublicFormation),
+                              ("prestations", PrestationComplementaire), ("methodes", MethodePedagogique))
+    }
+    token = csrf_token_from(client.get("/profil/parcours").get_data(as_text=True))
+    data = {"csrf_token": token, "deja_forme": "non", **{k: [str(i) for i in v] for k, v in choisis.items()}}
+    assert client.post("/profil/parcours", data=data).status_code == 302
+    html = client.get("/profil/parcours").get_data(as_text=True)
+    for champ, ids in choisis.items():
+        coches = re.findall(rf'name="{champ}" value="(\d+)" checked', html)
+        assert sorted(int(i) for i in coches) == sorted(ids), champ

@@ -188,6 +188,20 @@ def test_signed_in_user_comes_with_roles_and_groups(app, factory):
         assert loaded_statements == 1
 
 
+def test_user_token_and_structure_come_in_the_first_statement(app, factory, login_as):
+    """A signed-in page reads the user, the permission token and the
+    gestionnaire's structure in one round trip (they were three)."""
+    client = login_as("gestionnaire", "DR-84")
+    client.get("/gestion/demandes-inscription/list/")  # permission set cached
+    db.session.expunge_all()
+    with count_queries() as statements:
+        assert client.get("/gestion/demandes-inscription/list/").status_code == 200
+    premiere = statements[0]
+    assert "FROM ab_user" in premiere and "ab_permission_view_role" in premiere and "gestionnaire.structure_id" in premiere
+    assert not any(s.lstrip().startswith("SELECT gestionnaire.structure_id") for s in statements)
+    assert sum("ab_permission_view_role" in s for s in statements) == 1
+
+
 def test_login_without_next_logs_no_invalid_redirect(app, factory, client, caplog):
     user = factory.gestionnaire()
     with caplog.at_level("WARNING"):

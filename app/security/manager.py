@@ -9,7 +9,8 @@ permission links and of the permissions), and a set cached under another
 token is read again. A change that keeps those numbers (renaming a view or a
 permission in place, which the application never does: names come from code)
 is seen after ``CACHE_PERMISSIONS_SECONDES`` at most. The user, their roles
-and groups are loaded in one query.
+and groups are loaded in one query, which also reads the token and the
+gestionnaire's structure.
 """
 
 from __future__ import annotations
@@ -25,17 +26,28 @@ from flask_appbuilder.security.sqla.models import (
     ViewMenu,
     assoc_permissionview_role,
 )
-from sqlalchemy import event, select, text
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.security import auth
 from app.security import views as security_views
+from app.security.scope import noter_structure, structure_du_gestionnaire
 
-_JETON = text(
-    "SELECT (SELECT count(*) FROM ab_permission_view_role), (SELECT max(id) FROM ab_permission_view_role), "
-    "(SELECT count(*) FROM ab_permission_view), (SELECT max(id) FROM ab_permission_view), "
-    "(SELECT id FROM ab_role WHERE name = :public)"
-)
+
+def _colonnes_jeton() -> tuple:
+    """Counts and highest ids of the role ↔ permission links and of the
+    permissions, and the public role's id (bound as ``public``)."""
+    lien = assoc_permissionview_role
+    return (
+        select(func.count()).select_from(lien).scalar_subquery(),
+        select(func.max(lien.c.id)).scalar_subquery(),
+        select(func.count()).select_from(PermissionView).scalar_subquery(),
+        select(func.max(PermissionView.id)).scalar_subquery(),
+        select(Role.id).where(Role.name == bindparam("public")).scalar_subquery(),
+    )
+
+
+_JETON = select(*_colonnes_jeton())
 #: role ids → (token, expiry, permission set), for this process.
 _permissions_par_roles: dict[tuple[int, ...], tuple[tuple, float, frozenset[tuple[str, str]]]] = {}
 _SESSION_KEY = "securite_modifiee"
@@ -139,13 +151,25 @@ class EspaceSecurityManager(SecurityManager):
         """The signed-in user with roles and groups in one query on PostgreSQL
         (FAB: three). SQLite cannot use the link table's index inside the
         nested join SQLAlchemy writes for it (34 ms at 100,000 accounts): there
-        they come in two more indexed queries."""
+        they come in two more indexed queries.
+
+        Loading the user is the first statement of a signed-in request: it also
+        brings the request's permission token and the gestionnaire's structure,
+        which would otherwise be two more round trips on every page."""
         charger = joinedload if self.session.get_bind().dialect.name == "postgresql" else selectinload
-        return self.session.scalars(
-            select(self.user_model)
+        requete = has_request_context() and "_espace_jeton" not in g
+        stmt = (
+            select(self.user_model, structure_du_gestionnaire(self.user_model.id), *(_colonnes_jeton() if requete else ()))
             .where(self.user_model.id == pk)
             .options(charger(self.user_model.roles), charger(self.user_model.groups))
-        ).unique().first()
+        )
+        row = self.session.execute(stmt, {"public": current_app.config["AUTH_ROLE_PUBLIC"]} if requete else {}).unique().first()
+        if row is None:
+            return None
+        if requete:
+            g._espace_jeton = tuple(row[2:])
+            noter_structure(pk, row[1])
+        return row[0]
 
     def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
         return (permission_name, view_name) in self.permissions_of(user)

@@ -17,6 +17,17 @@ from app.security.roles import ADMIN, ADMIN_NATIONAL
 NATIONAL_ROLES = frozenset({ADMIN, ADMIN_NATIONAL})
 
 
+def structure_du_gestionnaire(user_id_column):
+    """The structure of a gestionnaire as a column of another query (the
+    security manager reads it with the signed-in user)."""
+    return select(Gestionnaire.structure_id).where(Gestionnaire.user_id == user_id_column).scalar_subquery()
+
+
+def noter_structure(user_id: int, structure_id: int | None) -> None:
+    """Remember, for this request, a structure read elsewhere."""
+    g.setdefault("_structure_of_user", {})[user_id] = structure_id
+
+
 def structure_id_of_user(user_id: int | None) -> int | None:
     """The structure a gestionnaire works for (None if not a gestionnaire)."""
     if user_id is None:

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from flask_appbuilder import ModelView
+from flask_appbuilder.widgets import ListWidget
 
 from app.formatting import format_date
+
+
+class ListeRapide(ListWidget):
+    """FAB's list table with each row's links cut from one URL built per page
+    (``widgets/liste.html``): same HTML, a fraction of the per-row work."""
+
+    template = "widgets/liste.html"
 
 
 class EspaceModelView(ModelView):
@@ -16,6 +24,7 @@ class EspaceModelView(ModelView):
     """
 
     page_size = 20
+    list_widget = ListeRapide
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from wtforms.fields.core import UnboundField
 
 from app.extensions import db
@@ -29,6 +29,10 @@ from app.models.parcours import (
     LangueIntervenant,
     SpecialiteSouhaitee,
     indexer_parcours,
+    intervenant_methode,
+    intervenant_nature,
+    intervenant_prestation,
+    intervenant_public,
     synchroniser_specialites,
 )
 from app.models.referentiels import (
@@ -196,6 +200,28 @@ def inscription_validee() -> bool:
 def menu_inscription_visible(item) -> bool:
     """Jinja filter used by base.html's menu loop next to FAB's is_menu_visible."""
     return item.name not in MENU_APRES_VALIDATION or inscription_validee()
+
+
+#: The four multiple choices of page 2: form field → (link table, referential column).
+CHOIX_PARCOURS = {
+    "natures": (intervenant_nature, "nature_formation_id"),
+    "publics": (intervenant_public, "public_formation_id"),
+    "prestations": (intervenant_prestation, "prestation_complementaire_id"),
+    "methodes": (intervenant_methode, "methode_pedagogique_id"),
+}
+
+
+def choix_parcours(intervenant_id: int) -> dict[str, list[int]]:
+    """The ids ticked in page 2's four lists, in one statement: the form needs
+    the ids only, not four collections of referential rows (four queries)."""
+    requete = union_all(*(
+        select(literal(champ).label("champ"), table.c[colonne].label("id")).where(table.c.intervenant_id == intervenant_id)
+        for champ, (table, colonne) in CHOIX_PARCOURS.items()
+    ))
+    choix = {champ: [] for champ in CHOIX_PARCOURS}
+    for champ, id_ in db.session.execute(requete):
+        choix[champ].append(id_)
+    return choix
 
 
 class ProfilView(BaseView):
@@ -366,10 +392,7 @@ class ProfilView(BaseView):
 
     def _parcours_data(self, profil) -> dict:
         return {
-            "natures": [r.id for r in profil.natures],
-            "publics": [r.id for r in profil.publics],
-            "prestations": [r.id for r in profil.prestations],
-            "methodes": [r.id for r in profil.methodes],
+            **choix_parcours(profil.id),
             "autre_prestation": profil.autre_prestation,
             "deja_forme": forms.bool_to_oui_non(profil.deja_forme),
             "motivation": profil.motivation,
