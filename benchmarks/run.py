@@ -224,6 +224,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bases", default="postgresql,sqlite", help="postgresql et/ou sqlite")
     parser.add_argument("--intervenants", default="100000", help="un ou plusieurs volumes, ex. 10000,100000,300000")
+    parser.add_argument("--annonces", type=int, default=20_000)
+    parser.add_argument("--candidatures", type=int, default=300_000)
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--pages", default="", help="noms des pages (défaut : toutes)")
     parser.add_argument("--duree", type=int, default=8, help="secondes mesurées par ligne")
@@ -239,7 +241,9 @@ def main(argv=None) -> None:
     for moteur in [b.strip() for b in args.bases.split(",") if b.strip()]:
         for n in [int(v) for v in args.intervenants.split(",")]:
             print(f"== {moteur}, {n} intervenants", flush=True)
-            generation = preparer(moteur, n, annonces=n // 5, candidatures=3 * n)
+            # The volume: N intervenants, 20,000 annonces, 300,000 candidatures
+            # (growth runs vary the intervenants only).
+            generation = preparer(moteur, n, annonces=args.annonces, candidatures=args.candidatures)
             url = url_base(moteur, n)
             meta = {
                 "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
