@@ -56,3 +56,23 @@ def test_demo_command_prints_logins(app):
     assert result.exit_code == 0, result.output
     assert DEMO_PASSWORD in result.output
     assert "admin.national@" in result.output
+
+
+def test_production_entry_builds_the_app_and_sets_the_collector(tmp_path):
+    """``app.wsgi`` (Procfile) builds the production app once and freezes the
+    start-up objects with a higher first GC threshold (run apart: it changes
+    the interpreter's collector)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, app.wsgi as w; "
+        "print(w.app.config['WTF_CSRF_ENABLED'], gc.get_threshold()[0], gc.get_freeze_count() > 0)"
+    )
+    env = {**os.environ, "APP_CONFIG": "production", "SECRET_KEY": "x" * 40, "GC_SEUIL": "12345",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}",
+           "ENCRYPTION_KEY": "ZGVtby1rZXktZXNwYWNlLWludGVydmVuYW50cy0wMDA="}
+    env.pop("REDIS_URL", None)
+    sortie = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert sortie.stdout.split() == ["True", "12345", "True"]
