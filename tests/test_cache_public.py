@@ -140,3 +140,17 @@ def test_flash_during_rendering_keeps_the_page_out(app, monkeypatch):
     monkeypatch.setattr(portail, "derniere_actualites", avec_message)
     app.test_client().get("/")
     assert not cache_public._cache
+
+
+def test_a_permission_given_to_a_role_drops_the_pages(app):
+    """The public menu depends on the public role's permissions."""
+    from flask_appbuilder.security.sqla.models import PermissionView, Role
+    from sqlalchemy import select
+
+    app.test_client().get("/")
+    assert cache_public._cache
+    public = db.session.scalar(select(Role).where(Role.name == app.config["AUTH_ROLE_PUBLIC"]))
+    autre = db.session.scalar(select(PermissionView).where(PermissionView.id.not_in([p.id for p in public.permissions])))
+    public.permissions.append(autre)
+    db.session.commit()
+    assert not cache_public._cache

@@ -26,6 +26,7 @@ query strings cannot grow the memory.
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections import OrderedDict
 from itertools import chain
@@ -35,7 +36,7 @@ from flask.globals import request_ctx
 from flask_appbuilder.security.sqla.models import Permission, PermissionView, Role, ViewMenu
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 
 from app.extensions import db
 from app.models.annonces import Annonce
@@ -52,6 +53,9 @@ _SESSION_KEY = "pages_publiques_modifiees"
 _PUBLIES = (Annonce, Actualite, DocumentPublic, Structure, Role, PermissionView, Permission, ViewMenu)
 
 _cache: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
+#: gunicorn's sync workers serve one request at a time; the threaded
+#: development server does not.
+_verrou = threading.Lock()
 
 
 def _cle() -> tuple:
@@ -74,9 +78,11 @@ def page_publique(vue):
             return vue(*args, **kwargs)
         cle = _cle()
         maintenant = time.monotonic()
-        entree = _cache.get(cle)
+        with _verrou:
+            entree = _cache.get(cle)
+            if entree is not None and entree[0] > maintenant:
+                _cache.move_to_end(cle)
         if entree is not None and entree[0] > maintenant:
-            _cache.move_to_end(cle)
             corps = entree[1]
             if JETON in corps:
                 corps = corps.replace(JETON, generate_csrf())
@@ -88,10 +94,11 @@ def page_publique(vue):
         if reponse.status_code == 200 and reponse.mimetype == "text/html" and not affiches and _cachable():
             corps = reponse.get_data(as_text=True)
             jeton = _jeton_rendu()
-            _cache[cle] = (maintenant + ttl, corps.replace(jeton, JETON) if jeton else corps)
-            _cache.move_to_end(cle)
-            while len(_cache) > MAX_ENTREES:
-                _cache.popitem(last=False)
+            with _verrou:
+                _cache[cle] = (maintenant + ttl, corps.replace(jeton, JETON) if jeton else corps)
+                _cache.move_to_end(cle)
+                while len(_cache) > MAX_ENTREES:
+                    _cache.popitem(last=False)
         return reponse
 
     return servir
@@ -104,19 +111,27 @@ def _jeton_rendu() -> str | None:
 
 
 def vider() -> None:
-    _cache.clear()
+    with _verrou:
+        _cache.clear()
 
 
 def _publie(obj) -> bool:
     return isinstance(obj, _PUBLIES) or type(obj).__module__ == MODULE_REFERENTIELS
 
 
-def _noter(session_, flush_context) -> None:
+def _modifie(session_, obj) -> bool:
     # An annonce whose spécialités changed is dirty through its collections:
-    # that counts. A structure or a role is dirty through its collections when
-    # an account is linked to it: that changes no public page.
+    # that counts, and so do a role's permissions (the public menu). A
+    # structure or a role is also dirty through its collections when an
+    # account is linked to it: that changes no public page.
+    if isinstance(obj, Role) and inspect(obj).attrs.permissions.history.has_changes():
+        return True
+    return session_.is_modified(obj, include_collections=isinstance(obj, Annonce))
+
+
+def _noter(session_, flush_context) -> None:
     if any(_publie(o) for o in chain(session_.new, session_.deleted)) or any(
-        _publie(o) and session_.is_modified(o, include_collections=isinstance(o, Annonce)) for o in session_.dirty
+        _publie(o) and _modifie(session_, o) for o in session_.dirty
     ):
         session_.info[_SESSION_KEY] = True
 
