@@ -212,7 +212,8 @@ def ecrire_plans(url: str, meta: dict) -> Path:
         users = dict(conn.execute(sa.select(User.email, User.id).where(User.email.in_(emails(scenarios)))).all())
     engine.dispose()
     pages = [(sc.page, sc.requetes[0][0], users.get(sc.requetes[0][1])) for sc in scenarios]
-    texte = plans(_app(url), pages)
+    # The public pages' cache off: the plans are those of a rendering.
+    texte = plans(_app(url, CACHE_PAGES_PUBLIQUES_SECONDES=0), pages)
     chemin = RACINE / "benchmarks" / "plans" / f"{meta['database'].split()[0].lower()}-{meta['rows']}.md"
     chemin.parent.mkdir(exist_ok=True)
     chemin.write_text(f"# Plans des requêtes — {meta['database']}, {meta['rows']} intervenants ({meta['date']})\n\n{texte}")

@@ -2,9 +2,10 @@
 §3.2.3), opens one with its files, exports the result list (XLSX).
 
 The search is one query and a count capped at ``PLAFOND + 1``; the page's
-relations come with it (CV file) or in one ``selectinload`` each (spécialités,
-régions), structure names from the cached referential lists, so the number of
-statements does not grow with the rows. On PostgreSQL the spécialités and régions of each
+relations come in one ``selectinload`` each (joined, the CV file would be
+joined to every match before the sort, not to the 20 rows shown), structure
+names from the cached referential lists, so the number of statements does
+not grow with the rows. On PostgreSQL the spécialités and régions of each
 profile are copied by triggers into integer arrays on ``intervenant``, and one
 partial GIN index on the validated profiles holds them with the Parcours text
 (stored tsvector): text, spécialité and région are intersected inside that
@@ -24,7 +25,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from openpyxl import Workbook
 from sqlalchemy import Integer, exists, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY, array
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import load_only, selectinload
 from wtforms import Form, StringField
 
 from app.extensions import db
@@ -177,7 +178,7 @@ class CvthequeView(BaseView):
                           Intervenant.cv_fichier_id, Intervenant.date_transmission, Intervenant.etat_inscription),
                 selectinload(Intervenant.regions),
                 selectinload(Intervenant.specialites),
-                joinedload(Intervenant.cv_fichier),
+                selectinload(Intervenant.cv_fichier),
             )
         ).all()
         args = {k: v for k, v in request.args.items() if k != "page"}
