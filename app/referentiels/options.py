@@ -13,15 +13,14 @@ change within that delay.
 from __future__ import annotations
 
 import time
-from itertools import chain
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from app.caches import vider_apres_commit
 from app.extensions import db
 
 _cache: dict[tuple, tuple[float, tuple[tuple[int, str], ...]]] = {}
-_SESSION_KEY = "referentiels_modifies"
 MODULE_REFERENTIELS = "app.models.referentiels"
 
 
@@ -53,21 +52,5 @@ def _referentiel(obj) -> bool:
     return type(obj).__module__ == MODULE_REFERENTIELS
 
 
-def _noter(session, flush_context) -> None:
-    # A referential only linked to another row (an annonce's spécialités) is
-    # "dirty" through its collections: that changes none of its options.
-    if any(_referentiel(o) for o in chain(session.new, session.deleted)) or any(
-        _referentiel(o) and session.is_modified(o, include_collections=False) for o in session.dirty
-    ):
-        session.info[_SESSION_KEY] = True
-
-
-def _apres_commit(session) -> None:
-    if session.info.pop(_SESSION_KEY, False):
-        vider()
-
-
 def init_app(app) -> None:
-    for name, listener in (("after_flush", _noter), ("after_commit", _apres_commit)):
-        if not event.contains(db.session, name, listener):
-            event.listen(db.session, name, listener)
+    vider_apres_commit(db.session, "referentiels", _referentiel, vider)

@@ -26,9 +26,10 @@ from flask_appbuilder.security.sqla.models import (
     ViewMenu,
     assoc_permissionview_role,
 )
-from sqlalchemy import bindparam, event, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.caches import vider_apres_commit
 from app.security import auth
 from app.security import views as security_views
 from app.security.scope import noter_structure, structure_du_gestionnaire
@@ -50,30 +51,21 @@ def _colonnes_jeton() -> tuple:
 _JETON = select(*_colonnes_jeton())
 #: role ids → (token, expiry, permission set), for this process.
 _permissions_par_roles: dict[tuple[int, ...], tuple[tuple, float, frozenset[tuple[str, str]]]] = {}
-_SESSION_KEY = "securite_modifiee"
 
 
 def vider_cache_permissions() -> None:
     _permissions_par_roles.clear()
 
 
-def _noter(session, flush_context) -> None:
-    objets = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(o, (Role, PermissionView, Permission, ViewMenu)) for o in objets):
-        session.info[_SESSION_KEY] = True
-
-
-def _fin_de_transaction(session, *args) -> None:
-    if session.info.pop(_SESSION_KEY, False):
-        vider_cache_permissions()
+def _securite(obj) -> bool:
+    return isinstance(obj, (Role, PermissionView, Permission, ViewMenu))
 
 
 def init_session_events(session) -> None:
-    """Changes made by this process drop its cache at once (others: by the token)."""
-    for name, listener in (("after_flush", _noter), ("after_commit", _fin_de_transaction),
-                           ("after_rollback", _fin_de_transaction)):
-        if not event.contains(session, name, listener):
-            event.listen(session, name, listener)
+    """Changes made by this process drop its cache at once (others: by the
+    token); a role is changed through its collections too (its permissions)."""
+    vider_apres_commit(session, "permissions", _securite, vider_cache_permissions,
+                       modifie=lambda session_, obj: True, au_rollback=True)
 
 
 class EspaceSecurityManager(SecurityManager):

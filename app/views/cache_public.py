@@ -29,15 +29,15 @@ import functools
 import threading
 import time
 from collections import OrderedDict
-from itertools import chain
 
 from flask import current_app, g, request, session
 from flask.globals import request_ctx
 from flask_appbuilder.security.sqla.models import Permission, PermissionView, Role, ViewMenu
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 
+from app.caches import vider_apres_commit
 from app.extensions import db
 from app.models.annonces import Annonce
 from app.models.base import utcnow
@@ -49,7 +49,6 @@ MAX_ENTREES = 500
 #: Stands for the visitor's CSRF token in a stored page (cannot occur in a
 #: rendered page: HTML escaping turns its angle brackets into entities).
 JETON = "<@jeton-csrf@>"
-_SESSION_KEY = "pages_publiques_modifiees"
 _PUBLIES = (Annonce, Actualite, DocumentPublic, Structure, Role, PermissionView, Permission, ViewMenu)
 
 _cache: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
@@ -129,20 +128,5 @@ def _modifie(session_, obj) -> bool:
     return session_.is_modified(obj, include_collections=isinstance(obj, Annonce))
 
 
-def _noter(session_, flush_context) -> None:
-    if any(_publie(o) for o in chain(session_.new, session_.deleted)) or any(
-        _publie(o) and _modifie(session_, o) for o in session_.dirty
-    ):
-        session_.info[_SESSION_KEY] = True
-
-
-def _apres_commit(session_) -> None:
-    if session_.info.pop(_SESSION_KEY, False):
-        vider()
-
-
 def init_app(app) -> None:
-    # A flag left by a rolled-back flush only costs one extra clearing.
-    for name, listener in (("after_flush", _noter), ("after_commit", _apres_commit)):
-        if not event.contains(db.session, name, listener):
-            event.listen(db.session, name, listener)
+    vider_apres_commit(db.session, "pages_publiques", _publie, vider, modifie=_modifie)
