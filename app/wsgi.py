@@ -23,5 +23,4 @@ app = create_app(os.environ.get("APP_CONFIG", "production"))
 
 gc.collect()
 gc.freeze()
-_premier, *_autres = gc.get_threshold()
-gc.set_threshold(int(os.environ.get("GC_SEUIL", "20000")), *_autres)
+gc.set_threshold(int(os.environ.get("GC_SEUIL", "20000")), *gc.get_threshold()[1:])

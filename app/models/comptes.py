@@ -221,7 +221,7 @@ def _ddl_synchronisation(lien: sa.Table, colonne: str) -> tuple[str, ...]:
     first so that a concurrent change of the same profile's links is seen
     (read committed: the next statement's snapshot includes it); NO KEY UPDATE
     does not conflict with the foreign-key check of the link rows."""
-    reference = [c.name for c in lien.c if c.name != "intervenant_id"][0]
+    reference = list(lien.c)[1].name  # columns of _association: intervenant id, referential id
     fonction = f"{lien.name}_copier_ids"
     ddl = [  # names from the table definitions only
         f"""CREATE OR REPLACE FUNCTION {fonction}() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -112,7 +112,8 @@ class EspaceSecurityManager(SecurityManager):
 
     def _jeton(self) -> tuple:
         """Counts and highest ids of the permission tables, and the public
-        role's id: one plain SQL statement, read once per request."""
+        role's id: one statement, read once per request (with the user when
+        someone is signed in: ``get_user_by_id``)."""
         if "_espace_jeton" not in g:
             row = self.session.connection().execute(_JETON, {"public": current_app.config["AUTH_ROLE_PUBLIC"]})
             g._espace_jeton = tuple(row.one())

@@ -45,6 +45,10 @@ from app.models.contenus import Actualite, DocumentPublic
 from app.models.referentiels import Structure
 from app.referentiels.options import MODULE_REFERENTIELS
 
+#: Cookie remembering the visitor's consent (manual §2.4, app.views.portail);
+#: its value lists the optional services allowed ("mesure" = audience
+#: measurement), "aucun" if none. It changes the public pages (banner, script).
+COOKIE_CONSENTEMENT = "ei_consentement"
 MAX_ENTREES = 500
 #: Stands for the visitor's CSRF token in a stored page (cannot occur in a
 #: rendered page: HTML escaping turns its angle brackets into entities).
@@ -58,8 +62,6 @@ _verrou = threading.Lock()
 
 
 def _cle() -> tuple:
-    from app.views.portail import COOKIE_CONSENTEMENT  # portail uses this module
-
     return request.full_path, request.cookies.get(COOKIE_CONSENTEMENT), utcnow().date()
 
 

@@ -20,11 +20,8 @@ from app.models.fichiers import AccesFichier, Fichier, read_fichier
 from app.models.referentiels import NatureFormation, Specialite, Structure
 from app.referentiels.options import options
 from app.views.annonces import annonces_ouvertes, page_annonces
-from app.views.cache_public import page_publique
+from app.views.cache_public import COOKIE_CONSENTEMENT, page_publique
 
-#: Cookie remembering the visitor's consent; its value lists the optional
-#: services allowed ("mesure" = audience measurement), "aucun" if none.
-COOKIE_CONSENTEMENT = "ei_consentement"
 DUREE_CONSENTEMENT = 13 * 30 * 24 * 3600  # 13 months (CNIL)
 ANNONCES_ACCUEIL = 10
 

@@ -202,24 +202,25 @@ def menu_inscription_visible(item) -> bool:
     return item.name not in MENU_APRES_VALIDATION or inscription_validee()
 
 
-#: The four multiple choices of page 2: form field → (link table, referential column).
+#: The four multiple choices of page 2: form field → link table
+#: (columns: intervenant id, referential id).
 CHOIX_PARCOURS = {
-    "natures": (intervenant_nature, "nature_formation_id"),
-    "publics": (intervenant_public, "public_formation_id"),
-    "prestations": (intervenant_prestation, "prestation_complementaire_id"),
-    "methodes": (intervenant_methode, "methode_pedagogique_id"),
+    "natures": intervenant_nature,
+    "publics": intervenant_public,
+    "prestations": intervenant_prestation,
+    "methodes": intervenant_methode,
 }
 
 
 def choix_parcours(intervenant_id: int) -> dict[str, list[int]]:
     """The ids ticked in page 2's four lists, in one statement: the form needs
     the ids only, not four collections of referential rows (four queries)."""
-    requete = union_all(*(
-        select(literal(champ).label("champ"), table.c[colonne].label("id")).where(table.c.intervenant_id == intervenant_id)
-        for champ, (table, colonne) in CHOIX_PARCOURS.items()
-    ))
+    selects = []
+    for champ, lien in CHOIX_PARCOURS.items():
+        proprietaire, reference = list(lien.c)
+        selects.append(select(literal(champ).label("champ"), reference.label("id")).where(proprietaire == intervenant_id))
     choix = {champ: [] for champ in CHOIX_PARCOURS}
-    for champ, id_ in db.session.execute(requete):
+    for champ, id_ in db.session.execute(union_all(*selects)):
         choix[champ].append(id_)
     return choix
 
