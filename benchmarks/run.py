@@ -89,6 +89,12 @@ def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int) -
     duree = time.perf_counter() - debut
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
+        if moteur == "postgresql":
+            # The generator's link inserts fire the triggers that copy them into
+            # intervenant: each profile row is rewritten twice and two thirds of
+            # the table are left empty (1.4 GB for 0.45 GB of rows at 300,000).
+            # A table filled over years reuses that space; compact it like one.
+            conn.exec_driver_sql("VACUUM FULL intervenant")
         conn.exec_driver_sql("VACUUM ANALYZE" if moteur == "postgresql" else "ANALYZE")
     engine.dispose()
     print(f"  volume généré en {duree:.0f} s")

@@ -237,3 +237,69 @@ def test_search_follows_link_changes(factory, login_as):
     db.session.commit()
     assert found(specialite=s1.id, region=r11.id) == {a.id}
     assert found(q="marchés publics", specialite=s2.id) == set()
+
+
+def _larges(factory, n: int) -> list[Intervenant]:
+    """``n`` validated profiles sharing one expression, names in reverse id order."""
+    profils = [valide(factory, texte="Expression partagée restauration") for _ in range(n)]
+    for k, profil in enumerate(profils):
+        profil.nom_usage, profil.prenom = f"Large-{n - k:02d}", "Camille"
+    db.session.commit()
+    return sorted(profils, key=lambda p: (p.nom_usage, p.prenom, p.id))
+
+
+@postgresql_only
+def test_plan_ordonne_turns_the_scans_off_then_puts_them_back():
+    from app.views.cvtheque import plan_ordonne
+
+    def reglages():
+        return db.session.execute(
+            text("SELECT current_setting('enable_bitmapscan'), current_setting('enable_seqscan')")
+        ).one()
+
+    avant = reglages()
+    with plan_ordonne(db.session.execute):
+        assert reglages() == ("off", "off")
+    assert reglages() == avant == ("on", "on")
+    db.session.rollback()
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    ("plafond", "marche_max", "ordonne"),
+    [
+        (3, 10**9, True),  # more matches than the cap, walk bound respected: the sort's index
+        (3, 0, False),  # walk bound exceeded: the planner's choice
+        (100, 10**9, False),  # under the cap: every match is read anyway (at most PLAFOND)
+    ],
+)
+def test_broad_search_pages_are_the_same_whichever_plan(factory, login_as, monkeypatch, plafond, marche_max, ordonne):
+    """A search with more matches than PLAFOND walks the name index for its
+    first pages (issue #6): the pages list the same profiles in the same
+    order as the planner's own plan, and the settings are restored."""
+    from app.views import cvtheque
+
+    profils = _larges(factory, 7)
+    db.session.execute(text("ANALYZE intervenant"))  # reltuples of the sort index: the walk's bound
+    db.session.commit()
+    client = login_as("gestionnaire")
+    monkeypatch.setattr(cvtheque, "PLAFOND", plafond)
+    monkeypatch.setattr(cvtheque, "PAGE_SIZE", 2)
+    monkeypatch.setattr(cvtheque, "MARCHE_MAX", marche_max)
+    sent: list[str] = []
+
+    def capture(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        pages = [
+            client.get("/cvtheque/", query_string={"q": "restauration partagée", "page": page}).get_data(as_text=True)
+            for page in (1, 2)
+        ]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    for html, attendus in zip(pages, (profils[0:2], profils[2:4]), strict=True):
+        liens = re.findall(r"/cvtheque/profil/(\d+)", html)
+        assert [int(i) for i in dict.fromkeys(liens)] == [p.id for p in attendus]
+    assert any("set_config('enable_bitmapscan', 'off'" in s for s in sent) is ordonne
