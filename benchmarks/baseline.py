@@ -78,7 +78,7 @@ from app.models.referentiels import (
 )
 from app.models.workflow import TransitionHistorique
 from app.views.cvtheque import PLAFOND as PLAFOND_CVTHEQUE
-from app.views.cvtheque import condition_lien, condition_texte_libre, parcours_ordonne, plan_ordonne
+from app.views.cvtheque import condition_lien, condition_texte_libre, lire_page
 
 annonce, candidature, intervenant = Annonce.__table__, Candidature.__table__, Intervenant.__table__
 structure, pays, fichier, actualite = Structure.__table__, Pays.__table__, Fichier.__table__, Actualite.__table__
@@ -162,12 +162,7 @@ def paginer(conn, table, where, stmt, order_by, page: int, per_page: int = PAGE_
     # CV-thèque: the page's ids, then their rows; a broad search walks the sort's index.
     ids = select(table.c.id).where(*where).order_by(*order_by).limit(per_page).offset(debut).subquery()
     requete = stmt.join(ids, ids.c.id == table.c.id).order_by(*order_by)
-    if conn.dialect.name == "postgresql" and parcours_ordonne(conn.execute, total, debut):
-        with plan_ordonne(conn.execute):
-            lignes = conn.execute(requete).all()
-    else:
-        lignes = conn.execute(requete).all()
-    return Page(lignes, total, page, pages)
+    return Page(lire_page(conn.execute, requete, total, debut, conn.dialect.name), total, page, pages)
 
 
 def libelles(conn, lien, cible, libelle, ids, ordre=None) -> dict[int, list[str]]:

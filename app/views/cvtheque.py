@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import io
 import math
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from flask import abort, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
@@ -186,17 +186,27 @@ def parcours_ordonne(executer, total: int, debut: int) -> bool:
 def plan_ordonne(executer):
     """The statements inside use an index for their ORDER BY (bitmap and
     sequential scans off), then the settings are put back as they were. The
-    planner keeps the choice of the index and of the order of the filters."""
+    planner keeps the choice of the index and of the order of the filters.
+    The settings are local to the transaction: after an error, its rollback
+    puts them back (a statement sent then would be refused)."""
     anciens = executer(
         text("SELECT " + ", ".join(f"current_setting('{p}'), set_config('{p}', 'off', true)" for p in _PLANS_ECARTES))
     ).one()
-    try:
-        yield
-    finally:
-        executer(
-            text("SELECT " + ", ".join(f"set_config('{p}', :v{i}, true)" for i, p in enumerate(_PLANS_ECARTES))),
-            {f"v{i}": anciens[2 * i] for i in range(len(_PLANS_ECARTES))},
-        )
+    yield
+    executer(
+        text("SELECT " + ", ".join(f"set_config('{p}', :v{i}, true)" for i, p in enumerate(_PLANS_ECARTES))),
+        {f"v{i}": anciens[2 * i] for i in range(len(_PLANS_ECARTES))},
+    )
+
+
+def lire_page(executer, requete, total: int, debut: int, dialect: str, scalaires: bool = False) -> list:
+    """The rows of ``requete`` (its objects with ``scalaires``), read through
+    the sort's index when ``parcours_ordonne`` says so. ``executer`` is the
+    session's or a connection's ``execute``."""
+    marche = dialect == "postgresql" and parcours_ordonne(executer, total, debut)
+    with plan_ordonne(executer) if marche else nullcontext():
+        resultat = executer(requete)
+        return resultat.scalars().all() if scalaires else resultat.all()
 
 
 def _ordre(form):
@@ -238,11 +248,7 @@ class CvthequeView(BaseView):
                 selectinload(Intervenant.cv_fichier),
             )
         )
-        if db.engine.dialect.name == "postgresql" and parcours_ordonne(db.session.execute, total, debut):
-            with plan_ordonne(db.session.execute):
-                profils = db.session.scalars(requete).all()
-        else:
-            profils = db.session.scalars(requete).all()
+        profils = lire_page(db.session.execute, requete, total, debut, db.engine.dialect.name, scalaires=True)
         args = {k: v for k, v in request.args.items() if k != "page"}
         return self.render_template(
             "cvtheque/recherche.html", form=form, profils=profils, total=total, plafond=PLAFOND, page=page,
