@@ -175,7 +175,7 @@ def parcours_ordonne(executer, total: int, debut: int) -> bool:
     if total <= PLAFOND:
         return False
     validees = executer(
-        text("SELECT reltuples FROM pg_class WHERE relname = :index"), {"index": next(iter(INDEX_TRIS_CVTHEQUE))}
+        text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:index)"), {"index": next(iter(INDEX_TRIS_CVTHEQUE))}
     ).scalar()
     if validees is None or validees < 0:  # never analysed: no bound known
         return False
