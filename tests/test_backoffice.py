@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -63,6 +64,36 @@ def test_admin_national_sees_the_console_and_its_menu(login_as):
         assert category in html
     for name in ("Codes postaux et communes", "Sous-spécialités", "Employeurs publics", "Statuts professionnels"):
         assert name in html
+
+
+def test_page_size_choices_are_in_french(login_as):
+    """flask-admin's French catalogue leaves its page-size choices in English
+    (« 50 items »): the console's own catalogue (app/translations_console)
+    translates them."""
+    html = page_text(login_as("admin_national").get("/backoffice/bo_specialite/"))
+    for taille in (20, 50, 100):
+        assert f"{taille} éléments" in html
+    assert "items" not in html
+
+
+def test_console_catalogue_is_compiled_from_its_po():
+    """admin.mo holds exactly the translations of admin.po (recompile with
+    pybabel compile -D admin -d app/translations_console after an edit)."""
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    dossier = Path(__file__).resolve().parent.parent / "app" / "translations_console" / "fr" / "LC_MESSAGES"
+    with open(dossier / "admin.po", "rb") as po, open(dossier / "admin.mo", "rb") as mo:
+        source, compile_ = read_po(po), read_mo(mo)
+
+    def entrees(catalogue):
+        def t(v):
+            return tuple(v) if isinstance(v, (list, tuple)) else v
+
+        return {t(m.id): t(m.string) for m in catalogue if m.id}
+
+    assert entrees(source) == entrees(compile_)
+    assert len(entrees(source)) == 3
 
 
 @pytest.mark.parametrize("endpoint", REFERENTIEL_ENDPOINTS)

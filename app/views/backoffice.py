@@ -10,6 +10,7 @@ used on purpose: the two together reject every form).
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
@@ -73,6 +74,8 @@ def init_backoffice(app) -> Admin:
         endpoint="backoffice",
         index_view=ConsoleIndexView(name="Accueil", url="/backoffice", endpoint="backoffice"),
         theme=Bootstrap4Theme(swatch="default", base_template="admin/base.html"),
+        # French for the strings flask-admin's catalogue leaves in English.
+        translations_path=str(Path(__file__).resolve().parent.parent / "translations_console"),
     )
     add_console_views(admin, db)
     return admin
