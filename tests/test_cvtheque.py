@@ -276,7 +276,7 @@ def test_plan_ordonne_turns_the_scans_off_then_puts_them_back():
 def test_broad_search_pages_are_the_same_whichever_plan(factory, login_as, monkeypatch, plafond, marche_max, ordonne):
     """A search with more matches than PLAFOND walks the name index for its
     first pages (issue #6): the pages list the same profiles in the same
-    order as the planner's own plan, and the settings are restored."""
+    order as the planner's own plan (restoring the settings: the test above)."""
     from app.views import cvtheque
 
     profils = _larges(factory, 7)
