@@ -78,7 +78,7 @@ from app.models.referentiels import (
 )
 from app.models.workflow import TransitionHistorique
 from app.views.cvtheque import PLAFOND as PLAFOND_CVTHEQUE
-from app.views.cvtheque import condition_lien, condition_texte_libre, lire_page
+from app.views.cvtheque import compter, condition_lien, condition_texte_libre, lire_page
 
 annonce, candidature, intervenant = Annonce.__table__, Candidature.__table__, Intervenant.__table__
 structure, pays, fichier, actualite = Structure.__table__, Pays.__table__, Fichier.__table__, Actualite.__table__
@@ -146,13 +146,13 @@ class Tableau(NamedTuple):
 
 
 def paginer(conn, table, where, stmt, order_by, page: int, per_page: int = PAGE_SIZE, plafond=None) -> Page:
-    """Count on the main table (up to ``plafond + 1`` when given, as the
-    CV-thèque does), then one page of ``stmt`` (as the real pages do)."""
+    """Count on the main table (with ``plafond``: the CV-thèque's own capped
+    count, samples first), then one page of ``stmt`` (as the real pages do)."""
+    validees = None
     if plafond is None:
         total = conn.scalar(select(func.count()).select_from(table).where(*where))
     else:
-        trouves = select(table.c.id).where(*where).limit(plafond + 1).subquery()
-        total = conn.scalar(select(func.count()).select_from(trouves))
+        total, validees = compter(conn.execute, where, conn.dialect.name, texte=bool(request.args.get("q", "").strip()))
     pages = max(1, math.ceil((total if plafond is None else min(total, plafond)) / per_page))
     page = min(max(page, 1), pages)
     debut = (page - 1) * per_page
@@ -162,7 +162,7 @@ def paginer(conn, table, where, stmt, order_by, page: int, per_page: int = PAGE_
     # CV-thèque: the page's ids, then their rows; a broad search walks the sort's index.
     ids = select(table.c.id).where(*where).order_by(*order_by).limit(per_page).offset(debut).subquery()
     requete = stmt.join(ids, ids.c.id == table.c.id).order_by(*order_by)
-    return Page(lire_page(conn.execute, requete, total, debut, conn.dialect.name), total, page, pages)
+    return Page(lire_page(conn.execute, requete, total, debut, validees), total, page, pages)
 
 
 def libelles(conn, lien, cible, libelle, ids, ordre=None) -> dict[int, list[str]]:

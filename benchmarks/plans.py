@@ -35,7 +35,7 @@ def _capturer(app, engine, path: str, user_id: int | None) -> list[tuple[str, ob
         event.remove(engine, "before_cursor_execute", ecouter)
     if response.status_code != 200:
         raise RuntimeError(f"{path} : HTTP {response.status_code}")
-    return [(s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT") and not _SECURITE.search(s)]
+    return [(s, p) for s, p in statements if s.lstrip().upper().startswith(("SELECT", "WITH")) and not _SECURITE.search(s)]
 
 
 def _expliquer(conn, statement: str, parameters) -> tuple[float, str]:

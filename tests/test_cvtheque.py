@@ -9,6 +9,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, select, text
+from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models.comptes import EtatInscription, Intervenant, intervenant_specialite
@@ -303,3 +304,101 @@ def test_broad_search_pages_are_the_same_whichever_plan(factory, login_as, monke
         liens = re.findall(r"/cvtheque/profil/(\d+)", html)
         assert [int(i) for i in dict.fromkeys(liens)] == [p.id for p in attendus]
     assert any("set_config('enable_bitmapscan', 'off'" in s for s in sent) is ordonne
+
+
+def _comptes_executes(statement, parameters) -> dict[str, int]:
+    """Each count of the statement (a sample by its divisor, or "tout": the
+    whole index) → times it actually ran, from EXPLAIN ANALYZE (a subquery
+    the CASE does not reach is never executed)."""
+    plan = db.session.connection().exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters).scalar()
+    db.session.rollback()
+
+    def textes(noeud):
+        yield " ".join(str(v) for k, v in noeud.items() if k.endswith(("Cond", "Filter")))
+        for enfant in noeud.get("Plans", []):
+            yield from textes(enfant)
+
+    executes: dict[str, int] = {}
+    for noeud in plan[0]["Plan"]["Plans"]:  # InitPlans and the CTE
+        conditions = " ".join(textes(noeud))
+        if "texte_parcours_tsv" in conditions:
+            echantillon = re.search(r"\(id % (\d+)\) = 0", conditions)
+            executes[echantillon.group(1) if echantillon else "tout"] = noeud["Actual Loops"]
+    return executes
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    ("correspondants", "executes"),
+    [
+        (0, {"4": 1, "2": 0, "tout": 1}),  # the probe finds none: the whole count
+        (2, {"4": 1, "2": 0, "tout": 1}),  # at most 1 in the probe: the larger sample would not answer
+        (3, {"4": 1, "2": 0, "tout": 1}),
+        (8, {"4": 1, "2": 1, "tout": 0}),  # 2 in the probe (not more than PLAFOND), 4 in the sample of 1 in 2
+        (24, {"4": 1, "2": 0, "tout": 0}),  # 6 in the probe: it answers
+    ],
+)
+def test_count_through_the_samples_is_the_capped_count(factory, monkeypatch, correspondants, executes):
+    """With a free text the count reads a probe sample (1 profile in 64 by id),
+    then perhaps a larger one (1 in 8), before the whole index (issue #6), in
+    one statement: it says the same as a plain capped count, and reads what
+    the probe's count calls for only. Here samples of 1 in 4 and 1 in 2 of 24
+    contiguous profiles (exact sizes), PLAFOND 2."""
+    from app.views import cvtheque
+
+    for k in range(24):
+        valide(factory, texte="Échantillon commande publique" if k < correspondants else "Échantillon voirie")
+    db.session.execute(text("ANALYZE intervenant"))  # the planner's count of validated profiles: 24
+    db.session.commit()
+    monkeypatch.setattr(cvtheque, "PLAFOND", 2)
+    monkeypatch.setattr(cvtheque, "ECHANTILLONS_CVTHEQUE", {"quart": 4, "moitie": 2})
+    # This process saw 24 validated profiles: samples of 1 in 2 can hold more than PLAFOND.
+    monkeypatch.setitem(cvtheque._dernier_volume, "validees", 24)
+    where = cvtheque.filtres(cvtheque.recherche_form(MultiDict({"q": "commande publique"})))
+    sent: list[tuple] = []
+
+    def capture(conn, cursor, statement, parameters, *args):
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        total, validees = cvtheque.compter(db.session.execute, where, "postgresql", texte=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert (total, validees) == (min(correspondants, 3), 24)
+    assert len(sent) == 1  # samples, whole count and the planner's count: one statement
+    assert _comptes_executes(*sent[0]) == executes
+
+
+@postgresql_only
+@pytest.mark.parametrize(("vues", "echantillons"), [(None, False), (16, False), (17, True)])
+def test_samples_only_once_the_volume_can_fill_them(factory, monkeypatch, vues, echantillons):
+    """Below PLAFOND × 8 validated profiles (last seen by this process) no
+    sample can answer: the count is the plain one, without their subqueries
+    to plan; the count then notes the volume it read."""
+    from app.views import cvtheque
+
+    for _ in range(3):
+        valide(factory, texte="Volume vu commande")
+    db.session.execute(text("ANALYZE intervenant"))
+    db.session.commit()
+    monkeypatch.setattr(cvtheque, "PLAFOND", 2)
+    monkeypatch.setitem(cvtheque._dernier_volume, "validees", vues)
+    where = cvtheque.filtres(cvtheque.recherche_form(MultiDict({"q": "volume vu commande"})))
+    with count_queries() as sent:
+        assert cvtheque.compter(db.session.execute, where, "postgresql", texte=True) == (3, 3)
+    assert bool(re.search(r"intervenant\.id %%? \d+ = 0", sent[0])) is echantillons
+    assert cvtheque._dernier_volume["validees"] == 3
+
+
+def test_count_of_a_free_text_is_one_statement(factory, monkeypatch):
+    """The capped count, samples or not, costs one statement."""
+    from app.views import cvtheque
+
+    for _ in range(5):
+        valide(factory, texte="Volume inconnu commande")
+    monkeypatch.setattr(cvtheque, "PLAFOND", 3)
+    where = cvtheque.filtres(cvtheque.recherche_form(MultiDict({"q": "volume inconnu commande"})))
+    with count_queries() as sent:
+        assert cvtheque.compter(db.session.execute, where, db.engine.dialect.name, texte=True)[0] == 4
+    assert len(sent) == 1
