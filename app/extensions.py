@@ -44,13 +44,6 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
 
 #: Set on every PostgreSQL connection (``_postgresql_on_connect``).
 REGLAGES_POSTGRESQL = {
-    # psycopg prepares a statement once it has run 5 times on a connection,
-    # and PostgreSQL may then keep one generic plan for all values; a generic
-    # plan cannot use a partial index whose condition is a parameter (the
-    # CV-thèque's, on the validated profiles): once prepared, the count of a
-    # free text went from 3 ms to 30-57 ms at 100,000 profiles (issue #6). The
-    # prepared statement still saves the parsing.
-    "plan_cache_mode": "force_custom_plan",
     # The tables are meant to stay in memory (24 GB for 1.5 GB at 300,000
     # profiles): a random read costs about a sequential one. At the default
     # (4) the planner walked a whole index rather than read 1,000 rows found
@@ -62,9 +55,20 @@ REGLAGES_POSTGRESQL = {
 
 @event.listens_for(Engine, "connect")
 def _postgresql_on_connect(dbapi_connection, connection_record) -> None:
-    """PostgreSQL: REGLAGES_POSTGRESQL for the connection's life. Committed:
-    a rolled-back SET is undone."""
+    """PostgreSQL: REGLAGES_POSTGRESQL for the connection's life (committed:
+    a rolled-back SET is undone), and no statement prepared by psycopg.
+
+    psycopg prepares a statement once it has run 5 times on a connection, and
+    PostgreSQL then keeps one generic plan for all values when it looks as
+    cheap; a generic plan cannot use a partial index whose condition is a
+    parameter (the CV-thèque's, on the validated profiles): once prepared, the
+    count of a free text went from 3 ms to 30-57 ms at 100,000 profiles (issue
+    #6). Each statement is therefore planned with its values, as the first 5
+    are. (``plan_cache_mode = force_custom_plan`` would do it too, but for the
+    server's own cached plans as well: every foreign-key check of the alerts'
+    INSERT … SELECT planned again, 1.5 → 3 s at 100,000.)"""
     if type(dbapi_connection).__module__.startswith("psycopg"):
+        dbapi_connection.prepare_threshold = None
         for nom, valeur in REGLAGES_POSTGRESQL.items():
             dbapi_connection.execute("SELECT set_config(%s, %s, false)", (nom, valeur))
         dbapi_connection.commit()
