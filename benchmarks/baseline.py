@@ -145,14 +145,16 @@ class Tableau(NamedTuple):
     lignes: list
 
 
-def paginer(conn, table, where, stmt, order_by, page: int, per_page: int = PAGE_SIZE, plafond=None) -> Page:
+def paginer(conn, table, where, stmt, order_by, page: int, per_page: int = PAGE_SIZE, plafond=None,
+            texte: bool = False) -> Page:
     """Count on the main table (with ``plafond``: the CV-thèque's own capped
-    count, samples first), then one page of ``stmt`` (as the real pages do)."""
+    count, samples first for a free ``texte``), then one page of ``stmt`` (as
+    the real pages do)."""
     validees = None
     if plafond is None:
         total = conn.scalar(select(func.count()).select_from(table).where(*where))
     else:
-        total, validees = compter(conn.execute, where, conn.dialect.name, texte=bool(request.args.get("q", "").strip()))
+        total, validees = compter(conn.execute, where, conn.dialect.name, texte)
     pages = max(1, math.ceil((total if plafond is None else min(total, plafond)) / per_page))
     page = min(max(page, 1), pages)
     debut = (page - 1) * per_page
@@ -613,6 +615,7 @@ def cvtheque():
             TRIS_CVTHEQUE.get(request.args.get("tri") or "nom", TRIS_CVTHEQUE["nom"]),
             request.args.get("page", 1, type=int),
             plafond=PLAFOND_CVTHEQUE,
+            texte=bool(request.args.get("q", "").strip()),
         )
         ids = [p.id for p in profils.lignes]
         lignes = avec(

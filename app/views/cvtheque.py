@@ -189,8 +189,8 @@ def compter(executer, where, dialect: str, texte: bool = False) -> tuple[int, fl
     8 is read only if it should hold more than ``PLAFOND`` of them (with a
     margin). Only then the whole count, with fewer than about 10 × ``PLAFOND``
     matches left to read. The GIN index hands over every match of a word
-    before any is counted: a word held by 22,000 profiles at 300,000 cost 5 ms,
-    its samples under 2. Criteria alone keep the plain count: a broad one is
+    before any is counted: a word held by 22,000 profiles at 300,000 cost 8 ms,
+    its samples about 2. Criteria alone keep the plain count: a broad one is
     counted from the sort's index alone (INCLUDE), cheaper than a sample read
     from the table. ``executer`` is the session's or a connection's ``execute``."""
 
