@@ -78,7 +78,7 @@ from app.models.referentiels import (
 )
 from app.models.workflow import TransitionHistorique
 from app.views.cvtheque import PLAFOND as PLAFOND_CVTHEQUE
-from app.views.cvtheque import compter, condition_lien, condition_texte_libre, lire_page
+from app.views.cvtheque import compter, condition_lien, condition_texte_libre, lire_page, texte_libre
 
 annonce, candidature, intervenant = Annonce.__table__, Candidature.__table__, Intervenant.__table__
 structure, pays, fichier, actualite = Structure.__table__, Pays.__table__, Fichier.__table__, Actualite.__table__
@@ -582,7 +582,7 @@ def criteres_cvtheque(dialect: str) -> list:
         where.append(exists().where(li.c.intervenant_id == intervenant.c.id, li.c.langue_id == valeur))
     if args.get("etranger") in ("oui", "non"):
         where.append(intervenant.c.disponible_etranger.is_(args["etranger"] == "oui"))
-    if texte := " ".join(args.get("q", "").split()):
+    if texte := texte_libre(args.get("q")):
         where.append(condition_texte_libre(texte, dialect))  # the same expression (GIN index on PostgreSQL)
     return where
 
@@ -615,7 +615,7 @@ def cvtheque():
             TRIS_CVTHEQUE.get(request.args.get("tri") or "nom", TRIS_CVTHEQUE["nom"]),
             request.args.get("page", 1, type=int),
             plafond=PLAFOND_CVTHEQUE,
-            texte=bool(request.args.get("q", "").strip()),
+            texte=bool(texte_libre(request.args.get("q"))),
         )
         ids = [p.id for p in profils.lignes]
         lignes = avec(

@@ -133,10 +133,15 @@ def filtres(form: RechercheForm) -> list:
         )
     if form.etranger.data in ("oui", "non"):
         where.append(Intervenant.disponible_etranger.is_(form.etranger.data == "oui"))
-    texte = " ".join((form.q.data or "").split())
+    texte = texte_libre(form.q.data)
     if texte:
         where.append(condition_texte_libre(texte, dialect))
     return where
+
+
+def texte_libre(saisie: str | None) -> str:
+    """The free text as searched (spaces collapsed); empty: no text criterion."""
+    return " ".join((saisie or "").split())
 
 
 def condition_texte_libre(texte: str, dialect: str):
@@ -292,7 +297,7 @@ class CvthequeView(BaseView):
         form.validate()
         where = filtres(form)
         total, validees = compter(
-            db.session.execute, where, db.engine.dialect.name, texte=bool(form.q.data and form.q.data.strip())
+            db.session.execute, where, db.engine.dialect.name, texte=bool(texte_libre(form.q.data))
         )
         pages = max(1, math.ceil(min(total, PLAFOND) / PAGE_SIZE))
         page = min(max(request.args.get("page", 1, type=int), 1), pages)
