@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import uuid
 
 import pytest
 from openpyxl import load_workbook
@@ -13,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models.comptes import EtatInscription, Intervenant, intervenant_specialite
+from app.models.fichiers import Fichier
 from app.models.parcours import LangueIntervenant
 from app.models.referentiels import Langue, Region, Specialite
 from tests.test_annonces import count_queries
@@ -60,6 +62,32 @@ def test_search_filters_and_cross_structure_access(factory, login_as):
     # another structure's validated profile is readable by every gestionnaire
     assert client.get(f"/cvtheque/profil/{a.id}").status_code == 200
     assert client.get(f"/cvtheque/profil/{brouillon.id}").status_code == 404
+
+
+def test_result_row_shows_structure_specialites_regions_and_cv(factory, login_as):
+    """Each row: name, structure, spécialités in code order, régions in name
+    order, a link to the CV; a profile without CV has no link."""
+    s1, s2 = db.session.scalars(select(Specialite).order_by(Specialite.code).limit(2)).all()
+    r_a, r_b = db.session.scalars(select(Region).order_by(Region.nom).limit(2)).all()
+    avec_cv = valide(factory, "DR-11", texte="avec cv rowtest")
+    avec_cv.specialites = [s2, s1]
+    avec_cv.regions = [r_b, r_a]
+    cv = Fichier(uuid=uuid.uuid4(), storage_key=f"cle-{uuid.uuid4()}", original_name="cv.pdf",
+                 content_type="application/pdf", size=10, sha256="0" * 64, owner_user_id=avec_cv.user_id)
+    db.session.add(cv)
+    db.session.flush()
+    avec_cv.cv_fichier_id = cv.id
+    sans_cv = valide(factory, "DR-84", texte="sans cv rowtest")
+    db.session.commit()
+    client = login_as("gestionnaire", "DR-84")
+    page = client.get("/cvtheque/", query_string={"q": "rowtest"}).get_data(as_text=True)
+    lignes = {p.id: page[page.index(f"/cvtheque/profil/{p.id}"):].split("</tr>")[0] for p in (avec_cv, sans_cv)}
+    assert f"{s1.libelle}, {s2.libelle}" in lignes[avec_cv.id]
+    assert f"{r_a.nom}, {r_b.nom}" in lignes[avec_cv.id]
+    assert avec_cv.structure.nom in lignes[avec_cv.id] and sans_cv.structure.nom in lignes[sans_cv.id]
+    assert f'href="/fichiers/{cv.uuid}"' in lignes[avec_cv.id]
+    assert "/fichiers/" not in lignes[sans_cv.id]
+    assert "2 profil(s) trouvé(s)" in page
 
 
 def test_export_xlsx(factory, login_as):
