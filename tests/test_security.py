@@ -132,6 +132,61 @@ def test_permission_removed_elsewhere_is_seen_at_the_next_request(app, factory, 
     assert client.get("/gestion/demandes-inscription/list/").status_code in (302, 403)
 
 
+def _menus_rendus(client, url: str) -> tuple[str, int]:
+    """The page's text and how many times the menu's template was rendered."""
+    from flask import template_rendered
+
+    rendus = []
+
+    def noter(sender, template, context, **extra):
+        rendus.append(template.name)
+
+    with template_rendered.connected_to(noter):
+        text = page_text(client.get(url))
+    return text, rendus.count("_menu_principal.html")
+
+
+def test_menu_rendered_once_per_permissions_then_follows_a_removed_permission(app, login_as):
+    """The menu's HTML is kept per set of permissions (app.views.menu): the
+    second page does not render it again; a menu permission removed by another
+    process (plain SQL) removes the entry at the next request."""
+    from flask_appbuilder.security.sqla.models import Permission, PermissionView, ViewMenu, assoc_permissionview_role
+
+    from app.views import menu
+
+    menu.vider()
+    client = login_as("gestionnaire")
+    text, rendus = _menus_rendus(client, "/cvtheque/")
+    assert "Demandes d'inscription" in text and rendus == 1
+    text, rendus = _menus_rendus(client, "/gestion/demandes-inscription/list/")
+    assert "Demandes d'inscription" in text and rendus == 0
+    pv_ids = db.session.scalars(
+        sa.select(PermissionView.id).join(ViewMenu).join(Permission)
+        .where(ViewMenu.name == "Demandes d'inscription", Permission.name == "menu_access")
+    ).all()
+    assert pv_ids
+    db.session.execute(sa.delete(assoc_permissionview_role).where(assoc_permissionview_role.c.permission_view_id.in_(pv_ids)))
+    db.session.commit()
+    text, rendus = _menus_rendus(client, "/cvtheque/")
+    assert "Demandes d'inscription" not in text and rendus == 1
+
+
+def test_staff_pages_do_not_look_for_an_intervenant_profile(app, login_as):
+    """The menu asks whether the inscription is validated: for staff (no
+    Intervenant role) that needs no query; an intervenant's profile is read
+    once per request."""
+    gestionnaire = login_as("gestionnaire")
+    gestionnaire.get("/cvtheque/")
+    with count_queries() as statements:
+        assert gestionnaire.get("/cvtheque/").status_code == 200
+    assert not [s for s in statements if "intervenant.user_id =" in s]
+    intervenant = login_as("intervenant")
+    intervenant.get("/profil/identification")
+    with count_queries() as statements:
+        assert intervenant.get("/profil/identification").status_code == 200
+    assert len([s for s in statements if "intervenant.user_id =" in s]) == 1
+
+
 def test_role_edited_in_this_process_drops_the_cache(app, factory, login_as):
     from flask_appbuilder.security.sqla.models import Role
 

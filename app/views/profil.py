@@ -56,6 +56,7 @@ from app.models.referentiels import (
 )
 from app.referentiels.lookups import search_employeurs
 from app.referentiels.options import options
+from app.security.roles import INTERVENANT
 from app.security.scope import current_intervenant
 from app.uploads import PROFIL, UploadError
 from app.workflows.core import Acteur, WorkflowError
@@ -190,10 +191,15 @@ MENU_APRES_VALIDATION = frozenset(
 
 def inscription_validee() -> bool:
     """True unless the signed-in user is an intervenant not yet validated
-    (cached for the request: the menu asks once per entry)."""
+    (cached for the request: the menu asks once per entry). A user without
+    the Intervenant role has no profile to read: no query for staff (their
+    roles come with the user)."""
     if "_inscription_validee" not in g:
-        profil = current_intervenant()
-        g._inscription_validee = profil is None or profil.etat_inscription == EtatInscription.validee
+        if current_user.is_authenticated and INTERVENANT not in {r.name for r in current_user.roles}:
+            g._inscription_validee = True
+        else:
+            profil = current_intervenant()
+            g._inscription_validee = profil is None or profil.etat_inscription == EtatInscription.validee
     return g._inscription_validee
 
 
