@@ -56,6 +56,23 @@ def test_select_widget_marks_the_chosen_values_and_escapes_labels(app):
     assert '<option selected value="3">' in multi
 
 
+def test_select_options_kept_per_choices_without_their_selection(app):
+    """The rendered options are kept per list of choices (app.forms.champs):
+    the next rendering selects its own value only, and changed choices (a
+    renamed referential) are rendered anew."""
+    choix = [("", "Tous"), ("1", "Un"), ("2", "Deux")]
+
+    class F(Form):
+        un = SelectField(choices=choix)
+
+    premier = str(F(data={"un": "1"}).un())
+    second = str(F(data={"un": "2"}).un())
+    assert '<option selected value="1">Un</option>' in premier and '<option value="2">Deux</option>' in premier
+    assert '<option value="1">Un</option>' in second and '<option selected value="2">Deux</option>' in second
+    choix[2] = ("2", "Deux (renommé)")
+    assert '<option selected value="2">Deux (renommé)</option>' in str(F(data={"un": "2"}).un())
+
+
 def test_select_validation_matches_wtforms(app):
     """The fast choice check gives WTForms' answers (valid, coerced, refused
     with the same message)."""
