@@ -2,11 +2,12 @@
 §3.2.3), opens one with its files, exports the result list (XLSX).
 
 The search is a count capped at ``PLAFOND + 1``, one query for the page's
-rows (plain rows, not ORM objects) and one for their spécialités and régions;
-labels and structure names come from the cached referential lists, so the
-number of statements does not grow with the rows. On PostgreSQL the spécialités and régions of each
-profile are copied by triggers into integer arrays on ``intervenant``, and one
-partial GIN index on the validated profiles holds them with the Parcours text
+rows (plain rows, not ORM objects) and one for their spécialités and
+régions; labels and structure names come from the cached referential lists,
+so the number of statements does not grow with the rows. On PostgreSQL the
+spécialités and régions of each profile are copied by triggers into integer
+arrays on ``intervenant``, and one partial GIN index on the validated
+profiles holds them with the Parcours text
 (stored tsvector): text, spécialité and région are intersected inside that
 index instead of joining each link table to 55,000 validated profiles (7 to
 15 ms → under 1 ms at 100,000). The other criteria, and every criterion on
@@ -296,7 +297,9 @@ def requete_page(where, ordre, debut: int):
 def avec_referentiels(executer, lignes) -> list[dict]:
     """Each row of the page as a dict with its ``specialites`` (by code) and
     ``regions`` (by name) as labels: one statement over both link tables for
-    the page's ids, labels from the cached referential lists."""
+    the page's ids, labels from the cached referential lists (a referential
+    added by another process shows once this process's list is renewed,
+    within ``CACHE_REFERENTIELS_SECONDES``)."""
     # Read first, results or not: the statements sent do not depend on the rows.
     libelles = {
         "specialites": {i: (rang, libelle) for rang, (i, libelle) in enumerate(options(Specialite, "libelle", "code"))},

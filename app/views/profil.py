@@ -204,7 +204,7 @@ def inscription_validee() -> bool:
 
 
 def menu_inscription_visible(item) -> bool:
-    """Jinja filter used by base.html's menu loop next to FAB's is_menu_visible."""
+    """Jinja filter of the menu's loop (_menu_principal.html) next to FAB's is_menu_visible."""
     return item.name not in MENU_APRES_VALIDATION or inscription_validee()
 
 
