@@ -6,7 +6,9 @@ Three caches keep data per process: the referential option lists
 (``app.views.cache_public``). Each is emptied as soon as a commit of this
 process changed what it holds; other processes see the change through a token
 or within a delay. This module is the one place that watches the session for
-them.
+them. Two more caches need no emptying, being keyed on what they render: the
+menu (``app.views.menu``, on the permission set) and the rendered options of
+the select fields (``app.forms.champs``, on the choices).
 """
 
 from __future__ import annotations
