@@ -10,6 +10,7 @@ savepoints).
 from __future__ import annotations
 
 import html
+import os
 import re
 from datetime import date
 
@@ -27,6 +28,13 @@ from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
 from app.views import cache_public
 
 PASSWORD = "Mot-de-passe-1!"
+
+#: Tests of PostgreSQL-only objects (GIN indexes, triggers, connection
+#: settings): run by the CI's second pass, against TEST_DATABASE_URL.
+postgresql_only = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="TEST_DATABASE_URL (PostgreSQL) non défini",
+)
 
 
 def _reset_request_globals() -> None:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
 from sqlalchemy import literal_column, select, text
 
 from app.extensions import REGLAGES_POSTGRESQL, db
 from app.models.comptes import Intervenant
+from tests.conftest import postgresql_only
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="TEST_DATABASE_URL (PostgreSQL) non défini",
-)
+pytestmark = postgresql_only
 
 
 def test_every_connection_gets_the_settings(app):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import uuid
 
@@ -17,12 +16,8 @@ from app.models.comptes import EtatInscription, Intervenant, intervenant_special
 from app.models.fichiers import Fichier
 from app.models.parcours import LangueIntervenant
 from app.models.referentiels import Langue, Region, Specialite
+from tests.conftest import postgresql_only
 from tests.test_annonces import count_queries
-
-postgresql_only = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="TEST_DATABASE_URL (PostgreSQL) non défini",
-)
 
 
 def valide(factory, structure="DR-84", texte="", region_code="93", etranger=None, specialite=None):

@@ -30,13 +30,14 @@ from contextlib import contextmanager, nullcontext
 from flask import abort, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from openpyxl import Workbook
-from sqlalchemy import Float, Integer, and_, case, exists, func, literal, literal_column, select, table, text, union_all
+from sqlalchemy import Float, Integer, and_, case, exists, func, literal_column, select, table, text
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from wtforms import Form, StringField
 
 from app.extensions import db
 from app.forms.champs import SelectField
 from app.forms.profil import optional_int
+from app.models.base import references_liees
 from app.models.comptes import (
     ECHANTILLONS_CVTHEQUE,
     INDEX_TRIS_CVTHEQUE,
@@ -309,13 +310,8 @@ def avec_referentiels(executer, lignes) -> list[dict]:
     if not ids:
         return []
     profils = {ligne.id: dict(ligne._mapping, specialites=[], regions=[]) for ligne in lignes}
-    liens = union_all(
-        *(
-            select(lien.c[0].label("profil"), literal(cle).label("cle"), lien.c[1].label("ref")).where(lien.c[0].in_(ids))
-            for cle, lien in (("specialites", intervenant_specialite), ("regions", intervenant_region))
-        )
-    )
-    for profil, cle, ref in executer(liens):
+    liens = references_liees({"specialites": intervenant_specialite, "regions": intervenant_region}, ids)
+    for cle, profil, ref in executer(liens):
         if ref in libelles[cle]:
             profils[profil][cle].append(libelles[cle][ref])
     for profil in profils.values():

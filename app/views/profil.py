@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_login import current_user
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import select
 from wtforms.fields.core import UnboundField
 
 from app.extensions import db
 from app.forms import profil as forms
+from app.models.base import references_liees
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.fichiers import store_upload
 from app.models.parcours import (
@@ -221,12 +222,8 @@ CHOIX_PARCOURS = {
 def choix_parcours(intervenant_id: int) -> dict[str, list[int]]:
     """The ids ticked in page 2's four lists, in one statement: the form needs
     the ids only, not four collections of referential rows (four queries)."""
-    selects = []
-    for champ, lien in CHOIX_PARCOURS.items():
-        proprietaire, reference = list(lien.c)
-        selects.append(select(literal(champ).label("champ"), reference.label("id")).where(proprietaire == intervenant_id))
     choix = {champ: [] for champ in CHOIX_PARCOURS}
-    for champ, id_ in db.session.execute(union_all(*selects)):
+    for champ, _, id_ in db.session.execute(references_liees(CHOIX_PARCOURS, [intervenant_id])):
         choix[champ].append(id_)
     return choix
 
