@@ -77,8 +77,16 @@ from app.models.referentiels import (
     Structure,
 )
 from app.models.workflow import TransitionHistorique
+from app.views.cvtheque import PAGES_MAX as PAGES_MAX_CVTHEQUE
 from app.views.cvtheque import PLAFOND as PLAFOND_CVTHEQUE
-from app.views.cvtheque import compter, condition_lien, condition_texte_libre, lire_page, texte_libre
+from app.views.cvtheque import (
+    Recherche,
+    compter,
+    condition_lien,
+    condition_texte_libre,
+    lire_page,
+    texte_libre,
+)
 
 annonce, candidature, intervenant = Annonce.__table__, Candidature.__table__, Intervenant.__table__
 structure, pays, fichier, actualite = Structure.__table__, Pays.__table__, Fichier.__table__, Actualite.__table__
@@ -145,26 +153,25 @@ class Tableau(NamedTuple):
     lignes: list
 
 
-def paginer(conn, table, where, stmt, order_by, page: int, per_page: int = PAGE_SIZE, plafond=None,
-            texte: bool = False) -> Page:
-    """Count on the main table (with ``plafond``: the CV-thèque's own capped
-    count, samples first for a free ``texte``), then one page of ``stmt`` (as
-    the real pages do)."""
-    validees = None
-    if plafond is None:
+def paginer(conn, table, where, stmt, order_by, page: int, per_page: int = PAGE_SIZE, recherche=None) -> Page:
+    """Count on the main table (with ``recherche``: the CV-thèque's own
+    capped count, samples first, and its page read as the page reads it),
+    then one page of ``stmt`` (as the real pages do)."""
+    if recherche is None:
         total = conn.scalar(select(func.count()).select_from(table).where(*where))
-    else:
-        total, validees = compter(conn.execute, where, conn.dialect.name, texte)
-    pages = max(1, math.ceil((total if plafond is None else min(total, plafond)) / per_page))
+        pages = max(1, math.ceil(total / per_page))
+        page = min(max(page, 1), pages)
+        lignes = conn.execute(stmt.where(*where).order_by(*order_by).limit(per_page).offset((page - 1) * per_page))
+        return Page(lignes.all(), total, page, pages)
+    compte = compter(conn.execute, recherche.where, conn.dialect.name)
+    pages = PAGES_MAX_CVTHEQUE if compte.total > PLAFOND_CVTHEQUE else max(1, math.ceil(compte.total / per_page))
     page = min(max(page, 1), pages)
     debut = (page - 1) * per_page
-    if plafond is None:
-        lignes = conn.execute(stmt.where(*where).order_by(*order_by).limit(per_page).offset(debut)).all()
-        return Page(lignes, total, page, pages)
-    # CV-thèque: the page's ids, then their rows; a broad search walks the sort's index.
-    ids = select(table.c.id).where(*where).order_by(*order_by).limit(per_page).offset(debut).subquery()
-    requete = stmt.join(ids, ids.c.id == table.c.id).order_by(*order_by)
-    return Page(lire_page(conn.execute, requete, total, debut, validees), total, page, pages)
+
+    def lignes(ids):
+        return stmt.join(ids, ids.c.id == table.c.id).order_by(*recherche.ordre)
+
+    return Page(lire_page(conn.execute, lignes, recherche, compte, debut)[:per_page], compte.total, page, pages)
 
 
 def libelles(conn, lien, cible, libelle, ids, ordre=None) -> dict[int, list[str]]:
@@ -561,7 +568,16 @@ def demandes_inscription(structure_id):
     )
 
 
-def criteres_cvtheque(dialect: str) -> list:
+def recherche_cvtheque(dialect: str) -> Recherche:
+    """The search of app.views.cvtheque.recherche_de: every criterion, the
+    criteria without the text, the text, the sort."""
+    criteres = criteres_cvtheque(dialect, texte=False)
+    texte = texte_libre(request.args.get("q"))
+    where = [*criteres, condition_texte_libre(texte, dialect)] if texte else criteres
+    return Recherche(where, criteres, texte, TRIS_CVTHEQUE.get(request.args.get("tri") or "nom", TRIS_CVTHEQUE["nom"]))
+
+
+def criteres_cvtheque(dialect: str, texte: bool = True) -> list:
     """WHERE of app.views.cvtheque.filtres (validated profiles only)."""
     args = request.args
     where = [intervenant.c.etat_inscription == EtatInscription.validee]
@@ -582,8 +598,8 @@ def criteres_cvtheque(dialect: str) -> list:
         where.append(exists().where(li.c.intervenant_id == intervenant.c.id, li.c.langue_id == valeur))
     if args.get("etranger") in ("oui", "non"):
         where.append(intervenant.c.disponible_etranger.is_(args["etranger"] == "oui"))
-    if texte := texte_libre(args.get("q")):
-        where.append(condition_texte_libre(texte, dialect))  # the same expression (GIN index on PostgreSQL)
+    if texte and (saisie := texte_libre(args.get("q"))):
+        where.append(condition_texte_libre(saisie, dialect))  # the same expression (GIN index on PostgreSQL)
     return where
 
 
@@ -610,12 +626,10 @@ def cvtheque():
                 ("public", public, public.c.libelle),
             )
         }
+        recherche = recherche_cvtheque(conn.dialect.name)
         profils = paginer(
-            conn, intervenant, criteres_cvtheque(conn.dialect.name), stmt,
-            TRIS_CVTHEQUE.get(request.args.get("tri") or "nom", TRIS_CVTHEQUE["nom"]),
-            request.args.get("page", 1, type=int),
-            plafond=PLAFOND_CVTHEQUE,
-            texte=bool(texte_libre(request.args.get("q"))),
+            conn, intervenant, recherche.where, stmt, recherche.ordre, request.args.get("page", 1, type=int),
+            recherche=recherche,
         )
         ids = [p.id for p in profils.lignes]
         lignes = avec(

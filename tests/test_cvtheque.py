@@ -129,21 +129,55 @@ def test_intervenant_has_no_access(login_as):
 
 
 def test_count_stops_at_the_cap(factory, login_as, monkeypatch):
-    """Past PLAFOND matches the count is not read to the end: « Plus de … »,
-    and the pages offered stop at the cap."""
+    """Past PLAFOND matches the count is not read to the end: « Plus de … »;
+    the pages go on while there are rows (one row read past the page), up to
+    PAGES_MAX."""
     from app.views import cvtheque
 
-    for k in range(4):
+    for k in range(5):
         valide(factory, texte=f"Plafond {k} commande publique")
     client = login_as("gestionnaire")
     monkeypatch.setattr(cvtheque, "PLAFOND", 3)
     monkeypatch.setattr(cvtheque, "PAGE_SIZE", 2)
-    text = client.get("/cvtheque/", query_string={"q": "commande publique"}).get_data(as_text=True)
-    assert "Plus de 3 profils trouvés : affinez vos critères" in text
-    assert "page 1 sur 2" in text
-    monkeypatch.setattr(cvtheque, "PLAFOND", 4)
-    text = client.get("/cvtheque/", query_string={"q": "commande publique"}).get_data(as_text=True)
-    assert "4 profil(s) trouvé(s)" in text and "Plus de" not in text
+
+    def page(n):
+        html = client.get("/cvtheque/", query_string={"q": "commande publique", "page": n}).get_data(as_text=True)
+        return html, len(set(re.findall(r"/cvtheque/profil/(\d+)", html)))
+
+    html, lignes = page(1)
+    assert "Plus de 3 profils trouvés : affinez vos critères pour les voir tous – page 1<" in html
+    assert lignes == 2 and ">Suivante<" in html and ">Précédente<" not in html
+    html, lignes = page(3)  # the fifth profile alone: no next page
+    assert "– page 3<" in html and lignes == 1 and ">Suivante<" not in html and ">Précédente<" in html
+    monkeypatch.setattr(cvtheque, "PAGES_MAX", 2)
+    html, lignes = page(9)  # brought back to the last page offered, without a next one
+    assert "– page 2<" in html and lignes == 2 and ">Suivante<" not in html
+    monkeypatch.setattr(cvtheque, "PLAFOND", 5)
+    html, lignes = page(1)
+    assert "5 profil(s) trouvé(s) – page 1 sur 3" in html and "Plus de" not in html and ">Suivante<" in html
+
+
+@pytest.mark.parametrize(
+    ("total", "validees", "estimation", "debut", "marche"),
+    [
+        (100, 300_000, 100, 0, False),  # under the cap: every match is read anyway
+        (101, None, 6464, 0, False),  # volume unknown: no bound
+        (101, 300_000, 101, 0, False),  # counted to the cap on the whole: 1 in 3,000 may match
+        (101, 300_000, 6464, 0, True),  # the probe answered: about 1 in 46 matches, 930 rows
+        (101, 300_000, 6464, 100, False),  # page 6: 5,600 rows
+        (101, 300_000, 808, 0, False),  # the sample of 1 in 8: 7,400 rows
+        (101, 165_000, 808, 0, True),  # 4,100 rows
+    ],
+)
+def test_walk_bounded_by_the_estimated_matches(monkeypatch, total, validees, estimation, debut, marche):
+    """The sort's index is walked when the rows it should read, from the
+    estimated share of matching profiles, stay under MARCHE_MAX."""
+    from app.views import cvtheque
+
+    monkeypatch.setattr(cvtheque, "PLAFOND", 100)
+    monkeypatch.setattr(cvtheque, "PAGE_SIZE", 20)
+    monkeypatch.setattr(cvtheque, "MARCHE_MAX", 5000)
+    assert cvtheque.parcours_ordonne(cvtheque.Compte(total, validees, estimation), debut) is marche
 
 
 def test_date_sort_newest_first_then_highest_id(factory, login_as):
@@ -329,6 +363,43 @@ def test_broad_search_pages_are_the_same_whichever_plan(factory, login_as, monke
     assert any("set_config('enable_bitmapscan', 'off'" in s for s in sent) is ordonne
 
 
+@postgresql_only
+@pytest.mark.parametrize("tri", ["nom", "date"])
+def test_text_checked_after_the_criteria_gives_the_same_pages(factory, login_as, monkeypatch, tri):
+    """A walk with a text and a spécialité walks the spécialité in the sort's
+    index, then checks the text on those profiles only (issue #6): same pages,
+    same order as the planner's own plan."""
+    from app.views import cvtheque
+
+    spe, autre = db.session.scalars(select(Specialite).order_by(Specialite.id).limit(2)).all()
+    for k in range(12):
+        profil = valide(factory, texte="Voirie" if k % 3 == 2 else "Expression partagée restauration",
+                        specialite=autre if k % 3 == 1 else spe)
+        profil.nom_usage = f"Deux-temps-{12 - k:02d}"
+    db.session.commit()
+    db.session.execute(text("ANALYZE intervenant"))
+    db.session.commit()
+    client = login_as("gestionnaire")
+    monkeypatch.setattr(cvtheque, "PLAFOND", 1)
+    monkeypatch.setattr(cvtheque, "PAGE_SIZE", 2)
+
+    def pages(marche_max):
+        monkeypatch.setattr(cvtheque, "MARCHE_MAX", marche_max)
+        with count_queries() as sent:
+            html = [
+                client.get("/cvtheque/", query_string={"q": "restauration partagée", "specialite": spe.id,
+                                                       "tri": tri, "page": page}).get_data(as_text=True)
+                for page in (1, 2, 3)
+            ]
+        return [list(dict.fromkeys(re.findall(r"/cvtheque/profil/(\d+)", h))) for h in html], sent
+
+    planner, sent = pages(0)
+    assert not any("profil_texte" in s for s in sent)
+    walk, sent = pages(10**9)
+    assert any("profil_texte" in s for s in sent)
+    assert walk == planner and [len(p) for p in walk] == [2, 2, 0]
+
+
 def _comptes_executes(statement, parameters) -> dict[str, int]:
     """Each count of the statement (a sample by its divisor, or "tout": the
     whole index) → times it actually ran, from EXPLAIN ANALYZE (a subquery
@@ -352,25 +423,30 @@ def _comptes_executes(statement, parameters) -> dict[str, int]:
 
 @postgresql_only
 @pytest.mark.parametrize(
-    ("correspondants", "executes"),
+    ("correspondants", "executes", "estimation"),
     [
-        (0, {"4": 1, "2": 0, "tout": 1}),  # the probe finds none: the whole count
-        (2, {"4": 1, "2": 0, "tout": 1}),  # at most 1 in the probe: the larger sample would not answer
-        (3, {"4": 1, "2": 0, "tout": 1}),
-        (8, {"4": 1, "2": 1, "tout": 0}),  # 2 in the probe (not more than PLAFOND), 4 in the sample of 1 in 2
-        (24, {"4": 1, "2": 0, "tout": 0}),  # 6 in the probe: it answers
+        (0, {"4": 1, "2": 0, "tout": 1}, 0),  # the probe finds none: the whole count
+        (2, {"4": 1, "2": 0, "tout": 1}, 2),  # at most 1 in the probe: the larger sample would not answer
+        (3, {"4": 1, "2": 0, "tout": 1}, None),  # 3 on the whole, past the cap: the probe's share if larger
+        (8, {"4": 1, "2": 1, "tout": 0}, 6),  # 2 in the probe (not more than PLAFOND), 3 of 4 counted in the 1 in 2
+        (24, {"4": 1, "2": 0, "tout": 0}, 12),  # 3 of 6 counted in the probe: it answers
     ],
 )
-def test_count_through_the_samples_is_the_capped_count(factory, monkeypatch, correspondants, executes):
+def test_count_through_the_samples_is_the_capped_count(factory, monkeypatch, correspondants, executes, estimation):
     """With a free text the count reads a probe sample (1 profile in 64 by id),
     then perhaps a larger one (1 in 8), before the whole index (issue #6), in
     one statement: it says the same as a plain capped count, and reads what
-    the probe's count calls for only. Here samples of 1 in 4 and 1 in 2 of 24
+    the probe's count calls for only; its estimate is the sample's capped
+    count times its divisor. Here samples of 1 in 4 and 1 in 2 of 24
     contiguous profiles (exact sizes), PLAFOND 2."""
     from app.views import cvtheque
 
-    for k in range(24):
+    profils = [
         valide(factory, texte="Échantillon commande publique" if k < correspondants else "Échantillon voirie")
+        for k in range(24)
+    ]
+    if estimation is None:
+        estimation = max(3, 4 * sum(1 for p in profils[:correspondants] if p.id % 4 == 0))
     db.session.execute(text("ANALYZE intervenant"))  # the planner's count of validated profiles: 24
     db.session.commit()
     monkeypatch.setattr(cvtheque, "PLAFOND", 2)
@@ -385,31 +461,36 @@ def test_count_through_the_samples_is_the_capped_count(factory, monkeypatch, cor
 
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
-        total, validees = cvtheque.compter(db.session.execute, where, "postgresql", texte=True)
+        compte = cvtheque.compter(db.session.execute, where, "postgresql")
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
-    assert (total, validees) == (min(correspondants, 3), 24)
+    assert compte == (min(correspondants, 3), 24, estimation)
     assert len(sent) == 1  # samples, whole count and the planner's count: one statement
     assert _comptes_executes(*sent[0]) == executes
 
 
 @postgresql_only
+@pytest.mark.parametrize("critere", ["texte", "specialite"])
 @pytest.mark.parametrize(("vues", "echantillons"), [(None, False), (16, False), (17, True)])
-def test_samples_only_once_the_volume_can_fill_them(factory, monkeypatch, vues, echantillons):
+def test_samples_only_once_the_volume_can_fill_them(factory, monkeypatch, vues, echantillons, critere):
     """Below PLAFOND × 8 validated profiles (last seen by this process) no
     sample can answer: the count is the plain one, without their subqueries
-    to plan; the count then notes the volume it read."""
+    to plan; the count then notes the volume it read. Free text or criteria
+    alone alike."""
     from app.views import cvtheque
 
-    for _ in range(3):
-        valide(factory, texte="Volume vu commande")
+    spe = db.session.scalar(select(Specialite).order_by(Specialite.id.desc()).limit(1))
+    ids = [valide(factory, texte="Volume vu commande", specialite=spe).id for _ in range(3)]
     db.session.execute(text("ANALYZE intervenant"))
     db.session.commit()
     monkeypatch.setattr(cvtheque, "PLAFOND", 2)
     monkeypatch.setitem(cvtheque._dernier_volume, "validees", vues)
-    where = cvtheque.filtres(cvtheque.recherche_form(MultiDict({"q": "volume vu commande"})))
+    recherche = {"q": "volume vu commande"} if critere == "texte" else {"specialite": str(spe.id)}
+    where = cvtheque.filtres(cvtheque.recherche_form(MultiDict(recherche)))
     with count_queries() as sent:
-        assert cvtheque.compter(db.session.execute, where, "postgresql", texte=True) == (3, 3)
+        compte = cvtheque.compter(db.session.execute, where, "postgresql")
+    # Past the cap on the whole, the estimate is the probe's share (1 in 8) if larger.
+    assert compte == (3, 3, max(3, 8 * sum(1 for i in ids if i % 8 == 0)) if echantillons else 3)
     assert bool(re.search(r"intervenant\.id %%? \d+ = 0", sent[0])) is echantillons
     assert cvtheque._dernier_volume["validees"] == 3
 
@@ -423,5 +504,5 @@ def test_count_of_a_free_text_is_one_statement(factory, monkeypatch):
     monkeypatch.setattr(cvtheque, "PLAFOND", 3)
     where = cvtheque.filtres(cvtheque.recherche_form(MultiDict({"q": "volume inconnu commande"})))
     with count_queries() as sent:
-        assert cvtheque.compter(db.session.execute, where, db.engine.dialect.name, texte=True)[0] == 4
+        assert cvtheque.compter(db.session.execute, where, db.engine.dialect.name).total == 4
     assert len(sent) == 1

@@ -222,10 +222,10 @@ INDEX_TRIS_CVTHEQUE = {
 }
 #: Samples of the validated profiles (1 in 64 and 1 in 8, by id), each
 #: with the search index's columns: index name → divisor. The capped count
-#: (« Plus de 1000 ») stops as soon as one sample holds more than 1000 matches,
-#: so a common word costs about 1000 matches read whatever the volume, where
-#: the whole index hands over every match first (22,000 for « management » at
-#: 300,000 profiles: 8 ms). app.views.cvtheque.compter. 14 % more GIN entries.
+#: (« Plus de 100 ») stops as soon as one sample holds more than the cap, so
+#: a broad search reads short lists whatever the volume, where the whole
+#: index hands over every match first (22,000 for « management » at 300,000
+#: profiles: 8 ms). app.views.cvtheque.compter. 14 % more GIN entries.
 ECHANTILLONS_CVTHEQUE = {
     "ix_intervenant_cvtheque_echantillon_64": 64,
     "ix_intervenant_cvtheque_echantillon_8": 8,

@@ -1,24 +1,28 @@
 """CV-thèque: every gestionnaire searches the validated profiles (manual
 §3.2.3), opens one with its files, exports the result list (XLSX).
 
-The search is a count capped at ``PLAFOND + 1``, one query for the page's
-rows (plain rows, not ORM objects) and one for their spécialités and
-régions; labels and structure names come from the cached referential lists,
-so the number of statements does not grow with the rows. On PostgreSQL the
-spécialités and régions of each profile are copied by triggers into integer
-arrays on ``intervenant``, and one partial GIN index on the validated
-profiles holds them with the Parcours text
-(stored tsvector): text, spécialité and région are intersected inside that
-index instead of joining each link table to 55,000 validated profiles (7 to
-15 ms → under 1 ms at 100,000). The other criteria, and every criterion on
-SQLite (free text by LIKE), are EXISTS on the link tables, indexed from the
+The search is a count capped at ``PLAFOND + 1`` (« Plus de 100 profils
+trouvés » past it, the pages going on while there are rows), one query for
+the page's rows (plain rows, not ORM objects) and one for their spécialités
+and régions; labels and structure names come from the cached referential
+lists, so the number of statements does not grow with the rows. On
+PostgreSQL the spécialités and régions of each profile are copied by
+triggers into integer arrays on ``intervenant``, and one partial GIN index
+on the validated profiles holds them with the Parcours text (stored
+tsvector): text, spécialité and région are intersected inside that index
+instead of joining each link table to 55,000 validated profiles (7 to 15 ms
+→ under 1 ms at 100,000). The other criteria, and every criterion on SQLite
+(free text by LIKE), are EXISTS on the link tables, indexed from the
 referential side.
 
-Broad searches (more than ``PLAFOND`` matches) read their page by walking the
-sort's index and stopping after one page (``parcours_ordonne``); otherwise a
-common expression (« petite enfance ») had every match read and sorted, 10,000
-rows and 15 ms at 300,000 profiles, its two words' frequencies multiplied by
-the planner into an estimate of 800.
+What must not grow with the profiles (issue #6, BENCHMARKS.md « Growth »):
+the count reads samples of the profiles first (``compter``), so a broad
+search is answered from a sample's short index lists; broad searches read
+their page by walking the sort's index and stopping after one page
+(``parcours_ordonne``), the text checked after the criteria
+(``ids_de_page``); otherwise a common expression (« petite enfance ») had
+every match read and sorted, 10,000 rows and 15 ms at 300,000 profiles, its
+two words' frequencies multiplied by the planner into an estimate of 800.
 """
 
 from __future__ import annotations
@@ -26,12 +30,14 @@ from __future__ import annotations
 import io
 import math
 from contextlib import contextmanager, nullcontext
+from typing import NamedTuple
 
 from flask import abort, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from openpyxl import Workbook
 from sqlalchemy import Float, Integer, and_, case, exists, func, literal_column, select, table, text
 from sqlalchemy.dialects.postgresql import ARRAY, array
+from sqlalchemy.sql.elements import UnaryExpression
 from wtforms import Form, StringField
 
 from app.extensions import db
@@ -65,8 +71,14 @@ from app.models.referentiels import (
 from app.referentiels.options import options
 
 PAGE_SIZE = 20
-#: Beyond this many matches the count is « plus de 1000 » (refine the criteria).
-PLAFOND = 1000
+#: Beyond this many matches the count says « plus de 100 » (refine the
+#: criteria) and stops: an exact count up to 1,000 cost more as the profiles
+#: grew (the matches to find, and the index lists they come from; issue #6,
+#: BENCHMARKS.md « Growth »). The pages go on past it (PAGES_MAX).
+PLAFOND = 100
+#: Past the cap, pages are offered while there are rows, up to this one (the
+#: OFFSET a page costs grows with its number; the export lists more).
+PAGES_MAX = 50
 EXPORT_MAX = 10_000
 TOUS = [("", "Tous")]
 TRIS = {
@@ -113,8 +125,17 @@ def condition_lien(lien, valeur: int, dialect: str):
     return exists().where(proprietaire == Intervenant.id, reference == valeur)
 
 
-def filtres(form: RechercheForm) -> list:
-    """WHERE clauses of the search (validated profiles only)."""
+def recherche_de(form: RechercheForm) -> Recherche:
+    """The search the form describes (validated profiles only)."""
+    criteres = filtres(form, texte=False)
+    texte = texte_libre(form.q.data)
+    where = [*criteres, condition_texte_libre(texte, db.engine.dialect.name)] if texte else criteres
+    return Recherche(where, criteres, texte, _ordre(form))
+
+
+def filtres(form: RechercheForm, texte: bool = True) -> list:
+    """WHERE clauses of the search (validated profiles only); without the
+    free text if not ``texte``."""
     dialect = db.engine.dialect.name
     where = [Intervenant.etat_inscription == EtatInscription.validee]
     links = (
@@ -134,9 +155,8 @@ def filtres(form: RechercheForm) -> list:
         )
     if form.etranger.data in ("oui", "non"):
         where.append(Intervenant.disponible_etranger.is_(form.etranger.data == "oui"))
-    texte = texte_libre(form.q.data)
-    if texte:
-        where.append(condition_texte_libre(texte, dialect))
+    if texte and (saisie := texte_libre(form.q.data)):
+        where.append(condition_texte_libre(saisie, dialect))
     return where
 
 
@@ -145,11 +165,12 @@ def texte_libre(saisie: str | None) -> str:
     return " ".join((saisie or "").split())
 
 
-def condition_texte_libre(texte: str, dialect: str):
+def condition_texte_libre(texte: str, dialect: str, table: str = "intervenant"):
     """Free text on the Parcours: PostgreSQL full text on the stored tsvector
-    (GIN index), a plain LIKE elsewhere."""
+    (GIN index; ``table``: the name or alias of ``intervenant``), a plain
+    LIKE elsewhere."""
     if dialect == "postgresql":
-        colonne = literal_column(f"intervenant.{TEXTE_PARCOURS_TSV}")
+        colonne = literal_column(f"{table}.{TEXTE_PARCOURS_TSV}")
         return colonne.op("@@")(func.plainto_tsquery("french", texte))
     return Intervenant.texte_parcours.icontains(texte, autoescape=True)
 
@@ -175,59 +196,80 @@ def _profils_valides():
 #: hold this many times PLAFOND matches (its count is a sample's: a margin).
 MARGE_ECHANTILLON = 1.25
 #: The planner's count of validated profiles last read by this process (every
-#: count reads it): whether samples can answer, known before the statement is
+#: count reads it): which samples can answer, known before the statement is
 #: built, so that a small volume does not plan their subqueries (0.5 ms).
 _dernier_volume: dict[str, float | None] = {"validees": None}
 
 
-def compter(executer, where, dialect: str, texte: bool = False) -> tuple[int, float | None]:
-    """Number of matches, counted up to ``PLAFOND + 1`` only: past that the page
-    says « plus de … » and the count stops early instead of reading every match.
-    On PostgreSQL, with it, the planner's count of the validated profiles
-    (``V``, which bounds the pages' walk: ``parcours_ordonne``), else None.
-    One statement in every case.
+class Compte(NamedTuple):
+    """What the count found. ``total``: the matches counted up to ``PLAFOND
+    + 1`` (what the page states). ``validees``: the planner's count of the
+    validated profiles (PostgreSQL; None elsewhere or before any ANALYZE).
+    ``estimation``: ``total``, or past the cap the matches the sample that
+    answered stands for (its capped count × its divisor), or the probe's
+    share when the whole was counted to the cap, if larger: it bounds the
+    walk of the page (``parcours_ordonne``), never what the page states."""
 
-    A free ``texte`` on PostgreSQL, once this process has seen more than ``8 ×
-    PLAFOND`` validated profiles (fewer: no sample can answer), first reads
-    the sample of 1 validated profile in 64 (ECHANTILLONS_CVTHEQUE), a few
-    entries of its index: more than ``PLAFOND`` matches there is the answer;
-    otherwise it tells how many matches the whole has, and the sample of 1 in
-    8 is read only if it should hold more than ``PLAFOND`` of them (with a
-    margin). Only then the whole count, with fewer than about 10 × ``PLAFOND``
-    matches left to read. The GIN index hands over every match of a word
-    before any is counted: a word held by 22,000 profiles at 300,000 cost 8 ms,
-    its samples about 2. Criteria alone keep the plain count: a broad one is
-    counted from the sort's index alone (INCLUDE), cheaper than a sample read
-    from the table. ``executer`` is the session's or a connection's ``execute``."""
+    total: int
+    validees: float | None
+    estimation: int
+
+
+def compter(executer, where, dialect: str) -> Compte:
+    """Number of matches, counted up to ``PLAFOND + 1`` only: past that the page
+    says « plus de … » and the count stops early instead of reading every
+    match. One statement in every case; ``executer`` is the session's or a
+    connection's ``execute``.
+
+    On PostgreSQL the samples of the validated profiles (1 in 64, 1 in 8:
+    ECHANTILLONS_CVTHEQUE) that can hold more than ``PLAFOND`` profiles, as
+    far as this process last saw, are read first, the smallest first (the
+    probe), a few entries of their index: more than ``PLAFOND`` matches in a
+    sample is the answer; otherwise the probe tells how many matches the
+    whole has, and the next sample is read only if it should hold more than
+    ``PLAFOND`` of them (with a margin). Only then the whole count. The GIN
+    index hands over every match of each of its entries before any is
+    counted, lists that grow with the profiles (3.3 ms for a text and a
+    spécialité at 300,000); a sample's lists are 8 or 64 times shorter, so
+    the count of a broad search costs about the same at every volume."""
 
     def jusquau_plafond(*echantillon):
         trouves = select(Intervenant.id).where(*where, *echantillon).limit(PLAFOND + 1).subquery()
         return select(func.count().label("n")).select_from(trouves)
 
     if dialect != "postgresql":
-        return executer(jusquau_plafond()).scalar(), None
-    # Divisors: 1 profile in 64 (the probe), then 1 in 8.
-    d_sonde, d_suivant = sorted(ECHANTILLONS_CVTHEQUE.values(), reverse=True)
-    total = jusquau_plafond().scalar_subquery()
-    if texte and (_dernier_volume["validees"] or 0) > PLAFOND * d_suivant:
-        # Read once, when the CASE first needs it (a materialised CTE).
+        total = executer(jusquau_plafond()).scalar()
+        return Compte(total, None, total)
+    vues = _dernier_volume["validees"] or 0
+    echelle = sorted((d for d in ECHANTILLONS_CVTHEQUE.values() if vues > PLAFOND * d), reverse=True)
+    if not echelle:
+        estimation = jusquau_plafond().scalar_subquery()
+    else:
+        d_sonde, *suivants = echelle
+        # Each read once, when the CASE first needs it (materialised CTEs).
         sonde = jusquau_plafond(_dans_echantillon(d_sonde)).cte("sonde").prefix_with("MATERIALIZED")
         dans_la_sonde = select(sonde.c.n).scalar_subquery()
-        total = case(
-            (dans_la_sonde > PLAFOND, PLAFOND + 1),
+        tout = jusquau_plafond().cte("tout").prefix_with("MATERIALIZED")
+        dans_le_tout = select(tout.c.n).scalar_subquery()
+        branches = [(dans_la_sonde > PLAFOND, (PLAFOND + 1) * d_sonde)]
+        branches += [
             (
                 and_(
-                    dans_la_sonde * d_sonde > MARGE_ECHANTILLON * PLAFOND * d_suivant,
-                    jusquau_plafond(_dans_echantillon(d_suivant)).scalar_subquery() > PLAFOND,
+                    dans_la_sonde * d_sonde > MARGE_ECHANTILLON * PLAFOND * d,
+                    jusquau_plafond(_dans_echantillon(d)).scalar_subquery() > PLAFOND,
                 ),
-                PLAFOND + 1,
-            ),
-            else_=total,
-        )
-    total, validees = executer(select(total, _profils_valides())).one()
+                (PLAFOND + 1) * d,
+            )
+            for d in suivants
+        ]
+        # Counted on the whole past the cap: the probe's share, if larger, is
+        # the better estimate (only the walk's choice depends on it).
+        branches.append((dans_le_tout > PLAFOND, func.greatest(dans_le_tout, dans_la_sonde * d_sonde)))
+        estimation = case(*branches, else_=dans_le_tout)
+    estimation, validees = executer(select(estimation, _profils_valides())).one()
     validees = validees if validees is not None and validees >= 0 else None
     _dernier_volume["validees"] = validees
-    return total, validees
+    return Compte(min(estimation, PLAFOND + 1), validees, estimation)
 
 
 #: Index rows a page may walk at most (see ``parcours_ordonne``): about 5 ms.
@@ -236,20 +278,20 @@ MARCHE_MAX = 5000
 _PLANS_ECARTES = ("enable_bitmapscan", "enable_seqscan")
 
 
-def parcours_ordonne(validees: float | None, total: int, debut: int) -> bool:
+def parcours_ordonne(compte: Compte, debut: int) -> bool:
     """Whether this page of a PostgreSQL search is read by walking the sort's
     index (``plan_ordonne``) rather than as the planner likes.
 
-    With more than ``PLAFOND`` matches, at least one validated profile in
-    ``V / PLAFOND`` matches: the walk reads at most ``(debut + PAGE_SIZE) × V
-    / PLAFOND`` index rows, whatever the number of matches; the planner, when
-    it underestimates them (words that go together), reads and sorts all of
-    them. The walk is taken while that bound stays under ``MARCHE_MAX`` (the
-    first pages; every page at small volumes). ``V`` is ``validees``
-    (from ``compter``); unknown, no bound is known and no walk is taken."""
-    if total <= PLAFOND or validees is None:
+    With ``E`` matches (``compte.estimation``, more than ``PLAFOND``) among
+    ``V`` validated profiles, one profile in ``V / E`` matches: the walk reads
+    about ``(debut + PAGE_SIZE) × V / E`` index rows, whatever the number of
+    matches; the planner, when it underestimates them (words that go
+    together, « petite enfance »), reads and sorts all of them. The walk is
+    taken while that stays under ``MARCHE_MAX`` (the first pages of a broad
+    search). ``V`` unknown (no ANALYZE yet, SQLite): no walk."""
+    if compte.total <= PLAFOND or compte.validees is None:
         return False
-    return (debut + PAGE_SIZE) * validees <= MARCHE_MAX * PLAFOND
+    return (debut + PAGE_SIZE) * compte.validees <= MARCHE_MAX * compte.estimation
 
 
 @contextmanager
@@ -269,23 +311,70 @@ def plan_ordonne(executer):
     )
 
 
-def lire_page(executer, requete, total: int, debut: int, validees: float | None) -> list:
-    """The rows of ``requete``, read through the sort's index when
-    ``parcours_ordonne`` says so (PostgreSQL: ``validees`` is None elsewhere).
-    ``executer`` is the session's or a connection's ``execute``."""
-    marche = parcours_ordonne(validees, total, debut)
+class Recherche(NamedTuple):
+    """A search as its statements need it: ``where`` (every criterion),
+    ``criteres`` (the same without the free text), ``texte`` (the free text,
+    "" for none) and ``ordre`` (the sort, on ``intervenant``'s columns)."""
+
+    where: list
+    criteres: list
+    texte: str
+    ordre: tuple
+
+
+def ids_de_page(recherche: Recherche, debut: int, texte_a_part: bool = False):
+    """The ids of one page, one row more (whether a next page exists past the
+    count's cap), from the sort's index alone when it carries the criteria
+    (PostgreSQL INCLUDE).
+
+    ``texte_a_part`` (a walk on PostgreSQL, with criteria besides the text):
+    the criteria are walked first in the sort's order, from the index alone,
+    and the text is checked only on the profiles they let through, by primary
+    key. Checked on every walked row, the text read 3,400 table rows for one
+    page of « prévention » in one spécialité at 300,000 profiles (13 ms);
+    after the criteria, 225 (4.6 ms). ``OFFSET 0`` keeps the planner from
+    merging both steps back into one."""
+    if not texte_a_part:
+        return (
+            select(Intervenant.id).where(*recherche.where).order_by(*recherche.ordre)
+            .offset(debut).limit(PAGE_SIZE + 1).subquery()
+        )
+    colonnes = Intervenant.__table__.c
+    cles = dict.fromkeys(["id", *(getattr(terme, "element", terme).key for terme in recherche.ordre)])
+    parcours = (
+        select(*(colonnes[cle] for cle in cles)).where(*recherche.criteres).order_by(*recherche.ordre)
+        .offset(0).subquery("parcours")
+    )
+    profil = Intervenant.__table__.alias("profil_texte")
+    ordre = [
+        parcours.c[terme.element.key].desc() if isinstance(terme, UnaryExpression) else parcours.c[terme.key]
+        for terme in recherche.ordre
+    ]
+    return (
+        select(parcours.c.id).join_from(parcours, profil, profil.c.id == parcours.c.id)
+        .where(condition_texte_libre(recherche.texte, "postgresql", profil.name))
+        .order_by(*ordre).offset(debut).limit(PAGE_SIZE + 1).subquery()
+    )
+
+
+def lire_page(executer, lignes, recherche: Recherche, compte: Compte, debut: int) -> list:
+    """The rows of one page: ``lignes(ids)`` is the statement of the rows
+    from the page's ids (``ids_de_page``), read through the sort's index
+    when ``parcours_ordonne`` says so, the text apart when there are
+    criteria besides it. ``executer`` is the session's or a connection's
+    ``execute``."""
+    marche = parcours_ordonne(compte, debut)
+    a_part = marche and bool(recherche.texte) and len(recherche.criteres) > 1
     with plan_ordonne(executer) if marche else nullcontext():
-        return executer(requete).all()
+        return executer(lignes(ids_de_page(recherche, debut, a_part))).all()
 
 
-def requete_page(where, ordre, debut: int):
-    """One page of results, as plain rows of what the table shows: the page's
-    ids first (from the sort's index alone when it carries the criteria:
-    PostgreSQL INCLUDE), then only those rows from the table (a profile row
-    is several kB) with their CV's identifier. Rows, not ORM objects: loading
-    20 profiles and three relations into the session cost about 3 ms of
-    Python per request (issue #6), for a read-only list."""
-    page_ids = select(Intervenant.id).where(*where).order_by(*ordre).offset(debut).limit(PAGE_SIZE).subquery()
+def lignes_de_page(page_ids, ordre):
+    """One page of results, as plain rows of what the table shows: only the
+    page's rows from the table (a profile row is several kB) with their CV's
+    identifier. Rows, not ORM objects: loading 20 profiles and three
+    relations into the session cost about 3 ms of Python per request (issue
+    #6), for a read-only list."""
     return (
         select(Intervenant.id, Intervenant.nom_usage, Intervenant.prenom, Intervenant.structure_id,
                Fichier.uuid.label("cv_uuid"))
@@ -336,20 +425,22 @@ class CvthequeView(BaseView):
     def recherche(self):
         form = recherche_form(request.args)
         form.validate()
-        where = filtres(form)
-        total, validees = compter(
-            db.session.execute, where, db.engine.dialect.name, texte=bool(texte_libre(form.q.data))
-        )
-        pages = max(1, math.ceil(min(total, PLAFOND) / PAGE_SIZE))
+        recherche = recherche_de(form)
+        compte = compter(db.session.execute, recherche.where, db.engine.dialect.name)
+        # Past the cap the number of pages is not known: up to PAGES_MAX, while
+        # a page has a next row.
+        pages = PAGES_MAX if compte.total > PLAFOND else max(1, math.ceil(compte.total / PAGE_SIZE))
         page = min(max(request.args.get("page", 1, type=int), 1), pages)
         debut = (page - 1) * PAGE_SIZE
-        ordre = _ordre(form)
-        lignes = lire_page(db.session.execute, requete_page(where, ordre, debut), total, debut, validees)
-        profils = avec_referentiels(db.session.execute, lignes)
+        lignes = lire_page(
+            db.session.execute, lambda ids: lignes_de_page(ids, recherche.ordre), recherche, compte, debut
+        )
+        suivante = len(lignes) > PAGE_SIZE and page < pages
+        profils = avec_referentiels(db.session.execute, lignes[:PAGE_SIZE])
         args = {k: v for k, v in request.args.items() if k != "page"}
         return self.render_template(
-            "cvtheque/recherche.html", form=form, profils=profils, total=total, plafond=PLAFOND, page=page,
-            pages=pages, args=args, title="CV-thèque",
+            "cvtheque/recherche.html", form=form, profils=profils, total=compte.total, plafond=PLAFOND,
+            page=page, pages=pages, suivante=suivante, args=args, title="CV-thèque",
             # Structure names from the cached referential lists (no query).
             structures=dict(options(Structure, "nom")),
         )
