@@ -77,16 +77,7 @@ from app.models.referentiels import (
     Structure,
 )
 from app.models.workflow import TransitionHistorique
-from app.views.cvtheque import PAGES_MAX as PAGES_MAX_CVTHEQUE
-from app.views.cvtheque import PLAFOND as PLAFOND_CVTHEQUE
-from app.views.cvtheque import (
-    Recherche,
-    compter,
-    condition_lien,
-    condition_texte_libre,
-    lire_page,
-    texte_libre,
-)
+from app.views.cvtheque import Recherche, compter, condition_lien, lire_page, pages_offertes, texte_libre
 
 annonce, candidature, intervenant = Annonce.__table__, Candidature.__table__, Intervenant.__table__
 structure, pays, fichier, actualite = Structure.__table__, Pays.__table__, Fichier.__table__, Actualite.__table__
@@ -164,7 +155,7 @@ def paginer(conn, table, where, stmt, order_by, page: int, per_page: int = PAGE_
         lignes = conn.execute(stmt.where(*where).order_by(*order_by).limit(per_page).offset((page - 1) * per_page))
         return Page(lignes.all(), total, page, pages)
     compte = compter(conn.execute, recherche.where, conn.dialect.name)
-    pages = PAGES_MAX_CVTHEQUE if compte.total > PLAFOND_CVTHEQUE else max(1, math.ceil(compte.total / per_page))
+    pages = pages_offertes(compte)
     page = min(max(page, 1), pages)
     debut = (page - 1) * per_page
 
@@ -569,16 +560,13 @@ def demandes_inscription(structure_id):
 
 
 def recherche_cvtheque(dialect: str) -> Recherche:
-    """The search of app.views.cvtheque.recherche_de: every criterion, the
-    criteria without the text, the text, the sort."""
-    criteres = criteres_cvtheque(dialect, texte=False)
-    texte = texte_libre(request.args.get("q"))
-    where = [*criteres, condition_texte_libre(texte, dialect)] if texte else criteres
-    return Recherche(where, criteres, texte, TRIS_CVTHEQUE.get(request.args.get("tri") or "nom", TRIS_CVTHEQUE["nom"]))
+    """The search of app.views.cvtheque.recherche_de (same composition)."""
+    tri = TRIS_CVTHEQUE.get(request.args.get("tri") or "nom", TRIS_CVTHEQUE["nom"])
+    return Recherche.composer(criteres_cvtheque(dialect), texte_libre(request.args.get("q")), tri, dialect)
 
 
-def criteres_cvtheque(dialect: str, texte: bool = True) -> list:
-    """WHERE of app.views.cvtheque.filtres (validated profiles only)."""
+def criteres_cvtheque(dialect: str) -> list:
+    """WHERE of app.views.cvtheque.filtres (validated profiles only, the free text apart)."""
     args = request.args
     where = [intervenant.c.etat_inscription == EtatInscription.validee]
     links = (
@@ -598,8 +586,6 @@ def criteres_cvtheque(dialect: str, texte: bool = True) -> list:
         where.append(exists().where(li.c.intervenant_id == intervenant.c.id, li.c.langue_id == valeur))
     if args.get("etranger") in ("oui", "non"):
         where.append(intervenant.c.disponible_etranger.is_(args["etranger"] == "oui"))
-    if texte and (saisie := texte_libre(args.get("q"))):
-        where.append(condition_texte_libre(saisie, dialect))  # the same expression (GIN index on PostgreSQL)
     return where
 
 

@@ -312,9 +312,10 @@ def test_same_where_as_the_real_search(app, args):
      "q=formation&tri=date", ""],
 )
 def test_same_where_as_the_real_cvtheque(app, args):
-    """Same SQL text as app.views.cvtheque.filtres, full-text expression included on PostgreSQL."""
-    real = vue_cvtheque.filtres(vue_cvtheque.recherche_form(MultiDict(parse_qsl(args))))
+    """Same SQL text as app.views.cvtheque.recherche_de, full-text expression included on PostgreSQL."""
+    real = vue_cvtheque.recherche_de(vue_cvtheque.recherche_form(MultiDict(parse_qsl(args))))
     dialect = db.engine.dialect.name
     with create_baseline_app(connect=nullcontext).test_request_context(f"/cvtheque/?{args}"):
-        bare = baseline.criteres_cvtheque(dialect)
-    assert _sql(bare) == _sql(real)
+        bare = baseline.recherche_cvtheque(dialect)
+    assert _sql(bare.where) == _sql(real.where)
+    assert _sql(bare.criteres) == _sql(real.criteres)

@@ -453,7 +453,7 @@ def test_count_through_the_samples_is_the_capped_count(factory, monkeypatch, cor
     monkeypatch.setattr(cvtheque, "ECHANTILLONS_CVTHEQUE", {"quart": 4, "moitie": 2})
     # This process saw 24 validated profiles: samples of 1 in 2 can hold more than PLAFOND.
     monkeypatch.setitem(cvtheque._dernier_volume, "validees", 24)
-    where = cvtheque.filtres(cvtheque.recherche_form(MultiDict({"q": "commande publique"})))
+    where = cvtheque.recherche_de(cvtheque.recherche_form(MultiDict({"q": "commande publique"}))).where
     sent: list[tuple] = []
 
     def capture(conn, cursor, statement, parameters, *args):
@@ -486,7 +486,7 @@ def test_samples_only_once_the_volume_can_fill_them(factory, monkeypatch, vues, 
     monkeypatch.setattr(cvtheque, "PLAFOND", 2)
     monkeypatch.setitem(cvtheque._dernier_volume, "validees", vues)
     recherche = {"q": "volume vu commande"} if critere == "texte" else {"specialite": str(spe.id)}
-    where = cvtheque.filtres(cvtheque.recherche_form(MultiDict(recherche)))
+    where = cvtheque.recherche_de(cvtheque.recherche_form(MultiDict(recherche))).where
     with count_queries() as sent:
         compte = cvtheque.compter(db.session.execute, where, "postgresql")
     # Past the cap on the whole, the estimate is the probe's share (1 in 8) if larger.
@@ -502,7 +502,7 @@ def test_count_of_a_free_text_is_one_statement(factory, monkeypatch):
     for _ in range(5):
         valide(factory, texte="Volume inconnu commande")
     monkeypatch.setattr(cvtheque, "PLAFOND", 3)
-    where = cvtheque.filtres(cvtheque.recherche_form(MultiDict({"q": "volume inconnu commande"})))
+    where = cvtheque.recherche_de(cvtheque.recherche_form(MultiDict({"q": "volume inconnu commande"}))).where
     with count_queries() as sent:
         assert cvtheque.compter(db.session.execute, where, db.engine.dialect.name).total == 4
     assert len(sent) == 1

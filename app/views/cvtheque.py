@@ -127,15 +127,12 @@ def condition_lien(lien, valeur: int, dialect: str):
 
 def recherche_de(form: RechercheForm) -> Recherche:
     """The search the form describes (validated profiles only)."""
-    criteres = filtres(form, texte=False)
-    texte = texte_libre(form.q.data)
-    where = [*criteres, condition_texte_libre(texte, db.engine.dialect.name)] if texte else criteres
-    return Recherche(where, criteres, texte, _ordre(form))
+    return Recherche.composer(filtres(form), texte_libre(form.q.data), _ordre(form), db.engine.dialect.name)
 
 
-def filtres(form: RechercheForm, texte: bool = True) -> list:
-    """WHERE clauses of the search (validated profiles only); without the
-    free text if not ``texte``."""
+def filtres(form: RechercheForm) -> list:
+    """WHERE clauses of the criteria (validated profiles only), the free text
+    apart (``recherche_de``)."""
     dialect = db.engine.dialect.name
     where = [Intervenant.etat_inscription == EtatInscription.validee]
     links = (
@@ -155,8 +152,6 @@ def filtres(form: RechercheForm, texte: bool = True) -> list:
         )
     if form.etranger.data in ("oui", "non"):
         where.append(Intervenant.disponible_etranger.is_(form.etranger.data == "oui"))
-    if texte and (saisie := texte_libre(form.q.data)):
-        where.append(condition_texte_libre(saisie, dialect))
     return where
 
 
@@ -321,6 +316,19 @@ class Recherche(NamedTuple):
     texte: str
     ordre: tuple
 
+    @classmethod
+    def composer(cls, criteres: list, texte: str, ordre, dialect: str) -> Recherche:
+        """The search of these criteria and this free text (cleaned by
+        ``texte_libre``; "" for none)."""
+        where = [*criteres, condition_texte_libre(texte, dialect)] if texte else criteres
+        return cls(where, criteres, texte, tuple(ordre))
+
+
+def pages_offertes(compte: Compte) -> int:
+    """Pages offered: those of the count, or PAGES_MAX past the cap (the
+    number is not known; a page shows « Suivante » while it has a next row)."""
+    return PAGES_MAX if compte.total > PLAFOND else max(1, math.ceil(compte.total / PAGE_SIZE))
+
 
 def ids_de_page(recherche: Recherche, debut: int, texte_a_part: bool = False):
     """The ids of one page, one row more (whether a next page exists past the
@@ -427,9 +435,7 @@ class CvthequeView(BaseView):
         form.validate()
         recherche = recherche_de(form)
         compte = compter(db.session.execute, recherche.where, db.engine.dialect.name)
-        # Past the cap the number of pages is not known: up to PAGES_MAX, while
-        # a page has a next row.
-        pages = PAGES_MAX if compte.total > PLAFOND else max(1, math.ceil(compte.total / PAGE_SIZE))
+        pages = pages_offertes(compte)
         page = min(max(request.args.get("page", 1, type=int), 1), pages)
         debut = (page - 1) * PAGE_SIZE
         lignes = lire_page(
@@ -461,13 +467,14 @@ class CvthequeView(BaseView):
     def export(self):
         form = recherche_form(request.args)
         form.validate()
+        recherche = recherche_de(form)
         rows = db.session.execute(
             select(
                 Intervenant.civilite, Intervenant.nom_usage, Intervenant.prenom, Intervenant.localite,
                 Intervenant.disponible_etranger, Intervenant.date_transmission, Intervenant.id,
             )
-            .where(*filtres(form))
-            .order_by(*_ordre(form))
+            .where(*recherche.where)
+            .order_by(*recherche.ordre)
             .limit(EXPORT_MAX)
         )
         wb = Workbook(write_only=True)
