@@ -394,3 +394,23 @@ def test_unknown_values_get_french_messages_and_back_link_keeps_the_search(clien
     link = re.search(rf'href="(/annonces/{a.numero}\?retour=[^"]+)"', listing).group(1)
     detail = page_text(client.get(link.replace("&amp;", "&")))
     assert f'href="/annonces/?specialite={spec}"' in detail
+
+
+def test_gestionnaire_show_page_lists_referentials_in_their_order_from_one_statement(login_as, app):
+    """The annonce's four referential lists: the labels FAB printed (same
+    order as the relations), read in one statement (FAB: one per list)."""
+    client = login_as("gestionnaire", "DR-84")
+    annonce = creer_annonce("DR-84", specialites=("A1", "A2"), sous_specialites=("A1A",), regions=("84", "11"),
+                            departements=("75", "69"))
+    db.session.expire_all()  # nothing of the annonce left loaded by its creation
+    with count_queries() as statements:
+        response = client.get(f"/gestion/annonces/show/{annonce.id}")
+    assert response.status_code == 200
+    text = page_text(response)
+    db.session.expire_all()
+    annonce = db.session.get(Annonce, annonce.id)
+    for relation in (annonce.specialites, annonce.sous_specialites, annonce.regions, annonce.departements):
+        assert ", ".join(str(x) for x in relation) in text
+    assert ", ".join(str(x) for x in annonce.departements).startswith("69 - ")
+    liens = [s for s in statements if re.search(r"annonce_(specialite|sous_specialite|region|departement)\b", s)]
+    assert len(liens) == 1, liens

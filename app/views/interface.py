@@ -4,13 +4,19 @@ FAB builds a ``Filters`` object for every query it runs, and each one
 converts every column of the model into its filter classes (about 280
 conversions per list request on ``Intervenant``: 9 ms, issue #6). The
 conversion depends only on the model's columns, so it is memoised per data
-interface. ``InterfaceChargee`` also eager-loads the relations its list shows.
+interface. ``InterfaceChargee`` also eager-loads the relations its list shows,
+and reads the referential lists its show page displays in one statement.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import sqlalchemy as sa
 from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.models.base import references_liees
 
 
 class ConvertisseurMemorise(SQLAFilterConverter):
@@ -27,13 +33,33 @@ class InterfaceEspace(SQLAInterface):
     filter_converter_class = ConvertisseurMemorise
 
 
+#: A many-to-many shown as labels: its link table (owner id, referential id)
+#: and the referential's cached ``(id, label)`` list in the relation's order.
+ListeLiee = tuple[sa.Table, Callable[[], tuple[tuple[int, str], ...]]]
+
+
 class InterfaceChargee(InterfaceEspace):
     """List queries eager-load the relations shown in the list columns (FAB
-    would lazy-load them row by row)."""
+    would lazy-load them row by row). The show page's referential lists
+    (``listes``) come from one statement over their link tables, labelled
+    from the cached option lists: FAB loads each collection of referential
+    rows with its own query (four on an annonce's page)."""
 
-    def __init__(self, obj, *options, session=None):
+    def __init__(self, obj, *options, session=None, listes: dict[str, ListeLiee] | None = None):
         super().__init__(obj, session)
         self._options = options
+        self._listes = listes or {}
 
     def apply_all(self, query, *args, **kwargs):
         return super().apply_all(query, *args, **kwargs).options(*self._options)
+
+    def get_values_item(self, item, show_columns):
+        listes = {col: self._listes[col] for col in show_columns if col in self._listes}
+        if not listes:
+            return super().get_values_item(item, show_columns)
+        lies: dict[str, set[int]] = {col: set() for col in listes}
+        requete = references_liees({col: lien for col, (lien, _) in listes.items()}, [self.get_pk_value(item)])
+        for col, _, reference in self.session.execute(requete):
+            lies[col].add(reference)
+        libelles = {col: [libelle for id_, libelle in choix() if id_ in lies[col]] for col, (_, choix) in listes.items()}
+        return [libelles[col] if col in libelles else self._get_attr_value(item, col) for col in show_columns]
