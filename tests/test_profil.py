@@ -329,3 +329,62 @@ def test_parcours_choices_saved_are_shown_ticked(factory, client):
     for champ, ids in choisis.items():
         coches = re.findall(rf'name="{champ}" value="(\d+)" checked', html)
         assert sorted(int(i) for i in coches) == sorted(ids), champ
+
+
+def test_parcours_tables_shown_from_one_statement(factory, client, app):
+    """Page 2's seven tables, every value and link as the collections gave
+    them (a file, a referential, a missing level), read in one statement."""
+    from markupsafe import escape
+    from sqlalchemy import event
+
+    from app.models.parcours import (
+        ActionProfessionnalisation,
+        ExperienceProfessionnelle,
+        FormationSuivie,
+        LangueIntervenant,
+    )
+    from app.models.referentiels import Langue, NiveauLangue
+
+    user, profil = factory.intervenant("DR-84")
+    sign_in(client, user)
+    complete_profile(client)  # a sous-spécialité and a formation initiale with its diploma file
+    niveau = db.session.scalar(select(NiveauLangue).order_by(NiveauLangue.id).limit(1))
+    langue = db.session.scalar(select(Langue).order_by(Langue.id).limit(1))
+    db.session.add_all([
+        ExperienceFormateur(intervenant_id=profil.id, libelle="Tableurs", organismes="CNFPT, Lyon"),
+        ExperienceFormateur(intervenant_id=profil.id, libelle="Bureautique"),
+        ActionProfessionnalisation(intervenant_id=profil.id, libelle="Pédagogie", annee="2019"),
+        ExperienceProfessionnelle(intervenant_id=profil.id, employeur="Ville de Lyon", fonction="DGS",
+                                  missions="Piloter"),
+        FormationSuivie(intervenant_id=profil.id, libelle="Management", organisme="INET"),
+        LangueIntervenant(intervenant_id=profil.id, langue_id=langue.id, niveau_animation_id=niveau.id),
+    ])
+    db.session.commit()
+    statements = []
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        html = client.get("/profil/parcours").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+    db.session.expire_all()
+    profil = db.session.get(type(profil), profil.id)
+    diplome = profil.formations_initiales[0]
+    sous = profil.specialites_souhaitees[0].sous_specialite
+    assert f"<td>{escape(sous.code)} - {escape(sous.libelle)}</td><td>Finances</td>" in html
+    assert f"<td>{escape(diplome.niveau_diplome.libelle)}</td><td>Master 2 Agronomie</td><td></td><td>1984</td>" in html
+    assert f'<a href="/fichiers/{diplome.fichier.uuid}">diplome.pdf</a> (chargé(e) le ' in html
+    assert "<td></td><td>Tableurs</td><td></td><td></td><td></td><td>CNFPT, Lyon</td>" in html
+    assert html.index("Tableurs") < html.index("Bureautique")  # the collection's order (by id)
+    assert "<td>Pédagogie</td><td></td><td></td><td>2019</td>" in html
+    assert "<td>Ville de Lyon</td><td>DGS</td><td></td><td>Piloter</td>" in html
+    assert "<td>Management</td><td>INET</td>" in html
+    assert f"<td>{escape(langue.libelle)}</td><td></td><td>{escape(niveau.libelle)}</td><td></td>" in html
+    for slug, ligne in (("experiences-formateur", profil.experiences_formateur[1]), ("formations-initiales", diplome),
+                        ("langues", profil.langues[0])):
+        assert f'href="/profil/parcours/{slug}/{ligne.id}/modifier"' in html
+    tables = ("specialite_souhaitee", "experience_formateur", "action_professionnalisation",
+              "experience_professionnelle", "formation_suivie", "formation_initiale", "langue_intervenant")
+    lectures = [s for s in statements if any(re.search(rf"\bFROM {t}\b", s) for t in tables)]
+    assert len(lectures) == 1, lectures

@@ -7,10 +7,14 @@ méthodes) are link tables indexed from the referential side for the CV-thèque.
 
 from __future__ import annotations
 
+import functools
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 from flask_appbuilder import Model
 from sqlalchemy.orm import backref, relationship
 
+from app.extensions import db
 from app.models.base import TimestampMixin
 from app.models.comptes import Intervenant, _association
 from app.models.fichiers import Fichier
@@ -164,3 +168,96 @@ def synchroniser_specialites(profil) -> None:
     for s in sous:
         seen.setdefault(s.specialite_id, s.specialite)
     profil.specialites = list(seen.values())
+
+
+# --- page 2 as displayed ------------------------------------------------------
+
+_TEXTES = 7  # text columns of the widest table (a formation initiale)
+
+
+@functools.cache
+def _tableaux() -> tuple[tuple[str, type, dict[str, sa.ColumnElement], list, bool], ...]:
+    """Per collection of page 2: its model, the attributes the page shows
+    (``relation.attribut`` for a referential's), the joins they need and
+    whether the row has a file."""
+    conversation, animation, redaction = (sa.orm.aliased(NiveauLangue) for _ in range(3))
+    sous = SousSpecialite
+    return (
+        ("specialites_souhaitees", SpecialiteSouhaitee,
+         {"sous_specialite.code": sous.code, "sous_specialite.libelle": sous.libelle,
+          "expertise": SpecialiteSouhaitee.expertise, "observations": SpecialiteSouhaitee.observations},
+         [(sous, sous.id == SpecialiteSouhaitee.sous_specialite_id)], False),
+        ("experiences_formateur", ExperienceFormateur,
+         {c: getattr(ExperienceFormateur, c) for c in ("contexte", "libelle", "public", "annees", "duree", "organismes")},
+         [], False),
+        ("actions_professionnalisation", ActionProfessionnalisation,
+         {c: getattr(ActionProfessionnalisation, c) for c in ("libelle", "organisme", "duree", "annee")}, [], False),
+        ("experiences_professionnelles", ExperienceProfessionnelle,
+         {c: getattr(ExperienceProfessionnelle, c)
+          for c in ("employeur", "fonction", "periode", "missions", "responsabilites")}, [], False),
+        ("formations_suivies", FormationSuivie,
+         {c: getattr(FormationSuivie, c) for c in ("nature", "libelle", "organisme", "duree", "annees")}, [], False),
+        ("formations_initiales", FormationInitiale,
+         {"niveau_diplome.libelle": NiveauDiplome.libelle, "titre": FormationInitiale.titre,
+          "organisme": FormationInitiale.organisme, "annee": FormationInitiale.annee},
+         [(NiveauDiplome, NiveauDiplome.id == FormationInitiale.niveau_diplome_id),
+          (Fichier, Fichier.id == FormationInitiale.fichier_id)], True),
+        ("langues", LangueIntervenant,
+         {"langue.libelle": Langue.libelle, "niveau_conversation.libelle": conversation.libelle,
+          "niveau_animation.libelle": animation.libelle, "niveau_redaction.libelle": redaction.libelle},
+         [(Langue, Langue.id == LangueIntervenant.langue_id),
+          (conversation, conversation.id == LangueIntervenant.niveau_conversation_id),
+          (animation, animation.id == LangueIntervenant.niveau_animation_id),
+          (redaction, redaction.id == LangueIntervenant.niveau_redaction_id)], False),
+    )  # fmt: skip
+
+
+def _ligne_affichee(noms, valeurs, fichier) -> SimpleNamespace:
+    """A row with the attributes the page reads (a referential or the file
+    as a nested object, None when absent, as the relation would be)."""
+    attributs, relations = {}, {}
+    for nom, valeur in zip(noms, valeurs, strict=False):
+        relation, _, attribut = nom.rpartition(".")
+        if relation:
+            relations.setdefault(relation, {})[attribut] = valeur
+        else:
+            attributs[nom] = valeur
+    for relation, valeurs_relation in relations.items():
+        attributs[relation] = SimpleNamespace(**valeurs_relation) if any(v is not None for v in valeurs_relation.values()) else None
+    attributs["fichier"] = SimpleNamespace(**fichier) if fichier["uuid"] is not None else None
+    return SimpleNamespace(**attributs)
+
+
+@functools.cache
+def _requete_parcours() -> sa.Select:
+    """The statement of ``parcours_affiche``, built once: seven branches with
+    their joins are about 5,000 Python calls to build at each request."""
+    branches = []
+    for rang, (_, model, colonnes, joins, avec_fichier) in enumerate(_tableaux()):
+        valeurs = list(colonnes.values()) + [sa.null()] * (_TEXTES - len(colonnes))
+        textes = [sa.cast(v, sa.String).label(f"t{i}") for i, v in enumerate(valeurs)]
+        fichier = (Fichier.uuid, Fichier.original_name, Fichier.created_at) if avec_fichier else (
+            sa.cast(sa.null(), sa.Uuid), sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.DateTime))
+        fichier = [c.label(nom) for c, nom in zip(fichier, ("f_uuid", "f_nom", "f_date"), strict=True)]
+        stmt = sa.select(sa.literal(rang).label("rang"), model.id.label("id"), *textes, *fichier).select_from(model)
+        for cible, condition in joins:
+            stmt = stmt.outerjoin(cible, condition)
+        branches.append(stmt.where(model.intervenant_id == sa.bindparam("intervenant_id")))
+    requete = sa.union_all(*branches).subquery()
+    return sa.select(requete).order_by(requete.c.rang, requete.c.id)
+
+
+def parcours_affiche(intervenant_id: int) -> SimpleNamespace:
+    """Page 2's seven tables (their rows in each collection's order) in one
+    statement, for display only: loading the seven collections of the
+    profile is seven statements (issue #6). A row has the attributes the page
+    shows, and its id for the « Modifier » / « Supprimer » links."""
+    tableaux = _tableaux()
+    lignes = {nom: [] for nom, *_ in tableaux}
+    for row in db.session.execute(_requete_parcours(), {"intervenant_id": intervenant_id}):
+        nom, _, colonnes, _, _ = tableaux[row[0]]
+        ligne = _ligne_affichee(list(colonnes), row[2:2 + _TEXTES],
+                                {"uuid": row[-3], "original_name": row[-2], "created_at": row[-1]})
+        ligne.id = row[1]
+        lignes[nom].append(ligne)
+    return SimpleNamespace(**lignes)

@@ -34,6 +34,7 @@ from app.models.parcours import (
     intervenant_nature,
     intervenant_prestation,
     intervenant_public,
+    parcours_affiche,
     synchroniser_specialites,
 )
 from app.models.referentiels import (
@@ -487,6 +488,7 @@ class ProfilView(BaseView):
             verrou=verrou,
             manquants=manquants,
             rubriques=RUBRIQUES,
+            parcours=parcours_affiche(profil.id),
             nouvelle_demande=date_nouvelle_demande(profil)
             if profil.etat_inscription == EtatInscription.rejetee
             else None,
