@@ -144,3 +144,33 @@ def test_list_widget_renders_the_same_rows_as_fab(factory, login_as, app, monkey
     fab = client.get(url).get_data(as_text=True)
     assert table(rapide) == table(fab)
     assert table(rapide).count("/gestion/demandes-inscription/show/") == 3
+
+
+def test_queue_search_widget_kept_per_process_follows_referentials_and_filters(factory, login_as):
+    """The search widget's filter templates are rendered once per process;
+    a renamed referential shows at once (another key), and the active
+    filters are the request's own."""
+    from jinja2.utils import htmlsafe_json_dumps
+
+    from app.models.referentiels import Specialite
+    from app.views.base import RechercheRapide
+
+    RechercheRapide._rendus.clear()
+    client = login_as("gestionnaire", "DR-84")
+    url = "/gestion/demandes-inscription/list/"
+    first = client.get(url).get_data(as_text=True)
+    assert len(RechercheRapide._rendus) == 1
+    assert client.get(url).get_data(as_text=True).count("Spécialité") == first.count("Spécialité")
+    assert len(RechercheRapide._rendus) == 1  # the second request used the kept rendering
+
+    specialite = db.session.scalar(select(Specialite).order_by(Specialite.id).limit(1))
+    ancien = specialite.libelle
+    specialite.libelle = "Libelle renomme pour le test"
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)  # the options are in the widget's JSON
+    assert "Libelle renomme pour le test" in page
+    assert str(htmlsafe_json_dumps(ancien))[1:-1] not in page
+
+    filtre = client.get(url + "?_flt_0_nom_usage=Dupontel").get_data(as_text=True)
+    assert "Dupontel" in filtre
+    assert "Dupontel" not in client.get(url).get_data(as_text=True)

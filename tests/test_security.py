@@ -263,3 +263,16 @@ def test_login_without_next_logs_no_invalid_redirect(app, factory, client, caplo
         response = login(client, user.email)
     assert response.headers["Location"].endswith("/")
     assert "Invalid redirect" not in caplog.text
+
+
+@pytest.mark.parametrize("session_id", ["abc", "", "12.5"])
+def test_session_naming_no_integer_user_is_anonymous(app, session_id):
+    """The user's statement is built once with an integer parameter: a
+    session holding anything else is nobody (sent to the login page), not
+    an error."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["_fresh"] = True
+    response = client.get("/gestion/demandes-inscription/list/")
+    assert response.status_code == 302 and "/login" in response.location

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask_appbuilder import ModelView
-from flask_appbuilder.widgets import ListWidget
+from flask_appbuilder._compat import as_unicode
+from flask_appbuilder.widgets import ListWidget, RenderTemplateWidget, SearchWidget
+from flask_babel import get_locale
 
 from app.formatting import format_date
 
@@ -13,6 +15,46 @@ class ListeRapide(ListWidget):
     (``widgets/liste.html``): same HTML, a fraction of the per-row work."""
 
     template = "widgets/liste.html"
+
+
+def _choix(field):
+    """What a search field's rendering depends on besides its label: its
+    choices (a referential's cached list: a renamed entry gives another key),
+    ``...`` for a field reading the database itself (never kept)."""
+    if getattr(field, "query_factory", None) is not None or getattr(field, "query", None) is not None:
+        return ...
+    choices = getattr(field, "choices", None)
+    return None if choices is None else tuple(choices)
+
+
+class RechercheRapide(SearchWidget):
+    """FAB's search widget with its filter templates (one rendered field, a
+    label and the translated filter names per column) kept per process: the
+    same for every request of a view, they were a seventh of the inscription
+    queue's time (issue #6). The active filters are read at each request."""
+
+    _rendus: dict[tuple, tuple[dict, dict, dict]] = {}
+    _MAX = 64
+
+    def __call__(self, **kwargs):
+        form, colonnes = self.template_args["form"], tuple(self.template_args["include_cols"])
+        choix = tuple(_choix(form[c]) for c in colonnes)
+        cle = (self.template_args.get("route_base"), colonnes, str(get_locale()), choix)
+        rendu = self._rendus.get(cle)
+        if rendu is None:
+            filtres = self.filters.get_search_filters()
+            rendu = (
+                {c: as_unicode(form[c].label.text) for c in colonnes},
+                {c: form[c]() for c in colonnes},
+                {c: [as_unicode(f.name) for f in filtres[c]] for c in colonnes},
+            )
+            if ... not in choix:
+                if len(self._rendus) >= self._MAX:
+                    self._rendus.clear()
+                self._rendus[cle] = rendu
+        kwargs["label_columns"], kwargs["form_fields"], kwargs["search_filters"] = rendu
+        kwargs["active_filters"] = self.filters.get_filters_values_tojson()
+        return RenderTemplateWidget.__call__(self, **kwargs)
 
 
 class EspaceModelView(ModelView):
@@ -25,6 +67,7 @@ class EspaceModelView(ModelView):
 
     page_size = 20
     list_widget = ListeRapide
+    search_widget = RechercheRapide
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
