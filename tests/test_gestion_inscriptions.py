@@ -174,3 +174,24 @@ def test_queue_search_widget_kept_per_process_follows_referentials_and_filters(f
     filtre = client.get(url + "?_flt_0_nom_usage=Dupontel").get_data(as_text=True)
     assert "Dupontel" in filtre
     assert "Dupontel" not in client.get(url).get_data(as_text=True)
+
+
+def test_queue_reads_the_columns_it_shows_with_the_structure(factory, login_as):
+    """The list reads its columns and the structure's name in its page
+    statement (no whole profile with its Parcours text, no query for the
+    structure); the request page still reads the whole profile."""
+    from tests.test_annonces import count_queries
+
+    _, profil = transmise(factory)
+    transmise(factory)
+    client = login_as("gestionnaire", "DR-84")
+    db.session.expire_all()
+    with count_queries() as statements:
+        page = client.get("/gestion/demandes-inscription/list/")
+    assert page.status_code == 200
+    assert profil.nom_usage in page_text(page) and "Délégation" in page_text(page)
+    lectures = [s for s in statements if "FROM intervenant" in s and "count(" not in s]
+    assert len(lectures) == 1 and "texte_parcours" not in lectures[0] and "structure" in lectures[0]
+    assert not [s for s in statements if s.lstrip().startswith("SELECT structure.")]
+    show = client.get(f"/gestion/demandes-inscription/show/{profil.id}")
+    assert show.status_code == 200 and profil.prenom in page_text(show)

@@ -7,17 +7,18 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload, load_only
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.extensions import db
 from app.forms.champs import SelectReferentiel
 from app.models.comptes import EtatInscription, Intervenant
-from app.models.referentiels import Region, Specialite
+from app.models.referentiels import Region, Specialite, Structure
 from app.security.scope import current_structure_id, is_national
 from app.views.base import EspaceModelView
 from app.views.filters import FilterMaStructure
-from app.views.interface import InterfaceEspace
+from app.views.interface import InterfaceListe
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.inscription import inscription
 
@@ -40,7 +41,13 @@ class DemandeInscriptionView(EspaceModelView):
     structure again before any decision.
     """
 
-    datamodel = InterfaceEspace(Intervenant)
+    # The list reads the columns it shows and the structure's name with them.
+    datamodel = InterfaceListe(
+        Intervenant,
+        load_only(Intervenant.id, Intervenant.nom_usage, Intervenant.prenom, Intervenant.etat_inscription,
+                  Intervenant.date_transmission, Intervenant.structure_id),
+        joinedload(Intervenant.structure).load_only(Structure.id, Structure.nom),
+    )
     route_base = "/gestion/demandes-inscription"
     include_route_methods = {"list", "show"}
     base_permissions = ["can_list", "can_show"]
