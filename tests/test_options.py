@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import Form
 
@@ -97,3 +99,18 @@ def test_select_validation_matches_wtforms(app):
         resultats[valeur] = reponses[0]
     assert resultats["12"] == (True, 12, []) and resultats[""] == (True, None, [])
     assert resultats["4"] == (False, 4, ["Not a valid choice."])
+
+
+@pytest.mark.parametrize("attributs", [
+    {"name": "specialite", "id": "specialite"},
+    {"name": "q", "class_": "form-control", "required": True, "multiple": False},
+    {"data_placeholder": 'Choisir "une" valeur', "aria_label": "Région <&>", "title": Markup('déjà "sûr"')},
+    {"name": "x", "value": None, "tabindex": 3, "for_": "a'b"},
+])
+def test_select_attributes_same_as_wtforms(attributs):
+    """The select tag's attributes are written as WTForms writes them."""
+    from wtforms.widgets import html_params as wtforms_html_params
+
+    from app.forms.champs import html_params
+
+    assert html_params(**attributs) == str(wtforms_html_params(**attributs))

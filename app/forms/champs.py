@@ -7,9 +7,23 @@ from markupsafe import Markup, escape
 from wtforms import SelectField as _SelectField
 from wtforms import SelectMultipleField as _SelectMultipleField
 from wtforms.validators import ValidationError
-from wtforms.widgets import html_params
+from wtforms.widgets.core import clean_key
 
 from app.referentiels.options import options
+
+
+def html_params(**kwargs) -> str:
+    """WTForms' ``html_params``, same output, written with plain strings:
+    WTForms 3.3 formats each attribute through ``Markup.format``, about a
+    twentieth of a CV-thèque search's Python time for its nine lists."""
+    morceaux = []
+    for cle, valeur in sorted(kwargs.items()):
+        cle = clean_key(cle)
+        if valeur is True:
+            morceaux.append(cle)
+        elif valeur is not False:
+            morceaux.append(f'{escape(cle)}="{str(escape(valeur)).replace(chr(34), "&quot;")}"')
+    return " ".join(morceaux)
 
 
 class SelectRapide:
