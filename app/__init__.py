@@ -70,7 +70,7 @@ def create_app(config=None, **overrides) -> Flask:
     from app import cli, errors, formatting, jobs, notifications
     from app.referentiels import options
     from app.security.manager import init_session_events
-    from app.views import cache_public, menu
+    from app.views import cache_public, menu, urls
 
     errors.init_app(app)
     formatting.init_app(app)
@@ -79,6 +79,7 @@ def create_app(config=None, **overrides) -> Flask:
     options.init_app(app)
     cache_public.init_app(app)
     menu.init_app(app)
+    urls.init_app(app)
     init_session_events(db.session)
     cli.init_app(app)
     return app

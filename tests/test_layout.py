@@ -74,3 +74,19 @@ def test_template_messages_come_from_the_french_catalogue_once(app, monkeypatch)
     with app.test_request_context():
         rendu = app.jinja_env.from_string("{{ _('Search') }} / {{ _('Search') }}").render()
     assert rendu == "Rechercher / Rechercher" and formatting._traductions == {"Search": "Rechercher"}
+
+
+def test_layout_urls_kept_per_process_follow_the_application_root(app):
+    """The layout's fixed URLs are url_for's, per application root: the same
+    process mounted under a prefix links its files under that prefix."""
+    from flask import url_for
+
+    from app.views.urls import _cache, url_fixe
+
+    _cache.clear()
+    for racine in ("", "/portail", ""):
+        with app.test_request_context("/", base_url=f"http://localhost{racine}"):
+            for endpoint, values in (("static", {"filename": "css/espace.css"}), ("PagesView.cookies", {})):
+                assert url_fixe(endpoint, **values) == url_for(endpoint, **values)
+                assert url_fixe(endpoint, **values).startswith(racine + "/")
+    assert len(_cache) == 4

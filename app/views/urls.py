@@ -1,0 +1,33 @@
+"""URLs that are the same on every page (static files, footer links), built
+once per process.
+
+Why: the layout builds about thirty of them with ``url_for`` on every page
+(a stylesheet, a script, a footer link each: about a twentieth of a
+signed-in page's Python calls, issue #6). They depend only on the endpoint,
+its arguments and the application's root path, which make the key.
+"""
+
+from __future__ import annotations
+
+from flask import request, url_for
+
+#: Distinct URLs kept at most (the layout has about thirty).
+TAILLE_MAX = 256
+_cache: dict[tuple, str] = {}
+
+
+def url_fixe(endpoint: str, **values) -> str:
+    """``url_for(endpoint, **values)`` for a URL that depends on nothing else
+    (no request argument, not external)."""
+    cle = (request.script_root, endpoint, tuple(sorted(values.items())))
+    url = _cache.get(cle)
+    if url is None:
+        url = url_for(endpoint, **values)
+        if len(_cache) >= TAILLE_MAX:
+            _cache.clear()
+        _cache[cle] = url
+    return url
+
+
+def init_app(app) -> None:
+    app.add_template_global(url_fixe)
