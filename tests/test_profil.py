@@ -388,3 +388,23 @@ def test_parcours_tables_shown_from_one_statement(factory, client, app):
               "experience_professionnelle", "formation_suivie", "formation_initiale", "langue_intervenant")
     lectures = [s for s in statements if any(re.search(rf"\bFROM {t}\b", s) for t in tables)]
     assert len(lectures) == 1, lectures
+
+
+def test_link_table_statement_built_once_and_bound_at_execution(factory, app):
+    """references_liees: one statement per set of link tables, the owners
+    bound when it runs (two owners, each their own rows)."""
+    from app.models.base import references_liees
+    from app.models.parcours import intervenant_nature, intervenant_public
+    from app.models.referentiels import NatureFormation, PublicFormation
+
+    liens = {"natures": intervenant_nature, "publics": intervenant_public}
+    assert references_liees(liens) is references_liees(dict(liens))
+    nature = db.session.scalar(select(NatureFormation).limit(1))
+    public = db.session.scalar(select(PublicFormation).limit(1))
+    _, a = factory.intervenant("DR-84")
+    _, b = factory.intervenant("DR-84")
+    a.natures, b.publics = [nature], [public]
+    db.session.commit()
+    rows = set(db.session.execute(references_liees(liens), {"proprietaires": [a.id, b.id]}))
+    assert rows == {("natures", a.id, nature.id), ("publics", b.id, public.id)}
+    assert set(db.session.execute(references_liees(liens), {"proprietaires": [b.id]})) == {("publics", b.id, public.id)}

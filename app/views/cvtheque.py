@@ -407,8 +407,8 @@ def avec_referentiels(executer, lignes) -> list[dict]:
     if not ids:
         return []
     profils = {ligne.id: dict(ligne._mapping, specialites=[], regions=[]) for ligne in lignes}
-    liens = references_liees({"specialites": intervenant_specialite, "regions": intervenant_region}, ids)
-    for cle, profil, ref in executer(liens):
+    liens = references_liees({"specialites": intervenant_specialite, "regions": intervenant_region})
+    for cle, profil, ref in executer(liens, {"proprietaires": ids}):
         if ref in libelles[cle]:
             profils[profil][cle].append(libelles[cle][ref])
     for profil in profils.values():

@@ -81,8 +81,8 @@ class InterfaceChargee(InterfaceEspace):
         if not listes:
             return super().get_values_item(item, show_columns)
         lies: dict[str, set[int]] = {col: set() for col in listes}
-        requete = references_liees({col: lien for col, (lien, _) in listes.items()}, [self.get_pk_value(item)])
-        for col, _, reference in self.session.execute(requete):
+        requete = references_liees({col: lien for col, (lien, _) in listes.items()})
+        for col, _, reference in self.session.execute(requete, {"proprietaires": [self.get_pk_value(item)]}):
             lies[col].add(reference)
         libelles = {col: [libelle for id_, libelle in choix() if id_ in lies[col]] for col, (_, choix) in listes.items()}
         return [libelles[col] if col in libelles else self._get_attr_value(item, col) for col in show_columns]

@@ -224,7 +224,7 @@ def choix_parcours(intervenant_id: int) -> dict[str, list[int]]:
     """The ids ticked in page 2's four lists, in one statement: the form needs
     the ids only, not four collections of referential rows (four queries)."""
     choix = {champ: [] for champ in CHOIX_PARCOURS}
-    for champ, _, id_ in db.session.execute(references_liees(CHOIX_PARCOURS, [intervenant_id])):
+    for champ, _, id_ in db.session.execute(references_liees(CHOIX_PARCOURS), {"proprietaires": [intervenant_id]}):
         choix[champ].append(id_)
     return choix
 
