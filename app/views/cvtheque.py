@@ -271,6 +271,11 @@ def compter(executer, where, dialect: str) -> Compte:
 MARCHE_MAX = 5000
 #: Planner settings turned off for the walk, for the statements of that page only.
 _PLANS_ECARTES = ("enable_bitmapscan", "enable_seqscan")
+#: The two statements of ``plan_ordonne``, built once.
+_ECARTER_PLANS = text(
+    "SELECT " + ", ".join(f"current_setting('{p}'), set_config('{p}', 'off', true)" for p in _PLANS_ECARTES)
+)
+_RETABLIR_PLANS = text("SELECT " + ", ".join(f"set_config('{p}', :v{i}, true)" for i, p in enumerate(_PLANS_ECARTES)))
 
 
 def parcours_ordonne(compte: Compte, debut: int) -> bool:
@@ -296,14 +301,9 @@ def plan_ordonne(executer):
     planner keeps the choice of the index and of the order of the filters.
     The settings are local to the transaction: after an error, its rollback
     puts them back (a statement sent then would be refused)."""
-    anciens = executer(
-        text("SELECT " + ", ".join(f"current_setting('{p}'), set_config('{p}', 'off', true)" for p in _PLANS_ECARTES))
-    ).one()
+    anciens = executer(_ECARTER_PLANS).one()
     yield
-    executer(
-        text("SELECT " + ", ".join(f"set_config('{p}', :v{i}, true)" for i, p in enumerate(_PLANS_ECARTES))),
-        {f"v{i}": anciens[2 * i] for i in range(len(_PLANS_ECARTES))},
-    )
+    executer(_RETABLIR_PLANS, {f"v{i}": anciens[2 * i] for i in range(len(_PLANS_ECARTES))})
 
 
 class Recherche(NamedTuple):
