@@ -195,3 +195,18 @@ def test_queue_reads_the_columns_it_shows_with_the_structure(factory, login_as):
     assert not [s for s in statements if s.lstrip().startswith("SELECT structure.")]
     show = client.get(f"/gestion/demandes-inscription/show/{profil.id}")
     assert show.status_code == 200 and profil.prenom in page_text(show)
+
+
+def test_search_widget_key_of_a_field_choices():
+    """What keeps a rendered search field: its choices, options of groups
+    included; choices that cannot make a key (lists) are never kept."""
+    from types import SimpleNamespace
+
+    from app.views.base import _choix
+
+    assert _choix(SimpleNamespace(choices=[("1", "A"), ("2", "B")])) == (("1", "A"), ("2", "B"))
+    groupes = _choix(SimpleNamespace(choices={"G": [("1", "A")]}))
+    assert groupes != _choix(SimpleNamespace(choices={"G": [("1", "A renommé")]}))
+    assert _choix(SimpleNamespace(choices=[["1", "A"]])) is ...
+    assert _choix(SimpleNamespace(choices=None)) is None
+    assert _choix(SimpleNamespace(choices=[("1", "A")], query_factory=lambda: [])) is ...

@@ -24,7 +24,17 @@ def _choix(field):
     if getattr(field, "query_factory", None) is not None or getattr(field, "query", None) is not None:
         return ...
     choices = getattr(field, "choices", None)
-    return None if choices is None else tuple(choices)
+    if choices is None:
+        return None
+    try:  # groups of options (a dict) with their options; anything unhashable is never kept
+        if isinstance(choices, dict):
+            cle = tuple((groupe, tuple(options)) for groupe, options in choices.items())
+        else:
+            cle = tuple(choices)
+        hash(cle)
+    except TypeError:
+        return ...
+    return cle
 
 
 class RechercheRapide(SearchWidget):
