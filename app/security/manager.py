@@ -69,6 +69,14 @@ def init_session_events(session) -> None:
                        modifie=lambda session_, obj: True, au_rollback=True)
 
 
+def _id_entier(pk) -> int | None:
+    """A user id from a session, a token or a URL: an integer, or None (nobody)."""
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        return None
+
+
 @functools.cache
 def _requete_utilisateur(user_model, jointure: bool, avec_jeton: bool):
     """The signed-in user's statement, built once per process (about 600
@@ -158,11 +166,8 @@ class EspaceSecurityManager(SecurityManager):
     def load_user(self, pk):
         """FAB's, for a session naming an integer id only: FAB's ``int(pk)``
         raised (an error page) for anything else; that is nobody."""
-        try:
-            pk = int(pk)
-        except (TypeError, ValueError):
-            return None
-        return super().load_user(pk)
+        pk = _id_entier(pk)
+        return None if pk is None else super().load_user(pk)
 
     def get_user_by_id(self, pk):
         """The signed-in user with roles and groups in one query on PostgreSQL
@@ -173,12 +178,12 @@ class EspaceSecurityManager(SecurityManager):
         Loading the user is the first statement of a signed-in request: it also
         brings the request's permission token and the gestionnaire's structure,
         which would otherwise be two more round trips on every page."""
+        pk = _id_entier(pk)
+        if pk is None:
+            return None
         requete = has_request_context() and "_espace_jeton" not in g
         stmt = _requete_utilisateur(self.user_model, self.session.get_bind().dialect.name == "postgresql", requete)
-        try:
-            params = {"pk": int(pk)}
-        except (TypeError, ValueError):  # a session or token naming no integer id: nobody
-            return None
+        params = {"pk": pk}
         if requete:
             params["public"] = current_app.config["AUTH_ROLE_PUBLIC"]
         row = self.session.execute(stmt, params).unique().first()
