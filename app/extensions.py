@@ -56,7 +56,8 @@ REGLAGES_POSTGRESQL = {
 @event.listens_for(Engine, "connect")
 def _postgresql_on_connect(dbapi_connection, connection_record) -> None:
     """PostgreSQL: REGLAGES_POSTGRESQL for the connection's life (committed:
-    a rolled-back SET is undone), and no statement prepared by psycopg.
+    a rolled-back SET is undone), and no statement prepared by psycopg unless
+    it asks for it (``preparee``).
 
     psycopg prepares a statement once it has run 5 times on a connection, and
     PostgreSQL then keeps one generic plan for all values when it looks as
@@ -64,14 +65,41 @@ def _postgresql_on_connect(dbapi_connection, connection_record) -> None:
     parameter (the CV-thèque's, on the validated profiles): once prepared, the
     count of a free text went from 3 ms to 30-57 ms at 100,000 profiles (issue
     #6). Each statement is therefore planned with its values, as the first 5
-    are. (``plan_cache_mode = force_custom_plan`` would do it too, but for the
-    server's own cached plans as well: every foreign-key check of the alerts'
-    INSERT … SELECT planned again, 1.5 → 3 s at 100,000.)"""
+    are, except those marked ``PREPARER`` (and psycopg's ``executemany``,
+    which prepares the statement it runs for each row). (``plan_cache_mode =
+    force_custom_plan`` would do it too, but for the server's own cached plans
+    as well: every foreign-key check of the alerts' INSERT … SELECT planned
+    again, 1.5 → 3 s at 100,000.)"""
     if type(dbapi_connection).__module__.startswith("psycopg"):
-        dbapi_connection.prepare_threshold = None
+        # A threshold never reached: only what asks is prepared (``_executer``);
+        # None would refuse even those.
+        dbapi_connection.prepare_threshold = 2**31 - 1
         for nom, valeur in REGLAGES_POSTGRESQL.items():
             dbapi_connection.execute("SELECT set_config(%s, %s, false)", (nom, valeur))
         dbapi_connection.commit()
+
+
+#: Execution option of a statement PostgreSQL should keep prepared on each
+#: connection: a statement run at every request with the same plan whatever
+#: its values (primary keys, an owner's rows). The others are planned at each
+#: execution (see ``_postgresql_on_connect``).
+PREPARER = "espace_preparer"
+
+
+def preparee(statement):
+    """``statement`` kept prepared by PostgreSQL on each connection (PREPARER)."""
+    return statement.execution_options(**{PREPARER: True})
+
+
+@event.listens_for(Engine, "do_execute")
+def _executer(cursor, statement, parameters, context) -> bool | None:
+    """psycopg prepares the statements marked ``PREPARER`` (planned once per
+    connection instead of at each request: the signed-in user's statement
+    alone took 0.6 ms to plan, issue #6) and no other."""
+    if type(cursor).__module__.startswith("psycopg"):
+        cursor.execute(statement, parameters, prepare=bool(context.execution_options.get(PREPARER)))
+        return True
+    return None
 
 
 @event.listens_for(Engine, "begin")

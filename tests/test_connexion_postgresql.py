@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import literal_column, select, text
 
-from app.extensions import REGLAGES_POSTGRESQL, db
-from app.models.comptes import Intervenant
+from app.extensions import PREPARER, REGLAGES_POSTGRESQL, db, preparee
+from app.models.comptes import TEXTE_PARCOURS_TSV, Intervenant
 from tests.conftest import postgresql_only
 
 pytestmark = postgresql_only
@@ -15,7 +15,8 @@ def test_every_connection_gets_the_settings(app):
     conn = db.session.connection()  # the test's connection, from the app's engine
     for nom, valeur in REGLAGES_POSTGRESQL.items():
         assert conn.scalar(text("SELECT current_setting(:nom)"), {"nom": nom}) == valeur
-    assert conn.connection.dbapi_connection.prepare_threshold is None
+    # a threshold never reached: psycopg prepares only what asks (preparee)
+    assert conn.connection.dbapi_connection.prepare_threshold >= 2**31 - 1
 
 
 def test_a_repeated_statement_is_still_planned_with_its_values(app):
@@ -30,3 +31,48 @@ def test_a_repeated_statement_is_still_planned_with_its_values(app):
         {"marque": "%essai_plan_generique%"},
     )
     assert generiques == 0
+
+
+def _prepares(conn, marque: str) -> list[tuple[int, int]]:
+    return conn.execute(
+        text("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE :marque"),
+        {"marque": f"%{marque}%"},
+    ).all()
+
+
+def test_a_marked_statement_is_prepared_at_its_first_run(app):
+    """``preparee``: planned once per connection (the signed-in user's
+    statement took 0.6 ms to plan at each request, issue #6)."""
+    conn = db.session.connection()
+    requete = preparee(select(Intervenant.id, literal_column("'essai_preparee'")).where(Intervenant.id == 1))
+    conn.execute(requete).all()
+    assert len(_prepares(conn, "essai_preparee")) == 1
+    for k in range(3):
+        conn.execute(requete.params(id_1=k)).all()
+    assert len(_prepares(conn, "essai_preparee")) == 1
+
+
+def test_the_pages_statements_marked_and_not_the_cvtheque(app, login_as):
+    """The statements run at each request with one plan for all values are
+    marked; the CV-thèque's, whose plans depend on the values, are not."""
+    from app.models.base import references_liees
+    from app.models.comptes import intervenant_specialite
+    from app.models.parcours import _requete_parcours
+    from app.security.manager import _requete_utilisateur
+    from app.security.scope import _requete_intervenant
+    from app.views.annonces_gestion import _requete_annonce
+    from app.views.candidatures_annonce import _requete, _requete_total
+
+    marquees = [
+        _requete_utilisateur(app.appbuilder.sm.user_model, True, True), _requete_intervenant(), _requete_parcours(),
+        _requete_annonce(), _requete("date", "desc"), _requete_total(), references_liees({"s": intervenant_specialite}),
+    ]
+    assert all(r.get_execution_options().get(PREPARER) for r in marquees)
+
+    client = login_as("gestionnaire")
+    for _ in range(6):  # past psycopg's and PostgreSQL's thresholds of 5
+        assert client.get("/cvtheque/?q=formation&specialite=1").status_code == 200
+    conn = db.session.connection()
+    # the requests ran on this connection: the user's statement is there
+    assert _prepares(conn, "FROM ab_user"), "the request used another connection"
+    assert _prepares(conn, TEXTE_PARCOURS_TSV) == []

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from app.extensions import preparee
+
 
 def utcnow() -> datetime:
     """Naive UTC timestamp (stored without time zone on every backend)."""
@@ -77,4 +79,4 @@ def _references_liees(liens: tuple[tuple[str, sa.Table], ...]) -> sa.CompoundSel
             sa.select(sa.literal(cle).label("cle"), proprietaire.label("proprietaire"), reference.label("reference"))
             .where(proprietaire.in_(sa.bindparam("proprietaires", expanding=True)))
         )
-    return sa.union_all(*selects)
+    return preparee(sa.union_all(*selects))

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_appbuilder import Model
 from sqlalchemy.orm import backref, relationship
 
-from app.extensions import db
+from app.extensions import db, preparee
 from app.models.base import TimestampMixin
 from app.models.comptes import Intervenant, _association
 from app.models.fichiers import Fichier
@@ -244,7 +244,7 @@ def _requete_parcours() -> sa.Select:
             stmt = stmt.outerjoin(cible, condition)
         branches.append(stmt.where(model.intervenant_id == sa.bindparam("intervenant_id")))
     requete = sa.union_all(*branches).subquery()
-    return sa.select(requete).order_by(requete.c.rang, requete.c.id)
+    return preparee(sa.select(requete).order_by(requete.c.rang, requete.c.id))
 
 
 def parcours_affiche(intervenant_id: int) -> SimpleNamespace:

@@ -31,6 +31,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.caches import vider_apres_commit
+from app.extensions import preparee
 from app.security import auth
 from app.security import views as security_views
 from app.security.scope import noter_structure, structure_du_gestionnaire
@@ -84,7 +85,7 @@ def _requete_utilisateur(user_model, jointure: bool, avec_jeton: bool):
     structure, the permission token when asked, roles and groups joined
     (``jointure``) or in two more indexed queries."""
     charger = joinedload if jointure else selectinload
-    return (
+    return preparee(
         select(user_model, structure_du_gestionnaire(user_model.id), *(_colonnes_jeton() if avec_jeton else ()))
         .where(user_model.id == bindparam("pk"))
         .options(charger(user_model.roles), charger(user_model.groups))

@@ -6,11 +6,13 @@ rule applies everywhere, never only in the UI.
 
 from __future__ import annotations
 
+import functools
+
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from app.extensions import db
+from app.extensions import db, preparee
 from app.models.comptes import Gestionnaire, Intervenant
 from app.security.roles import ADMIN, ADMIN_NATIONAL
 
@@ -58,6 +60,11 @@ def current_structure_id() -> int | None:
     return structure_id_of_user(current_user.id)
 
 
+@functools.cache
+def _requete_intervenant():
+    return preparee(select(Intervenant).where(Intervenant.user_id == bindparam("user_id")))
+
+
 def current_intervenant() -> Intervenant | None:
     """The signed-in user's profile, read once per request (the menu and the
     view both ask)."""
@@ -65,7 +72,7 @@ def current_intervenant() -> Intervenant | None:
         return None
     cache = g.setdefault("_intervenant_of_user", {}) if has_request_context() else {}
     if current_user.id not in cache:
-        cache[current_user.id] = db.session.scalar(select(Intervenant).where(Intervenant.user_id == current_user.id))
+        cache[current_user.id] = db.session.scalar(_requete_intervenant(), {"user_id": current_user.id})
     return cache[current_user.id]
 
 

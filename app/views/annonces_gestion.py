@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, DecimalField
 from wtforms.validators import Email, Length, NumberRange, Optional, Regexp, ValidationError
 
-from app.extensions import db
+from app.extensions import db, preparee
 from app.models.annonces import (
     Annonce,
     Candidature,
@@ -259,7 +259,7 @@ RELATIONS_AFFICHEES = (
 @functools.cache
 def _requete_annonce():
     """The annonce page's statement, built once per process."""
-    return select(Annonce).options(*RELATIONS_AFFICHEES).where(Annonce.id == bindparam("pk"))
+    return preparee(select(Annonce).options(*RELATIONS_AFFICHEES).where(Annonce.id == bindparam("pk")))
 
 
 class AnnonceGestionView(ActionsWorkflowMixin, EspaceModelView):

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from flask import request, url_for
 from sqlalchemy import asc, bindparam, desc, func, select
 
-from app.extensions import db
+from app.extensions import db, preparee
 from app.formatting import format_date
 from app.models.annonces import Candidature, EtatCandidatureAnnonce
 from app.models.comptes import Intervenant
@@ -53,7 +53,7 @@ def _requete(ordre: str, sens: str):
     """One page of an annonce's candidatures with their total (window count),
     built once per sort (ten at most)."""
     direction = asc if sens == "asc" else desc
-    return (
+    return preparee(
         select(
             Candidature.id, Candidature.date, Intervenant.prenom, Intervenant.nom_usage, Candidature.etat,
             Candidature.commentaire, func.count().over().label("total"),
@@ -68,7 +68,9 @@ def _requete(ordre: str, sens: str):
 
 @functools.cache
 def _requete_total():
-    return select(func.count()).select_from(Candidature).where(Candidature.annonce_id == bindparam("annonce"))
+    return preparee(
+        select(func.count()).select_from(Candidature).where(Candidature.annonce_id == bindparam("annonce"))
+    )
 
 
 @dataclass(frozen=True)
