@@ -131,7 +131,8 @@ def test_gestionnaire_processes_candidatures_and_the_intervenant_is_told(app, lo
 def test_mes_reponses_lists_own_candidatures_with_state_filter(app, client, factory):
     user, profil = intervenant_valide(factory)
     _, autre = intervenant_valide(factory)
-    a1, a2 = creer_annonce(intitule="Première annonce"), creer_annonce(intitule="Seconde annonce")
+    a1 = creer_annonce(intitule="Première annonce")
+    a2 = creer_annonce(intitule="Seconde annonce", etat=EtatAnnonce.cloturee)
     db.session.add_all([
         Candidature(annonce_id=a1.id, intervenant_id=profil.id, commentaire="Mon commentaire 1"),
         Candidature(annonce_id=a2.id, intervenant_id=profil.id, commentaire="Mon commentaire 2",
@@ -144,6 +145,9 @@ def test_mes_reponses_lists_own_candidatures_with_state_filter(app, client, fact
     for label in ("Date de la réponse", "Numéro annonce", "Intitulé de l'annonce", "Etat", "Mon commentaire", "Filtrer par état"):
         assert label in text
     assert "Mon commentaire 1" in text and "Mon commentaire 2" in text and "Pas à moi" not in text
+    # a published annonce's number links to its public page, a closed one's is plain text
+    assert f'<a href="/annonces/{a1.numero}">{a1.numero}</a>' in text
+    assert f"<td>{a2.numero}</td>" in text and f'href="/annonces/{a2.numero}"' not in text
     filtered = page_text(client.get("/mes-reponses-aux-annonces/?etat=non_retenue"))
     assert "Mon commentaire 2" in filtered and "Mon commentaire 1" not in filtered
     assert "Non retenue" in filtered
