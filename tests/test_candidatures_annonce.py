@@ -155,7 +155,16 @@ def test_an_action_from_the_page_comes_back_to_it(login_as, annonce_demandee):
     assert response.status_code == 302 and "exemple.test" not in response.headers["Location"]
 
 
-@pytest.mark.parametrize("chemin", ["{autre}", "abc", "999999"])
+def test_the_list_links_to_each_annonce_page(login_as, annonce_demandee):
+    """The list's buttons are built around a placeholder key: a route taking
+    only integers left the list without its links."""
+    autre = creer_annonce("DR-84", intitule="Autre annonce")
+    html = login_as("gestionnaire", "DR-84").get("/gestion/annonces/list/").get_data(as_text=True)
+    liens = set(re.findall(r'href="/gestion/annonces/show/(\d+)', html))
+    assert liens == {str(annonce_demandee.id), str(autre.id)}
+
+
+@pytest.mark.parametrize("chemin", ["{autre}", "abc", "999999", "99999999999999999999", "-1", "١٢"])
 def test_another_structure_or_no_annonce_is_not_found(login_as, annonce_demandee, chemin):
     autre = creer_annonce("DR-11", intitule="Annonce de Paris")
     client = login_as("gestionnaire", "DR-84")

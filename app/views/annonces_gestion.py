@@ -332,16 +332,19 @@ class AnnonceGestionView(ActionsWorkflowMixin, EspaceModelView):
         ) if v else "",
     }
     # -- the annonce's page ------------------------------------------------------
-    @expose("/show/<int:pk>")
+    # ``<pk>`` as FAB's route: the list builds its links around a placeholder key.
+    @expose("/show/<pk>")
     @has_access
     def show(self, pk):
         """The annonce, then a page of its candidatures: a page of its own
         (FAB's show widget printed « None » for an empty field, and its
         related list of candidatures was half the page's time, issue #6)."""
-        item = db.session.execute(_requete_annonce(), {"pk": pk}).unique().scalar_one_or_none()
+        item = None
+        if pk.isascii() and pk.isdigit() and len(pk) < 10:
+            item = db.session.execute(_requete_annonce(), {"pk": int(pk)}).unique().scalar_one_or_none()
         if item is None or not dans_ma_structure(item.structure_id):
             abort(404)
-        self.update_redirect()  # the actions' redirect comes back here
+        self.update_redirect()  # FAB's history: saving the edit page comes back here
         vue = next(v for v in self.appbuilder.baseviews if isinstance(v, CandidatureGestionView))
         return self.render_template(
             "gestion/annonce.html",
