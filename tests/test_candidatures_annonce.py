@@ -110,9 +110,10 @@ def test_sort_links_toggle_and_keep_the_other_arguments(login_as, annonce_demand
     assert "fa-chevron-up" in html
 
 
-def test_past_the_last_page_and_no_candidature(login_as, annonce_demandee):
+@pytest.mark.parametrize("page", ["9", str(10**30)])
+def test_past_the_last_page_and_no_candidature(login_as, annonce_demandee, page):
     client = login_as("gestionnaire", "DR-84")
-    text = texte(client.get(f"/gestion/annonces/show/{annonce_demandee.id}?page_{VUE}=9"))
+    text = texte(client.get(f"/gestion/annonces/show/{annonce_demandee.id}?page_{VUE}={page}"))
     assert "Candidatures : 27" in text and "Pas de candidature sur cette page" in text
     vide = creer_annonce("DR-84", intitule="Sans réponse")
     html = client.get(f"/gestion/annonces/show/{vide.id}").get_data(as_text=True)

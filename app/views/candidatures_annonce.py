@@ -39,6 +39,9 @@ COLONNES = {
     "commentaire": ("Commentaire du candidat", Candidature.commentaire),
 }
 ORDRE_PAR_DEFAUT = ("date", "desc")
+#: Past it a page number is this one (an OFFSET beyond PostgreSQL's bigint
+#: would be an error, not an empty page).
+PAGE_MAX = 100_000
 #: Pages offered around the current one in the pager.
 VOISINES = 2
 
@@ -127,7 +130,7 @@ def _arguments(args) -> tuple[str | None, str, int, int]:
         ordre, sens = None, ORDRE_PAR_DEFAUT[1]
     taille = args.get(f"psize_{VUE}", TAILLE, type=int)
     taille = taille if taille in TAILLES else TAILLE
-    page = max(args.get(f"page_{VUE}", 0, type=int), 0)
+    page = min(max(args.get(f"page_{VUE}", 0, type=int), 0), PAGE_MAX)
     return ordre, sens, page, taille
 
 
