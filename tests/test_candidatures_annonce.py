@@ -77,7 +77,9 @@ def test_first_page_newest_first_with_links_and_actions(login_as, annonce_demand
     assert "Motivation 26" in html and "Motivation 06" not in html
     assert 'action="/gestion/candidatures/action_post"' in html and csrf_token_from(html)
     assert "etudier_menu_item" in html and "ne_pas_retenir_menu_item" in html
-    assert f"page_{VUE}=1" in html
+    # the project's pager, with FAB's 0-based argument of the related list
+    assert f'<a href="/gestion/annonces/show/{annonce_demandee.id}?page_{VUE}=1" rel="next">Page suivante</a>' in html
+    assert "Page 1 / 2" in html
 
 
 @pytest.mark.parametrize(

@@ -42,8 +42,6 @@ ORDRE_PAR_DEFAUT = ("date", "desc")
 #: Past it a page number is this one (an OFFSET beyond PostgreSQL's bigint
 #: would be an error, not an empty page).
 PAGE_MAX = 100_000
-#: Pages offered around the current one in the pager.
-VOISINES = 2
 
 
 def commentaire_court(texte: str | None) -> str:
@@ -118,8 +116,10 @@ class ListeCandidatures:
         sens = "desc" if self.ordre == colonne and self.sens == "asc" else "asc"
         return self.lien(_oc_=colonne, _od_=sens)
 
-    def pages_voisines(self) -> range:
-        return range(max(self.page - VOISINES, 0), min(self.page + VOISINES + 1, self.pages))
+    def lien_page(self, numero: int) -> str:
+        """Page ``numero`` (from 1, as the project's pager counts) under FAB's
+        0-based argument."""
+        return self.lien(page_=numero - 1)
 
 
 def _arguments(args) -> tuple[str | None, str, int, int]:
