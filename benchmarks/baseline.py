@@ -542,14 +542,17 @@ def parcours(intervenant_id):
 @bp.get("/gestion/demandes-inscription/<int:structure_id>")
 def demandes_inscription(structure_id):
     """↔ ``/gestion/demandes-inscription/list/`` of a gestionnaire of that
-    structure (FAB list: base filter, base order then primary key)."""
-    stmt = select(intervenant, structure.c.nom.label("structure")).select_from(
-        intervenant.join(structure, structure.c.id == intervenant.c.structure_id)
+    structure (app.views.file_inscriptions: the columns shown, newest
+    transmission first, never transmitted last)."""
+    colonnes = ("id", "nom_usage", "prenom", "etat_inscription", "date_transmission")
+    stmt = select(*(intervenant.c[c] for c in colonnes), structure.c.nom.label("structure")).select_from(
+        intervenant.outerjoin(structure, structure.c.id == intervenant.c.structure_id)
     )
     with connexion() as conn:
         demandes = paginer(
             conn, intervenant, [intervenant.c.structure_id == structure_id], stmt,
-            (intervenant.c.date_transmission.desc(), intervenant.c.id.desc()), request.args.get("page", 1, type=int),
+            (intervenant.c.date_transmission.desc().nulls_last(), intervenant.c.id.desc()),
+            request.args.get("page", 1, type=int),
         )
     return page_html(
         "Demandes d'inscription",

@@ -66,6 +66,8 @@ def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int) -
     returns the generation time in seconds (None when reused)."""
     url = url_base(moteur, intervenants)
     if _volume_present(url, intervenants):
+        # Brought up to the code's migrations (an index added since it was filled).
+        subprocess.run([BIN / "flask", "preparer", "--sans-demo"], env=_env(url), check=True, cwd=RACINE)
         print(f"  base existante réutilisée : {url}")
         return None
     if moteur == "postgresql":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -112,66 +113,157 @@ def test_queue_filters_state_and_region(factory, login_as):
     a.regions = [region]
     db.session.commit()
     client = login_as("gestionnaire", "DR-84")
-    by_state = page_text(client.get("/gestion/demandes-inscription/list/?_flt_0_etat_inscription=transmise"))
+    by_state = page_text(client.get("/gestion/demandes-inscription/list/?etat=transmise"))
     assert f"/show/{a.id}" in by_state and f"/show/{b.id}" not in by_state
-    by_region = client.get(f"/gestion/demandes-inscription/list/?_flt_0_regions={region.id}")
+    assert '<option selected value="transmise">' in by_state  # the form keeps the criterion
+    by_region = client.get(f"/gestion/demandes-inscription/list/?region={region.id}")
     assert by_region.status_code == 200
     text = page_text(by_region)
     assert f"/show/{a.id}" in text and f"/show/{b.id}" not in text
 
 
-def test_list_widget_renders_the_same_rows_as_fab(factory, login_as, app, monkeypatch):
+def _ids(client, url: str) -> list[int]:
+    import re
+
+    page = client.get(url)
+    assert page.status_code == 200, url
+    return [int(i) for i in re.findall(r'href="/gestion/demandes-inscription/show/(\d+)"', page_text(page))]
+
+
+def test_queue_criteria_name_first_name_specialite_and_dates(factory, login_as):
+    from datetime import datetime
+
+    from app.models.referentiels import Specialite
+
+    _, a = transmise(factory)
+    _, b = transmise(factory)
+    a.nom_usage, a.prenom, a.date_transmission = "Dupont-Moretti", "Éloïse", datetime(2026, 3, 9, 14, 5)
+    b.nom_usage, b.prenom, b.date_transmission = "Martin", "Paul", datetime(2026, 4, 1, 9, 0)
+    specialite = db.session.scalar(select(Specialite).order_by(Specialite.id).limit(1))
+    b.specialites = [specialite]
+    db.session.commit()
+    client = login_as("gestionnaire", "DR-84")
+    base = "/gestion/demandes-inscription/list/"
+    assert _ids(client, base + "?nom=dupont") == [a.id]  # contains, any case
+    assert _ids(client, base + "?prenom=LO%C3%AF") == [a.id]  # « LOï »: accents as typed
+    assert _ids(client, base + "?nom=%25") == []  # a LIKE wildcard is a character here
+    assert _ids(client, base + f"?specialite={specialite.id}") == [b.id]
+    assert _ids(client, base + "?du=2026-03-09&au=2026-03-09") == [a.id]  # the whole last day
+    assert _ids(client, base + "?du=10/03/2026") == [b.id]  # typed the French way
+    assert _ids(client, base + "?au=2026-03-31") == [a.id]
+
+
+@pytest.mark.parametrize(
+    ("query", "champ", "message"),
+    [
+        ("du=31/02/2026", "du", "Date invalide : saisissez-la au format jj/mm/aaaa."),
+        ("du=2026-04-02&au=2026-04-01", "au", "La date de fin doit être postérieure ou égale à la date de début."),
+        ("etat=inconnu", "etat", "Choix invalide."),
+        ("specialite=abc", "specialite", "Choix invalide."),
+        ("region=999999", "region", "Choix invalide."),
+        ("taille=7", "taille", "Choix invalide."),
+    ],
+)
+def test_queue_wrong_criterion_is_shown_next_to_its_field_and_left_out(factory, login_as, query, champ, message):
+    _, profil = transmise(factory)
+    client = login_as("gestionnaire", "DR-84")
+    page = client.get(f"/gestion/demandes-inscription/list/?{query}&nom={profil.nom_usage}")
+    assert page.status_code == 200
+    html = page_text(page)
+    assert f'<p class="help-block erreur" id="{champ}-erreur">{message}</p>' in html.replace("&#39;", "'")
+    assert f'id="{champ}"' in html and 'aria-invalid="true"' in html
+    assert f"/show/{profil.id}" in html  # the other criteria still apply, nothing is lost
+    assert f'value="{profil.nom_usage}"' in html
+
+
+def test_queue_order_newest_transmission_first_drafts_last_and_sortable(factory, login_as):
+    from datetime import datetime
+
+    _, ancien = transmise(factory)
+    _, brouillon = factory.intervenant("DR-84")
+    _, recent = transmise(factory)
+    ancien.date_transmission = datetime(2025, 1, 1)
+    recent.date_transmission = datetime(2026, 6, 1)
+    ancien.nom_usage, brouillon.nom_usage, recent.nom_usage = "Bernard", "Albert", "Colin"
+    db.session.commit()
+    client = login_as("gestionnaire", "DR-84")
+    base = "/gestion/demandes-inscription/list/"
+    assert _ids(client, base) == [recent.id, ancien.id, brouillon.id]
+    assert _ids(client, base + "?tri=date&sens=asc") == [ancien.id, recent.id, brouillon.id]
+    assert _ids(client, base + "?tri=nom&sens=asc") == [brouillon.id, ancien.id, recent.id]
+    assert _ids(client, base + "?tri=nom&sens=desc") == [recent.id, ancien.id, brouillon.id]
+    assert _ids(client, base + "?tri=inconnu") == [recent.id, ancien.id, brouillon.id]
+    html = page_text(client.get(base + "?tri=nom&sens=asc&etat=transmise"))
+    # the header links keep the criteria and turn the order round
+    assert 'href="/gestion/demandes-inscription/list/?tri=nom&sens=desc&etat=transmise"' in html
+    assert 'aria-sort="ascending"' in html
+
+
+def test_queue_pages_keep_the_criteria_and_a_page_too_far_is_the_last(factory, login_as):
+    for _ in range(23):
+        transmise(factory)
+    client = login_as("gestionnaire", "DR-84")
+    base = "/gestion/demandes-inscription/list/"
+    premiere = _ids(client, base + "?etat=transmise")
+    seconde = _ids(client, base + "?etat=transmise&page=2")
+    assert len(premiere) == 20 and len(seconde) == 3 and not set(premiere) & set(seconde)
+    html = page_text(client.get(base + "?etat=transmise"))
+    assert "23 demande(s) d'inscription – page 1 sur 2" in html
+    assert 'href="/gestion/demandes-inscription/list/?page=2&etat=transmise"' in html
+    assert _ids(client, base + "?etat=transmise&page=99999999999999999999") == seconde
+    assert _ids(client, base + "?etat=transmise&page=-3") == premiere
+    assert len(_ids(client, base + "?etat=transmise&taille=50")) == 23
+    assert "Aucune demande d'inscription ne correspond à ces critères." in page_text(client.get(base + "?nom=zzzz"))
+
+
+def test_queue_of_a_national_admin_lists_every_structure(factory, login_as):
+    _, lyon = transmise(factory, "DR-84")
+    _, paris = transmise(factory, "DR-11")
+    ids = _ids(login_as("admin_national"), "/gestion/demandes-inscription/list/")
+    assert {lyon.id, paris.id} <= set(ids)
+
+
+def test_list_widget_renders_the_same_rows_as_fab(login_as, monkeypatch):
     """``ListeRapide`` (links cut from one URL per page) gives FAB's HTML."""
     import re
 
     from flask_appbuilder.widgets import ListWidget
 
+    from app.views.annonces_gestion import AnnonceGestionView
     from app.views.base import ListeRapide
-    from app.views.gestion import DemandeInscriptionView
+    from tests.test_annonces import creer_annonce
 
-    for _ in range(3):
-        transmise(factory, "DR-84")
+    for numero in range(3):
+        creer_annonce("DR-84", intitule=f"Annonce {numero}")
     client = login_as("gestionnaire", "DR-84")
-    url = "/gestion/demandes-inscription/list/?_flt_0_etat_inscription=transmise"
+    url = "/gestion/annonces/list/?_flt_0_intitule=Annonce"
 
     def table(html: str) -> str:
         debut = html.index("<table class=\"table table-bordered")
         return re.sub(r"\s+", " ", html[debut:html.index("</table>", debut)])
 
     rapide = client.get(url).get_data(as_text=True)
-    assert DemandeInscriptionView.list_widget is ListeRapide
-    monkeypatch.setattr(DemandeInscriptionView, "list_widget", ListWidget)
+    assert AnnonceGestionView.list_widget is ListeRapide
+    monkeypatch.setattr(AnnonceGestionView, "list_widget", ListWidget)
     fab = client.get(url).get_data(as_text=True)
     assert table(rapide) == table(fab)
-    assert table(rapide).count("/gestion/demandes-inscription/show/") == 3
+    assert table(rapide).count("/gestion/annonces/show/") == 3
 
 
-def test_queue_search_widget_kept_per_process_follows_referentials_and_filters(factory, login_as):
+def test_search_widget_kept_per_process_with_the_request_filters(login_as):
     """The search widget's filter templates are rendered once per process;
-    a renamed referential shows at once (another key), and the active
-    filters are the request's own."""
-    from jinja2.utils import htmlsafe_json_dumps
-
-    from app.models.referentiels import Specialite
+    the active filters are the request's own."""
     from app.views.base import RechercheRapide
 
     RechercheRapide._rendus.clear()
     client = login_as("gestionnaire", "DR-84")
-    url = "/gestion/demandes-inscription/list/"
+    url = "/gestion/annonces/list/"
     first = client.get(url).get_data(as_text=True)
     assert len(RechercheRapide._rendus) == 1
-    assert client.get(url).get_data(as_text=True).count("Spécialité") == first.count("Spécialité")
+    assert client.get(url).get_data(as_text=True).count("Intitulé") == first.count("Intitulé")
     assert len(RechercheRapide._rendus) == 1  # the second request used the kept rendering
 
-    specialite = db.session.scalar(select(Specialite).order_by(Specialite.id).limit(1))
-    ancien = specialite.libelle
-    specialite.libelle = "Libelle renomme pour le test"
-    db.session.commit()
-    page = client.get(url).get_data(as_text=True)  # the options are in the widget's JSON
-    assert "Libelle renomme pour le test" in page
-    assert str(htmlsafe_json_dumps(ancien))[1:-1] not in page
-
-    filtre = client.get(url + "?_flt_0_nom_usage=Dupontel").get_data(as_text=True)
+    filtre = client.get(url + "?_flt_0_intitule=Dupontel").get_data(as_text=True)
     assert "Dupontel" in filtre
     assert "Dupontel" not in client.get(url).get_data(as_text=True)
 

@@ -9,8 +9,6 @@ from wtforms import SelectMultipleField as _SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets.core import clean_key
 
-from app.referentiels.options import options
-
 
 def html_params(**kwargs) -> str:
     """WTForms' ``html_params``, same output, written with plain strings:
@@ -102,21 +100,3 @@ class SelectField(_SelectField):
 
 class SelectMultipleField(_SelectMultipleField):
     widget = SelectRapide(multiple=True)
-
-
-class SelectReferentiel(SelectField):
-    """A referential's cached option list (app.referentiels.options), read at each
-    rendering: for the search forms Flask-AppBuilder builds once per view,
-    whose relation fields would otherwise load every related row per request."""
-
-    def __init__(self, label=None, validators=None, model=None, libelle="libelle", **kwargs):
-        super().__init__(label, validators, choices=[], **kwargs)
-        self._model, self._libelle = model, libelle
-
-    @property
-    def choices(self):
-        return [(str(i), libelle) for i, libelle in options(self._model, self._libelle)]
-
-    @choices.setter
-    def choices(self, value):  # set by SelectField.__init__; the list comes from the cache
-        pass

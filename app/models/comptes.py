@@ -231,6 +231,17 @@ ECHANTILLONS_CVTHEQUE = {
     "ix_intervenant_cvtheque_echantillon_8": 8,
 }
 
+#: The inscription queue's order (app.views.file_inscriptions): newest
+#: transmission first, never transmitted last. PostgreSQL sorts NULLs first in
+#: a descending order, so the mapped ``ix_intervenant_structure_transmission``
+#: read backwards gave the drafts first; SQLite reads that one in the queue's
+#: order (its NULLs are the smallest) and has no ``NULLS LAST`` in an index.
+#: Per structure, and over every structure for a national role.
+INDEX_FILE_INSCRIPTIONS = {
+    "ix_intervenant_file_structure": "structure_id, date_transmission DESC NULLS LAST, id DESC",
+    "ix_intervenant_file_nationale": "date_transmission DESC NULLS LAST, id DESC",
+}
+
 
 def _ddl_synchronisation(lien: sa.Table, colonne: str) -> tuple[str, ...]:
     """Function and triggers copying ``lien`` into ``intervenant.<colonne>``.
@@ -293,6 +304,7 @@ DDL_POSTGRESQL = (
         "WHERE etat_inscription = 'validee'"
         for nom, colonnes in INDEX_TRIS_CVTHEQUE.items()
     ),
+    *(f"CREATE INDEX {nom} ON intervenant ({colonnes})" for nom, colonnes in INDEX_FILE_INSCRIPTIONS.items()),
 )
 #: Run after each link table is created (the triggers live on it).
 DDL_POSTGRESQL_LIENS = {
@@ -302,6 +314,7 @@ DDL_POSTGRESQL_LIENS = {
 #: Left out of the models ↔ migrations comparison (app.models.base).
 OBJETS_POSTGRESQL = {
     TEXTE_PARCOURS_TSV, *TABLEAUX_POSTGRESQL.values(), INDEX_RECHERCHE, *INDEX_TRIS_CVTHEQUE, *ECHANTILLONS_CVTHEQUE,
+    *INDEX_FILE_INSCRIPTIONS,
 }
 for _ddl in DDL_POSTGRESQL:
     sa.event.listen(Intervenant.__table__, "after_create", sa.DDL(_ddl).execute_if(dialect="postgresql"))

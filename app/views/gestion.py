@@ -7,18 +7,16 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import joinedload, load_only
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.extensions import db
-from app.forms.champs import SelectReferentiel
-from app.models.comptes import EtatInscription, Intervenant
-from app.models.referentiels import Region, Specialite, Structure
+from app.models.comptes import Intervenant
 from app.security.scope import current_structure_id, is_national
 from app.views.base import EspaceModelView
+from app.views.file_inscriptions import file_demandes
 from app.views.filters import FilterMaStructure
-from app.views.interface import InterfaceListe
+from app.views.interface import InterfaceEspace
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.inscription import inscription
 
@@ -41,46 +39,22 @@ class DemandeInscriptionView(EspaceModelView):
     structure again before any decision.
     """
 
-    # The list reads the columns it shows and the structure's name with them.
-    datamodel = InterfaceListe(
-        Intervenant,
-        load_only(Intervenant.id, Intervenant.nom_usage, Intervenant.prenom, Intervenant.etat_inscription,
-                  Intervenant.date_transmission, Intervenant.structure_id),
-        joinedload(Intervenant.structure).load_only(Structure.id, Structure.nom),
-    )
+    datamodel = InterfaceEspace(Intervenant)
     route_base = "/gestion/demandes-inscription"
     include_route_methods = {"list", "show"}
     base_permissions = ["can_list", "can_show"]
     base_filters = [["structure_id", FilterMaStructure, None]]
-    base_order = ("date_transmission", "desc")
     list_title = "Demandes d'inscription"
     show_title = "Demande d'inscription"
-    list_columns = ["nom_usage", "prenom", "structure.nom", "etat_inscription", "date_transmission"]
-    show_columns = ["nom_usage", "prenom", "etat_inscription", "date_transmission"]
-    search_columns = ["etat_inscription", "date_transmission", "specialites", "regions", "nom_usage", "prenom"]
-    # Relation filters from the cached option lists (FAB would load every
-    # spécialité and région at each request to fill them).
-    search_form_extra_fields = {
-        "specialites": SelectReferentiel("Spécialité", model=Specialite),
-        "regions": SelectReferentiel("Région", model=Region, libelle="nom"),
-    }
-    label_columns = {
-        "civilite": "Civilité",
-        "nom_naissance": "Nom de famille (naissance)",
-        "nom_usage": "Nom d'usage",
-        "prenom": "Prénom",
-        "date_naissance": "Date de naissance",
-        "structure.nom": "Structure de rattachement",
-        "structure": "Structure de rattachement",
-        "etat_inscription": "État",
-        "date_transmission": "Date de transmission",
-        "immatriculation": "Immatriculation",
-        "specialites": "Spécialité",
-        "regions": "Région",
-    }
-    formatters_columns = {
-        "etat_inscription": lambda v: EtatInscription(v).libelle if v else "",
-    }
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        """The queue: a page of its own (app.views.file_inscriptions)."""
+        self.update_redirect()
+        return self.render_template(
+            "gestion/demandes.html", title=self.list_title, file=file_demandes(request.args, self)
+        )
 
     def _item_or_404(self, pk):
         item = self.datamodel.get(pk, self._base_filters)

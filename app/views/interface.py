@@ -33,29 +33,6 @@ class InterfaceEspace(SQLAInterface):
     filter_converter_class = ConvertisseurMemorise
 
 
-class InterfaceListe(InterfaceEspace):
-    """A list page reading only what it shows: ``options`` (``load_only``,
-    ``joinedload``) go to the list's query and not to the show page's, which
-    reads the whole row (a column left out there would be one more statement
-    when read). The inscription queue read twenty whole profiles (several kB
-    each, their Parcours text) and then their structure with one more query."""
-
-    def __init__(self, obj, *options, session=None):
-        super().__init__(obj, session)
-        self._options_liste = options
-
-    def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
-              select_columns=None, outer_default_load=False):
-        if select_columns:  # a column selection of its own (FAB's REST API)
-            return super().query(filters, order_column, order_direction, page, page_size, select_columns,
-                                 outer_default_load)
-        query = self.session.query(self.obj)
-        count = self.query_count(query, filters)
-        query = self.apply_all(query, filters, order_column, order_direction, page, page_size,
-                               outer_default_load=outer_default_load)
-        return count, query.options(*self._options_liste).all()
-
-
 #: A many-to-many shown as labels: its link table (owner id, referential id)
 #: and the referential's cached ``(id, label)`` list in the relation's order.
 ListeLiee = tuple[sa.Table, Callable[[], tuple[tuple[int, str], ...]]]
