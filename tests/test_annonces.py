@@ -414,3 +414,26 @@ def test_gestionnaire_show_page_lists_referentials_in_their_order_from_one_state
     assert ", ".join(str(x) for x in annonce.departements).startswith("69 - ")
     liens = [s for s in statements if re.search(r"annonce_(specialite|sous_specialite|region|departement)\b", s)]
     assert len(liens) == 1, liens
+
+
+@pytest.mark.parametrize(
+    ("page", "pages", "attendus"),
+    [
+        (2500, 5000, ["1", "2", "…", "2498", "2499", "2500", "2501", "2502", "…", "4999", "5000"]),
+        (1, 5000, ["1", "2", "3", "…", "4999", "5000"]),
+        (5000, 5000, ["1", "2", "…", "4998", "4999", "5000"]),
+        (3, 4, ["1", "2", "3", "4"]),
+        (1, 1, []),
+    ],
+)
+def test_pager_shows_the_first_last_and_nearby_pages_only(app, page, pages, attendus):
+    """The first two pages, the last two and those around the current one,
+    with an ellipsis between (the macro walks only those: a national queue
+    has thousands of pages)."""
+    import re
+
+    with app.test_request_context():
+        html = app.jinja_env.from_string(
+            '{% from "annonces/_macros.html" import pagination %}{{ pagination(page, pages, none, {}, lien=lien) }}'
+        ).render(page=page, pages=pages, lien=lambda p: f"/p/{p}")
+    assert re.findall(r">(\d+|…)<", html) == attendus
