@@ -151,6 +151,15 @@ def test_queue_criteria_name_first_name_specialite_and_dates(factory, login_as):
     assert _ids(client, base + "?du=2026-03-09&au=2026-03-09") == [a.id]  # the whole last day
     assert _ids(client, base + "?du=10/03/2026") == [b.id]  # typed the French way
     assert _ids(client, base + "?au=2026-03-31") == [a.id]
+    assert set(_ids(client, base + "?au=9999-12-31&du=0001-01-01")) == {a.id, b.id}
+
+
+def test_queue_blank_name_is_no_criterion(factory, login_as):
+    """Spaces alone are no criterion (not « names containing three spaces »)."""
+    _, profil = transmise(factory)
+    client = login_as("gestionnaire", "DR-84")
+    assert _ids(client, "/gestion/demandes-inscription/list/?nom=+++&prenom=+") == [profil.id]
+    assert _ids(client, f"/gestion/demandes-inscription/list/?nom=+{profil.nom_usage}+") == [profil.id]
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import url_for
 from sqlalchemy import asc, bindparam, desc, exists, func, select
@@ -62,6 +62,13 @@ class DateFr(DateField):
             raise ValueError("Date invalide : saisissez-la au format jj/mm/aaaa.") from exc
 
 
+TROP_LONG = "100 caractères au plus."
+
+
+def _sans_espaces(valeur: str | None) -> str | None:
+    return valeur.strip() if valeur else valeur
+
+
 def _au_apres_du(form, field):
     if field.data and form.du.data and field.data < form.du.data:
         raise ValidationError("La date de fin doit être postérieure ou égale à la date de début.")
@@ -71,8 +78,8 @@ class FiltresForm(Form):
     """GET search form (no CSRF: it changes nothing). A criterion with an
     error is shown with its message and left out of the search."""
 
-    nom = StringField("Nom d'usage", validators=[Optional(), Length(max=100, message="100 caractères au plus.")])
-    prenom = StringField("Prénom", validators=[Optional(), Length(max=100, message="100 caractères au plus.")])
+    nom = StringField("Nom d'usage", filters=[_sans_espaces], validators=[Optional(), Length(max=100, message=TROP_LONG)])
+    prenom = StringField("Prénom", filters=[_sans_espaces], validators=[Optional(), Length(max=100, message=TROP_LONG)])
     etat = SelectField("État", choices=TOUS + [(e.value, e.libelle) for e in EtatInscription], default="")
     specialite = SelectField("Spécialité", coerce=optional_int)
     region = SelectField("Région", coerce=optional_int)
@@ -104,9 +111,9 @@ def criteres(form: FiltresForm) -> list:
     """WHERE clauses of the form's valid criteria (the scope apart)."""
     where = []
     if nom := form.valeur("nom"):
-        where.append(Intervenant.nom_usage.icontains(nom.strip(), autoescape=True))
+        where.append(Intervenant.nom_usage.icontains(nom, autoescape=True))
     if prenom := form.valeur("prenom"):
-        where.append(Intervenant.prenom.icontains(prenom.strip(), autoescape=True))
+        where.append(Intervenant.prenom.icontains(prenom, autoescape=True))
     if etat := form.valeur("etat"):
         where.append(Intervenant.etat_inscription == EtatInscription(etat))
     for nom_champ, lien in (("specialite", intervenant_specialite), ("region", intervenant_region)):
@@ -115,7 +122,7 @@ def criteres(form: FiltresForm) -> list:
             where.append(exists().where(proprietaire == Intervenant.id, reference == valeur))
     if du := form.valeur("du"):
         where.append(Intervenant.date_transmission >= datetime.combine(du, time.min))
-    if au := form.valeur("au"):
+    if (au := form.valeur("au")) and au < date.max:  # up to the end of that day
         where.append(Intervenant.date_transmission < datetime.combine(au + timedelta(days=1), time.min))
     return where
 
