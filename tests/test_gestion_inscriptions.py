@@ -225,6 +225,19 @@ def test_queue_pages_keep_the_criteria_and_a_page_too_far_is_the_last(factory, l
     assert "Aucune demande d'inscription ne correspond à ces critères." in page_text(client.get(base + "?nom=zzzz"))
 
 
+def test_queue_of_a_gestionnaire_without_structure_is_empty(app, factory):
+    """A Gestionnaire role without a structure link fails closed."""
+    from app.security import roles
+    from tests.conftest import sign_in
+
+    transmise(factory, "DR-84")
+    client = app.test_client()
+    sign_in(client, factory.create_user(roles.GESTIONNAIRE))
+    page = client.get("/gestion/demandes-inscription/list/")
+    assert page.status_code == 200
+    assert "Aucune demande d'inscription ne correspond à ces critères." in page_text(page)
+
+
 def test_queue_of_a_national_admin_lists_every_structure(factory, login_as):
     _, lyon = transmise(factory, "DR-84")
     _, paris = transmise(factory, "DR-11")

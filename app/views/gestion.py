@@ -34,9 +34,10 @@ class DecisionForm(FlaskForm):
 class DemandeInscriptionView(EspaceModelView):
     """Inscription requests addressed to the gestionnaire's structure.
 
-    The base filter hides other structures' rows from the list, the show page,
-    the decision URL and the API (404); the workflow guard checks the
-    structure again before any decision.
+    The list reads the user's structure itself (app.views.file_inscriptions,
+    the rule of FilterMaStructure); the base filter hides other structures'
+    rows from the show page (404), the decision URL checks the same rule and
+    the workflow guard checks the structure again before any decision.
     """
 
     datamodel = InterfaceEspace(Intervenant)
