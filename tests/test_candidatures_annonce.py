@@ -110,6 +110,10 @@ def test_sort_links_toggle_and_keep_the_other_arguments(login_as, annonce_demand
     assert f"{url}?_oc_{VUE}=etat&amp;_od_{VUE}=desc&amp;psize_{VUE}=25" in html
     assert f"{url}?_oc_{VUE}=date&amp;_od_{VUE}=asc&amp;psize_{VUE}=25" in html
     assert "fa-chevron-up" in html
+    # the sorted column says so to screen readers; the default order is the date's, newest first
+    assert re.findall(r'aria-sort="(\w+)"', html) == ["none", "none", "none", "ascending", "none"]
+    html = client.get(url).get_data(as_text=True)
+    assert re.findall(r'aria-sort="(\w+)"', html) == ["descending", "none", "none", "none", "none"]
 
 
 @pytest.mark.parametrize("page", ["9", str(10**30)])

@@ -116,6 +116,12 @@ class ListeCandidatures:
         sens = "desc" if self.ordre == colonne and self.sens == "asc" else "asc"
         return self.lien(_oc_=colonne, _od_=sens)
 
+    def tri_aria(self, colonne: str) -> str:
+        """The column's aria-sort value (the default order when none is asked)."""
+        if (self.ordre or ORDRE_PAR_DEFAUT[0]) == colonne:
+            return "ascending" if self.sens == "asc" else "descending"
+        return "none"
+
     def lien_page(self, numero: int) -> str:
         """Page ``numero`` (from 1, as the project's pager counts) under FAB's
         0-based argument."""

@@ -198,7 +198,8 @@ class FileDemandes:
         return url_for("DemandeInscriptionView.list", **{**self.args, "tri": colonne, "sens": sens})
 
     def tri_aria(self, colonne: str) -> str:
-        if self.ordre == colonne or (self.ordre is None and colonne == ORDRE_PAR_DEFAUT[0]):
+        """The column's aria-sort value (the default order when none is asked)."""
+        if (self.ordre or ORDRE_PAR_DEFAUT[0]) == colonne:
             return "ascending" if self.sens == "asc" else "descending"
         return "none"
 
