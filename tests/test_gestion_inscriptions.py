@@ -235,7 +235,9 @@ def test_queue_of_a_gestionnaire_without_structure_is_empty(app, factory):
     sign_in(client, factory.create_user(roles.GESTIONNAIRE))
     page = client.get("/gestion/demandes-inscription/list/")
     assert page.status_code == 200
-    assert "Aucune demande d'inscription ne correspond à ces critères." in page_text(page)
+    assert "Aucune demande d'inscription." in page_text(page)
+    assert "Aucune demande d'inscription ne correspond à ces critères." in page_text(
+        client.get("/gestion/demandes-inscription/list/?etat=transmise"))
 
 
 def test_queue_of_a_national_admin_lists_every_structure(factory, login_as):

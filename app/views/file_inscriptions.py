@@ -191,6 +191,8 @@ class FileDemandes:
     args: dict
     #: A request's page without its id (None without the permission).
     lien_show: str | None
+    #: Whether a criterion narrowed the list (the message when it is empty).
+    avec_criteres: bool
     colonnes = COLONNES
 
     def lien_tri(self, colonne: str) -> str:
@@ -242,4 +244,4 @@ def file_demandes(args, vue) -> FileDemandes:
     gardes = {cle: v for cle, v in args.items() if v and (cle in form._fields or cle in ("tri", "sens"))}
     sm = vue.appbuilder.sm
     lien_show = url_for("DemandeInscriptionView.show", pk=0)[:-1] if sm.has_access("can_show", vue.class_permission_name) else None
-    return FileDemandes(form, lignes, total, ordre, sens, page, pages, gardes, lien_show)
+    return FileDemandes(form, lignes, total, ordre, sens, page, pages, gardes, lien_show, bool(where))
