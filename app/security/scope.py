@@ -79,3 +79,13 @@ def current_intervenant() -> Intervenant | None:
 def no_row_id() -> int:
     """An id no row has: filters on it return nothing (fail closed)."""
     return -1
+
+
+def structure_visible() -> int | None:
+    """The structure whose rows the user sees: None for a national role
+    (every structure), else their structure's id, or ``no_row_id()`` when
+    they have none (fail closed). The rule of every « ma structure » list."""
+    if is_national():
+        return None
+    structure_id = current_structure_id()
+    return structure_id if structure_id is not None else no_row_id()

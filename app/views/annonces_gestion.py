@@ -37,7 +37,7 @@ from app.models.comptes import EtatInscription, Intervenant
 from app.models.fichiers import store_upload
 from app.models.referentiels import Departement, Region, SousSpecialite, Specialite
 from app.referentiels.options import options
-from app.security.scope import current_structure_id, is_national, no_row_id
+from app.security.scope import current_structure_id, is_national, structure_visible
 from app.uploads import UploadError, UploadPreset, validate_upload
 from app.views.base import EspaceModelView
 from app.views.candidatures_annonce import commentaire_court, liste_candidatures
@@ -178,10 +178,9 @@ class FilterCandidaturesMaStructure(BaseFilter):
     arg_name = "candidatures_ma_structure"
 
     def apply(self, query, value):
-        if is_national():
+        structure_id = structure_visible()
+        if structure_id is None:
             return query
-        structure_id = current_structure_id()
-        structure_id = structure_id if structure_id is not None else no_row_id()
         return query.filter(Candidature.annonce_id.in_(select(Annonce.id).where(Annonce.structure_id == structure_id)))
 
 

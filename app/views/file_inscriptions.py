@@ -31,7 +31,7 @@ from app.forms.profil import optional_int
 from app.models.comptes import EtatInscription, Intervenant, intervenant_region, intervenant_specialite
 from app.models.referentiels import Region, Specialite, Structure
 from app.referentiels.options import options
-from app.security.scope import current_structure_id, is_national, no_row_id
+from app.security.scope import structure_visible
 
 TAILLES = (20, 50, 100)
 TAILLE = TAILLES[0]
@@ -128,8 +128,8 @@ def criteres(form: FiltresForm) -> list:
 
 
 def _portee(national: bool):
-    """The rows the user may see: every structure's for a national role,
-    else their structure's (bound at execution; none without a structure)."""
+    """The rows the user may see (``structure_visible``): every structure's
+    for a national role, else one structure's, bound at execution."""
     return [] if national else [Intervenant.structure_id == bindparam("structure")]
 
 
@@ -223,8 +223,9 @@ def file_demandes(args, vue) -> FileDemandes:
     form = FiltresForm(args)
     _valider(form)
     ordre, sens, page, taille = _arguments(args, form)
-    national = is_national()
-    parametres = {} if national else {"structure": current_structure_id() or no_row_id()}
+    structure_id = structure_visible()
+    national = structure_id is None
+    parametres = {} if national else {"structure": structure_id}
     where = criteres(form)
     if where:
         compte = _compte(_portee(national) + where)

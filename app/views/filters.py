@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_appbuilder.models.filters import BaseFilter
 
-from app.security.scope import current_structure_id, is_national, no_row_id
+from app.security.scope import structure_visible
 
 
 class FilterMaStructure(BaseFilter):
@@ -19,8 +19,7 @@ class FilterMaStructure(BaseFilter):
     arg_name = "ma_structure"
 
     def apply(self, query, value):
-        if is_national():
+        structure_id = structure_visible()
+        if structure_id is None:
             return query
-        structure_id = current_structure_id()
-        column = getattr(self.model, self.column_name)
-        return query.filter(column == (structure_id if structure_id is not None else no_row_id()))
+        return query.filter(getattr(self.model, self.column_name) == structure_id)
