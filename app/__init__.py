@@ -81,5 +81,8 @@ def create_app(config=None, **overrides) -> Flask:
     menu.init_app(app)
     urls.init_app(app)
     init_session_events(db.session)
+    from app.models import fichiers
+
+    fichiers.init_session_events(db.session)
     cli.init_app(app)
     return app

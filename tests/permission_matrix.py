@@ -26,8 +26,9 @@ INTERVENANT_ONLY = row(LOGIN, OK, DENY, DENY, DENY)
 STAFF = row(LOGIN, DENY, OK, OK, OK)
 STAFF_OWN_STRUCTURE = row(LOGIN, DENY, OK, HIDDEN, OK)
 NATIONAL = row(LOGIN, DENY, DENY, DENY, OK)
-# A file owned by another intervenant: every staff member may read it.
-OWNER_OR_STAFF = row(LOGIN, HIDDEN, OK, OK, OK)
+# A file of another intervenant whose request went to structure A: staff of A
+# (and national) read it, other staff only once the profile is validated (issue 19).
+FILE_OF_A_REQUEST = row(LOGIN, HIDDEN, OK, HIDDEN, OK)
 # Technical endpoints that are not pages (static files, FAB plumbing): not probed.
 NOT_A_PAGE = None
 CRUD = ("list", "show", "add", "edit", "delete")
@@ -103,7 +104,7 @@ EXPECTED: dict[str, dict | None] = {
     "ProfilView.modifier": row(LOGIN, HIDDEN, DENY, DENY, DENY),
     "ProfilView.supprimer": row(LOGIN, HIDDEN, DENY, DENY, DENY),
     # stored files (the sample file belongs to scene.owner)
-    "FichierView.telecharger": OWNER_OR_STAFF,
+    "FichierView.telecharger": FILE_OF_A_REQUEST,
     # gestionnaire back office
     "DemandeInscriptionView.list": STAFF,
     "DemandeInscriptionView.show": STAFF_OWN_STRUCTURE,

@@ -111,7 +111,7 @@ def post_data(endpoint: str, scene) -> dict:
 
         return {"action": "copyrole", "rowid": [str(db.session.scalar(select(Role.id).where(Role.name == "Public")))]}
     if endpoint == "DecisionInscriptionView.decider":
-        return {"decision": "valider"}  # refused by the workflow (brouillon): the page answers
+        return {"decision": "valider"}  # the sample request is transmitted
     if endpoint == "CompteApi.post":
         return {
             "civilite": "Mme",

@@ -69,16 +69,42 @@ def test_other_intervenant_gets_404_and_nothing_is_logged(owner_client, login_as
     assert acces(fichier) == []
 
 
-@pytest.mark.parametrize(
-    ("role", "structure"), [("gestionnaire", "DR-84"), ("gestionnaire", "DR-11"), ("admin_national", "DR-84")]
-)
-def test_staff_downloads_and_is_logged(owner_client, login_as, role, structure):
+def _etat(user, etat: str) -> None:
+    """Put the user's profile (request to DR-84) in ``etat``."""
+    from app.models.comptes import EtatInscription, Intervenant
+
+    profil = db.session.scalar(select(Intervenant).where(Intervenant.user_id == user.id))
+    profil.etat_inscription = EtatInscription(etat)
+    db.session.commit()
+
+
+#: Files by need-to-know (issue 19, point 2): the owner's profile state (its
+#: request goes to DR-84) → whether each staff member reads its files.
+BESOIN_D_EN_CONNAITRE = [
+    ("brouillon", "gestionnaire", "DR-84", 404),
+    ("brouillon", "gestionnaire", "DR-11", 404),
+    ("brouillon", "admin_national", "DR-84", 404),
+    ("transmise", "gestionnaire", "DR-84", 200),
+    ("transmise", "gestionnaire", "DR-11", 404),
+    ("transmise", "admin_national", "DR-84", 200),
+    ("validee", "gestionnaire", "DR-84", 200),
+    ("validee", "gestionnaire", "DR-11", 200),
+    ("validee", "admin_national", "DR-84", 200),
+]
+
+
+@pytest.mark.parametrize(("etat", "role", "structure", "status"), BESOIN_D_EN_CONNAITRE)
+def test_staff_read_files_by_need_to_know_and_are_logged(owner_client, login_as, etat, role, structure, status):
     fichier = stocker(owner_client.user.id)
+    _etat(owner_client.user, etat)
     staff = login_as(role, structure)
     response = staff.get(f"/fichiers/{fichier.uuid}")
-    assert response.status_code == 200
-    assert response.data == PDF
-    assert [log.user_id for log in acces(fichier)] == [staff.user.id]
+    assert response.status_code == status
+    if status == 200:
+        assert response.data == PDF
+        assert [log.user_id for log in acces(fichier)] == [staff.user.id]
+    else:
+        assert PDF not in response.data and acces(fichier) == []
 
 
 def test_anonymous_is_sent_to_login(owner_client, login_as):

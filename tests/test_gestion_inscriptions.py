@@ -185,7 +185,7 @@ def test_queue_wrong_criterion_is_shown_next_to_its_field_and_left_out(factory, 
     assert f'value="{profil.nom_usage}"' in html
 
 
-def test_queue_order_newest_transmission_first_drafts_last_and_sortable(factory, login_as):
+def test_queue_order_newest_transmission_first_drafts_never_and_sortable(factory, login_as):
     from datetime import datetime
 
     _, ancien = transmise(factory)
@@ -197,11 +197,12 @@ def test_queue_order_newest_transmission_first_drafts_last_and_sortable(factory,
     db.session.commit()
     client = login_as("gestionnaire", "DR-84")
     base = "/gestion/demandes-inscription/list/"
-    assert _ids(client, base) == [recent.id, ancien.id, brouillon.id]
-    assert _ids(client, base + "?tri=date&sens=asc") == [ancien.id, recent.id, brouillon.id]
-    assert _ids(client, base + "?tri=nom&sens=asc") == [brouillon.id, ancien.id, recent.id]
-    assert _ids(client, base + "?tri=nom&sens=desc") == [recent.id, ancien.id, brouillon.id]
-    assert _ids(client, base + "?tri=inconnu") == [recent.id, ancien.id, brouillon.id]
+    assert _ids(client, base) == [recent.id, ancien.id]
+    assert _ids(client, base + "?tri=date&sens=asc") == [ancien.id, recent.id]
+    assert _ids(client, base + "?tri=nom&sens=asc") == [ancien.id, recent.id]
+    assert _ids(client, base + "?tri=nom&sens=desc") == [recent.id, ancien.id]
+    assert _ids(client, base + "?tri=inconnu") == [recent.id, ancien.id]
+    assert _ids(client, base + "?etat=brouillon") == [recent.id, ancien.id]  # not a choice: no criterion
     html = page_text(client.get(base + "?tri=nom&sens=asc&etat=transmise"))
     # the header links keep the criteria and turn the order round
     assert 'href="/gestion/demandes-inscription/list/?tri=nom&sens=desc&etat=transmise"' in html
@@ -326,3 +327,18 @@ def test_search_widget_key_of_a_field_choices():
     assert _choix(SimpleNamespace(choices=[["1", "A"]])) is ...
     assert _choix(SimpleNamespace(choices=None)) is None
     assert _choix(SimpleNamespace(choices=[("1", "A")], query_factory=lambda: [])) is ...
+
+
+@pytest.mark.parametrize("role", ["gestionnaire", "admin_national"])
+def test_a_draft_is_invisible_to_staff(app, factory, login_as, monkeypatch, role):
+    """Issue 19, point 2: a never-transmitted profile is the intervenant's
+    alone: not in the queue, its page, its decision URL nor the API."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # the decision's 404 comes first
+    _, brouillon = factory.intervenant("DR-84")
+    client = login_as(role, "DR-84")
+    assert brouillon.id not in _ids(client, "/gestion/demandes-inscription/list/")
+    assert client.get(f"/gestion/demandes-inscription/show/{brouillon.id}").status_code == 404
+    assert client.post(f"/gestion/decisions-inscription/{brouillon.id}", data={}).status_code == 404
+    assert client.get(f"/api/v1/intervenants/{brouillon.id}").status_code == 404
+    ids = [r["id"] for r in client.get("/api/v1/intervenants/?q=(page_size:100)").get_json()["result"]]
+    assert brouillon.id not in ids

@@ -64,6 +64,13 @@ class Scene:
         self.admin_national = factory.admin_national()
         self.intervenant, self.profil = factory.intervenant("DR-84")
         self.owner, self.owner_profil = factory.intervenant("DR-84")
+        # A request transmitted to structure A: staff of A see it and its files (issue 19).
+        from app.extensions import db
+        from app.workflows.core import Acteur
+        from app.workflows.inscription import inscription
+
+        inscription.apply(self.owner_profil, "transmettre", Acteur.from_user(self.owner))
+        db.session.commit()
         self.samples = sample_args(self)
 
     def user(self, actor):

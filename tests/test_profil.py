@@ -268,17 +268,22 @@ def test_upload_refusals(factory, client):
     assert row.fichier.original_name == "passwd.pdf"
 
 
-def test_cv_file_downloadable_by_owner_and_staff_only(factory, client, app):
-    user, profil = factory.intervenant("DR-84")
-    sign_in(client, user)
-    page = client.get("/profil/parcours")
-    token = csrf_token_from(page.get_data(as_text=True))
-    response = client.post(
+def _envoyer_cv(client, contenu: bytes):
+    token = csrf_token_from(client.get("/profil/parcours").get_data(as_text=True))
+    return client.post(
         "/profil/parcours",
-        data={"csrf_token": token, "enregistrer": "x", "cv": (BytesIO(b"Mon CV en texte"), "cv.txt")},
+        data={"csrf_token": token, "enregistrer": "x", "cv": (BytesIO(contenu), "cv.txt")},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 302
+
+
+def test_cv_file_downloadable_by_owner_and_staff_by_need_to_know(factory, client, app):
+    from app.workflows.core import Acteur
+    from app.workflows.inscription import inscription
+
+    user, profil = factory.intervenant("DR-84")
+    sign_in(client, user)
+    assert _envoyer_cv(client, b"Mon CV en texte").status_code == 302
     db.session.refresh(profil)
     url = f"/fichiers/{profil.cv_fichier.uuid}"
     assert client.get(url).status_code == 200
@@ -286,9 +291,38 @@ def test_cv_file_downloadable_by_owner_and_staff_only(factory, client, app):
     other = app.test_client()
     sign_in(other, other_user)
     assert other.get(url).status_code == 404
-    staff = app.test_client()
-    sign_in(staff, factory.gestionnaire("DR-11"))
-    assert staff.get(url).status_code == 200
+    ici, ailleurs = app.test_client(), app.test_client()
+    sign_in(ici, factory.gestionnaire("DR-84"))
+    sign_in(ailleurs, factory.gestionnaire("DR-11"))
+    assert ici.get(url).status_code == 404  # a draft: the intervenant's alone
+    inscription.apply(profil, "transmettre", Acteur.from_user(user))
+    db.session.commit()
+    assert ici.get(url).status_code == 200
+    assert ailleurs.get(url).status_code == 404  # not in the CV-thèque, not their structure
+
+
+def test_replaced_or_removed_cv_is_deleted_from_storage(factory, client):
+    from app.models.fichiers import Fichier
+    from app.storage import get_storage
+
+    user, profil = factory.intervenant("DR-84")
+    sign_in(client, user)
+    _envoyer_cv(client, b"Premier CV")
+    db.session.refresh(profil)
+    premier = profil.cv_fichier
+    uuid, chemin = premier.uuid, get_storage().path_of(premier.storage_key)
+    assert chemin.exists()
+    _envoyer_cv(client, b"Second CV")
+    db.session.expire_all()
+    assert not chemin.exists()
+    assert db.session.scalar(select(Fichier).where(Fichier.uuid == uuid)) is None
+    assert client.get(f"/fichiers/{uuid}").status_code == 404
+    second = profil.cv_fichier
+    chemin = get_storage().path_of(second.storage_key)
+    token = csrf_token_from(client.get("/profil/parcours").get_data(as_text=True))
+    client.post("/profil/parcours", data={"csrf_token": token, "enregistrer": "x", "supprimer_cv": "y"})
+    db.session.expire_all()
+    assert profil.cv_fichier is None and not chemin.exists()
 
 
 def test_employer_search_without_javascript_fills_the_block(factory, client):

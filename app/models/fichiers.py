@@ -7,6 +7,7 @@ for display and as the download name only. Every download is logged.
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import sqlalchemy as sa
@@ -20,6 +21,8 @@ from app.models.base import utcnow
 from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
 from app.storage import get_storage
 from app.uploads import UploadPreset, validate_upload
+
+log = logging.getLogger(__name__)
 
 #: Roles that may read any intervenant's files (back-office staff).
 STAFF_ROLES = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, ADMIN})
@@ -47,12 +50,28 @@ class Fichier(Model):
     uploaded_by = relationship(User, foreign_keys=[uploaded_by_id])
 
     def lisible_par(self, user) -> bool:
-        """The owner and back-office staff may read the file; nobody else."""
+        """The owner reads the file; staff (``user`` is the signed-in user,
+        whose scope ``app.security.scope`` reads) read an intervenant's file
+        only when they may see the profile (``scope.profil_visible``: in the
+        CV-thèque, or its request transmitted to their structure), and the
+        staff's own documents (no owner). Nobody else."""
         if user is None or not getattr(user, "is_authenticated", False):
             return False
         if self.owner_user_id is not None and self.owner_user_id == user.id:
             return True
-        return any(role.name in STAFF_ROLES for role in user.roles)
+        if not any(role.name in STAFF_ROLES for role in user.roles):
+            return False
+        if self.owner_user_id is None:
+            return True
+        from app.models.comptes import Intervenant
+        from app.security.scope import profil_visible
+
+        profil = db.session.execute(
+            sa.select(Intervenant.etat_inscription, Intervenant.structure_id).where(
+                Intervenant.user_id == self.owner_user_id
+            )
+        ).first()
+        return profil is not None and profil_visible(profil.etat_inscription, profil.structure_id)
 
     def __str__(self) -> str:
         return self.original_name
@@ -106,3 +125,49 @@ def store_upload(
 def read_fichier(fichier: Fichier) -> bytes:
     """The file's original content (decrypted when it is sensitive)."""
     return get_storage().open(fichier.storage_key)
+
+
+# -- deletion: the row in the transaction, the content once it commits ------
+_A_EFFACER = "fichiers_a_effacer"  # session.info: storage keys of deleted rows
+
+
+def effacer(fichier: Fichier | None) -> None:
+    """Delete a replaced or removed file: its row now, its content from the
+    storage once the transaction commits (a rollback keeps both), so it is
+    no longer downloadable nor left on disk."""
+    if fichier is not None:
+        db.session.delete(fichier)
+
+
+def _noter_effaces(session, flush_context) -> None:
+    keys = [obj.storage_key for obj in session.deleted if isinstance(obj, Fichier)]
+    if keys:
+        session.info.setdefault(_A_EFFACER, []).extend(keys)
+
+
+def _effacer_apres_commit(session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: wait for the real commit
+    storage = get_storage()
+    for key in session.info.pop(_A_EFFACER, []):
+        try:
+            storage.delete(key)
+        except Exception:  # the row is gone; a leftover content is only logged
+            log.exception("Contenu du fichier %s non effacé du stockage", key)
+
+
+def _oublier_si_annule(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_A_EFFACER, None)
+
+
+def init_session_events(session) -> None:
+    """Any ORM deletion of a ``Fichier`` row (profile, console...) removes
+    its content after the commit (once per process)."""
+    for name, listener in (
+        ("after_flush", _noter_effaces),
+        ("after_commit", _effacer_apres_commit),
+        ("after_transaction_end", _oublier_si_annule),
+    ):
+        if not sa.event.contains(session, name, listener):
+            sa.event.listen(session, name, listener)

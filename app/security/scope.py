@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 
 from app.extensions import db, preparee
-from app.models.comptes import Gestionnaire, Intervenant
+from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
 from app.security.roles import ADMIN, ADMIN_NATIONAL
 
 NATIONAL_ROLES = frozenset({ADMIN, ADMIN_NATIONAL})
@@ -89,3 +89,27 @@ def structure_visible() -> int | None:
         return None
     structure_id = current_structure_id()
     return structure_id if structure_id is not None else no_row_id()
+
+
+def demande_visible(etat, structure_id: int | None) -> bool:
+    """An inscription request is seen by staff once transmitted (a draft is
+    the intervenant's alone), and only by the structure it went to."""
+    if etat is None or etat == EtatInscription.brouillon:
+        return False
+    visible = structure_visible()
+    return visible is None or visible == structure_id
+
+
+def profil_visible(etat, structure_id: int | None) -> bool:
+    """Staff read a profile (its pages and files) when it is in the
+    CV-thèque (validated, every structure) or its request is visible."""
+    return etat == EtatInscription.validee or demande_visible(etat, structure_id)
+
+
+def demandes_visibles() -> list:
+    """``demande_visible`` as WHERE clauses on ``Intervenant`` (lists, API)."""
+    where = [Intervenant.etat_inscription != EtatInscription.brouillon]
+    visible = structure_visible()
+    if visible is not None:
+        where.append(Intervenant.structure_id == visible)
+    return where

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_appbuilder.api import ModelRestApi
 
 from app.models.comptes import Intervenant
-from app.views.filters import FilterMaStructure
+from app.views.filters import FilterDemandesVisibles
 from app.views.interface import InterfaceEspace
 
 
@@ -20,7 +20,7 @@ class IntervenantApi(ModelRestApi):
     allow_browser_login = True
     include_route_methods = {"get", "get_list", "info", "put"}
     edit_columns = ["immatriculation"]
-    base_filters = [["structure_id", FilterMaStructure, None]]
+    base_filters = [["structure_id", FilterDemandesVisibles, None]]
     list_columns = ["id", "nom_usage", "prenom", "structure.code", "etat_inscription", "date_transmission"]
     show_columns = [
         "id",

@@ -7,8 +7,8 @@ Here a plain GET form holds the criteria (each shown with its error next to
 it), one statement counts and one reads the page's columns as plain rows;
 without criteria both are built once and kept prepared.
 
-Order: newest transmission first, profiles never transmitted (brouillons, no
-date) last on both databases (PostgreSQL puts NULLs first in a descending
+Drafts are the intervenant's alone (issue 19): never listed. Order: newest
+transmission first, profiles without a date last on both databases (PostgreSQL puts NULLs first in a descending
 order: the first pages were drafts); an index in that order per structure
 (``app.models.comptes.INDEX_FILE_INSCRIPTIONS`` on PostgreSQL).
 """
@@ -80,7 +80,8 @@ class FiltresForm(Form):
 
     nom = StringField("Nom d'usage", filters=[_sans_espaces], validators=[Optional(), Length(max=100, message=TROP_LONG)])
     prenom = StringField("Prénom", filters=[_sans_espaces], validators=[Optional(), Length(max=100, message=TROP_LONG)])
-    etat = SelectField("État", choices=TOUS + [(e.value, e.libelle) for e in EtatInscription], default="")
+    etat = SelectField("État", choices=TOUS + [(e.value, e.libelle) for e in EtatInscription
+                                               if e != EtatInscription.brouillon], default="")
     specialite = SelectField("Spécialité", coerce=optional_int)
     region = SelectField("Région", coerce=optional_int)
     du = DateFr("Transmise à partir du", format=FORMATS_DATE, validators=[Optional()])
@@ -128,9 +129,11 @@ def criteres(form: FiltresForm) -> list:
 
 
 def _portee(national: bool):
-    """The rows the user may see (``structure_visible``): every structure's
-    for a national role, else one structure's, bound at execution."""
-    return [] if national else [Intervenant.structure_id == bindparam("structure")]
+    """The rows the user may see (``scope.demandes_visibles``): transmitted
+    requests (never a draft) of every structure for a national role, else
+    of one structure, bound at execution."""
+    transmises = [Intervenant.etat_inscription != EtatInscription.brouillon]
+    return transmises if national else [*transmises, Intervenant.structure_id == bindparam("structure")]
 
 
 def _ordre(ordre: str, sens: str) -> tuple:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_appbuilder.models.filters import BaseFilter
 
-from app.security.scope import structure_visible
+from app.security.scope import demandes_visibles, structure_visible
 
 
 class FilterMaStructure(BaseFilter):
@@ -23,3 +23,15 @@ class FilterMaStructure(BaseFilter):
         if structure_id is None:
             return query
         return query.filter(getattr(self.model, self.column_name) == structure_id)
+
+
+class FilterDemandesVisibles(BaseFilter):
+    """Inscription requests staff may see (``scope.demandes_visibles``):
+    transmitted ones of their structure (every structure for a national
+    role); drafts never. ``[["structure_id", FilterDemandesVisibles, None]]``."""
+
+    name = "Demandes visibles"
+    arg_name = "demandes_visibles"
+
+    def apply(self, query, value):
+        return query.filter(*demandes_visibles())

@@ -12,10 +12,10 @@ from wtforms.validators import Length, Optional
 
 from app.extensions import db
 from app.models.comptes import Intervenant
-from app.security.scope import current_structure_id, is_national
+from app.security.scope import demande_visible
 from app.views.base import EspaceModelView
 from app.views.file_inscriptions import file_demandes
-from app.views.filters import FilterMaStructure
+from app.views.filters import FilterDemandesVisibles
 from app.views.interface import InterfaceEspace
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.inscription import inscription
@@ -35,8 +35,8 @@ class DemandeInscriptionView(EspaceModelView):
     """Inscription requests addressed to the gestionnaire's structure.
 
     The list reads the user's structure itself (app.views.file_inscriptions,
-    ``scope.structure_visible`` as FilterMaStructure does); the base filter hides other structures'
-    rows from the show page (404), the decision URL checks the same rule and
+    ``scope.structure_visible`` as FilterMaStructure does, drafts left out); the base
+    filter hides drafts and other structures' rows from the show page (404), the decision URL checks the same rule and
     the workflow guard checks the structure again before any decision.
     """
 
@@ -44,7 +44,7 @@ class DemandeInscriptionView(EspaceModelView):
     route_base = "/gestion/demandes-inscription"
     include_route_methods = {"list", "show"}
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["structure_id", FilterMaStructure, None]]
+    base_filters = [["structure_id", FilterDemandesVisibles, None]]
     list_title = "Demandes d'inscription"
     show_title = "Demande d'inscription"
 
@@ -99,8 +99,8 @@ class DecisionInscriptionView(BaseView):
     @has_access
     def decider(self, pk):
         item = db.session.get(Intervenant, pk)
-        # Same rule as FilterMaStructure: another structure's request is a 404.
-        if item is None or not (is_national() or item.structure_id == current_structure_id()):
+        # Same rule as the request page: a draft or another structure's request is a 404.
+        if item is None or not demande_visible(item.etat_inscription, item.structure_id):
             abort(404)
         form = DecisionForm()
         event = request.form.get("decision")

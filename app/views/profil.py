@@ -20,7 +20,7 @@ from app.extensions import db
 from app.forms import profil as forms
 from app.models.base import references_liees
 from app.models.comptes import EtatInscription, Intervenant
-from app.models.fichiers import store_upload
+from app.models.fichiers import effacer, store_upload
 from app.models.parcours import (
     ActionProfessionnalisation,
     ExperienceFormateur,
@@ -436,12 +436,15 @@ class ProfilView(BaseView):
         upload = form.cv.data
         if upload and getattr(upload, "filename", ""):
             try:
-                profil.cv_fichier = store_upload(upload, owner_user_id=profil.user_id, sensitive=True, preset=PROFIL)
+                nouveau = store_upload(upload, owner_user_id=profil.user_id, sensitive=True, preset=PROFIL)
             except UploadError as exc:
                 form.cv.errors = [*form.cv.errors, str(exc)]
                 return False
+            ancien, profil.cv_fichier = profil.cv_fichier, nouveau
+            effacer(ancien)
         elif form.supprimer_cv.data:
-            profil.cv_fichier = None
+            ancien, profil.cv_fichier = profil.cv_fichier, None
+            effacer(ancien)
         return True
 
     def _save_parcours(self, form, profil) -> None:
@@ -563,10 +566,12 @@ class ProfilView(BaseView):
             upload = form[r.fichier_field].data
             if upload and getattr(upload, "filename", ""):
                 try:
-                    ligne.fichier = store_upload(upload, owner_user_id=profil.user_id, sensitive=True, preset=PROFIL)
+                    nouveau = store_upload(upload, owner_user_id=profil.user_id, sensitive=True, preset=PROFIL)
                 except UploadError as exc:
                     form[r.fichier_field].errors = [str(exc)]
                     return False
+                ancien, ligne.fichier = ligne.fichier, nouveau
+                effacer(ancien)
         db.session.flush()
         if r.slug == "specialites":
             db.session.refresh(ligne)
@@ -587,6 +592,7 @@ class ProfilView(BaseView):
         form = forms.ConfirmationForm()
         if request.method == "POST" and form.validate():
             getattr(profil, r.collection).remove(ligne)
+            effacer(getattr(ligne, "fichier", None))
             db.session.flush()
             if r.slug == "specialites":
                 synchroniser_specialites(profil)
