@@ -26,8 +26,10 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from app.extensions import db
 from app.forms.champs import SelectField, SelectMultipleField
-from app.forms.comptes import CIVILITES, adresse_email
+from app.forms.comptes import CIVILITES, adresse_email, nom_valide
 from app.models.referentiels import CodePostal, Pays
+
+CENT_CARACTERES = "100 caractères au maximum."
 
 REQUIS = "Ce champ est obligatoire."
 OUI_NON = [("oui", "Oui"), ("non", "Non")]
@@ -101,11 +103,16 @@ class IdentificationForm(FlaskForm):
 
     # Le formateur
     civilite = RadioField("Civilité", choices=CIVILITES, validators=[DataRequired(REQUIS)])
+    # The names follow registration's rules (app.forms.comptes.nom_valide):
+    # letters, spaces, apostrophes and hyphens, so no formula reaches an export.
     nom_naissance = StringField(
-        "Nom de famille (naissance)", filters=[_strip], validators=[DataRequired(REQUIS), Length(max=100)]
+        "Nom de famille (naissance)", filters=[_strip],
+        validators=[DataRequired(REQUIS), Length(max=100, message=CENT_CARACTERES), nom_valide],
     )
-    nom_usage = StringField("Nom d'usage", filters=[_strip], validators=[Optional(), Length(max=100)])
-    prenom = StringField("Prénom", filters=[_strip], validators=[DataRequired(REQUIS), Length(max=100)])
+    nom_usage = StringField("Nom d'usage", filters=[_strip],
+                            validators=[Optional(), Length(max=100, message=CENT_CARACTERES), nom_valide])
+    prenom = StringField("Prénom", filters=[_strip],
+                         validators=[DataRequired(REQUIS), Length(max=100, message=CENT_CARACTERES), nom_valide])
     date_naissance = DateField(
         "Date de naissance", validators=[DataRequired("Date non valide (format attendu : jj/mm/aaaa).")],
         format=["%Y-%m-%d", "%d/%m/%Y"],

@@ -19,6 +19,7 @@ from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
+from app.exports import neutraliser
 from app.extensions import db
 from app.formatting import format_date
 from app.security.roles import PERM_BACKOFFICE
@@ -64,6 +65,10 @@ class ConsoleModelView(ConsoleAccessMixin, ModelView):
     can_export = True
     export_types = ["csv", "xlsx"]
     can_view_details = True
+
+    def get_export_value(self, model, name):
+        """CSV and XLSX exports of the console: no cell read as a formula (app.exports)."""
+        return neutraliser(super().get_export_value(model, name))
 
 
 def init_backoffice(app) -> Admin:

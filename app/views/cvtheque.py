@@ -40,6 +40,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.sql.elements import UnaryExpression
 from wtforms import Form, StringField
 
+from app.exports import ligne_xlsx
 from app.extensions import db
 from app.forms.champs import SelectField
 from app.forms.profil import optional_int
@@ -481,10 +482,11 @@ class CvthequeView(BaseView):
         ws = wb.create_sheet("CV-thèque")
         ws.append(["Civilité", "Nom d'usage", "Prénom", "Localité", "Disponible à l'étranger",
                    "Date de transmission", "Lien"])
+        # Every value through ligne_xlsx: no cell becomes a formula (app.exports).
         base = request.host_url.rstrip("/")
         for civ, nom, prenom, localite, etranger, date, pk in rows:
-            ws.append([civ, nom, prenom, localite or "", {True: "Oui", False: "Non"}.get(etranger, ""),
-                       date, f"{base}/cvtheque/profil/{pk}"])
+            ws.append(ligne_xlsx(ws, [civ, nom, prenom, localite or "", {True: "Oui", False: "Non"}.get(etranger, ""),
+                                      date, f"{base}/cvtheque/profil/{pk}"]))
         out = io.BytesIO()
         wb.save(out)
         out.seek(0)
