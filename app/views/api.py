@@ -19,7 +19,13 @@ class IntervenantApi(ModelRestApi):
     datamodel = InterfaceEspace(Intervenant)
     allow_browser_login = True
     include_route_methods = {"get", "get_list", "info", "put"}
-    edit_columns = ["immatriculation"]
+    # Declared explicitly (issue 19, point 8): FAB's defaults are every column,
+    # and ``_info`` lists the choices of each relation (``user``: every account).
+    # No add route: add_columns only keeps FAB from defaulting to every column.
+    add_columns = edit_columns = ["immatriculation"]
+    add_query_rel_fields = edit_query_rel_fields = {}
+    #: Filters on what the list shows (no phone, address or birth date oracle).
+    search_columns = ["nom_usage", "prenom", "etat_inscription", "date_transmission", "immatriculation"]
     base_filters = [["structure_id", FilterDemandesVisibles, None]]
     list_columns = ["id", "nom_usage", "prenom", "structure.code", "etat_inscription", "date_transmission"]
     show_columns = [
