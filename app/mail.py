@@ -15,6 +15,7 @@ is due, so nothing is lost when Redis or SMTP is down.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import smtplib
@@ -26,9 +27,11 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
+from secrets import token_hex
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from markupsafe import escape
 from redis.exceptions import RedisError
 from rq import Retry
 from sqlalchemy import event, select
@@ -78,6 +81,33 @@ def retry_policy(attempts_done: int, max_attempts: int) -> Retry | None:
     return Retry(max=remaining, interval=[backoff(n) for n in range(attempts_done + 1, max_attempts)])
 
 
+# -- secrets: used to send, never stored in clear ------------------------------
+class Secret(str):
+    """A value of an e-mail's context that must not be kept in the outbox
+    (a link with a token, a provisional password): the stored bodies (shown in
+    the console for 90 days) hold a mark instead, the value is kept encrypted
+    beside them and dropped once the e-mail is sent."""
+
+
+def _masquer(context: dict) -> dict[str, str]:
+    """Replace the ``Secret`` values of ``context`` by marks; {mark: value}."""
+    secrets = {}
+    for cle, valeur in context.items():
+        if isinstance(valeur, Secret):
+            marque = f"[masqué-{token_hex(4)}]"
+            secrets[marque] = str(valeur)
+            context[cle] = marque
+    return secrets
+
+
+def reveler(row: OutboxMessage, html: bool = False) -> str:
+    """A body as sent: the marks replaced by the secrets (while kept)."""
+    corps = row.body_html if html else row.body_text
+    for marque, valeur in json.loads(row.secrets_chiffres or "{}").items():
+        corps = corps.replace(marque, str(escape(valeur)) if html else valeur)
+    return corps
+
+
 # -- writing to the outbox ---------------------------------------------------
 def queue_email(to: str | list[str], template: str, subject: str, **context) -> OutboxMessage:
     """Render an e-mail and add it to the outbox in the current transaction
@@ -92,6 +122,7 @@ def queue_email(to: str | list[str], template: str, subject: str, **context) -> 
     subject = " ".join(subject.split())
     config = current_app.config
     context.update(subject=subject, base_url=config["PUBLIC_BASE_URL"].rstrip("/"))
+    secrets = _masquer(context)
     message = OutboxMessage(
         recipients=", ".join(recipients),
         subject=subject,
@@ -102,6 +133,7 @@ def queue_email(to: str | list[str], template: str, subject: str, **context) -> 
         status=OutboxStatus.pending,
         attempts=0,
         next_attempt_at=now() + FIRST_DISPATCH_GRACE,
+        secrets_chiffres=json.dumps(secrets) if secrets else None,
     )
     db.session.add(message)
     return message
@@ -270,6 +302,7 @@ def send_outbox_message(message_id: int) -> str:
         row.status = OutboxStatus.sent
         row.sent_at = now()
         row.next_attempt_at = None
+        row.secrets_chiffres = None  # sent: the secrets are no longer needed
         session.commit()
         return SENT
 
@@ -296,7 +329,7 @@ def _claim(session: Session, message_id: int, config) -> _Prepared | None:
     row.status = OutboxStatus.sending
     row.attempts += 1
     row.next_attempt_at = current + SENDING_LEASE
-    prepared = _Prepared(row.id, row.recipients, row.body_text, build_email(row, config))
+    prepared = _Prepared(row.id, row.recipients, reveler(row), build_email(row, config))
     session.commit()
     return prepared
 
@@ -343,8 +376,8 @@ def build_email(row: OutboxMessage, config) -> EmailMessage:
     email["Date"] = format_datetime(row.created_at.replace(tzinfo=UTC))
     email["Message-ID"] = row.message_id
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to a no-reply sender
-    email.set_content(row.body_text, cte="quoted-printable")
-    email.add_alternative(row.body_html, subtype="html", cte="quoted-printable")
+    email.set_content(reveler(row), cte="quoted-printable")
+    email.add_alternative(reveler(row, html=True), subtype="html", cte="quoted-printable")
     return email
 
 

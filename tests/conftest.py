@@ -172,6 +172,28 @@ def login(client, email: str, password: str = PASSWORD):
     return response
 
 
+def corps_envoye(message) -> str:
+    """The text body of an outbox e-mail as its recipient got it: the stored
+    copy holds marks instead of its secrets (issue 19), kept encrypted until
+    sent (then read from the .eml written by the embedded delivery)."""
+    from email import policy
+    from email.parser import BytesParser
+    from pathlib import Path
+
+    from flask import current_app
+
+    from app import mail
+
+    db.session.refresh(message)
+    if message.secrets_chiffres is not None or "[masqué-" not in message.body_text:
+        return mail.reveler(message)
+    for chemin in Path(current_app.config["MAIL_FILE_DIR"]).glob(f"*-{message.id:06d}.eml"):
+        envoye = BytesParser(policy=policy.default).parsebytes(chemin.read_bytes())
+        if envoye["Message-ID"] == message.message_id:
+            return envoye.get_body(preferencelist=("plain",)).get_content()
+    raise AssertionError(f"e-mail n°{message.id} introuvable")
+
+
 def sign_in(client, user) -> None:
     """Open a session for ``user`` without the login form (fast path for tests
     that are not about authentication)."""

@@ -13,7 +13,7 @@ from app.models import base
 from app.models.authentification import EtatCompte, TentativeConnexion
 from app.models.comptes import EtatInscription
 from app.models.outbox import OutboxMessage
-from tests.conftest import PASSWORD, csrf_token_from, page_text, sign_in
+from tests.conftest import PASSWORD, corps_envoye, csrf_token_from, page_text, sign_in
 
 
 def post_login(client, username, password, follow=False):
@@ -140,7 +140,7 @@ def _grant_provisional(app, factory, user):
     mail = db.session.scalar(
         select(OutboxMessage).where(OutboxMessage.recipients == "nouvelle@example.test").order_by(OutboxMessage.id.desc())
     )
-    password = mail.body_text.split("Mot de passe : ")[1].split()[0]
+    password = corps_envoye(mail).split("Mot de passe : ")[1].split()[0]
     return password
 
 

@@ -16,7 +16,7 @@ from app.models import base
 from app.models.authentification import EtatCompte, JetonCompte
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.outbox import OutboxMessage
-from tests.conftest import csrf_token_from, page_text
+from tests.conftest import corps_envoye, csrf_token_from, page_text
 
 TEST_ANSWER = "reponse-test"
 PASSWORD_OK = "Bonjour-2024!"
@@ -78,7 +78,7 @@ def last_mail(to: str) -> OutboxMessage:
 
 
 def link_in(message: OutboxMessage) -> str:
-    match = re.search(r"http://localhost(/\S+)", message.body_text)
+    match = re.search(r"http://localhost(/\S+)", corps_envoye(message))
     assert match
     return match.group(1)
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_appbuilder import Model
 
 from app.models.base import state_column, utcnow
+from app.models.crypto import EncryptedString
 
 
 class OutboxStatus(enum.StrEnum):
@@ -52,6 +53,10 @@ class OutboxMessage(Model):
     last_error = sa.Column(sa.Text)
     next_attempt_at = sa.Column(sa.DateTime)
     sent_at = sa.Column(sa.DateTime)
+    #: The secrets of the e-mail (token links, provisional password) as JSON
+    #: {mark in the bodies: value}, Fernet-encrypted, dropped once sent: the
+    #: stored bodies hold only the marks (app.mail.Secret, issue 19).
+    secrets_chiffres = sa.Column(EncryptedString)
 
     __table_args__ = (
         # The re-dispatch query: rows of a status whose next attempt is due.

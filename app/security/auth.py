@@ -29,6 +29,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
+from app.mail import Secret
 from app.models import base
 from app.models.authentification import (  # noqa: F401  (identity helpers re-exported)
     EtatCompte,
@@ -151,9 +152,10 @@ def etat_du_compte(user_id: int, *, creer: bool = False) -> EtatCompte | None:
     return etat
 
 
-def lien(endpoint: str, token: str) -> str:
+def lien(endpoint: str, token: str) -> Secret:
+    """The link carrying ``token``: a ``Secret``, kept out of the stored e-mail."""
     base_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return base_url + url_for(endpoint, token=token)
+    return Secret(base_url + url_for(endpoint, token=token))
 
 
 def jeton_valide(token: str, type_: TypeJeton) -> JetonCompte | None:

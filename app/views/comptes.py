@@ -24,7 +24,7 @@ from werkzeug.security import check_password_hash
 from app import captcha
 from app.extensions import csrf, db
 from app.forms import comptes as forms
-from app.mail import queue_email
+from app.mail import Secret, queue_email
 from app.models import base
 from app.models.annonces import Annonce
 from app.models.authentification import JetonCompte, TypeJeton
@@ -589,7 +589,7 @@ class ComptesGestionView(BaseView):
                     prenom=user.first_name,
                     nom=user.last_name,
                     identifiant=user.email,
-                    mot_de_passe=password,
+                    mot_de_passe=Secret(password),
                     expire_le=etat.provisoire_jusqua.strftime("%d/%m/%Y"),
                     lien=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("AuthDBView.login"),
                 )

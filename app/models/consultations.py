@@ -1,0 +1,62 @@
+"""Journal of the reads of personal data (issue 19, point 7).
+
+Who read what, when and from where: CV-thèque profile pages and exports
+here, file downloads in ``acces_fichier`` (app.models.fichiers). One insert
+per read, in the request's transaction; readable by the national
+administration in the console (Supervision).
+"""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from flask import request
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from flask_login import current_user
+from sqlalchemy.orm import relationship
+
+from app.extensions import db
+from app.models.base import utcnow
+
+
+class ObjetConsultation(enum.StrEnum):
+    profil = "profil"
+    export = "export"
+
+    @property
+    def libelle(self) -> str:
+        return LIBELLES_OBJET_CONSULTATION[self]
+
+
+LIBELLES_OBJET_CONSULTATION = {
+    ObjetConsultation.profil: "Profil (CV-thèque)",
+    ObjetConsultation.export: "Export de la CV-thèque",
+}
+
+
+class Consultation(Model):
+    """One read of personal data by a signed-in user."""
+
+    __tablename__ = "consultation"
+    id = sa.Column(sa.Integer, primary_key=True)
+    date = sa.Column(sa.DateTime, nullable=False, default=utcnow, index=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="SET NULL"), index=True)
+    ip = sa.Column(sa.String(45))
+    objet = sa.Column(sa.String(20), nullable=False)
+    #: The profile read (None for an export, which reads many).
+    intervenant_id = sa.Column(sa.Integer, sa.ForeignKey("intervenant.id", ondelete="SET NULL"), index=True)
+    #: What else identifies the read: an export's criteria and row count.
+    detail = sa.Column(sa.String(1000))
+
+    user = relationship(User, foreign_keys=[user_id])
+    intervenant = relationship("Intervenant", foreign_keys=[intervenant_id])
+
+
+def tracer(objet: ObjetConsultation, *, intervenant_id: int | None = None, detail: str | None = None) -> None:
+    """Record that the signed-in user reads ``objet`` now (the caller commits)."""
+    db.session.add(Consultation(
+        user_id=current_user.id, ip=request.remote_addr, objet=objet.value,
+        intervenant_id=intervenant_id, detail=detail[:1000] if detail else None,
+    ))
