@@ -10,7 +10,7 @@ import functools
 
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 
 from app.extensions import db, preparee
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
@@ -113,3 +113,20 @@ def demandes_visibles() -> list:
     if visible is not None:
         where.append(Intervenant.structure_id == visible)
     return where
+
+
+def en_relation_avec(intervenant_id: int, structure_id: int | None) -> bool:
+    """Whether the user's structure has a relation with this person: their
+    structure of rattachement (where their inscription request goes) or a
+    candidature to one of its annonces; national roles, every person. Their
+    personal contact details and birth date are shown only then."""
+    visible = structure_visible()
+    if visible is None or visible == structure_id:
+        return True
+    from app.models.annonces import Annonce, Candidature
+
+    return bool(db.session.scalar(select(exists().where(
+        Candidature.intervenant_id == intervenant_id,
+        Candidature.annonce_id == Annonce.id,
+        Annonce.structure_id == visible,
+    ))))

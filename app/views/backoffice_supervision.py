@@ -13,6 +13,8 @@ from markupsafe import Markup
 
 from app import mail
 from app.extensions import db
+from app.models.consultations import Consultation, ObjetConsultation
+from app.models.fichiers import AccesFichier
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.views.backoffice import ConsoleModelView
 
@@ -108,8 +110,45 @@ class OutboxView(ConsoleModelView):
             flash("Aucun e-mail en échec parmi la sélection : rien n'a été renvoyé.", "warning")
 
 
+class JournalView(ConsoleModelView):
+    """A journal of reads of personal data (issue 19): read-only, newest first."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = False
+    column_default_sort = ("date", True)
+    column_sortable_list = ("date",)
+    column_formatters = {"date": _datetime, "user": lambda v, c, m, n: m.user.email if m.user else ""}
+    column_formatters_export = {"user": lambda v, c, m, n: m.user.email if m.user else ""}
+
+
+class ConsultationView(JournalView):
+    """Who read which CV-thèque profile or exported the CV-thèque."""
+
+    column_list = ("date", "user", "ip", "objet", "intervenant", "detail")
+    column_labels = {"date": "Date (UTC)", "user": "Par", "ip": "Adresse IP", "objet": "Lecture",
+                     "intervenant": "Intervenant", "detail": "Détail"}
+    column_filters = ("date", "objet", "user.email", "intervenant_id")
+    column_searchable_list = ("detail",)
+    column_formatters = {**JournalView.column_formatters,
+                         "objet": lambda v, c, m, n: ObjetConsultation(m.objet).libelle}
+
+
+class AccesFichierView(JournalView):
+    """Who downloaded which file."""
+
+    column_list = ("date", "user", "ip", "fichier")
+    column_labels = {"date": "Date (UTC)", "user": "Par", "ip": "Adresse IP", "fichier": "Fichier"}
+    column_filters = ("date", "user.email", "fichier.original_name")
+
+
 def add_supervision_views(admin, database) -> None:
     admin.add_view(
         OutboxView(OutboxMessage, database, name="E-mails (outbox)", category="Supervision", endpoint="bo_outbox")
     )
+    admin.add_view(ConsultationView(Consultation, database, name="Consultations de données personnelles",
+                                    category="Supervision", endpoint="bo_consultation"))
+    admin.add_view(AccesFichierView(AccesFichier, database, name="Téléchargements de fichiers",
+                                    category="Supervision", endpoint="bo_acces_fichier"))
 

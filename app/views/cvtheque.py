@@ -57,6 +57,7 @@ from app.models.comptes import (
     intervenant_sous_specialite,
     intervenant_specialite,
 )
+from app.models.consultations import ObjetConsultation, tracer
 from app.models.fichiers import Fichier
 from app.models.parcours import LangueIntervenant, intervenant_nature, intervenant_public
 from app.models.referentiels import (
@@ -70,6 +71,7 @@ from app.models.referentiels import (
     Structure,
 )
 from app.referentiels.options import options
+from app.security.scope import en_relation_avec
 
 PAGE_SIZE = 20
 #: Beyond this many matches the count says « plus de 100 » (refine the
@@ -455,13 +457,18 @@ class CvthequeView(BaseView):
     @expose("/profil/<int:pk>")
     @has_access
     def profil(self, pk):
-        """A validated profile (others are not in the CV-thèque: 404)."""
+        """A validated profile (others are not in the CV-thèque: 404). The
+        read is journaled; personal contact details and birth date only for
+        a structure in relation with the person (``scope.en_relation_avec``)."""
         p = db.session.scalar(
             select(Intervenant).where(Intervenant.id == pk, Intervenant.etat_inscription == EtatInscription.validee)
         )
         if p is None:
             abort(404)
-        return self.render_template("cvtheque/profil.html", p=p, title="Profil intervenant")
+        coordonnees = en_relation_avec(p.id, p.structure_id)
+        tracer(ObjetConsultation.profil, intervenant_id=p.id)
+        db.session.commit()
+        return self.render_template("cvtheque/profil.html", p=p, coordonnees=coordonnees, title="Profil intervenant")
 
     @expose("/export.xlsx")
     @has_access
@@ -478,6 +485,10 @@ class CvthequeView(BaseView):
             .order_by(*recherche.ordre)
             .limit(EXPORT_MAX)
         )
+        rows = rows.all()
+        criteres = request.query_string.decode("utf-8", "replace")
+        tracer(ObjetConsultation.export, detail=f"{len(rows)} profil(s) ; critères : {criteres}")
+        db.session.commit()
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("CV-thèque")
         ws.append(["Civilité", "Nom d'usage", "Prénom", "Localité", "Disponible à l'étranger",

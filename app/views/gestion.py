@@ -80,6 +80,7 @@ def render_demande(view, item, form):
     return view.render_template(
         "gestion/demande.html",
         p=item,
+        coordonnees=True,  # a request to their structure (scope.demande_visible): in relation
         form=form,
         decisions=[t for t in inscription.available_events(item, acteur) if t.event in DECISIONS],
         historique=inscription.history(item),
