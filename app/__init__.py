@@ -53,6 +53,9 @@ def create_app(config=None, **overrides) -> Flask:
 
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
+    from app.security import headers
+
+    headers.init_app(app)
 
     with app.app_context():
         from flask_appbuilder import AppBuilder

@@ -4,6 +4,8 @@ never for signed-in users or pending messages, dropped after a change."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import flash
 
@@ -28,10 +30,14 @@ def test_second_anonymous_visit_runs_no_sql_and_shows_the_same_page(app, annonce
         seconde = app.test_client().get(url)
     assert seconde.status_code == 200 and statements == []
     assert "Annonce en cache" in page_text(seconde)
-    # the same page but for the visitor's own CSRF token (cookie banner, login box)
+    # the same page but for the visitor's own CSRF token (cookie banner, login
+    # box) and the response's own CSP nonce (issue 19: its scripts still run)
     jeton, sien = (csrf_token_from(r.get_data(as_text=True)) for r in (premiere, seconde))
-    attendu = premiere.get_data(as_text=True).replace(jeton, sien)
-    assert jeton != sien
+    nonce, le_sien = (re.search(r"'nonce-([^']+)'", r.headers["Content-Security-Policy"]).group(1)
+                      for r in (premiere, seconde))
+    attendu = premiere.get_data(as_text=True).replace(jeton, sien).replace(nonce, le_sien)
+    assert jeton != sien and nonce != le_sien
+    assert f'nonce="{le_sien}"' in seconde.get_data(as_text=True)
     assert seconde.get_data(as_text=True) == attendu
 
 

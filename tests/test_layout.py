@@ -50,8 +50,11 @@ def test_flash_messages_are_announced(client):
 
 
 def test_dates_are_shown_dd_mm_yyyy(factory, login_as):
+    from app.models.comptes import EtatInscription
+
     _, profil = factory.intervenant("DR-84")
     profil.date_transmission = datetime(2026, 3, 9, 14, 5)
+    profil.etat_inscription = EtatInscription.transmise  # a draft is not shown to staff (issue 19)
     client = login_as("gestionnaire", "DR-84")
     html = page_text(client.get(f"/gestion/demandes-inscription/show/{profil.id}"))
     assert "17/05/1980" in html  # date de naissance

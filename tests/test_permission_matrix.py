@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from tests import permission_samples
+from tests import entetes_securite, permission_samples
 from tests.conftest import sign_in
 from tests.permission_matrix import (
     ACTORS,
@@ -161,3 +161,4 @@ def test_access(app, factory, monkeypatch, probe):
     if expected == OK and endpoint.endswith(INVALID_SAMPLE_SUFFIXES) and response.status_code in (400, 404):
         outcome = OK
     assert outcome == expected, f"{method} {url} as {actor}: {response.status_code} {response.headers.get('Location', '')}"
+    entetes_securite.verifier(response, connecte=user is not None, quoi=f"{method} {url} as {actor}")

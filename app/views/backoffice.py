@@ -22,6 +22,7 @@ from flask_login import current_user
 from app.exports import neutraliser
 from app.extensions import db
 from app.formatting import format_date
+from app.security.headers import nonce
 from app.security.roles import PERM_BACKOFFICE
 
 
@@ -33,6 +34,9 @@ def backoffice_allowed() -> bool:
 
 class ConsoleAccessMixin:
     """Every console view is guarded the same way."""
+
+    #: What flask-admin's templates did with inline handlers (CSP, app/templates/admin/).
+    extra_js = ["/static/js/console.js"]
 
     def is_accessible(self):
         return backoffice_allowed()
@@ -81,6 +85,7 @@ def init_backoffice(app) -> Admin:
         theme=Bootstrap4Theme(swatch="default", base_template="admin/base.html"),
         # French for the strings flask-admin's catalogue leaves in English.
         translations_path=str(Path(__file__).resolve().parent.parent / "translations_console"),
+        csp_nonce_generator=nonce,  # flask-admin's inline scripts carry the request's CSP nonce
     )
     add_console_views(admin, db)
     return admin

@@ -6,7 +6,8 @@ rendering them (queries, ORM rows, the layout and its menu) cost 9 to 12 ms
 of the two cores per request; served again they cost well under 1 ms
 (issue #6, BENCHMARKS.md).
 
-What differs per visitor is restored at each hit: the CSRF token of the login
+What differs per visitor is restored at each hit: the CSP nonce of the
+inline scripts (app.security.headers), the CSRF token of the login
 form and of the cookie banner is stored as a placeholder and replaced by the
 visitor's own token (``flask_wtf.csrf.generate_csrf``, which also puts the
 raw token in the visitor's session, as a fresh rendering would), and the
@@ -44,6 +45,7 @@ from app.models.base import utcnow
 from app.models.contenus import Actualite, DocumentPublic
 from app.models.referentiels import Structure
 from app.referentiels.options import MODULE_REFERENTIELS
+from app.security.headers import nonce
 
 #: Cookie remembering the visitor's consent (manual §2.4, app.views.portail);
 #: its value lists the optional services allowed ("mesure" = audience
@@ -53,6 +55,9 @@ MAX_ENTREES = 500
 #: Stands for the visitor's CSRF token in a stored page (cannot occur in a
 #: rendered page: HTML escaping turns its angle brackets into entities).
 JETON = "<@jeton-csrf@>"
+#: Stands for the request's CSP nonce (app.security.headers): each response
+#: has its own, so a stored page gets the visitor's at each hit.
+NONCE = "<@nonce-csp@>"
 _PUBLIES = (Annonce, Actualite, DocumentPublic, Structure, Role, PermissionView, Permission, ViewMenu)
 
 _cache: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
@@ -87,6 +92,7 @@ def page_publique(vue):
             corps = entree[1]
             if JETON in corps:
                 corps = corps.replace(JETON, generate_csrf())
+            corps = corps.replace(NONCE, nonce())
             return current_app.response_class(corps, mimetype="text/html")
         reponse = current_app.make_response(vue(*args, **kwargs))
         # A message flashed during the rendering is in the page (and already
@@ -94,6 +100,8 @@ def page_publique(vue):
         affiches = request_ctx.flashes
         if reponse.status_code == 200 and reponse.mimetype == "text/html" and not affiches and _cachable():
             corps = reponse.get_data(as_text=True)
+            if nonce():
+                corps = corps.replace(nonce(), NONCE)
             jeton = _jeton_rendu()
             with _verrou:
                 _cache[cle] = (maintenant + ttl, corps.replace(jeton, JETON) if jeton else corps)

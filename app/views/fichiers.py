@@ -12,8 +12,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.fichiers import AccesFichier, Fichier, read_fichier
+from app.security.headers import options_vue
 
 log = logging.getLogger(__name__)
+
+#: A downloaded file is never a page: nothing loads, runs or frames it
+#: (app.security.headers adds nosniff and the others).
+CSP_FICHIER = {"default-src": "'none'", "sandbox": "", "frame-ancestors": "'none'"}
 
 
 class FichierView(BaseView):
@@ -29,6 +34,7 @@ class FichierView(BaseView):
 
     @expose("/<uuid:uuid>")
     @has_access
+    @options_vue(content_security_policy=CSP_FICHIER)
     def telecharger(self, uuid):
         fichier = db.session.scalar(select(Fichier).where(Fichier.uuid == uuid))
         if fichier is None or not fichier.lisible_par(current_user):
@@ -48,7 +54,5 @@ class FichierView(BaseView):
             etag=False,
             conditional=False,
         )
-        response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Cache-Control"] = "private, no-store"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
