@@ -57,9 +57,16 @@ def test_no_permission_sprawl(app):
     assert permissions == {"can_list", "can_show"}
 
 
+def _transmise(factory, structure):
+    """A request transmitted to ``structure`` (a draft is seen by no staff)."""
+    from tests.test_gestion_inscriptions import transmise
+
+    return transmise(factory, structure)
+
+
 def test_gestionnaire_lists_only_own_structure(app, factory, login_as):
-    _, mine = factory.intervenant("DR-84")
-    _, other = factory.intervenant("DR-11")
+    _, mine = _transmise(factory, "DR-84")
+    _, other = _transmise(factory, "DR-11")
     client = login_as("gestionnaire", "DR-84")
     html = page_text(client.get("/gestion/demandes-inscription/list/"))
     assert mine.nom_usage in html or f"/show/{mine.id}" in html
@@ -72,8 +79,8 @@ def test_gestionnaire_lists_only_own_structure(app, factory, login_as):
 
 
 def test_national_admin_sees_every_structure(app, factory, login_as):
-    _, a = factory.intervenant("DR-84")
-    _, b = factory.intervenant("DR-11")
+    _, a = _transmise(factory, "DR-84")
+    _, b = _transmise(factory, "DR-11")
     client = login_as("admin_national")
     ids = {row["id"] for row in client.get("/api/v1/intervenants/?q=(page_size:100)").get_json()["result"]}
     assert {a.id, b.id} <= ids
@@ -81,7 +88,7 @@ def test_national_admin_sees_every_structure(app, factory, login_as):
 
 def test_user_without_structure_link_sees_nothing(app, factory, login_as):
     """A Gestionnaire role without a structure link fails closed."""
-    factory.intervenant("DR-84")
+    _transmise(factory, "DR-84")
     user = factory.create_user(roles_module.GESTIONNAIRE)
     client = app.test_client()
     from tests.conftest import sign_in
@@ -213,8 +220,8 @@ def test_menu_depends_on_role(app, login_as):
 
 
 def test_management_software_sets_the_immatriculation_of_its_structure_only(app, factory, login_as):
-    _, mine = factory.intervenant("DR-84")
-    _, other = factory.intervenant("DR-11")
+    _, mine = _transmise(factory, "DR-84")
+    _, other = _transmise(factory, "DR-11")
     client = login_as("gestionnaire", "DR-84")
     response = client.put(f"/api/v1/intervenants/{mine.id}", json={"immatriculation": "IMM0000042"})
     assert response.status_code == 200, response.get_data(as_text=True)
