@@ -141,3 +141,20 @@ def test_every_download_is_logged(owner_client):
     for _ in range(3):
         assert owner_client.get(f"/fichiers/{fichier.uuid}").status_code == 200
     assert len(acces(fichier)) == 3
+
+
+def test_a_deleted_file_leaves_the_storage_after_the_commit_only():
+    """Issue 19, point 2: ``effacer`` (used when a file is replaced or
+    removed: CV, Parcours lines, annonce and console attachments) removes the
+    row, and the content once the transaction commits; a rollback keeps both."""
+    from app.models.fichiers import effacer
+
+    fichier = stocker(None, "Programme.pdf")
+    chemin = get_storage().path_of(fichier.storage_key)
+    effacer(fichier)
+    db.session.flush()
+    db.session.rollback()
+    assert chemin.exists() and db.session.get(Fichier, fichier.id) is not None
+    effacer(fichier)
+    db.session.commit()
+    assert not chemin.exists() and db.session.get(Fichier, fichier.id) is None

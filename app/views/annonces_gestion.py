@@ -34,7 +34,7 @@ from app.models.annonces import (
     annonce_specialite,
 )
 from app.models.comptes import EtatInscription, Intervenant
-from app.models.fichiers import store_upload
+from app.models.fichiers import effacer, store_upload
 from app.models.referentiels import Departement, Region, SousSpecialite, Specialite
 from app.referentiels.options import options
 from app.security.scope import current_structure_id, is_national, structure_visible
@@ -368,7 +368,9 @@ class AnnonceGestionView(ActionsWorkflowMixin, EspaceModelView):
     def _joindre_fichier(self, item: Annonce) -> None:
         upload = request.files.get("fichier_upload")
         if upload is not None and upload.filename:
+            ancien = item.fichier
             item.fichier = store_upload(upload, owner_user_id=None, sensitive=False, preset=FICHIER_ANNONCE)
+            effacer(ancien)  # replaced: removed from storage (issue 19)
 
     def pre_add(self, item: Annonce) -> None:
         structure_id = current_structure_id()

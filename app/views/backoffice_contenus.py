@@ -9,7 +9,7 @@ from markupsafe import Markup
 from wtforms.validators import ValidationError
 
 from app.models.contenus import Actualite, DocumentPublic
-from app.models.fichiers import store_upload
+from app.models.fichiers import effacer, store_upload
 from app.uploads import UploadError, UploadPreset, validate_upload
 from app.views.backoffice import ConsoleModelView
 
@@ -74,7 +74,8 @@ class ActualiteConsoleView(ConsoleModelView):
     def on_model_change(self, form, model, is_created):
         fichier = _stocker(form.document_upload)
         if fichier is not None:
-            model.document = fichier
+            ancien, model.document = model.document, fichier
+            effacer(ancien)  # replaced: removed from storage (issue 19)
 
 
 class DocumentPublicConsoleView(ConsoleModelView):
@@ -99,7 +100,8 @@ class DocumentPublicConsoleView(ConsoleModelView):
     def on_model_change(self, form, model, is_created):
         fichier = _stocker(form.fichier_upload)
         if fichier is not None:
-            model.fichier = fichier
+            ancien, model.fichier = model.fichier, fichier
+            effacer(ancien)  # replaced: removed from storage (issue 19)
         elif model.fichier is None and model.fichier_id is None:
             raise ValidationError("Joignez le fichier à publier.")
 
