@@ -18,14 +18,11 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
-from app import create_app
+from app import caches, create_app
 from app.extensions import db
 from app.models.comptes import Gestionnaire, Intervenant
 from app.models.referentiels import Structure
-from app.referentiels import options
-from app.security.manager import vider_cache_permissions
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
-from app.views import cache_public
 
 PASSWORD = "Mot-de-passe-1!"
 
@@ -75,9 +72,7 @@ def app(tmp_path_factory):
 def _db_transaction(app):
     """Run each test in a transaction rolled back afterwards."""
     # Per-process caches must not carry rows of a rolled-back test into the next.
-    options.vider()
-    vider_cache_permissions()
-    cache_public.vider()
+    caches.vider_tout()
     with app.app_context():
         engines = db.engines
         engine = engines[None]

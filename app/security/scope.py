@@ -17,6 +17,7 @@ from flask import g, has_request_context
 from flask_login import current_user
 from sqlalchemy import bindparam, false, select, true
 
+from app import caches
 from app.extensions import db, preparee
 from app.models.comptes import Gestionnaire, Intervenant
 from app.security.roles import ADMIN, ADMIN_NATIONAL
@@ -133,3 +134,6 @@ def structure_visible() -> int | None:
 def dans_ma_structure(structure_id: int | None) -> bool:
     """May the signed-in user act on a row of ``structure_id``?"""
     return perimetre_courant().couvre(structure_id)
+
+
+caches.declarer_requete("scope.requete_intervenant", _requete_intervenant)

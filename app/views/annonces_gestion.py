@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, DecimalField
 from wtforms.validators import Email, Length, NumberRange, Optional, Regexp, ValidationError
 
+from app import caches
 from app.extensions import db, preparee
 from app.models.annonces import (
     Annonce,
@@ -395,3 +396,6 @@ class AnnonceGestionView(ActionsWorkflowMixin, EspaceModelView):
     @action("cloturer", "Clôturer", "Clôturer les annonces sélectionnées ? Cette action est définitive.", "fa-lock", single=False)
     def cloturer(self, items):
         return self._appliquer(workflow_annonce, items, "cloturer", "Annonce(s) clôturée(s)", lambda a: a.structure_id)
+
+
+caches.declarer_requete("annonce_gestion.requete", _requete_annonce)

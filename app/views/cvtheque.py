@@ -40,6 +40,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.sql.elements import UnaryExpression
 from wtforms import Form, StringField
 
+from app import caches
 from app.extensions import db
 from app.forms.champs import SelectField
 from app.forms.profil import optional_int
@@ -492,3 +493,7 @@ class CvthequeView(BaseView):
             out, as_attachment=True, download_name="cvtheque.xlsx",
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+
+
+caches.declarer("cvtheque.volume", cle="aucune (le dernier compte lu)", duree="jusqu'au compte suivant",
+                vide_par="chaque compte de la CV-thèque", vider=lambda: _dernier_volume.update(validees=None))
