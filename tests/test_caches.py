@@ -4,9 +4,9 @@ key, lifetime and what empties it; one call empties them all."""
 from __future__ import annotations
 
 from app import caches
+from app.recherche_cvtheque import _dernier_volume
 from app.referentiels import options
 from app.views import cache_public, menu, urls
-from app.views.cvtheque import _dernier_volume
 from tests.conftest import sign_in
 
 ATTENDUS = {
