@@ -69,6 +69,7 @@ class Scene:
         from app.workflows.core import Acteur
         from app.workflows.inscription import inscription
 
+        factory.completer(self.owner_profil)
         inscription.apply(self.owner_profil, "transmettre", Acteur.from_user(self.owner))
         db.session.commit()
         self.samples = sample_args(self)

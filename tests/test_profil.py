@@ -295,6 +295,7 @@ def test_cv_file_downloadable_by_owner_and_staff_by_need_to_know(factory, client
     sign_in(ici, factory.gestionnaire("DR-84"))
     sign_in(ailleurs, factory.gestionnaire("DR-11"))
     assert ici.get(url).status_code == 404  # a draft: the intervenant's alone
+    factory.completer(profil)
     inscription.apply(profil, "transmettre", Acteur.from_user(user))
     db.session.commit()
     assert ici.get(url).status_code == 200

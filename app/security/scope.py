@@ -1,17 +1,23 @@
 """Row-level rules: who owns which rows.
 
-Used by views (``base_filters``), APIs and workflow guards so that the same
-rule applies everywhere, never only in the UI.
+The « ma structure » rule is written once, as ``Perimetre``: national roles
+see and act on every structure, a gestionnaire on their own, anybody else on
+none (fail closed). Views and list filters ask ``perimetre_courant()``
+(the signed-in user), workflow guards ``perimetre_de(acteur)``; both answer
+« may this user act on rows of structure S » (``couvre``) and « which
+structures may this user see » (``structure_visible``, ``filtre``).
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, exists, false, select, true
 
+from app import caches
 from app.extensions import db, preparee
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
 from app.security.roles import ADMIN, ADMIN_NATIONAL
@@ -81,23 +87,64 @@ def no_row_id() -> int:
     return -1
 
 
-def structure_visible() -> int | None:
-    """The structure whose rows the user sees: None for a national role
-    (every structure), else their structure's id, or ``no_row_id()`` when
-    they have none (fail closed). The rule of every « ma structure » list."""
+@dataclass(frozen=True)
+class Perimetre:
+    """The structures whose rows a user sees and acts on."""
+
+    national: bool
+    structure_id: int | None
+
+    def couvre(self, structure_id: int | None) -> bool:
+        """May the user act on a row of ``structure_id``?"""
+        return self.national or (self.structure_id is not None and structure_id == self.structure_id)
+
+    def structure_visible(self) -> int | None:
+        """None: every structure; else the one structure, or ``no_row_id()``
+        when the user has none (a filter on it returns nothing)."""
+        if self.national:
+            return None
+        return self.structure_id if self.structure_id is not None else no_row_id()
+
+    def filtre(self, colonne):
+        """The rule as a SQL condition on a structure id column."""
+        if self.national:
+            return true()
+        return colonne == self.structure_id if self.structure_id is not None else false()
+
+
+def perimetre_de(acteur) -> Perimetre:
+    """The scope of a workflow actor (``app.workflows.core.Acteur``)."""
+    if acteur.roles & NATIONAL_ROLES:
+        return Perimetre(True, None)
+    return Perimetre(False, structure_id_of_user(acteur.user_id))
+
+
+def perimetre_courant() -> Perimetre:
+    """The scope of the signed-in user (anonymous: no structure)."""
     if is_national():
-        return None
-    structure_id = current_structure_id()
-    return structure_id if structure_id is not None else no_row_id()
+        return Perimetre(True, None)
+    return Perimetre(False, current_structure_id())
+
+
+def structure_visible() -> int | None:
+    """The rule of every « ma structure » list (``Perimetre.structure_visible``)."""
+    return perimetre_courant().structure_visible()
+
+
+def dans_ma_structure(structure_id: int | None) -> bool:
+    """May the signed-in user act on a row of ``structure_id``?"""
+    return perimetre_courant().couvre(structure_id)
+
+
+caches.declarer_requete("scope.requete_intervenant", _requete_intervenant)
 
 
 def demande_visible(etat, structure_id: int | None) -> bool:
     """An inscription request is seen by staff once transmitted (a draft is
-    the intervenant's alone), and only by the structure it went to."""
+    the intervenant's alone), and only within their scope (« ma structure »)."""
     if etat is None or etat == EtatInscription.brouillon:
         return False
-    visible = structure_visible()
-    return visible is None or visible == structure_id
+    return dans_ma_structure(structure_id)
 
 
 def profil_visible(etat, structure_id: int | None) -> bool:
@@ -108,11 +155,8 @@ def profil_visible(etat, structure_id: int | None) -> bool:
 
 def demandes_visibles() -> list:
     """``demande_visible`` as WHERE clauses on ``Intervenant`` (lists, API)."""
-    where = [Intervenant.etat_inscription != EtatInscription.brouillon]
-    visible = structure_visible()
-    if visible is not None:
-        where.append(Intervenant.structure_id == visible)
-    return where
+    return [Intervenant.etat_inscription != EtatInscription.brouillon,
+            perimetre_courant().filtre(Intervenant.structure_id)]
 
 
 def en_relation_avec(intervenant_id: int, structure_id: int | None) -> bool:
@@ -120,13 +164,15 @@ def en_relation_avec(intervenant_id: int, structure_id: int | None) -> bool:
     structure of rattachement (where their inscription request goes) or a
     candidature to one of its annonces; national roles, every person. Their
     personal contact details and birth date are shown only then."""
-    visible = structure_visible()
-    if visible is None or visible == structure_id:
+    perimetre = perimetre_courant()
+    if perimetre.couvre(structure_id):
         return True
+    if perimetre.structure_id is None:
+        return False
     from app.models.annonces import Annonce, Candidature
 
     return bool(db.session.scalar(select(exists().where(
         Candidature.intervenant_id == intervenant_id,
         Candidature.annonce_id == Annonce.id,
-        Annonce.structure_id == visible,
+        Annonce.structure_id == perimetre.structure_id,
     ))))

@@ -4,8 +4,8 @@ encrypted secrets (token links, provisional passwords kept out of the
 stored bodies until sent).
 
 Revision ID: 617b19a572eb
-Revises: d3f6a9b1c2e4
-Create Date: 2026-12-05 09:00:00
+Revises: f2c8d4e6a1b9
+Create Date: 2026-12-06 09:00:00
 
 """
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '617b19a572eb'
-down_revision = 'd3f6a9b1c2e4'
+down_revision = 'f2c8d4e6a1b9'
 branch_labels = None
 depends_on = None
 
