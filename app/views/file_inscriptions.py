@@ -20,6 +20,7 @@ from app.models.referentiels import Region, Specialite, Structure
 from app.referentiels.options import options
 from app.security.scope import no_row_id, structure_visible
 from app.views.liste import Colonne, Liste, PageListe, contient, date_au, date_du, lie_a, parmi
+from app.views.menu import declarer_badge
 
 DEMANDES = Liste(
     table=Intervenant, cle=Intervenant.id,
@@ -65,3 +66,6 @@ def demandes_a_traiter():
         return None
     return select(func.count()).select_from(Intervenant).where(
         Intervenant.structure_id == structure_id, Intervenant.etat_inscription == EtatInscription.transmise)
+
+
+declarer_badge("Demandes d'inscription", demandes_a_traiter, "{n} demande(s) d'inscription à traiter")
