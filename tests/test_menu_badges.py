@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.extensions import db
 from app.models.referentiels import Structure
@@ -77,18 +77,20 @@ def test_no_badge_and_no_statement_when_none_applies(app, login_as, factory, dem
 def test_every_badge_of_the_page_in_one_statement(login_as, monkeypatch, demandes):
     """A second declared badge (on the CV-thèque's entry) is read in the
     same statement; one whose count is None for the user is left out."""
-    def structures():
-        return select(func.count()).select_from(Structure)
+    structures = select(func.count()).select_from(Structure).where(Structure.actif == bindparam("badge_test_actif"))
 
     monkeypatch.setattr(menu, "_badges", list(menu._badges))
     menu.vider()
     try:
-        menu.declarer_badge("CV-thèque", structures, "{n} structures")
-        menu.declarer_badge("Créer un compte intervenant", lambda: None, "{n} jamais")
+        menu.declarer_badge("CV-thèque", structures, lambda: {"badge_test_actif": True}, "{n} structures")
+        menu.declarer_badge("Créer un compte intervenant", select(func.count()).select_from(Structure),
+                            lambda: None, "{n} jamais")
         with pytest.raises(ValueError, match="déjà déclaré"):
-            menu.declarer_badge("CV-thèque", structures, "{n}")
+            menu.declarer_badge("CV-thèque", structures, dict, "{n}")
+        with pytest.raises(ValueError, match="badge_test_actif"):
+            menu.declarer_badge("Annonces", structures, dict, "{n}")
         texte, statements = requetes_badges(login_as("gestionnaire", "DR-84"))
-        nombre = db.session.scalar(structures())
+        nombre = db.session.scalar(structures, {"badge_test_actif": True})
         assert sorted(badges(texte)) == sorted([("2", "2 demande(s) d'inscription à traiter"),
                                                 (str(nombre), f"{nombre} structures")])
         assert len(statements) == 1 and statements[0].count("count(") == 2
@@ -97,7 +99,7 @@ def test_every_badge_of_the_page_in_one_statement(login_as, monkeypatch, demande
 
 
 def test_the_badge_text_is_escaped():
-    badge = menu.Badge("x", lambda: None, "{n} <b>non lus</b>")
+    badge = menu.Badge("x", select(func.count()), dict, "{n} <b>non lus</b>")
     assert menu.rendre_badge(badge, 3) == (
         ' <span class="badge" aria-hidden="true">3</span><span class="sr-only"> (3 &lt;b&gt;non lus&lt;/b&gt;)</span>')
     assert menu.rendre_badge(badge, 0) == menu.rendre_badge(badge, None) == ""

@@ -12,7 +12,7 @@ order: the first pages were drafts); an index in that order per structure
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.formatting import format_date
 from app.models.comptes import EtatInscription, Intervenant, intervenant_region, intervenant_specialite
@@ -57,15 +57,21 @@ def file_demandes(args=None) -> PageListe:
 
 
 # -- the menu's badge --------------------------------------------------------
-def demandes_a_traiter():
-    """The requests « transmise » awaiting the gestionnaire's structure
-    (index ``ix_intervenant_structure_etat``); None for a national role or a
-    gestionnaire without structure: no badge."""
+#: The requests « transmise » awaiting a structure (index ``ix_intervenant_structure_etat``).
+DEMANDES_A_TRAITER = select(func.count()).select_from(Intervenant).where(
+    Intervenant.structure_id == bindparam("badge_demandes_structure"),
+    Intervenant.etat_inscription == EtatInscription.transmise,
+)
+
+
+def structure_a_traiter() -> dict | None:
+    """The gestionnaire's structure; None for a national role (every
+    structure's requests are not theirs to count) or without structure."""
     structure_id = structure_visible()
     if structure_id is None or structure_id == no_row_id():
         return None
-    return select(func.count()).select_from(Intervenant).where(
-        Intervenant.structure_id == structure_id, Intervenant.etat_inscription == EtatInscription.transmise)
+    return {"badge_demandes_structure": structure_id}
 
 
-declarer_badge("Demandes d'inscription", demandes_a_traiter, "{n} demande(s) d'inscription à traiter")
+declarer_badge("Demandes d'inscription", DEMANDES_A_TRAITER, structure_a_traiter,
+               "{n} demande(s) d'inscription à traiter")

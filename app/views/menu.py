@@ -11,12 +11,13 @@ whose frozenset changes as soon as the permission tables do, so an entry is
 never served for permissions that no longer hold.
 
 Badges (issue #18): a feature declares one on its menu entry
-(``declarer_badge``) with a function giving the current user's count as one
-indexed ``SELECT count(*)`` (or None: no badge for this user). The cached
+(``declarer_badge``): one indexed ``SELECT count(*)`` with bound parameters,
+and a function giving the current user's values (or None: no badge for this
+user). The cached
 entries hold a marker where a declared badge may go; at each request the
 counts of the badges of the entries the user sees are read in one statement
-(a SELECT of scalar subqueries) and put in place; none is read when no
-visible entry has a badge.
+(a SELECT of scalar subqueries, built once per set of badges and kept
+prepared) and put in place; none is read when no visible entry has a badge.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from flask import current_app, g, render_template
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.extensions import db, preparee
 from app.views.profil import inscription_validee
@@ -42,23 +43,32 @@ _cache: dict[tuple, tuple[Markup, tuple[int, ...]]] = {}
 class Badge:
     #: The menu entry's name (``appbuilder.add_view(…, name)``).
     entree: str
-    #: The current user's count: one indexed ``SELECT count(*)``, or None.
-    compter: Callable[[], object]
+    #: One indexed ``SELECT count(*)``, its values as bound parameters
+    #: (built once; their names unique among the badges).
+    requete: Select
+    #: The current user's bound values, or None: no badge for this user.
+    valeurs: Callable[[], dict | None]
     #: What the number is, for screen readers (``{n}`` is the count).
     texte: str
 
 
 #: Declared badges; a badge's marker is its index here.
 _badges: list[Badge] = []
+#: Badge indices → their counts as one statement, built once per set.
+_requetes: dict[tuple[int, ...], Select] = {}
 _MARQUE = re.compile(r"<!--badge:(\d+)-->")
 
 
-def declarer_badge(entree: str, compter: Callable[[], object], texte: str) -> None:
-    """Show on menu entry ``entree`` the number ``compter()`` counts for the
-    current user (nothing when it is None or 0). Declared at import, once."""
+def declarer_badge(entree: str, requete: Select, valeurs: Callable[[], dict | None], texte: str) -> None:
+    """Show on menu entry ``entree`` the number ``requete`` counts with the
+    current user's ``valeurs()`` (nothing when they are None or the count
+    is 0). Declared at import, once per entry."""
     if any(b.entree == entree for b in _badges):
         raise ValueError(f"Badge déjà déclaré pour l'entrée de menu « {entree} ».")
-    _badges.append(Badge(entree, compter, texte))
+    noms = set(requete.compile().params)
+    if communs := noms & {n for b in _badges for n in b.requete.compile().params}:
+        raise ValueError(f"Paramètres déjà pris par un autre badge : {', '.join(sorted(communs))}.")
+    _badges.append(Badge(entree, requete, valeurs, texte))
 
 
 def marque_badge(nom: str) -> Markup:
@@ -77,20 +87,28 @@ def rendre_badge(badge: Badge, nombre: int | None) -> str:
     return f' <span class="badge" aria-hidden="true">{nombre}</span><span class="sr-only"> ({texte})</span>'
 
 
+def _requete(indices: tuple[int, ...]) -> Select:
+    """One row of the badges' counts (scalar subqueries), kept prepared."""
+    if indices not in _requetes:
+        _requetes[indices] = preparee(select(*(
+            _badges[i].requete.scalar_subquery().label(f"badge_{i}") for i in indices
+        )))
+    return _requetes[indices]
+
+
 def compter_badges(indices: tuple[int, ...]) -> dict[int, int]:
     """The counts of the badges ``indices`` that apply to the current user,
     in one statement (none if no badge applies)."""
-    requetes = {}
+    parametres, retenus = {}, []
     for i in indices:
-        requete = _badges[i].compter()
-        if requete is not None:
-            requetes[i] = requete
-    if not requetes:
+        valeurs = _badges[i].valeurs()
+        if valeurs is not None:
+            parametres.update(valeurs)
+            retenus.append(i)
+    if not retenus:
         return {}
-    ligne = db.session.execute(preparee(select(*(
-        r.scalar_subquery().label(f"badge_{i}") for i, r in requetes.items()
-    )))).one()
-    return dict(zip(requetes, ligne, strict=True))
+    ligne = db.session.execute(_requete(tuple(retenus)), parametres).one()
+    return dict(zip(retenus, ligne, strict=True))
 
 
 def _squelette(sm, utilisateur) -> tuple[Markup, tuple[int, ...]]:
@@ -119,6 +137,7 @@ def menu_principal() -> Markup:
 
 def vider() -> None:
     _cache.clear()
+    _requetes.clear()
 
 
 def init_app(app) -> None:
