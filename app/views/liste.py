@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from flask import current_app, request, url_for
 from sqlalchemy import asc, bindparam, desc, exists, func, select
@@ -53,9 +54,28 @@ TROP_LONG = "100 caractères au plus."
 CHOIX_INVALIDE = "Choix invalide."
 #: Label of the window count in the page statement (``compte="fenetre"``).
 _TOTAL = "total_lignes"
+#: Placeholder of a cell's value in its link (``LienCellule``).
+_VALEUR = "__valeur__"
+
+
+def _nom(cle: str) -> str:
+    """A column's label in the page statement (``intervenant.prenom`` →
+    ``intervenant_prenom``)."""
+    return cle.replace(".", "_")
 
 
 # -- columns and criteria ------------------------------------------------------
+@dataclass(frozen=True)
+class LienCellule:
+    """A cell linking to ``endpoint`` with the cell's value as ``argument``,
+    for the rows where ``si(row)`` holds (the row's columns and hidden
+    columns by name). The URL is built once per page around a placeholder."""
+
+    endpoint: str
+    argument: str
+    si: Callable[[Any], bool] | None = None
+
+
 @dataclass(frozen=True)
 class Colonne:
     libelle: str
@@ -66,6 +86,7 @@ class Colonne:
     #: Empty values last in both directions (PostgreSQL puts NULLs first in
     #: a descending order, SQLite last).
     vides_a_la_fin: bool = False
+    lien: LienCellule | None = None
 
 
 @dataclass(frozen=True)
@@ -102,9 +123,11 @@ def contient(libelle: str, colonne) -> Critere:
     )
 
 
-def parmi(libelle: str, colonne, choix: Callable[[], list], convertir: Callable = lambda v: v) -> Critere:
-    """One of ``choix()`` (value, label); « Tous » first."""
-    return Critere(SelectField(libelle, default=""), lambda v: colonne == convertir(v), lambda: TOUS + list(choix()))
+def parmi(libelle: str, colonne, choix: Callable[[], list], convertir: Callable = lambda v: v,
+          tous: str = "Tous") -> Critere:
+    """One of ``choix()`` (value, label); ``tous`` (no criterion) first."""
+    return Critere(SelectField(libelle, default=""), lambda v: colonne == convertir(v),
+                   lambda: [("", tous), *choix()])
 
 
 def _entier_ou_rien(valeur):
@@ -177,6 +200,8 @@ class Ligne:
     cellules: tuple[str, ...]
     #: What the row is, for screen readers (« la demande de … »).
     objet: str
+    #: Each cell's link (``Colonne.lien``) or None; None when no column links.
+    liens: tuple[str | None, ...] | None = None
 
 
 class Liste:
@@ -191,7 +216,8 @@ class Liste:
     is each row's link (with ``can_show``) and whose multiple actions are the
     bulk actions (each with its permission); ``lien_colonne``: the column
     whose cell is the link, else a « Voir » button column. ``objet``: the
-    cells by column → what a row is, for screen readers."""
+    cells by column → what a row is, for screen readers. ``cachees``: name →
+    expression read with the row but not shown (for ``LienCellule.si``)."""
 
     def __init__(self, *, table, cle, colonnes: Mapping[str, Colonne], ordre: tuple[str, str],
                  jointures: tuple = (), criteres: Mapping[str, Critere] | None = None,
@@ -199,7 +225,8 @@ class Liste:
                  libelle_taille: str = "Lignes par page", arguments: Arguments = Arguments(),
                  structure=None, liees: Mapping[str, Any] | None = None, compte: str = "separe",
                  vue: str | None = None, lien_colonne: str | None = None,
-                 objet: Callable[[dict], str] = lambda cellules: "la ligne", legende: str | None = None):
+                 objet: Callable[[dict], str] = lambda cellules: "la ligne", legende: str | None = None,
+                 cachees: Mapping[str, Any] | None = None):
         assert compte in ("separe", "fenetre")
         self.table, self.cle, self.colonnes = table, cle, dict(colonnes)
         self.ordre_par_defaut = ordre
@@ -211,6 +238,8 @@ class Liste:
         self.compte = compte
         self.vue, self.lien_colonne = vue, lien_colonne
         self.objet, self.legende = objet, legende
+        self.cachees = dict(cachees or {})
+        self._liens = tuple(c.lien for c in self.colonnes.values())
         self._cles = tuple(self.colonnes)
         self._index_lien = self._cles.index(lien_colonne) if lien_colonne else None
         self._formats = tuple(c.format or str for c in self.colonnes.values())
@@ -239,7 +268,10 @@ class Liste:
         return expression, direction(self.cle)
 
     def _construire(self, where: list, ordre: str, sens: str) -> tuple:
-        page = select(self.cle, *(c.expression.label(f"c{i}") for i, c in enumerate(self.colonnes.values())))
+        page = select(
+            self.cle.label("cle_ligne"), *(c.expression.label(_nom(k)) for k, c in self.colonnes.items()),
+            *(expression.label(nom) for nom, expression in self.cachees.items()),
+        )
         if self.compte == "fenetre":
             page = page.add_columns(func.count().over().label(_TOTAL))
         compte = select(func.count()).select_from(self.table)
@@ -324,11 +356,26 @@ class Liste:
 
     def _lignes(self, rangs) -> list[Ligne]:
         formats, cles = self._formats, self._cles
+        liens = self._modeles_liens()
         lignes = []
         for rang in rangs:
-            cellules = tuple("" if v is None else f(v) for f, v in zip(formats, rang[1:], strict=False))
-            lignes.append(Ligne(rang[0], cellules, self.objet(dict(zip(cles, cellules, strict=False)))))
+            valeurs = rang[1:len(formats) + 1]
+            cellules = tuple("" if v is None else f(v) for f, v in zip(formats, valeurs, strict=True))
+            lignes.append(Ligne(
+                rang[0], cellules, self.objet(dict(zip(cles, cellules, strict=True))),
+                tuple(
+                    modele.replace(_VALEUR, quote(str(v), safe="")) if modele and v is not None
+                    and (lien.si is None or lien.si(rang)) else None
+                    for modele, lien, v in zip(liens, self._liens, valeurs, strict=True)
+                ) if liens else None,
+            ))
         return lignes
+
+    def _modeles_liens(self) -> tuple[str | None, ...] | None:
+        """Each linking column's URL around a placeholder (once per page)."""
+        if not any(self._liens):
+            return None
+        return tuple(url_for(lien.endpoint, **{lien.argument: _VALEUR}) if lien else None for lien in self._liens)
 
     # -- the FAB view gating links and actions --------------------------------
     def vue_fab(self):
