@@ -55,3 +55,4 @@ class MesCandidaturesView(BaseView):
             title="Mes réponses aux annonces",
             reponses=MES_REPONSES.page(intervenant=intervenant.id if intervenant else no_row_id()),
         )
+

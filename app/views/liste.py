@@ -41,6 +41,7 @@ from wtforms import DateField, Form, StringField
 from wtforms.fields import SelectFieldBase
 from wtforms.validators import Length, Optional, ValidationError
 
+from app import caches
 from app.extensions import db, preparee
 from app.forms.champs import SelectField
 from app.security.scope import structure_visible
@@ -62,6 +63,20 @@ def _nom(cle: str) -> str:
     """A column's label in the page statement (``intervenant.prenom`` →
     ``intervenant_prenom``)."""
     return cle.replace(".", "_")
+
+
+#: Every declared list (their statements are emptied together).
+_listes: list[Liste] = []
+
+
+def vider() -> None:
+    for liste in _listes:
+        liste._requetes.clear()
+
+
+caches.declarer("listes.requetes", cle="liste, portée (nationale ou une structure), tri, sens",
+                duree="le processus", vide_par="vider_tout (rien ne les périme : des requêtes, pas des lignes)",
+                vider=vider)
 
 
 # -- columns and criteria ------------------------------------------------------
@@ -244,6 +259,7 @@ class Liste:
         self._index_lien = self._cles.index(lien_colonne) if lien_colonne else None
         self._formats = tuple(c.format or str for c in self.colonnes.values())
         self._requetes: dict[tuple, tuple] = {}
+        _listes.append(self)
         self._formulaire = self._classe_formulaire(libelle_taille) if self.criteres else None
 
     def _classe_formulaire(self, libelle_taille: str) -> type[Criteres]:

@@ -31,6 +31,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import Select, select
 
+from app import caches
 from app.extensions import db, preparee
 from app.views.profil import inscription_validee
 
@@ -143,3 +144,9 @@ def vider() -> None:
 def init_app(app) -> None:
     app.add_template_global(menu_principal)
     app.add_template_global(marque_badge)
+
+
+caches.declarer("menu", cle="jeu de permissions, inscription validée (entrées) ; badges de la page (leur requête)",
+                duree=f"le processus ({TAILLE_MAX} clés au plus)",
+                vide_par="rien : la clé porte tout ce dont le rendu dépend ; les nombres sont lus à chaque requête",
+                vider=vider)
