@@ -111,3 +111,11 @@ def test_statements_built_once_and_prepared_without_criteria(app):
     with app.test_request_context(f"{URL}?tri=nom"), count_queries() as statements:
         liste.page(type="institut")
     assert len(statements) == 2  # the count and the page
+
+
+def test_arguments_are_not_url_for_options(app):
+    """``_scheme`` or ``_external`` in the query string stay arguments: they
+    do not make the links absolute or ``javascript:`` ones."""
+    _, liens = page(app, declarer(), "_external=1&_scheme=javascript&_anchor=x")
+    assert liens["tri"] == f"{URL}?_external=1&_scheme=javascript&_anchor=x&tri=nom&sens=asc"
+    assert all(lien.startswith(URL) for lien in (liens["tri"], liens["page2"]))

@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from flask import current_app, request, url_for
 from sqlalchemy import asc, bindparam, desc, exists, func, select
@@ -441,10 +441,13 @@ class PageListe:
 
     def lien(self, _debut: dict | None = None, **changes) -> str:
         """This page's URL with the request's arguments, some changed
-        (``_debut``: arguments put first)."""
+        (``_debut``: arguments put first). Encoded here, not by ``url_for``,
+        which would read ``_scheme`` or ``_external`` in them."""
+        if "base" not in self._liens:
+            self._liens["base"] = url_for(request.endpoint, **(request.view_args or {}))
         args = {**(_debut or {}), **{k: v for k, v in self.args.items() if not _debut or k not in _debut}}
         args.update(changes)
-        return url_for(request.endpoint, **{**args, **(request.view_args or {})})
+        return f"{self._liens['base']}?{urlencode(args)}" if args else self._liens["base"]
 
     def lien_tri(self, colonne: str) -> str:
         sens = "desc" if self.ordre == colonne and self.sens == "asc" else "asc"
