@@ -60,6 +60,13 @@ class DefaultConfig:
     AUTH_RATE_LIMIT = _env("AUTH_RATE_LIMIT", "10 per 5 minute")  # login attempts per client address
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    # Storage unreachable (Redis down, issue #26): count in this process's
+    # memory and log a warning ("falling back to in-memory storage"), back to
+    # Redis once it answers; any other storage error lets the request through
+    # (logged). Never a 500 on the login or account forms because of Redis.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     PAGE_SIZE = 20
 
     # Language: French only, dates shown dd/mm/yyyy
