@@ -96,6 +96,9 @@ class DefaultConfig:
     )
     MAIL_FILE_DIR = _env("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
     MAIL_MAX_ATTEMPTS = int(_env("MAIL_MAX_ATTEMPTS", "6"))
+    # A message left « sending » (its worker died) is attempted again after
+    # this many seconds; longer than one attempt may take (a few MAIL_TIMEOUT).
+    MAIL_SENDING_LEASE = int(_env("MAIL_SENDING_LEASE", "60"))
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     OUTBOX_RETENTION_DAYS = int(_env("OUTBOX_RETENTION_DAYS", "90"))
 
