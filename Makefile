@@ -33,6 +33,9 @@ lint: install
 	$(BIN)/ruff check .
 
 # BENCH_ARGS, e.g. BENCH_ARGS="--bases postgresql --clients 8 --duree 20"
+# BENCH_PREFIXE: name prefix of the bench databases (<prefix>_<N>, default espace_bench);
+# two runs side by side: different BENCH_PREFIXE and BENCH_REDIS_URL.
+export BENCH_PREFIXE
 bench: install
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
