@@ -28,7 +28,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from blinker import Namespace
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -205,8 +204,10 @@ class Workflow:
             libelle = self.libelles.get(actuel, getattr(actuel, "value", actuel)) if actuel is not None else None
             etat = f" (état actuel : « {libelle} »)" if libelle else ""
             raise DejaTraitee(f"{self.deja_traitee}{etat} : rechargez la page pour voir son état à jour.")
-        # The row already holds the new state: no second write at the next flush.
-        set_committed_value(obj, self.state_attr, target)
+        # Also on the object, as a change: the flush writes the same value again
+        # (row already locked by our UPDATE) and the session's listeners see a
+        # modified row (caches emptied after the commit, e.g. public pages).
+        setattr(obj, self.state_attr, target)
 
     def history(self, obj, *, for_intervenant: bool = False) -> list[TransitionHistorique]:
         q = db.session.query(TransitionHistorique).filter_by(
