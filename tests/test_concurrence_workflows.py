@@ -245,3 +245,13 @@ def test_simultaneous_bulk_actions_are_applied_once(app, factory, base_partagee)
     assert [(h.etat_avant, h.etat_apres) for h in historique] == [("deposee", "etudiee")]
     assert db.session.get(Candidature, pk).etat == EtatCandidatureAnnonce.etudiee
     assert _emails(email) == 1
+
+
+def test_the_api_answers_409_to_the_loser_of_a_race(app):
+    """An API call that loses the race gets the same message, as a conflict."""
+    from app.errors import handle_workflow_error
+
+    with app.test_request_context("/api/v1/intervenants/1", method="PUT"):
+        response, status = handle_workflow_error(DejaTraitee("Cette demande a déjà été traitée entre-temps"))
+    assert status == 409
+    assert response.get_json() == {"message": "Cette demande a déjà été traitée entre-temps"}
