@@ -292,8 +292,9 @@ def preparer_donnees(url: str, env: dict, intervenants: int) -> dict:
             numero=f"8{secrets.randbelow(10**9):09d}", intitule="Annonce du script de pannes",
             description="Publiée pendant la panne d'un worker.", date_limite=date.today() + timedelta(days=30),
             structure_id=structure_id, etat=EtatAnnonce.brouillon,
-            specialites=db.session.scalars(sa.select(Specialite)).all(),
-            regions=db.session.scalars(sa.select(Region)).all(),
+            # One spécialité and one région in three: a few hundred alerts.
+            specialites=db.session.scalars(sa.select(Specialite).order_by(Specialite.id)).all()[::3],
+            regions=db.session.scalars(sa.select(Region).order_by(Region.id)).all()[::3],
         )
         db.session.add(annonce)
         candidat = db.session.scalar(
@@ -418,7 +419,16 @@ def executer(args) -> dict:
         # (between two batches of alerts the outbox is empty for a moment).
         restants = ("SELECT (SELECT count(*) FROM outbox_message WHERE status IN ('pending', 'sending'))"
                     " + (SELECT count(*) FROM alerte_envoyee WHERE email_ecrit_le IS NULL)")
+        debut_attente = time.monotonic()
         attendre(pile, lambda: compter(engine, restants) == 0, args.attente, 2)
+        resultats["vidage_s"] = round(time.monotonic() - debut_attente)
+        with engine.connect() as conn:  # what is left, and why
+            resultats["restants"] = [
+                f"{template} {statut}, {essais} essai(s), prochain à {prochain or '—'} : {n}"
+                for template, statut, essais, prochain, n in conn.execute(sa.text(
+                    "SELECT template, status, attempts, min(next_attempt_at), count(*) FROM outbox_message "
+                    "WHERE status IN ('pending', 'sending') GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"))
+            ]
         non_ecrites = compter(engine, "SELECT count(*) FROM alerte_envoyee WHERE email_ecrit_le IS NULL")
 
         outbox = etat_outbox(engine)
@@ -464,7 +474,10 @@ def imprimer(r: dict) -> None:
     print("e-mails :")
     for nom, n in r["emails"].items():
         print(f"  {nom:<32} {n}")
-    print(f"redémarrages (superviseur) : {r['redemarrages'] or 'aucun'} ; durée {r['duree_s']} s")
+    for ligne in r["restants"]:
+        print(f"  reste : {ligne}")
+    print(f"boîte d'envoi vidée en {r['vidage_s']} s ; redémarrages (superviseur) : {r['redemarrages'] or 'aucun'} ;"
+          f" durée totale {r['duree_s']} s")
     print("RESULTATS_JSON " + json.dumps(r, ensure_ascii=False, default=dict))
 
 
