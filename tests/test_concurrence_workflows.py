@@ -13,6 +13,7 @@ connection): 20 identical decisions, 10 « valider » against 10 « rejeter »,
 from __future__ import annotations
 
 import threading
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -255,3 +256,66 @@ def test_the_api_answers_409_to_the_loser_of_a_race(app):
         response, status = handle_workflow_error(DejaTraitee("Cette demande a déjà été traitée entre-temps"))
     assert status == 409
     assert response.get_json() == {"message": "Cette demande a déjà été traitée entre-temps"}
+
+
+# -- real locks on a SQLite file --------------------------------------------------
+@pytest.fixture
+def base_sqlite_fichier(app, tmp_path):
+    """A SQLite file of its own (two connections, real locks) for this test."""
+    from sqlalchemy.pool import NullPool
+
+    engines = db.engines
+    connexion = engines[None]
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'verrous.db'}", poolclass=NullPool,
+                              connect_args={"timeout": 5, "check_same_thread": False})
+    db.metadata.create_all(engine)
+    db.session.remove()
+    engines[None] = engine
+    try:
+        yield engine
+    finally:
+        db.session.remove()
+        engines[None] = connexion
+        engine.dispose()
+
+
+def test_sqlite_two_writers_on_one_request_one_wins(app, base_sqlite_fichier):
+    """Two requests read « transmise »; the first updates (write lock held),
+    the second is refused by SQLite at once: the workflow's message, not a 500."""
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.models.comptes import Intervenant
+    from app.security.roles import ADMIN_NATIONAL
+
+    with base_sqlite_fichier.begin() as conn:
+        user_id = conn.execute(sa.insert(User.__table__).values(
+            first_name="Inès", last_name="Verrou", username="ines@example.test", email="ines@example.test",
+            active=True)).inserted_primary_key[0]
+        pk = conn.execute(sa.insert(Intervenant.__table__).values(
+            user_id=user_id, civilite="Mme", nom_naissance="Verrou", nom_usage="Verrou", prenom="Inès",
+            date_naissance=date(1980, 5, 17), etat_inscription=EtatInscription.transmise.name,
+        )).inserted_primary_key[0]
+    acteur = Acteur(None, frozenset({ADMIN_NATIONAL}))
+    # Two requests (app contexts: a session and a connection each), both open at once.
+    ctx1, ctx2 = app.app_context(), app.app_context()
+    ctx1.push()
+    s1 = db.session()
+    premiere = s1.get(Intervenant, pk)
+    ctx2.push()
+    s2 = db.session()
+    assert s2 is not s1
+    seconde = s2.get(Intervenant, pk)  # read: « transmise »
+    ctx2.pop()
+    workflow_inscription.apply(premiere, "valider", acteur)  # write lock taken, not committed
+    ctx2.push()
+    with pytest.raises(DejaTraitee) as erreur:
+        workflow_inscription.apply(seconde, "rejeter", acteur, "Motif")
+    assert "en cours de traitement" in erreur.value.message
+    db.session.rollback()
+    ctx2.pop()
+    db.session.commit()  # request 1 commits
+    ctx1.pop()
+    with base_sqlite_fichier.connect() as conn:
+        assert conn.scalar(sa.text("SELECT etat_inscription FROM intervenant WHERE id = :i"), {"i": pk}) == "validee"
+        assert conn.scalar(sa.text("SELECT count(*) FROM transition_historique")) == 1
+        assert conn.scalar(sa.text("SELECT count(*) FROM outbox_message")) == 1

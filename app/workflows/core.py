@@ -12,8 +12,9 @@ Concurrency: the state is changed by ONE conditional statement,
 requests that read the same state (double click, two gestionnaires, twenty
 identical POSTs) cannot both match it: on PostgreSQL the second UPDATE waits
 for the first transaction's row lock, then sees the new state; on SQLite the
-writers are serialised by the database lock. The loser matches no row and gets
-``DejaTraitee`` (the workflow's French message) before any history row or
+writers are serialised by the database lock (a transaction whose read is older
+than another's write lock is refused by SQLite at once: same error). The loser
+gets ``DejaTraitee`` (the workflow's French message) before any history row or
 notification is written; the caller rolls back. Every caller (pages, bulk
 actions, API, jobs) goes through ``apply``, so every workflow present and
 future has this guarantee.
@@ -193,12 +194,21 @@ class Workflow:
         ``before`` (see the module docstring); else raise ``DejaTraitee``."""
         model = type(obj)
         column = getattr(model, self.state_attr)
-        result = db.session.execute(
-            sa.update(model)
-            .where(model.id == obj.id, column == before)
-            .values({self.state_attr: target})
-            .execution_options(synchronize_session=False)
-        )
+        try:
+            result = db.session.execute(
+                sa.update(model)
+                .where(model.id == obj.id, column == before)
+                .values({self.state_attr: target})
+                .execution_options(synchronize_session=False)
+            )
+        except sa.exc.OperationalError as exc:
+            # SQLite: another transaction took the write lock after our read
+            # (it is changing this row or another one): refused at once.
+            if "database is locked" not in str(exc):
+                raise
+            raise DejaTraitee(
+                f"{self.deja_traitee} ou est en cours de traitement : rechargez la page pour voir son état à jour."
+            ) from None
         if result.rowcount != 1:
             actuel = db.session.scalar(sa.select(column).where(model.id == obj.id))
             libelle = self.libelles.get(actuel, getattr(actuel, "value", actuel)) if actuel is not None else None
