@@ -194,10 +194,13 @@ class Workflow:
         ``before`` (see the module docstring); else raise ``DejaTraitee``."""
         model = type(obj)
         column = getattr(model, self.state_attr)
+        mapper = sa.inspect(model)  # by primary key: not every model's is ``id``
+        cles = zip(mapper.primary_key, mapper.primary_key_from_instance(obj), strict=True)
+        ligne = [cle == valeur for cle, valeur in cles]
         try:
             result = db.session.execute(
                 sa.update(model)
-                .where(model.id == obj.id, column == before)
+                .where(*ligne, column == before)
                 .values({self.state_attr: target})
                 .execution_options(synchronize_session=False)
             )
@@ -210,7 +213,7 @@ class Workflow:
                 f"{self.deja_traitee} ou est en cours de traitement : rechargez la page pour voir son état à jour."
             ) from None
         if result.rowcount != 1:
-            actuel = db.session.scalar(sa.select(column).where(model.id == obj.id))
+            actuel = db.session.scalar(sa.select(column).where(*ligne))
             libelle = self.libelles.get(actuel, getattr(actuel, "value", actuel)) if actuel is not None else None
             etat = f" (état actuel : « {libelle} »)" if libelle else ""
             raise DejaTraitee(f"{self.deja_traitee}{etat} : rechargez la page pour voir son état à jour.")
