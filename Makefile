@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test install lint bench bench-croissance worker cron clean
+.PHONY: run test install lint bench bench-croissance pannes worker cron clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,12 +33,21 @@ lint: install
 	$(BIN)/ruff check .
 
 # BENCH_ARGS, e.g. BENCH_ARGS="--bases postgresql --clients 8 --duree 20"
+# BENCH_PREFIXE: name prefix of the bench databases (<prefix>_<N>, default espace_bench);
+# two runs side by side: different BENCH_PREFIXE and BENCH_REDIS_URL.
+export BENCH_PREFIXE
 bench: install
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 # Growth: the same pages at 10,000 / 100,000 / 300,000 intervenants, with the EXPLAIN plans.
 bench-croissance: install
 	$(BIN)/python -m benchmarks.run --bases postgresql --intervenants 10000,100000,300000 --clients 8 --plans $(BENCH_ARGS)
+
+# Faults (issue #26): its own redis-server, PostgreSQL database (created then dropped),
+# SMTP sink, gunicorn, rq worker and cron; SMTP down, Redis down, a worker killed,
+# simultaneous decisions; prints sent/pending/failed/duplicated/lost. PANNES_ARGS, e.g. "--attente 400".
+pannes: install
+	$(BIN)/python -m benchmarks.pannes $(PANNES_ARGS)
 
 worker: install
 	$(BIN)/rq worker --url "$$REDIS_URL" --worker-class app.jobs.AppWorker --with-scheduler mail default

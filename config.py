@@ -60,6 +60,13 @@ class DefaultConfig:
     AUTH_RATE_LIMIT = _env("AUTH_RATE_LIMIT", "10 per 5 minute")  # login attempts per client address
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    # Storage unreachable (Redis down, issue #26): count in this process's
+    # memory and log a warning ("falling back to in-memory storage"), back to
+    # Redis once it answers; any other storage error lets the request through
+    # (logged). Never a 500 on the login or account forms because of Redis.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     PAGE_SIZE = 20
 
     # Language: French only, dates shown dd/mm/yyyy
@@ -89,6 +96,9 @@ class DefaultConfig:
     )
     MAIL_FILE_DIR = _env("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
     MAIL_MAX_ATTEMPTS = int(_env("MAIL_MAX_ATTEMPTS", "6"))
+    # A message left « sending » (its worker died) is attempted again after
+    # this many seconds; longer than one attempt may take (a few MAIL_TIMEOUT).
+    MAIL_SENDING_LEASE = int(_env("MAIL_SENDING_LEASE", "60"))
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     OUTBOX_RETENTION_DAYS = int(_env("OUTBOX_RETENTION_DAYS", "90"))
 

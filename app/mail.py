@@ -11,6 +11,15 @@ outcome: sent; pending again with a back-off; failed after
 ``MAIL_MAX_ATTEMPTS`` (retried by hand from the console). The periodic
 ``app.jobs.redispatch_pending`` re-dispatches pending rows whose next attempt
 is due, so nothing is lost when Redis or SMTP is down.
+
+Delivery is at least once. « sent » is committed as soon as the server has
+accepted the message (its answer to the end of DATA), before QUIT: a worker
+that dies after that commit cannot send it again, and a failing QUIT changes
+nothing. A worker that dies while sending leaves the row « sending »; the
+re-dispatch takes it again once its lease (``MAIL_SENDING_LEASE`` seconds)
+has expired, with the same Message-ID, so that a receiving server may drop
+the duplicate. The only duplicate window is between the server's acceptance
+and our commit (milliseconds).
 """
 
 from __future__ import annotations
@@ -47,8 +56,6 @@ log = logging.getLogger(__name__)
 RETRY_BACKOFF = (60, 5 * 60, 15 * 60, 60 * 60, 4 * 60 * 60)
 #: A new row is left to its own job this long before the periodic re-dispatch takes it.
 FIRST_DISPATCH_GRACE = timedelta(minutes=2)
-#: A row stuck in "sending" longer than this (worker died) is attempted again.
-SENDING_LEASE = timedelta(minutes=10)
 #: Clock skew accepted between the hosts that schedule and run attempts.
 CLOCK_TOLERANCE = timedelta(seconds=5)
 
@@ -66,6 +73,12 @@ class MailDeliveryError(Exception):
 def now() -> datetime:
     """Naive UTC now; the one clock of the outbox (tests move it forward)."""
     return utcnow()
+
+
+def sending_lease() -> timedelta:
+    """A row stuck in "sending" longer than this (its worker died) is attempted
+    again (``MAIL_SENDING_LEASE``; longer than one attempt may take)."""
+    return timedelta(seconds=current_app.config["MAIL_SENDING_LEASE"])
 
 
 def backoff(attempts: int) -> int:
@@ -290,20 +303,27 @@ def send_outbox_message(message_id: int) -> str:
         prepared = _claim(session, message_id, config)
         if prepared is None:
             return SKIPPED
+        smtp = None
         try:
             if config.get("MAIL_SERVER"):
-                _send_smtp(prepared.email, config)
-                log.info("E-mail n°%s envoyé à %s.", prepared.id, prepared.recipients)
+                smtp = _send_smtp(prepared.email, config)
             else:
                 _write_eml(prepared, config)
         except Exception as exc:
             return _record_failure(session, message_id, exc, config["MAIL_MAX_ATTEMPTS"])
-        row = session.get(OutboxMessage, message_id)
-        row.status = OutboxStatus.sent
-        row.sent_at = now()
-        row.next_attempt_at = None
-        row.secrets_chiffres = None  # sent: the secrets are no longer needed
-        session.commit()
+        try:
+            # Accepted: recorded now, before QUIT (see the module docstring).
+            row = session.get(OutboxMessage, message_id)
+            row.status = OutboxStatus.sent
+            row.sent_at = now()
+            row.next_attempt_at = None
+            row.secrets_chiffres = None  # sent: the secrets are no longer needed
+            session.commit()
+        finally:
+            if smtp is not None:
+                _quit(smtp, prepared.id)
+        if smtp is not None:
+            log.info("E-mail n°%s envoyé à %s.", prepared.id, prepared.recipients)
         return SENT
 
 
@@ -328,7 +348,7 @@ def _claim(session: Session, message_id: int, config) -> _Prepared | None:
         return None
     row.status = OutboxStatus.sending
     row.attempts += 1
-    row.next_attempt_at = current + SENDING_LEASE
+    row.next_attempt_at = current + sending_lease()
     prepared = _Prepared(row.id, row.recipients, reveler(row), build_email(row, config))
     session.commit()
     return prepared
@@ -381,21 +401,38 @@ def build_email(row: OutboxMessage, config) -> EmailMessage:
     return email
 
 
-def _send_smtp(email: EmailMessage, config) -> None:
+def _send_smtp(email: EmailMessage, config) -> smtplib.SMTP:
+    """Send ``email`` and return the connection still open: the caller
+    records « sent » first, then closes it (``_quit``)."""
     host, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
     context = ssl.create_default_context()
     if config.get("MAIL_USE_SSL"):
         smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
     else:
         smtp = smtplib.SMTP(host, port, timeout=timeout)
-    with smtp:
+    try:
         if config.get("MAIL_USE_TLS") and not config.get("MAIL_USE_SSL"):
             smtp.starttls(context=context)
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
         refused = smtp.send_message(email)
+    except BaseException:
+        smtp.close()
+        raise
     if refused:
         log.warning("E-mail %s : destinataires refusés %s", email["Message-ID"], ", ".join(refused))
+    return smtp
+
+
+def _quit(smtp: smtplib.SMTP, message_id: int) -> None:
+    """Close the connection of a message already accepted and recorded: an
+    error here is only logged (the message is sent, it is not retried)."""
+    try:
+        smtp.quit()
+    except Exception as exc:  # noqa: BLE001 - the message is already accepted
+        log.info("E-mail n°%s : fermeture de la connexion SMTP en erreur (%s), message déjà accepté.", message_id, exc)
+    finally:
+        smtp.close()
 
 
 def _write_eml(prepared: _Prepared, config) -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import signal
 import socket
@@ -33,14 +34,23 @@ BIN = Path(sys.executable).parent
 HOTE = "127.0.0.1"
 PG_SERVEUR = os.environ.get("BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+#: Name prefix of the bench databases (``<prefix>_<N>``): two runs with
+#: different prefixes (and BENCH_REDIS_URL) never touch each other's data.
+PREFIXE_DEFAUT = "espace_bench"
+PREFIXE = os.environ.get("BENCH_PREFIXE") or PREFIXE_DEFAUT
 #: The embedded demo key: the generated volume holds no encrypted data.
 ENCRYPTION_KEY = "ZGVtby1rZXktZXNwYWNlLWludGVydmVuYW50cy0wMDA="
 
 
-def url_base(moteur: str, intervenants: int) -> str:
+def url_base(moteur: str, intervenants: int, prefixe: str = PREFIXE_DEFAUT) -> str:
+    """``<prefixe>_<N>`` on PostgreSQL, ``instance/<prefixe>-<N>.db`` on SQLite
+    (``bench-<N>.db`` with the default prefix, as before)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", prefixe):
+        raise SystemExit(f"Préfixe de base invalide : {prefixe!r} (minuscules, chiffres, _).")
     if moteur == "postgresql":
-        return f"{PG_SERVEUR}/espace_bench_{intervenants}"
-    return f"sqlite:///{RACINE / 'instance' / f'bench-{intervenants}.db'}"
+        return f"{PG_SERVEUR}/{prefixe}_{intervenants}"
+    fichier = f"bench-{intervenants}.db" if prefixe == PREFIXE_DEFAUT else f"{prefixe}-{intervenants}.db"
+    return f"sqlite:///{RACINE / 'instance' / fichier}"
 
 
 def _env(url: str) -> dict[str, str]:
@@ -61,10 +71,11 @@ def _volume_present(url: str, intervenants: int) -> bool:
         engine.dispose()
 
 
-def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int) -> float | None:
+def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int,
+             prefixe: str = PREFIXE_DEFAUT) -> float | None:
     """Create and fill the database unless it already holds this volume;
     returns the generation time in seconds (None when reused)."""
-    url = url_base(moteur, intervenants)
+    url = url_base(moteur, intervenants, prefixe)
     if _volume_present(url, intervenants):
         # Brought up to the code's migrations (an index added since it was filled).
         subprocess.run([BIN / "flask", "preparer", "--sans-demo"], env=_env(url), check=True, cwd=RACINE)
@@ -243,6 +254,8 @@ def main(argv=None) -> None:
     parser.add_argument("--sans-alertes", action="store_true")
     parser.add_argument("--sans-pages", action="store_true", help="seulement les alertes (et les plans)")
     parser.add_argument("--plans", action="store_true", help="écrire les plans EXPLAIN des pages")
+    parser.add_argument("--prefixe", default=PREFIXE,
+                        help="préfixe des bases du banc, <préfixe>_<N> (défaut : BENCH_PREFIXE ou espace_bench)")
     args = parser.parse_args(argv)
     args.clients = [int(c) for c in args.clients.split(",")]
     args.pages = [p for p in args.pages.split(",") if p]
@@ -252,8 +265,9 @@ def main(argv=None) -> None:
             print(f"== {moteur}, {n} intervenants", flush=True)
             # The issue's volume: N intervenants, 20,000 annonces, 300,000 candidatures
             # (growth runs vary the intervenants only).
-            generation = preparer(moteur, n, annonces=args.annonces, candidatures=args.candidatures)
-            url = url_base(moteur, n)
+            generation = preparer(moteur, n, annonces=args.annonces, candidatures=args.candidatures,
+                                  prefixe=args.prefixe)
+            url = url_base(moteur, n, args.prefixe)
             meta = {
                 "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                 "database": version_base(url), "machine": rapport.machine(), "rows": n,

@@ -156,7 +156,9 @@ class ActionsWorkflowMixin:
             abort(404)
         acteur = Acteur.from_user(current_user)
         try:
-            for item in items:
+            # Always the same order: two bulk actions on the same rows wait
+            # for each other's row locks instead of deadlocking.
+            for item in sorted(items, key=lambda item: item.id):
                 workflow.apply(item, event, acteur)
         except WorkflowError as exc:
             db.session.rollback()

@@ -3,6 +3,7 @@
 from app.workflows.core import (  # noqa: F401
     Acteur,
     CommentaireRequis,
+    DejaTraitee,
     GardeRefusee,
     Transition,
     TransitionInterdite,

@@ -39,6 +39,7 @@ def _horodater(obj, actor: Acteur) -> None:
 annonce = Workflow(
     "annonce",
     state_enum=E,
+    deja_traitee="Cette annonce a déjà été modifiée entre-temps",
     state_attr="etat",
     libelles=LIBELLES_ETAT_ANNONCE,
     transitions=[

@@ -17,6 +17,7 @@ def _structure(obj, actor: Acteur):
 candidature = Workflow(
     "candidature",
     state_enum=E,
+    deja_traitee="Cette candidature a déjà été traitée entre-temps",
     state_attr="etat",
     libelles=LIBELLES_ETAT_CANDIDATURE,
     transitions=[

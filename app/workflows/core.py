@@ -6,6 +6,18 @@ checks its guards (role, then the condition function), sets the state, writes a
 ``TransitionHistorique`` row and sends the ``transition_effectuee`` signal, all
 in the caller's transaction (it never commits). Notifications listen to the
 signal and write to the outbox in that same transaction.
+
+Concurrency: the state is changed by ONE conditional statement,
+``UPDATE … SET state = target WHERE id = … AND state = <state read>``. Two
+requests that read the same state (double click, two gestionnaires, twenty
+identical POSTs) cannot both match it: on PostgreSQL the second UPDATE waits
+for the first transaction's row lock, then sees the new state; on SQLite the
+writers are serialised by the database lock (a transaction whose read is older
+than another's write lock is refused by SQLite at once: same error). The loser
+gets ``DejaTraitee`` (the workflow's French message) before any history row or
+notification is written; the caller rolls back. Every caller (pages, bulk
+actions, API, jobs) goes through ``apply``, so every workflow present and
+future has this guarantee.
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from blinker import Namespace
 
 from app.extensions import db
@@ -38,6 +51,10 @@ class WorkflowError(Exception):
 
 class TransitionInterdite(WorkflowError):
     """No transition for this (state, event)."""
+
+
+class DejaTraitee(TransitionInterdite):
+    """Another request changed the state between our read and our update."""
 
 
 class GardeRefusee(WorkflowError):
@@ -94,8 +111,11 @@ class Workflow:
         state_attr: str,
         transitions: Iterable[Transition],
         libelles: dict[enum.Enum, str],
+        deja_traitee: str = "Cette demande a déjà été traitée entre-temps",
     ):
         self.name = name
+        #: Start of the message of the loser of a race (the state found is appended).
+        self.deja_traitee = deja_traitee
         self.state_enum = state_enum
         self.state_attr = state_attr
         self.libelles = libelles
@@ -147,10 +167,11 @@ class Workflow:
     def apply(self, obj, event: str, actor: Acteur, comment: str | None = None) -> TransitionHistorique:
         transition = self.check(obj, event, actor, comment)
         before = self.state_of(obj)
-        setattr(obj, self.state_attr, transition.target)
+        db.session.add(obj)
+        db.session.flush()  # a new row gets its id, pending changes go first
+        self._changer_etat(obj, before, transition.target)
         for effect in transition.effects:
             effect(obj, actor)
-        db.session.add(obj)
         db.session.flush()
         history = TransitionHistorique(
             workflow=self.name,
@@ -167,6 +188,39 @@ class Workflow:
         db.session.add(history)
         transition_effectuee.send(self, obj=obj, transition=transition, history=history, actor=actor)
         return history
+
+    def _changer_etat(self, obj, before: enum.Enum, target: enum.Enum) -> None:
+        """Move the row from ``before`` to ``target`` only if it is still in
+        ``before`` (see the module docstring); else raise ``DejaTraitee``."""
+        model = type(obj)
+        column = getattr(model, self.state_attr)
+        mapper = sa.inspect(model)  # by primary key: not every model's is ``id``
+        cles = zip(mapper.primary_key, mapper.primary_key_from_instance(obj), strict=True)
+        ligne = [cle == valeur for cle, valeur in cles]
+        try:
+            result = db.session.execute(
+                sa.update(model)
+                .where(*ligne, column == before)
+                .values({self.state_attr: target})
+                .execution_options(synchronize_session=False)
+            )
+        except sa.exc.OperationalError as exc:
+            # SQLite: another transaction took the write lock after our read
+            # (it is changing this row or another one): refused at once.
+            if "database is locked" not in str(exc):
+                raise
+            raise DejaTraitee(
+                f"{self.deja_traitee} ou est en cours de traitement : rechargez la page pour voir son état à jour."
+            ) from None
+        if result.rowcount != 1:
+            actuel = db.session.scalar(sa.select(column).where(*ligne))
+            libelle = self.libelles.get(actuel, getattr(actuel, "value", actuel)) if actuel is not None else None
+            etat = f" (état actuel : « {libelle} »)" if libelle else ""
+            raise DejaTraitee(f"{self.deja_traitee}{etat} : rechargez la page pour voir son état à jour.")
+        # Also on the object, as a change: the flush writes the same value again
+        # (row already locked by our UPDATE) and the session's listeners see a
+        # modified row (caches emptied after the commit, e.g. public pages).
+        setattr(obj, self.state_attr, target)
 
     def history(self, obj, *, for_intervenant: bool = False) -> list[TransitionHistorique]:
         q = db.session.query(TransitionHistorique).filter_by(

@@ -153,6 +153,7 @@ OWNER = frozenset({INTERVENANT})
 inscription = Workflow(
     "inscription",
     state_enum=E,
+    deja_traitee="Cette demande d'inscription a déjà été traitée entre-temps",
     state_attr="etat_inscription",
     libelles=LIBELLES_ETAT_INSCRIPTION,
     transitions=[
