@@ -75,6 +75,12 @@ class DefaultConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    # Sessions end (app.security.sessions): seconds without a request before a
+    # staff or an intervenant session expires, and the longest session.
+    SESSION_INACTIVITE_PERSONNEL = int(_env("SESSION_INACTIVITE_PERSONNEL", "1800"))
+    SESSION_INACTIVITE_INTERVENANT = int(_env("SESSION_INACTIVITE_INTERVENANT", "7200"))
+    SESSION_DUREE_MAX = int(_env("SESSION_DUREE_MAX", "43200"))
+    PERMANENT_SESSION_LIFETIME = SESSION_DUREE_MAX
 
     # Mail: without MAIL_SERVER, messages are written as .eml under instance/mail/
     MAIL_SERVER = _env("MAIL_SERVER")
@@ -93,8 +99,17 @@ class DefaultConfig:
     OUTBOX_RETENTION_DAYS = int(_env("OUTBOX_RETENTION_DAYS", "90"))
 
     # Accounts and login protection
-    AUTH_MAX_ECHECS = int(_env("AUTH_MAX_ECHECS", "5"))  # failures before a temporary lockout
-    AUTH_DUREE_VERROUILLAGE = int(_env("AUTH_DUREE_VERROUILLAGE", "900"))  # seconds
+    # Login throttle (app.security.auth.ralentissement): after AUTH_MAX_ECHECS
+    # failures for one identifier within AUTH_FENETRE_ECHECS seconds, or
+    # AUTH_MAX_ECHECS_ADRESSE from one address within AUTH_FENETRE_ADRESSE,
+    # each attempt waits AUTH_DELAI_INITIAL seconds, doubled at every further
+    # failure, up to AUTH_DUREE_VERROUILLAGE seconds.
+    AUTH_MAX_ECHECS = int(_env("AUTH_MAX_ECHECS", "5"))
+    AUTH_DELAI_INITIAL = int(_env("AUTH_DELAI_INITIAL", "30"))
+    AUTH_DUREE_VERROUILLAGE = int(_env("AUTH_DUREE_VERROUILLAGE", "900"))
+    AUTH_FENETRE_ECHECS = int(_env("AUTH_FENETRE_ECHECS", "86400"))
+    AUTH_MAX_ECHECS_ADRESSE = int(_env("AUTH_MAX_ECHECS_ADRESSE", "30"))
+    AUTH_FENETRE_ADRESSE = int(_env("AUTH_FENETRE_ADRESSE", "3600"))
     CAPTCHA_TTL = int(_env("CAPTCHA_TTL", "900"))  # seconds
     COMPTES_RATE_LIMIT = _env("COMPTES_RATE_LIMIT", "20 per 5 minute")
     CONNEXION_LOG_RETENTION_DAYS = int(_env("CONNEXION_LOG_RETENTION_DAYS", "180"))

@@ -69,6 +69,7 @@ def create_app(config=None, **overrides) -> Flask:
 
     from app import cli, errors, formatting, jobs, notifications
     from app.referentiels import options
+    from app.security import sessions
     from app.security.manager import init_session_events
     from app.views import cache_public, menu, urls
 
@@ -81,5 +82,6 @@ def create_app(config=None, **overrides) -> Flask:
     menu.init_app(app)
     urls.init_app(app)
     init_session_events(db.session)
+    sessions.init_app(app)
     cli.init_app(app)
     return app

@@ -25,6 +25,7 @@ from app.models.referentiels import Structure
 from app.referentiels import options
 from app.security.manager import vider_cache_permissions
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
+from app.security.sessions import cles_de_session
 from app.views import cache_public
 
 PASSWORD = "Mot-de-passe-1!"
@@ -175,9 +176,10 @@ def login(client, email: str, password: str = PASSWORD):
 def sign_in(client, user) -> None:
     """Open a session for ``user`` without the login form (fast path for tests
     that are not about authentication)."""
+    cles = cles_de_session(user)
+    db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+        session.update(cles)
 
 
 @pytest.fixture

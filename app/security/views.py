@@ -21,6 +21,19 @@ CRUD = {"list", "show", "add", "edit", "delete"}
 class UtilisateurView(UserDBModelView):
     include_route_methods = CRUD | {"userinfo"}
 
+    def pre_update(self, item):
+        """A new e-mail (the identifier) or a deactivation ends the account's
+        sessions, saved with the edit."""
+        from sqlalchemy import inspect
+
+        from app.security.sessions import invalider_sessions
+
+        etat = inspect(item)
+        if etat.attrs.email.history.has_changes() or (
+            etat.attrs.active.history.has_changes() and not item.active
+        ):
+            invalider_sessions(item)
+
 
 class RoleView(RoleModelView):
     # action_post carries the bulk "copyrole" action.
