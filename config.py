@@ -1,7 +1,8 @@
 """Application settings, read from environment variables only.
 
 Three profiles: ``DefaultConfig`` (the embedded run: SQLite file under
-``instance/``, jobs inline, e-mails written as .eml files), ``TestingConfig`` and
+``instance/``, jobs inline, e-mails written as .eml files, keys made at the
+first run and kept under ``instance/``), ``TestingConfig`` (fixed test keys) and
 ``ProductionConfig`` (everything comes from the environment and missing secrets
 are an error). ``create_app`` picks one by name or receives a class.
 """
@@ -9,6 +10,8 @@ are an error). ``create_app`` picks one by name or receives a class.
 from __future__ import annotations
 
 import os
+import secrets
+import time
 from pathlib import Path
 
 from flask_appbuilder.const import AUTH_DB
@@ -34,7 +37,10 @@ class DefaultConfig:
 
     APP_NAME = "Espace Intervenants"
     APP_ICON = ""
-    SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-key-change-me")
+    # Without the variable: a random key made at the first run, kept in
+    # instance/ (never committed) and reused (``completer_cles``).
+    SECRET_KEY = _env("SECRET_KEY")
+    DOSSIER_CLES = str(INSTANCE_DIR)
     SQLALCHEMY_DATABASE_URI = _env(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'espace-intervenants.db'}"
     )
@@ -132,8 +138,9 @@ class DefaultConfig:
     STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")
     UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
-    # Fernet key (urlsafe base64, 32 bytes). The default is for the embedded demo only.
-    ENCRYPTION_KEY = _env("ENCRYPTION_KEY", "ZGVtby1rZXktZXNwYWNlLWludGVydmVuYW50cy0wMDA=")
+    # Fernet key (urlsafe base64, 32 bytes). Without the variable: made at the
+    # first run and kept in instance/, like SECRET_KEY.
+    ENCRYPTION_KEY = _env("ENCRYPTION_KEY")
 
 
 class TestingConfig(DefaultConfig):
@@ -170,6 +177,48 @@ class ProductionConfig(DefaultConfig):
             raise RuntimeError(
                 "Configuration de production incomplète : " + ", ".join(missing)
             )
+
+
+def _cle_fernet() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+#: Keys the embedded run makes itself when the environment has none: the
+#: setting, its file under INSTANCE_DIR, how to make one.
+CLES_LOCALES = {
+    "SECRET_KEY": ("secret_key", lambda: secrets.token_urlsafe(48)),
+    "ENCRYPTION_KEY": ("encryption_key", _cle_fernet),
+}
+
+
+def cle_locale(dossier: str | Path, fichier: str, fabriquer) -> str:
+    """The key kept in ``dossier/fichier``: read, or made once (mode 600).
+    Two processes starting together agree on the first one written."""
+    chemin = Path(dossier) / fichier
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(chemin, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # the other process may still be writing it
+            valeur = chemin.read_text().strip()
+            if valeur:
+                return valeur
+            time.sleep(0.02)
+        raise RuntimeError(f"Clé vide : {chemin}") from None
+    valeur = fabriquer()
+    with os.fdopen(fd, "w") as fichier_cle:
+        fichier_cle.write(valeur + "\n")
+    return valeur
+
+
+def completer_cles(config) -> None:
+    """Give the embedded run the keys the environment did not: no key ships
+    with the code (a known key let anyone forge an admin session)."""
+    for nom, (fichier, fabriquer) in CLES_LOCALES.items():
+        if not config.get(nom):
+            config[nom] = cle_locale(config["DOSSIER_CLES"], fichier, fabriquer)
 
 
 CONFIGS = {

@@ -40,6 +40,9 @@ def create_app(config=None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config_cls)
     app.config.update(overrides)
+    from config import completer_cles
+
+    completer_cles(app.config)
     for folder in ("UPLOAD_FOLDER", "MAIL_FILE_DIR"):
         Path(app.config[folder]).mkdir(parents=True, exist_ok=True)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]

@@ -120,6 +120,7 @@ class EspaceSecurityManager(SecurityManager):
     permissionmodelview = security_views.PermissionView
     viewmenumodelview = security_views.ViewMenuView
     permissionviewmodelview = security_views.PermissionViewView
+    userstatschartview = security_views.UserStatsChartView
     authdbview = auth.AuthDBView
     resetmypasswordview = auth.ResetMyPasswordView
     security_api = auth.SecurityApi

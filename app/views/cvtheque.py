@@ -40,6 +40,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.sql.elements import UnaryExpression
 from wtforms import Form, StringField
 
+from app.errors import ParametreInvalide
 from app.extensions import db
 from app.forms.champs import SelectField
 from app.forms.profil import optional_int
@@ -432,7 +433,9 @@ class CvthequeView(BaseView):
     @has_access
     def recherche(self):
         form = recherche_form(request.args)
-        form.validate()
+        if not form.validate():
+            # A criterion that is none of its list's choices (a hand-made URL).
+            raise ParametreInvalide("Critère de recherche invalide : " + ", ".join(form.errors) + ".")
         recherche = recherche_de(form)
         compte = compter(db.session.execute, recherche.where, db.engine.dialect.name)
         pages = pages_offertes(compte)
@@ -466,7 +469,9 @@ class CvthequeView(BaseView):
     @has_access
     def export(self):
         form = recherche_form(request.args)
-        form.validate()
+        if not form.validate():
+            # A criterion that is none of its list's choices (a hand-made URL).
+            raise ParametreInvalide("Critère de recherche invalide : " + ", ".join(form.errors) + ".")
         recherche = recherche_de(form)
         rows = db.session.execute(
             select(
