@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest
 
@@ -107,6 +108,8 @@ def bad_request(error):
         message = "La requête est invalide."
     if _wants_json():
         return jsonify(message=message), 400
+    if "user" not in g:  # refused (CSRF) before FAB's own before_request ran
+        g.user = current_user
     return render_template("erreurs/400.html", appbuilder=current_app.appbuilder, message=message), 400
 
 

@@ -14,6 +14,7 @@ from app.models.outbox import OutboxMessage
 from tests.conftest import PASSWORD, csrf_token_from, page_text, sign_in
 from tests.test_annonces import count_queries
 from tests.test_comptes_inscription import TEST_ANSWER, hidden, last_mail, link_in
+from tests.test_outbox import run_jobs
 
 
 @pytest.fixture(autouse=True)
@@ -22,9 +23,10 @@ def _captcha_solvable(app, monkeypatch):
 
 
 def forgot(client, email, answer=TEST_ANSWER):
+    """Submit « Mot de passe oublié »; its job has run when this returns."""
     page = client.get("/mot-de-passe-oublie")
     html = page.get_data(as_text=True)
-    return client.post(
+    response = client.post(
         "/mot-de-passe-oublie",
         data={
             "csrf_token": csrf_token_from(html),
@@ -33,6 +35,8 @@ def forgot(client, email, answer=TEST_ANSWER):
             "email": email,
         },
     )
+    run_jobs(client.application)
+    return response
 
 
 def mail_count() -> int:

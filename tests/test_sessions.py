@@ -125,18 +125,28 @@ def test_logout_everywhere_needs_the_csrf_token(app, factory):
     assert ouvre(client)
 
 
-def test_fab_user_edit_deactivation_ends_sessions(app, factory):
+@pytest.mark.parametrize("changement", ["desactiver", "email"])
+def test_fab_user_edit_ends_sessions(app, factory, login_as, monkeypatch, changement):
+    """Deactivating an account or changing its e-mail in the users screen
+    ends its sessions (its rows are closed, not only refused while inactive)."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     user = factory.gestionnaire()
-    connecte(app, user)
-    from app.security.views import UtilisateurView
-
-    user.active = False
-    UtilisateurView.pre_update(None, user)
-    db.session.commit()
+    client = connecte(app, user)
+    admin = login_as("admin_national")
+    data = {
+        "first_name": user.first_name, "last_name": user.last_name, "username": user.username,
+        "email": "autre.adresse@example.test" if changement == "email" else user.email,
+        "roles": [str(r.id) for r in user.roles],
+    }
+    if changement == "email":
+        data["active"] = "y"
+    response = admin.post(f"/users/edit/{user.id}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
     ouvertes = select(func.count()).select_from(SessionUtilisateur).where(
         SessionUtilisateur.user_id == user.id, SessionUtilisateur.revoquee_le.is_(None)
     )
     assert db.session.scalar(ouvertes) == 0
+    assert not ouvre(client)
 
 
 @pytest.mark.parametrize(

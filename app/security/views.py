@@ -25,18 +25,25 @@ CRUD = {"list", "show", "add", "edit", "delete"}
 class UtilisateurView(UserDBModelView):
     include_route_methods = CRUD | {"userinfo"}
 
-    def pre_update(self, item):
+    def process_form(self, form, is_created):
         """A new e-mail (the identifier) or a deactivation ends the account's
-        sessions, saved with the edit."""
-        from sqlalchemy import inspect
+        sessions, in the edit's transaction. Checked here, before the form is
+        copied onto the row: afterwards an autoflush has erased the change
+        from the row's history."""
+        super().process_form(form, is_created)
+        if is_created:
+            return
+        from flask import request
 
         from app.security.sessions import invalider_sessions
 
-        etat = inspect(item)
-        if etat.attrs.email.history.has_changes() or (
-            etat.attrs.active.history.has_changes() and not item.active
-        ):
-            invalider_sessions(item)
+        avant = self.datamodel.get(request.view_args.get("pk"))
+        if avant is None:
+            return
+        email = (form.email.data or "").strip().lower() if "email" in form else avant.email
+        desactive = "active" in form and avant.active and not form.active.data
+        if email != avant.email or desactive:
+            invalider_sessions(avant)
 
 
 class RoleView(RoleModelView):

@@ -115,6 +115,16 @@ def recherche_form(args) -> RechercheForm:
     return form
 
 
+def refuser_criteres_invalides(form: RechercheForm) -> None:
+    """A criterion given in the URL that is none of its list's choices (a
+    hand-made URL: ``region=99999999999999999999``) is a bad request, not
+    a query the database refuses."""
+    form.validate()
+    fautifs = [nom for nom in form.errors if request.args.get(nom)]
+    if fautifs:
+        raise ParametreInvalide("Critère de recherche invalide : " + ", ".join(fautifs) + ".")
+
+
 def condition_lien(lien, valeur: int, dialect: str):
     """Profiles linked to ``valeur`` through the link table ``lien``: on
     PostgreSQL the copied array when there is one (``@>``, in the search's GIN
@@ -433,9 +443,7 @@ class CvthequeView(BaseView):
     @has_access
     def recherche(self):
         form = recherche_form(request.args)
-        if not form.validate():
-            # A criterion that is none of its list's choices (a hand-made URL).
-            raise ParametreInvalide("Critère de recherche invalide : " + ", ".join(form.errors) + ".")
+        refuser_criteres_invalides(form)
         recherche = recherche_de(form)
         compte = compter(db.session.execute, recherche.where, db.engine.dialect.name)
         pages = pages_offertes(compte)
@@ -469,9 +477,7 @@ class CvthequeView(BaseView):
     @has_access
     def export(self):
         form = recherche_form(request.args)
-        if not form.validate():
-            # A criterion that is none of its list's choices (a hand-made URL).
-            raise ParametreInvalide("Critère de recherche invalide : " + ", ".join(form.errors) + ".")
+        refuser_criteres_invalides(form)
         recherche = recherche_de(form)
         rows = db.session.execute(
             select(
