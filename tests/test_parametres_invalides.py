@@ -69,7 +69,7 @@ def test_garbage_parameters_never_give_a_server_error(app, factory, monkeypatch,
     chemin = urlsplit(url).path
     noms = sorted(_parametres(page.get_data(as_text=True), chemin)) if page.mimetype == "text/html" else list(TOUJOURS)
     essais = [{nom: valeur for nom in noms} for valeur in GARBAGE]
-    essais += [{nom: valeur} for nom in noms for valeur in GARBAGE[:2]]
+    essais += [{nom: GARBAGE[0]} for nom in noms]
     for essai in essais:
         response = client.get(chemin, query_string=essai)
         response.close()
