@@ -130,6 +130,9 @@ class DefaultConfig:
     # Permission sets kept per process and checked against the permission
     # tables at each request (app.security.manager); upper bound in seconds.
     CACHE_PERMISSIONS_SECONDES = int(_env("CACHE_PERMISSIONS_SECONDES", "300"))
+    # PostgreSQL: keep the statements marked ``preparee`` prepared on each
+    # connection; "0" behind a transaction-mode pooler (PgBouncer…).
+    POSTGRESQL_PREPARER = _env_bool("POSTGRESQL_PREPARER", True)
     # Public pages (home, annonce search and detail) served again to anonymous
     # visitors for this many seconds at most (app.views.cache_public); 0 = off.
     CACHE_PAGES_PUBLIQUES_SECONDES = int(_env("CACHE_PAGES_PUBLIQUES_SECONDES", "10"))

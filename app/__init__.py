@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app.extensions import csrf, db, migrate
+from app.extensions import configurer_preparation, csrf, db, migrate
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ def create_app(config=None, **overrides) -> Flask:
     if uri.startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
 
+    configurer_preparation(app.config.get("POSTGRESQL_PREPARER", True))
     db.init_app(app)
     from app import models  # noqa: F401  (register every table on the metadata)
 

@@ -1,19 +1,24 @@
-"""Per-process caches that this process's own commits empty.
+"""Every per-process cache, in one registry, and the commits that empty them.
 
-Three caches keep data per process: the referential option lists
-(``app.referentiels.options``), the permission sets
-(``app.security.manager``) and the public pages
-(``app.views.cache_public``). Each is emptied as soon as a commit of this
-process changed what it holds; other processes see the change through a token
-or within a delay. This module is the one place that watches the session for
-them. Two more caches need no emptying, being keyed on what they render: the
-menu (``app.views.menu``, on the permission set) and the rendered options of
-the select fields (``app.forms.champs``, on the choices).
+Each module that keeps something per process declares it here
+(``declarer``): its name, its key, its lifetime and what empties it, with the
+function that empties it. ``vider_tout()`` empties them all (the test fixture
+between tests; an operator after a manual change). ``registre()`` lists them
+(README, « Caches »).
+
+Three caches hold rows that a commit can change: the referential option
+lists (``app.referentiels.options``), the permission sets
+(``app.security.manager``) and the public pages (``app.views.cache_public``).
+Each is emptied as soon as a commit of this process changed what it holds
+(``vider_apres_commit``, the one place that watches the session); other
+processes see the change through a token or within a delay. The others are
+keyed on everything their value depends on, or hold statements built once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import chain
 
 from sqlalchemy import event
@@ -54,3 +59,37 @@ def vider_apres_commit(session, nom: str, concerne: Callable[[object], bool], vi
     for evenement, ecouteur in evenements:
         if not event.contains(session, evenement, ecouteur):
             event.listen(session, evenement, ecouteur)
+
+
+@dataclass(frozen=True)
+class Cache:
+    nom: str
+    cle: str
+    duree: str
+    vide_par: str
+    vider: Callable[[], None]
+
+
+_registre: dict[str, Cache] = {}
+
+
+def declarer(nom: str, *, cle: str, duree: str, vide_par: str, vider: Callable[[], None]) -> Cache:
+    """Register a per-process cache (once per name: importing twice is harmless)."""
+    cache = Cache(nom, cle, duree, vide_par, vider)
+    _registre[nom] = cache
+    return cache
+
+
+def declarer_requete(nom: str, fonction, *, cle: str = "aucune (construite une fois)") -> None:
+    """A ``functools.cache``'d builder of statements: rebuilt after emptying."""
+    declarer(nom, cle=cle, duree="le processus", vide_par="vider_tout (rien ne la périme)", vider=fonction.cache_clear)
+
+
+def registre() -> list[Cache]:
+    return sorted(_registre.values(), key=lambda cache: cache.nom)
+
+
+def vider_tout() -> None:
+    """Empty every registered cache of this process."""
+    for cache in _registre.values():
+        cache.vider()

@@ -26,10 +26,19 @@ from app.extensions import db
 from app.jobs import job
 from app.mail import queue_email
 from app.models import base
-from app.models.authentification import DefiCaptcha, EtatCompte, JetonCompte, TentativeConnexion, TypeJeton
+from app.models.authentification import (
+    DefiCaptcha,
+    EtatCompte,
+    EtatCompteUtilisateur,
+    JetonCompte,
+    TentativeConnexion,
+    TypeJeton,
+)
 from app.models.comptes import Intervenant
 from app.security.auth import VALIDITE_ACTIVATION, VALIDITE_REINITIALISATION, hacher_mot_de_passe
 from app.security.sessions import invalider_sessions
+from app.workflows.compte import compte
+from app.workflows.core import Acteur
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +47,12 @@ log = logging.getLogger(__name__)
 def supprimer_comptes_non_actives() -> int:
     """Delete accounts not activated within the activation validity."""
     limite = base.utcnow() - VALIDITE_ACTIVATION
-    user_ids = list(
-        db.session.scalars(
-            select(EtatCompte.user_id).where(EtatCompte.a_activer.is_(True), EtatCompte.cree_le < limite)
-        )
-    )
+    etats = db.session.scalars(
+        select(EtatCompte).where(EtatCompte.etat == EtatCompteUtilisateur.a_activer, EtatCompte.cree_le < limite)
+    ).all()
+    for etat in etats:  # the history keeps a trace of each deleted account
+        compte.apply(etat, "expirer", Acteur.systeme(), "Compte non activé dans le délai de 7 jours")
+    user_ids = [etat.user_id for etat in etats]
     if user_ids:
         db.session.execute(delete(Intervenant).where(Intervenant.user_id.in_(user_ids)))
         db.session.execute(delete(JetonCompte).where(JetonCompte.user_id.in_(user_ids)))
@@ -60,12 +70,12 @@ def expirer_identifiants_provisoires() -> int:
     rows = db.session.execute(
         select(EtatCompte, User)
         .join(User, User.id == EtatCompte.user_id)
-        .where(EtatCompte.a_personnaliser.is_(True), EtatCompte.provisoire_jusqua <= base.utcnow())
+        .where(EtatCompte.etat == EtatCompteUtilisateur.a_personnaliser, EtatCompte.provisoire_jusqua <= base.utcnow())
     ).all()
     count = 0
     for etat, user in rows:
         user.password = hacher_mot_de_passe(secrets.token_urlsafe(32))
-        etat.a_personnaliser = False  # processed; provisoire_jusqua stays for the login message
+        compte.apply(etat, "expirer_provisoires", Acteur.systeme())
         count += 1
     invalider_sessions(*(user.id for _, user in rows))
     db.session.commit()

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.authentification import identite_normalisee
 from app.models.comptes import Gestionnaire, Intervenant
-from app.models.referentiels import Region, SousSpecialite, Structure
+from app.models.referentiels import NiveauDiplome, Region, SousSpecialite, Structure
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
 from app.workflows.core import Acteur
 from app.workflows.inscription import inscription
@@ -112,6 +112,7 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
         )
         db.session.add(intervenant)
         db.session.flush()
+        _fill_identification(intervenant, i, rng)
         _fill_parcours(intervenant, structures[code], sous_specialites, rng)
         state, events = PARCOURS[i % len(PARCOURS)]
         for event in events:
@@ -143,11 +144,40 @@ EXPERTISES = [
 ]
 
 
+VILLES = [("69003", "Lyon"), ("75011", "Paris"), ("13001", "Marseille"), ("35000", "Rennes"), ("33000", "Bordeaux")]
+
+
+def _fill_identification(intervenant, i: int, rng) -> None:
+    """Page 1's required fields (the inscription workflow refuses to transmit
+    without them): birth place, nationality, address, phone, and a statut —
+    retired (no employer block) or private-sector employee (employer filled)."""
+    from app.models.referentiels import Pays, StatutProfessionnel
+
+    france = db.session.scalar(select(Pays).where(Pays.code == "FR"))
+    code_postal, ville = VILLES[i % len(VILLES)]
+    intervenant.lieu_naissance = rng.choice([v for _, v in VILLES])
+    intervenant.nationalite_id = intervenant.pays_residence_id = france.id
+    intervenant.adresse_voie = f"{1 + rng.randrange(120)} rue de la République"
+    intervenant.code_postal, intervenant.localite = code_postal, ville
+    intervenant.telephone_personnel = f"06{rng.randrange(10**8):08d}"
+    statut = db.session.scalar(select(StatutProfessionnel).where(
+        StatutProfessionnel.code == ("SALARIE_PRIVE" if i % 3 else "SANS")))
+    intervenant.statut_professionnel_id = statut.id
+    intervenant.type_employeur = statut.type_employeur
+    if statut.type_employeur:
+        intervenant.temps_travail = "complet"
+        intervenant.employeur_raison_sociale = "Cabinet Conseil Territoires"
+        intervenant.employeur_pays_id = france.id
+        intervenant.employeur_voie = "12 avenue des Collectivités"
+        intervenant.employeur_code_postal, intervenant.employeur_localite = code_postal, ville
+
+
 def _fill_parcours(intervenant, structure, sous_specialites, rng) -> None:
     """A believable Parcours: wished sous-spécialités, a trainer experience,
     the structure's régions as zone d'intervention and alert preferences."""
     from app.models.parcours import (
         ExperienceFormateur,
+        FormationInitiale,
         SpecialiteSouhaitee,
         indexer_parcours,
         synchroniser_specialites,
@@ -170,6 +200,12 @@ def _fill_parcours(intervenant, structure, sous_specialites, rng) -> None:
             duree=f"{1 + rng.randrange(5)} jours",
             organismes="CNFPT, centres de gestion",
         )
+    )
+    intervenant.deja_forme = True
+    niveau = db.session.scalar(select(NiveauDiplome).where(NiveauDiplome.code == "7"))
+    intervenant.formations_initiales.append(
+        FormationInitiale(niveau_diplome_id=niveau.id if niveau else None, titre="Master Administration publique",
+                          annee=str(1985 + rng.randrange(20)))
     )
     intervenant.regions = list(structure.regions) or [rng.choice(_all_regions())]
     intervenant.disponible_etranger = rng.random() < 0.2

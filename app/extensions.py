@@ -72,11 +72,22 @@ def _postgresql_on_connect(dbapi_connection, connection_record) -> None:
     again, 1.5 → 3 s at 100,000.)"""
     if type(dbapi_connection).__module__.startswith("psycopg"):
         # A threshold never reached: only what asks is prepared (``_executer``);
-        # None would refuse even those.
-        dbapi_connection.prepare_threshold = 2**31 - 1
+        # None refuses even those (POSTGRESQL_PREPARER off).
+        dbapi_connection.prepare_threshold = 2**31 - 1 if _preparation["active"] else None
         for nom, valeur in REGLAGES_POSTGRESQL.items():
             dbapi_connection.execute("SELECT set_config(%s, %s, false)", (nom, valeur))
         dbapi_connection.commit()
+
+
+#: Whether statements marked ``PREPARER`` are prepared (setting
+#: ``POSTGRESQL_PREPARER``). Off when PostgreSQL is reached through a
+#: transaction-mode pooler (PgBouncer…): a prepared statement belongs to a
+#: server session, which such a pooler does not keep for the connection.
+_preparation = {"active": True}
+
+
+def configurer_preparation(active: bool) -> None:
+    _preparation["active"] = bool(active)
 
 
 #: Execution option of a statement PostgreSQL should keep prepared on each
@@ -97,7 +108,8 @@ def _executer(cursor, statement, parameters, context) -> bool | None:
     connection instead of at each request: the signed-in user's statement
     alone took 0.6 ms to plan, issue #6) and no other."""
     if type(cursor).__module__.startswith("psycopg"):
-        cursor.execute(statement, parameters, prepare=bool(context.execution_options.get(PREPARER)))
+        preparer = _preparation["active"] and bool(context.execution_options.get(PREPARER))
+        cursor.execute(statement, parameters, prepare=preparer)
         return True
     return None
 

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from babel.support import Translations
 from flask_babel import get_translations
 
+from app import caches
+
 
 def format_date(value, fmt: str | None = None) -> str:
     if value is None or value == "":
@@ -48,3 +50,7 @@ def init_app(app) -> None:
     # of a list page (issue #6).
     if len(app.config.get("LANGUAGES") or {}) == 1:
         app.jinja_env.install_gettext_callables(_traduire, _traduire_pluriel, newstyle=True)
+
+
+caches.declarer("traductions", cle="message", duree="le processus", vide_par="rien (catalogue livré)",
+                vider=_traductions.clear)

@@ -22,6 +22,7 @@ from app.jobs import job
 from app.mail import queue_email
 from app.models import base
 from app.models.comptes import EtatInscription, Intervenant
+from app.workflows import compte as cycle_compte
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.inscription import inscription
 
@@ -75,6 +76,9 @@ def archiver_complements() -> int:
     for profil in profils:
         try:
             inscription.apply(profil, "archiver", Acteur.systeme(), "Sans action depuis 2 mois")
+            if cycle_compte.peut(profil.user_id, "archiver", Acteur.systeme()):
+                cycle_compte.appliquer(profil.user_id, "archiver", Acteur.systeme(),
+                                       "Demande d'inscription archivée (sans action depuis 2 mois)")
             db.session.commit()
             done += 1
         except WorkflowError:

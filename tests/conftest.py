@@ -18,15 +18,12 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
-from app import create_app
+from app import caches, create_app
 from app.extensions import db
 from app.models.comptes import Gestionnaire, Intervenant
 from app.models.referentiels import Structure
-from app.referentiels import options
-from app.security.manager import vider_cache_permissions
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
 from app.security.sessions import cles_de_session
-from app.views import cache_public
 
 PASSWORD = "Mot-de-passe-1!"
 
@@ -76,9 +73,7 @@ def app(tmp_path_factory):
 def _db_transaction(app):
     """Run each test in a transaction rolled back afterwards."""
     # Per-process caches must not carry rows of a rolled-back test into the next.
-    options.vider()
-    vider_cache_permissions()
-    cache_public.vider()
+    caches.vider_tout()
     with app.app_context():
         engines = db.engines
         engine = engines[None]
@@ -139,7 +134,9 @@ class Factory:
         db.session.commit()
         return user
 
-    def intervenant(self, structure_code: str | None = "DR-84", **kw):
+    def intervenant(self, structure_code: str | None = "DR-84", *, complet: bool = False, **kw):
+        """``complet``: every field the inscription workflow requires before
+        « transmettre » is filled (``champs_manquants`` is empty)."""
         user = self.create_user(INTERVENANT, **kw)
         profil = Intervenant(
             user_id=user.id,
@@ -151,8 +148,30 @@ class Factory:
             structure_id=self.structure(structure_code).id if structure_code else None,
         )
         db.session.add(profil)
+        if complet:
+            self.completer(profil)
         db.session.commit()
         return user, profil
+
+    def completer(self, profil) -> None:
+        """Fill the required fields of both profile pages (referential rows of the test database)."""
+        from app.models.parcours import FormationInitiale, SpecialiteSouhaitee, indexer_parcours
+        from app.models.referentiels import NiveauDiplome, Pays, Region, SousSpecialite, StatutProfessionnel
+
+        premier = lambda modele, *conditions: db.session.scalar(  # noqa: E731
+            select(modele).where(*conditions).order_by(modele.id).limit(1)
+        )
+        pays = premier(Pays)
+        profil.lieu_naissance, profil.nationalite_id, profil.pays_residence_id = "Lyon", pays.id, pays.id
+        profil.adresse_voie, profil.code_postal, profil.localite = "1 rue de la Paix", "69001", "Lyon"
+        profil.telephone_personnel = "0401020304"
+        profil.statut_professionnel_id = premier(StatutProfessionnel, StatutProfessionnel.type_employeur.is_(None)).id
+        profil.regions = [premier(Region)]
+        profil.deja_forme = True
+        profil.specialites_souhaitees.append(SpecialiteSouhaitee(sous_specialite=premier(SousSpecialite), expertise="Finances"))
+        profil.formations_initiales.append(FormationInitiale(niveau_diplome_id=premier(NiveauDiplome).id, titre="Master 2"))
+        db.session.flush()
+        indexer_parcours(profil)
 
     def admin_national(self, **kw):
         return self.create_user(ADMIN_NATIONAL, **kw)

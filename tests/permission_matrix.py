@@ -121,6 +121,7 @@ EXPECTED: dict[str, dict | None] = {
     # FAB security screens: national administration
     **{f"{view}.{method}": NATIONAL for view in ("UtilisateurView", "RoleView", "GroupeView") for method in CRUD},
     "RoleView.action_post": NATIONAL,
+    "UtilisateurView.action_post": NATIONAL,
     "PermissionView.list": NATIONAL,
     "ViewMenuView.list": NATIONAL,
     "PermissionViewView.list": NATIONAL,

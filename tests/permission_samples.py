@@ -110,6 +110,8 @@ def post_data(endpoint: str, scene) -> dict:
         from app.extensions import db
 
         return {"action": "copyrole", "rowid": [str(db.session.scalar(select(Role.id).where(Role.name == "Public")))]}
+    if endpoint == "UtilisateurView.action_post":
+        return {"action": "desactiver", "rowid": [str(scene.owner.id)]}
     if endpoint == "DecisionInscriptionView.decider":
         return {"decision": "valider"}  # refused by the workflow (brouillon): the page answers
     if endpoint == "CompteApi.post":

@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import base
-from app.models.authentification import EtatCompte, TentativeConnexion
-from app.models.comptes import EtatInscription
+from app.models.authentification import EtatCompte, EtatCompteUtilisateur, TentativeConnexion
 from app.models.outbox import OutboxMessage
+from app.security.roles import ADMIN_NATIONAL
+from app.workflows import compte as cycle_compte
+from app.workflows.core import Acteur
 from tests.conftest import PASSWORD, csrf_token_from, page_text, sign_in
 
 
@@ -160,13 +162,15 @@ def test_unknown_identifier_costs_one_hash_of_the_real_method(app, client, facto
 
 def test_archived_and_deactivated_accounts_have_their_message(client, factory):
     user, profil = factory.intervenant()
-    profil.etat_inscription = EtatInscription.archivee  # fixture state
+    cycle_compte.appliquer(user.id, "archiver", Acteur.systeme())
     db.session.commit()
     assert "Votre compte est archivé" in page_text(post_login(client, user.email, PASSWORD, follow=True))
+    # Deactivated is not archived (it used to read as archived: « inactive and not awaiting activation »).
     other, _ = factory.intervenant()
-    other.active = False
+    cycle_compte.appliquer(other.id, "desactiver", Acteur(None, frozenset({ADMIN_NATIONAL})))
     db.session.commit()
-    assert "Votre compte est archivé" in page_text(post_login(client, other.email, PASSWORD, follow=True))
+    html = page_text(post_login(client, other.email, PASSWORD, follow=True))
+    assert "Votre compte est désactivé" in html and "archivé" not in html
     # Wrong password on an archived account: still the generic message.
     assert "Identifiant ou mot de passe incorrect." in page_text(post_login(client, user.email, "Faux-123!", follow=True))
 
@@ -177,7 +181,7 @@ def test_api_login_uses_the_same_checks(app, client, factory, monkeypatch):
     user, profil = factory.intervenant()
     ok = client.post("/api/v1/security/login", json={"username": user.email, "password": PASSWORD, "provider": "db"})
     assert ok.status_code == 200 and "access_token" in ok.get_json()
-    profil.etat_inscription = EtatInscription.archivee
+    cycle_compte.appliquer(user.id, "archiver", Acteur.systeme())
     db.session.commit()
     refused = client.post("/api/v1/security/login", json={"username": user.email, "password": PASSWORD, "provider": "db"})
     assert refused.status_code == 401
@@ -283,7 +287,7 @@ def test_provisional_credentials_must_be_personalised_first(app, client, factory
     db.session.refresh(user)
     assert user.email == user.username == "perso@example.test"
     etat = db.session.get(EtatCompte, user.id)
-    assert not etat.a_personnaliser and etat.provisoire_jusqua is None
+    assert etat.etat == EtatCompteUtilisateur.actif and etat.provisoire_jusqua is None
 
 
 def test_provisional_credentials_expire_after_7_days(app, client, factory, monkeypatch):

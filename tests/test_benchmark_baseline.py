@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
+from app import recherche_cvtheque as vue_cvtheque
 from app.donnees_volume import VOLUME_PASSWORD, generer
 from app.extensions import db
 from app.models.annonces import Annonce, Candidature, EtatAnnonce
@@ -23,7 +24,6 @@ from app.models.parcours import LangueIntervenant
 from app.models.referentiels import Langue, NatureFormation, NiveauLangue, Structure
 from app.views import annonces as vue_annonces
 from app.views import candidatures as vue_candidatures
-from app.views import cvtheque as vue_cvtheque
 from app.views import portail as vue_portail
 from benchmarks import baseline
 from benchmarks.baseline import create_baseline_app
@@ -312,7 +312,7 @@ def test_same_where_as_the_real_search(app, args):
      "q=formation&tri=date", ""],
 )
 def test_same_where_as_the_real_cvtheque(app, args):
-    """Same SQL text as app.views.cvtheque.recherche_de, full-text expression included on PostgreSQL."""
+    """Same SQL text as app.recherche_cvtheque.recherche_de, full-text expression included on PostgreSQL."""
     real = vue_cvtheque.recherche_de(vue_cvtheque.recherche_form(MultiDict(parse_qsl(args))))
     dialect = db.engine.dialect.name
     with create_baseline_app(connect=nullcontext).test_request_context(f"/cvtheque/?{args}"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models.authentification import EtatCompte
+from app.models.authentification import EtatCompte, EtatCompteUtilisateur
 from app.models.comptes import Intervenant
 from tests.conftest import csrf_token_from, page_text
 from tests.test_comptes_inscription import last_mail, link_in, user_by_email
@@ -32,7 +32,7 @@ def test_gestionnaire_screen_creates_account_in_own_structure(app, factory, logi
     user = user_by_email(PERSONNE["email"])
     profil = db.session.scalar(select(Intervenant).where(Intervenant.user_id == user.id))
     assert profil.structure_id == factory.structure("DR-84").id
-    assert db.session.get(EtatCompte, user.id).a_personnaliser
+    assert db.session.get(EtatCompte, user.id).etat == EtatCompteUtilisateur.a_personnaliser
 
     # The person confirms the address and personalises the password.
     link = link_in(last_mail(PERSONNE["email"]))
@@ -44,7 +44,7 @@ def test_gestionnaire_screen_creates_account_in_own_structure(app, factory, logi
         data={"csrf_token": csrf_token_from(form.get_data(as_text=True)), "password": "Claire-2025!", "password_confirmation": "Claire-2025!"},
     )
     assert done.status_code == 302
-    assert not db.session.get(EtatCompte, user.id).a_personnaliser
+    assert db.session.get(EtatCompte, user.id).etat == EtatCompteUtilisateur.actif
     assert "a expiré ou a déjà été utilisé" in page_text(app.test_client().get(link))
     # Duplicate: refused next to the field.
     page = client.get("/gestion/comptes/creer")

@@ -14,8 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import base
 from app.models.authentification import EtatCompte, JetonCompte
-from app.models.comptes import EtatInscription, Intervenant
+from app.models.comptes import Intervenant
 from app.models.outbox import OutboxMessage
+from app.workflows import compte as cycle_compte
+from app.workflows.core import Acteur
 from tests.conftest import csrf_token_from, page_text
 
 TEST_ANSWER = "reponse-test"
@@ -266,7 +268,7 @@ def test_duplicate_email_case_insensitive_and_identity_normalised(client, factor
 
 def test_duplicate_of_archived_account_offers_reactivation(client, factory):
     user, profil = factory.intervenant(email="ancien@example.test")
-    profil.etat_inscription = EtatInscription.archivee  # fixture state, not a transition under test
+    cycle_compte.appliquer(user.id, "archiver", Acteur.systeme())
     db.session.commit()
     response = submit_registration(client, email="ancien@example.test", email_confirmation="ancien@example.test")
     html = page_text(response)

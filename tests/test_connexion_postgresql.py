@@ -78,3 +78,25 @@ def test_the_pages_statements_marked_and_not_the_cvtheque(app, login_as):
     # the requests ran on this connection: the user's statement is there
     assert _prepares(conn, "FROM ab_user"), "the request used another connection"
     assert _prepares(conn, TEXTE_PARCOURS_TSV) == []
+
+
+def test_preparation_off_prepares_nothing(app, monkeypatch):
+    """``POSTGRESQL_PREPARER`` off (transaction-mode pooler): even a marked
+    statement is planned at each run, never prepared on the connection."""
+    from app.extensions import _preparation
+
+    monkeypatch.setitem(_preparation, "active", False)
+    conn = db.session.connection()
+    requete = preparee(select(Intervenant.id, literal_column("'essai_sans_preparation'")).where(Intervenant.id == 1))
+    for k in range(3):
+        conn.execute(requete.params(id_1=k)).all()
+    assert _prepares(conn, "essai_sans_preparation") == []
+
+
+def test_the_setting_switches_preparation(monkeypatch):
+    from app import create_app
+    from app.extensions import _preparation
+
+    monkeypatch.setitem(_preparation, "active", True)
+    create_app("testing", POSTGRESQL_PREPARER=False)
+    assert _preparation["active"] is False

@@ -18,7 +18,7 @@ from tests.conftest import csrf_token_from, page_text, sign_in
 
 
 def transmise(factory, structure="DR-84"):
-    user, profil = factory.intervenant(structure)
+    user, profil = factory.intervenant(structure, complet=True)
     inscription.apply(profil, "transmettre", Acteur.from_user(user))
     db.session.commit()
     return user, profil

@@ -16,7 +16,7 @@ from app.workflows.inscription import inscription
 
 
 def complement_demande(factory):
-    user, profil = factory.intervenant("DR-84")
+    user, profil = factory.intervenant("DR-84", complet=True)
     gestionnaire = factory.gestionnaire("DR-84")
     inscription.apply(profil, "transmettre", Acteur.from_user(user))
     inscription.apply(profil, "demander_complement", Acteur.from_user(gestionnaire), "Précisez")

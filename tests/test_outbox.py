@@ -436,7 +436,7 @@ def test_inscription_decision_is_dropped_with_its_transaction(app, factory, smtp
 
 
 def test_transmission_by_the_intervenant_sends_nothing(app, factory, smtp):
-    user, profil = factory.intervenant("DR-84")
+    user, profil = factory.intervenant("DR-84", complet=True)
     inscription.apply(profil, "transmettre", Acteur.from_user(user))
     db.session.commit()
     run_jobs(app)

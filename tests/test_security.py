@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.security import roles as roles_module
 from app.security.sync import RoleDeclarationError, sync_roles
-from tests.conftest import PASSWORD, login, page_text
+from tests.conftest import PASSWORD, login, page_text, sign_in
 from tests.test_annonces import count_queries
 
 
@@ -29,14 +29,49 @@ def test_sync_is_idempotent_and_exact(app):
         assert counts[name] == len(set(declared))
 
 
-def test_sync_revokes_permissions_added_by_hand(app):
+def test_an_admin_change_to_a_built_in_role_survives_preparer(app, monkeypatch):
+    """What a national admin grants or revokes in the roles screen is kept;
+    what the code adds or drops since the last synchronisation is applied."""
     sm = app.appbuilder.sm
-    role = sm.find_role(roles_module.INTERVENANT)
-    pv = sm.find_permission_view_menu("can_list", "DemandeInscriptionView")
-    role.permissions.append(pv)
+    role = sm.find_role(roles_module.GESTIONNAIRE)
+    role.permissions.append(sm.find_permission_view_menu("can_list", "UtilisateurView"))  # granted by an admin
+    role.permissions.remove(sm.find_permission_view_menu("can_export", "CvthequeView"))  # revoked by an admin
     db.session.commit()
     sync_roles()
-    assert ("can_list", "DemandeInscriptionView") not in _role_permissions(roles_module.INTERVENANT)
+    gestionnaire = _role_permissions(roles_module.GESTIONNAIRE)
+    assert ("can_list", "UtilisateurView") in gestionnaire
+    assert ("can_export", "CvthequeView") not in gestionnaire
+
+    # The code then grants a new permission and drops an old one: both applied, the admin's changes still kept.
+    declared = [p for p in roles_module.ROLES[roles_module.GESTIONNAIRE] if p != ("can_profil", "CvthequeView")]
+    monkeypatch.setitem(roles_module.ROLES, roles_module.GESTIONNAIRE, [*declared, ("can_show", "UtilisateurView")])
+    sync_roles()
+    gestionnaire = _role_permissions(roles_module.GESTIONNAIRE)
+    assert ("can_show", "UtilisateurView") in gestionnaire
+    assert ("can_profil", "CvthequeView") not in gestionnaire
+    assert ("can_list", "UtilisateurView") in gestionnaire and ("can_export", "CvthequeView") not in gestionnaire
+    assert sync_roles() and _role_permissions(roles_module.GESTIONNAIRE) == gestionnaire  # idempotent
+
+
+def test_a_custom_role_is_kept_and_gives_exactly_its_access(app, factory):
+    """A role of the admins' own (the CV-thèque, read only) survives preparer
+    and its holder reaches exactly its pages."""
+    sm = app.appbuilder.sm
+    role = sm.add_role("Lecteur CV-thèque")
+    for pair in [("can_recherche", "CvthequeView"), ("can_profil", "CvthequeView"), ("menu_access", "CV-thèque"),
+                 ("menu_access", "Gestion")]:
+        role.permissions.append(sm.find_permission_view_menu(*pair))
+    db.session.commit()
+    sync_roles()
+    assert _role_permissions("Lecteur CV-thèque") == {
+        ("can_recherche", "CvthequeView"), ("can_profil", "CvthequeView"), ("menu_access", "CV-thèque"),
+        ("menu_access", "Gestion")}
+    lecteur = factory.create_user("Lecteur CV-thèque")
+    client = app.test_client()
+    sign_in(client, lecteur)
+    assert client.get("/cvtheque/").status_code == 200
+    for url in ("/cvtheque/export.xlsx", "/gestion/demandes-inscription/list/", "/gestion/annonces/list/", "/users/list/"):
+        assert client.get(url).status_code in (302, 403), url
 
 
 def test_sync_refuses_a_permission_no_view_provides(app, monkeypatch):

@@ -126,21 +126,21 @@ def test_logout_everywhere_needs_the_csrf_token(app, factory):
 
 
 @pytest.mark.parametrize("changement", ["desactiver", "email"])
-def test_fab_user_edit_ends_sessions(app, factory, login_as, monkeypatch, changement):
-    """Deactivating an account or changing its e-mail in the users screen
-    ends its sessions (its rows are closed, not only refused while inactive)."""
+def test_users_screen_ends_sessions(app, factory, login_as, monkeypatch, changement):
+    """Deactivating an account (the users screen's action, the account
+    workflow) or changing its e-mail in the users screen ends its sessions
+    (their rows are closed, not only refused while inactive)."""
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     user = factory.gestionnaire()
     client = connecte(app, user)
     admin = login_as("admin_national")
-    data = {
-        "first_name": user.first_name, "last_name": user.last_name, "username": user.username,
-        "email": "autre.adresse@example.test" if changement == "email" else user.email,
-        "roles": [str(r.id) for r in user.roles],
-    }
-    if changement == "email":
-        data["active"] = "y"
-    response = admin.post(f"/users/edit/{user.id}", data=data)
+    if changement == "desactiver":
+        response = admin.post("/users/action_post", data={"action": "desactiver", "rowid": [str(user.id)]})
+    else:
+        response = admin.post(f"/users/edit/{user.id}", data={
+            "first_name": user.first_name, "last_name": user.last_name, "username": user.username,
+            "email": "autre.adresse@example.test", "roles": [str(r.id) for r in user.roles],
+        })
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     ouvertes = select(func.count()).select_from(SessionUtilisateur).where(
         SessionUtilisateur.user_id == user.id, SessionUtilisateur.revoquee_le.is_(None)

@@ -41,7 +41,7 @@ TABLE = [
 
 @pytest.fixture
 def scene(factory):
-    owner, profil = factory.intervenant("DR-84")
+    owner, profil = factory.intervenant("DR-84", complet=True)
     other, _ = factory.intervenant("DR-84")
     actors = {
         "owner": Acteur.from_user(owner),
@@ -161,3 +161,16 @@ def test_duplicate_transition_rejected_at_declaration():
                 core.Transition(E.brouillon, "a", E.validee, frozenset({"r"}), "A"),
             ],
         )
+
+
+def test_an_incomplete_profile_cannot_be_transmitted_whoever_calls(factory):
+    """Completeness is the workflow's guard, not only the page's check: the
+    API, a job or a hand-made call meet the same rule."""
+    user, profil = factory.intervenant("DR-84")
+    with pytest.raises(GardeRefusee) as erreur:
+        inscription.apply(profil, "transmettre", Acteur.from_user(user))
+    assert "champs obligatoires" in erreur.value.message and "Lieu de naissance (ville)" in erreur.value.message
+    assert profil.etat_inscription == E.brouillon
+    factory.completer(profil)
+    inscription.apply(profil, "transmettre", Acteur.from_user(user))
+    assert profil.etat_inscription == E.transmise

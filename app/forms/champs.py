@@ -9,6 +9,8 @@ from wtforms import SelectMultipleField as _SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets.core import clean_key
 
+from app import caches
+
 
 def html_params(**kwargs) -> str:
     """WTForms' ``html_params``, same output, written with plain strings:
@@ -100,3 +102,7 @@ class SelectField(_SelectField):
 
 class SelectMultipleField(_SelectMultipleField):
     widget = SelectRapide(multiple=True)
+
+
+caches.declarer("formulaires.options_html", cle="les choix du champ", duree=f"le processus ({_OPTIONS_MAX} clés au plus)",
+                vide_par="rien : la clé porte les choix", vider=_options_cache.clear)

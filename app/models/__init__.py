@@ -49,4 +49,5 @@ from app.models.referentiels import (  # noqa: F401
     TypeDemandeSupport,
     TypePieceIdentite,
 )
+from app.models.roles import PermissionDeclaree  # noqa: F401
 from app.models.workflow import TransitionHistorique  # noqa: F401

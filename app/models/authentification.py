@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import event
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import column_property, relationship, synonym
 
 from app.models import base
 from app.models.base import state_column
@@ -139,24 +139,64 @@ class TentativeConnexion(Model):
     __table_args__ = (sa.Index("ix_tentative_connexion_adresse_ip_cree_le", "adresse_ip", "cree_le"),)
 
 
-class EtatCompte(Model):
-    """Security state of a login user that FAB's ``ab_user`` does not hold.
+class EtatCompteUtilisateur(enum.StrEnum):
+    """Lifecycle of a login account (workflow ``app.workflows.compte``)."""
 
-    No row: an ordinary, activated account. ``a_activer``: self-registered and
-    waiting for its activation link. ``provisoire_jusqua``: provisional
-    credentials (back office or national admin) to personalise at first login.
+    a_activer = "a_activer"
+    actif = "actif"
+    a_personnaliser = "a_personnaliser"
+    provisoire_expire = "provisoire_expire"
+    desactive = "desactive"
+    archive = "archive"
+    purge = "purge"
+
+    @property
+    def libelle(self) -> str:
+        return LIBELLES_ETAT_COMPTE[self]
+
+
+LIBELLES_ETAT_COMPTE = {
+    EtatCompteUtilisateur.a_activer: "À activer",
+    EtatCompteUtilisateur.actif: "Actif",
+    EtatCompteUtilisateur.a_personnaliser: "Identifiants à personnaliser",
+    EtatCompteUtilisateur.provisoire_expire: "Identifiants provisoires expirés",
+    EtatCompteUtilisateur.desactive: "Désactivé",
+    EtatCompteUtilisateur.archive: "Archivé",
+    EtatCompteUtilisateur.purge: "Purgé",
+}
+
+
+class EtatCompte(Model):
+    """Lifecycle and security state of a login user that FAB's ``ab_user``
+    does not hold.
+
+    ``etat`` is the account's workflow state (``app.workflows.compte``, the
+    only writer; it keeps FAB's ``ab_user.active`` in step). No row: an
+    account created by FAB's own screens, which is ``actif`` (the row is
+    created at its first transition or login). ``provisoire_jusqua``: end of
+    the provisional credentials' validity.
     """
 
     __tablename__ = "etat_compte"
     user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
-    a_activer = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    etat = state_column(EtatCompteUtilisateur, name="etat_compte_etat", default=EtatCompteUtilisateur.actif)
     echecs_consecutifs = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
     verrouille_jusqua = sa.Column(sa.DateTime)
-    a_personnaliser = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
     provisoire_jusqua = sa.Column(sa.DateTime, index=True)
     cree_le = sa.Column(sa.DateTime, nullable=False, default=lambda: base.utcnow(), index=True)
 
+    #: The workflow history names its object by ``id``.
+    id = synonym("user_id")
+
     user = relationship(User, foreign_keys=[user_id])
+
+
+#: The account's lifecycle state as a column of FAB's users screen (NULL: no
+#: row, an ``actif`` account). Deferred: the signed-in user's load never reads it.
+User.etat_du_compte = column_property(
+    sa.select(EtatCompte.etat).where(EtatCompte.user_id == User.id).correlate_except(EtatCompte).scalar_subquery(),
+    deferred=True,
+)
 
 
 class SessionUtilisateur(Model):

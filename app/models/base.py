@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from app import caches
 from app.extensions import preparee
 
 
@@ -80,3 +81,6 @@ def _references_liees(liens: tuple[tuple[str, sa.Table], ...]) -> sa.CompoundSel
             .where(proprietaire.in_(sa.bindparam("proprietaires", expanding=True)))
         )
     return preparee(sa.union_all(*selects))
+
+
+caches.declarer_requete("references_liees", _references_liees)

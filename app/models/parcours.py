@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_appbuilder import Model
 from sqlalchemy.orm import backref, relationship
 
+from app import caches
 from app.extensions import db, preparee
 from app.models.base import TimestampMixin
 from app.models.comptes import Intervenant, _association
@@ -261,3 +262,9 @@ def parcours_affiche(intervenant_id: int) -> SimpleNamespace:
         ligne.id = row[1]
         lignes[nom].append(ligne)
     return SimpleNamespace(**lignes)
+
+
+caches.declarer_requete("parcours.tableaux", _tableaux)
+
+
+caches.declarer_requete("parcours.requete", _requete_parcours)

@@ -17,7 +17,7 @@ import time
 from flask import current_app
 from sqlalchemy import select
 
-from app.caches import vider_apres_commit
+from app.caches import declarer, vider_apres_commit
 from app.extensions import db
 
 _cache: dict[tuple, tuple[float, tuple[tuple[int, str], ...]]] = {}
@@ -54,3 +54,7 @@ def _referentiel(obj) -> bool:
 
 def init_app(app) -> None:
     vider_apres_commit(db.session, "referentiels", _referentiel, vider)
+
+
+declarer("referentiels.options", cle="modèle, colonnes du libellé, ordre, actifs seulement",
+         duree="CACHE_REFERENTIELS_SECONDES", vide_par="un commit de ce processus qui touche un référentiel", vider=vider)

@@ -41,7 +41,11 @@ from app.models.authentification import (  # noqa: F401  (identity helpers re-ex
     identite_normalisee,
     normaliser,
 )
-from app.models.comptes import EtatInscription, Intervenant
+from app.models.comptes import Intervenant
+from app.security.sessions import invalider_sessions
+from app.workflows.compte import ARCHIVES, appliquer, compte, etat_de, titulaire
+from app.workflows.compte import E as EtatCompteUtilisateur
+from app.workflows.compte import etat_du_compte as _etat_du_compte
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,10 @@ MESSAGE_ARCHIVE = (
     "Votre compte est archivé. Pour le réactiver, formulez une demande de support "
     "« Réactivation de mon compte archivé » depuis la page Aide et Contact."
 )
+MESSAGE_DESACTIVE = (
+    "Votre compte est désactivé. Pour en connaître la raison, formulez une demande de support "
+    "depuis la page Aide et Contact."
+)
 MESSAGE_RALENTI = (
     "Trop de tentatives de connexion infructueuses. "
     "Réessayez dans {minutes} minute(s) ou utilisez « Mot de passe oublié »."
@@ -77,10 +85,8 @@ class Doublon:
     archive: bool
 
 
-def _est_archive(user: User, etat: EtatCompte | None, intervenant: Intervenant | None) -> bool:
-    if intervenant is not None and intervenant.etat_inscription == EtatInscription.archivee:
-        return True
-    return not user.active and not (etat is not None and etat.a_activer)
+def _est_archive(etat: EtatCompte | None) -> bool:
+    return etat_de(etat) in ARCHIVES
 
 
 def chercher_doublon(email: str, identite: str | None) -> Doublon | None:
@@ -89,7 +95,8 @@ def chercher_doublon(email: str, identite: str | None) -> Doublon | None:
     if identite:
         condition = condition | (Intervenant.identite_normalisee == identite)
     row = db.session.execute(
-        select(User, EtatCompte, Intervenant)
+        select(User.id, EtatCompte)
+        .select_from(User)
         .outerjoin(EtatCompte, EtatCompte.user_id == User.id)
         .outerjoin(Intervenant, Intervenant.user_id == User.id)
         .where(condition)
@@ -97,7 +104,7 @@ def chercher_doublon(email: str, identite: str | None) -> Doublon | None:
     ).first()
     if row is None:
         return None
-    return Doublon(archive=_est_archive(*row))
+    return Doublon(archive=_est_archive(row.EtatCompte))
 
 
 def email_pris(email: str, sauf_user_id: int | None = None) -> bool:
@@ -146,11 +153,7 @@ def creer_utilisateur(email: str, prenom: str, nom: str, role_name: str, passwor
 
 
 def etat_du_compte(user_id: int, *, creer: bool = False) -> EtatCompte | None:
-    etat = db.session.get(EtatCompte, user_id)
-    if etat is None and creer:
-        etat = EtatCompte(user_id=user_id, echecs_consecutifs=0, a_activer=False, a_personnaliser=False)
-        db.session.add(etat)
-    return etat
+    return _etat_du_compte(user_id, creer=creer)
 
 
 def lien(endpoint: str, token: str) -> str:
@@ -193,17 +196,16 @@ def invalider_jetons(user_id: int, type_: TypeJeton) -> None:
 
 
 def definir_mot_de_passe(user: User, password: str) -> None:
-    """Set a new password: every session of the account ends with the old one."""
-    from app.security.sessions import invalider_sessions
-
+    """A password the holder chose: it ends provisional credentials, and every
+    session of the account (opened with the old one)."""
     user.password = hacher_mot_de_passe(password)
     invalider_sessions(user)
     etat = etat_du_compte(user.id)
     if etat is not None:
         etat.echecs_consecutifs = 0
         etat.verrouille_jusqua = None
-        etat.a_personnaliser = False
-        etat.provisoire_jusqua = None
+        if compte.can(etat, "personnaliser", titulaire(user.id)):
+            appliquer(user.id, "personnaliser", titulaire(user.id))
 
 
 # -- login ------------------------------------------------------------------
@@ -349,7 +351,13 @@ def authentifier(identifiant: str, password: str, canal: str = "web") -> Resulta
         return result
 
     etat = etat_du_compte(user.id, creer=True)
-    if etat.provisoire_jusqua is not None and etat.provisoire_jusqua <= now:
+    cycle = EtatCompteUtilisateur(etat.etat)
+    provisoires_expires = cycle == EtatCompteUtilisateur.provisoire_expire or (
+        cycle == EtatCompteUtilisateur.a_personnaliser
+        and etat.provisoire_jusqua is not None
+        and etat.provisoire_jusqua <= now
+    )
+    if provisoires_expires:
         check_password_hash(user.password, password)
         result = ResultatConnexion(None, "provisoire_expire", MESSAGE_PROVISOIRE_EXPIRE)
     elif not (user.password and check_password_hash(user.password, password)):
@@ -359,10 +367,12 @@ def authentifier(identifiant: str, password: str, canal: str = "web") -> Resulta
         etat.verrouille_jusqua = now + delai if delai is not None else None
         user.fail_login_count = (user.fail_login_count or 0) + 1
         result = ResultatConnexion(None, "mot_de_passe")
-    elif etat.a_activer:
+    elif cycle == EtatCompteUtilisateur.a_activer:
         result = ResultatConnexion(None, "non_active", MESSAGE_NON_ACTIVE)
-    elif _est_archive(user, etat, db.session.scalar(select(Intervenant).where(Intervenant.user_id == user.id))):
+    elif cycle in ARCHIVES:
         result = ResultatConnexion(None, "archive", MESSAGE_ARCHIVE)
+    elif cycle == EtatCompteUtilisateur.desactive or not user.active:
+        result = ResultatConnexion(None, "desactive", MESSAGE_DESACTIVE)
     else:
         etat.echecs_consecutifs = 0
         etat.verrouille_jusqua = None
@@ -376,8 +386,7 @@ def authentifier(identifiant: str, password: str, canal: str = "web") -> Resulta
 
 
 def doit_personnaliser(user_id: int) -> bool:
-    etat = db.session.get(EtatCompte, user_id)
-    return bool(etat and etat.a_personnaliser)
+    return etat_de(db.session.get(EtatCompte, user_id)) == EtatCompteUtilisateur.a_personnaliser
 
 
 # -- views ------------------------------------------------------------------

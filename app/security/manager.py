@@ -30,6 +30,7 @@ from flask_appbuilder.security.sqla.models import (
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import caches
 from app.caches import vider_apres_commit
 from app.extensions import preparee
 from app.models.authentification import SessionUtilisateur
@@ -269,3 +270,9 @@ class EspaceSecurityManager(SecurityManager):
 
     def find_role(self, name):
         return self.session.scalar(select(Role).where(Role.name == name))
+
+
+caches.declarer("securite.permissions", cle="identifiants des rôles", duree="CACHE_PERMISSIONS_SECONDES",
+                vide_par="un commit qui touche rôles ou permissions ; ailleurs, le jeton des tables de permissions",
+                vider=vider_cache_permissions)
+caches.declarer_requete("securite.requete_utilisateur", _requete_utilisateur, cle="modèle, jointure, jeton")

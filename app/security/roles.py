@@ -78,7 +78,7 @@ _GESTIONNAIRE = _COMPTE + [
 _SECURITE = [
     (perm, view)
     for view, perms in {
-        "UtilisateurView": ["can_list", "can_show", "can_add", "can_edit", "can_delete"],
+        "UtilisateurView": ["can_list", "can_show", "can_add", "can_edit", "can_delete", "desactiver", "reactiver"],
         "RoleView": ["can_list", "can_show", "can_add", "can_edit", "can_delete", "copyrole"],
         "ResetPasswordView": ["can_this_form_get", "can_this_form_post"],
         "UserInfoEditView": ["can_this_form_get", "can_this_form_post"],

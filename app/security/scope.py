@@ -1,17 +1,23 @@
 """Row-level rules: who owns which rows.
 
-Used by views (``base_filters``), APIs and workflow guards so that the same
-rule applies everywhere, never only in the UI.
+The « ma structure » rule is written once, as ``Perimetre``: national roles
+see and act on every structure, a gestionnaire on their own, anybody else on
+none (fail closed). Views and list filters ask ``perimetre_courant()``
+(the signed-in user), workflow guards ``perimetre_de(acteur)``; both answer
+« may this user act on rows of structure S » (``couvre``) and « which
+structures may this user see » (``structure_visible``, ``filtre``).
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, false, select, true
 
+from app import caches
 from app.extensions import db, preparee
 from app.models.comptes import Gestionnaire, Intervenant
 from app.security.roles import ADMIN, ADMIN_NATIONAL
@@ -81,11 +87,53 @@ def no_row_id() -> int:
     return -1
 
 
-def structure_visible() -> int | None:
-    """The structure whose rows the user sees: None for a national role
-    (every structure), else their structure's id, or ``no_row_id()`` when
-    they have none (fail closed). The rule of every « ma structure » list."""
+@dataclass(frozen=True)
+class Perimetre:
+    """The structures whose rows a user sees and acts on."""
+
+    national: bool
+    structure_id: int | None
+
+    def couvre(self, structure_id: int | None) -> bool:
+        """May the user act on a row of ``structure_id``?"""
+        return self.national or (self.structure_id is not None and structure_id == self.structure_id)
+
+    def structure_visible(self) -> int | None:
+        """None: every structure; else the one structure, or ``no_row_id()``
+        when the user has none (a filter on it returns nothing)."""
+        if self.national:
+            return None
+        return self.structure_id if self.structure_id is not None else no_row_id()
+
+    def filtre(self, colonne):
+        """The rule as a SQL condition on a structure id column."""
+        if self.national:
+            return true()
+        return colonne == self.structure_id if self.structure_id is not None else false()
+
+
+def perimetre_de(acteur) -> Perimetre:
+    """The scope of a workflow actor (``app.workflows.core.Acteur``)."""
+    if acteur.roles & NATIONAL_ROLES:
+        return Perimetre(True, None)
+    return Perimetre(False, structure_id_of_user(acteur.user_id))
+
+
+def perimetre_courant() -> Perimetre:
+    """The scope of the signed-in user (anonymous: no structure)."""
     if is_national():
-        return None
-    structure_id = current_structure_id()
-    return structure_id if structure_id is not None else no_row_id()
+        return Perimetre(True, None)
+    return Perimetre(False, current_structure_id())
+
+
+def structure_visible() -> int | None:
+    """The rule of every « ma structure » list (``Perimetre.structure_visible``)."""
+    return perimetre_courant().structure_visible()
+
+
+def dans_ma_structure(structure_id: int | None) -> bool:
+    """May the signed-in user act on a row of ``structure_id``?"""
+    return perimetre_courant().couvre(structure_id)
+
+
+caches.declarer_requete("scope.requete_intervenant", _requete_intervenant)

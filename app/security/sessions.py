@@ -9,7 +9,8 @@ says whether that row is still open, so the check costs no extra query.
 
 - logout closes the current row (``fermer``, on flask-login's signal);
 - ``invalider_sessions(user)`` closes every row of an account: password
-  change or reset, e-mail change, archiving, deactivation;
+  change or reset, e-mail change, and every account state that may not sign
+  in (deactivation, archiving: app.workflows.compte);
 - the cookie carries the start and the last activity of the session:
   beyond ``SESSION_INACTIVITE_*`` seconds without a request, or
   ``SESSION_DUREE_MAX`` seconds after login, the session is over.
@@ -180,18 +181,6 @@ def _apres_deconnexion(sender, user, **extra) -> None:
     fermer()
 
 
-def _apres_transition(sender, obj, transition, **extra) -> None:
-    """An archived registration: the intervenant's sessions end."""
-    from app.models.comptes import EtatInscription
-
-    if transition.target == EtatInscription.archivee:
-        invalider_sessions(obj.user_id)
-
-
 def init_app(app) -> None:
-    from app.workflows.core import transition_effectuee
-    from app.workflows.inscription import inscription
-
     user_logged_in.connect(_apres_connexion, app, weak=False)
     user_logged_out.connect(_apres_deconnexion, app, weak=False)
-    transition_effectuee.connect(_apres_transition, sender=inscription, weak=False)

@@ -33,7 +33,7 @@ from app.models.base import utcnow
 from app.models.comptes import EtatInscription
 from app.models.referentiels import Departement, NatureFormation, Region, SousSpecialite, Specialite, Structure
 from app.referentiels.options import options
-from app.security.scope import current_intervenant, current_structure_id, is_national
+from app.security.scope import current_intervenant, dans_ma_structure
 from app.views.cache_public import page_publique
 
 PAGE_SIZE = 20
@@ -161,7 +161,7 @@ def peut_voir(annonce: Annonce) -> bool:
         return True
     if not current_user.is_authenticated:
         return False
-    return is_national() or current_structure_id() == annonce.structure_id
+    return dans_ma_structure(annonce.structure_id)
 
 
 class CandidatureForm(FlaskForm):

@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, DecimalField
 from wtforms.validators import Email, Length, NumberRange, Optional, Regexp, ValidationError
 
+from app import caches
 from app.extensions import db, preparee
 from app.models.annonces import (
     Annonce,
@@ -37,7 +38,7 @@ from app.models.comptes import EtatInscription, Intervenant
 from app.models.fichiers import store_upload
 from app.models.referentiels import Departement, Region, SousSpecialite, Specialite
 from app.referentiels.options import options
-from app.security.scope import current_structure_id, is_national, structure_visible
+from app.security.scope import current_structure_id, dans_ma_structure, structure_visible
 from app.uploads import UploadError, UploadPreset, validate_upload
 from app.views.base import EspaceModelView
 from app.views.candidatures_annonce import commentaire_court, liste_candidatures
@@ -51,8 +52,6 @@ from app.workflows.core import Acteur, WorkflowError
 FICHIER_ANNONCE = UploadPreset(("pdf", "doc", "docx", "odt", "rtf", "txt"), 2 * 1024 * 1024)
 
 
-def dans_ma_structure(structure_id: int | None) -> bool:
-    return is_national() or (structure_id is not None and structure_id == current_structure_id())
 
 
 # -- coherence checks, shown next to their field -----------------------------
@@ -397,3 +396,6 @@ class AnnonceGestionView(ActionsWorkflowMixin, EspaceModelView):
     @action("cloturer", "Clôturer", "Clôturer les annonces sélectionnées ? Cette action est définitive.", "fa-lock", single=False)
     def cloturer(self, items):
         return self._appliquer(workflow_annonce, items, "cloturer", "Annonce(s) clôturée(s)", lambda a: a.structure_id)
+
+
+caches.declarer_requete("annonce_gestion.requete", _requete_annonce)

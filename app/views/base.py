@@ -7,6 +7,7 @@ from flask_appbuilder._compat import as_unicode
 from flask_appbuilder.widgets import ListWidget, RenderTemplateWidget, SearchWidget
 from flask_babel import get_locale
 
+from app import caches
 from app.formatting import format_date
 
 
@@ -65,6 +66,11 @@ class RechercheRapide(SearchWidget):
         kwargs["label_columns"], kwargs["form_fields"], kwargs["search_filters"] = rendu
         kwargs["active_filters"] = self.filters.get_filters_values_tojson()
         return RenderTemplateWidget.__call__(self, **kwargs)
+
+
+caches.declarer("fab.recherche_rendue", cle="vue, colonnes, langue, choix des listes",
+                duree="le processus (RechercheRapide._MAX clés au plus)", vide_par="rien : la clé porte tout",
+                vider=RechercheRapide._rendus.clear)
 
 
 class EspaceModelView(ModelView):

@@ -37,6 +37,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import inspect
 
+from app import caches
 from app.caches import vider_apres_commit
 from app.extensions import db
 from app.models.annonces import Annonce
@@ -132,3 +133,8 @@ def _modifie(session_, obj) -> bool:
 
 def init_app(app) -> None:
     vider_apres_commit(db.session, "pages_publiques", _publie, vider, modifie=_modifie)
+
+
+caches.declarer("pages_publiques", cle="chemin, paramètres, racine de l'application",
+                duree="CACHE_PAGES_PUBLIQUES_SECONDES",
+                vide_par="un commit de ce processus qui touche annonces, actualités ou référentiels", vider=vider)

@@ -10,6 +10,7 @@ from flask import request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import bindparam, select
 
+from app import caches
 from app.extensions import db, preparee
 from app.models.annonces import LIBELLES_ETAT_CANDIDATURE, Annonce, Candidature, EtatCandidatureAnnonce
 from app.security.scope import current_intervenant, no_row_id
@@ -74,3 +75,6 @@ class MesCandidaturesView(BaseView):
             # one URL for the page, each published annonce's number put in it
             lien_annonce=url_for("AnnoncesPubliquesView.detail", numero="__numero__"),
         )
+
+
+caches.declarer_requete("mes_candidatures.requetes", _requetes)

@@ -29,13 +29,15 @@ from app.jobs import enqueue
 from app.mail import queue_email
 from app.models import base
 from app.models.annonces import Annonce
-from app.models.authentification import JetonCompte, TypeJeton
+from app.models.authentification import EtatCompteUtilisateur, JetonCompte, TypeJeton
 from app.models.comptes import Intervenant
 from app.models.crypto import mask
 from app.models.referentiels import Structure
 from app.security import auth, sessions
 from app.security.roles import INTERVENANT
 from app.security.scope import current_structure_id, is_national
+from app.workflows import compte as cycle_compte
+from app.workflows.core import Acteur, WorkflowError
 
 log = logging.getLogger(__name__)
 
@@ -169,10 +171,7 @@ class InscriptionView(BaseView):
 
     def _creer(self, form, nom_usage, identite):
         user = auth.creer_utilisateur(form.email.data, form.prenom.data, nom_usage, INTERVENANT, form.password.data)
-        user.active = False
-        etat = auth.etat_du_compte(user.id, creer=True)
-        etat.a_activer = True
-        etat.cree_le = base.utcnow()
+        cycle_compte.ouvrir(user, EtatCompteUtilisateur.a_activer, cree_le=base.utcnow())
         db.session.add(
             Intervenant(
                 user_id=user.id,
@@ -227,9 +226,11 @@ class InscriptionView(BaseView):
         if jeton is None or not auth.consommer(jeton):
             return self._lien_invalide("inscription")
         user = db.session.get(User, jeton.user_id)
-        user.active = True
-        etat = auth.etat_du_compte(user.id, creer=True)
-        etat.a_activer = False
+        try:
+            cycle_compte.appliquer(user.id, "activer", cycle_compte.titulaire(user.id))
+        except WorkflowError:
+            db.session.rollback()
+            return self._lien_invalide("inscription")
         db.session.commit()
         login_user(user, remember=False)
         flash("Votre compte est activé. Complétez maintenant votre profil.", "success")
@@ -400,7 +401,7 @@ class CompteView(BaseView):
         """"Vos identifiants de connexion": personalise provisional credentials."""
         user = db.session.get(User, g.user.id)
         etat = auth.etat_du_compte(user.id)
-        if etat is None or not etat.a_personnaliser:
+        if cycle_compte.etat_de(etat) != EtatCompteUtilisateur.a_personnaliser:
             session.pop(auth.SESSION_A_PERSONNALISER, None)
             return redirect(current_app.appbuilder.get_url_for_index)
         form = forms.IdentifiantsForm()
@@ -414,8 +415,6 @@ class CompteView(BaseView):
             else:
                 user.email = user.username = form.email.data
                 auth.definir_mot_de_passe(user, form.password.data)
-                etat.a_personnaliser = False
-                etat.provisoire_jusqua = None
                 db.session.commit()
                 sessions.ouvrir(user)  # the others ended with the new password
                 session.pop(auth.SESSION_A_PERSONNALISER, None)
@@ -465,10 +464,6 @@ class LienCompteView(BaseView):
                 return self._invalide()
             user = db.session.get(User, jeton.user_id)
             auth.definir_mot_de_passe(user, form.password.data)
-            etat = auth.etat_du_compte(user.id, creer=True)
-            etat.a_personnaliser = False
-            etat.provisoire_jusqua = None
-            user.active = True
             db.session.commit()
             if g.user is not None and g.user.is_authenticated:
                 logout_user()
@@ -504,9 +499,8 @@ def creer_compte_backoffice(data: dict, structure_id: int | None, createur: str)
     nom_usage = data.get("nom_usage") or data["nom_naissance"]
     try:
         user = auth.creer_utilisateur(data["email"], data["prenom"], nom_usage, INTERVENANT, None)
-        etat = auth.etat_du_compte(user.id, creer=True)
-        etat.a_personnaliser = True
-        etat.provisoire_jusqua = base.utcnow() + auth.VALIDITE_PERSONNALISATION
+        cycle_compte.ouvrir(user, EtatCompteUtilisateur.a_personnaliser,
+                            provisoire_jusqua=base.utcnow() + auth.VALIDITE_PERSONNALISATION)
         db.session.add(
             Intervenant(
                 user_id=user.id,
@@ -594,15 +588,17 @@ class ComptesGestionView(BaseView):
         if form.validate_on_submit():
             if auth.email_pris(form.email.data, sauf_user_id=user.id):
                 form.email.errors.append("Cette adresse e-mail est déjà utilisée par un autre compte.")
+            elif not cycle_compte.peut(user.id, "attribuer_provisoires", Acteur.from_user(g.user)):
+                etat = cycle_compte.etat_de(auth.etat_du_compte(user.id))
+                flash(f"Impossible d'envoyer des identifiants provisoires à un compte « {etat.libelle} » : "
+                      "réactivez-le d'abord.", "danger")
             else:
                 password = auth.mot_de_passe_aleatoire()
                 auth.lever_ralentissement(user)  # before the identifier changes: it is counted by identifier
                 user.email = user.username = form.email.data
                 user.password = auth.hacher_mot_de_passe(password)
-                user.active = True
-                etat = auth.etat_du_compte(user.id, creer=True)
-                etat.a_activer = False
-                etat.a_personnaliser = True
+                cycle_compte.appliquer(user.id, "attribuer_provisoires", Acteur.from_user(g.user))
+                etat = auth.etat_du_compte(user.id)
                 etat.provisoire_jusqua = base.utcnow() + auth.VALIDITE_PROVISOIRE
                 auth.invalider_jetons(user.id, TypeJeton.reinitialisation)
                 sessions.invalider_sessions(user)

@@ -12,7 +12,7 @@ from wtforms.validators import Length, Optional
 
 from app.extensions import db
 from app.models.comptes import Intervenant
-from app.security.scope import current_structure_id, is_national
+from app.security.scope import dans_ma_structure
 from app.views.base import EspaceModelView
 from app.views.file_inscriptions import file_demandes
 from app.views.filters import FilterMaStructure
@@ -100,7 +100,7 @@ class DecisionInscriptionView(BaseView):
     def decider(self, pk):
         item = db.session.get(Intervenant, pk)
         # Same rule as FilterMaStructure: another structure's request is a 404.
-        if item is None or not (is_national() or item.structure_id == current_structure_id()):
+        if item is None or not dans_ma_structure(item.structure_id):
             abort(404)
         form = DecisionForm()
         event = request.form.get("decision")

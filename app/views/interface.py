@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from app import caches
 from app.models.base import references_liees
 
 
@@ -63,3 +64,7 @@ class InterfaceChargee(InterfaceEspace):
             lies[col].add(reference)
         libelles = {col: [libelle for id_, libelle in choix() if id_ in lies[col]] for col, (_, choix) in listes.items()}
         return [libelles[col] if col in libelles else self._get_attr_value(item, col) for col in show_columns]
+
+
+caches.declarer("fab.filtres_convertis", cle="interface de données, colonne", duree="le processus",
+                vide_par="rien : les colonnes d'un modèle ne changent pas", vider=ConvertisseurMemorise._memo.clear)

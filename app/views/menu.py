@@ -16,6 +16,7 @@ from flask import current_app, g, render_template
 from flask_login import current_user
 from markupsafe import Markup
 
+from app import caches
 from app.views.profil import inscription_validee
 
 #: Distinct keys kept at most (a few roles and their combinations).
@@ -43,3 +44,7 @@ def vider() -> None:
 
 def init_app(app) -> None:
     app.add_template_global(menu_principal)
+
+
+caches.declarer("menu", cle="jeu de permissions, inscription validée", duree=f"le processus ({TAILLE_MAX} clés au plus)",
+                vide_par="rien : la clé porte tout ce dont le rendu dépend", vider=vider)

@@ -56,6 +56,7 @@ from app.models.referentiels import (
     StatutProfessionnel,
     Structure,
 )
+from app.models.regles_profil import CHAMPS_IMMATRICULATION, appliquer_statut, verrouillage  # noqa: F401 (re-exported)
 from app.referentiels.lookups import search_employeurs
 from app.referentiels.options import options
 from app.security.roles import INTERVENANT
@@ -69,22 +70,6 @@ MESSAGE_TRANSMIS = (
 )
 CHOISIR = [("", "— Choisir —")]
 
-#: Read-only once the intervenant has an immatriculation (manual §3.3.2):
-#: identity, birth data, address, phones, statut and employer.
-CHAMPS_IMMATRICULATION = frozenset(
-    {
-        "civilite", "nom_naissance", "nom_usage", "prenom", "date_naissance", "lieu_naissance", "nationalite_id",
-        "adresse_complement", "adresse_batiment", "adresse_voie", "pays_residence_id", "code_postal", "localite",
-        "telephone_personnel", "portable_personnel", "telephone_professionnel", "portable_professionnel",
-        "statut_professionnel_id", "temps_travail", "fonction_publique_id", "situation_position", "fonction",
-        "grade", "service", "position_administrative_id",
-        "employeur_raison_sociale", "employeur_siret", "employeur_pays_id", "employeur_voie",
-        "employeur_complement", "employeur_batiment", "employeur_code_postal", "employeur_localite",
-        "employeur_telephone", "adresse_pro_differente", "pro_pays_id", "pro_code_postal", "pro_localite",
-        "pro_complement", "pro_batiment", "pro_voie", "pro_email", "pro_telephone", "pro_portable",
-    }
-)  # fmt: skip
-CHAMPS_EMPLOYEUR = tuple(f for f in CHAMPS_IMMATRICULATION if f.startswith(("employeur_", "pro_")))
 OUI_NON_P1 = ("disponible_etranger", "permis_conduire", "vehicule_personnel")
 #: Page 1 fields stored as is in a column of the same name.
 CHAMPS_SIMPLES_P1 = tuple(
@@ -94,32 +79,6 @@ CHAMPS_SIMPLES_P1 = tuple(
     and name in {c.name for c in Intervenant.__table__.columns}
     and name not in OUI_NON_P1
 )
-
-
-@dataclass(frozen=True)
-class Verrou:
-    """What the intervenant may change now: the whole profile, or all but some fields."""
-
-    tout: bool
-    champs: frozenset[str]
-    message: str | None
-
-
-def verrouillage(profil: Intervenant) -> Verrou:
-    """Edit rules by inscription state (manual §3.1.3 and §3.3.2)."""
-    etat = EtatInscription(profil.etat_inscription)
-    if etat == EtatInscription.transmise:
-        return Verrou(True, frozenset(), "Votre demande d'inscription est en cours d'étude : "
-                      "votre profil ne peut pas être modifié en attendant la réponse de votre structure.")
-    if etat == EtatInscription.archivee:
-        return Verrou(True, frozenset(), "Votre demande d'inscription a été archivée : "
-                      "contactez le CNFPT par le lien « Aide et contact ».")
-    if etat == EtatInscription.validee:
-        champs = {"structure_id"}
-        if profil.immatriculation:
-            champs |= CHAMPS_IMMATRICULATION
-        return Verrou(False, frozenset(champs), None)
-    return Verrou(False, frozenset(), None)
 
 
 def _choices(model, label_attr="libelle"):
@@ -364,12 +323,7 @@ class ProfilView(BaseView):
         profil.adresse_pro_differente = bool(profil.adresse_pro_differente)
         locked = self._locked(profil)
         if "statut_professionnel_id" not in locked:
-            statut = db.session.get(StatutProfessionnel, profil.statut_professionnel_id) if profil.statut_professionnel_id else None
-            profil.type_employeur = statut.type_employeur if statut else None
-            if statut is not None and not statut.type_employeur:
-                for name in CHAMPS_EMPLOYEUR:  # « Sans » employer: no employer block
-                    setattr(profil, name, None)
-                profil.adresse_pro_differente = False
+            appliquer_statut(profil)
         profil.regions = db.session.scalars(select(Region).where(Region.id.in_(form.regions.data or []))).all()
         profil.departements = db.session.scalars(
             select(Departement).where(Departement.id.in_(form.departements.data or []))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from flask import request, url_for
 
+from app import caches
+
 #: Distinct URLs kept at most (the layout has about thirty).
 TAILLE_MAX = 256
 _cache: dict[tuple, str] = {}
@@ -31,3 +33,8 @@ def url_fixe(endpoint: str, **values) -> str:
 
 def init_app(app) -> None:
     app.add_template_global(url_fixe)
+
+
+caches.declarer("urls_fixes", cle="racine de l'application, endpoint, arguments",
+                duree=f"le processus ({TAILLE_MAX} clés au plus)", vide_par="rien : la clé porte tout",
+                vider=_cache.clear)

@@ -9,6 +9,7 @@ from app.models.annonces import LIBELLES_ETAT_ANNONCE
 from app.models.annonces import EtatAnnonce as E
 from app.models.base import utcnow
 from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
+from app.security.scope import perimetre_de
 from app.workflows.core import Acteur, Transition, Workflow
 
 STAFF = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, ADMIN})
@@ -16,11 +17,7 @@ STAFF = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, ADMIN})
 
 def meme_structure(structure_id: int, actor: Acteur) -> str | None:
     """A gestionnaire acts only on rows of their structure; national roles on all."""
-    if actor.roles & {ADMIN_NATIONAL, ADMIN}:
-        return None
-    from app.security.scope import structure_id_of_user
-
-    if structure_id_of_user(actor.user_id) != structure_id:
+    if not perimetre_de(actor).couvre(structure_id):
         return "Cette annonce a été publiée par une autre structure."
     return None
 

@@ -14,6 +14,7 @@ from app.models.base import utcnow
 from app.models.comptes import LIBELLES_ETAT_INSCRIPTION
 from app.models.comptes import EtatInscription as E
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
+from app.security.scope import perimetre_de
 from app.workflows.core import SYSTEME, Acteur, Transition, Workflow
 
 DELAI_NOUVELLE_DEMANDE = timedelta(days=365)
@@ -27,22 +28,27 @@ def _owner(obj, actor: Acteur):
 
 def _same_structure(obj, actor: Acteur):
     """A gestionnaire only acts on requests addressed to their structure."""
-    if GESTIONNAIRE in actor.roles and not (actor.roles & {ADMIN_NATIONAL, "Admin"}):
-        from app.security.scope import structure_id_of_user
-
-        if structure_id_of_user(actor.user_id) != obj.structure_id:
-            return "Cette demande est adressée à une autre structure."
+    if not perimetre_de(actor).couvre(obj.structure_id):
+        return "Cette demande est adressée à une autre structure."
     return None
 
 
 def _one_year_after_first_analysis(obj, actor: Acteur):
-    if obj.date_premiere_analyse is None:
-        return None
-    possible_from = obj.date_premiere_analyse + DELAI_NOUVELLE_DEMANDE
-    if utcnow() < possible_from:
+    possible_from = date_nouvelle_demande(obj)
+    if possible_from is not None:
         return (
             "Votre demande a été rejetée : vous pourrez transmettre une nouvelle demande "
             f"à partir du {possible_from:%d/%m/%Y}."
+        )
+    return None
+
+
+def _complete(obj, actor: Acteur):
+    """Every required field of both pages (the page lists them with links)."""
+    manquants = champs_manquants(obj)
+    if manquants:
+        return "Votre demande n'a pas été transmise : des champs obligatoires ne sont pas renseignés ({}).".format(
+            ", ".join(label for _, _, label in manquants)
         )
     return None
 
@@ -150,13 +156,13 @@ inscription = Workflow(
     state_attr="etat_inscription",
     libelles=LIBELLES_ETAT_INSCRIPTION,
     transitions=[
-        Transition(E.brouillon, "transmettre", E.transmise, OWNER, "Transmettre", (_owner,),
+        Transition(E.brouillon, "transmettre", E.transmise, OWNER, "Transmettre", (_owner, _complete),
                    effects=(_mark_transmitted,)),
         Transition(E.complement_demande, "transmettre", E.transmise, OWNER, "Transmettre",
-                   (_owner,), effects=(_mark_transmitted,)),
+                   (_owner, _complete), effects=(_mark_transmitted,)),
         Transition(
             E.rejetee, "transmettre", E.transmise, OWNER, "Transmettre",
-            (_owner, _one_year_after_first_analysis), effects=(_mark_transmitted,),
+            (_owner, _one_year_after_first_analysis, _complete), effects=(_mark_transmitted,),
         ),
         Transition(E.transmise, "valider", E.validee, STAFF, "Valider", (_same_structure,),
                    effects=(_mark_analysed,)),

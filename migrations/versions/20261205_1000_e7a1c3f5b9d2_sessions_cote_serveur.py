@@ -3,8 +3,8 @@ address (point 6): a row per signed-in session, revoked at logout or when the
 account's credentials change; an index to count an address's recent failures.
 
 Revision ID: e7a1c3f5b9d2
-Revises: d3f6a9b1c2e4
-Create Date: 2026-12-05 09:00:00
+Revises: f2c8d4e6a1b9
+Create Date: 2026-12-05 10:00:00
 
 """
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e7a1c3f5b9d2'
-down_revision = 'd3f6a9b1c2e4'
+down_revision = 'f2c8d4e6a1b9'
 branch_labels = None
 depends_on = None
 
