@@ -30,7 +30,6 @@ def refuser_criteres_invalides(form) -> None:
         raise ParametreInvalide("Critère de recherche invalide : " + ", ".join(fautifs) + ".")
 
 
-
 class CvthequeView(BaseView):
     """Search, profile page and export, for every gestionnaire (all structures)."""
 
