@@ -87,6 +87,9 @@ EXPECTED: dict[str, dict | None] = {
     "BrouillonsView.show": STAFF,  # a redirection to the form, which checks the draft
     "EcrireView.ecrire": STAFF,
     "EcrireView.destinataires": STAFF,
+    # Without ?annonce= nor ?candidature= there is no annonce to write about (404).
+    "EnvoiCandidatsView.ecrire": row(LOGIN, DENY, HIDDEN, HIDDEN, HIDDEN),
+    "EnvoiCandidatsView.envoi": row(LOGIN, DENY, OK, HIDDEN, HIDDEN),  # the sender's progress only
     "AnnonceGestionView.list": STAFF,
     "AnnonceGestionView.add": STAFF,
     "AnnonceGestionView.show": STAFF_OWN_STRUCTURE,

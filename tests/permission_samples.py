@@ -38,7 +38,7 @@ def build(scene) -> dict:
             return candidature.id
         if view == "ProfilView":
             return experience.id
-        if view in ("ReceptionView", "EnvoyesView", "BrouillonsView"):
+        if view in ("ReceptionView", "EnvoyesView", "BrouillonsView", "EnvoiCandidatsView"):
             return message.id
         return 1
 

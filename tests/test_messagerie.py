@@ -13,7 +13,7 @@ from app import messagerie
 from app.extensions import db
 from app.models.annonces import Annonce, Candidature, EtatAnnonce
 from app.models.base import utcnow
-from app.models.comptes import EtatInscription
+from app.models.comptes import EtatInscription, Intervenant
 from app.models.messagerie import DestinataireMessage, Message
 from app.models.outbox import OutboxMessage
 from app.models.referentiels import Structure
@@ -415,3 +415,85 @@ def test_requetes_constantes(app, monde):
     assert grand == petit
     # The badge: one statement per page at most.
     assert all(badge <= 1 for _, badge in grand.values())
+
+
+# -- one message to the applicants of an annonce (point 6) ------------------------------
+def _annonce_avec_candidats(monde, n=3):
+    annonce = db.session.scalar(select(Annonce).where(Annonce.intitule == "Annonce"))
+    candidatures = [db.session.scalar(select(Candidature).where(Candidature.annonce_id == annonce.id))]
+    for k in range(n - 1):
+        user = monde._intervenant("DR-11", f"Candidat{k}", f"Numero{k}")
+        profil = db.session.scalar(select(Intervenant).where(Intervenant.user_id == user.id))
+        candidature = Candidature(annonce_id=annonce.id, intervenant_id=profil.id)
+        db.session.add(candidature)
+        candidatures.append(candidature)
+    # An applicant whose inscription is not validated: no copy.
+    brouillon = db.session.scalar(select(Intervenant).where(Intervenant.user_id == monde.iBr.id))
+    db.session.add(Candidature(annonce_id=annonce.id, intervenant_id=brouillon.id))
+    db.session.commit()
+    return annonce, candidatures
+
+
+def test_ecrire_a_tous_les_candidats(app, monde):
+    annonce, candidatures = _annonce_avec_candidats(monde)
+    client = client_de(app, monde.gA)
+    assert "Écrire à tous les candidats" in page_text(client.get(f"/gestion/annonces/show/{annonce.id}"))
+    reponse = _poster(client, f"/messagerie/candidats/?annonce={annonce.id}", {
+        "annonce": str(annonce.id), "objet": "Réunion", "texte": "Rendez-vous lundi"})
+    assert reponse.status_code == 302
+    message = db.session.scalar(select(Message).where(Message.objet == "Réunion"))
+    destinataires = {d.destinataire_id for d in message.destinataires}
+    assert monde.iBr.id not in destinataires and len(destinataires) == 3 and all(
+        d.recu for d in message.destinataires)
+    assert "3 exemplaire(s) distribué(s) sur 3" in page_text(client.get(reponse.headers["Location"]))
+    assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.template == "message_recu")) == 3
+    # Each copy's reader sees neither the other applicants nor can reply to them.
+    lecteur = client_de(app, monde.iB)
+    html = page_text(lecteur.get(f"/messagerie/reception/{message.id}"))
+    assert f"Candidats à l'annonce N° {annonce.numero}" in html and "Numero0" not in html
+    messagerie.ecrire(monde.iB.id, [], "RE : Réunion", "OK", envoyer=True, reponse_a=message.id)
+    db.session.commit()
+    # A retried job writes nothing twice.
+    from app.messagerie_jobs import distribuer
+
+    assert distribuer(message.id) == 0
+    assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.template == "message_recu")) == 4  # 3 + the reply
+
+
+def test_ecrire_aux_candidats_selectionnes_et_reprise(app, monde):
+    annonce, candidatures = _annonce_avec_candidats(monde)
+    from app import messagerie_jobs
+
+    with app.test_request_context():
+        envoi = messagerie_jobs.ecrire_aux_candidats(monde.gA.id, annonce, [candidatures[1].id],
+                                                          "Choisi", "Texte")
+    db.session.commit()
+    # Queued, not yet run: nothing delivered, nothing in the inbox.
+    assert messagerie_jobs.progression(monde.gA.id, envoi.id) == (0, 1)
+    assert messagerie_jobs.progression(monde.gB.id, envoi.id) is None
+    # Its job never ran (Redis down): the periodic safety net delivers it, by batches of one, once.
+    app.config["MESSAGERIE_TAILLE_LOT"] = 1
+    try:
+        assert messagerie_jobs.relancer_envois() == 1
+    finally:
+        app.config.pop("MESSAGERIE_TAILLE_LOT")
+    assert messagerie_jobs.progression(monde.gA.id, envoi.id) == (1, 1)
+    assert messagerie_jobs.distribuer(envoi.id) == 0
+    assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.template == "message_recu")) == 1
+
+
+def test_candidatures_d_une_autre_structure_refusees(app, monde):
+    annonce, candidatures = _annonce_avec_candidats(monde)
+    client = client_de(app, monde.gB)
+    assert client.get(f"/messagerie/candidats/?annonce={annonce.id}").status_code == 404
+    assert client.get(f"/messagerie/candidats/?candidature={candidatures[0].id}").status_code == 404
+    # The bulk action leads to the form with the selection.
+    gestionnaire = client_de(app, monde.gA)
+    page = page_text(gestionnaire.get(f"/gestion/annonces/show/{annonce.id}"))
+    reponse = gestionnaire.post("/gestion/candidatures/action_post", data={
+        "csrf_token": csrf_token_from(page), "action": "ecrire", "rowid": [str(candidatures[0].id)]})
+    assert reponse.status_code == 302 and f"candidature={candidatures[0].id}" in reponse.headers["Location"]
+    assert "1 candidature(s) sélectionnée(s)" in page_text(gestionnaire.get(reponse.headers["Location"]))

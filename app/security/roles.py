@@ -78,7 +78,10 @@ _GESTIONNAIRE = _COMPTE + _MESSAGERIE + [
     # Annonces and candidatures of the structure (issue #5)
     *[(p, "AnnonceGestionView") for p in ("can_list", "can_show", "can_add", "can_edit", "publier", "depublier", "cloturer")],
     ("menu_access", "Annonces"),
-    *[(p, "CandidatureGestionView") for p in ("can_list", "can_show", "etudier", "ne_pas_retenir")],
+    *[(p, "CandidatureGestionView") for p in ("can_list", "can_show", "etudier", "ne_pas_retenir", "ecrire")],
+    # Messagerie (issue 21): one message to the applicants of an annonce
+    ("can_ecrire", "EnvoiCandidatsView"),
+    ("can_envoi", "EnvoiCandidatsView"),
     ("menu_access", "Candidatures"),
 ]
 

@@ -338,3 +338,54 @@ def _badge_valeurs() -> dict | None:
 
 
 declarer_badge("Boîte de réception", messagerie.non_lus_requete(), _badge_valeurs, "{n} message(s) non lu(s)")
+
+
+# -- one message to the applicants of an annonce (point 6) ---------------------------------
+class EnvoiCandidatsView(BaseView):
+    """A gestionnaire writes to all the applicants of an annonce
+    (``?annonce=``) or to the selected ones (``?candidature=…``, from the
+    candidatures' « Sélectionner une action »); a job writes the copies."""
+
+    route_base = "/messagerie/candidats"
+    default_view = "ecrire"
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def ecrire(self):
+        from app import messagerie_jobs
+
+        source = request.form if request.method == "POST" else request.args
+        candidature_ids = [i for i in (_entier(v) for v in source.getlist("candidature")) if i is not None]
+        annonce = messagerie_jobs.annonce_des_candidatures(_entier(source.get("annonce")), candidature_ids)
+        if annonce is None:
+            abort(404)
+        form = MessageForm(request.form if request.method == "POST" else None)
+        erreur = None
+        if request.method == "POST" and form.validate():
+            try:
+                message = messagerie_jobs.ecrire_aux_candidats(
+                    current_user.id, annonce, candidature_ids or None, form.objet.data, form.texte.data)
+            except messagerie.MessagerieRefusee as exc:
+                db.session.rollback()
+                erreur = str(exc)
+            else:
+                db.session.commit()
+                messagerie_jobs.planifier(message.id)
+                flash("Le message a bien été envoyé", "success")
+                return redirect(url_for("EnvoiCandidatsView.envoi", pk=message.id))
+        return self.render_template(
+            "messagerie/candidats.html", title="Écrire aux candidats", form=form, annonce=annonce,
+            candidature_ids=candidature_ids, erreur=erreur,
+        )
+
+    @expose("/envoi/<int:pk>")
+    @has_access
+    def envoi(self, pk: int):
+        """The copies written so far (the page reloads until all are)."""
+        from app import messagerie_jobs
+
+        etat = messagerie_jobs.progression(current_user.id, pk)
+        if etat is None:
+            abort(404)
+        return self.render_template("messagerie/envoi.html", title="Envoi aux candidats", faites=etat[0],
+                                    total=etat[1], message_id=pk)
