@@ -497,3 +497,15 @@ def test_candidatures_d_une_autre_structure_refusees(app, monde):
         "csrf_token": csrf_token_from(page), "action": "ecrire", "rowid": [str(candidatures[0].id)]})
     assert reponse.status_code == 302 and f"candidature={candidatures[0].id}" in reponse.headers["Location"]
     assert "1 candidature(s) sélectionnée(s)" in page_text(gestionnaire.get(reponse.headers["Location"]))
+
+
+def test_demo_conversations(app):
+    from app.demo import load_demo
+
+    load_demo()
+    messages = db.session.scalar(select(db.func.count()).select_from(Message))
+    assert messages >= 5
+    assert db.session.scalar(select(db.func.count()).select_from(DestinataireMessage)
+                             .where(DestinataireMessage.lu.is_(False))) >= 1
+    load_demo()
+    assert db.session.scalar(select(db.func.count()).select_from(Message)) == messages
