@@ -383,6 +383,11 @@ def test_badge_non_lus(app, monde):
     assert '<span class="badge" aria-hidden="true">3</span><span class="sr-only"> (3 message(s) non lu(s))' in html
     client.get(f"/messagerie/reception/{ids[0]}")
     assert '<span class="badge" aria-hidden="true">2</span>' in page_text(client.get("/messagerie/envoyes/"))
+    # In the inbox's title too, with the menu's one count.
+    with count_queries() as statements:
+        html = page_text(client.get("/messagerie/reception/"))
+    assert "<title>Boîte de réception (2 non lu(s)) – " in html and '<span class="badge" aria-hidden="true">2</span>' in html
+    assert len([s for s in statements if "badge_" in s]) == 1
 
 
 def _compter(client, url) -> tuple[int, int]:

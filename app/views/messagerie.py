@@ -23,10 +23,12 @@ from app.extensions import db
 from app.formatting import format_date
 from app.models.messagerie import OBJET_MAX, TEXTE_MAX, DestinataireMessage, Message
 from app.views.liste import Colonne, Liste, contient, date_au, date_du
-from app.views.menu import declarer_badge
+from app.views.menu import declarer_badge, nombre_badge
 from app.views.profil import inscription_validee
 
 _DATE = "%d/%m/%Y %H:%M"
+#: The menu entry carrying the unread count.
+BADGE = "Boîte de réception"
 _EXPEDITEUR = User.first_name + " " + User.last_name
 
 
@@ -118,10 +120,13 @@ class _Boite(BaseView):
     def get_action_permission_name(self, nom: str) -> str:
         return "can_action_post"
 
+    def _titre(self) -> str:
+        return self.titre
+
     def _page(self):
         _exiger_validation()
         return self.render_template(
-            "messagerie/boite.html", title=self.titre, titre=self.titre,
+            "messagerie/boite.html", title=self._titre(), titre=self.titre,
             page=self.declaration.page(user=current_user.id), textes={**TEXTES, "pages": f"Pages : {self.titre}", **self.textes},
         )
 
@@ -156,6 +161,11 @@ class ReceptionView(_Boite):
     route_base = "/messagerie/reception"
     boite, declaration, titre = "reception", RECEPTION, "Boîte de réception"
     textes = {"aucun": "Vous n'avez reçu aucun message."}
+
+    def _titre(self) -> str:
+        """« Boîte de réception (N non lu(s)) »: the menu badge's count, read once."""
+        non_lus = nombre_badge(BADGE)
+        return f"{self.titre} ({non_lus} non lu(s))" if non_lus else self.titre
     actions = {
         "archiver": _action("archiver", "Archiver", "fa-archive"),
         "marquer_lu": _action("marquer_lu", "Marquer comme lu", "fa-envelope-open"),
@@ -337,7 +347,7 @@ def _badge_valeurs() -> dict | None:
     return {"badge_messages_user": current_user.id} if current_user.is_authenticated else None
 
 
-declarer_badge("Boîte de réception", messagerie.non_lus_requete(), _badge_valeurs, "{n} message(s) non lu(s)")
+declarer_badge(BADGE, messagerie.non_lus_requete(), _badge_valeurs, "{n} message(s) non lu(s)")
 
 
 # -- one message to the applicants of an annonce (point 6) ---------------------------------
