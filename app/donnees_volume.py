@@ -514,3 +514,17 @@ def generer_cmd(
     for table, n in sorted(bilan.lignes.items()):
         click.echo(f"{table:<32} {n:>9}")
     click.echo(f"Mot de passe de tous les comptes générés : {VOLUME_PASSWORD}")
+
+
+@volume_cli.command("messages")
+@click.option("--messages", default=1_000_000, show_default=True)
+@click.option("--seed", default=42, show_default=True)
+def messages_cmd(messages: int, seed: int) -> None:
+    """Ajouter des messages de messagerie à un volume déjà généré (sans autre donnée)."""
+    bilan = Bilan()
+    _messages(_Ecrivain(bilan), _Ids(), random.Random(seed), messages, datetime.combine(date.today(), time(9, 0)),
+              premier_intervenant=1)
+    _avancer_sequences([Message.__table__, DestinataireMessage.__table__])
+    db.session.commit()
+    for table, n in sorted(bilan.lignes.items()):
+        click.echo(f"{table:<32} {n:>9}")

@@ -47,7 +47,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['destinataire_id'], ['ab_user.id'], name=op.f('fk_destinataire_message_destinataire_id_ab_user'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_destinataire_message_message_id_message'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_destinataire_message')),
-    sa.UniqueConstraint('message_id', 'destinataire_id', name=op.f('uq_destinataire_message_message_id'))
+    sa.UniqueConstraint('message_id', 'destinataire_id', name=op.f('uq_destinataire_message_message_id_destinataire_id'))
     )
     with op.batch_alter_table('destinataire_message', schema=None) as batch_op:
         batch_op.create_index('ix_destinataire_message_boite', ['destinataire_id', 'recu', 'archive', 'date'], unique=False)
