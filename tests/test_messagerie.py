@@ -19,6 +19,7 @@ from app.models.outbox import OutboxMessage
 from app.models.referentiels import Structure
 from tests.conftest import csrf_token_from, page_text, sign_in
 from tests.test_annonces import count_queries
+from tests.test_outbox import rq_queues, run_jobs  # noqa: F401  (Redis mode: a real rq worker runs the jobs)
 
 
 class Monde:
@@ -446,6 +447,7 @@ def test_ecrire_a_tous_les_candidats(app, monde):
     reponse = _poster(client, f"/messagerie/candidats/?annonce={annonce.id}", {
         "annonce": str(annonce.id), "objet": "Réunion", "texte": "Rendez-vous lundi"})
     assert reponse.status_code == 302
+    run_jobs(app)
     message = db.session.scalar(select(Message).where(Message.objet == "Réunion"))
     destinataires = {d.destinataire_id for d in message.destinataires}
     assert monde.iBr.id not in destinataires and len(destinataires) == 3 and all(
@@ -482,6 +484,7 @@ def test_ecrire_aux_candidats_selectionnes_et_reprise(app, monde):
     app.config["MESSAGERIE_TAILLE_LOT"] = 1
     try:
         assert messagerie_jobs.relancer_envois() == 1
+        run_jobs(app)
     finally:
         app.config.pop("MESSAGERIE_TAILLE_LOT")
     assert messagerie_jobs.progression(monde.gA.id, envoi.id) == (1, 1)
