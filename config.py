@@ -134,6 +134,7 @@ class DefaultConfig:
     MESURE_AUDIENCE_URL = _env("MESURE_AUDIENCE_URL")
     # Alert fan-out: e-mails written per background job
     ALERTES_TAILLE_LOT = int(_env("ALERTES_TAILLE_LOT", "500"))
+    MESSAGERIE_TAILLE_LOT = int(_env("MESSAGERIE_TAILLE_LOT", "200"))
     # Referential option lists kept per process (seconds; 0 = no cache). A
     # change made in another process is seen within this delay.
     CACHE_REFERENTIELS_SECONDES = int(_env("CACHE_REFERENTIELS_SECONDES", "60"))

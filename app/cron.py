@@ -47,3 +47,8 @@ from app.inscription_jobs import archiver_complements, relancer_complements  # n
 
 cron.register(relancer_complements, queue_name="default", cron="0 6 * * *")
 cron.register(archiver_complements, queue_name="default", cron="30 6 * * *")
+
+# Messagerie (issue 21): copies of a message to applicants whose job could not be queued.
+from app.messagerie_jobs import relancer_envois  # noqa: E402
+
+cron.register(relancer_envois, queue_name="default", interval=600)

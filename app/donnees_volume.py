@@ -51,6 +51,7 @@ from app.models.comptes import (
     intervenant_sous_specialite,
     intervenant_specialite,
 )
+from app.models.messagerie import DestinataireMessage, Message
 from app.models.parcours import ExperienceFormateur, ExperienceProfessionnelle, FormationInitiale, SpecialiteSouhaitee
 from app.models.referentiels import NatureFormation, Region, SousSpecialite, Structure
 from app.security.roles import GESTIONNAIRE, INTERVENANT
@@ -176,9 +177,12 @@ def _avancer_sequences(tables: list[sa.Table]) -> None:
 
 
 def generer(
-    intervenants: int, annonces: int, candidatures: int, seed: int = 42, gestionnaires_par_structure: int = 2
+    intervenants: int, annonces: int, candidatures: int, seed: int = 42, gestionnaires_par_structure: int = 2,
+    messages: int = 0,
 ) -> Bilan:
-    """Write the volume; the caller commits."""
+    """Write the volume; the caller commits. ``messages``: messagerie
+    exchanges between validated intervenants and their structure's
+    gestionnaires (issue 21), one recipient each."""
     rng = random.Random(seed)
     fake = Faker("fr_FR")
     fake.seed_instance(seed)
@@ -420,8 +424,12 @@ def generer(
             },
         )
     out.vider()
+    if messages:
+        _messages(out, ids, rng, messages, now, premier_intervenant=intervenant_ids[0] if intervenant_ids else None)
     _avancer_sequences(
         [
+            Message.__table__,
+            DestinataireMessage.__table__,
             users,
             user_roles,
             Gestionnaire.__table__,
@@ -437,6 +445,53 @@ def generer(
     return bilan
 
 
+OBJETS_MESSAGES = ["Disponibilités", "Convention de formation", "Support de la session", "Question sur l'annonce",
+                   "Programme de la journée", "Évaluation de la session", "Frais de déplacement"]
+TEXTES_MESSAGES = [
+    "Bonjour,\nPouvez-vous me confirmer vos disponibilités pour la session ?\nCordialement,",
+    "Bonjour,\nVous trouverez ci-dessous le programme prévu.\nBien cordialement,",
+    "Merci pour votre retour, je reviens vers vous rapidement.",
+]
+
+
+def _messages(out: _Ecrivain, ids: _Ids, rng: random.Random, n: int, now: datetime,
+              premier_intervenant: int | None) -> None:
+    """``n`` messages between this volume's validated intervenants and the
+    gestionnaires of their structure, half in each direction, over a year;
+    70 % read, 10 % archived by the recipient."""
+    if premier_intervenant is None:
+        return
+    nom = User.first_name + " " + User.last_name
+    intervenants = db.session.execute(
+        sa.select(Intervenant.user_id, Intervenant.structure_id, nom)
+        .join(User, User.id == Intervenant.user_id)
+        .where(Intervenant.id >= premier_intervenant, Intervenant.etat_inscription == EtatInscription.validee.value)
+    ).all()
+    gestionnaires: dict[int, list[tuple[int, str]]] = {}
+    for uid, sid, g_nom in db.session.execute(
+            sa.select(Gestionnaire.user_id, Gestionnaire.structure_id, nom).join(User, User.id == Gestionnaire.user_id)):
+        gestionnaires.setdefault(sid, []).append((uid, g_nom))
+    paires = [(i_uid, i_nom, gestionnaires[sid]) for i_uid, sid, i_nom in intervenants if sid in gestionnaires]
+    if not paires:
+        return
+    for _ in range(n):
+        i_uid, i_nom, gs = rng.choice(paires)
+        g_uid, g_nom = rng.choice(gs)
+        (de, a, a_nom) = (g_uid, i_uid, i_nom) if rng.random() < 0.5 else (i_uid, g_uid, g_nom)
+        date_envoi = now - timedelta(minutes=rng.randint(0, 365 * 24 * 60))
+        mid = ids.suivant(Message.__table__)
+        out.ajouter(Message.__table__, {
+            "id": mid, "expediteur_id": de, "objet": rng.choice(OBJETS_MESSAGES), "texte": rng.choice(TEXTES_MESSAGES),
+            "brouillon": False, "date": date_envoi, "archive_expediteur": rng.random() < 0.05, "origine_id": None,
+            "destinataires_libelle": a_nom,
+        })
+        out.ajouter(DestinataireMessage.__table__, {
+            "id": ids.suivant(DestinataireMessage.__table__), "message_id": mid, "destinataire_id": a,
+            "date": date_envoi, "recu": True, "lu": rng.random() < 0.7, "archive": rng.random() < 0.1,
+        })
+    out.vider()
+
+
 volume_cli = AppGroup("volume", help="Données de volume pour les mesures (jamais en production).")
 
 
@@ -445,15 +500,31 @@ volume_cli = AppGroup("volume", help="Données de volume pour les mesures (jamai
 @click.option("--annonces", default=20_000, show_default=True)
 @click.option("--candidatures", default=300_000, show_default=True)
 @click.option("--gestionnaires-par-structure", default=2, show_default=True)
+@click.option("--messages", default=0, show_default=True, help="messages de la messagerie (1 000 000 pour le banc)")
 @click.option("--seed", default=42, show_default=True)
 def generer_cmd(
-    intervenants: int, annonces: int, candidatures: int, gestionnaires_par_structure: int, seed: int
+    intervenants: int, annonces: int, candidatures: int, gestionnaires_par_structure: int, messages: int, seed: int
 ) -> None:
     """Générer les données de volume (sans historique de workflow)."""
     bilan = generer(
-        intervenants, annonces, candidatures, seed=seed, gestionnaires_par_structure=gestionnaires_par_structure
+        intervenants, annonces, candidatures, seed=seed, gestionnaires_par_structure=gestionnaires_par_structure,
+        messages=messages,
     )
     db.session.commit()
     for table, n in sorted(bilan.lignes.items()):
         click.echo(f"{table:<32} {n:>9}")
     click.echo(f"Mot de passe de tous les comptes générés : {VOLUME_PASSWORD}")
+
+
+@volume_cli.command("messages")
+@click.option("--messages", default=1_000_000, show_default=True)
+@click.option("--seed", default=42, show_default=True)
+def messages_cmd(messages: int, seed: int) -> None:
+    """Ajouter des messages de messagerie à un volume déjà généré (sans autre donnée)."""
+    bilan = Bilan()
+    _messages(_Ecrivain(bilan), _Ids(), random.Random(seed), messages, datetime.combine(date.today(), time(9, 0)),
+              premier_intervenant=1)
+    _avancer_sequences([Message.__table__, DestinataireMessage.__table__])
+    db.session.commit()
+    for table, n in sorted(bilan.lignes.items()):
+        click.echo(f"{table:<32} {n:>9}")

@@ -562,6 +562,73 @@ def demandes_inscription(structure_id):
     )
 
 
+# --- messagerie (issue 21) -----------------------------------------------------
+
+
+def _nom_utilisateur():
+    from flask_appbuilder.security.sqla.models import User
+
+    u = User.__table__
+    return u, (u.c.first_name + " " + u.c.last_name)
+
+
+@bp.get("/messagerie/reception/<int:user_id>")
+def messagerie_reception(user_id):
+    """↔ ``/messagerie/reception/`` of that user (app.views.messagerie.RECEPTION:
+    the received copies not archived, newest first, with the sender's name)."""
+    from app.models.messagerie import DestinataireMessage, Message
+
+    dm, m = DestinataireMessage.__table__, Message.__table__
+    u, nom = _nom_utilisateur()
+    stmt = select(m.c.id, dm.c.date, nom.label("expediteur"), m.c.objet, dm.c.lu).select_from(
+        dm.join(m, m.c.id == dm.c.message_id).join(u, u.c.id == m.c.expediteur_id))
+    with connexion() as conn:
+        boite = paginer(conn, dm, [dm.c.destinataire_id == user_id, dm.c.recu.is_(True), dm.c.archive.is_(False)],
+                        stmt, (dm.c.date.desc(), m.c.id.desc()), request.args.get("page", 1, type=int))
+    return page_html("Boîte de réception", [Tableau("messages", ("date", "expediteur", "objet", "lu"), boite.lignes)],
+                     resultats=boite)
+
+
+@bp.get("/messagerie/envoyes/<int:user_id>")
+def messagerie_envoyes(user_id):
+    """↔ ``/messagerie/envoyes/`` of that user (app.views.messagerie.ENVOYES)."""
+    from app.models.messagerie import Message
+
+    m = Message.__table__
+    stmt = select(m.c.id, m.c.date, m.c.destinataires_libelle, m.c.objet)
+    with connexion() as conn:
+        envoyes = paginer(conn, m, [m.c.expediteur_id == user_id, m.c.brouillon.is_(False),
+                                    m.c.archive_expediteur.is_(False)],
+                          stmt, (m.c.date.desc(), m.c.id.desc()), request.args.get("page", 1, type=int))
+    return page_html("Messages envoyés", [Tableau("messages", ("date", "destinataires_libelle", "objet"),
+                                                  envoyes.lignes)], resultats=envoyes)
+
+
+@bp.get("/messagerie/message/<int:user_id>/<int:message_id>")
+def messagerie_message(user_id, message_id):
+    """↔ ``/messagerie/reception/<id>`` read by its recipient: the message
+    with its sender's name, the copy checked and marked read."""
+    from app.models.messagerie import DestinataireMessage, Message
+
+    dm, m = DestinataireMessage.__table__, Message.__table__
+    u, nom = _nom_utilisateur()
+    with connexion() as conn:
+        ligne = conn.execute(
+            select(m.c.id, m.c.objet, m.c.texte, m.c.date, m.c.destinataires_libelle, nom.label("expediteur"))
+            .select_from(m.join(u, u.c.id == m.c.expediteur_id).join(dm, dm.c.message_id == m.c.id))
+            .where(m.c.id == message_id, dm.c.destinataire_id == user_id, dm.c.recu.is_(True),
+                   dm.c.archive.is_(False))
+        ).first()
+        if ligne is None:
+            abort(404)
+        conn.execute(sa.update(dm).where(dm.c.message_id == message_id, dm.c.destinataire_id == user_id,
+                                         dm.c.lu.is_(False)).values(lu=True))
+        if current_app.config.get("BASELINE_COMMIT", True):  # tests share their transaction
+            conn.commit()
+    return page_html(ligne.objet, [Tableau("message", ("expediteur", "destinataires_libelle", "date", "objet",
+                                                       "texte"), [ligne])])
+
+
 def recherche_cvtheque(dialect: str) -> Recherche:
     """The search of app.recherche_cvtheque.recherche_de (same composition)."""
     tri = TRIS_CVTHEQUE.get(request.args.get("tri") or "nom", TRIS_CVTHEQUE["nom"])

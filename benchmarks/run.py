@@ -71,7 +71,16 @@ def _volume_present(url: str, intervenants: int) -> bool:
         engine.dispose()
 
 
-def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int,
+def _messages_presents(url: str) -> bool:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(sa.text("SELECT 1 FROM message LIMIT 1")) is not None
+    finally:
+        engine.dispose()
+
+
+def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int, messages: int = 0,
              prefixe: str = PREFIXE_DEFAUT) -> float | None:
     """Create and fill the database unless it already holds this volume;
     returns the generation time in seconds (None when reused)."""
@@ -80,6 +89,9 @@ def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int,
         # Brought up to the code's migrations (an index added since it was filled).
         subprocess.run([BIN / "flask", "preparer", "--sans-demo"], env=_env(url), check=True, cwd=RACINE)
         print(f"  base existante réutilisée : {url}")
+        if messages and not _messages_presents(url):  # filled before the messagerie (issue 21)
+            subprocess.run([BIN / "flask", "volume", "messages", "--messages", str(messages)], env=_env(url),
+                           check=True, cwd=RACINE)
         return None
     if moteur == "postgresql":
         nom = url.rsplit("/", 1)[1]
@@ -96,7 +108,7 @@ def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int,
     debut = time.perf_counter()
     subprocess.run(
         [BIN / "flask", "volume", "generer", "--intervenants", str(intervenants), "--annonces", str(annonces),
-         "--candidatures", str(candidatures)],
+         "--candidatures", str(candidatures), "--messages", str(messages)],
         env=env, check=True, cwd=RACINE,
     )
     duree = time.perf_counter() - debut
@@ -248,6 +260,7 @@ def main(argv=None) -> None:
     parser.add_argument("--intervenants", default="100000", help="un ou plusieurs volumes, ex. 10000,100000,300000")
     parser.add_argument("--annonces", type=int, default=20_000)
     parser.add_argument("--candidatures", type=int, default=300_000)
+    parser.add_argument("--messages", type=int, default=1_000_000, help="messages de la messagerie")
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--pages", default="", help="noms des pages (défaut : toutes)")
     parser.add_argument("--duree", type=int, default=8, help="secondes mesurées par ligne")
@@ -268,7 +281,7 @@ def main(argv=None) -> None:
             # The issue's volume: N intervenants, 20,000 annonces, 300,000 candidatures
             # (growth runs vary the intervenants only).
             generation = preparer(moteur, n, annonces=args.annonces, candidatures=args.candidatures,
-                                  prefixe=args.prefixe)
+                                  messages=args.messages, prefixe=args.prefixe)
             url = url_base(moteur, n, args.prefixe)
             meta = {
                 "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -150,6 +150,24 @@ def construire(conn: sa.Connection, seed: int = 7) -> list[Scenario]:
         q = _q(q=TEXTES[i % len(TEXTES)], specialite=spec if i % 3 == 0 else None)
         cvtheque_texte.append((f"/cvtheque/{q}", email, f"{BASELINE}/cvtheque/{q}"))
 
+    # Messagerie (issue 21): the fullest inboxes of validated intervenants and of gestionnaires.
+    from app.models.messagerie import DestinataireMessage
+
+    lecteurs = conn.execute(
+        sa.select(DestinataireMessage.destinataire_id, User.email)
+        .join(User, User.id == DestinataireMessage.destinataire_id)
+        .where(DestinataireMessage.archive.is_(False), User.email.endswith(DOMAINE))
+        .group_by(DestinataireMessage.destinataire_id, User.email)
+        .order_by(sa.func.count().desc(), DestinataireMessage.destinataire_id)
+        .limit(SESSIONS_INTERVENANT)
+    ).all()
+    lus = []
+    for uid, email in lecteurs:
+        for mid in conn.scalars(sa.select(DestinataireMessage.message_id).where(
+                DestinataireMessage.destinataire_id == uid, DestinataireMessage.archive.is_(False))
+                .order_by(DestinataireMessage.message_id).limit(10)):
+            lus.append((f"/messagerie/reception/{mid}", email, f"{BASELINE}/messagerie/message/{uid}/{mid}"))
+
     scenarios = [
         Scenario("accueil", "Accueil", PUBLIC, [("/", None, f"{BASELINE}/")]),
         Scenario("recherche_annonces", "Recherche avancée d'annonces (critères)", PUBLIC, recherche),
@@ -166,4 +184,13 @@ def construire(conn: sa.Connection, seed: int = 7) -> list[Scenario]:
         Scenario("cvtheque_texte", "CV-thèque : critères et texte libre", TEXTE_LIBRE, cvtheque_texte),
         Scenario("candidatures_annonce", "Candidatures d'une annonce (gestionnaire)", CONNECTE, candidatures),
     ]
+    if lecteurs:  # a volume generated with messages (flask volume generer --messages)
+        scenarios += [
+            Scenario("messagerie_reception", "Messagerie : boîte de réception", CONNECTE,
+                     [(f"/messagerie/reception/{q}", email, f"{BASELINE}/messagerie/reception/{uid}{q}")
+                      for uid, email in lecteurs for q in ("", "?page=2")]),
+            Scenario("messagerie_envoyes", "Messagerie : messages envoyés", CONNECTE,
+                     [("/messagerie/envoyes/", email, f"{BASELINE}/messagerie/envoyes/{uid}") for uid, email in lecteurs]),
+            Scenario("messagerie_message", "Messagerie : lecture d'un message", CONNECTE, lus),
+        ]
     return scenarios

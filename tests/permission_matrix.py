@@ -79,6 +79,18 @@ EXPECTED: dict[str, dict | None] = {
     "AnnoncesPubliquesView.detail": PUBLIC,
     "AnnoncesPubliquesView.candidater": PUBLIC,  # the page explains who may apply
     "MesCandidaturesView.liste": INTERVENANT_ONLY,
+    # Messagerie interne (issue 21): the matrix's intervenant is not validated yet (403);
+    # the sample message goes from gestionnaire A to gestionnaire B (others: 404).
+    **{f"{vue}.{route}": STAFF for vue in ("ReceptionView", "EnvoyesView", "BrouillonsView")
+       for route in ("liste", "action_post")},
+    "ReceptionView.show": row(LOGIN, DENY, OK, OK, HIDDEN),
+    "EnvoyesView.show": row(LOGIN, DENY, OK, OK, HIDDEN),
+    "BrouillonsView.show": STAFF,  # a redirection to the form, which checks the draft
+    "EcrireView.ecrire": STAFF,
+    "EcrireView.destinataires": STAFF,
+    # Without ?annonce= nor ?candidature= there is no annonce to write about (404).
+    "EnvoiCandidatsView.ecrire": row(LOGIN, DENY, HIDDEN, HIDDEN, HIDDEN),
+    "EnvoiCandidatsView.envoi": row(LOGIN, DENY, OK, HIDDEN, HIDDEN),  # the sender's progress only
     "AnnonceGestionView.list": STAFF,
     "AnnonceGestionView.add": STAFF,
     "AnnonceGestionView.show": STAFF_OWN_STRUCTURE,

@@ -38,6 +38,8 @@ def build(scene) -> dict:
             return candidature.id
         if view == "ProfilView":
             return experience.id
+        if view in ("ReceptionView", "EnvoyesView", "BrouillonsView", "EnvoiCandidatsView"):
+            return message.id
         return 1
 
     from app.models.parcours import ExperienceFormateur
@@ -53,6 +55,10 @@ def build(scene) -> dict:
         preset=DOSSIER_ADMINISTRATIF,
     )
     annonce, candidature = _annonces(scene)
+    # Issue 21: a message from gestionnaire A to gestionnaire B.
+    from app.messagerie import ecrire
+
+    message = ecrire(scene.gestionnaire_a.id, [scene.gestionnaire_b.id], "Objet matrice", "Texte", envoyer=True)
     from app.captcha import nouveau_defi
 
     defi = nouveau_defi()

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 import sqlalchemy as sa
+from flask_appbuilder.security.sqla.models import User
 from werkzeug.datastructures import MultiDict
 
 from app import recherche_cvtheque as vue_cvtheque
@@ -323,3 +324,30 @@ def test_same_where_as_the_real_cvtheque(app, args):
         bare = baseline.recherche_cvtheque(dialect)
     assert _sql(bare.where) == _sql(real.where)
     assert _sql(bare.criteres) == _sql(real.criteres)
+
+
+def test_messagerie(app, bare):
+    """Issue 21: the inbox, sent and message pages of the baseline show the
+    real pages' rows, in the same order, with the same count."""
+    import random
+
+    from app.donnees_volume import Bilan, _Ecrivain, _Ids, _messages
+    from app.models.messagerie import DestinataireMessage
+    from tests.test_requetes_pages import boite_la_plus_remplie
+
+    _messages(_Ecrivain(Bilan()), _Ids(), random.Random(3), 600, datetime.now(), premier_intervenant=1)
+    bare.application.config["BASELINE_COMMIT"] = False
+    uid, mid = boite_la_plus_remplie()
+    client = app.test_client()
+    login(client, db.session.get(User, uid).email, VOLUME_PASSWORD)
+    for real_url, bare_url in (("/messagerie/reception/", f"/messagerie/reception/{uid}"),
+                               ("/messagerie/reception/?page=2", f"/messagerie/reception/{uid}?page=2"),
+                               ("/messagerie/envoyes/", f"/messagerie/envoyes/{uid}")):
+        real, bare_html = get(client, real_url), get(bare, bare_url)
+        lignes = [int(i) for i in re.findall(r'name="rowid" value="(\d+)"', real)]
+        assert lignes == ids(bare_html, "messages"), real_url
+        assert f"Résultats de la recherche : {total(bare_html)} résultat(s)" in real or not lignes
+    assert "message" in get(bare, f"/messagerie/message/{uid}/{mid}")
+    assert db.session.scalar(sa.select(DestinataireMessage.lu).where(
+        DestinataireMessage.message_id == mid, DestinataireMessage.destinataire_id == uid)) is True
+    assert bare.get(f"/messagerie/message/{uid + 1}/{mid}").status_code == 404

@@ -140,8 +140,9 @@ def test_links_and_actions_follow_the_permissions(login_as, annonce_demandee, ap
     sm = app.appbuilder.sm
     role = sm.find_role(GESTIONNAIRE)
     retirees = [pv for pv in role.permissions
-                if pv.view_menu.name == VUE and pv.permission.name in ("can_show", "etudier", "ne_pas_retenir")]
-    assert len(retirees) == 3
+                if pv.view_menu.name == VUE and pv.permission.name in ("can_show", "etudier", "ne_pas_retenir",
+                                                                       "ecrire")]  # ecrire: issue 21
+    assert len(retirees) == 4
     for pv in retirees:
         sm.del_permission_role(role, pv)
     client = login_as("gestionnaire", "DR-84")

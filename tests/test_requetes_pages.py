@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from flask_appbuilder.security.sqla.models import User
 
 from app.donnees_volume import VOLUME_PASSWORD, generer
 from app.extensions import db
 from app.models.annonces import Annonce, Candidature, EtatAnnonce
-from app.models.comptes import Intervenant
+from app.models.comptes import EtatInscription, Intervenant
+from app.models.messagerie import DestinataireMessage
 from app.models.parcours import FormationInitiale, LangueIntervenant, SpecialiteSouhaitee
 from app.models.referentiels import Langue, NiveauDiplome, NiveauLangue, SousSpecialite, Specialite
 from app.views import cache_public
@@ -52,6 +54,20 @@ def annonce_la_plus_demandee() -> Annonce:
         .limit(1)
     )
     return db.session.get(Annonce, aid)
+
+
+def boite_la_plus_remplie() -> tuple[int, int]:
+    """The validated intervenant with the most messages in the inbox, and one of them."""
+    uid = db.session.scalar(
+        sa.select(DestinataireMessage.destinataire_id)
+        .join(Intervenant, Intervenant.user_id == DestinataireMessage.destinataire_id)
+        .where(Intervenant.etat_inscription == EtatInscription.validee, DestinataireMessage.archive.is_(False))
+        .group_by(DestinataireMessage.destinataire_id)
+        .order_by(sa.func.count().desc(), DestinataireMessage.destinataire_id).limit(1)
+    )
+    mid = db.session.scalar(sa.select(DestinataireMessage.message_id).where(
+        DestinataireMessage.destinataire_id == uid, DestinataireMessage.archive.is_(False)).limit(1))
+    return uid, mid
 
 
 def _etoffer(profil: Intervenant) -> None:
@@ -104,6 +120,14 @@ def _mesures(app, login_as) -> dict[str, int]:
     counts["cvtheque"] = _mesurer(gestionnaire, f"/cvtheque/?specialite={spec}&q=formation")
     counts["candidatures_gestion"] = _mesurer(gestionnaire, "/gestion/candidatures/list/")
 
+    # Messagerie (issue 21): the fullest inbox of a validated intervenant, its sent page, one message.
+    uid, mid = boite_la_plus_remplie()
+    lecteur = app.test_client()
+    login(lecteur, db.session.get(User, uid).email, VOLUME_PASSWORD)
+    counts["messagerie_reception"] = _mesurer(lecteur, "/messagerie/reception/")
+    counts["messagerie_envoyes"] = _mesurer(lecteur, "/messagerie/envoyes/")
+    counts["messagerie_message"] = _mesurer(lecteur, f"/messagerie/reception/{mid}")
+
     # Candidatures of one annonce (show page + related list), by a gestionnaire of its structure.
     annonce = annonce_la_plus_demandee()
     gestionnaire = login_as("gestionnaire", annonce.structure.code)
@@ -113,10 +137,10 @@ def _mesures(app, login_as) -> dict[str, int]:
 
 @pytest.fixture
 def volumes(app, login_as):
-    generer(40, 15, 60, seed=1)
+    generer(40, 15, 60, seed=1, messages=150)
     db.session.commit()
     petit = _mesures(app, login_as)
-    generer(250, 80, 900, seed=2)
+    generer(250, 80, 900, seed=2, messages=2500)
     db.session.commit()
     _etoffer(intervenant_le_plus_actif())
     grand = _mesures(app, login_as)

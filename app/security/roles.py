@@ -20,6 +20,15 @@ PERM_BACKOFFICE = ("can_access", "Backoffice")
 #: Permissions of pages that are not FAB views, created by the sync command.
 EXTRA_PERMISSIONS = (PERM_BACKOFFICE,)
 
+# Messagerie interne (issue 21): intervenants (once validated) and gestionnaires.
+_MESSAGERIE = [
+    *[(p, v) for v in ("ReceptionView", "EnvoyesView", "BrouillonsView") for p in ("can_liste", "can_show", "can_action_post")],
+    ("can_ecrire", "EcrireView"),
+    ("can_destinataires", "EcrireView"),
+    *[("menu_access", m) for m in ("Messagerie", "Boîte de réception", "Écrire un message", "Messages envoyés",
+                                   "Messages brouillons")],
+]
+
 # FAB's own pages every signed-in user needs (own info, own password).
 _COMPTE = [
     ("can_userinfo", "UtilisateurView"),
@@ -34,7 +43,7 @@ _COMPTE = [
     ("menu_access", "Changer mon identifiant"),
 ]
 
-_INTERVENANT = _COMPTE + [
+_INTERVENANT = _COMPTE + _MESSAGERIE + [
     ("can_show", "MonProfilView"),
     ("can_telecharger", "FichierView"),
     ("menu_access", "Mon profil"),
@@ -49,7 +58,7 @@ _INTERVENANT = _COMPTE + [
     ("menu_access", "Tableau de bord"),
 ]
 
-_GESTIONNAIRE = _COMPTE + [
+_GESTIONNAIRE = _COMPTE + _MESSAGERIE + [
     ("can_list", "DemandeInscriptionView"),
     ("can_show", "DemandeInscriptionView"),
     ("can_decider", "DecisionInscriptionView"),
@@ -70,7 +79,10 @@ _GESTIONNAIRE = _COMPTE + [
     # Annonces and candidatures of the structure (issue #5)
     *[(p, "AnnonceGestionView") for p in ("can_list", "can_show", "can_add", "can_edit", "publier", "depublier", "cloturer")],
     ("menu_access", "Annonces"),
-    *[(p, "CandidatureGestionView") for p in ("can_list", "can_show", "etudier", "ne_pas_retenir")],
+    *[(p, "CandidatureGestionView") for p in ("can_list", "can_show", "etudier", "ne_pas_retenir", "ecrire")],
+    # Messagerie (issue 21): one message to the applicants of an annonce
+    ("can_ecrire", "EnvoiCandidatsView"),
+    ("can_envoi", "EnvoiCandidatsView"),
     ("menu_access", "Candidatures"),
 ]
 

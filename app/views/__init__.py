@@ -135,3 +135,12 @@ def register_views(appbuilder) -> None:
         icon="fa-cogs",
     )
     appbuilder.add_api(IntervenantApi)
+    # Messagerie interne (issue 21)
+    from app.views.messagerie import BrouillonsView, EcrireView, EnvoiCandidatsView, EnvoyesView, ReceptionView
+
+    for vue, nom, icone in ((ReceptionView, "Boîte de réception", "fa-inbox"),
+                            (EcrireView, "Écrire un message", "fa-pencil"),
+                            (EnvoyesView, "Messages envoyés", "fa-paper-plane"),
+                            (BrouillonsView, "Messages brouillons", "fa-file-text-o")):
+        appbuilder.add_view(vue, nom, label=nom, category="Messagerie", category_label="Messagerie", icon=icone)
+    appbuilder.add_view_no_menu(EnvoiCandidatsView)

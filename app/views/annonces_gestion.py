@@ -248,6 +248,12 @@ class CandidatureGestionView(ActionsWorkflowMixin, EspaceModelView):
         return self._appliquer(workflow_candidature, items, "ne_pas_retenir", "Candidature(s) non retenue(s)",
                                lambda c: c.annonce.structure_id)
 
+    @action("ecrire", "Écrire aux candidats sélectionnés", None, "fa-envelope", single=False)
+    def ecrire(self, items):
+        """To the messagerie's form for the applicants (issue 21), which
+        checks the scope and the rule of who may write to whom."""
+        return redirect(url_for("EnvoiCandidatsView.ecrire", candidature=[c.id for c in items if c is not None]))
+
 
 #: The annonce page's many-to-one relations, read with it (FAB: one query each).
 RELATIONS_AFFICHEES = (

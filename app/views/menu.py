@@ -99,17 +99,30 @@ def _requete(indices: tuple[int, ...]) -> Select:
 
 def compter_badges(indices: tuple[int, ...]) -> dict[int, int]:
     """The counts of the badges ``indices`` that apply to the current user,
-    in one statement (none if no badge applies)."""
+    in one statement (none if no badge applies or all were read in this
+    request: ``nombre_badge``)."""
+    deja = g.setdefault("_badges_comptes", {})
     parametres, retenus = {}, []
     for i in indices:
+        if i in deja:
+            continue
         valeurs = _badges[i].valeurs()
         if valeurs is not None:
             parametres.update(valeurs)
             retenus.append(i)
-    if not retenus:
-        return {}
-    ligne = db.session.execute(_requete(tuple(retenus)), parametres).one()
-    return dict(zip(retenus, ligne, strict=True))
+    if retenus:
+        ligne = db.session.execute(_requete(tuple(retenus)), parametres).one()
+        deja.update(zip(retenus, ligne, strict=True))
+    return {i: deja[i] for i in indices if i in deja}
+
+
+def nombre_badge(entree: str) -> int | None:
+    """The count of ``entree``'s badge for the current user (a page title
+    shows it): read once per request, the menu then reuses it."""
+    for i, badge in enumerate(_badges):
+        if badge.entree == entree:
+            return compter_badges((i,)).get(i)
+    return None
 
 
 def _squelette(sm, utilisateur) -> tuple[Markup, tuple[int, ...]]:
