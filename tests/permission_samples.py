@@ -38,6 +38,8 @@ def build(scene) -> dict:
             return candidature.id
         if view == "ProfilView":
             return experience.id
+        if view == "SupportGestionView":
+            return demande_support.id
         return 1
 
     from app.models.parcours import ExperienceFormateur
@@ -53,6 +55,7 @@ def build(scene) -> dict:
         preset=DOSSIER_ADMINISTRATIF,
     )
     annonce, candidature = _annonces(scene)
+    demande_support = _demande_support()
     from app.captcha import nouveau_defi
 
     defi = nouveau_defi()
@@ -98,6 +101,25 @@ def _annonces(scene):
     db.session.flush()
     scene.annonce_brouillon, scene.candidature = brouillon, candidature
     return annonce, candidature
+
+
+def _demande_support():
+    """Issue 22: a support request addressed to structure A, « à traiter »."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models.referentiels import Structure, TypeDemandeSupport
+    from app.models.support import DemandeSupport, EtatDemandeSupport
+
+    demande = DemandeSupport(
+        numero="2612010001", type_id=db.session.scalar(select(TypeDemandeSupport.id).where(TypeDemandeSupport.code == "CONNEXION")),
+        structure_id=db.session.scalar(select(Structure.id).where(Structure.code == "DR-84")),
+        nom="Matrice", prenom="Probe", email="probe.support@example.test", sujet="Sujet", descriptif="Texte",
+        etat=EtatDemandeSupport.nouvelle,
+    )
+    db.session.add(demande)
+    db.session.flush()
+    return demande
 
 
 def post_data(endpoint: str, scene) -> dict:

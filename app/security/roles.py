@@ -71,6 +71,10 @@ _GESTIONNAIRE = _COMPTE + [
     ("menu_access", "Annonces"),
     *[(p, "CandidatureGestionView") for p in ("can_list", "can_show", "etudier", "ne_pas_retenir")],
     ("menu_access", "Candidatures"),
+    # Support requests addressed to the structure (issue 22)
+    ("can_list", "SupportGestionView"),
+    ("can_show", "SupportGestionView"),
+    ("menu_access", "Demandes de support"),
 ]
 
 # FAB's security screens (users, roles...): national administration only.
