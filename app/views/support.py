@@ -175,10 +175,6 @@ def captcha_nouveau(form) -> None:
 
 
 # -- the handlers' queue ------------------------------------------------------
-def _destinataire(nom) -> str:
-    return nom or ADMINISTRATEUR_NATIONAL
-
-
 DEMANDES = Liste(
     table=DemandeSupport, cle=DemandeSupport.id,
     jointures=((TypeDemandeSupport, TypeDemandeSupport.id == DemandeSupport.type_id, False),
@@ -189,7 +185,8 @@ DEMANDES = Liste(
         "type": Colonne("Type de demande", TypeDemandeSupport.libelle),
         "sujet": Colonne("Sujet", DemandeSupport.sujet),
         "nom": Colonne("Demandeur", DemandeSupport.nom),
-        "destinataire": Colonne("Structure gestionnaire", Structure.nom, _destinataire),
+        "destinataire": Colonne("Structure gestionnaire",
+                                func.coalesce(Structure.nom, ADMINISTRATEUR_NATIONAL).label("destinataire")),
         "etat": Colonne("État", DemandeSupport.etat, lambda e: EtatDemandeSupport(e).libelle),
     },
     criteres={
