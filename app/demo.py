@@ -131,6 +131,9 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
     from app.demo_annonces import load_demo_annonces  # issue #5: annonces, candidatures, news
 
     load_demo_annonces(rng, gestionnaires)
+    from app.demo_support import load_demo_support  # issue 22: support requests in each state
+
+    load_demo_support(gestionnaires)
     return logins
 
 

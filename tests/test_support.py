@@ -417,3 +417,31 @@ def test_the_badge_counts_open_requests_in_one_statement(login_as):
             html = page_text(client.get("/accessibilite"))
         assert (attendu, f"{attendu} demande(s) de support à traiter") in BADGE.findall(html)
         assert len([s for s in statements if "badge_" in s]) == 1
+
+
+# -- demo -------------------------------------------------------------------------------
+def test_demo_has_requests_in_each_state(factory):
+    from app.demo_support import load_demo_support
+
+    load_demo_support({"DR-84": factory.gestionnaire("DR-84"), "DR-11": factory.gestionnaire("DR-11")})
+    etats = db.session.execute(select(DemandeSupport.structure_id, DemandeSupport.etat)).all()
+    for code in ("DR-84", "DR-11"):
+        assert {e for s, e in etats if s == structure_id(code)} == {
+            EtatDemandeSupport.nouvelle, EtatDemandeSupport.complement_demande, EtatDemandeSupport.cloturee}
+    assert (None, EtatDemandeSupport.nouvelle) in etats
+    load_demo_support({})  # loaded once
+    assert db.session.scalar(select(func.count()).select_from(DemandeSupport)) == len(etats)
+
+
+def test_the_queue_reads_a_constant_number_of_statements(login_as):
+    client = login_as("admin_national")
+    _transmise()
+    client.get("/gestion/support/")
+    with count_queries() as peu:
+        client.get("/gestion/support/")
+    for _ in range(15):
+        _transmise()
+    with count_queries() as beaucoup:
+        assert "demande(s) de support" in page_text(client.get("/gestion/support/"))
+    sql = lambda statements: [s for s in statements if "SAVEPOINT" not in s]  # noqa: E731 - the test's transaction
+    assert len(sql(beaucoup)) == len(sql(peu))
