@@ -175,6 +175,30 @@ def _prevenir_cnfpt(demande: DemandeSupport, modele: str, sujet: str, complement
                     lien=_url("SupportGestionView.show", pk=demande.id))
 
 
+# -- actions from a request (national administrators) -------------------------
+def compte_du_demandeur(demande: DemandeSupport):
+    """The account the request is about: the requester's, else the one with
+    the request's e-mail (an archived account cannot sign in to ask)."""
+    if demande.user_id is not None:
+        return db.session.get(User, demande.user_id)
+    return db.session.scalar(select(User).where(User.email == demande.email.lower()))
+
+
+def reactiver_compte(demande: DemandeSupport, acteur: Acteur):
+    """« Réactivation de mon compte archivé »: the archived account made
+    active again by the account workflow (national roles only)."""
+    from app.workflows import compte as cycle_compte
+    from app.workflows.core import GardeRefusee
+
+    if demande.type.code != "REACTIVATION":
+        raise GardeRefusee("Cette demande n'est pas une demande de réactivation de compte archivé.")
+    user = compte_du_demandeur(demande)
+    if user is None:
+        raise GardeRefusee(f"Aucun compte ne correspond à l'adresse e-mail {demande.email}.")
+    cycle_compte.appliquer(user.id, "reactiver", acteur, f"Demande de support n° {demande.numero}")
+    return user
+
+
 # -- the requester's link to the thread ------------------------------------
 def _serialiseur() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SEL_HISTORIQUE)

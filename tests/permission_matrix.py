@@ -125,6 +125,7 @@ EXPECTED: dict[str, dict | None] = {
     "SupportView.historique": PUBLIC,
     "SupportGestionView.list": STAFF,
     "SupportGestionView.show": STAFF_OWN_STRUCTURE,
+    "SupportGestionView.reactiver": NATIONAL,
     # FAB security screens: national administration
     **{f"{view}.{method}": NATIONAL for view in ("UtilisateurView", "RoleView", "GroupeView") for method in CRUD},
     "RoleView.action_post": NATIONAL,

@@ -61,6 +61,9 @@ def donnees(**changes) -> dict:
 
 
 def envoyer(client, **changes):
+    """Send the form (a signed-in client with the account's e-mail, unless changed)."""
+    if hasattr(client, "user"):
+        changes.setdefault("email", client.user.email)
     html = client.get(URL).get_data(as_text=True)
     data = donnees(**changes)
     data.setdefault("csrf_token", csrf_token_from(html))
@@ -445,3 +448,50 @@ def test_the_queue_reads_a_constant_number_of_statements(login_as):
         assert "demande(s) de support" in page_text(client.get("/gestion/support/"))
     sql = lambda statements: [s for s in statements if "SAVEPOINT" not in s]  # noqa: E731 - the test's transaction
     assert len(sql(beaucoup)) == len(sql(peu))
+
+
+# -- signed-in requester changing the e-mail (manual §6.1.2) ------------------------------
+def test_changed_email_asks_first_then_uses_the_typed_address(login_as):
+    client = login_as("intervenant")
+    response = envoyer(client, email="autre.adresse@example.test")
+    html = page_text(response)
+    assert "Attention !" in html and "Vous êtes sur le point de saisir une adresse e-mail différente" in html
+    assert 'href="/compte/email">Accéder à ma fiche intervenant</a>' in html
+    assert "Utiliser l'adresse e-mail saisie" in html
+    assert db.session.scalar(select(func.count()).select_from(DemandeSupport)) == 0  # nothing sent yet
+    # « Utiliser l'adresse e-mail saisie »: the request as typed, re-posted
+    champs = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    assert champs["sujet"] == "Pb de mot de passe" and champs["email_confirme"] == "1"
+    response = client.post(URL, data=champs)
+    d = demande()
+    assert f"Votre demande de support n° {d.numero} a bien été prise en compte" in page_text(response)
+    assert d.email == "autre.adresse@example.test"
+    db.session.refresh(client.user)
+    assert client.user.email != "autre.adresse@example.test"  # the account is unchanged
+
+
+# -- actions from a request (national administrators) ------------------------------------
+def test_national_admin_reactivates_the_archived_account_from_its_request(login_as, factory):
+    from app.models.authentification import EtatCompteUtilisateur
+    from app.workflows import compte as cycle_compte
+
+    user, _ = factory.intervenant(email="archive@example.test")
+    cycle_compte.appliquer(user.id, "archiver", Acteur.systeme())
+    db.session.commit()
+    d = _transmise(None, "REACTIVATION", email="archive@example.test")
+    admin = login_as("admin_national")
+    page = admin.get(f"/gestion/support/{d.id}")
+    assert "Réactiver le compte archivé" in page_text(page)
+    token = csrf_token_from(page.get_data(as_text=True))
+    assert admin.post(f"/gestion/support/{d.id}/reactiver", data={"csrf_token": token}).status_code == 302
+    assert cycle_compte.etat_de(cycle_compte.etat_du_compte(user.id)) == EtatCompteUtilisateur.actif
+    # a second time: the account workflow refuses, in French, on the page
+    admin.post(f"/gestion/support/{d.id}/reactiver", data={"csrf_token": token})
+    assert "Action impossible" in page_text(admin.get(f"/gestion/support/{d.id}"))
+    # not a reactivation request: nothing offered, refused if posted
+    autre = _transmise(None, "IDENTIFIANTS_PERDUS", email="archive@example.test")
+    page = page_text(admin.get(f"/gestion/support/{autre.id}"))
+    assert "Réactiver le compte archivé" not in page
+    assert "/gestion/comptes/identifiants-provisoires?email=archive@example.test" in page
+    admin.post(f"/gestion/support/{autre.id}/reactiver", data={"csrf_token": token})
+    assert "n'est pas une demande de réactivation" in page_text(admin.get(f"/gestion/support/{autre.id}"))

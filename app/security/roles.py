@@ -108,6 +108,8 @@ _ADMIN_NATIONAL = _GESTIONNAIRE + _SECURITE + [
     ("can_identifiants_provisoires", "ComptesGestionView"),
     ("can_rechercher", "ComptesGestionView"),
     ("menu_access", "Identifiants provisoires"),
+    # Support (issue 22): reactivate an archived account from its request
+    ("can_reactiver", "SupportGestionView"),
     ("menu_access", "Administration nationale"),
     ("menu_access", "Console d'administration"),
 ]

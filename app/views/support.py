@@ -19,6 +19,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import limit
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.types import Boolean
 
@@ -85,6 +86,11 @@ class SupportView(BaseView):
             if not connecte:
                 captcha_nouveau(form)
             return self._render(form), 422
+        if connecte and form.email.data != current_user.email.lower() and not request.form.get("email_confirme"):
+            # The manual's « Attention ! » choice, as a step (with or without JavaScript).
+            return self.render_template("support/confirmer_email.html", title="Aide et Contact",
+                                        champs=[(k, v) for k, v in request.form.items(multi=True)
+                                                if k not in ("csrf_token", "email_confirme")])
         demande, _ = operations.creer(
             type_id=form.type_demande.data,
             structure_id=operations.structure_destinataire(form.type_demande.data, form.structure.data),
@@ -214,7 +220,7 @@ class SupportGestionView(BaseView):
 
     route_base = "/gestion/support"
     default_view = "list"
-    include_route_methods = {"list", "show"}
+    include_route_methods = {"list", "show", "reactiver"}
     class_permission_name = "SupportGestionView"
 
     @expose("/")
@@ -254,12 +260,35 @@ class SupportGestionView(BaseView):
             return self._render(demande, form, acteur), 422
         return self._render(demande, form, acteur)
 
+    @expose("/<int:pk>/reactiver", methods=["POST"])
+    @has_access
+    def reactiver(self, pk):
+        """« Réactivation de mon compte archivé »: reactivate the account
+        (national roles; the account workflow checks it is archived)."""
+        demande = self._demande_or_404(pk)
+        if not FlaskForm().validate_on_submit():  # the CSRF token
+            abort(400)
+        try:
+            user = operations.reactiver_compte(demande, Acteur.from_user(current_user))
+        except WorkflowError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"Le compte {user.email} est réactivé. Répondez au demandeur pour l'en informer.", "success")
+        return redirect(url_for("SupportGestionView.show", pk=pk))
+
     def _render(self, demande, form, acteur):
+        national = perimetre_courant().national
+        code = demande.type.code
         return self.render_template(
             "support/demande.html", title=f"Demande de support n° {demande.numero}", d=demande, form=form,
             reponses=[t for t in support.available_events(demande, acteur) if t.event in REPONSES],
             historique=support.history(demande), maximum=DESCRIPTIF_MAX,
+            reactivation=national and code == "REACTIVATION" and demande.etat != EtatDemandeSupport.cloturee,
+            identifiants=national and code == "IDENTIFIANTS_PERDUS",
         )
+
 
 
 # -- the menu's badge: requests « à traiter » ---------------------------------
