@@ -204,9 +204,14 @@ def _serialiseur() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SEL_HISTORIQUE)
 
 
-def lien_historique(demande: DemandeSupport) -> str:
+def lien_historique(demande: DemandeSupport, externe: bool = True) -> str:
     """A signed, time-limited link to this request only."""
-    return _url("SupportView.historique", token=_serialiseur().dumps([demande.id, demande.numero]))
+    token = _serialiseur().dumps([demande.id, demande.numero])
+    if not externe:
+        from flask import url_for
+
+        return url_for("SupportView.historique", token=token)
+    return _url("SupportView.historique", token=token)
 
 
 def demande_du_lien(token: str) -> DemandeSupport | None:

@@ -126,6 +126,9 @@ EXPECTED: dict[str, dict | None] = {
     "SupportGestionView.list": STAFF,
     "SupportGestionView.show": STAFF_OWN_STRUCTURE,
     "SupportGestionView.reactiver": NATIONAL,
+    # the signed-in intervenant's own requests (the sample is nobody's: 404)
+    "MesDemandesSupportView.liste": INTERVENANT_ONLY,
+    "MesDemandesSupportView.demande": row(LOGIN, HIDDEN, DENY, DENY, DENY),
     # FAB security screens: national administration
     **{f"{view}.{method}": NATIONAL for view in ("UtilisateurView", "RoleView", "GroupeView") for method in CRUD},
     "RoleView.action_post": NATIONAL,

@@ -495,3 +495,19 @@ def test_national_admin_reactivates_the_archived_account_from_its_request(login_
     assert "/gestion/comptes/identifiants-provisoires?email=archive@example.test" in page
     admin.post(f"/gestion/support/{autre.id}/reactiver", data={"csrf_token": token})
     assert "n'est pas une demande de réactivation" in page_text(admin.get(f"/gestion/support/{autre.id}"))
+
+
+# -- « Mes demandes de support » -----------------------------------------------------------
+def test_my_requests_list_and_open_my_own_thread_only(login_as):
+    client = login_as("intervenant")
+    envoyer(client, sujet="Ma question")
+    d = demande()
+    autre = login_as("intervenant")
+    envoyer(autre, sujet="Question d'un autre")
+    html = page_text(client.get("/mes-demandes-de-support/"))
+    assert "Ma question" in html and "Question d'un autre" not in html
+    assert f'href="/mes-demandes-de-support/{d.numero}"' in html
+    ouverte = client.get(f"/mes-demandes-de-support/{d.numero}")
+    assert ouverte.status_code == 302 and "/aide-et-contact/historique/" in ouverte.headers["Location"]
+    assert "Ma question" in page_text(client.get(ouverte.headers["Location"]))
+    assert autre.get(f"/mes-demandes-de-support/{d.numero}").status_code == 404

@@ -46,6 +46,10 @@ _INTERVENANT = _COMPTE + [
     ("can_liste", "MesCandidaturesView"),
     ("menu_access", "Mes réponses aux annonces"),
     ("menu_access", "Tableau de bord"),
+    # Own support requests (issue 22)
+    ("can_liste", "MesDemandesSupportView"),
+    ("can_demande", "MesDemandesSupportView"),
+    ("menu_access", "Mes demandes de support"),
 ]
 
 _GESTIONNAIRE = _COMPTE + [

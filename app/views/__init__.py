@@ -127,9 +127,17 @@ def register_views(appbuilder) -> None:
         icon="fa-inbox",
     )
     # Support « Aide et contact » (issue 22)
-    from app.views.support import SupportGestionView, SupportView
+    from app.views.support import MesDemandesSupportView, SupportGestionView, SupportView
 
     appbuilder.add_view_no_menu(SupportView)
+    appbuilder.add_view(
+        MesDemandesSupportView,
+        "Mes demandes de support",
+        label="Mes demandes de support",
+        category="Mon compte",
+        category_label="Mon compte",
+        icon="fa-life-ring",
+    )
     appbuilder.add_view(
         SupportGestionView,
         "Demandes de support",

@@ -37,7 +37,7 @@ from app.models.support import (
 )
 from app.referentiels.options import options
 from app.security.scope import current_intervenant, no_row_id, perimetre_courant
-from app.views.liste import Colonne, Liste, contient, date_au, date_du, parmi
+from app.views.liste import Colonne, LienCellule, Liste, contient, date_au, date_du, parmi
 from app.views.menu import declarer_badge
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.support import REPONSES, support
@@ -289,6 +289,50 @@ class SupportGestionView(BaseView):
             identifiants=national and code == "IDENTIFIANTS_PERDUS",
         )
 
+
+
+# -- « Mes demandes de support » (Mon compte) -----------------------------------
+MES_DEMANDES = Liste(
+    table=DemandeSupport, cle=DemandeSupport.id,
+    jointures=((TypeDemandeSupport, TypeDemandeSupport.id == DemandeSupport.type_id, False),),
+    colonnes={
+        "numero": Colonne("Numéro", DemandeSupport.numero,
+                          lien=LienCellule("MesDemandesSupportView.demande", "numero")),
+        "date": Colonne("Date", DemandeSupport.transmise_le, lambda d: format_date(d, "%d/%m/%Y")),
+        "type": Colonne("Type de demande", TypeDemandeSupport.libelle),
+        "sujet": Colonne("Sujet", DemandeSupport.sujet),
+        "etat": Colonne("État", DemandeSupport.etat, lambda e: EtatDemandeSupport(e).libelle),
+    },
+    ordre=("date", "desc"), tailles=(20, 50, 100), libelle_taille="Demandes par page",
+    liees={"user": DemandeSupport.user_id},
+    filtres=(DemandeSupport.etat != EtatDemandeSupport.a_confirmer,),
+    legende="Mes demandes de support, triées par {tri}",
+)
+
+
+class MesDemandesSupportView(BaseView):
+    """The signed-in user's own requests; each opens its thread (the same
+    page as the e-mail's « Consulter l'historique »)."""
+
+    route_base = "/mes-demandes-de-support"
+    default_view = "liste"
+    include_route_methods = {"liste", "demande"}
+
+    @expose("/")
+    @has_access
+    def liste(self):
+        return self.render_template("support/mes_demandes.html", title="Mes demandes de support",
+                                    demandes=MES_DEMANDES.page(user=current_user.id))
+
+    @expose("/<numero>")
+    @has_access
+    def demande(self, numero):
+        demande = db.session.scalar(select(DemandeSupport).where(
+            DemandeSupport.numero == numero[:10], DemandeSupport.user_id == current_user.id,
+            DemandeSupport.etat != EtatDemandeSupport.a_confirmer))
+        if demande is None:
+            abort(404)
+        return redirect(operations.lien_historique(demande, externe=False))
 
 
 # -- the menu's badge: requests « à traiter » ---------------------------------
