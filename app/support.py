@@ -74,7 +74,7 @@ def _numeroter(demande: DemandeSupport) -> None:
                 db.session.flush()
             return
         except IntegrityError:
-            db.session.expunge(demande) if demande in db.session else None
+            # The savepoint's rollback took the pending row out of the session.
             continue
     raise RuntimeError("Numéro de demande de support introuvable : réessayez.")
 
