@@ -52,3 +52,10 @@ cron.register(archiver_complements, queue_name="default", cron="30 6 * * *")
 from app.messagerie_jobs import relancer_envois  # noqa: E402
 
 cron.register(relancer_envois, queue_name="default", interval=600)
+
+# Support « Aide et contact » (issue 22): unconfirmed anonymous requests (7 days),
+# requests without reply 30 days after a request for information.
+from app.support_jobs import cloturer_demandes_sans_reponse, purger_demandes_non_confirmees  # noqa: E402
+
+cron.register(purger_demandes_non_confirmees, queue_name="default", cron="0 4 * * *")
+cron.register(cloturer_demandes_sans_reponse, queue_name="default", cron="15 6 * * *")

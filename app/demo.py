@@ -134,6 +134,10 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
     from app.demo_messagerie import load_demo_messagerie  # issue 21: a few conversations
 
     load_demo_messagerie(gestionnaires)
+
+    from app.demo_support import load_demo_support  # issue 22: support requests in each state
+
+    load_demo_support(gestionnaires)
     return logins
 
 

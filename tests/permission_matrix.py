@@ -68,7 +68,6 @@ EXPECTED: dict[str, dict | None] = {
     "PagesView.accessibilite": PUBLIC,
     "PagesView.plan_acces": PUBLIC,
     "PagesView.mentions_legales": PUBLIC,
-    "PagesView.aide_contact": PUBLIC,
     # portal content, annonces and candidatures (issue #5)
     "PagesView.actualites": PUBLIC,
     "PagesView.informations_complementaires": PUBLIC,
@@ -131,6 +130,18 @@ EXPECTED: dict[str, dict | None] = {
     "IntervenantApi.info": STAFF,
     "IntervenantApi.get": STAFF_OWN_STRUCTURE,
     "IntervenantApi.put": STAFF_OWN_STRUCTURE,
+    # support « Aide et contact » (issue 22): the public form and the requester's
+    # token links (a bad token: the « lien non valide » page); the queue is the
+    # staff's, a request of structure A hidden from B
+    "SupportView.formulaire": PUBLIC,
+    "SupportView.confirmer": PUBLIC,
+    "SupportView.historique": PUBLIC,
+    "SupportGestionView.list": STAFF,
+    "SupportGestionView.show": STAFF_OWN_STRUCTURE,
+    "SupportGestionView.reactiver": NATIONAL,
+    # the signed-in intervenant's own requests (the sample is nobody's: 404)
+    "MesDemandesSupportView.liste": INTERVENANT_ONLY,
+    "MesDemandesSupportView.demande": row(LOGIN, HIDDEN, DENY, DENY, DENY),
     # FAB security screens: national administration
     **{f"{view}.{method}": NATIONAL for view in ("UtilisateurView", "RoleView", "GroupeView") for method in CRUD},
     "RoleView.action_post": NATIONAL,

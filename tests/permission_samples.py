@@ -40,6 +40,8 @@ def build(scene) -> dict:
             return experience.id
         if view in ("ReceptionView", "EnvoyesView", "BrouillonsView", "EnvoiCandidatsView"):
             return message.id
+        if view == "SupportGestionView":
+            return demande_support.id
         return 1
 
     from app.models.parcours import ExperienceFormateur
@@ -59,6 +61,7 @@ def build(scene) -> dict:
     from app.messagerie import ecrire
 
     message = ecrire(scene.gestionnaire_a.id, [scene.gestionnaire_b.id], "Objet matrice", "Texte", envoyer=True)
+    demande_support = _demande_support()
     from app.captcha import nouveau_defi
 
     defi = nouveau_defi()
@@ -104,6 +107,25 @@ def _annonces(scene):
     db.session.flush()
     scene.annonce_brouillon, scene.candidature = brouillon, candidature
     return annonce, candidature
+
+
+def _demande_support():
+    """Issue 22: a support request addressed to structure A, « à traiter »."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models.referentiels import Structure, TypeDemandeSupport
+    from app.models.support import DemandeSupport, EtatDemandeSupport
+
+    demande = DemandeSupport(
+        numero="2612010001", type_id=db.session.scalar(select(TypeDemandeSupport.id).where(TypeDemandeSupport.code == "CONNEXION")),
+        structure_id=db.session.scalar(select(Structure.id).where(Structure.code == "DR-84")),
+        nom="Matrice", prenom="Probe", email="probe.support@example.test", sujet="Sujet", descriptif="Texte",
+        etat=EtatDemandeSupport.nouvelle,
+    )
+    db.session.add(demande)
+    db.session.flush()
+    return demande
 
 
 def post_data(endpoint: str, scene) -> dict:

@@ -63,18 +63,22 @@ def test_the_count_is_read_at_each_request(login_as, factory, demandes):
 
 def test_no_badge_and_no_statement_when_none_applies(app, login_as, factory, demandes):
     """An intervenant does not see the entry, a national admin sees it
-    without a count of their own, a gestionnaire without structure has none;
+    without a count of their own (the support badge, issue 22, is theirs: one
+    statement, a count of 0), a gestionnaire without structure has none;
     a count of 0 shows nothing."""
     sans_structure = app.test_client()
     sign_in(sans_structure, factory.create_user(roles.GESTIONNAIRE))
     for client in (login_as("intervenant"), login_as("anonyme")):
         texte, statements = requetes_badges(client, "/")
         assert statements == [] and badges(texte) == [] and "<!--badge" not in texte
-    # Their one statement is the messagerie's unread count (issue 21), 0: no badge; no queue count.
+    # One statement: the messagerie's unread count (issue 21), and for national
+    # roles the support requests (issue 22); 0 each: no badge; no queue count.
     for client in (login_as("admin_national"), sans_structure):
         texte, statements = requetes_badges(client, "/")
         assert len(statements) == 1 and "badge_demandes_structure" not in statements[0]
         assert badges(texte) == [] and "<!--badge" not in texte
+    texte, statements = requetes_badges(login_as("admin_national"), "/")
+    assert "FROM demande_support" in statements[0]
     texte, statements = requetes_badges(login_as("gestionnaire", "DR-93"))
     assert len(statements) == 1 and badges(texte) == [] and "<!--badge" not in texte
 
@@ -98,7 +102,7 @@ def test_every_badge_of_the_page_in_one_statement(login_as, monkeypatch, demande
         nombre = db.session.scalar(structures, {"badge_test_actif": True})
         assert sorted(badges(texte)) == sorted([("2", "2 demande(s) d'inscription à traiter"),
                                                 (str(nombre), f"{nombre} structures")])
-        # the queue's, this one's and the messagerie's unread count (issue 21)
+        # the queue's, this one's, the messagerie's unread count (issue 21) and the support requests' (issue 22)
         assert len(statements) == 1 and statements[0].count("count(") == 3
     finally:
         menu.vider()  # the kept entries hold this test's markers

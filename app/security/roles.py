@@ -56,6 +56,10 @@ _INTERVENANT = _COMPTE + _MESSAGERIE + [
     ("can_liste", "MesCandidaturesView"),
     ("menu_access", "Mes réponses aux annonces"),
     ("menu_access", "Tableau de bord"),
+    # Own support requests (issue 22)
+    ("can_liste", "MesDemandesSupportView"),
+    ("can_demande", "MesDemandesSupportView"),
+    ("menu_access", "Mes demandes de support"),
 ]
 
 _GESTIONNAIRE = _COMPTE + _MESSAGERIE + [
@@ -84,6 +88,10 @@ _GESTIONNAIRE = _COMPTE + _MESSAGERIE + [
     ("can_ecrire", "EnvoiCandidatsView"),
     ("can_envoi", "EnvoiCandidatsView"),
     ("menu_access", "Candidatures"),
+    # Support requests addressed to the structure (issue 22)
+    ("can_list", "SupportGestionView"),
+    ("can_show", "SupportGestionView"),
+    ("menu_access", "Demandes de support"),
 ]
 
 # FAB's security screens (users, roles...): national administration only.
@@ -117,6 +125,8 @@ _ADMIN_NATIONAL = _GESTIONNAIRE + _SECURITE + [
     ("can_identifiants_provisoires", "ComptesGestionView"),
     ("can_rechercher", "ComptesGestionView"),
     ("menu_access", "Identifiants provisoires"),
+    # Support (issue 22): reactivate an archived account from its request
+    ("can_reactiver", "SupportGestionView"),
     ("menu_access", "Administration nationale"),
     ("menu_access", "Console d'administration"),
 ]

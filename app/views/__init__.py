@@ -126,6 +126,26 @@ def register_views(appbuilder) -> None:
         category_label="Gestion",
         icon="fa-inbox",
     )
+    # Support « Aide et contact » (issue 22)
+    from app.views.support import MesDemandesSupportView, SupportGestionView, SupportView
+
+    appbuilder.add_view_no_menu(SupportView)
+    appbuilder.add_view(
+        MesDemandesSupportView,
+        "Mes demandes de support",
+        label="Mes demandes de support",
+        category="Mon compte",
+        category_label="Mon compte",
+        icon="fa-life-ring",
+    )
+    appbuilder.add_view(
+        SupportGestionView,
+        "Demandes de support",
+        label="Demandes de support",
+        category="Gestion",
+        category_label="Gestion",
+        icon="fa-life-ring",
+    )
     appbuilder.add_link(
         "Console d'administration",
         href="/backoffice/",

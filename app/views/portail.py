@@ -75,10 +75,6 @@ class PagesView(BaseView):
     def mentions_legales(self):
         return self.render_template("portail/mentions_legales.html", title="Mentions légales")
 
-    @expose("/aide-et-contact")
-    def aide_contact(self):
-        return self.render_template("portail/aide_contact.html", title="Aide et Contact")
-
     @expose("/actualites")
     def actualites(self):
         """All news, collapsed but the chosen one (``?article=<id>``, from a
