@@ -101,6 +101,10 @@ class EspaceSecurityManager(SecurityManager):
     viewmenumodelview = security_views.ViewMenuView
     permissionviewmodelview = security_views.PermissionViewView
     authdbview = auth.AuthDBView
+    # The framework's « reset a user's password » screen is not served and its
+    # « User's Statistics » page (a chart script from an external host) is gone.
+    resetpasswordview = security_views.ResetPasswordSansRoute
+    userstatschartview = None
     resetmypasswordview = auth.ResetMyPasswordView
     security_api = auth.SecurityApi
 
