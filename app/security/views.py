@@ -110,9 +110,9 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
         ("Connexions", {"fields": ["last_login", "login_count", "fail_login_count", "created_on", "changed_on"],
                         "expanded": False}),
     ]
+    # A subset of the fields above (FAB's page reads them among the show columns).
     user_show_fieldsets = [
-        (titre, {**contenu, "fields": _sans_actif(contenu["fields"])})
-        for titre, contenu in UserDBModelView.user_show_fieldsets
+        ("Mon compte", {"fields": ["first_name", "last_name", "email", "roles", "last_login", "login_count"]}),
     ]
     label_columns = {
         "first_name": "Prénom", "last_name": "Nom", "username": "Identifiant", "email": "Adresse e-mail",
