@@ -242,3 +242,64 @@ def test_framework_password_screen_is_gone(app, login_as, factory):
     assert client.post(f"/resetpassword/form?pk={user.id}", data={"password": "a", "conf_password": "a"}).status_code == 404
     assert "Reset Password" not in page_text(client.get(f"/users/show/{user.id}"))
     assert not any(r.endpoint.startswith("ResetPasswordView") for r in current_app.url_map.iter_rules())
+
+
+# -- no external resource ----------------------------------------------------------
+@pytest.mark.parametrize("html", [
+    '<script src="https://www.gstatic.com/charts/loader.js"></script>',
+    "<link rel='stylesheet' href='//fonts.googleapis.com/css?family=Marianne'>",
+    '<img alt="" src="http://exemple.fr/logo.png">',
+    "<style>@font-face { src: url(https://fonts.gstatic.com/x.woff2) }</style>",
+])
+def test_an_external_resource_is_detected(html):
+    from tests.ressources_externes import externes
+
+    assert externes(html)
+
+
+def test_a_link_to_another_site_is_not_a_resource():
+    from tests.ressources_externes import externes
+
+    assert not externes('<a href="https://www.cnfpt.fr/">CNFPT</a><script src="/static/js/x.js"></script>')
+
+
+def test_the_statistics_page_with_its_external_chart_is_gone(app, login_as):
+    assert not any(r.endpoint.startswith("UserStatsChartView") for r in app.url_map.iter_rules())
+    assert "User's Statistics" not in login_as("admin_national").get("/users/list/").get_data(as_text=True)
+
+
+# -- one administration ------------------------------------------------------------------
+@pytest.mark.parametrize("url", ["/backoffice/", "/backoffice/bo_outbox/", "/backoffice/bo_audit_decisions/",
+                                 "/backoffice/bo_specialite/"])
+def test_console_in_the_portals_language_and_landmarks(login_as, url):
+    html = login_as("admin_national").get(url).get_data(as_text=True)
+    assert '<html lang="fr">' in html
+    assert '<main id="contenu"' in html and "<header>" in html
+    assert len(re.findall(r"<h1\b", html)) == 1
+    assert 'href="/logout/"' in html and "Se déconnecter" in html
+    assert 'href="/users/list/"' in html and 'href="/roles/list/"' in html
+    assert "/static/css/console.css" in html
+    for anglais in ("E-mails (outbox)", "(UTC)", "Toggle navigation"):
+        assert anglais not in html
+
+
+def test_security_screens_link_to_the_console_in_french(login_as):
+    html = login_as("admin_national").get("/roles/list/").get_data(as_text=True)
+    assert 'href="/backoffice/"' in html
+    for anglais in ("List Groups", "List Users", "menu access on", "Select Value", ">Add<", "Record Count"):
+        assert anglais not in html, anglais
+    for francais in ("Sécurité", "Utilisateurs", "Groupes"):
+        assert francais in html
+
+
+def test_console_times_are_paris_time(app, login_as):
+    from datetime import datetime
+
+    from app.models.outbox import OutboxMessage, OutboxStatus
+
+    db.session.add(OutboxMessage(recipients="x@example.test", subject="Essai", template="t", body_text="t",
+                                 body_html="<p>t</p>", status=OutboxStatus.failed, attempts=1, message_id="<essai-27@x>",
+                                 created_at=datetime(2026, 1, 15, 9, 30)))
+    db.session.commit()
+    html = page_text(login_as("admin_national").get("/backoffice/bo_outbox/"))
+    assert "15/01/2026 10:30" in html  # UTC+1 in winter

@@ -21,6 +21,7 @@ from flask_appbuilder.security.views import (
     UserGroupModelView,
     ViewMenuModelView,
 )
+from flask_appbuilder.widgets import ListWidget, ShowWidget
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload, undefer
@@ -379,6 +380,11 @@ class RoleView(RetourListeMixin, RoleModelView):
     add_title = "Créer un rôle"
     edit_title = "Modifier le rôle"
     label_columns = {"name": "Nom", "permissions": "Droits"}
+    # FAB's search offered the permissions by their internal names, and its
+    # role widgets listed them raw: the plain widgets use the French summary.
+    search_columns = ["name"]
+    list_widget = ListWidget
+    show_widget = ShowWidget
     description_columns = {
         "permissions": "Cochez ce que le rôle peut faire, écran par écran ; les entrées de menu suivent."
     }

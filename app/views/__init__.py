@@ -135,3 +135,23 @@ def register_views(appbuilder) -> None:
         icon="fa-cogs",
     )
     appbuilder.add_api(IntervenantApi)
+    _libelles_francais(appbuilder)
+
+
+#: FAB's security menu, in French (issue 27); names stay (permissions use them).
+LIBELLES_MENU_SECURITE = {
+    "Security": "Sécurité",
+    "List Users": "Utilisateurs",
+    "List Roles": "Rôles",
+    "List Groups": "Groupes",
+    "Base Permissions": "Permissions",
+    "Views/Menus": "Vues et menus",
+    "Permission on Views/Menus": "Permissions sur les vues et menus",
+}
+
+
+def _libelles_francais(appbuilder) -> None:
+    for categorie in appbuilder.menu.get_list():
+        for entree in (categorie, *categorie.childs):
+            if entree.name in LIBELLES_MENU_SECURITE:
+                entree.label = LIBELLES_MENU_SECURITE[entree.name]
