@@ -1,7 +1,8 @@
 """Application settings, read from environment variables only.
 
 Three profiles: ``DefaultConfig`` (the embedded run: SQLite file under
-``instance/``, jobs inline, e-mails written as .eml files), ``TestingConfig`` and
+``instance/``, jobs inline, e-mails written as .eml files, keys made at the
+first run and kept under ``instance/``), ``TestingConfig`` (fixed test keys) and
 ``ProductionConfig`` (everything comes from the environment and missing secrets
 are an error). ``create_app`` picks one by name or receives a class.
 """
@@ -9,6 +10,8 @@ are an error). ``create_app`` picks one by name or receives a class.
 from __future__ import annotations
 
 import os
+import secrets
+import time
 from pathlib import Path
 
 from flask_appbuilder.const import AUTH_DB
@@ -34,7 +37,10 @@ class DefaultConfig:
 
     APP_NAME = "Espace Intervenants"
     APP_ICON = ""
-    SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-key-change-me")
+    # Without the variable: a random key made at the first run, kept in
+    # instance/ (never committed) and reused (``completer_cles``).
+    SECRET_KEY = _env("SECRET_KEY")
+    DOSSIER_CLES = str(INSTANCE_DIR)
     SQLALCHEMY_DATABASE_URI = _env(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'espace-intervenants.db'}"
     )
@@ -82,6 +88,12 @@ class DefaultConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    # Sessions end (app.security.sessions): seconds without a request before a
+    # staff or an intervenant session expires, and the longest session.
+    SESSION_INACTIVITE_PERSONNEL = int(_env("SESSION_INACTIVITE_PERSONNEL", "1800"))
+    SESSION_INACTIVITE_INTERVENANT = int(_env("SESSION_INACTIVITE_INTERVENANT", "7200"))
+    SESSION_DUREE_MAX = int(_env("SESSION_DUREE_MAX", "43200"))
+    PERMANENT_SESSION_LIFETIME = SESSION_DUREE_MAX
 
     # Mail: without MAIL_SERVER, messages are written as .eml under instance/mail/
     MAIL_SERVER = _env("MAIL_SERVER")
@@ -103,8 +115,17 @@ class DefaultConfig:
     OUTBOX_RETENTION_DAYS = int(_env("OUTBOX_RETENTION_DAYS", "90"))
 
     # Accounts and login protection
-    AUTH_MAX_ECHECS = int(_env("AUTH_MAX_ECHECS", "5"))  # failures before a temporary lockout
-    AUTH_DUREE_VERROUILLAGE = int(_env("AUTH_DUREE_VERROUILLAGE", "900"))  # seconds
+    # Login throttle (app.security.auth.ralentissement): after AUTH_MAX_ECHECS
+    # failures for one identifier within AUTH_FENETRE_ECHECS seconds, or
+    # AUTH_MAX_ECHECS_ADRESSE from one address within AUTH_FENETRE_ADRESSE,
+    # each attempt waits AUTH_DELAI_INITIAL seconds, doubled at every further
+    # failure, up to AUTH_DUREE_VERROUILLAGE seconds.
+    AUTH_MAX_ECHECS = int(_env("AUTH_MAX_ECHECS", "5"))
+    AUTH_DELAI_INITIAL = int(_env("AUTH_DELAI_INITIAL", "30"))
+    AUTH_DUREE_VERROUILLAGE = int(_env("AUTH_DUREE_VERROUILLAGE", "900"))
+    AUTH_FENETRE_ECHECS = int(_env("AUTH_FENETRE_ECHECS", "86400"))
+    AUTH_MAX_ECHECS_ADRESSE = int(_env("AUTH_MAX_ECHECS_ADRESSE", "30"))
+    AUTH_FENETRE_ADRESSE = int(_env("AUTH_FENETRE_ADRESSE", "3600"))
     CAPTCHA_TTL = int(_env("CAPTCHA_TTL", "900"))  # seconds
     COMPTES_RATE_LIMIT = _env("COMPTES_RATE_LIMIT", "20 per 5 minute")
     CONNEXION_LOG_RETENTION_DAYS = int(_env("CONNEXION_LOG_RETENTION_DAYS", "180"))
@@ -130,8 +151,9 @@ class DefaultConfig:
     STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")
     UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
-    # Fernet key (urlsafe base64, 32 bytes). The default is for the embedded demo only.
-    ENCRYPTION_KEY = _env("ENCRYPTION_KEY", "ZGVtby1rZXktZXNwYWNlLWludGVydmVuYW50cy0wMDA=")
+    # Fernet key (urlsafe base64, 32 bytes). Without the variable: made at the
+    # first run and kept in instance/, like SECRET_KEY.
+    ENCRYPTION_KEY = _env("ENCRYPTION_KEY")
 
 
 class TestingConfig(DefaultConfig):
@@ -168,6 +190,48 @@ class ProductionConfig(DefaultConfig):
             raise RuntimeError(
                 "Configuration de production incomplète : " + ", ".join(missing)
             )
+
+
+def _cle_fernet() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+#: Keys the embedded run makes itself when the environment has none: the
+#: setting, its file under INSTANCE_DIR, how to make one.
+CLES_LOCALES = {
+    "SECRET_KEY": ("secret_key", lambda: secrets.token_urlsafe(48)),
+    "ENCRYPTION_KEY": ("encryption_key", _cle_fernet),
+}
+
+
+def cle_locale(dossier: str | Path, fichier: str, fabriquer) -> str:
+    """The key kept in ``dossier/fichier``: read, or made once (mode 600).
+    Two processes starting together agree on the first one written."""
+    chemin = Path(dossier) / fichier
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(chemin, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # the other process may still be writing it
+            valeur = chemin.read_text().strip()
+            if valeur:
+                return valeur
+            time.sleep(0.02)
+        raise RuntimeError(f"Clé vide : {chemin}") from None
+    valeur = fabriquer()
+    with os.fdopen(fd, "w") as fichier_cle:
+        fichier_cle.write(valeur + "\n")
+    return valeur
+
+
+def completer_cles(config) -> None:
+    """Give the embedded run the keys the environment did not: no key ships
+    with the code (a known key let anyone forge an admin session)."""
+    for nom, (fichier, fabriquer) in CLES_LOCALES.items():
+        if not config.get(nom):
+            config[nom] = cle_locale(config["DOSSIER_CLES"], fichier, fabriquer)
 
 
 CONFIGS = {

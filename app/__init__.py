@@ -40,6 +40,9 @@ def create_app(config=None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config_cls)
     app.config.update(overrides)
+    from config import completer_cles
+
+    completer_cles(app.config)
     for folder in ("UPLOAD_FOLDER", "MAIL_FILE_DIR"):
         Path(app.config[folder]).mkdir(parents=True, exist_ok=True)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -73,6 +76,7 @@ def create_app(config=None, **overrides) -> Flask:
 
     from app import cli, errors, formatting, jobs, notifications
     from app.referentiels import options
+    from app.security import sessions
     from app.security.manager import init_session_events
     from app.views import cache_public, menu, urls
 
@@ -88,5 +92,6 @@ def create_app(config=None, **overrides) -> Flask:
     from app.models import fichiers
 
     fichiers.init_session_events(db.session)
+    sessions.init_app(app)
     cli.init_app(app)
     return app

@@ -6,6 +6,8 @@
   days stop working (password replaced by an unusable random one); the login
   page then says they expired.
 - ``purger_captchas``: expired captcha challenges.
+- ``envoyer_lien_reinitialisation``: « Mot de passe oublié » (not periodic:
+  enqueued by the page for every address).
 - ``purger_tentatives_connexion``: the login log (personal data: IP
   addresses) is kept ``CONNEXION_LOG_RETENTION_DAYS`` days (180 by default).
 """
@@ -18,14 +20,23 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from app.jobs import job
+from app.mail import queue_email
 from app.models import base
-from app.models.authentification import DefiCaptcha, EtatCompte, EtatCompteUtilisateur, JetonCompte, TentativeConnexion
+from app.models.authentification import (
+    DefiCaptcha,
+    EtatCompte,
+    EtatCompteUtilisateur,
+    JetonCompte,
+    TentativeConnexion,
+    TypeJeton,
+)
 from app.models.comptes import Intervenant
-from app.security.auth import VALIDITE_ACTIVATION, hacher_mot_de_passe
+from app.security.auth import VALIDITE_ACTIVATION, VALIDITE_REINITIALISATION, hacher_mot_de_passe
+from app.security.sessions import invalider_sessions
 from app.workflows.compte import compte
 from app.workflows.core import Acteur
 
@@ -66,9 +77,34 @@ def expirer_identifiants_provisoires() -> int:
         user.password = hacher_mot_de_passe(secrets.token_urlsafe(32))
         compte.apply(etat, "expirer_provisoires", Acteur.systeme())
         count += 1
+    invalider_sessions(*(user.id for _, user in rows))
     db.session.commit()
     log.info("%d identifiant(s) provisoire(s) expiré(s).", count)
     return count
+
+
+@job
+def envoyer_lien_reinitialisation(email: str, modele_lien: str) -> bool:
+    """« Mot de passe oublié »: a reset link to an active account's address
+    (through the outbox), nothing for any other address. The page enqueues
+    this job for every address and answers at once, the same way: neither its
+    words nor its time tell whether an account exists. ``modele_lien``: the
+    reset URL built by the page, its last segment replaced by the token."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    if user is None or not user.active:
+        return False
+    token = JetonCompte.emettre(db.session, user, TypeJeton.reinitialisation, VALIDITE_REINITIALISATION)
+    queue_email(
+        user.email,
+        "compte_reinitialisation",
+        "Réinitialisation de votre mot de passe",
+        prenom=user.first_name,
+        nom=user.last_name,
+        heures=int(VALIDITE_REINITIALISATION.total_seconds() // 3600),
+        lien=modele_lien.rsplit("/", 1)[0] + "/" + token,
+    )
+    db.session.commit()
+    return True
 
 
 @job

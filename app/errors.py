@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+import re
+
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest
 
 from app.workflows.core import GardeRefusee, WorkflowError
 
@@ -39,7 +44,78 @@ def not_found(error):
     return render_template("erreurs/404.html", appbuilder=current_app.appbuilder), 404
 
 
+MESSAGE_PARAMETRE = "L'adresse contient un paramètre invalide (numéro de page, filtre ou tri)."
+
+
+class ParametreInvalide(BadRequest):
+    """A query argument the page cannot use: the client's error (400), said
+    in French, never a server error."""
+
+    description = MESSAGE_PARAMETRE
+
+
+#: FAB reads every query argument whose name contains ``page_`` or
+#: ``psize_`` with a bare ``int()`` (flask_appbuilder.urltools): anything but
+#: a small number raised, a server error.
+_ARGUMENT_ENTIER_FAB = re.compile(r"page_|psize_")
+_ENTIER = re.compile(r"\d{1,9}")
+
+
+#: flask-admin's (the console, /backoffice) read with ``type=int``: a huge
+#: number reached the database as an OFFSET it cannot hold.
+_ARGUMENTS_ENTIERS_CONSOLE = frozenset({"page", "page_size", "sort", "desc"})
+
+
+#: Every row exposed by a screen has an integer id that the databases hold
+#: in 64 bits: anything else names no row.
+_IDENTIFIANT = re.compile(r"\d{1,18}")
+_PLUS_GRAND_ID = 2**63 - 1
+
+
+def _aucune_ligne(valeur) -> bool:
+    if isinstance(valeur, int):
+        return abs(valeur) > _PLUS_GRAND_ID
+    return not _IDENTIFIANT.fullmatch(str(valeur))
+
+
+def refuser_arguments_invalides():
+    """A malformed page, page-size or sort argument is the client's error
+    (400); a row id no row can have (FAB's ``<pk>``, the console's ``?id=``,
+    any ``<int:…>``) names nothing (404), before a database refuses it."""
+    console = request.path.startswith("/backoffice/")
+    for nom, valeur in (request.view_args or {}).items():
+        if (nom == "pk" or isinstance(valeur, int)) and _aucune_ligne(valeur):
+            abort(404)
+    if console and any(_aucune_ligne(v) for v in request.args.getlist("id")):
+        abort(404)
+    for nom, valeur in request.args.items(multi=True):
+        entier = _ARGUMENT_ENTIER_FAB.search(nom) or (console and nom in _ARGUMENTS_ENTIERS_CONSOLE)
+        if entier and not _ENTIER.fullmatch(valeur):
+            raise ParametreInvalide()
+    return None
+MESSAGE_CSRF = (
+    "Le jeton de sécurité du formulaire (CSRF) est absent ou a expiré : rechargez la page et recommencez."
+)
+
+
+def bad_request(error):
+    """400 in French: a bad parameter, an expired form, a malformed request."""
+    if isinstance(error, CSRFError):
+        message = MESSAGE_CSRF
+    elif isinstance(error, ParametreInvalide):
+        message = error.description
+    else:
+        message = "La requête est invalide."
+    if _wants_json():
+        return jsonify(message=message), 400
+    if "user" not in g:  # refused (CSRF) before FAB's own before_request ran
+        g.user = current_user
+    return render_template("erreurs/400.html", appbuilder=current_app.appbuilder, message=message), 400
+
+
 def init_app(app) -> None:
+    app.before_request(refuser_arguments_invalides)
+    app.register_error_handler(400, bad_request)
     app.register_error_handler(WorkflowError, handle_workflow_error)
     app.register_error_handler(403, forbidden)
     app.register_error_handler(404, not_found)

@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 import time
 
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import event
 
 from app.extensions import db
+from app.security.sessions import cles_de_session
 
 GARDER = 2  # statements kept per page
 _SECURITE = re.compile(r"\bab_(user|role|permission|view_menu|permission_view)", re.I)
@@ -19,9 +21,10 @@ _SECURITE = re.compile(r"\bab_(user|role|permission|view_menu|permission_view)",
 def _capturer(app, engine, path: str, user_id: int | None) -> list[tuple[str, object]]:
     client = app.test_client()
     if user_id is not None:
+        cles = cles_de_session(db.session.get(User, user_id))
+        db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
-            session["_fresh"] = True
+            session.update(cles)
     client.get(path)  # warm the per-process caches
     statements: list[tuple[str, object]] = []
 

@@ -205,6 +205,8 @@ def mesurer_pages(url: str, args, meta: dict) -> list[dict]:
 def _app(url: str, **overrides):
     from app import create_app
 
+    # The same key as the served application (the environment set above).
+    overrides.setdefault("ENCRYPTION_KEY", ENCRYPTION_KEY)
     return create_app("default", SQLALCHEMY_DATABASE_URI=url, **overrides)
 
 

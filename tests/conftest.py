@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models.comptes import Gestionnaire, Intervenant
 from app.models.referentiels import Structure
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
+from app.security.sessions import cles_de_session
 
 PASSWORD = "Mot-de-passe-1!"
 
@@ -216,9 +217,10 @@ def corps_envoye(message) -> str:
 def sign_in(client, user) -> None:
     """Open a session for ``user`` without the login form (fast path for tests
     that are not about authentication)."""
+    cles = cles_de_session(user)
+    db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+        session.update(cles)
 
 
 @pytest.fixture

@@ -58,6 +58,7 @@ EXPECTED: dict[str, dict | None] = {
     "CompteView.mot_de_passe": SIGNED_IN,
     "CompteView.email": SIGNED_IN,
     "CompteView.identifiants": SIGNED_IN,
+    "CompteView.deconnexion_partout": SIGNED_IN,
     "ComptesGestionView.creer": STAFF,
     "ComptesGestionView.identifiants_provisoires": NATIONAL,
     "ComptesGestionView.rechercher": NATIONAL,

@@ -54,22 +54,110 @@ def test_every_attempt_is_logged_with_ip(client, factory):
     assert db.session.scalar(select(TentativeConnexion).where(TentativeConnexion.identifiant == "inconnu@example.test")).motif == "inconnu"
 
 
-def test_lockout_after_repeated_failures_and_automatic_unlock(app, client, factory, monkeypatch):
-    user, _ = factory.intervenant()
-    for _ in range(app.config.get("AUTH_MAX_ECHECS", 5)):
-        post_login(client, user.email, "Mauvais-1!")
-    # Locked: even the right password is refused, with its own message.
-    html = page_text(post_login(client, user.email, PASSWORD, follow=True))
-    assert "temporairement verrouillé" in html
-    etat = db.session.get(EtatCompte, user.id)
-    assert etat.verrouille_jusqua is not None
+_VRAI_UTCNOW = base.utcnow
 
-    later = base.utcnow() + timedelta(minutes=16)
+
+def _plus_tard(monkeypatch, secondes):
+    """The clock ``secondes`` after the real now (not cumulative)."""
+    later = _VRAI_UTCNOW() + timedelta(seconds=secondes)
     monkeypatch.setattr(base, "utcnow", lambda: later)
+
+
+@pytest.mark.parametrize("connu", [True, False])
+def test_growing_delays_the_same_for_known_and_unknown_identifiers(app, client, factory, monkeypatch, connu):
+    """Issue 19, point 6: no hard lock, no message that tells an account
+    exists; each failure past the threshold doubles the wait."""
+    user, _ = factory.intervenant()
+    identifiant = user.email if connu else "personne@example.test"
+    seuil = app.config["AUTH_MAX_ECHECS"]
+    for _ in range(seuil - 1):
+        assert "Identifiant ou mot de passe incorrect." in page_text(post_login(client, identifiant, "Mauvais-1!", follow=True))
+    post_login(client, identifiant, "Mauvais-1!")
+    # Within the delay, even the right password is not checked: the same message either way.
+    html = page_text(post_login(client, identifiant, PASSWORD, follow=True))
+    assert "Trop de tentatives de connexion infructueuses. Réessayez dans 1 minute(s)" in html
+    assert "verrouillé" not in html
+    # After the first delay (30 s) one more attempt is checked; a failure doubles the delay.
+    _plus_tard(monkeypatch, 31)
+    post_login(client, identifiant, "Mauvais-1!")
+    _plus_tard(monkeypatch, 31 + 40)
+    assert "Trop de tentatives" in page_text(post_login(client, identifiant, PASSWORD, follow=True))
+    _plus_tard(monkeypatch, 31 + 61)
+    response = post_login(client, identifiant, PASSWORD)
+    if connu:
+        assert response.status_code == 302 and "/login" not in response.headers["Location"]
+        etat = db.session.get(EtatCompte, user.id)
+        assert etat.echecs_consecutifs == 0 and etat.verrouille_jusqua is None
+    else:
+        assert "/login" in response.headers["Location"]
+    motifs = db.session.scalars(
+        select(TentativeConnexion.motif).where(TentativeConnexion.identifiant == identifiant).order_by(TentativeConnexion.id)
+    ).all()
+    assert motifs.count("ralenti") == 2
+
+
+def test_success_resets_the_count_and_delays_never_exceed_the_maximum(app, client, factory, monkeypatch):
+    user, _ = factory.intervenant()
+    for _ in range(app.config["AUTH_MAX_ECHECS"] - 1):
+        post_login(client, user.email, "Mauvais-1!")
+    assert post_login(client, user.email, PASSWORD).status_code == 302
+    client.get("/logout/")
+    post_login(client, user.email, "Mauvais-1!")  # one failure after a success: no delay
+    assert "/login" not in post_login(client, user.email, PASSWORD).headers["Location"]
+    # Many failures (spread over time): the wait stays at AUTH_DUREE_VERROUILLAGE.
+    from app.security import auth
+
+    with app.test_request_context():
+        assert auth._delai(50, 5).total_seconds() == app.config["AUTH_DUREE_VERROUILLAGE"]
+
+
+def test_form_and_api_failures_share_the_throttle(app, client, factory, monkeypatch):
+    monkeypatch.setitem(app.config, "JWT_SECRET_KEY", "cle-jwt-de-test-suffisamment-longue-0123456789")
+    user, _ = factory.intervenant()
+    for _ in range(app.config["AUTH_MAX_ECHECS"]):
+        api = client.post("/api/v1/security/login", json={"username": user.email, "password": "Faux-1!", "provider": "db"})
+        assert api.status_code == 401
+    assert "Trop de tentatives" in page_text(post_login(client, user.email, PASSWORD, follow=True))
+
+
+def test_throttle_per_address(app, client, factory, monkeypatch):
+    """Many identifiers tried from one address: that address waits too."""
+    monkeypatch.setitem(app.config, "AUTH_MAX_ECHECS_ADRESSE", 4)
+    user, _ = factory.intervenant()
+    for i in range(4):
+        post_login(client, f"essai{i}@example.test", "Faux-1!")
+    assert "Trop de tentatives" in page_text(post_login(client, user.email, PASSWORD, follow=True))
+    autre = app.test_client()
+    autre.environ_base["REMOTE_ADDR"] = "10.1.2.3"
+    assert post_login(autre, user.email, PASSWORD).status_code == 302
+
+
+def test_unlock_lifts_the_delay(app, client, factory):
+    from app.security import auth
+
+    user, _ = factory.intervenant()
+    for _ in range(app.config["AUTH_MAX_ECHECS"]):
+        post_login(client, user.email, "Mauvais-1!")
+    with app.test_request_context():
+        auth.lever_ralentissement(user)
+        db.session.commit()
     response = post_login(client, user.email, PASSWORD)
     assert response.status_code == 302 and "/login" not in response.headers["Location"]
-    db.session.refresh(etat)
-    assert etat.echecs_consecutifs == 0 and etat.verrouille_jusqua is None
+
+
+def test_unknown_identifier_costs_one_hash_of_the_real_method(app, client, factory, monkeypatch):
+    """Issue 19, point 6 (timing): a known and an unknown identifier both
+    check one password hash made with the configured method and cost."""
+    from app.security import auth
+
+    verifiees = []
+    vrai = auth.check_password_hash
+    monkeypatch.setattr(auth, "check_password_hash", lambda h, p: verifiees.append(h.split("$")[0]) or vrai(h, p))
+    user, _ = factory.intervenant()
+    post_login(client, user.email, "Mauvais-1!")
+    post_login(client, "personne@example.test", "Mauvais-1!")
+    methode = app.config["FAB_PASSWORD_HASH_METHOD"]
+    assert verifiees == [methode, methode]
 
 
 def test_archived_and_deactivated_accounts_have_their_message(client, factory):
@@ -108,6 +196,7 @@ def limited_app(tmp_path):
     limited = create_app(
         "testing",
         RATELIMIT_ENABLED=True,
+        AUTH_RATE_LIMITED=True,  # as in every other profile
         AUTH_RATE_LIMIT="3 per minute",
         WTF_CSRF_ENABLED=False,  # CSRF is checked before the limiter: tested elsewhere
         UPLOAD_FOLDER=str(tmp_path / "u"),
@@ -121,12 +210,32 @@ def limited_app(tmp_path):
         db.engine.dispose()
 
 
-def test_rate_limit_on_login_form_and_api(limited_app):
+@pytest.mark.parametrize("voie", ["api", "formulaire"])
+def test_rate_limit_counts_each_attempt_once(limited_app, voie):
+    """Issue 27, point 7: at the configured limit (3), exactly 3 attempts
+    pass, the 4th is refused (FAB's own limit counted each one twice)."""
     client = limited_app.test_client()
-    statuses = [client.post("/api/v1/security/login", data="x").status_code for _ in range(4)]
-    assert statuses == [400, 400, 400, 429]
-    statuses = [client.post("/login/", data={"username": "a@example.test"}).status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
+    if voie == "api":
+        statuses = [client.post("/api/v1/security/login", data="x").status_code for _ in range(4)]
+        assert statuses == [400, 400, 400, 429]
+    else:
+        statuses = [client.post("/login/", data={"username": "a@example.test"}).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+    assert client.get("/login/").status_code == 200  # pages and other routes are not counted
+
+
+def test_rate_limit_one_counter_for_form_and_api(limited_app):
+    """Issue 19, point 6: the form and the API login share one limit."""
+    client = limited_app.test_client()
+    statuses = [
+        client.post("/api/v1/security/login", data="x").status_code,
+        client.post("/login/", data={"username": "a@example.test"}).status_code,
+        client.post("/api/v1/security/login", data="x").status_code,
+        client.post("/login/", data={"username": "a@example.test"}).status_code,
+        client.post("/api/v1/security/refresh").status_code,
+    ]
+    assert statuses[:4] == [400, 200, 400, 429]
+    assert statuses[4] != 429
 
 
 # -- provisional credentials ---------------------------------------------------

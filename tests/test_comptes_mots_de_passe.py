@@ -12,7 +12,9 @@ from app.extensions import db
 from app.models import base
 from app.models.outbox import OutboxMessage
 from tests.conftest import PASSWORD, csrf_token_from, page_text, sign_in
+from tests.test_annonces import count_queries
 from tests.test_comptes_inscription import TEST_ANSWER, hidden, last_mail, link_in
+from tests.test_outbox import run_jobs
 
 
 @pytest.fixture(autouse=True)
@@ -21,9 +23,10 @@ def _captcha_solvable(app, monkeypatch):
 
 
 def forgot(client, email, answer=TEST_ANSWER):
+    """Submit « Mot de passe oublié »; its job has run when this returns."""
     page = client.get("/mot-de-passe-oublie")
     html = page.get_data(as_text=True)
-    return client.post(
+    response = client.post(
         "/mot-de-passe-oublie",
         data={
             "csrf_token": csrf_token_from(html),
@@ -32,6 +35,8 @@ def forgot(client, email, answer=TEST_ANSWER):
             "email": email,
         },
     )
+    run_jobs(client.application)
+    return response
 
 
 def mail_count() -> int:
@@ -60,6 +65,32 @@ def test_same_answer_whether_or_not_the_address_exists(client, factory):
     confirmation = "Un email de réinitialisation de mot de passe vient de vous être envoyé sur votre adresse email."
     assert confirmation in page_text(known) and confirmation in page_text(unknown)
     assert after_known == before + 1 and mail_count() == after_known
+
+
+def test_forgot_password_does_the_same_work_for_any_address(app, client, factory, monkeypatch):
+    """Issue 19, point 6 (timing): the page only enqueues one job, the same
+    for a known and an unknown address; the job writes the e-mail for the
+    known one only."""
+    from app import comptes_jobs
+    from app.views import comptes
+
+    user, _ = factory.intervenant()
+    appels = []
+    monkeypatch.setattr(comptes, "enqueue", lambda func, *args, **kw: appels.append((func, args)))
+    forgot(client, "chauffe@example.test")  # per-process caches filled
+    appels.clear()
+    before, email = mail_count(), user.email
+    with count_queries() as known:
+        forgot(client, email)
+    with count_queries() as unknown:
+        forgot(client, "personne@example.test")
+    assert [a[0] for a in appels] == [comptes_jobs.envoyer_lien_reinitialisation] * 2
+    assert [a[1][0] for a in appels] == [user.email, "personne@example.test"]
+    assert len(known) == len(unknown) and mail_count() == before
+    assert comptes_jobs.envoyer_lien_reinitialisation(*appels[0][1]) is True
+    assert comptes_jobs.envoyer_lien_reinitialisation(*appels[1][1]) is False
+    assert mail_count() == before + 1
+    assert reset(client, link_in(last_mail(user.email)), "Nouveau-Mdp-9").status_code == 302
 
 
 def test_forgot_password_requires_captcha(client, factory):
@@ -135,7 +166,7 @@ def test_change_email_effective_after_link_old_address_told(app, factory):
     token = csrf_token_from(page.get_data(as_text=True))
     response = client.post(
         "/compte/email",
-        data={"csrf_token": token, "email": "Nouvelle.Adresse@example.test", "email_confirmation": "nouvelle.adresse@example.test"},
+        data={"csrf_token": token, "email": "Nouvelle.Adresse@example.test", "email_confirmation": "nouvelle.adresse@example.test", "mot_de_passe_actuel": PASSWORD},
         follow_redirects=True,
     )
     assert "Un courriel vient d'être envoyé à la nouvelle adresse" in page_text(response)
@@ -158,9 +189,27 @@ def test_change_email_to_an_address_in_use_refused(app, factory):
     page = client.get("/compte/email")
     response = client.post(
         "/compte/email",
-        data={"csrf_token": csrf_token_from(page.get_data(as_text=True)), "email": other.email.upper(), "email_confirmation": other.email},
+        data={"csrf_token": csrf_token_from(page.get_data(as_text=True)), "email": other.email.upper(), "email_confirmation": other.email, "mot_de_passe_actuel": PASSWORD},
     )
     assert "déjà utilisée par un autre compte" in page_text(response)
+
+
+@pytest.mark.parametrize(("mot_de_passe", "message"), [("", "Ce champ est obligatoire."), ("Faux-123!", "Le mot de passe actuel est incorrect.")])
+def test_change_email_asks_the_current_password(app, factory, mot_de_passe, message):
+    """Issue 19, point 6: a borrowed session cannot take the account over by its e-mail."""
+    user, _ = factory.intervenant()
+    client = app.test_client()
+    sign_in(client, user)
+    page = client.get("/compte/email")
+    assert "Mot de passe actuel *" in page_text(page)
+    before = mail_count()
+    response = client.post(
+        "/compte/email",
+        data={"csrf_token": csrf_token_from(page.get_data(as_text=True)), "email": "pirate@example.test",
+              "email_confirmation": "pirate@example.test", "mot_de_passe_actuel": mot_de_passe},
+    )
+    assert response.status_code == 200 and message in page_text(response)
+    assert mail_count() == before
 
 
 def test_account_pages_need_login(client):

@@ -156,7 +156,14 @@ class ChangerEmailForm(FlaskForm):
         filters=[_lower_strip],
         validators=[DataRequired(REQUIS), EqualTo("email", "Les deux adresses e-mail ne sont pas identiques.")],
     )
+    mot_de_passe_actuel = PasswordField("Mot de passe actuel", validators=[DataRequired(REQUIS), Length(max=128)])
     submit = SubmitField("Valider")
+
+
+class DeconnexionPartoutForm(FlaskForm):
+    """« Se déconnecter de tous mes appareils » (a POST with its CSRF token)."""
+
+    submit = SubmitField("Se déconnecter de tous mes appareils")
 
 
 class IdentifiantsForm(FlaskForm):

@@ -2,7 +2,13 @@
 
 from app.extensions import db  # noqa: F401  (sets the naming convention first)
 from app.models.annonces import AlerteEnvoyee, Annonce, Candidature, EtatAnnonce, EtatCandidatureAnnonce  # noqa: F401
-from app.models.authentification import DefiCaptcha, EtatCompte, JetonCompte, TentativeConnexion  # noqa: F401
+from app.models.authentification import (  # noqa: F401
+    DefiCaptcha,
+    EtatCompte,
+    JetonCompte,
+    SessionUtilisateur,
+    TentativeConnexion,
+)
 from app.models.base import TimestampMixin, state_column, utcnow  # noqa: F401
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant  # noqa: F401
 from app.models.consultations import Consultation  # noqa: F401

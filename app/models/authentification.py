@@ -135,6 +135,9 @@ class TentativeConnexion(Model):
     adresse_ip = sa.Column(sa.String(45))
     cree_le = sa.Column(sa.DateTime, nullable=False, default=lambda: base.utcnow(), index=True)
 
+    # The login throttle counts an address's recent failures (app.security.auth).
+    __table_args__ = (sa.Index("ix_tentative_connexion_adresse_ip_cree_le", "adresse_ip", "cree_le"),)
+
 
 class EtatCompteUtilisateur(enum.StrEnum):
     """Lifecycle of a login account (workflow ``app.workflows.compte``)."""
@@ -211,3 +214,20 @@ def _verrou(user) -> str:
 
 
 User.verrou = property(_verrou)
+
+
+class SessionUtilisateur(Model):
+    """A signed-in session, known server-side (app.security.sessions).
+
+    The cookie carries a random token; only its SHA-256 is stored. A session
+    whose row is missing or revoked is over, whatever the cookie says:
+    logout revokes one row, a password or e-mail change, an archiving or a
+    deactivation revokes every row of the account.
+    """
+
+    __tablename__ = "session_utilisateur"
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    jeton_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    cree_le = sa.Column(sa.DateTime, nullable=False, default=lambda: base.utcnow(), index=True)
+    revoquee_le = sa.Column(sa.DateTime)

@@ -1,8 +1,9 @@
 """Authentication and account credentials.
 
 - ``authentifier``: the one login check (web form and API login), with the
-  lockout after ``AUTH_MAX_ECHECS`` failures for ``AUTH_DUREE_VERROUILLAGE``
-  seconds, the log of every attempt and the account-state messages.
+  throttle (growing delays per identifier and per address, computed from the
+  log of attempts, the same for known and unknown identifiers), the log of
+  every attempt and the account-state messages.
 - ``AuthDBView``: FAB's login page, by e-mail ("Identifiant").
 - Account services used by app.views.comptes: identity normalisation and
   uniqueness, creation of accounts, single-use links.
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import string
@@ -19,13 +21,13 @@ from datetime import timedelta
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
-from flask_appbuilder.security.decorators import limit, no_cache
+from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
 from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_login import login_user
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
@@ -41,6 +43,7 @@ from app.models.authentification import (  # noqa: F401  (identity helpers re-ex
     normaliser,
 )
 from app.models.comptes import Intervenant
+from app.security.sessions import invalider_sessions
 from app.workflows.compte import ARCHIVES, appliquer, compte, etat_de, titulaire
 from app.workflows.compte import E as EtatCompteUtilisateur
 from app.workflows.compte import etat_du_compte as _etat_du_compte
@@ -66,8 +69,8 @@ MESSAGE_DESACTIVE = (
     "Votre compte est désactivé. Pour en connaître la raison, formulez une demande de support "
     "depuis la page Aide et Contact."
 )
-MESSAGE_VERROUILLE = (
-    "Votre compte est temporairement verrouillé après plusieurs tentatives de connexion infructueuses. "
+MESSAGE_RALENTI = (
+    "Trop de tentatives de connexion infructueuses. "
     "Réessayez dans {minutes} minute(s) ou utilisez « Mot de passe oublié »."
 )
 MESSAGE_PROVISOIRE_EXPIRE = (
@@ -195,8 +198,10 @@ def invalider_jetons(user_id: int, type_: TypeJeton) -> None:
 
 
 def definir_mot_de_passe(user: User, password: str) -> None:
-    """A password the holder chose: it ends provisional credentials."""
+    """A password the holder chose: it ends provisional credentials, and every
+    session of the account (opened with the old one)."""
     user.password = hacher_mot_de_passe(password)
+    invalider_sessions(user)
     etat = etat_du_compte(user.id)
     if etat is not None:
         etat.echecs_consecutifs = 0
@@ -231,18 +236,117 @@ def _journaliser(identifiant: str, user: User | None, succes: bool, motif: str, 
     )
 
 
-def authentifier(identifiant: str, password: str, canal: str = "web") -> ResultatConnexion:
-    """Check credentials, apply lockout rules and log the attempt (committed:
-    a failed attempt must be recorded even though the request ends in error)."""
+#: Attempts that count in the throttle: a password was checked and was wrong
+#: (or the identifier is nobody's). Refused attempts (``ralenti``) do not
+#: count, so hammering does not push the delay further.
+MOTIFS_ECHEC = ("mot_de_passe", "inconnu")
+#: Rows after which an identifier starts counting again: a success, or an
+#: administrator's « Déverrouiller » (``lever_ralentissement``).
+MOTIF_DEVERROUILLAGE = "deverrouillage"
+
+
+@dataclass(frozen=True)
+class Ralentissement:
+    echecs: int
+    jusqua: object  # datetime or None: no attempt is checked before it
+
+
+def _delai(echecs: int, seuil: int) -> timedelta | None:
+    """The growing delay after ``echecs`` failures: none below ``seuil``, then
+    AUTH_DELAI_INITIAL seconds doubling at each failure up to
+    AUTH_DUREE_VERROUILLAGE. Never a lock that outlives the longest delay."""
+    if echecs < seuil:
+        return None
     config = current_app.config
-    identifiant = (identifiant or "").strip().lower()
+    secondes = config["AUTH_DELAI_INITIAL"] * 2 ** min(echecs - seuil, 20)
+    return timedelta(seconds=min(secondes, config["AUTH_DUREE_VERROUILLAGE"]))
+
+
+def ralentissement(identifiant: str, adresse: str | None, now) -> Ralentissement:
+    """The throttle of one identifier (known or not: the same rule, so its
+    answer reveals no account) and of one client address, from the log of
+    attempts (form and API alike)."""
+    config = current_app.config
+    T = TentativeConnexion
+    reprise = (
+        select(func.max(T.cree_le))
+        .where(T.identifiant == identifiant, or_(T.succes.is_(True), T.motif == MOTIF_DEVERROUILLAGE))
+        .scalar_subquery()
+    )
+    depuis = now - timedelta(seconds=config["AUTH_FENETRE_ECHECS"])
+    echecs, dernier = db.session.execute(
+        select(func.count(), func.max(T.cree_le)).where(
+            T.identifiant == identifiant,
+            T.motif.in_(MOTIFS_ECHEC),
+            T.cree_le > depuis,
+            or_(reprise.is_(None), T.cree_le > reprise),
+        )
+    ).one()
+    jusqua = None
+    delai = _delai(echecs, config["AUTH_MAX_ECHECS"])
+    if delai is not None:
+        jusqua = dernier + delai
+    if adresse:
+        echecs_ip, dernier_ip = db.session.execute(
+            select(func.count(), func.max(T.cree_le)).where(
+                T.adresse_ip == adresse,
+                T.motif.in_(MOTIFS_ECHEC),
+                T.cree_le > now - timedelta(seconds=config["AUTH_FENETRE_ADRESSE"]),
+            )
+        ).one()
+        delai_ip = _delai(echecs_ip, config["AUTH_MAX_ECHECS_ADRESSE"])
+        if delai_ip is not None and (jusqua is None or dernier_ip + delai_ip > jusqua):
+            jusqua = dernier_ip + delai_ip
+    return Ralentissement(echecs, jusqua)
+
+
+def lever_ralentissement(user: User) -> None:
+    """« Déverrouiller »: the account's failures stop counting (a row of the
+    log records it), in the caller's transaction."""
+    _journaliser(user.email, user, False, MOTIF_DEVERROUILLAGE, "admin")
+    etat = etat_du_compte(user.id)
+    if etat is not None:
+        etat.echecs_consecutifs = 0
+        etat.verrouille_jusqua = None
+
+
+@functools.cache
+def _empreinte_factice(methode: str, sel: int) -> str:
+    """A hash made like the real ones (same method and cost): checking an
+    unknown identifier costs what checking a known one does."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=methode, salt_length=sel)
+
+
+def _verifier_factice(password: str) -> None:
+    config = current_app.config
+    check_password_hash(
+        _empreinte_factice(config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"), config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16)),
+        password or "",
+    )
+
+
+def authentifier(identifiant: str, password: str, canal: str = "web") -> ResultatConnexion:
+    """Check credentials under the throttle and log the attempt (committed: a
+    failed attempt must be recorded even though the request ends in error).
+
+    Known and unknown identifiers go the same way: the same throttle, one
+    password hash check of the same cost, the same message; only a right
+    password leads to the account-state messages."""
+    config = current_app.config
+    identifiant = (identifiant or "").strip().lower()[:320]
     now = base.utcnow()
     user = None
     if identifiant and password:
         user = db.session.scalar(select(User).where(func.lower(User.email) == identifiant))
+    frein = ralentissement(identifiant, _ip(), now)
+    if frein.jusqua is not None and frein.jusqua > now:
+        minutes = max(1, int((frein.jusqua - now).total_seconds() // 60) + 1)
+        result = ResultatConnexion(None, "ralenti", MESSAGE_RALENTI.format(minutes=minutes))
+        _journaliser(identifiant, user, False, result.motif, canal)
+        db.session.commit()
+        return result
     if user is None:
-        # Same cost as a real check: response time does not reveal accounts.
-        check_password_hash(config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
+        _verifier_factice(password)
         result = ResultatConnexion(None, "inconnu")
         _journaliser(identifiant, None, False, result.motif, canal)
         db.session.commit()
@@ -255,23 +359,16 @@ def authentifier(identifiant: str, password: str, canal: str = "web") -> Resulta
         and etat.provisoire_jusqua is not None
         and etat.provisoire_jusqua <= now
     )
-    if etat.verrouille_jusqua is not None and etat.verrouille_jusqua > now:
-        minutes = max(1, int((etat.verrouille_jusqua - now).total_seconds() // 60) + 1)
-        result = ResultatConnexion(None, "verrouille", MESSAGE_VERROUILLE.format(minutes=minutes))
-    elif provisoires_expires:
+    if provisoires_expires:
         check_password_hash(user.password, password)
         result = ResultatConnexion(None, "provisoire_expire", MESSAGE_PROVISOIRE_EXPIRE)
     elif not (user.password and check_password_hash(user.password, password)):
-        if etat.verrouille_jusqua is not None:  # the lock has expired: start counting again
-            etat.verrouille_jusqua = None
-            etat.echecs_consecutifs = 0
-        etat.echecs_consecutifs = (etat.echecs_consecutifs or 0) + 1
+        # Kept on the account for the administration screens (not the rule itself).
+        etat.echecs_consecutifs = frein.echecs + 1
+        delai = _delai(frein.echecs + 1, config["AUTH_MAX_ECHECS"])
+        etat.verrouille_jusqua = now + delai if delai is not None else None
         user.fail_login_count = (user.fail_login_count or 0) + 1
         result = ResultatConnexion(None, "mot_de_passe")
-        if etat.echecs_consecutifs >= config.get("AUTH_MAX_ECHECS", 5):
-            duree = config.get("AUTH_DUREE_VERROUILLAGE", 15 * 60)
-            etat.verrouille_jusqua = now + timedelta(seconds=duree)
-            result = ResultatConnexion(None, "verrouillage", MESSAGE_VERROUILLE.format(minutes=max(1, duree // 60)))
     elif cycle == EtatCompteUtilisateur.a_activer:
         result = ResultatConnexion(None, "non_active", MESSAGE_NON_ACTIVE)
     elif cycle in ARCHIVES:
@@ -295,8 +392,25 @@ def doit_personnaliser(user_id: int) -> bool:
 
 
 # -- views ------------------------------------------------------------------
+#: The two ways in, under one request rate limit per client address
+#: (``AUTH_RATE_LIMIT``, applied by EspaceSecurityManager.register_views).
+ENDPOINTS_CONNEXION = ("AuthDBView.login", "SecurityApi.login")
+
+
 def _auth_rate_limit() -> str:
     return current_app.config["AUTH_RATE_LIMIT"]
+
+
+def _hors_connexion() -> bool:
+    return request.endpoint not in ENDPOINTS_CONNEXION
+
+
+def limiter_connexions(limiter, *blueprints) -> None:
+    """One counter for the login form and the API login (scope
+    ``connexion``): each attempt counts once, wherever it comes from."""
+    limite = limiter.shared_limit(_auth_rate_limit, scope="connexion", methods=["POST"], exempt_when=_hors_connexion)
+    for blueprint in blueprints:
+        limite(blueprint)
 
 
 class AuthDBView(FabAuthDBView):
@@ -306,7 +420,6 @@ class AuthDBView(FabAuthDBView):
     title = "S'authentifier"
 
     @expose("/login/", methods=["GET", "POST"])
-    @limit(_auth_rate_limit, methods=["POST"])
     @no_cache
     def login(self):
         from app.forms.comptes import ConnexionForm
@@ -346,12 +459,8 @@ class ResetMyPasswordView(FabResetMyPasswordView):
 
 
 class SecurityApi(FabSecurityApi):
-    """FAB's API login, rate limited like the login form (same settings)."""
-
-    @expose("/login", methods=["POST"])
-    @limit(_auth_rate_limit, methods=["POST"])
-    def login(self):
-        return super().login()
+    """FAB's API login: the same checks (``auth_user_db``) and the same rate
+    limit as the login form (``limiter_connexions``)."""
 
 
 def auth_user_db(username: str, password: str):

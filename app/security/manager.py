@@ -33,7 +33,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import caches
 from app.caches import vider_apres_commit
 from app.extensions import preparee
-from app.security import auth
+from app.models.authentification import SessionUtilisateur
+from app.security import auth, sessions
 from app.security import views as security_views
 from app.security.scope import noter_structure, structure_du_gestionnaire
 
@@ -79,15 +80,35 @@ def _id_entier(pk) -> int | None:
         return None
 
 
+def _session_ouverte(user_model):
+    """Whether the session named by the cookie (``sid``: its hashed token) is
+    an open one of this user (app.security.sessions)."""
+    return (
+        select(SessionUtilisateur.id)
+        .where(
+            SessionUtilisateur.jeton_hash == bindparam("sid"),
+            SessionUtilisateur.user_id == user_model.id,
+            SessionUtilisateur.revoquee_le.is_(None),
+        )
+        .scalar_subquery()
+    )
+
+
 @functools.cache
 def _requete_utilisateur(user_model, jointure: bool, avec_jeton: bool):
     """The signed-in user's statement, built once per process (about 600
     Python calls to build at every request): the user, the gestionnaire's
-    structure, the permission token when asked, roles and groups joined
-    (``jointure``) or in two more indexed queries."""
+    structure, whether the cookie's session is still open, the permission
+    token when asked, roles and groups joined (``jointure``) or in two more
+    indexed queries."""
     charger = joinedload if jointure else selectinload
     return preparee(
-        select(user_model, structure_du_gestionnaire(user_model.id), *(_colonnes_jeton() if avec_jeton else ()))
+        select(
+            user_model,
+            structure_du_gestionnaire(user_model.id),
+            _session_ouverte(user_model),
+            *(_colonnes_jeton() if avec_jeton else ()),
+        )
         .where(user_model.id == bindparam("pk"))
         .options(charger(user_model.roles), charger(user_model.groups))
     )
@@ -100,6 +121,7 @@ class EspaceSecurityManager(SecurityManager):
     permissionmodelview = security_views.PermissionView
     viewmenumodelview = security_views.ViewMenuView
     permissionviewmodelview = security_views.PermissionViewView
+    userstatschartview = security_views.UserStatsChartView
     authdbview = auth.AuthDBView
     # The framework's « reset a user's password » screen is not served and its
     # « User's Statistics » page (a chart script from an external host) is gone.
@@ -107,6 +129,18 @@ class EspaceSecurityManager(SecurityManager):
     userstatschartview = None
     resetmypasswordview = auth.ResetMyPasswordView
     security_api = auth.SecurityApi
+
+    @property
+    def is_auth_limited(self) -> bool:
+        """FAB's own limit on the login blueprint counted each form attempt a
+        second time beside the project's: the project's only (below)."""
+        return False
+
+    def register_views(self):
+        super().register_views()
+        if current_app.config.get("AUTH_RATE_LIMITED"):
+            api = next(v for v in self.appbuilder.baseviews if isinstance(v, auth.SecurityApi))
+            auth.limiter_connexions(self.limiter, self.auth_view.blueprint, api.blueprint)
 
     def auth_user_db(self, username, password):
         # Lockout, account-state checks and the attempts log (app.security.auth).
@@ -170,10 +204,31 @@ class EspaceSecurityManager(SecurityManager):
         return cache[ids]
 
     def load_user(self, pk):
-        """FAB's, for a session naming an integer id only: FAB's ``int(pk)``
-        raised (an error page) for anything else; that is nobody."""
+        """The user of the session cookie: an integer id (FAB's ``int(pk)``
+        raised, an error page, for anything else; that is nobody), an active
+        account, and a session still open, neither idle nor too old
+        (app.security.sessions)."""
         pk = _id_entier(pk)
-        return None if pk is None else super().load_user(pk)
+        user = None if pk is None else super().load_user(pk)
+        if user is None or not has_request_context():
+            return user
+        ouverte = g.get("_espace_sessions", {}).get(pk, False)
+        return user if sessions.session_valide(user, ouverte) else None
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """A bearer token (API) is not a cookie session: FAB's checks only."""
+        pk = _id_entier(jwt_data["sub"])
+        user = None if pk is None else self.get_user_by_id(pk)
+        if user is not None and user.is_active:
+            g.user = user
+            return user
+        return None
+
+    def reset_password(self, userid, password):
+        """FAB's admin password screen: the account's sessions end too."""
+        super().reset_password(userid, password)
+        sessions.invalider_sessions(userid)
+        self.session.commit()
 
     def get_user_by_id(self, pk):
         """The signed-in user with roles and groups in one query on PostgreSQL
@@ -189,14 +244,16 @@ class EspaceSecurityManager(SecurityManager):
             return None
         requete = has_request_context() and "_espace_jeton" not in g
         stmt = _requete_utilisateur(self.user_model, self.session.get_bind().dialect.name == "postgresql", requete)
-        params = {"pk": pk}
+        params = {"pk": pk, "sid": sessions.hash_du_jeton()}
         if requete:
             params["public"] = current_app.config["AUTH_ROLE_PUBLIC"]
         row = self.session.execute(stmt, params).unique().first()
         if row is None:
             return None
+        if has_request_context():
+            g.setdefault("_espace_sessions", {})[pk] = row[2] is not None
         if requete:
-            g._espace_jeton = tuple(row[2:])
+            g._espace_jeton = tuple(row[3:])
             noter_structure(pk, row[1])
         return row[0]
 

@@ -29,6 +29,7 @@ _COMPTE = [
     ("can_mot_de_passe", "CompteView"),
     ("can_email", "CompteView"),
     ("can_identifiants", "CompteView"),
+    ("can_deconnexion_partout", "CompteView"),
     ("menu_access", "Changer mon mot de passe"),
     ("menu_access", "Changer mon identifiant"),
     ("menu_access", "Mon compte"),  # their category: without it the entries are not shown

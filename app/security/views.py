@@ -223,10 +223,6 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
         else:
             ligne.structure_id = structure.id
 
-    def process_form(self, form, is_created):
-        # ``structure`` is not a column of ab_user: kept aside for post_add/post_update.
-        self._structure_saisie = form.structure.data
-        del form.structure
 
     @action("deverrouiller", "Déverrouiller", "Déverrouiller le ou les comptes sélectionnés ?", "fa-unlock")
     def deverrouiller(self, items):
@@ -269,6 +265,27 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
     @action("reactiver", "Réactiver", "Réactiver le ou les comptes sélectionnés ?", "fa-check")
     def reactiver(self, items):
         return self._transition(items, "reactiver", "Compte(s) réactivé(s).")
+
+    def process_form(self, form, is_created):
+        """A new e-mail (the identifier) or a deactivation ends the account's
+        sessions, in the edit's transaction. Checked here, before the form is
+        copied onto the row: afterwards an autoflush has erased the change
+        from the row's history. ``structure`` is not a column of ab_user: kept
+        aside for post_add/post_update."""
+        self._structure_saisie = form.structure.data
+        del form.structure
+        super().process_form(form, is_created)
+        if is_created:
+            return
+        from app.security.sessions import invalider_sessions
+
+        avant = self.datamodel.get(request.view_args.get("pk"))
+        if avant is None:
+            return
+        email = (form.email.data or "").strip().lower() if "email" in form else avant.email
+        desactive = "active" in form and avant.active and not form.active.data
+        if email != avant.email or desactive:
+            invalider_sessions(avant)
 
 
 def _gestionnaire_de(user_id: int):

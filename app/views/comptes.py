@@ -16,14 +16,16 @@ from flask_appbuilder.api import BaseApi
 from flask_appbuilder.security.decorators import limit, protect
 from flask_appbuilder.security.sqla.models import User
 from flask_login import current_user, login_user, logout_user
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 from werkzeug.security import check_password_hash
 
-from app import captcha
+from app import captcha, comptes_jobs
 from app.extensions import csrf, db
 from app.forms import comptes as forms
+from app.jobs import enqueue
 from app.mail import Secret, queue_email
 from app.models import base
 from app.models.annonces import Annonce
@@ -31,7 +33,7 @@ from app.models.authentification import EtatCompteUtilisateur, JetonCompte, Type
 from app.models.comptes import Intervenant
 from app.models.crypto import mask
 from app.models.referentiels import Structure
-from app.security import auth
+from app.security import auth, sessions
 from app.security.roles import INTERVENANT
 from app.security.scope import current_structure_id, is_national
 from app.workflows import compte as cycle_compte
@@ -260,20 +262,15 @@ class MotDePasseView(BaseView):
         if not (valid and captcha_ok):
             _nouveau_captcha(form)
             return self._render(form), 422
-        user = db.session.scalar(select(User).where(db.func.lower(User.email) == form.email.data))
-        if user is not None and user.active:
-            token = _emettre_jeton(user, TypeJeton.reinitialisation, auth.VALIDITE_REINITIALISATION)
-            queue_email(
-                user.email,
-                "compte_reinitialisation",
-                "Réinitialisation de votre mot de passe",
-                prenom=user.first_name,
-                nom=user.last_name,
-                heures=int(auth.VALIDITE_REINITIALISATION.total_seconds() // 3600),
-                lien=auth.lien("MotDePasseView.reinitialiser", token),
-            )
-        db.session.commit()
-        # The same answer whether the address exists or not.
+        db.session.commit()  # the captcha, used
+        # The same work and answer whether the address exists or not: the
+        # lookup and the e-mail happen in a job (app.comptes_jobs).
+        modele = auth.lien("MotDePasseView.reinitialiser", "jeton")
+        try:
+            enqueue(comptes_jobs.envoyer_lien_reinitialisation, form.email.data, modele)
+        except RedisError:
+            log.exception("File de tâches indisponible : lien de réinitialisation préparé dans la requête.")
+            comptes_jobs.envoyer_lien_reinitialisation(form.email.data, modele)
         return self.render_template("comptes/oublie_envoye.html", title="Mot de passe oublié")
 
     def _render(self, form):
@@ -326,12 +323,33 @@ class CompteView(BaseView):
             elif form.password.data == form.mot_de_passe_actuel.data:
                 form.password.errors.append("Le nouveau mot de passe doit être différent du mot de passe actuel.")
             else:
+                # Every session of the account ends (definir_mot_de_passe); this browser gets a new one.
                 auth.definir_mot_de_passe(user, form.password.data)
                 auth.invalider_jetons(user.id, TypeJeton.reinitialisation)
                 db.session.commit()
+                sessions.ouvrir(user)
                 flash("Vos changements ont été enregistrés.", "success")
                 return redirect(url_for("CompteView.mot_de_passe"))
-        return self.render_template("comptes/changer_mot_de_passe.html", title="Changer mon mot de passe", form=form)
+        return self.render_template(
+            "comptes/changer_mot_de_passe.html",
+            title="Changer mon mot de passe",
+            form=form,
+            form_deconnexion=forms.DeconnexionPartoutForm(),
+        )
+
+    @expose("/deconnexion-partout", methods=["POST"])
+    @has_access
+    def deconnexion_partout(self):
+        """« Se déconnecter de tous mes appareils »: every session of the
+        account ends, this one included."""
+        form = forms.DeconnexionPartoutForm()
+        if not form.validate_on_submit():
+            abort(400)
+        sessions.invalider_sessions(g.user)
+        db.session.commit()
+        logout_user()
+        flash("Vous êtes déconnecté(e) de tous vos appareils.", "success")
+        return redirect(current_app.appbuilder.get_url_for_index)
 
     @expose("/email", methods=["GET", "POST"])
     @has_access
@@ -340,7 +358,9 @@ class CompteView(BaseView):
         form = forms.ChangerEmailForm()
         user = db.session.get(User, g.user.id)
         if form.validate_on_submit():
-            if form.email.data == user.email.lower():
+            if not check_password_hash(user.password, form.mot_de_passe_actuel.data):
+                form.mot_de_passe_actuel.errors.append("Le mot de passe actuel est incorrect.")
+            elif form.email.data == user.email.lower():
                 form.email.errors.append("Cette adresse est déjà votre identifiant de connexion.")
             elif auth.email_pris(form.email.data, sauf_user_id=user.id):
                 form.email.errors.append("Cette adresse e-mail est déjà utilisée par un autre compte.")
@@ -396,6 +416,7 @@ class CompteView(BaseView):
                 user.email = user.username = form.email.data
                 auth.definir_mot_de_passe(user, form.password.data)
                 db.session.commit()
+                sessions.ouvrir(user)  # the others ended with the new password
                 session.pop(auth.SESSION_A_PERSONNALISER, None)
                 flash("Vos identifiants de connexion ont été personnalisés.", "success")
                 return redirect(current_app.appbuilder.get_url_for_index)
@@ -424,7 +445,10 @@ class LienCompteView(BaseView):
             flash("Cette adresse e-mail est déjà utilisée par un autre compte.", "danger")
             return self._invalide()
         user.email = user.username = jeton.nouvel_email
+        sessions.invalider_sessions(user)
         db.session.commit()
+        if g.user is not None and g.user.is_authenticated and g.user.id == user.id:
+            sessions.ouvrir(user)  # the link opened in a signed-in browser of the account
         flash("Votre nouvelle adresse e-mail est désormais votre identifiant de connexion.", "success")
         return redirect(current_app.appbuilder.get_url_for_index)
 
@@ -578,12 +602,14 @@ class ComptesGestionView(BaseView):
                       "réactivez-le d'abord.", "danger")
             else:
                 password = auth.mot_de_passe_aleatoire()
+                auth.lever_ralentissement(user)  # before the identifier changes: it is counted by identifier
                 user.email = user.username = form.email.data
                 user.password = auth.hacher_mot_de_passe(password)
                 cycle_compte.appliquer(user.id, "attribuer_provisoires", Acteur.from_user(g.user))
                 etat = auth.etat_du_compte(user.id)
                 etat.provisoire_jusqua = base.utcnow() + auth.VALIDITE_PROVISOIRE
                 auth.invalider_jetons(user.id, TypeJeton.reinitialisation)
+                sessions.invalider_sessions(user)
                 queue_email(
                     user.email,
                     "compte_identifiants_provisoires",

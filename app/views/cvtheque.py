@@ -12,6 +12,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from app.errors import ParametreInvalide
 from app.exports import ligne_xlsx
 from app.extensions import db
 from app.models.comptes import EtatInscription, Intervenant
@@ -20,6 +21,16 @@ from app.models.referentiels import Structure
 from app.recherche_cvtheque import lignes_export, recherche_form, rechercher
 from app.referentiels.options import options
 from app.security.scope import en_relation_avec
+
+
+def refuser_criteres_invalides(form) -> None:
+    """A criterion given in the URL that is none of its list's choices (a
+    hand-made URL: ``region=99999999999999999999``) is a bad request, not
+    a query the database refuses (issue 19, point 10)."""
+    form.validate()
+    fautifs = [nom for nom in form.errors if request.args.get(nom)]
+    if fautifs:
+        raise ParametreInvalide("Critère de recherche invalide : " + ", ".join(fautifs) + ".")
 
 
 class CvthequeView(BaseView):
@@ -33,7 +44,7 @@ class CvthequeView(BaseView):
     @has_access
     def recherche(self):
         form = recherche_form(request.args)
-        form.validate()
+        refuser_criteres_invalides(form)
         resultat = rechercher(form, request.args.get("page", 1, type=int))
         args = {k: v for k, v in request.args.items() if k != "page"}
         return self.render_template(
@@ -63,7 +74,7 @@ class CvthequeView(BaseView):
     @has_access
     def export(self):
         form = recherche_form(request.args)
-        form.validate()
+        refuser_criteres_invalides(form)
         rows = list(lignes_export(form))
         criteres = request.query_string.decode("utf-8", "replace")
         tracer(ObjetConsultation.export, detail=f"{len(rows)} profil(s) ; critères : {criteres}")

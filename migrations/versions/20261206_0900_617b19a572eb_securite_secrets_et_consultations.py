@@ -4,7 +4,7 @@ encrypted secrets (token links, provisional passwords kept out of the
 stored bodies until sent).
 
 Revision ID: 617b19a572eb
-Revises: f2c8d4e6a1b9
+Revises: e7a1c3f5b9d2
 Create Date: 2026-12-06 09:00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '617b19a572eb'
-down_revision = 'f2c8d4e6a1b9'
+down_revision = 'e7a1c3f5b9d2'
 branch_labels = None
 depends_on = None
 
