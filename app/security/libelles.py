@@ -37,10 +37,10 @@ def _sur(vue: str, *permissions: str) -> tuple[tuple[str, str], ...]:
 
 ECRANS: tuple[Ecran, ...] = (
     Ecran("Mon compte", (
-        Droit("modifier mon mot de passe et mon identifiant", (
+        Droit("modifier mon mot de passe et mon identifiant, me déconnecter de tous mes appareils", (
             ("can_userinfo", "UtilisateurView"),
             *_sur("ResetMyPasswordView", "can_this_form_get", "can_this_form_post"),
-            *_sur("CompteView", "can_mot_de_passe", "can_email", "can_identifiants"),
+            *_sur("CompteView", "can_mot_de_passe", "can_email", "can_identifiants", "can_deconnexion_partout"),
         )),
     )),
     Ecran("Mon profil d'intervenant", (
