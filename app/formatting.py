@@ -3,12 +3,29 @@ templates' translation calls."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from babel.support import Translations
 from flask_babel import get_translations
 
 from app import caches
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def heure_de_paris(value: datetime | None) -> datetime | None:
+    """A stored (naive UTC) instant as Paris wall-clock time, for display."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(PARIS).replace(tzinfo=None)
+
+
+def format_heure(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """« 03/12/2026 10:45 », Paris time (what every screen shows)."""
+    return "" if value is None else heure_de_paris(value).strftime(fmt)
 
 
 def format_date(value, fmt: str | None = None) -> str:

@@ -51,6 +51,24 @@ def redis_connection(url: str | None = None) -> Redis:
     return _connections[url]
 
 
+def etat_des_files() -> list[dict] | None:
+    """Each rq queue's health for the console: jobs queued, failed and
+    scheduled (delayed retries). None: no ``REDIS_URL`` or Redis unreachable
+    (« indisponible »), never an error page."""
+    if not current_app.config.get("REDIS_URL"):
+        return None
+    try:
+        etats = []
+        for nom in current_app.config["RQ_QUEUES"]:
+            file = get_queue(nom)
+            etats.append({"nom": nom, "en_attente": file.count, "echecs": file.failed_job_registry.count,
+                          "planifiees": file.scheduled_job_registry.count})
+        return etats
+    except Exception:  # noqa: BLE001 - redis-py's connection and timeout errors: shown as unavailable
+        log.warning("Files de tâches illisibles (Redis injoignable ?)", exc_info=True)
+        return None
+
+
 def get_queue(name: str = "default") -> Queue:
     """The rq queue ``name`` on the application's Redis."""
     if name not in current_app.config["RQ_QUEUES"]:

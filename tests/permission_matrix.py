@@ -149,9 +149,6 @@ EXPECTED: dict[str, dict | None] = {
     "PermissionView.list": NATIONAL,
     "ViewMenuView.list": NATIONAL,
     "PermissionViewView.list": NATIONAL,
-    "UserStatsChartView.chart": NATIONAL,
-    "ResetPasswordView.this_form_get": NATIONAL,
-    "ResetPasswordView.this_form_post": NATIONAL,
     # national administration console (flask-admin): every endpoint under /backoffice
     "backoffice.index": NATIONAL,
 }

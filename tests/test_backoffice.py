@@ -274,13 +274,16 @@ def test_admin_creates_a_value_active_by_default(login_as):
     assert created.actif is True
 
 
-def test_rows_are_retired_not_deleted(login_as):
+def test_a_used_row_is_not_deleted(login_as):
+    """Deleting a used entry is refused with the reason (tests/test_referentiels_cycle.py: the rest)."""
     client = login_as("admin_national")
-    nature = _nature("CONTINUE")
-    token = csrf_token_from(client.get("/backoffice/bo_nature_formation/new/").get_data(as_text=True))
-    client.post("/backoffice/bo_nature_formation/delete/", data={"csrf_token": token, "id": str(nature.id)})
+    region = db.session.scalar(select(Region).join(Departement).limit(1))
+    token = csrf_token_from(client.get("/backoffice/bo_region/new/").get_data(as_text=True))
+    reponse = client.post("/backoffice/bo_region/delete/", data={"csrf_token": token, "id": str(region.id)},
+                          follow_redirects=True)
+    assert "Suppression impossible" in page_text(reponse)
     db.session.expire_all()
-    assert _nature("CONTINUE") is not None
+    assert db.session.get(Region, region.id) is not None
 
 
 # --- exports ----------------------------------------------------------------------------

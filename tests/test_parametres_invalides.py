@@ -99,7 +99,6 @@ def _arguments(rule, samples) -> dict:
         "/gestion/demandes-inscription/list/?psize_DemandeInscriptionView=abc",
         "/cvtheque/?region=99999999999999999999",
         "/cvtheque/?tri=nimporte",
-        "/userstatschartview/chart/created_by",
         "/backoffice/bo_region/?page=99999999999999999999",
     ],
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from tests import entetes_securite, permission_samples
+from tests import entetes_securite, permission_samples, ressources_externes
 from tests.conftest import sign_in
 from tests.permission_matrix import (
     ACTORS,
@@ -163,3 +163,4 @@ def test_access(app, factory, monkeypatch, probe):
         outcome = OK
     assert outcome == expected, f"{method} {url} as {actor}: {response.status_code} {response.headers.get('Location', '')}"
     entetes_securite.verifier(response, connecte=user is not None, quoi=f"{method} {url} as {actor}")
+    ressources_externes.verifier(response, quoi=f"{method} {url} as {actor}")

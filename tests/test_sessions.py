@@ -140,6 +140,8 @@ def test_users_screen_ends_sessions(app, factory, login_as, monkeypatch, changem
         response = admin.post(f"/users/edit/{user.id}", data={
             "first_name": user.first_name, "last_name": user.last_name, "username": user.username,
             "email": "autre.adresse@example.test", "roles": [str(r.id) for r in user.roles],
+            # A gestionnaire's structure is required by the users screen (issue 27).
+            "structure": str(factory.structure("DR-84").id),
         })
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     ouvertes = select(func.count()).select_from(SessionUtilisateur).where(

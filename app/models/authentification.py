@@ -198,6 +198,23 @@ User.etat_du_compte = column_property(
     deferred=True,
 )
 
+#: The account's state row (lock, failed attempts) for the users screen,
+#: loaded with the page (``selectinload``); read-only here.
+User.etat_compte_ligne = relationship(EtatCompte, uselist=False, viewonly=True)
+
+
+def _verrou(user) -> str:
+    """« Verrouillé jusqu'au … » while failed attempts keep the account locked."""
+    from app.formatting import format_date
+
+    etat = user.etat_compte_ligne
+    if etat is not None and etat.verrouille_jusqua is not None and etat.verrouille_jusqua > base.utcnow():
+        return f"Verrouillé jusqu'à {format_date(etat.verrouille_jusqua, '%d/%m/%Y %H:%M')}"
+    return "Non"
+
+
+User.verrou = property(_verrou)
+
 
 class SessionUtilisateur(Model):
     """A signed-in session, known server-side (app.security.sessions).

@@ -341,3 +341,15 @@ class Gestionnaire(TimestampMixin, Model):
 
     def __str__(self) -> str:
         return f"{self.user.first_name} {self.user.last_name} ({self.structure.code})"
+
+
+def _structure_du_compte(user) -> str:
+    """The structure a gestionnaire works for (users screen), or « — »."""
+    from sqlalchemy.orm import object_session
+
+    session = object_session(user)
+    ligne = session.scalar(sa.select(Gestionnaire).where(Gestionnaire.user_id == user.id)) if session else None
+    return ligne.structure.nom if ligne is not None else "—"
+
+
+User.structure_du_compte = property(_structure_du_compte)

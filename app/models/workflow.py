@@ -22,11 +22,15 @@ class TransitionHistorique(Model):
     evenement = sa.Column(sa.String(40), nullable=False)
     etat_avant = sa.Column(sa.String(40), nullable=False)
     etat_apres = sa.Column(sa.String(40), nullable=False)
-    acteur_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="SET NULL"))
+    acteur_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="SET NULL"), index=True)
     date = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     commentaire = sa.Column(sa.Text)
     visible_intervenant = sa.Column(sa.Boolean, nullable=False, default=True)
 
     acteur = relationship(User)
 
-    __table_args__ = (sa.Index("ix_transition_historique_objet", "objet_type", "objet_id", "date"),)
+    __table_args__ = (
+        sa.Index("ix_transition_historique_objet", "objet_type", "objet_id", "date"),
+        # The audit console: newest first (issue 27).
+        sa.Index("ix_transition_historique_date", "date"),
+    )

@@ -38,10 +38,23 @@ def options(model, libelle: str | tuple[str, ...] = "libelle", ordre: str | None
     stmt = select(model.id, *colonnes).order_by(getattr(model, ordre) if ordre else colonnes[0])
     if actifs:
         stmt = stmt.where(model.actif.is_(True))
+        parent = parent_de(model)
+        if parent is not None:
+            modele_parent, cle = parent
+            stmt = stmt.join(modele_parent, getattr(model, cle) == modele_parent.id).where(modele_parent.actif.is_(True))
     valeur = tuple((row[0], " - ".join(str(v) for v in row[1:])) for row in db.session.execute(stmt))
     if ttl > 0:
         _cache[key] = (now + ttl, valeur)
     return valeur
+
+
+def parent_de(model):
+    """(parent model, foreign key) of a referential whose entries hang under
+    another's: a deactivated parent hides its children from every choice list
+    (a sous-spécialité of a deactivated spécialité is not offered)."""
+    from app.models.referentiels import Departement, Region, SousSpecialite, Specialite
+
+    return {SousSpecialite: (Specialite, "specialite_id"), Departement: (Region, "region_id")}.get(model)
 
 
 def vider() -> None:

@@ -121,8 +121,11 @@ class EspaceSecurityManager(SecurityManager):
     permissionmodelview = security_views.PermissionView
     viewmenumodelview = security_views.ViewMenuView
     permissionviewmodelview = security_views.PermissionViewView
-    userstatschartview = security_views.UserStatsChartView
     authdbview = auth.AuthDBView
+    # The framework's « reset a user's password » screen is not served and its
+    # « User's Statistics » page (a chart script from an external host) is gone.
+    resetpasswordview = security_views.ResetPasswordSansRoute
+    userstatschartview = None
     resetmypasswordview = auth.ResetMyPasswordView
     security_api = auth.SecurityApi
 

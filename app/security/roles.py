@@ -41,13 +41,13 @@ _COMPTE = [
     ("can_deconnexion_partout", "CompteView"),
     ("menu_access", "Changer mon mot de passe"),
     ("menu_access", "Changer mon identifiant"),
+    ("menu_access", "Mon compte"),  # their category: without it the entries are not shown
 ]
 
 _INTERVENANT = _COMPTE + _MESSAGERIE + [
     ("can_show", "MonProfilView"),
     ("can_telecharger", "FichierView"),
     ("menu_access", "Mon profil"),
-    ("menu_access", "Mon compte"),
     # Profile pages (issue #4)
     *[(f"can_{m}", "ProfilView") for m in ("identification", "parcours", "ajouter", "modifier", "supprimer")],
     ("menu_access", "Mes informations"),
@@ -98,11 +98,10 @@ _GESTIONNAIRE = _COMPTE + _MESSAGERIE + [
 _SECURITE = [
     (perm, view)
     for view, perms in {
-        "UtilisateurView": ["can_list", "can_show", "can_add", "can_edit", "can_delete", "desactiver", "reactiver"],
+        "UtilisateurView": ["can_list", "can_show", "can_add", "can_edit", "can_delete", "desactiver", "reactiver",
+                            "deverrouiller"],
         "RoleView": ["can_list", "can_show", "can_add", "can_edit", "can_delete", "copyrole"],
-        "ResetPasswordView": ["can_this_form_get", "can_this_form_post"],
         "UserInfoEditView": ["can_this_form_get", "can_this_form_post"],
-        "UserStatsChartView": ["can_chart"],
         "PermissionView": ["can_list"],
         "ViewMenuView": ["can_list"],
         "PermissionViewView": ["can_list"],
@@ -114,7 +113,6 @@ _SECURITE = [
     ("menu_access", "List Users"),
     ("menu_access", "List Roles"),
     ("menu_access", "List Groups"),
-    ("menu_access", "User's Statistics"),
     ("menu_access", "Base Permissions"),
     ("menu_access", "Views/Menus"),
     ("menu_access", "Permission on Views/Menus"),

@@ -6,59 +6,237 @@ security models never need; each one is a permission and a route to guard.
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, request
+from flask import current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
+from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.security.sqla.models import PermissionView as PaireFab
 from flask_appbuilder.security.views import (
     PermissionModelView,
     PermissionViewModelView,
+    ResetPasswordView,
     RoleModelView,
     UserDBModelView,
     UserGroupModelView,
     ViewMenuModelView,
 )
-from flask_appbuilder.security.views import UserStatsChartView as FabUserStatsChartView
-from sqlalchemy.orm import selectinload, undefer
+from flask_appbuilder.widgets import ListWidget, ShowWidget
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload, undefer
+from wtforms import Field, ValidationError
 
-from app.errors import ParametreInvalide
+from app.formatting import format_date
 from app.models.authentification import LIBELLES_ETAT_COMPTE, EtatCompteUtilisateur
+from app.security import libelles
+from app.security.roles import GESTIONNAIRE
 from app.views.interface import InterfaceChargee
 
 CRUD = {"list", "show", "add", "edit", "delete"}
+
+
+class RetourListeMixin:
+    """After saving in a security screen: back to its list, a French message
+    (FAB went back in its page history, often the portal's home page)."""
+
+    add_row_message = "Enregistrement ajouté."
+    edit_row_message = "Modifications enregistrées."
+    delete_row_message = "Enregistrement supprimé."
+    database_error_message = "L'enregistrement n'a pas pu être fait (erreur de base de données)."
+    add_integrity_error_message = "Enregistrement refusé : une valeur existe déjà (nom ou adresse en double)."
+    edit_integrity_error_message = add_integrity_error_message
+    delete_integrity_error_message = "Suppression impossible : cet enregistrement est encore utilisé."
+
+    def _vers_liste(self):
+        return redirect(url_for(f"{self.endpoint}.list"))
+
+    def post_add_redirect(self):
+        return self._vers_liste()
+
+    def post_edit_redirect(self):
+        return self._vers_liste()
+
+    def post_delete_redirect(self):
+        return self._vers_liste()
 
 
 def _sans_actif(colonnes):
     return [c for c in colonnes if c != "active"]
 
 
-class UtilisateurView(UserDBModelView):
+def _structures():
+    from app.extensions import db
+    from app.models.referentiels import Structure
+
+    return db.session.query(Structure).order_by(Structure.nom)
+
+
+class StructureDuGestionnaire:
+    """A gestionnaire works for one structure: without it they would see
+    every structure's menu and write annonces of none."""
+
+    def __call__(self, form, field):
+        roles = {r.name for r in (form.roles.data or [])}
+        if GESTIONNAIRE in roles and field.data is None:
+            raise ValidationError("Choisissez la structure du gestionnaire.")
+
+
+class UtilisateurView(RetourListeMixin, UserDBModelView):
     """FAB's users screen. Whether an account may sign in is its lifecycle
     state (``app.workflows.compte``): the « active » box is not offered,
-    deactivating and reactivating are workflow actions."""
+    deactivating and reactivating are workflow actions. No password is ever
+    typed here: a new account gets the back office's invitation e-mail; a
+    locked account is unlocked (« Déverrouiller »)."""
 
     include_route_methods = CRUD | {"userinfo", "action_post"}
-    add_columns = _sans_actif(UserDBModelView.add_columns)
-    edit_columns = _sans_actif(UserDBModelView.edit_columns)
-    list_columns = [*_sans_actif(UserDBModelView.list_columns), "etat_du_compte"]
+    list_title = "Utilisateurs"
+    show_title = "Fiche de l'utilisateur"
+    add_title = "Créer un utilisateur"
+    edit_title = "Modifier l'utilisateur"
+    add_form_extra_fields = {
+        "structure": QuerySelectField(
+            "Structure", query_func=_structures, get_pk_func=lambda s: s.id, allow_blank=True, blank_text="— aucune (national, intervenant) —",
+            widget=Select2Widget(), validators=[StructureDuGestionnaire()],
+            description="Obligatoire pour un gestionnaire : ses demandes, annonces et candidatures sont celles de cette structure.",
+        ),
+    }
+    edit_form_extra_fields = add_form_extra_fields
+    add_columns = ["first_name", "last_name", "email", "roles", "structure", "groups"]
+    edit_columns = ["first_name", "last_name", "email", "roles", "structure", "groups"]
+    list_columns = ["first_name", "last_name", "email", "roles", "etat_du_compte", "verrou", "last_login"]
     show_fieldsets = [
-        (titre, {**contenu, "fields": [*_sans_actif(contenu["fields"]), *(["etat_du_compte"] if i == 0 else [])]})
-        for i, (titre, contenu) in enumerate(UserDBModelView.show_fieldsets)
+        ("Utilisateur", {"fields": ["first_name", "last_name", "email", "roles", "structure_du_compte",
+                                    "etat_du_compte", "verrou"]}),
+        ("Connexions", {"fields": ["last_login", "login_count", "fail_login_count", "created_on", "changed_on"],
+                        "expanded": False}),
     ]
+    # A subset of the fields above (FAB's page reads them among the show columns).
     user_show_fieldsets = [
-        (titre, {**contenu, "fields": _sans_actif(contenu["fields"])})
-        for titre, contenu in UserDBModelView.user_show_fieldsets
+        ("Mon compte", {"fields": ["first_name", "last_name", "email", "roles", "last_login", "login_count"]}),
     ]
-    label_columns = {**UserDBModelView.label_columns, "etat_du_compte": "État du compte"}
-    formatters_columns = {"etat_du_compte": lambda etat: LIBELLES_ETAT_COMPTE[EtatCompteUtilisateur(etat or "actif")]}
+    label_columns = {
+        "first_name": "Prénom", "last_name": "Nom", "username": "Identifiant", "email": "Adresse e-mail",
+        "roles": "Rôles", "groups": "Groupes", "structure": "Structure", "structure_du_compte": "Structure",
+        "etat_du_compte": "État du compte", "verrou": "Verrouillage", "last_login": "Dernière connexion",
+        "login_count": "Nombre de connexions", "fail_login_count": "Échecs de connexion",
+        "created_on": "Créé le", "changed_on": "Modifié le", "created_by": "Créé par", "changed_by": "Modifié par",
+    }
+    description_columns = {"roles": "Les droits de chaque rôle se règlent dans l'écran Rôles."}
+    formatters_columns = {
+        "etat_du_compte": lambda etat: LIBELLES_ETAT_COMPTE[EtatCompteUtilisateur(etat or "actif")],
+        "last_login": lambda d: format_date(d, "%d/%m/%Y %H:%M") if d else "jamais",
+        "created_on": lambda d: format_date(d, "%d/%m/%Y %H:%M") if d else "",
+        "changed_on": lambda d: format_date(d, "%d/%m/%Y %H:%M") if d else "",
+    }
 
     def __init__(self, **kwargs):
         # The list shows each user's roles, groups and state: loaded with the
         # page, not row by row (FAB would lazy-load them).
         modele = self.datamodel.obj
         type(self).datamodel = InterfaceChargee(
-            modele, undefer(modele.etat_du_compte), selectinload(modele.roles), selectinload(modele.groups)
+            modele, undefer(modele.etat_du_compte), selectinload(modele.roles), selectinload(modele.groups),
+            selectinload(modele.etat_compte_ligne),
         )
         super().__init__(**kwargs)
+        # The framework's « Reset Password » (a password typed by the admin) is gone.
+        self.actions.pop("resetpasswords", None)
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        from flask import abort
+
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        widgets = self._get_show_widget(pk, item, actions={})
+        self.update_redirect()
+        return self.render_template("securite/utilisateur_show.html", pk=pk, title=self.show_title,
+                                    widgets=widgets, appbuilder=self.appbuilder,
+                                    related_views=self._related_views, actions_compte=self._actions_compte(item))
+
+    def _actions_compte(self, item) -> list[tuple[str, str]]:
+        """The buttons that apply to this account and that the admin may use."""
+        from app.workflows import compte as cycle_compte
+        from app.workflows.core import Acteur
+
+        sm, acteur = self.appbuilder.sm, Acteur.from_user(g.user)
+        possibles = []
+        if item.verrou != "Non":
+            possibles.append(("deverrouiller", "Déverrouiller"))
+        for event, libelle in (("desactiver", "Désactiver"), ("reactiver", "Réactiver")):
+            if item.id != g.user.id and cycle_compte.peut(item.id, event, acteur):
+                possibles.append((event, libelle))
+        return [(n, lib) for n, lib in possibles if sm.has_access(n, self.class_permission_name)]
+
+    # -- structure of a gestionnaire, invitation instead of a password -------
+    def prefill_form(self, form, pk):
+        from app.security.scope import structure_du_gestionnaire  # noqa: F401  (one rule for the structure)
+
+        ligne = _gestionnaire_de(int(pk))
+        form.structure.data = ligne.structure if ligne is not None else None
+
+    def pre_add(self, item):
+        from app.security import auth
+
+        item.email = (item.email or "").strip().lower()
+        item.username = item.email
+        # Never a typed password: a random one nobody knows, replaced through the invitation link.
+        import secrets
+
+        item.password = auth.hacher_mot_de_passe(secrets.token_urlsafe(32))
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        item.email = (item.email or "").strip().lower()
+        item.username = item.email
+
+    def post_add(self, item):
+        from app.extensions import db
+        from app.views.comptes import inviter
+
+        self._noter_structure(item)
+        inviter(item)
+        db.session.commit()
+        flash(f"Une invitation à choisir son mot de passe a été envoyée à {item.email}.", "info")
+
+    def post_update(self, item):
+        from app.extensions import db
+
+        self._noter_structure(item)
+        db.session.commit()
+
+    def _noter_structure(self, item):
+        """The Gestionnaire row follows the form's structure."""
+        from app.extensions import db
+        from app.models.comptes import Gestionnaire
+
+        structure = getattr(self, "_structure_saisie", None)
+        ligne = _gestionnaire_de(item.id)
+        if structure is None:
+            if ligne is not None and GESTIONNAIRE not in {r.name for r in item.roles}:
+                db.session.delete(ligne)
+            return
+        if ligne is None:
+            db.session.add(Gestionnaire(user_id=item.id, structure_id=structure.id))
+        else:
+            ligne.structure_id = structure.id
+
+
+    @action("deverrouiller", "Déverrouiller", "Déverrouiller le ou les comptes sélectionnés ?", "fa-unlock")
+    def deverrouiller(self, items):
+        from app.extensions import db
+        from app.workflows import compte as cycle_compte
+        from app.workflows.core import Acteur
+
+        items = items if isinstance(items, list) else [items]
+        acteur = Acteur.from_user(g.user)
+        for user in items:
+            cycle_compte.deverrouiller(user.id, acteur)
+        db.session.commit()
+        flash("Compte(s) déverrouillé(s) : la personne peut se connecter à nouveau.", "success")
+        return redirect(request.referrer or url_for(f"{self.endpoint}.list"))
 
     def _transition(self, items, event: str, succes: str):
         from app.extensions import db
@@ -92,7 +270,10 @@ class UtilisateurView(UserDBModelView):
         """A new e-mail (the identifier) or a deactivation ends the account's
         sessions, in the edit's transaction. Checked here, before the form is
         copied onto the row: afterwards an autoflush has erased the change
-        from the row's history."""
+        from the row's history. ``structure`` is not a column of ab_user: kept
+        aside for post_add/post_update."""
+        self._structure_saisie = form.structure.data
+        del form.structure
         super().process_form(form, is_created)
         if is_created:
             return
@@ -107,13 +288,155 @@ class UtilisateurView(UserDBModelView):
             invalider_sessions(avant)
 
 
-class RoleView(RoleModelView):
+def _gestionnaire_de(user_id: int):
+    from app.extensions import db
+    from app.models.comptes import Gestionnaire
+
+    return db.session.scalar(select(Gestionnaire).where(Gestionnaire.user_id == user_id))
+
+
+# -- roles: rights in French, grouped by screen ---------------------------------
+def _paires_fab() -> dict[tuple[str, str], PaireFab]:
+    from app.extensions import db
+
+    with db.session.no_autoflush:  # called while a new role is being filled in
+        lignes = db.session.scalars(
+            select(PaireFab).options(joinedload(PaireFab.permission), joinedload(PaireFab.view_menu))
+        ).unique().all()
+    return {(pv.permission.name, pv.view_menu.name): pv for pv in lignes}
+
+
+class DroitsWidget:
+    """One fieldset per screen, one labelled checkbox per right."""
+
+    def __call__(self, field, **kwargs):
+        tenues = field.paires_tenues()
+        html = ['<div class="droits-par-ecran">']
+        for ecran, droits in field.par_ecran():
+            html.append(f'<fieldset class="droits-ecran"><legend>{escape(ecran.titre)}</legend>')
+            for cle, droit in droits:
+                ident = f"{field.id}-{cle.replace(':', '-')}"
+                coche = " checked" if set(droit.paires) <= tenues else ""
+                html.append(
+                    f'<div class="checkbox"><label for="{ident}"><input type="checkbox" id="{ident}" '
+                    f'name="{escape(field.name)}" value="{escape(cle)}"{coche}> {escape(droit.libelle)}</label></div>'
+                )
+            html.append("</fieldset>")
+        html.append("</div>")
+        return Markup("".join(html))  # noqa: S704 - every value escaped above
+
+
+class DroitsField(Field):
+    """The role's permissions as French rights (``app.security.libelles``).
+    Menu entries are not chosen: they follow the screens (``RoleView``);
+    pairs outside the catalogue that a role already holds are kept."""
+
+    widget = DroitsWidget()
+
+    def _value(self):
+        return ""
+
+    def paires_tenues(self) -> set[tuple[str, str]]:
+        if getattr(self, "raw_data", None):
+            return {p for cle in self.raw_data if cle in self._cles() for p in self._cles()[cle].paires}
+        return {(pv.permission.name, pv.view_menu.name) for pv in (self.object_data or [])}
+
+    @staticmethod
+    def _cles() -> dict:
+        return {c: d for c, _, d in libelles.droits()}
+
+    @staticmethod
+    def par_ecran():
+        groupes: dict = {}
+        for cle, ecran, droit in libelles.droits():
+            groupes.setdefault(ecran, []).append((cle, droit))
+        return list(groupes.items())
+
+    def process_formdata(self, valuelist):
+        cles = self._cles()
+        if any(c not in cles for c in valuelist):
+            raise ValueError("Droit inconnu.")
+        self.data = sorted({p for c in valuelist for p in cles[c].paires})
+
+    def populate_obj(self, obj, name):
+        catalogue = libelles.paires_cataloguees()
+        gardees = {
+            (pv.permission.name, pv.view_menu.name)
+            for pv in (getattr(obj, name) or [])
+            if pv.permission.name != libelles.MENU and (pv.permission.name, pv.view_menu.name) not in catalogue
+        }
+        fab = _paires_fab()
+        voulues = set(self.data or []) if isinstance(self.data, list) and all(isinstance(p, tuple) for p in self.data or []) else set()
+        setattr(obj, name, [fab[p] for p in sorted(voulues | gardees) if p in fab])
+
+
+def completer_menus(role) -> None:
+    """A role holds the menu entries (and their categories) of the screens it
+    may use, and no other: a right given is a way there."""
+    paires = {(pv.permission.name, pv.view_menu.name) for pv in role.permissions}
+    ecrans = [pv for pv in role.permissions if pv.permission.name != libelles.MENU]
+    fab = _paires_fab()
+    menus = [fab[p] for p in sorted(libelles.menus_pour(current_app, paires)) if p in fab]
+    role.permissions = ecrans + menus
+
+
+def _resume_droits(permissions) -> Markup:
+    lignes = libelles.resume((pv.permission.name, pv.view_menu.name) for pv in permissions)
+    return Markup("<ul class='list-unstyled'>{}</ul>").format(
+        Markup("").join(Markup("<li>{}</li>").format(ligne) for ligne in lignes)
+    )
+
+
+class RoleView(RetourListeMixin, RoleModelView):
+    """Roles: what each may do, screen by screen, in French."""
+
     # action_post carries the bulk "copyrole" action.
     include_route_methods = CRUD | {"action_post"}
+    list_title = "Rôles"
+    show_title = "Rôle"
+    add_title = "Créer un rôle"
+    edit_title = "Modifier le rôle"
+    label_columns = {"name": "Nom", "permissions": "Droits"}
+    # FAB's search offered the permissions by their internal names, and its
+    # role widgets listed them raw: the plain widgets use the French summary.
+    search_columns = ["name"]
+    list_widget = ListWidget
+    show_widget = ShowWidget
+    description_columns = {
+        "permissions": "Cochez ce que le rôle peut faire, écran par écran ; les entrées de menu suivent."
+    }
+    add_form_extra_fields = {"permissions": DroitsField("Droits")}
+    edit_form_extra_fields = add_form_extra_fields
+    formatters_columns = {"permissions": _resume_droits}
+
+    def pre_add(self, item):
+        completer_menus(item)
+
+    def pre_update(self, item):
+        completer_menus(item)
+
+    @action("copyrole", "Copier le rôle", "Copier les rôles sélectionnés ?", icon="fa-copy", single=False)
+    def copy_role(self, items):
+        return super().copy_role(items)
 
 
-class GroupeView(UserGroupModelView):
+class ResetPasswordSansRoute(ResetPasswordView):
+    """FAB's « reset a user's password » screen accepted any password (« a »)
+    typed by an admin: it is not served. An admin sends provisional
+    credentials (Administration nationale) or the person uses « Mot de passe
+    oublié »; both follow the project's password policy."""
+
+    include_route_methods: set[str] = set()
+
+
+class GroupeView(RetourListeMixin, UserGroupModelView):
     include_route_methods = CRUD
+    list_title = "Groupes"
+    show_title = "Groupe"
+    add_title = "Créer un groupe"
+    edit_title = "Modifier le groupe"
+    label_columns = {"name": "Nom", "label": "Libellé", "description": "Description", "roles": "Rôles",
+                     "users": "Utilisateurs"}
 
 
 class PermissionView(PermissionModelView):
@@ -126,18 +449,3 @@ class ViewMenuView(ViewMenuModelView):
 
 class PermissionViewView(PermissionViewModelView):
     include_route_methods = {"list"}
-
-
-class UserStatsChartView(FabUserStatsChartView):
-    """FAB's user statistics (class name kept: endpoints stay
-    ``UserStatsChartView.*``); a chart number that is not one of its charts
-    (``/chart/created_by``) is a bad request, not a server error."""
-
-    @expose("/chart/<group_by>")
-    @expose("/chart/")
-    @has_access
-    def chart(self, group_by=0):
-        numero = str(group_by)
-        if not numero.isdigit() or int(numero) >= len(self.definitions):
-            raise ParametreInvalide("Ce graphique n'existe pas.")
-        return super().chart(int(numero))

@@ -164,3 +164,23 @@ def register_views(appbuilder) -> None:
                             (BrouillonsView, "Messages brouillons", "fa-file-text-o")):
         appbuilder.add_view(vue, nom, label=nom, category="Messagerie", category_label="Messagerie", icon=icone)
     appbuilder.add_view_no_menu(EnvoiCandidatsView)
+    _libelles_francais(appbuilder)
+
+
+#: FAB's security menu, in French (issue 27); names stay (permissions use them).
+LIBELLES_MENU_SECURITE = {
+    "Security": "Sécurité",
+    "List Users": "Utilisateurs",
+    "List Roles": "Rôles",
+    "List Groups": "Groupes",
+    "Base Permissions": "Permissions",
+    "Views/Menus": "Vues et menus",
+    "Permission on Views/Menus": "Permissions sur les vues et menus",
+}
+
+
+def _libelles_francais(appbuilder) -> None:
+    for categorie in appbuilder.menu.get_list():
+        for entree in (categorie, *categorie.childs):
+            if entree.name in LIBELLES_MENU_SECURITE:
+                entree.label = LIBELLES_MENU_SECURITE[entree.name]

@@ -89,8 +89,8 @@ class RechercheForm(Form):
         self.specialite.choices = indifferent + _choix(options(Specialite, actifs=True))
         self.sous_specialite.choices = indifferent + _choix(options(SousSpecialite, actifs=True))
         self.categorie.choices = indifferent + _choix(options(NatureFormation, ordre="ordre", actifs=True))
-        self.region.choices = indifferent + _choix(options(Region, "nom"))
-        self.departement.choices = indifferent + _choix(options(Departement, ("code", "nom"), ordre="code"))
+        self.region.choices = indifferent + _choix(options(Region, "nom", actifs=True))
+        self.departement.choices = indifferent + _choix(options(Departement, ("code", "nom"), ordre="code", actifs=True))
         self.structure.choices = [("", "Sélectionner une structure")] + _choix(options(Structure, "nom", actifs=True))
 
 

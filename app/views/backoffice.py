@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from app.exports import neutraliser
 from app.extensions import db
-from app.formatting import format_date
+from app.formatting import format_date, format_heure
 from app.security.headers import nonce
 from app.security.roles import PERM_BACKOFFICE
 
@@ -52,7 +52,10 @@ class ConsoleAccessMixin:
 class ConsoleIndexView(ConsoleAccessMixin, AdminIndexView):
     @expose("/")
     def index(self):
-        return self.render("backoffice/index.html")
+        from app import jobs
+        from app.mail import status_counts
+
+        return self.render("backoffice/index.html", files=jobs.etat_des_files(), outbox=status_counts())
 
 
 class ConsoleModelView(ConsoleAccessMixin, ModelView):
@@ -61,7 +64,7 @@ class ConsoleModelView(ConsoleAccessMixin, ModelView):
     column_type_formatters = {
         **typefmt.BASE_FORMATTERS,
         date: lambda view, value, name: format_date(value),
-        datetime: lambda view, value, name: format_date(value, "%d/%m/%Y %H:%M"),
+        datetime: lambda view, value, name: format_heure(value),
     }
 
     page_size = 50
@@ -93,11 +96,13 @@ def init_backoffice(app) -> Admin:
 
 def add_console_views(admin: Admin, session) -> None:
     """Referentials, content and supervision screens."""
+    from app.views.backoffice_audit import add_audit_views
     from app.views.backoffice_referentiels import add_referentiel_views
     from app.views.backoffice_supervision import add_supervision_views
 
     add_referentiel_views(admin, session)
     add_supervision_views(admin, session)
+    add_audit_views(admin, session)
     from app.views.backoffice_contenus import add_contenus_views
 
     add_contenus_views(admin, session)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask_admin.model import typefmt
 from wtforms.validators import AnyOf
 
+from app.extensions import db
 from app.models.referentiels import (
     DESTINATAIRES_SUPPORT,
     TYPES_EMPLOYEUR,
@@ -105,6 +106,22 @@ def _one_of(values: tuple[str, ...]) -> dict:
     return {"validators": [AnyOf(values, message="Valeur attendue : " + " ou ".join(values) + ".")]}
 
 
+def utilisations_de(obj) -> list[str]:
+    """Where a referential entry is used: « 3 ligne(s) de sous_specialite »…
+    (every foreign key of the schema that points to its table)."""
+    from sqlalchemy import func, select
+
+    table = obj.__table__
+    utilisations = []
+    for autre in db.metadata.tables.values():
+        for fk in autre.foreign_keys:
+            if fk.column.table is table:
+                n = db.session.scalar(select(func.count()).select_from(autre).where(fk.parent == getattr(obj, fk.column.key)))
+                if n:
+                    utilisations.append(f"{n} ligne(s) de {autre.name}")
+    return utilisations
+
+
 def _oui_non(view, value, name) -> str:
     return "oui" if value else "non"
 
@@ -113,10 +130,25 @@ class ReferentielView(ConsoleModelView):
     """Common settings; subclasses list their columns."""
 
     natural_key: tuple[str, ...] = ("code",)
-    can_delete = False
+    #: Deleting an unused entry is allowed; a used one is refused with the
+    #: reason (deactivating hides it from choice lists, rows keep it).
+    can_delete = True
     column_labels = LABELS
     column_type_formatters_export = {**typefmt.EXPORT_FORMATTERS, bool: _oui_non}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, bool: _oui_non}
+
+    def delete_model(self, model):
+        from flask import flash
+
+        utilisations = utilisations_de(model)
+        if utilisations:
+            flash(
+                f"Suppression impossible : « {model} » est utilisé ({', '.join(utilisations)}). "
+                "Désactivez-le plutôt : il disparaîtra des listes de choix et restera affiché là où il sert.",
+                "error",
+            )
+            return False
+        return super().delete_model(model)
 
     def get_edit_form(self):
         """The create form without the natural key (set to None, WTForms

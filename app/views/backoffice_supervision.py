@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from app import mail
 from app.extensions import db
+from app.formatting import format_heure
 from app.models.consultations import Consultation, ObjetConsultation
 from app.models.fichiers import AccesFichier
 from app.models.outbox import OutboxMessage, OutboxStatus
@@ -20,8 +21,7 @@ from app.views.backoffice import ConsoleModelView
 
 
 def _datetime(view, context, model, name):
-    value = getattr(model, name)
-    return f"{value:%d/%m/%Y %H:%M:%S}" if value else ""
+    return format_heure(getattr(model, name), "%d/%m/%Y %H:%M:%S")
 
 
 def _status(view, context, model, name):
@@ -44,6 +44,8 @@ class OutboxView(ConsoleModelView):
     can_edit = False
     can_delete = False
     can_export = True
+    #: The job queues' health above the list (« indisponible » without Redis).
+    list_template = "backoffice/outbox_list.html"
     column_list = ("created_at", "recipients", "subject", "template", "status", "attempts", "next_attempt_at", "sent_at", "last_error")
     column_details_list = (
         "id",
@@ -63,7 +65,7 @@ class OutboxView(ConsoleModelView):
     column_export_list = ("id", "created_at", "recipients", "subject", "template", "status", "attempts", "last_error", "next_attempt_at", "sent_at")
     column_labels = {
         "id": "N°",
-        "created_at": "Créé le (UTC)",
+        "created_at": "Créé le (heure de Paris)",
         "recipients": "Destinataire(s)",
         "subject": "Objet",
         "template": "Modèle",
@@ -71,8 +73,8 @@ class OutboxView(ConsoleModelView):
         "status": "Statut",
         "attempts": "Essais",
         "last_error": "Dernière erreur",
-        "next_attempt_at": "Prochain essai (UTC)",
-        "sent_at": "Envoyé le (UTC)",
+        "next_attempt_at": "Prochain essai (heure de Paris)",
+        "sent_at": "Envoyé le (heure de Paris)",
         "body_text": "Texte",
         "body_html": "HTML (source)",
     }
@@ -95,6 +97,13 @@ class OutboxView(ConsoleModelView):
         "body_html": _html_body,
     }
     column_formatters_export = {"status": lambda view, context, model, name: model.status.value}
+
+    def render(self, template, **kwargs):
+        if template == self.list_template:
+            from app import jobs
+
+            kwargs["files"] = jobs.etat_des_files()
+        return super().render(template, **kwargs)
 
     @action(
         "renvoyer",
@@ -127,7 +136,7 @@ class ConsultationView(JournalView):
     """Who read which CV-thèque profile or exported the CV-thèque."""
 
     column_list = ("date", "user", "ip", "objet", "intervenant", "detail")
-    column_labels = {"date": "Date (UTC)", "user": "Par", "ip": "Adresse IP", "objet": "Lecture",
+    column_labels = {"date": "Date (heure de Paris)", "user": "Par", "ip": "Adresse IP", "objet": "Lecture",
                      "intervenant": "Intervenant", "detail": "Détail"}
     column_filters = ("date", "objet", "user.email", "intervenant_id")
     column_searchable_list = ("detail",)
@@ -139,16 +148,17 @@ class AccesFichierView(JournalView):
     """Who downloaded which file."""
 
     column_list = ("date", "user", "ip", "fichier")
-    column_labels = {"date": "Date (UTC)", "user": "Par", "ip": "Adresse IP", "fichier": "Fichier"}
+    column_labels = {"date": "Date (heure de Paris)", "user": "Par", "ip": "Adresse IP", "fichier": "Fichier"}
     column_filters = ("date", "user.email", "fichier.original_name")
 
 
 def add_supervision_views(admin, database) -> None:
     admin.add_view(
-        OutboxView(OutboxMessage, database, name="E-mails (outbox)", category="Supervision", endpoint="bo_outbox")
+        OutboxView(OutboxMessage, database, name="Boîte d'envoi des e-mails", category="Supervision",
+                   endpoint="bo_outbox")
     )
     admin.add_view(ConsultationView(Consultation, database, name="Consultations de données personnelles",
-                                    category="Supervision", endpoint="bo_consultation"))
+                                    category="Audit", endpoint="bo_consultation"))
     admin.add_view(AccesFichierView(AccesFichier, database, name="Téléchargements de fichiers",
-                                    category="Supervision", endpoint="bo_acces_fichier"))
+                                    category="Audit", endpoint="bo_acces_fichier"))
 

@@ -485,6 +485,25 @@ class CreationCompteError(Exception):
         self.field, self.status = field, status
 
 
+def inviter(user: User, structure=None, prenom: str | None = None, nom: str | None = None) -> None:
+    """The back office's invitation: the account waits for its holder to
+    confirm the address and choose a password (link valid 7 days), in the
+    caller's transaction. Used for intervenants created by a gestionnaire and
+    for any account created in the users screen: no admin types a password."""
+    cycle_compte.ouvrir(user, EtatCompteUtilisateur.a_personnaliser,
+                        provisoire_jusqua=base.utcnow() + auth.VALIDITE_PERSONNALISATION)
+    token = _emettre_jeton(user, TypeJeton.personnalisation, auth.VALIDITE_PERSONNALISATION)
+    queue_email(
+        user.email,
+        "compte_personnalisation",
+        "Votre compte sur l'Espace intervenants",
+        prenom=prenom or user.first_name,
+        nom=(nom or user.last_name or "").upper(),
+        structure=structure.nom if structure is not None else None,
+        lien=auth.lien("LienCompteView.personnaliser", token),
+    )
+
+
 def creer_compte_backoffice(data: dict, structure_id: int | None, createur: str) -> User:
     """Account created for a recruited intervenant (screen or API): the person
     gets an e-mail to confirm the address and personalise the password."""
@@ -499,8 +518,6 @@ def creer_compte_backoffice(data: dict, structure_id: int | None, createur: str)
     nom_usage = data.get("nom_usage") or data["nom_naissance"]
     try:
         user = auth.creer_utilisateur(data["email"], data["prenom"], nom_usage, INTERVENANT, None)
-        cycle_compte.ouvrir(user, EtatCompteUtilisateur.a_personnaliser,
-                            provisoire_jusqua=base.utcnow() + auth.VALIDITE_PERSONNALISATION)
         db.session.add(
             Intervenant(
                 user_id=user.id,
@@ -513,17 +530,8 @@ def creer_compte_backoffice(data: dict, structure_id: int | None, createur: str)
                 structure_id=structure_id,
             )
         )
-        token = _emettre_jeton(user, TypeJeton.personnalisation, auth.VALIDITE_PERSONNALISATION)
         structure = db.session.get(Structure, structure_id) if structure_id else None
-        queue_email(
-            user.email,
-            "compte_personnalisation",
-            "Votre compte sur l'Espace intervenants",
-            prenom=data["prenom"],
-            nom=nom_usage.upper(),
-            structure=structure.nom if structure is not None else None,
-            lien=auth.lien("LienCompteView.personnaliser", token),
-        )
+        inviter(user, structure, prenom=data["prenom"], nom=nom_usage)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -130,7 +130,7 @@ def _set_rubrique_choices(form) -> None:
         rows = db.session.execute(
             select(SousSpecialite.id, SousSpecialite.code, SousSpecialite.libelle, Specialite.libelle)
             .join(Specialite, SousSpecialite.specialite_id == Specialite.id)
-            .where(SousSpecialite.actif.is_(True))
+            .where(SousSpecialite.actif.is_(True), Specialite.actif.is_(True))  # the parent too (issue 27)
             .order_by(Specialite.ordre, Specialite.code, SousSpecialite.ordre, SousSpecialite.code)
         )
         form.sous_specialite_id.choices = CHOISIR + [(i, f"{code} - {lib} ({spe})") for i, code, lib, spe in rows]

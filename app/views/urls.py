@@ -31,8 +31,17 @@ def url_fixe(endpoint: str, **values) -> str:
     return url
 
 
+def peut(permission: str, vue: str) -> bool:
+    """Whether the current user holds ``permission`` on ``vue``: a page shows
+    a button or a link only to those it will not answer 403."""
+    from flask import current_app
+
+    return current_app.appbuilder.sm.has_access(permission, vue)
+
+
 def init_app(app) -> None:
     app.add_template_global(url_fixe)
+    app.add_template_global(peut)
 
 
 caches.declarer("urls_fixes", cle="racine de l'application, endpoint, arguments",

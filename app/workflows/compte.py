@@ -22,7 +22,7 @@ from app.models.authentification import LIBELLES_ETAT_COMPTE, EtatCompte
 from app.models.authentification import EtatCompteUtilisateur as E
 from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
 from app.security.sessions import invalider_sessions
-from app.workflows.core import SYSTEME, Acteur, Transition, Workflow
+from app.workflows.core import SYSTEME, Acteur, Transition, Workflow, WorkflowError
 
 #: Pseudo-role of the account's holder (the guard checks it is their account).
 TITULAIRE = "Titulaire du compte"
@@ -137,6 +137,20 @@ def ouvrir(user: User, etat_initial: E, **champs) -> EtatCompte:
 def appliquer(user_id: int, event: str, actor: Acteur, comment: str | None = None):
     """Apply ``event`` to the account (its state row created if missing)."""
     return compte.apply(etat_du_compte(user_id, creer=True), event, actor, comment)
+
+
+def deverrouiller(user_id: int, actor: Acteur) -> bool:
+    """« Déverrouiller » (national administration): the failed attempts are
+    forgotten and the temporary lock lifted, the password kept (provisional
+    credentials would replace it). True when the account was locked."""
+    if not (NATIONAL & actor.roles):
+        raise WorkflowError("Seule l'administration nationale peut déverrouiller un compte.")
+    etat = etat_du_compte(user_id)
+    if etat is None:
+        return False
+    etait = etat.verrouille_jusqua is not None or bool(etat.echecs_consecutifs)
+    _deverrouiller(etat, actor)
+    return etait
 
 
 def peut(user_id: int, event: str, actor: Acteur) -> bool:

@@ -1,0 +1,175 @@
+"""Permissions in French, grouped by screen: what the roles screen offers.
+
+A national administrator gives « CV-thèque : consulter, exporter », not
+« can recherche on CvthequeView ». Each screen lists its rights; a right is
+one French verb covering the (permission, view) pairs the code needs for it
+(« consulter » = list + show). Menu entries are never given by hand: they
+follow from the screens a role may use (``menus_pour``), with their category.
+
+Every pair a role declares in ``app.security.roles`` (menu entries aside) has
+its right here: tests/test_roles_libelles.py checks it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.security.roles import PERM_BACKOFFICE
+
+MENU = "menu_access"
+
+
+@dataclass(frozen=True)
+class Droit:
+    libelle: str
+    paires: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Ecran:
+    titre: str
+    droits: tuple[Droit, ...]
+
+
+def _sur(vue: str, *permissions: str) -> tuple[tuple[str, str], ...]:
+    return tuple((p, vue) for p in permissions)
+
+
+ECRANS: tuple[Ecran, ...] = (
+    Ecran("Mon compte", (
+        Droit("modifier mon mot de passe et mon identifiant, me déconnecter de tous mes appareils", (
+            ("can_userinfo", "UtilisateurView"),
+            *_sur("ResetMyPasswordView", "can_this_form_get", "can_this_form_post"),
+            *_sur("CompteView", "can_mot_de_passe", "can_email", "can_identifiants", "can_deconnexion_partout"),
+        )),
+    )),
+    Ecran("Mon profil d'intervenant", (
+        Droit("consulter et modifier", (
+            ("can_show", "MonProfilView"),
+            *_sur("ProfilView", "can_identification", "can_parcours", "can_ajouter", "can_modifier", "can_supprimer"),
+        )),
+    )),
+    Ecran("Mes réponses aux annonces", (Droit("consulter", (("can_liste", "MesCandidaturesView"),)),)),
+    Ecran("Fichiers déposés", (Droit("télécharger (selon le besoin d'en connaître)", (("can_telecharger", "FichierView"),)),)),
+    Ecran("CV-thèque", (
+        Droit("consulter", (("can_recherche", "CvthequeView"),)),
+        Droit("ouvrir les profils", (("can_profil", "CvthequeView"),)),
+        Droit("exporter", (("can_export", "CvthequeView"),)),
+    )),
+    Ecran("Demandes d'inscription", (
+        Droit("consulter", _sur("DemandeInscriptionView", "can_list", "can_show")),
+        Droit("décider", (("can_decider", "DecisionInscriptionView"),)),
+    )),
+    Ecran("Annonces", (
+        Droit("consulter", _sur("AnnonceGestionView", "can_list", "can_show")),
+        Droit("créer et modifier", _sur("AnnonceGestionView", "can_add", "can_edit")),
+        Droit("publier, dépublier, clôturer", _sur("AnnonceGestionView", "publier", "depublier", "cloturer")),
+    )),
+    Ecran("Candidatures aux annonces", (
+        Droit("consulter", _sur("CandidatureGestionView", "can_list", "can_show")),
+        Droit("décider", _sur("CandidatureGestionView", "etudier", "ne_pas_retenir")),
+    )),
+    Ecran("Comptes intervenants", (
+        Droit("créer (écran et API)", (("can_creer", "ComptesGestionView"), ("can_post", "CompteApi"))),
+        Droit("attribuer des identifiants provisoires",
+              _sur("ComptesGestionView", "can_identifiants_provisoires", "can_rechercher")),
+    )),
+    Ecran("API intervenants (logiciel de gestion)", (
+        Droit("lire", _sur("IntervenantApi", "can_get", "can_info")),
+        Droit("mettre à jour", (("can_put", "IntervenantApi"),)),
+    )),
+    Ecran("Utilisateurs", (
+        Droit("consulter", _sur("UtilisateurView", "can_list", "can_show")),
+        Droit("créer et modifier", (*_sur("UtilisateurView", "can_add", "can_edit"),
+                                    *_sur("UserInfoEditView", "can_this_form_get", "can_this_form_post"))),
+        Droit("supprimer", (("can_delete", "UtilisateurView"),)),
+        Droit("désactiver, réactiver, déverrouiller", _sur("UtilisateurView", "desactiver", "reactiver", "deverrouiller")),
+    )),
+    Ecran("Rôles", (
+        Droit("consulter", _sur("RoleView", "can_list", "can_show")),
+        Droit("créer, modifier, copier, supprimer", _sur("RoleView", "can_add", "can_edit", "copyrole", "can_delete")),
+    )),
+    Ecran("Groupes", (
+        Droit("consulter", _sur("GroupeView", "can_list", "can_show")),
+        Droit("créer, modifier, supprimer", _sur("GroupeView", "can_add", "can_edit", "can_delete")),
+    )),
+    Ecran("Permissions (vues techniques)", (
+        Droit("consulter", (("can_list", "PermissionView"), ("can_list", "ViewMenuView"),
+                            ("can_list", "PermissionViewView"))),
+    )),
+    Ecran("Console d'administration (référentiels, contenus, supervision, audit)", (
+        Droit("accéder", (PERM_BACKOFFICE,)),
+    )),
+)
+
+
+def droits() -> list[tuple[str, Ecran, Droit]]:
+    """Every right with a stable key (``écran:droit`` indices) for the form."""
+    return [(f"{i}:{j}", ecran, droit) for i, ecran in enumerate(ECRANS) for j, droit in enumerate(ecran.droits)]
+
+
+def paires_cataloguees() -> set[tuple[str, str]]:
+    return {p for _, _, droit in droits() for p in droit.paires}
+
+
+def libelle(paire: tuple[str, str]) -> str:
+    """« Écran : droit » of a pair; a menu entry or an unknown pair by its name."""
+    for _, ecran, droit in droits():
+        if paire in droit.paires:
+            return f"{ecran.titre} : {droit.libelle}"
+    if paire[0] == MENU:
+        return f"Menu : {paire[1]}"
+    return f"{paire[0]} sur {paire[1]} (technique)"
+
+
+def resume(paires) -> list[str]:
+    """« CV-thèque : consulter, exporter » lines for a set of pairs (rights
+    fully held), in the catalogue's order."""
+    paires = set(paires)
+    lignes = []
+    for ecran in ECRANS:
+        tenus = [d.libelle for d in ecran.droits if set(d.paires) <= paires]
+        if tenus:
+            lignes.append(f"{ecran.titre} : {', '.join(tenus)}")
+    return lignes
+
+
+def _paire_de(vue, methode: str) -> tuple[str, str]:
+    """The (permission, view) pair FAB checks for ``methode`` of ``vue``."""
+    nom = getattr(vue, "method_permission_name", {}).get(methode, methode)
+    return f"can_{nom}", vue.class_permission_name
+
+
+def _paire_du_lien(app, href: str) -> tuple[str, str] | None:
+    """The pair guarding the page a menu link leads to."""
+    try:
+        endpoint, _ = app.url_map.bind("localhost").match(href.split("?")[0], method="GET")
+    except Exception:  # noqa: BLE001 - an external or unknown link guards nothing
+        return None
+    if endpoint.startswith("backoffice"):
+        return PERM_BACKOFFICE
+    nom_vue, _, methode = endpoint.partition(".")
+    vue = next((v for v in app.appbuilder.baseviews if v.endpoint == nom_vue), None)
+    return None if vue is None else _paire_de(vue, methode)
+
+
+def menus_pour(app, paires) -> set[tuple[str, str]]:
+    """The menu entries (and their categories) of the screens ``paires``
+    give access to: a role never holds a screen without its way there, nor
+    a menu entry to a page it would be refused."""
+    paires = set(paires)
+    menus: set[tuple[str, str]] = set()
+    for categorie in app.appbuilder.menu.get_list():
+        entrees = categorie.childs or [categorie]
+        for entree in entrees:
+            if not entree.name or entree.name == "-":
+                continue
+            if entree.baseview is not None:
+                cible = _paire_de(entree.baseview, entree.baseview.default_view)
+            else:
+                cible = _paire_du_lien(app, entree.href) if entree.href else None
+            if cible in paires:
+                menus.add((MENU, entree.name))
+                if entree is not categorie:
+                    menus.add((MENU, categorie.name))
+    return menus

@@ -1,0 +1,77 @@
+"""Audit console of the national administration (issue 27): decisions (the
+workflows' history) and login attempts, beside the reads of personal data
+and files (``backoffice_supervision``). Read-only, newest first, filtered by
+person, date and kind, exported without formulas (``ConsoleModelView``)."""
+
+from __future__ import annotations
+
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, FilterLike
+
+from app.formatting import format_heure
+from app.models.authentification import TentativeConnexion
+from app.models.workflow import TransitionHistorique
+from app.views.backoffice import ConsoleModelView
+
+
+def _heure(view, context, model, name):
+    return format_heure(getattr(model, name), "%d/%m/%Y %H:%M:%S")
+
+
+def _heure_export(view, context, model, name):
+    return format_heure(getattr(model, name), "%Y-%m-%d %H:%M:%S")
+
+
+class AuditView(ConsoleModelView):
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = False
+
+
+class DecisionsView(AuditView):
+    """Every applied transition: inscriptions, annonces, candidatures, accounts."""
+
+    column_list = ("date", "acteur", "workflow", "objet_type", "objet_id", "evenement", "etat_avant", "etat_apres",
+                   "commentaire")
+    column_labels = {"date": "Date (heure de Paris)", "acteur": "Par", "acteur.email": "Par (adresse e-mail)",
+                     "workflow": "Circuit", "objet_type": "Objet", "objet_id": "N° de l'objet",
+                     "evenement": "Décision", "etat_avant": "État avant", "etat_apres": "État après",
+                     "commentaire": "Commentaire"}
+    column_default_sort = ("date", True)
+    column_sortable_list = ("date",)
+    column_filters = (
+        FilterLike(TransitionHistorique.workflow, "Circuit"),
+        FilterEqual(TransitionHistorique.evenement, "Décision"),
+        FilterEqual(TransitionHistorique.objet_id, "N° de l'objet"),
+        "acteur.email",
+        "date",
+    )
+    column_formatters = {"date": _heure, "acteur": lambda v, c, m, n: m.acteur.email if m.acteur else "système"}
+    column_formatters_export = {"date": _heure_export,
+                                "acteur": lambda v, c, m, n: m.acteur.email if m.acteur else "système"}
+
+
+class TentativesView(AuditView):
+    """Login attempts, successful or not."""
+
+    column_list = ("cree_le", "identifiant", "succes", "motif", "canal", "adresse_ip")
+    column_labels = {"cree_le": "Date (heure de Paris)", "identifiant": "Identifiant saisi", "succes": "Réussie",
+                     "motif": "Motif", "canal": "Canal", "adresse_ip": "Adresse IP"}
+    column_default_sort = ("cree_le", True)
+    column_sortable_list = ("cree_le",)
+    column_filters = (
+        FilterLike(TentativeConnexion.identifiant, "Identifiant saisi"),
+        BooleanEqualFilter(TentativeConnexion.succes, "Réussie"),
+        FilterEqual(TentativeConnexion.motif, "Motif"),
+        "cree_le",
+        "adresse_ip",
+    )
+    column_formatters = {"cree_le": _heure, "succes": lambda v, c, m, n: "oui" if m.succes else "non"}
+    column_formatters_export = {"cree_le": _heure_export, "succes": lambda v, c, m, n: "oui" if m.succes else "non"}
+
+
+def add_audit_views(admin, database) -> None:
+    admin.add_view(DecisionsView(TransitionHistorique, database, name="Décisions", category="Audit",
+                                 endpoint="bo_audit_decisions"))
+    admin.add_view(TentativesView(TentativeConnexion, database, name="Tentatives de connexion", category="Audit",
+                                  endpoint="bo_audit_connexions"))
