@@ -30,6 +30,9 @@ _COMPTE = [
     ("can_email", "CompteView"),
     ("can_identifiants", "CompteView"),
     ("can_deconnexion_partout", "CompteView"),
+    # Own second factor (issue 28: app.views.deux_facteurs.DeuxFacteursView)
+    *[(f"can_{m}", "DeuxFacteursView") for m in ("parametres", "enroler", "codes_secours", "desactiver")],
+    ("menu_access", "Double authentification"),
     ("menu_access", "Changer mon mot de passe"),
     ("menu_access", "Changer mon identifiant"),
 ]
@@ -78,7 +81,10 @@ _GESTIONNAIRE = _COMPTE + [
 _SECURITE = [
     (perm, view)
     for view, perms in {
-        "UtilisateurView": ["can_list", "can_show", "can_add", "can_edit", "can_delete", "desactiver", "reactiver"],
+        "UtilisateurView": [
+            "can_list", "can_show", "can_add", "can_edit", "can_delete", "desactiver", "reactiver",
+            "reinitialiser_second_facteur",
+        ],
         "RoleView": ["can_list", "can_show", "can_add", "can_edit", "can_delete", "copyrole"],
         "ResetPasswordView": ["can_this_form_get", "can_this_form_post"],
         "UserInfoEditView": ["can_this_form_get", "can_this_form_post"],
