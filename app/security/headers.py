@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import g, request
 from flask_login import current_user
 from flask_talisman import Talisman
 
@@ -65,7 +65,8 @@ def _sans_cache(response):
     endpoint = request.endpoint or ""
     if endpoint == "static" or endpoint.endswith(".static"):
         return response
-    if current_user and current_user.is_authenticated and "no-store" not in response.headers.get("Cache-Control", ""):
+    connecte = (current_user and current_user.is_authenticated) or g.get("etait_connecte", False)
+    if connecte and "no-store" not in response.headers.get("Cache-Control", ""):
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -179,6 +179,9 @@ def _apres_connexion(sender, user, **extra) -> None:
 
 def _apres_deconnexion(sender, user, **extra) -> None:
     fermer()
+    # The response still answers a signed-in request: not to be cached
+    # (app.security.headers).
+    g.etait_connecte = True
 
 
 def init_app(app) -> None:
