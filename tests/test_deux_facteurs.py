@@ -58,9 +58,11 @@ def test_staff_without_second_factor_is_led_to_enrol_then_gets_recovery_codes(cl
     response = post_login(client, user.email)
     assert response.status_code == 302
     # Only the enrolment page (and logout, static files) until done.
-    for page in ("/cvtheque/recherche", "/compte/mot-de-passe", "/"):
+    for page in ("/cvtheque/", "/compte/mot-de-passe", "/"):
         assert client.get(page).headers["Location"].endswith(ENROLEMENT), page
-    assert client.get("/static/appbuilder/css/bootstrap.min.css").status_code == 200
+    statique = client.get("/static/appbuilder/css/bootstrap.min.css")
+    assert statique.status_code == 200
+    statique.close()
 
     html = page_text(client.get(ENROLEMENT))
     secret = deux_facteurs.facteur(user.id).secret_en_attente
@@ -87,7 +89,7 @@ def test_staff_without_second_factor_is_led_to_enrol_then_gets_recovery_codes(cl
     stockes = set(db.session.scalars(select(CodeSecours.code_hash).where(CodeSecours.user_id == user.id)))
     assert len(stockes) == 10 and not stockes & set(codes)
     # Enrolled: the pages open.
-    assert client.get("/cvtheque/recherche").status_code == 200
+    assert client.get("/cvtheque/").status_code == 200
     # The first code was consumed: it cannot sign in again.
     assert deux_facteurs.facteur(user.id).dernier_pas is not None
 
@@ -121,13 +123,13 @@ def test_the_session_opens_only_after_the_right_code(client, factory):
     response = post_login(client, user.email)
     assert response.headers["Location"].endswith(CODE_STEP)
     assert sessions_de(user) == 0
-    assert "/login" in client.get("/cvtheque/recherche").headers["Location"]
+    assert "/login" in client.get("/cvtheque/").headers["Location"]
     html = client.get(CODE_STEP).get_data(as_text=True)
     assert 'autocomplete="one-time-code"' in html and 'inputmode="numeric"' in html
     response = post_code(client, code_totp())
     assert response.status_code == 302 and CODE_STEP not in response.headers["Location"]
     assert sessions_de(user) == 1
-    assert client.get("/cvtheque/recherche").status_code == 200
+    assert client.get("/cvtheque/").status_code == 200
     assert motifs(user) == ["code_requis", "succes"]
 
 
@@ -250,7 +252,7 @@ def test_a_national_admin_resets_a_second_factor_logged_and_mailed(login_as, fac
     assert message.subject == "Réinitialisation de votre double authentification"
     assert "enregistrer un nouvel appareil" in corps_envoye(message)
     # Their sessions ended; at the next sign-in they enrol again.
-    assert "/login" in personne.get("/cvtheque/recherche").headers["Location"]
+    assert "/login" in personne.get("/cvtheque/").headers["Location"]
     client = factory.app.test_client()
     post_login(client, user.email)
     assert client.get("/").headers["Location"].endswith(ENROLEMENT)
@@ -293,7 +295,7 @@ def test_the_roles_that_must_use_it_are_a_setting(app, client, factory, monkeypa
     gestionnaire = factory.gestionnaire()
     admin = factory.admin_national()
     post_login(client, gestionnaire.email)
-    assert client.get("/cvtheque/recherche").status_code == 200
+    assert client.get("/cvtheque/").status_code == 200
     autre = app.test_client()
     post_login(autre, admin.email)
     assert autre.get("/").headers["Location"].endswith(ENROLEMENT)
