@@ -126,6 +126,15 @@ class DefaultConfig:
     AUTH_FENETRE_ECHECS = int(_env("AUTH_FENETRE_ECHECS", "86400"))
     AUTH_MAX_ECHECS_ADRESSE = int(_env("AUTH_MAX_ECHECS_ADRESSE", "30"))
     AUTH_FENETRE_ADRESSE = int(_env("AUTH_FENETRE_ADRESSE", "3600"))
+    # Second factor (issue 28, app.security.deux_facteurs): the roles that
+    # must use it (comma-separated role names); anyone else may choose it.
+    DEUX_FACTEURS_ROLES = tuple(
+        nom.strip() for nom in _env("DEUX_FACTEURS_ROLES", "Gestionnaire,Administrateur national").split(",") if nom.strip()
+    )
+    # Embedded run only: the demo's staff accounts are enrolled with a public
+    # secret (app.demo.DEMO_SECRET_TOTP, in the README) so that a tester can
+    # compute their codes. Never in production: each person enrols a device.
+    DEMO_SECOND_FACTEUR = True
     CAPTCHA_TTL = int(_env("CAPTCHA_TTL", "900"))  # seconds
     COMPTES_RATE_LIMIT = _env("COMPTES_RATE_LIMIT", "20 per 5 minute")
     CONNEXION_LOG_RETENTION_DAYS = int(_env("CONNEXION_LOG_RETENTION_DAYS", "180"))
@@ -178,6 +187,7 @@ class ProductionConfig(DefaultConfig):
     """Full stack: every secret must come from the environment."""
 
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    DEMO_SECOND_FACTEUR = False
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or _env("REDIS_URL") or "memory://"
 
     @classmethod

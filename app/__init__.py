@@ -93,5 +93,8 @@ def create_app(config=None, **overrides) -> Flask:
 
     fichiers.init_session_events(db.session)
     sessions.init_app(app)
+    from app.security import deux_facteurs
+
+    deux_facteurs.init_app(app)
     cli.init_app(app)
     return app

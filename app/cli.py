@@ -26,7 +26,7 @@ def preparer(sans_demo: bool) -> None:
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
-    from app.demo import DEMO_PASSWORD, load_demo
+    from app.demo import DEMO_PASSWORD, load_demo, message_second_facteur
     from app.extensions import db
     from app.models.comptes import Gestionnaire
     from app.models.referentiels import Region
@@ -44,6 +44,8 @@ def preparer(sans_demo: bool) -> None:
         click.echo(f"Données de démonstration chargées. Mot de passe de tous les comptes : {DEMO_PASSWORD}")
         for role, email in logins:
             click.echo(f"  {role:<40} {email}")
+    if not sans_demo and message_second_facteur():
+        click.echo(message_second_facteur())
 
 
 def init_app(app: Flask) -> None:

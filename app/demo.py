@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models.authentification import identite_normalisee
 from app.models.comptes import Gestionnaire, Intervenant
 from app.models.referentiels import NiveauDiplome, Region, SousSpecialite, Structure
+from app.security import deux_facteurs
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
 from app.workflows.core import Acteur
 from app.workflows.inscription import inscription
@@ -28,6 +29,10 @@ demo_cli = AppGroup("demo", help="Données de démonstration.")
 
 DEMO_PASSWORD = "Demo-Espace-2026!"  # noqa: S105 - public demo accounts, listed in the README
 DEMO_DOMAIN = "demo.espace-intervenants.fr"
+#: Second factor of the demo's staff accounts (issue 28), embedded run only
+#: (``DEMO_SECOND_FACTEUR``): a public secret, so that a tester computes the
+#: codes (``oathtool --totp -b <secret>``).
+DEMO_SECRET_TOTP = "DEMOESPACEINTERVENANTSCNFPTDEMO2"  # noqa: S105 - public demo accounts, listed in the README
 
 GESTIONNAIRES = [
     ("DR-84", "Claire", "Martin"),
@@ -68,6 +73,18 @@ def ensure_user(email: str, first: str, last: str, role_name: str):
     return user
 
 
+def message_second_facteur() -> str | None:
+    """How the demo's staff get their codes (printed by ``make run``), or None
+    when the demo staff have no known secret (outside the embedded run)."""
+    if not current_app.config.get("DEMO_SECOND_FACTEUR"):
+        return None
+    return (
+        f"Double authentification des comptes gestionnaire et administrateur : clé TOTP {DEMO_SECRET_TOTP} "
+        f"(code du moment : oathtool --totp -b {DEMO_SECRET_TOTP}, ou "
+        f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_SECRET_TOTP}').now())\")"
+    )
+
+
 def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
     rng = random.Random(seed)
     structures = {s.code: s for s in db.session.scalars(select(Structure))}
@@ -84,6 +101,10 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
             db.session.add(Gestionnaire(user_id=user.id, structure_id=structures[code].id))
         gestionnaires[code] = user
         logins.append((f"{GESTIONNAIRE} ({code})", user.email))
+    if current_app.config.get("DEMO_SECOND_FACTEUR"):
+        for user in (admin, *gestionnaires.values()):
+            if not deux_facteurs.actif(user.id):
+                deux_facteurs.activer_avec_secret(user, DEMO_SECRET_TOTP)
     db.session.commit()
 
     codes = [c for c, _, _ in GESTIONNAIRES]
@@ -241,3 +262,5 @@ def charger(seed: int) -> None:
     click.echo(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
     for role, email in logins:
         click.echo(f"  {role:<40} {email}")
+    if message_second_facteur():
+        click.echo(message_second_facteur())

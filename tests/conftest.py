@@ -16,6 +16,7 @@ from datetime import date
 
 import pytest
 from flask import g
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 
 from app import caches, create_app
@@ -26,6 +27,8 @@ from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
 from app.security.sessions import cles_de_session
 
 PASSWORD = "Mot-de-passe-1!"
+#: The TOTP secret of the staff that ``login`` enrols (tests compute codes from it).
+SECRET_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 #: Tests of PostgreSQL-only objects (GIN indexes, triggers, connection
 #: settings): run by the CI's second pass, against TEST_DATABASE_URL.
@@ -182,13 +185,49 @@ def factory(app):
     return Factory(app)
 
 
+def code_totp(secret: str = SECRET_TOTP, decalage: int = 0) -> str:
+    """The code of ``secret`` now (``decalage``: seconds later or earlier)."""
+    from app.security import deux_facteurs
+
+    return deux_facteurs.code_a(secret, deux_facteurs.maintenant() + decalage)
+
+
+def enroler(user, secret: str = SECRET_TOTP) -> list[str]:
+    """Give ``user`` a confirmed second factor (no code accepted yet); its recovery codes."""
+    from app.security import deux_facteurs
+
+    codes = deux_facteurs.activer_avec_secret(user, secret)
+    db.session.commit()
+    return codes
+
+
 def login(client, email: str, password: str = PASSWORD):
+    """The real sign-in. Staff whose role requires a second factor are
+    enrolled first with ``SECRET_TOTP`` (and may reuse a code: their last
+    accepted step is forgotten), then pass the code step."""
+    from app.security import deux_facteurs
+
+    secret = SECRET_TOTP
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is not None and deux_facteurs.obligatoire(user):
+        ligne = deux_facteurs.facteur(user.id)
+        if ligne is None or ligne.secret is None:
+            enroler(user)
+        else:  # the demo's, or a test's own secret
+            secret, ligne.dernier_pas = ligne.secret, None
+            db.session.commit()
     page = client.get("/login/")
     token = csrf_token_from(page.get_data(as_text=True))
     response = client.post(
         "/login/", data={"username": email, "password": password, "csrf_token": token}
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    if response.headers["Location"].endswith("/login/code"):
+        page = client.get("/login/code")
+        response = client.post(
+            "/login/code", data={"code": code_totp(secret), "csrf_token": csrf_token_from(page.get_data(as_text=True))}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
 
 
@@ -216,11 +255,15 @@ def corps_envoye(message) -> str:
 
 def sign_in(client, user) -> None:
     """Open a session for ``user`` without the login form (fast path for tests
-    that are not about authentication)."""
+    that are not about authentication): considered past the second factor
+    (tests/test_deux_facteurs.py goes through the real two steps)."""
+    from app.security.deux_facteurs import CLE_VERIFIE
+
     cles = cles_de_session(user)
     db.session.commit()
     with client.session_transaction() as session:
         session.update(cles)
+        session[CLE_VERIFIE] = True
 
 
 @pytest.fixture

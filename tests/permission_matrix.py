@@ -59,6 +59,13 @@ EXPECTED: dict[str, dict | None] = {
     "CompteView.email": SIGNED_IN,
     "CompteView.identifiants": SIGNED_IN,
     "CompteView.deconnexion_partout": SIGNED_IN,
+    # second factor (issue 28): the sign-in's code step (without a pending
+    # sign-in: back to the login page, or the index when signed in) and « Mon compte »
+    "AuthDBView.code": SIGNED_IN,
+    "DeuxFacteursView.parametres": SIGNED_IN,
+    "DeuxFacteursView.enroler": SIGNED_IN,
+    "DeuxFacteursView.codes_secours": SIGNED_IN,
+    "DeuxFacteursView.desactiver": SIGNED_IN,
     "ComptesGestionView.creer": STAFF,
     "ComptesGestionView.identifiants_provisoires": NATIONAL,
     "ComptesGestionView.rechercher": NATIONAL,

@@ -140,6 +140,10 @@ def post_data(endpoint: str, scene) -> dict:
         return {"action": "copyrole", "rowid": [str(db.session.scalar(select(Role.id).where(Role.name == "Public")))]}
     if endpoint == "UtilisateurView.action_post":
         return {"action": "desactiver", "rowid": [str(scene.owner.id)]}
+    if endpoint == "DeuxFacteursView.codes_secours":
+        return {"codes-mot_de_passe_actuel": "Pas-le-bon-1!"}
+    if endpoint == "DeuxFacteursView.desactiver":
+        return {"desactivation-mot_de_passe_actuel": "Pas-le-bon-1!"}
     if endpoint == "DecisionInscriptionView.decider":
         return {"decision": "valider"}  # the sample request is transmitted
     if endpoint == "CompteApi.post":

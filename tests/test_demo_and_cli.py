@@ -56,6 +56,13 @@ def test_demo_command_prints_logins(app):
     assert result.exit_code == 0, result.output
     assert DEMO_PASSWORD in result.output
     assert "admin.national@" in result.output
+    # Issue 28: the demo's staff are enrolled with the public secret, printed too.
+    from app.demo import DEMO_SECRET_TOTP
+    from app.security import deux_facteurs
+
+    assert f"clé TOTP {DEMO_SECRET_TOTP}" in result.output
+    admin = app.appbuilder.sm.find_user(email="admin.national@demo.espace-intervenants.fr")
+    assert deux_facteurs.facteur(admin.id).secret == DEMO_SECRET_TOTP
 
 
 def test_production_entry_builds_the_app_and_sets_the_collector(tmp_path):

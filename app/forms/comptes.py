@@ -194,3 +194,45 @@ class IdentifiantsProvisoiresForm(FlaskForm):
         validators=[DataRequired("Cochez la case pour confirmer le remplacement des identifiants.")],
     )
     submit = SubmitField("Générer et envoyer les identifiants provisoires")
+
+
+# -- second factor (issue 28) ---------------------------------------------------
+class CodeVerificationForm(FlaskForm):
+    """Second step of the sign-in: a 6-digit code, or a recovery code (its
+    own field: letters, where the code field brings a numeric keyboard)."""
+
+    code = StringField("Code de vérification", validators=[Length(max=20)])
+    code_secours = StringField("Code de secours", validators=[Optional(), Length(max=20)])
+    submit = SubmitField("Valider")
+
+    def validate_code(self, field) -> None:
+        if not (field.data or "").strip() and not (self.code_secours.data or "").strip():
+            raise ValidationError("Veuillez saisir le code affiché par votre application d'authentification.")
+
+    @property
+    def saisie(self) -> str:
+        return (self.code_secours.data or "").strip() or (self.code.data or "").strip()
+
+
+class ConfirmationSecondFacteurForm(FlaskForm):
+    """Enrolment: the first code of the new authenticator confirms it."""
+
+    code = StringField(
+        "Code à 6 chiffres affiché par l'application",
+        validators=[DataRequired("Veuillez saisir le code à 6 chiffres affiché par votre application."), Length(max=20)],
+    )
+    submit = SubmitField("Activer la double authentification")
+
+
+class DesactivationSecondFacteurForm(FlaskForm):
+    """An intervenant turning their optional second factor off (password asked)."""
+
+    mot_de_passe_actuel = PasswordField("Mot de passe actuel", validators=[DataRequired(REQUIS), Length(max=128)])
+    submit = SubmitField("Désactiver la double authentification")
+
+
+class NouveauxCodesSecoursForm(FlaskForm):
+    """New recovery codes (the old ones stop working); password asked."""
+
+    mot_de_passe_actuel = PasswordField("Mot de passe actuel", validators=[DataRequired(REQUIS), Length(max=128)])
+    submit = SubmitField("Générer de nouveaux codes de secours")

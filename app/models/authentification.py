@@ -134,6 +134,9 @@ class TentativeConnexion(Model):
     canal = sa.Column(sa.String(10), nullable=False, default="web")
     adresse_ip = sa.Column(sa.String(45))
     cree_le = sa.Column(sa.DateTime, nullable=False, default=lambda: base.utcnow(), index=True)
+    #: The administrator behind a row that is no attempt (a reset of the
+    #: second factor, issue 28): who did it.
+    acteur_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="SET NULL"))
 
     # The login throttle counts an address's recent failures (app.security.auth).
     __table_args__ = (sa.Index("ix_tentative_connexion_adresse_ip_cree_le", "adresse_ip", "cree_le"),)

@@ -43,6 +43,7 @@ from app.models.authentification import (  # noqa: F401  (identity helpers re-ex
     normaliser,
 )
 from app.models.comptes import Intervenant
+from app.security import deux_facteurs
 from app.security.sessions import invalider_sessions
 from app.workflows.compte import ARCHIVES, appliquer, compte, etat_de, titulaire
 from app.workflows.compte import E as EtatCompteUtilisateur
@@ -76,6 +77,12 @@ MESSAGE_RALENTI = (
 MESSAGE_PROVISOIRE_EXPIRE = (
     "Vos identifiants provisoires ont expiré (validité 7 jours). Formulez une nouvelle demande de "
     "support depuis la page Aide et Contact."
+)
+MESSAGE_CODE_INCORRECT = "Code de vérification incorrect ou déjà utilisé."
+MESSAGE_CODE_REQUIS = "Saisissez le code de vérification de votre application d'authentification (champ « totp »)."
+MESSAGE_ENROLEMENT_REQUIS = (
+    "La double authentification est obligatoire pour ce compte : activez-la d'abord en vous connectant "
+    "à l'Espace intervenants."
 )
 SESSION_A_PERSONNALISER = "identifiants_a_personnaliser"
 
@@ -216,6 +223,9 @@ class ResultatConnexion:
     user: User | None
     motif: str
     message: str = MESSAGE_GENERIQUE
+    #: The password was right and the account has a second factor: the
+    #: sign-in waits for its code (``verifier_code``); ``user`` stays None.
+    code_pour: User | None = None
 
 
 def _ip() -> str | None:
@@ -223,6 +233,7 @@ def _ip() -> str | None:
 
 
 def _journaliser(identifiant: str, user: User | None, succes: bool, motif: str, canal: str) -> None:
+    """One row of the attempts log (in the caller's transaction)."""
     db.session.add(
         TentativeConnexion(
             identifiant=(identifiant or "")[:320],
@@ -237,9 +248,12 @@ def _journaliser(identifiant: str, user: User | None, succes: bool, motif: str, 
 
 
 #: Attempts that count in the throttle: a password was checked and was wrong
-#: (or the identifier is nobody's). Refused attempts (``ralenti``) do not
-#: count, so hammering does not push the delay further.
-MOTIFS_ECHEC = ("mot_de_passe", "inconnu")
+#: (or the identifier is nobody's), or a second-factor code was wrong or
+#: replayed (issue 28: the same counter). Refused attempts (``ralenti``) do
+#: not count, so hammering does not push the delay further; nor does a
+#: right password waiting for its code (``code_requis``: it is no success
+#: either, so it does not restart the count).
+MOTIFS_ECHEC = ("mot_de_passe", "inconnu", "code", "code_rejoue")
 #: Rows after which an identifier starts counting again: a success, or an
 #: administrator's « Déverrouiller » (``lever_ralentissement``).
 MOTIF_DEVERROUILLAGE = "deverrouillage"
@@ -325,14 +339,69 @@ def _verifier_factice(password: str) -> None:
     )
 
 
-def authentifier(identifiant: str, password: str, canal: str = "web") -> ResultatConnexion:
+def _echec(etat, user: User, frein: Ralentissement, now) -> None:
+    """A failure kept on the account for the administration screens (not the rule itself)."""
+    etat.echecs_consecutifs = frein.echecs + 1
+    delai = _delai(frein.echecs + 1, current_app.config["AUTH_MAX_ECHECS"])
+    etat.verrouille_jusqua = now + delai if delai is not None else None
+    user.fail_login_count = (user.fail_login_count or 0) + 1
+
+
+def _reussite(etat, user: User, now) -> None:
+    etat.echecs_consecutifs = 0
+    etat.verrouille_jusqua = None
+    user.login_count = (user.login_count or 0) + 1
+    user.fail_login_count = 0
+    user.last_login = now
+
+
+def _frein_actif(identifiant: str, user: User | None, now, canal: str) -> ResultatConnexion | None:
+    """The refusal of an attempt made while the throttle holds (logged, committed)."""
+    frein = ralentissement(identifiant, _ip(), now)
+    if frein.jusqua is None or frein.jusqua <= now:
+        return None
+    minutes = max(1, int((frein.jusqua - now).total_seconds() // 60) + 1)
+    result = ResultatConnexion(None, "ralenti", MESSAGE_RALENTI.format(minutes=minutes))
+    _journaliser(identifiant, user, False, result.motif, canal)
+    db.session.commit()
+    return result
+
+
+def verifier_code(user: User, saisie: str, canal: str = "web") -> ResultatConnexion:
+    """The second step of a sign-in (issue 28): a TOTP code or a recovery
+    code, under the same throttle and in the same log as the passwords (a
+    wrong or replayed code is a failure of the identifier). Committed."""
+    now = base.utcnow()
+    identifiant = user.email
+    refus = _frein_actif(identifiant, user, now, canal)
+    if refus is not None:
+        return refus
+    verification = deux_facteurs.verifier(user.id, saisie)
+    etat = etat_du_compte(user.id, creer=True)
+    if verification.ok:
+        _reussite(etat, user, now)
+        result = ResultatConnexion(user, "succes" if verification.motif == "totp" else "code_secours", "")
+    else:
+        _echec(etat, user, ralentissement(identifiant, _ip(), now), now)
+        result = ResultatConnexion(None, verification.motif, MESSAGE_CODE_INCORRECT)
+    _journaliser(identifiant, user, verification.ok, result.motif, canal)
+    db.session.commit()
+    return result
+
+
+def authentifier(identifiant: str, password: str, canal: str = "web", code: str | None = None) -> ResultatConnexion:
     """Check credentials under the throttle and log the attempt (committed: a
     failed attempt must be recorded even though the request ends in error).
 
     Known and unknown identifiers go the same way: the same throttle, one
     password hash check of the same cost, the same message; only a right
-    password leads to the account-state messages."""
-    config = current_app.config
+    password leads to the account-state messages.
+
+    Second factor (issue 28): an account that has one gets ``code_pour`` (the
+    login form then asks the code), unless ``code`` is given (API: checked
+    at once by ``verifier_code``). On the API, a staff member whose role
+    requires a second factor and who has none yet is refused."""
+
     identifiant = (identifiant or "").strip().lower()[:320]
     now = base.utcnow()
     user = None
@@ -363,11 +432,7 @@ def authentifier(identifiant: str, password: str, canal: str = "web") -> Resulta
         check_password_hash(user.password, password)
         result = ResultatConnexion(None, "provisoire_expire", MESSAGE_PROVISOIRE_EXPIRE)
     elif not (user.password and check_password_hash(user.password, password)):
-        # Kept on the account for the administration screens (not the rule itself).
-        etat.echecs_consecutifs = frein.echecs + 1
-        delai = _delai(frein.echecs + 1, config["AUTH_MAX_ECHECS"])
-        etat.verrouille_jusqua = now + delai if delai is not None else None
-        user.fail_login_count = (user.fail_login_count or 0) + 1
+        _echec(etat, user, frein, now)
         result = ResultatConnexion(None, "mot_de_passe")
     elif cycle == EtatCompteUtilisateur.a_activer:
         result = ResultatConnexion(None, "non_active", MESSAGE_NON_ACTIVE)
@@ -375,12 +440,15 @@ def authentifier(identifiant: str, password: str, canal: str = "web") -> Resulta
         result = ResultatConnexion(None, "archive", MESSAGE_ARCHIVE)
     elif cycle == EtatCompteUtilisateur.desactive or not user.active:
         result = ResultatConnexion(None, "desactive", MESSAGE_DESACTIVE)
+    elif deux_facteurs.actif(user.id):
+        if code is not None:
+            _journaliser(identifiant, user, False, "code_requis", canal)
+            return verifier_code(user, code, canal)
+        result = ResultatConnexion(None, "code_requis", MESSAGE_CODE_REQUIS, code_pour=user)
+    elif canal == "api" and deux_facteurs.obligatoire(user):
+        result = ResultatConnexion(None, "enrolement_requis", MESSAGE_ENROLEMENT_REQUIS)
     else:
-        etat.echecs_consecutifs = 0
-        etat.verrouille_jusqua = None
-        user.login_count = (user.login_count or 0) + 1
-        user.fail_login_count = 0
-        user.last_login = now
+        _reussite(etat, user, now)
         result = ResultatConnexion(user, "succes", "")
     _journaliser(identifiant, user, result.user is not None, result.motif, canal)
     db.session.commit()
@@ -394,7 +462,7 @@ def doit_personnaliser(user_id: int) -> bool:
 # -- views ------------------------------------------------------------------
 #: The two ways in, under one request rate limit per client address
 #: (``AUTH_RATE_LIMIT``, applied by EspaceSecurityManager.register_views).
-ENDPOINTS_CONNEXION = ("AuthDBView.login", "SecurityApi.login")
+ENDPOINTS_CONNEXION = ("AuthDBView.login", "AuthDBView.code", "SecurityApi.login")
 
 
 def _auth_rate_limit() -> str:
@@ -431,16 +499,73 @@ class AuthDBView(FabAuthDBView):
             # Without ``next`` the index: FAB's check would log "Invalid redirect" at every login.
             demande = request.args.get("next")
             next_url = get_safe_redirect(demande) if demande else self.appbuilder.get_url_for_index
+            session.pop(deux_facteurs.CLE_ATTENTE, None)
             result = authentifier(form.username.data, form.password.data, canal="web")
+            if result.code_pour is not None:
+                # The password is right; the session opens after the code (``code``).
+                session[deux_facteurs.CLE_ATTENTE] = {
+                    "uid": result.code_pour.id, "t": int(deux_facteurs.maintenant()), "next": next_url,
+                }
+                return redirect(url_for("AuthDBView.code"))
             if result.user is None:
                 flash(result.message, "warning" if result.motif in ("inconnu", "mot_de_passe") else "danger")
                 return redirect(self.appbuilder.get_url_for_login_with(next_url))
-            login_user(result.user, remember=False)
-            if doit_personnaliser(result.user.id):
-                session[SESSION_A_PERSONNALISER] = True
-                return redirect(url_for("CompteView.identifiants"))
-            return redirect(next_url)
+            return self._ouvrir(result.user, next_url)
         return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder)
+
+    def _ouvrir(self, user, next_url: str, deuxieme_etape: bool = False):
+        """Open the session (app.security.sessions, on flask-login's signal).
+        A staff member without a second factor is then kept on its enrolment
+        page (``deux_facteurs.imposer_second_facteur``)."""
+        login_user(user, remember=False)
+        if deuxieme_etape or not deux_facteurs.obligatoire(user):
+            deux_facteurs.marquer_verifie()
+        if doit_personnaliser(user.id):
+            session[SESSION_A_PERSONNALISER] = True
+            return redirect(url_for("CompteView.identifiants"))
+        return redirect(next_url)
+
+    @expose("/login/code", methods=["GET", "POST"])
+    @no_cache
+    def code(self):
+        """Second step of the sign-in: the code of the authenticator
+        application, or a recovery code (issue 28)."""
+        from app.forms.comptes import CodeVerificationForm
+
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(self.appbuilder.get_url_for_index)
+        attente = session.get(deux_facteurs.CLE_ATTENTE)
+        if not isinstance(attente, dict) or deux_facteurs.maintenant() - attente.get("t", 0) > deux_facteurs.DUREE_ATTENTE:
+            session.pop(deux_facteurs.CLE_ATTENTE, None)
+            if request.method == "POST" or attente is not None:
+                flash("Le délai de saisie du code est dépassé : veuillez vous authentifier à nouveau.", "warning")
+            return redirect(url_for("AuthDBView.login"))
+        user = db.session.get(User, attente.get("uid"))
+        if user is None:
+            session.pop(deux_facteurs.CLE_ATTENTE, None)
+            return redirect(url_for("AuthDBView.login"))
+        form = CodeVerificationForm()
+        if form.validate_on_submit():
+            result = verifier_code(user, form.saisie, canal="web")
+            if result.user is not None:
+                session.pop(deux_facteurs.CLE_ATTENTE, None)
+                if result.motif == "code_secours":
+                    restants = deux_facteurs.codes_restants(user.id)
+                    flash(
+                        f"Vous vous êtes connecté(e) avec un code de secours (il vous en reste {restants}). "
+                        "Si vous avez perdu votre appareil, enregistrez-en un nouveau depuis « Double authentification ».",
+                        "warning",
+                    )
+                return self._ouvrir(user, get_safe_redirect(attente.get("next")) or self.appbuilder.get_url_for_index,
+                                    deuxieme_etape=True)
+            if result.motif == "ralenti":
+                session.pop(deux_facteurs.CLE_ATTENTE, None)
+                flash(result.message, "danger")
+                return redirect(url_for("AuthDBView.login"))
+            (form.code_secours if (form.code_secours.data or "").strip() else form.code).errors.append(result.message)
+        return self.render_template(
+            "comptes/connexion_code.html", title="Vérification en deux étapes", form=form, appbuilder=self.appbuilder
+        )
 
 
 class ResetMyPasswordView(FabResetMyPasswordView):
@@ -460,12 +585,24 @@ class ResetMyPasswordView(FabResetMyPasswordView):
 
 class SecurityApi(FabSecurityApi):
     """FAB's API login: the same checks (``auth_user_db``) and the same rate
-    limit as the login form (``limiter_connexions``)."""
+    limit as the login form (``limiter_connexions``). An account with a
+    second factor sends its current code in a ``totp`` field (issue 28)."""
+
+    @expose("/login", methods=["POST"])
+    def login(self):
+        donnees = request.get_json(silent=True) if request.is_json else None
+        if isinstance(donnees, dict) and "totp" in donnees:
+            code = donnees.get("totp")
+            g._espace_totp = code if isinstance(code, str) else ""
+            donnees = {cle: valeur for cle, valeur in donnees.items() if cle != "totp"}
+            # FAB's schema refuses unknown fields: it reads the payload without ``totp``.
+            request._cached_json = (donnees, donnees)
+        return super().login()
 
 
 def auth_user_db(username: str, password: str):
     """FAB's hook (API login): same checks, lockout and log as the form."""
-    return authentifier(username, password, canal="api").user
+    return authentifier(username, password, canal="api", code=g.get("_espace_totp")).user
 
 
 #: Endpoints a user with provisional credentials may still reach.

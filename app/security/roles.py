@@ -39,6 +39,9 @@ _COMPTE = [
     ("can_email", "CompteView"),
     ("can_identifiants", "CompteView"),
     ("can_deconnexion_partout", "CompteView"),
+    # Own second factor (issue 28: app.views.deux_facteurs.DeuxFacteursView)
+    *[(f"can_{m}", "DeuxFacteursView") for m in ("parametres", "enroler", "codes_secours", "desactiver")],
+    ("menu_access", "Double authentification"),
     ("menu_access", "Changer mon mot de passe"),
     ("menu_access", "Changer mon identifiant"),
     ("menu_access", "Mon compte"),  # their category: without it the entries are not shown
@@ -99,7 +102,7 @@ _SECURITE = [
     (perm, view)
     for view, perms in {
         "UtilisateurView": ["can_list", "can_show", "can_add", "can_edit", "can_delete", "desactiver", "reactiver",
-                            "deverrouiller"],
+                            "deverrouiller", "reinitialiser_second_facteur"],
         "RoleView": ["can_list", "can_show", "can_add", "can_edit", "can_delete", "copyrole"],
         "UserInfoEditView": ["can_this_form_get", "can_this_form_post"],
         "PermissionView": ["can_list"],

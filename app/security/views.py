@@ -266,6 +266,28 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
     def reactiver(self, items):
         return self._transition(items, "reactiver", "Compte(s) réactivé(s).")
 
+    @action(
+        "reinitialiser_second_facteur",
+        "Réinitialiser la double authentification",
+        "Réinitialiser la double authentification du ou des comptes sélectionnés (appareil perdu) ? "
+        "Leurs sessions seront fermées et un e-mail les préviendra.",
+        "fa-mobile",
+    )
+    def reinitialiser_second_facteur(self, items):
+        """Lost device (issue 28): the factor removed, logged, the person told."""
+        from app.extensions import db
+        from app.security import deux_facteurs
+
+        items = items if isinstance(items, list) else [items]
+        if any(user.id == g.user.id for user in items):
+            flash("Vous ne pouvez pas réinitialiser votre propre double authentification.", "danger")
+            return redirect(request.referrer or self.get_redirect())
+        for user in items:
+            deux_facteurs.reinitialiser(user, g.user.id)
+        db.session.commit()
+        flash("Double authentification réinitialisée : la personne a été prévenue par e-mail.", "success")
+        return redirect(request.referrer or self.get_redirect())
+
     def process_form(self, form, is_created):
         """A new e-mail (the identifier) or a deactivation ends the account's
         sessions, in the edit's transaction. Checked here, before the form is

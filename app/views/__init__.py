@@ -59,6 +59,16 @@ def register_views(appbuilder) -> None:
         category_label="Mon compte",
         icon="fa-key",
     )
+    from app.views.deux_facteurs import DeuxFacteursView
+
+    appbuilder.add_view(
+        DeuxFacteursView,
+        "Double authentification",
+        label="Double authentification",
+        category="Mon compte",
+        category_label="Mon compte",
+        icon="fa-mobile",
+    )
     appbuilder.add_link(
         "Changer mon identifiant",
         href="/compte/email",
