@@ -95,7 +95,11 @@ def test_constants_follow_the_real_views(app):
     assert baseline.TRIS_ANNONCES.keys() == vue_annonces.TRIS.keys()
     assert baseline.TRIS_CVTHEQUE.keys() == vue_cvtheque.TRIS.keys()
     assert baseline.ANNONCES_ACCUEIL == vue_portail.ANNONCES_ACCUEIL
-    sizes = {vue_annonces.PAGE_SIZE, vue_candidatures.PAGE_SIZE, vue_cvtheque.PAGE_SIZE, app.config["PAGE_SIZE"]}
+    from app.views.candidatures_annonce import CANDIDATURES
+    from app.views.file_inscriptions import DEMANDES
+
+    sizes = {vue_annonces.PAGE_SIZE, vue_candidatures.MES_REPONSES.taille, vue_cvtheque.PAGE_SIZE, app.config["PAGE_SIZE"],
+             CANDIDATURES.taille, DEMANDES.taille}
     assert sizes == {baseline.PAGE_SIZE}
 
 

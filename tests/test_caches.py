@@ -13,7 +13,7 @@ ATTENDUS = {
     "referentiels.options", "securite.permissions", "pages_publiques", "menu", "urls_fixes",
     "formulaires.options_html", "fab.filtres_convertis", "fab.recherche_rendue", "cvtheque.volume",
     "traductions", "scope.requete_intervenant", "securite.requete_utilisateur", "parcours.tableaux",
-    "parcours.requete", "references_liees", "mes_candidatures.requetes", "annonce_gestion.requete",
+    "parcours.requete", "references_liees", "listes.requetes", "annonce_gestion.requete",
 }
 
 
@@ -30,9 +30,13 @@ def test_vider_tout_empties_every_cache(app, client, factory):
     for url in ("/", "/annonces/", "/cvtheque/", "/gestion/demandes-inscription/list/"):
         assert client.get(url).status_code == 200
     assert options._cache and menu._cache and urls._cache
+    from app.views.file_inscriptions import DEMANDES
+
+    assert DEMANDES._requetes
     _dernier_volume["validees"] = 12.0
     caches.vider_tout()
     assert not options._cache and not menu._cache and not urls._cache and not cache_public._cache
+    assert not DEMANDES._requetes and not menu._requetes
     assert _dernier_volume["validees"] is None
     from app.models.parcours import _requete_parcours
 

@@ -190,3 +190,25 @@ def test_staff_cannot_apply(app, login_as):
     token = csrf_token_from(client.get("/cookies").get_data(as_text=True))
     response = client.post(f"/annonces/{annonce.numero}/candidater", data={"csrf_token": token, "commentaire": "x"})
     assert response.status_code == 403
+
+
+def test_mes_reponses_sorts_and_a_wrong_criterion_next_to_its_field(app, client, factory):
+    """On the declared list (issue #18): sortable columns, a wrong état shown
+    in French next to its field and left out."""
+    import re
+
+    user, profil = intervenant_valide(factory)
+    for intitule in ("Bêta", "Alpha", "Gamma"):
+        db.session.add(Candidature(annonce_id=creer_annonce(intitule=intitule).id, intervenant_id=profil.id))
+    db.session.commit()
+    sign_in(client, user)
+
+    def intitules(query):
+        text = page_text(client.get(f"/mes-reponses-aux-annonces/?{query}"))
+        return [t for t in re.findall(r"<td>(\w+)</td>", text) if t in ("Alpha", "Bêta", "Gamma")], text
+
+    assert intitules("tri=intitule&sens=asc")[0] == ["Alpha", "Bêta", "Gamma"]
+    assert intitules("tri=intitule&sens=desc")[0] == ["Gamma", "Bêta", "Alpha"]
+    lignes, text = intitules("etat=inconnu")
+    assert len(lignes) == 3 and '<p class="help-block erreur" id="etat-erreur">Choix invalide.</p>' in text
+    assert intitules("etat=non_retenue")[0] == []

@@ -61,13 +61,15 @@ def test_the_pages_statements_marked_and_not_the_cvtheque(app, login_as):
     from app.security.manager import _requete_utilisateur
     from app.security.scope import _requete_intervenant
     from app.views.annonces_gestion import _requete_annonce
-    from app.views.candidatures import _requetes
-    from app.views.candidatures_annonce import _requete, _requete_total
+    from app.views.candidatures import MES_REPONSES
+    from app.views.candidatures_annonce import CANDIDATURES
+    from app.views.file_inscriptions import DEMANDES
 
     marquees = [
         _requete_utilisateur(app.appbuilder.sm.user_model, True, True), _requete_intervenant(), _requete_parcours(),
-        _requete_annonce(), _requete("date", "desc"), _requete_total(), references_liees({"s": intervenant_specialite}),
-        *_requetes(True), *_requetes(False),
+        _requete_annonce(), *CANDIDATURES.requetes(True, "date", "desc"), *DEMANDES.requetes(False, "date", "desc"),
+        references_liees({"s": intervenant_specialite}),
+        *MES_REPONSES.requetes(True, "date", "desc"),
     ]
     assert all(r.get_execution_options().get(PREPARER) for r in marquees)
 

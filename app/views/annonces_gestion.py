@@ -343,14 +343,13 @@ class AnnonceGestionView(ActionsWorkflowMixin, EspaceModelView):
         if item is None or not dans_ma_structure(item.structure_id):
             abort(404)
         self.update_redirect()  # FAB's history: saving the edit page comes back here
-        vue = next(v for v in self.appbuilder.baseviews if isinstance(v, CandidatureGestionView))
         return self.render_template(
             "gestion/annonce.html",
             title=self.show_title,
             annonce=item,
             champs=self._champs(item),
             peut_modifier=self.appbuilder.sm.has_access("can_edit", self.class_permission_name),
-            candidatures=liste_candidatures(item.id, vue),
+            candidatures=liste_candidatures(item.id),
         )
 
     def _champs(self, item: Annonce) -> list[tuple[str, object]]:

@@ -2,44 +2,42 @@
 
 from __future__ import annotations
 
-import functools
-import math
-
-import sqlalchemy as sa
-from flask import request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from sqlalchemy import bindparam, select
 
-from app import caches
-from app.extensions import db, preparee
-from app.models.annonces import LIBELLES_ETAT_CANDIDATURE, Annonce, Candidature, EtatCandidatureAnnonce
+from app.models.annonces import (
+    LIBELLES_ETAT_CANDIDATURE,
+    Annonce,
+    Candidature,
+    EtatAnnonce,
+    EtatCandidatureAnnonce,
+)
 from app.security.scope import current_intervenant, no_row_id
+from app.views.liste import Colonne, LienCellule, Liste, parmi
 
-PAGE_SIZE = 20
-
-
-@functools.cache
-def _requetes(par_etat: bool) -> tuple[sa.Select, sa.Select]:
-    """The count and one page of an intervenant's candidatures (with the
-    état asked for), as plain rows with the three columns of the annonce
-    shown: built once per process and kept prepared (``preparee``); the page
-    loaded whole annonces (their texts) as ORM objects (issue #6)."""
-    where = [Candidature.intervenant_id == bindparam("intervenant")]
-    if par_etat:
-        where.append(Candidature.etat == bindparam("etat"))
-    total = preparee(select(sa.func.count()).select_from(Candidature).where(*where))
-    page = preparee(
-        select(
-            Candidature.date, Candidature.etat, Candidature.commentaire, Annonce.numero, Annonce.intitule,
-            Annonce.etat.label("etat_annonce"),
-        )
-        .join(Annonce, Annonce.id == Candidature.annonce_id)
-        .where(*where)
-        .order_by(Candidature.date.desc(), Candidature.id.desc())
-        .limit(PAGE_SIZE)
-        .offset(bindparam("debut"))
-    )
-    return total, page
+#: « Mes réponses aux annonces », a declared list (app.views.liste): the
+#: count and one page of the intervenant's candidatures as plain rows with the
+#: annonce's columns, built once and kept prepared without criteria (the page
+#: loaded whole annonces as ORM objects, issue #6); a published annonce's
+#: number links to its public page.
+MES_REPONSES = Liste(
+    table=Candidature, cle=Candidature.id,
+    jointures=((Annonce, Annonce.id == Candidature.annonce_id, False),),
+    colonnes={
+        "date": Colonne("Date de la réponse", Candidature.date, lambda d: d.strftime("%d/%m/%Y")),
+        "numero": Colonne("Numéro annonce", Annonce.numero, lien=LienCellule(
+            "AnnoncesPubliquesView.detail", "numero", lambda r: r.etat_annonce == EtatAnnonce.publiee)),
+        "intitule": Colonne("Intitulé de l'annonce", Annonce.intitule),
+        "etat": Colonne("Etat", Candidature.etat, LIBELLES_ETAT_CANDIDATURE.__getitem__),
+        "commentaire": Colonne("Mon commentaire", Candidature.commentaire, triable=False),
+    },
+    cachees={"etat_annonce": Annonce.etat},
+    criteres={"etat": parmi("Filtrer par état", Candidature.etat,
+                            lambda: [(e.value, libelle) for e, libelle in LIBELLES_ETAT_CANDIDATURE.items()],
+                            EtatCandidatureAnnonce, tous="Tous les états")},
+    ordre=("date", "desc"), tailles=(20, 50, 100), libelle_taille="Réponses par page",
+    liees={"intervenant": Candidature.intervenant_id},
+    legende="Mes réponses aux annonces, triées par {tri}",
+)
 
 
 class MesCandidaturesView(BaseView):
@@ -52,29 +50,9 @@ class MesCandidaturesView(BaseView):
     @has_access
     def liste(self):
         intervenant = current_intervenant()
-        valeurs = {"intervenant": intervenant.id if intervenant else no_row_id()}
-        etat = request.args.get("etat", "")
-        if etat in EtatCandidatureAnnonce.__members__:
-            valeurs["etat"] = EtatCandidatureAnnonce(etat)
-        else:
-            etat = ""
-        requete_total, requete_page = _requetes(bool(etat))
-        total = db.session.scalar(requete_total, valeurs)
-        pages = max(1, math.ceil(total / PAGE_SIZE))
-        page = min(max(request.args.get("page", 1, type=int), 1), pages)
-        candidatures = db.session.execute(requete_page, {**valeurs, "debut": (page - 1) * PAGE_SIZE}).all()
         return self.render_template(
             "annonces/mes_reponses.html",
             title="Mes réponses aux annonces",
-            candidatures=candidatures,
-            etats=LIBELLES_ETAT_CANDIDATURE,
-            etat=etat,
-            total=total,
-            page=page,
-            pages=pages,
-            # one URL for the page, each published annonce's number put in it
-            lien_annonce=url_for("AnnoncesPubliquesView.detail", numero="__numero__"),
+            reponses=MES_REPONSES.page(intervenant=intervenant.id if intervenant else no_row_id()),
         )
 
-
-caches.declarer_requete("mes_candidatures.requetes", _requetes)

@@ -54,7 +54,7 @@ class DemandeInscriptionView(EspaceModelView):
         """The queue: a page of its own (app.views.file_inscriptions)."""
         self.update_redirect()
         return self.render_template(
-            "gestion/demandes.html", title=self.list_title, file=file_demandes(request.args, self)
+            "gestion/demandes.html", title=self.list_title, file=file_demandes()
         )
 
     def _item_or_404(self, pk):

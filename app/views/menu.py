@@ -1,4 +1,5 @@
-"""The main menu's entries, rendered once per set of permissions.
+"""The main menu: its entries rendered once per set of permissions, its
+badges (per-user counts) per request.
 
 Why: every signed-in page rendered the menu: about 30 entries, each checked
 by FAB's ``is_menu_visible`` (one ``has_access``: proxies, user checks), its
@@ -8,43 +9,144 @@ whether the inscription is validated (app.views.profil); both make the key.
 The permissions come from the per-process cache (app.security.manager),
 whose frozenset changes as soon as the permission tables do, so an entry is
 never served for permissions that no longer hold.
+
+Badges (issue #18): a feature declares one on its menu entry
+(``declarer_badge``): one indexed ``SELECT count(*)`` with bound parameters,
+and a function giving the current user's values (or None: no badge for this
+user). The cached
+entries hold a marker where a declared badge may go; at each request the
+counts of the badges of the entries the user sees are read in one statement
+(a SELECT of scalar subqueries, built once per set of badges and kept
+prepared) and put in place; none is read when no visible entry has a badge.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import current_app, g, render_template
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
+from sqlalchemy import Select, select
 
 from app import caches
+from app.extensions import db, preparee
 from app.views.profil import inscription_validee
 
 #: Distinct keys kept at most (a few roles and their combinations).
 TAILLE_MAX = 64
-_cache: dict[tuple, Markup] = {}
+_cache: dict[tuple, tuple[Markup, tuple[int, ...]]] = {}
+
+
+@dataclass(frozen=True)
+class Badge:
+    #: The menu entry's name (``appbuilder.add_view(…, name)``).
+    entree: str
+    #: One indexed ``SELECT count(*)``, its values as bound parameters
+    #: (built once; their names unique among the badges).
+    requete: Select
+    #: The current user's bound values, or None: no badge for this user.
+    valeurs: Callable[[], dict | None]
+    #: What the number is, for screen readers (``{n}`` is the count).
+    texte: str
+
+
+#: Declared badges; a badge's marker is its index here.
+_badges: list[Badge] = []
+#: Badge indices → their counts as one statement, built once per set.
+_requetes: dict[tuple[int, ...], Select] = {}
+_MARQUE = re.compile(r"<!--badge:(\d+)-->")
+
+
+def declarer_badge(entree: str, requete: Select, valeurs: Callable[[], dict | None], texte: str) -> None:
+    """Show on menu entry ``entree`` the number ``requete`` counts with the
+    current user's ``valeurs()`` (nothing when they are None or the count
+    is 0). Declared at import, once per entry."""
+    if any(b.entree == entree for b in _badges):
+        raise ValueError(f"Badge déjà déclaré pour l'entrée de menu « {entree} ».")
+    noms = set(requete.compile().params)
+    if communs := noms & {n for b in _badges for n in b.requete.compile().params}:
+        raise ValueError(f"Paramètres déjà pris par un autre badge : {', '.join(sorted(communs))}.")
+    _badges.append(Badge(entree, requete, valeurs, texte))
+
+
+def marque_badge(nom: str) -> Markup:
+    """Template global of the cached entries: where ``nom``'s badge goes."""
+    for i, badge in enumerate(_badges):
+        if badge.entree == nom:
+            return Markup(f"<!--badge:{i}-->")  # noqa: S704 - an index
+    return Markup("")
+
+
+def rendre_badge(badge: Badge, nombre: int | None) -> str:
+    """A number seen, its meaning heard (the number alone says nothing)."""
+    if not nombre:
+        return ""
+    texte = escape(badge.texte.format(n=nombre))
+    return f' <span class="badge" aria-hidden="true">{nombre}</span><span class="sr-only"> ({texte})</span>'
+
+
+def _requete(indices: tuple[int, ...]) -> Select:
+    """One row of the badges' counts (scalar subqueries), kept prepared."""
+    if indices not in _requetes:
+        _requetes[indices] = preparee(select(*(
+            _badges[i].requete.scalar_subquery().label(f"badge_{i}") for i in indices
+        )))
+    return _requetes[indices]
+
+
+def compter_badges(indices: tuple[int, ...]) -> dict[int, int]:
+    """The counts of the badges ``indices`` that apply to the current user,
+    in one statement (none if no badge applies)."""
+    parametres, retenus = {}, []
+    for i in indices:
+        valeurs = _badges[i].valeurs()
+        if valeurs is not None:
+            parametres.update(valeurs)
+            retenus.append(i)
+    if not retenus:
+        return {}
+    ligne = db.session.execute(_requete(tuple(retenus)), parametres).one()
+    return dict(zip(retenus, ligne, strict=True))
+
+
+def _squelette(sm, utilisateur) -> tuple[Markup, tuple[int, ...]]:
+    cle = (sm.permissions_of(utilisateur), inscription_validee())
+    entree = _cache.get(cle)
+    if entree is None:
+        html = render_template("_menu_principal.html", appbuilder=current_app.appbuilder)
+        entree = (Markup(html), tuple(int(i) for i in _MARQUE.findall(html)))  # noqa: S704 - a rendered template (autoescaped)
+        if len(_cache) >= TAILLE_MAX:
+            _cache.clear()
+        _cache[cle] = entree
+    return entree
 
 
 def menu_principal() -> Markup:
-    """The ``<li>`` entries of the main menu for the current user."""
+    """The ``<li>`` entries of the main menu for the current user, with the
+    badges of the entries they see."""
     sm = current_app.appbuilder.sm
     utilisateur = g.user if current_user.is_authenticated else None
-    cle = (sm.permissions_of(utilisateur), inscription_validee())
-    html = _cache.get(cle)
-    if html is None:
-        html = Markup(render_template("_menu_principal.html", appbuilder=current_app.appbuilder))  # noqa: S704 - a rendered template (autoescaped)
-        if len(_cache) >= TAILLE_MAX:
-            _cache.clear()
-        _cache[cle] = html
-    return html
+    html, indices = _squelette(sm, utilisateur)
+    if not indices:
+        return html
+    nombres = compter_badges(indices)
+    return Markup(_MARQUE.sub(lambda m: rendre_badge(_badges[int(m[1])], nombres.get(int(m[1]))), html))  # noqa: S704 - counts and escaped texts
 
 
 def vider() -> None:
     _cache.clear()
+    _requetes.clear()
 
 
 def init_app(app) -> None:
     app.add_template_global(menu_principal)
+    app.add_template_global(marque_badge)
 
 
-caches.declarer("menu", cle="jeu de permissions, inscription validée", duree=f"le processus ({TAILLE_MAX} clés au plus)",
-                vide_par="rien : la clé porte tout ce dont le rendu dépend", vider=vider)
+caches.declarer("menu", cle="jeu de permissions, inscription validée (entrées) ; badges de la page (leur requête)",
+                duree=f"le processus ({TAILLE_MAX} clés au plus)",
+                vide_par="rien : la clé porte tout ce dont le rendu dépend ; les nombres sont lus à chaque requête",
+                vider=vider)
