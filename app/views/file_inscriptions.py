@@ -7,7 +7,7 @@ criteria (issue #6, BENCHMARKS.md Round 9; issue #18).
 Drafts are the intervenant's alone (issue 19): never listed. Order: newest
 transmission first, profiles without a date last on both databases
 (PostgreSQL puts NULLs first in a descending order: the first pages were
-drafts were drafts); an index in that order per structure
+drafts); an index in that order per structure
 (``app.models.comptes.INDEX_FILE_INSCRIPTIONS`` on PostgreSQL).
 """
 
