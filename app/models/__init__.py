@@ -46,3 +46,4 @@ from app.models.referentiels import (  # noqa: F401
 )
 from app.models.roles import PermissionDeclaree  # noqa: F401
 from app.models.workflow import TransitionHistorique  # noqa: F401
+from app.models.dossier import BlocDossier, DemandeDossier, DossierAdministratif, PieceDossier  # noqa: F401
