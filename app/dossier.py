@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, text
 
 from app.extensions import db
 from app.mail import queue_email
@@ -145,12 +145,14 @@ def examiner(dossier: DossierAdministratif, decisions: dict[Bloc, tuple[str, str
 
 # -- the menu's badge ----------------------------------------------------------
 #: Blocks awaiting the trainer (index ``ix_bloc_dossier_etat_date`` is on etat).
-def requete_attente():
+def requete_attente(parametre: str):
+    """The count of the blocks awaiting the user bound as ``parametre``."""
     from sqlalchemy import bindparam
 
     return select(func.count()).select_from(BlocDossier).join(
         DossierAdministratif, DossierAdministratif.id == BlocDossier.dossier_id
     ).join(Intervenant, Intervenant.id == DossierAdministratif.intervenant_id).where(
-        Intervenant.user_id == bindparam("badge_dossier_user"),
-        BlocDossier.etat.in_([e.value for e in ATTENTE_INTERVENANT]),
+        Intervenant.user_id == bindparam(parametre),
+        # constants, not bound: a badge's parameters are its own (app.views.menu)
+        text("bloc_dossier.etat IN ({})".format(", ".join(f"'{e.value}'" for e in ATTENTE_INTERVENANT))),
     )

@@ -7,6 +7,7 @@ from app.models.base import TimestampMixin, state_column, utcnow  # noqa: F401
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant  # noqa: F401
 from app.models.consultations import Consultation  # noqa: F401
 from app.models.contenus import Actualite, DocumentPublic  # noqa: F401
+from app.models.dossier import BlocDossier, DemandeDossier, DossierAdministratif, PieceDossier  # noqa: F401
 from app.models.fichiers import AccesFichier, Fichier  # noqa: F401
 from app.models.outbox import OutboxMessage, OutboxStatus  # noqa: F401
 from app.models.parcours import (  # noqa: F401
@@ -46,4 +47,3 @@ from app.models.referentiels import (  # noqa: F401
 )
 from app.models.roles import PermissionDeclaree  # noqa: F401
 from app.models.workflow import TransitionHistorique  # noqa: F401
-from app.models.dossier import BlocDossier, DemandeDossier, DossierAdministratif, PieceDossier  # noqa: F401

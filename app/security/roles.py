@@ -46,6 +46,9 @@ _INTERVENANT = _COMPTE + [
     ("can_liste", "MesCandidaturesView"),
     ("menu_access", "Mes réponses aux annonces"),
     ("menu_access", "Tableau de bord"),
+    # Dossier administratif (issue 20)
+    ("can_page", "MonDossierView"),
+    ("menu_access", "Mes données et documents"),
 ]
 
 _GESTIONNAIRE = _COMPTE + [
@@ -71,6 +74,9 @@ _GESTIONNAIRE = _COMPTE + [
     ("menu_access", "Annonces"),
     *[(p, "CandidatureGestionView") for p in ("can_list", "can_show", "etudier", "ne_pas_retenir")],
     ("menu_access", "Candidatures"),
+    # Dossiers administratifs (issue 20): queue, dossier, request, review
+    *[(f"can_{m}", "DossierGestionView") for m in ("list", "show", "demander", "decider", "afficher")],
+    ("menu_access", "Dossiers administratifs"),
 ]
 
 # FAB's security screens (users, roles...): national administration only.
