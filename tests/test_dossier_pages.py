@@ -47,9 +47,10 @@ def _jeton(client, url):
 
 
 def _demander(staff, profil, blocs):
-    # the request form is on the dossier page once a dossier exists; the first
-    # request is posted from the intervenant's back-office page
-    token = _jeton(staff, f"/gestion/demandes-inscription/show/{profil.id}")
+    """The request form of the intervenant's back-office page."""
+    page = staff.get(f"/gestion/demandes-inscription/show/{profil.id}").get_data(as_text=True)
+    assert f'action="/gestion/dossiers/demander/{profil.id}"' in page and 'value="identite"' in page
+    token = csrf_token_from(page)
     return staff.post(f"/gestion/dossiers/demander/{profil.id}", data={"csrf_token": token, "blocs": blocs})
 
 
@@ -228,6 +229,11 @@ def test_demande_seulement_sur_un_intervenant_valide(app, factory):
     token = _jeton(staff, "/gestion/dossiers/list/")
     assert staff.post(f"/gestion/dossiers/demander/{profil.id}",
                       data={"csrf_token": token, "blocs": ["identite"]}).status_code == 404
+
+
+def test_formulaire_de_demande_sur_la_fiche_cvtheque(scene, factory):
+    _, profil, _, _, other = scene  # a validated intervenant: in every structure's CV-thèque
+    assert "Envoyer la demande" in page_text(other.get(f"/cvtheque/profil/{profil.id}"))
 
 
 def test_demande_sans_csrf_refusee(scene):

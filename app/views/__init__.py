@@ -110,7 +110,9 @@ def register_views(appbuilder) -> None:
         icon="fa-graduation-cap",
     )
     # Dossier administratif dématérialisé (issue 20)
-    from app.views.dossier import DossierGestionView, MonDossierView
+    from app.views.dossier import DossierGestionView, MonDossierView, dossier_blocs
+
+    appbuilder.app.add_template_global(dossier_blocs)
 
     appbuilder.add_view(
         MonDossierView, "Mes données et documents", label="Mes données et documents",

@@ -504,6 +504,14 @@ class DossierGestionView(BaseView):
         return redirect(url_for("DossierGestionView.show", pk=profil.id))
 
 
+def dossier_blocs() -> list[Bloc]:
+    """Template global: the blocks the signed-in user may request (none
+    without the permission), for the intervenant pages of the back office."""
+    from flask import current_app
+
+    return list(Bloc) if current_app.appbuilder.sm.has_access("can_demander", "DossierGestionView") else []
+
+
 # -- the menu's badges: blocks awaiting the trainer ------------------------------------
 def _valeurs(parametre: str):
     def valeurs() -> dict | None:
