@@ -47,3 +47,18 @@ from app.inscription_jobs import archiver_complements, relancer_complements  # n
 
 cron.register(relancer_complements, queue_name="default", cron="0 6 * * *")
 cron.register(archiver_complements, queue_name="default", cron="30 6 * * *")
+
+# Dossier administratif (issue 20): yearly revision (reminder at 11 months,
+# « à réviser » at 12), identity documents (reminder 30 days before the end
+# of validity, back to « demandé » once expired).
+from app.dossier_jobs import (  # noqa: E402
+    expirer_identites,
+    rappeler_expirations,
+    rappeler_revisions,
+    reviser_blocs,
+)
+
+cron.register(rappeler_revisions, queue_name="default", cron="0 7 * * *")
+cron.register(reviser_blocs, queue_name="default", cron="15 7 * * *")
+cron.register(rappeler_expirations, queue_name="default", cron="30 7 * * *")
+cron.register(expirer_identites, queue_name="default", cron="45 7 * * *")

@@ -104,6 +104,8 @@ class DossierAdministratif(Model):
     type_piece_identite_id = sa.Column(sa.Integer, sa.ForeignKey("type_piece_identite.id"))
     validite_debut = sa.Column(sa.Date)
     validite_fin = sa.Column(sa.Date, index=True)
+    #: The reminder 30 days before the end of validity was sent (for this end date).
+    rappel_expiration = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
     pays_naissance_id = sa.Column(sa.Integer, sa.ForeignKey("pays.id"))
     # Sécurité sociale: the NIR, 15 characters with its key, encrypted
     nir = sa.Column(EncryptedString)

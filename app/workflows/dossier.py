@@ -9,7 +9,7 @@ revision, system); validé → demandé (identity document expired, system).
 
 from __future__ import annotations
 
-from app.models.base import utcnow
+from app.models import base
 from app.models.dossier import LIBELLES_ETAT_BLOC
 from app.models.dossier import EtatBloc as E
 from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
@@ -37,17 +37,17 @@ def _structure_demandeuse(obj, actor: Acteur):
 
 
 def _demande(obj, actor: Acteur) -> None:
-    obj.date_demande = utcnow()
+    obj.date_demande = base.utcnow()
 
 
 def _transmis(obj, actor: Acteur) -> None:
-    obj.date_transmission = utcnow()
+    obj.date_transmission = base.utcnow()
     obj.modifie = False
     obj.motif_refus = None
 
 
 def _decide(obj, actor: Acteur) -> None:
-    obj.date_decision = utcnow()
+    obj.date_decision = base.utcnow()
     obj.rappel_revision = False
 
 

@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('type_piece_identite_id', sa.Integer(), nullable=True),
     sa.Column('validite_debut', sa.Date(), nullable=True),
     sa.Column('validite_fin', sa.Date(), nullable=True),
+    sa.Column('rappel_expiration', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('pays_naissance_id', sa.Integer(), nullable=True),
     sa.Column('nir', sa.Text(), nullable=True),
     sa.Column('type_contrat_id', sa.Integer(), nullable=True),
