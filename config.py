@@ -122,6 +122,9 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     # Fernet key (urlsafe base64, 32 bytes). The default is for the embedded demo only.
     ENCRYPTION_KEY = _env("ENCRYPTION_KEY", "ZGVtby1rZXktZXNwYWNlLWludGVydmVuYW50cy0wMDA=")
+    # Key rotation (issue 20): the previous keys, comma-separated, still read
+    # while ``flask chiffrement rechiffrer`` rewrites everything under ENCRYPTION_KEY.
+    ENCRYPTION_KEYS_PRECEDENTES = _env("ENCRYPTION_KEYS_PRECEDENTES", "")
 
 
 class TestingConfig(DefaultConfig):
