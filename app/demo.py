@@ -131,6 +131,9 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
     from app.demo_annonces import load_demo_annonces  # issue #5: annonces, candidatures, news
 
     load_demo_annonces(rng, gestionnaires)
+    from app.demo_dossiers import load_demo_dossiers  # issue 20: dossiers administratifs
+
+    load_demo_dossiers(gestionnaires)
     return logins
 
 

@@ -249,3 +249,19 @@ def test_file_des_blocs(scene):
     assert "Aucun bloc de dossier administratif." in page_text(other.get("/gestion/dossiers/list/"))
     filtre = page_text(staff.get("/gestion/dossiers/list/?etat=transmis"))
     assert "ne correspond à ces critères" in filtre
+
+
+def test_badges_en_une_requete(scene):
+    """« Mon compte » and « Mes données et documents » show the number of
+    blocks awaiting the trainer, both read in the menu's one statement."""
+    from tests.test_menu_badges import badges, requetes_badges
+
+    _, profil, trainer, staff, _ = scene
+    texte, statements = requetes_badges(trainer, "/")
+    assert len(statements) == 1 and badges(texte) == []  # nothing awaits: no number
+    _demander(staff, profil, ["identite", "diplome", "bancaire"])
+    texte, statements = requetes_badges(trainer, "/")
+    assert len(statements) == 1
+    assert badges(texte) == [("3", "3 bloc(s) de votre dossier administratif à renseigner")] * 2
+    texte, statements = requetes_badges(staff, "/")
+    assert "bloc(s) de votre dossier" not in texte

@@ -56,6 +56,7 @@ from app.security.scope import current_intervenant, perimetre_courant
 from app.uploads import DOSSIER_ADMINISTRATIF, UploadError
 from app.views.liste import Colonne, Liste, date_au, date_du, parmi
 from app.views.menu import declarer_badge
+from app.views.profil import inscription_validee
 from app.workflows.core import Acteur, WorkflowError
 
 REQUIS = "Ce champ est obligatoire."
@@ -517,6 +518,8 @@ def _valeurs(parametre: str):
     def valeurs() -> dict | None:
         if not current_user.is_authenticated or not any(r.name == INTERVENANT for r in current_user.roles):
             return None  # staff have no dossier: no statement
+        if not inscription_validee():
+            return None  # requests go to validated intervenants only (read once per request, cached)
         return {parametre: current_user.id}
     return valeurs
 
