@@ -265,3 +265,16 @@ def test_badges_en_une_requete(scene):
     assert badges(texte) == [("3", "3 bloc(s) de votre dossier administratif à renseigner")] * 2
     texte, statements = requetes_badges(staff, "/")
     assert "bloc(s) de votre dossier" not in texte
+
+
+def test_champs_figes_par_l_immatriculation(scene):
+    """The profile's fields frozen by the immatriculation (regles_profil) are
+    shown disabled and not written by the dossier page."""
+    _, profil, trainer, _, _ = scene
+    profil.immatriculation, profil.localite = "IMM-1", "Lyon"
+    db.session.commit()
+    html = trainer.get("/mon-dossier/").get_data(as_text=True)
+    assert "ne sont pas modifiables ici" in html
+    _envoyer(trainer, {**_identite(), "localite": "Paris", "diplome_intitule": "Master 2"})
+    db.session.expire_all()
+    assert profil.localite == "Lyon" and dossier_de(profil).diplome_intitule == "Master 2"

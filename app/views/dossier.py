@@ -48,7 +48,7 @@ from app.models.regles_dossier import (
     validite,
     zone_sepa,
 )
-from app.models.regles_profil import appliquer_statut
+from app.models.regles_profil import appliquer_statut, verrouillage
 from app.models.workflow import TransitionHistorique
 from app.referentiels.options import options
 from app.security.roles import INTERVENANT
@@ -233,6 +233,13 @@ class _DossierVide:
         return None
 
 
+def champs_figes(profil: Intervenant) -> frozenset[str]:
+    """The profile's fields the trainer may not change here (``regles_profil``:
+    frozen once an immatriculation exists, manual §3.3.2)."""
+    verrou = verrouillage(profil)
+    return frozenset(CHAMPS_PROFIL) if verrou.tout else frozenset(verrou.champs) & CHAMPS_PROFIL
+
+
 class MonDossierView(BaseView):
     """Mon compte / Mes données et documents."""
 
@@ -300,9 +307,10 @@ class MonDossierView(BaseView):
 
     def _enregistrer(self, form, valeurs, profil, dossier) -> set[Bloc]:
         modifies = set()
+        figes = champs_figes(profil)
         for bloc, champs in CHAMPS_BLOC.items():
             for nom in champs:
-                if nom in FICHIERS or nom == "zone_sepa":
+                if nom in FICHIERS or nom == "zone_sepa" or nom in figes:
                     continue
                 valeur = valeurs.get(nom, form[nom].data)
                 valeur = None if valeur == "" else valeur
@@ -355,7 +363,7 @@ class MonDossierView(BaseView):
         ).all()
         return self.render_template(
             "dossier/mon_dossier.html", form=form, dossier=dossier, profil=profil,
-            blocs=blocs_affiches(statut), champs_bloc=CHAMPS_BLOC, requis=requis_affiches(profil, dossier),
+            blocs=blocs_affiches(statut), champs_bloc=CHAMPS_BLOC, figes=champs_figes(profil), requis=requis_affiches(profil, dossier),
             pieces_statut=set(pieces_statut(statut)), demande=DEMANDE_PAR_GESTIONNAIRE,
             attente=ATTENTE_INTERVENANT, historique=tableau if tout else tableau[:HISTORIQUE_COURT],
             plus=not tout and len(tableau) > HISTORIQUE_COURT, envoi=envoi, fichiers=FICHIERS,
