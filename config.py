@@ -164,6 +164,9 @@ class DefaultConfig:
     # Fernet key (urlsafe base64, 32 bytes). Without the variable: made at the
     # first run and kept in instance/, like SECRET_KEY.
     ENCRYPTION_KEY = _env("ENCRYPTION_KEY")
+    # Key rotation (issue 20): the previous keys, comma-separated, still read
+    # while ``flask chiffrement rechiffrer`` rewrites everything under ENCRYPTION_KEY.
+    ENCRYPTION_KEYS_PRECEDENTES = _env("ENCRYPTION_KEYS_PRECEDENTES", "")
 
 
 class TestingConfig(DefaultConfig):

@@ -49,6 +49,7 @@ def preparer(sans_demo: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from app.chiffrement_cli import chiffrement_cli
     from app.demo import demo_cli
     from app.donnees_volume import volume_cli
     from app.outbox_cli import outbox_cli
@@ -60,3 +61,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(referentiels_cli)
     app.cli.add_command(preparer)
     app.cli.add_command(volume_cli)
+    app.cli.add_command(chiffrement_cli)

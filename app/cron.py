@@ -59,3 +59,18 @@ from app.support_jobs import cloturer_demandes_sans_reponse, purger_demandes_non
 
 cron.register(purger_demandes_non_confirmees, queue_name="default", cron="0 4 * * *")
 cron.register(cloturer_demandes_sans_reponse, queue_name="default", cron="15 6 * * *")
+
+# Dossier administratif (issue 20): yearly revision (reminder at 11 months,
+# « à réviser » at 12), identity documents (reminder 30 days before the end
+# of validity, back to « demandé » once expired).
+from app.dossier_jobs import (  # noqa: E402
+    expirer_identites,
+    rappeler_expirations,
+    rappeler_revisions,
+    reviser_blocs,
+)
+
+cron.register(rappeler_revisions, queue_name="default", cron="0 7 * * *")
+cron.register(reviser_blocs, queue_name="default", cron="15 7 * * *")
+cron.register(rappeler_expirations, queue_name="default", cron="30 7 * * *")
+cron.register(expirer_identites, queue_name="default", cron="45 7 * * *")

@@ -159,6 +159,10 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
     from app.demo_support import load_demo_support  # issue 22: support requests in each state
 
     load_demo_support(gestionnaires)
+
+    from app.demo_dossiers import load_demo_dossiers  # issue 20: dossiers administratifs
+
+    load_demo_dossiers(gestionnaires)
     return logins
 
 

@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
 from flask import Flask, current_app
 
 ENCRYPTED_SUFFIX = ".enc"
@@ -68,13 +68,33 @@ def _read_all(stream: BinaryIO | bytes) -> bytes:
 class LocalFileStorage(FileStorage):
     """Files on the local disk (or a shared volume) under ``root``."""
 
-    def __init__(self, root: str | os.PathLike, encryption_key: str | bytes):
+    def __init__(self, root: str | os.PathLike, encryption_key: str | bytes | MultiFernet):
         self.root = Path(root).resolve()
-        self._fernet = Fernet(encryption_key)
+        self._fernet = encryption_key if isinstance(encryption_key, MultiFernet) else Fernet(encryption_key)
 
     @classmethod
     def from_config(cls, app: Flask) -> LocalFileStorage:
-        return cls(app.config["UPLOAD_FOLDER"], app.config["ENCRYPTION_KEY"])
+        from app.models.crypto import fernet_de
+
+        return cls(app.config["UPLOAD_FOLDER"], fernet_de(app.config))
+
+    def rechiffrer(self, key: str) -> None:
+        """Rewrite an encrypted file under the current key (key rotation)."""
+        if not key.endswith(ENCRYPTED_SUFFIX) or not isinstance(self._fernet, MultiFernet):
+            return
+        path = self.path_of(key)
+        data = self._fernet.rotate(path.read_bytes())
+        tmp = path.with_name(f".{path.name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def path_of(self, key: str) -> Path:
         """The file behind ``key``; only valid keys resolve, always under root."""

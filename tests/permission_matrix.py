@@ -128,6 +128,15 @@ EXPECTED: dict[str, dict | None] = {
     "DemandeInscriptionView.list": STAFF,
     "DemandeInscriptionView.show": STAFF_OWN_STRUCTURE,
     "DecisionInscriptionView.decider": STAFF_OWN_STRUCTURE,
+    # dossier administratif (issue 20): the intervenant's own page; staff of a
+    # structure that asked for the dossier (the sample: DR-84) and national admins;
+    # a request only on a validated intervenant (the sample is not: 404)
+    "MonDossierView.page": INTERVENANT_ONLY,
+    "DossierGestionView.list": STAFF,
+    "DossierGestionView.show": STAFF_OWN_STRUCTURE,
+    "DossierGestionView.afficher": STAFF_OWN_STRUCTURE,
+    "DossierGestionView.decider": STAFF_OWN_STRUCTURE,
+    "DossierGestionView.demander": row(LOGIN, DENY, HIDDEN, HIDDEN, HIDDEN),
     # CV-thèque: every gestionnaire; the sample profile is not validated, so
     # it is not in the CV-thèque (404 for staff)
     "CvthequeView.recherche": STAFF,

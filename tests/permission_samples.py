@@ -42,6 +42,8 @@ def build(scene) -> dict:
             return message.id
         if view == "SupportGestionView":
             return demande_support.id
+        if view == "DossierGestionView":
+            return bloc.id if endpoint.endswith(".decider") else scene.owner_profil.id
         return 1
 
     from app.models.parcours import ExperienceFormateur
@@ -62,6 +64,7 @@ def build(scene) -> dict:
 
     message = ecrire(scene.gestionnaire_a.id, [scene.gestionnaire_b.id], "Objet matrice", "Texte", envoyer=True)
     demande_support = _demande_support()
+    bloc = _dossier(scene)
     from app.captcha import nouveau_defi
 
     defi = nouveau_defi()
@@ -81,6 +84,24 @@ def build(scene) -> dict:
         "export_type": "csv",
         "numero": annonce.numero,
     }
+
+
+def _dossier(scene):
+    """Issue 20: structure A asked scene.owner for the identity block, transmitted."""
+    from sqlalchemy import select
+
+    from app.dossier import demander, dossier_de, transmettre
+    from app.extensions import db
+    from app.models.dossier import Bloc
+    from app.models.referentiels import Structure
+    from app.workflows.core import Acteur
+
+    acteur = Acteur.from_user(scene.gestionnaire_a)
+    structure_id = db.session.scalar(select(Structure.id).where(Structure.code == "DR-84"))
+    demander(scene.owner_profil, [Bloc.identite], acteur, structure_id)
+    dossier = dossier_de(scene.owner_profil)
+    transmettre(dossier, [Bloc.identite], Acteur.from_user(scene.owner))
+    return dossier.bloc(Bloc.identite)
 
 
 def _annonces(scene):
@@ -144,6 +165,12 @@ def post_data(endpoint: str, scene) -> dict:
         return {"codes-mot_de_passe_actuel": "Pas-le-bon-1!"}
     if endpoint == "DeuxFacteursView.desactiver":
         return {"desactivation-mot_de_passe_actuel": "Pas-le-bon-1!"}
+    if endpoint == "DossierGestionView.decider":
+        return {"decision": "valider"}  # the sample block is transmitted
+    if endpoint == "DossierGestionView.afficher":
+        return {"champ": "nir"}
+    if endpoint == "DossierGestionView.demander":
+        return {"blocs": ["identite"]}
     if endpoint == "DecisionInscriptionView.decider":
         return {"decision": "valider"}  # the sample request is transmitted
     if endpoint == "CompteApi.post":

@@ -24,6 +24,9 @@ from app.models.base import utcnow
 class ObjetConsultation(enum.StrEnum):
     profil = "profil"
     export = "export"
+    dossier = "dossier"
+    nir = "nir"
+    iban = "iban"
 
     @property
     def libelle(self) -> str:
@@ -33,6 +36,9 @@ class ObjetConsultation(enum.StrEnum):
 LIBELLES_OBJET_CONSULTATION = {
     ObjetConsultation.profil: "Profil (CV-thèque)",
     ObjetConsultation.export: "Export de la CV-thèque",
+    ObjetConsultation.dossier: "Dossier administratif",
+    ObjetConsultation.nir: "NIR affiché (dossier administratif)",
+    ObjetConsultation.iban: "IBAN affiché (dossier administratif)",
 }
 
 

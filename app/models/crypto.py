@@ -9,12 +9,19 @@ encrypted column cannot be searched or made unique with SQL.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
 from flask import current_app
 
 
-def _fernet() -> Fernet:
-    return Fernet(current_app.config["ENCRYPTION_KEY"])
+def fernet_de(config) -> MultiFernet:
+    """Encrypts with ``ENCRYPTION_KEY``; decrypts with it or one of
+    ``ENCRYPTION_KEYS_PRECEDENTES`` (key rotation)."""
+    anciennes = [k.strip() for k in (config.get("ENCRYPTION_KEYS_PRECEDENTES") or "").split(",") if k.strip()]
+    return MultiFernet([Fernet(config["ENCRYPTION_KEY"]), *(Fernet(k) for k in anciennes)])
+
+
+def _fernet() -> MultiFernet:
+    return fernet_de(current_app.config)
 
 
 class EncryptedString(sa.types.TypeDecorator):

@@ -54,7 +54,9 @@ class Fichier(Model):
         whose scope ``app.security.scope`` reads) read an intervenant's file
         only when they may see the profile (``scope.profil_visible``: in the
         CV-thèque, or its request transmitted to their structure), and the
-        staff's own documents (no owner). Nobody else."""
+        staff's own documents (no owner); a piece of a dossier administratif
+        only by staff of a structure that asked for it (``app.dossier``).
+        Nobody else."""
         if user is None or not getattr(user, "is_authenticated", False):
             return False
         if self.owner_user_id is not None and self.owner_user_id == user.id:
@@ -63,6 +65,13 @@ class Fichier(Model):
             return False
         if self.owner_user_id is None:
             return True
+        from app.models.dossier import PieceDossier
+
+        piece = db.session.scalar(sa.select(PieceDossier).where(PieceDossier.fichier_id == self.id))
+        if piece is not None:  # a piece of the dossier administratif: its own need-to-know
+            from app.dossier import lisible_par
+
+            return lisible_par(piece.dossier, user)
         from app.models.comptes import Intervenant
         from app.security.scope import profil_visible
 

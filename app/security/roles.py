@@ -63,6 +63,9 @@ _INTERVENANT = _COMPTE + _MESSAGERIE + [
     ("can_liste", "MesDemandesSupportView"),
     ("can_demande", "MesDemandesSupportView"),
     ("menu_access", "Mes demandes de support"),
+    # Dossier administratif (issue 20)
+    ("can_page", "MonDossierView"),
+    ("menu_access", "Mes données et documents"),
 ]
 
 _GESTIONNAIRE = _COMPTE + _MESSAGERIE + [
@@ -95,6 +98,9 @@ _GESTIONNAIRE = _COMPTE + _MESSAGERIE + [
     ("can_list", "SupportGestionView"),
     ("can_show", "SupportGestionView"),
     ("menu_access", "Demandes de support"),
+    # Dossiers administratifs (issue 20): queue, dossier, request, review
+    *[(f"can_{m}", "DossierGestionView") for m in ("list", "show", "demander", "decider", "afficher")],
+    ("menu_access", "Dossiers administratifs"),
 ]
 
 # FAB's security screens (users, roles...): national administration only.

@@ -119,6 +119,19 @@ def register_views(appbuilder) -> None:
         category_label="Mon compte",
         icon="fa-graduation-cap",
     )
+    # Dossier administratif dématérialisé (issue 20)
+    from app.views.dossier import DossierGestionView, MonDossierView, dossier_blocs
+
+    appbuilder.app.add_template_global(dossier_blocs)
+
+    appbuilder.add_view(
+        MonDossierView, "Mes données et documents", label="Mes données et documents",
+        category="Mon compte", category_label="Mon compte", icon="fa-folder-open",
+    )
+    appbuilder.add_view(
+        DossierGestionView, "Dossiers administratifs", label="Dossiers administratifs",
+        category="Gestion", category_label="Gestion", icon="fa-folder",
+    )
     appbuilder.add_view_no_menu(DecisionInscriptionView)
     appbuilder.add_view(
         CvthequeView,

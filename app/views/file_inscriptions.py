@@ -5,8 +5,9 @@ statement of the shown columns, built once and kept prepared without
 criteria (issue #6, BENCHMARKS.md Round 9; issue #18).
 
 Drafts are the intervenant's alone (issue 19): never listed. Order: newest
-transmission first, profiles without a date last on both databases (PostgreSQL puts NULLs first in a descending
-order: the first pages were drafts); an index in that order per structure
+transmission first, profiles without a date last on both databases
+(PostgreSQL puts NULLs first in a descending order: the first pages were
+drafts); an index in that order per structure
 (``app.models.comptes.INDEX_FILE_INSCRIPTIONS`` on PostgreSQL).
 """
 

@@ -1,0 +1,538 @@
+"""Pages of the dossier administratif (manual §3.3.4, issue 20).
+
+``MonDossierView``: the trainer's page « Données et pièces du dossier
+administratif » (Mon compte / Mes données et documents). ``DossierGestionView``:
+the back office: the queue of transmitted blocks (a declared list), the
+dossier page (masked NIR/IBAN, « Afficher » logged, pieces, history), the
+request and the review per block. Every staff read is written to the access
+log (``consultation``); files go through ``FichierView`` (attachment, nosniff,
+no-store, each download logged) with the dossier's need-to-know.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from app import dossier as operations
+from app.extensions import db
+from app.formatting import format_date
+from app.forms.dossier import CHAMPS_BLOC, CHAMPS_PROFIL, FICHIERS, DecisionBlocForm, DemandeForm, DossierForm
+from app.models.comptes import EtatInscription, Intervenant
+from app.models.consultations import Consultation, ObjetConsultation, tracer
+from app.models.dossier import (
+    ATTENTE_INTERVENANT,
+    Bloc,
+    BlocDossier,
+    DossierAdministratif,
+    EtatBloc,
+    Piece,
+    PieceDossier,
+)
+from app.models.fichiers import effacer, store_upload
+from app.models.referentiels import Pays, StatutProfessionnel, Structure, TypeContrat, TypePieceIdentite
+from app.models.regles_dossier import (
+    bic,
+    iban,
+    nir,
+    pieces_identite,
+    pieces_statut,
+    siret,
+    telephones,
+    type_employeur,
+    validite,
+    zone_sepa,
+)
+from app.models.regles_profil import appliquer_statut, verrouillage
+from app.models.workflow import TransitionHistorique
+from app.referentiels.options import options
+from app.security.roles import INTERVENANT
+from app.security.scope import current_intervenant, perimetre_courant
+from app.uploads import DOSSIER_ADMINISTRATIF, UploadError
+from app.views.liste import Colonne, Liste, date_au, date_du, parmi
+from app.views.menu import declarer_badge
+from app.views.profil import inscription_validee
+from app.workflows.core import Acteur, WorkflowError
+
+REQUIS = "Ce champ est obligatoire."
+DEMANDE_PAR_GESTIONNAIRE = "Les informations ci-dessous sont demandées par votre gestionnaire CNFPT"
+HISTORIQUE_COURT = 5
+CHOIX = [("", "— Choisir —")]
+
+
+# -- masking ---------------------------------------------------------------------
+def masquer_nir(valeur: str | None) -> str:
+    """« 1 85 ** ** *** *** 42 »: sex, birth year and key only."""
+    if not valeur:
+        return ""
+    return f"{valeur[0]} {valeur[1:3]} ** ** *** *** {valeur[13:15]}"
+
+
+def masquer_iban(valeur: str | None) -> str:
+    """« FR76 **** … 1234 »."""
+    if not valeur:
+        return ""
+    return f"{valeur[:4]} **** … {valeur[-4:]}"
+
+
+# -- the history table -----------------------------------------------------------
+def historique(dossier: DossierAdministratif | None) -> list[dict]:
+    """Bloc, Date d'envoi de l'intervenant, Action Gestionnaire CNFPT/Date;
+    the latest first (one statement)."""
+    if dossier is None:
+        return []
+    blocs = {b.id: b.libelle for b in dossier.blocs}
+    lignes = db.session.scalars(select(TransitionHistorique).where(
+        TransitionHistorique.workflow == "bloc_dossier", TransitionHistorique.objet_type == "bloc_dossier",
+        TransitionHistorique.objet_id.in_(list(blocs)),
+        TransitionHistorique.evenement.in_(("transmettre", "valider", "refuser")),
+    ).order_by(TransitionHistorique.date, TransitionHistorique.id)).all()
+    envois: dict[int, object] = {}
+    tableau = []
+    for h in lignes:
+        if h.evenement == "transmettre":
+            envois[h.objet_id] = h.date
+            tableau.append({"bloc": blocs[h.objet_id], "envoi": h.date, "action": None, "objet": h.objet_id})
+            continue
+        action = ("Validé" if h.evenement == "valider" else "Refusé") + f" le {h.date:%d/%m/%Y} à {h.date:%Hh%M}"
+        ouverte = next((r for r in reversed(tableau) if r["objet"] == h.objet_id and r["action"] is None), None)
+        if ouverte is not None:
+            ouverte["action"], ouverte["motif"] = action, h.commentaire
+        else:
+            tableau.append({"bloc": blocs[h.objet_id], "envoi": envois.get(h.objet_id), "action": action,
+                            "motif": h.commentaire, "objet": h.objet_id})
+    return list(reversed(tableau))
+
+
+def envoi(valeur) -> str:
+    return f"Le {valeur:%d/%m/%Y} à {valeur:%Hh%M}" if valeur else ""
+
+
+# -- the trainer's page --------------------------------------------------------------
+def _choix(form: DossierForm) -> None:
+    pays = CHOIX + list(options(Pays, "nom"))
+    for nom in ("pays_residence_id", "nationalite_id", "pays_naissance_id"):
+        form[nom].choices = pays
+    form.type_piece_identite_id.choices = CHOIX + list(options(TypePieceIdentite))
+    form.statut_professionnel_id.choices = CHOIX + list(options(StatutProfessionnel))
+    form.type_contrat_id.choices = CHOIX + list(options(TypeContrat))
+
+
+def _valeur(profil: Intervenant, dossier: DossierAdministratif, nom: str):
+    return getattr(profil if nom in CHAMPS_PROFIL else dossier, nom)
+
+
+def _erreur(form, nom: str, message: str) -> None:
+    champ = form[nom]
+    champ.errors = [*list(champ.errors or ()), message]
+
+
+def _regles_de_format(form: DossierForm, profil: Intervenant) -> dict:
+    """The domain rules on what was typed; the normalised values."""
+    valeurs = {}
+    for nom, regle in (("iban", iban), ("bic", bic), ("employeur_siret", siret)):
+        if form[nom].data:
+            try:
+                valeurs[nom] = regle(form[nom].data)
+            except ValueError as exc:
+                _erreur(form, nom, str(exc))
+    if form.nir.data:
+        try:
+            valeurs["nir"] = nir(form.nir.data, civilite=profil.civilite, date_naissance=profil.date_naissance)
+        except ValueError as exc:
+            _erreur(form, "nir", str(exc))
+    for debut, fin in (("validite_debut", "validite_fin"), ("contrat_debut", "contrat_fin")):
+        try:
+            validite(form[debut].data, form[fin].data)
+        except ValueError as exc:
+            _erreur(form, fin, str(exc).replace("de validité ", "") if debut == "contrat_debut" else str(exc))
+    return valeurs
+
+
+def _statut(statut_id):
+    return db.session.get(StatutProfessionnel, statut_id) if statut_id else None
+
+
+def blocs_affiches(statut) -> list[Bloc]:
+    """No employer block for « Sans » (manual §3.3.4.2 g)."""
+    sans_employeur = statut is not None and type_employeur(statut) is None
+    return [b for b in Bloc if not (b == Bloc.employeur and sans_employeur)]
+
+
+def manquants(bloc: Bloc, profil: Intervenant, dossier: DossierAdministratif, aujourdhui: date) -> dict[str, str]:
+    """What a block lacks to be transmitted: field → message."""
+    def vide(nom):
+        if nom in FICHIERS:
+            return dossier.piece(Piece(nom)) is None
+        return _valeur(profil, dossier, nom) in (None, "")
+
+    erreurs = {}
+    requis = []
+    if bloc == Bloc.adresse:
+        requis = ["pays_residence_id", "adresse_voie", "code_postal", "localite"]
+    elif bloc == Bloc.telephones:
+        try:
+            telephones(*(getattr(profil, n) for n in CHAMPS_BLOC[Bloc.telephones]))
+        except ValueError as exc:
+            erreurs["telephone_personnel"] = str(exc)
+    elif bloc == Bloc.identite:
+        type_ = db.session.get(TypePieceIdentite, dossier.type_piece_identite_id) if dossier.type_piece_identite_id else None
+        requis = ["type_piece_identite_id", *pieces_identite(type_.verso_requis if type_ else False), "nationalite_id",
+                  "validite_debut", "validite_fin", "lieu_naissance", "pays_naissance_id"]
+        try:
+            validite(dossier.validite_debut, dossier.validite_fin, aujourdhui=aujourdhui, pour_transmettre=True)
+        except ValueError as exc:
+            erreurs["validite_fin"] = str(exc)
+    elif bloc == Bloc.securite_sociale:
+        requis = ["carte_vitale", "nir"]
+    elif bloc == Bloc.statut:
+        pieces = pieces_statut(_statut(profil.statut_professionnel_id))
+        requis = ["statut_professionnel_id", *pieces]
+        if Piece.CONTRAT_OU_ATTESTATION_EMPLOYEUR in pieces:
+            requis += ["type_contrat_id", "contrat_debut", "contrat_fin"]
+        if Piece.ATTESTATION_HONNEUR in pieces:
+            requis.append("date_attestation")
+    elif bloc == Bloc.employeur:
+        requis = ["employeur_raison_sociale"]
+        if profil.type_employeur == "PRIVE":
+            requis.append("employeur_siret")
+    elif bloc == Bloc.bancaire:
+        requis = ["iban", "bic", "rib"]
+    elif bloc == Bloc.diplome:
+        requis = ["diplome_intitule", "diplome"]
+    for nom in requis:
+        if nom not in erreurs and vide(nom):
+            erreurs[nom] = REQUIS
+    return erreurs
+
+
+def requis_affiches(profil: Intervenant, dossier: DossierAdministratif) -> frozenset[str]:
+    """The fields with a red asterisk (what ``manquants`` asks for an empty block)."""
+    noms = set()
+    for bloc in Bloc:
+        noms |= set(manquants(bloc, profil, _DossierVide(dossier), date.min))
+    return frozenset(noms - {"telephone_personnel"})
+
+
+class _DossierVide:
+    """A dossier seen as empty, to list every required field."""
+
+    def __init__(self, dossier):
+        self.type_piece_identite_id = dossier.type_piece_identite_id
+        self.validite_debut = self.validite_fin = None
+
+    def piece(self, piece):
+        return None
+
+    def __getattr__(self, nom):
+        return None
+
+
+def champs_figes(profil: Intervenant) -> frozenset[str]:
+    """The profile's fields the trainer may not change here (``regles_profil``:
+    frozen once an immatriculation exists, manual §3.3.2)."""
+    verrou = verrouillage(profil)
+    return frozenset(CHAMPS_PROFIL) if verrou.tout else frozenset(verrou.champs) & CHAMPS_PROFIL
+
+
+class MonDossierView(BaseView):
+    """Mon compte / Mes données et documents."""
+
+    route_base = "/mon-dossier"
+    default_view = "page"
+    include_route_methods = {"page"}
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def page(self):
+        profil = current_intervenant()
+        if profil is None:
+            abort(404)
+        dossier = operations.dossier_de(profil, creer=True)
+        form = DossierForm()
+        _choix(form)
+        if request.method == "GET":
+            for champs in CHAMPS_BLOC.values():
+                for nom in champs:
+                    if nom not in FICHIERS and nom != "zone_sepa":
+                        form[nom].data = _valeur(profil, dossier, nom)
+            form.zone_sepa.data = dossier.zone_sepa
+            db.session.commit()  # a new dossier's blocks
+            return self._rendre(profil, dossier, form)
+        if not form.validate_on_submit() and getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
+            return self._rendre(profil, dossier, form), 400
+        valeurs = _regles_de_format(form, profil)
+        modifies = self._fichiers(form, dossier, profil)
+        if any(champ.errors for champ in form):
+            db.session.commit()  # the files sent stay attached; the fields stay as typed
+            flash("Votre saisie n'a pas été enregistrée : corrigez les champs signalés.", "danger")
+            return self._rendre(profil, dossier, form), 422
+        modifies |= self._enregistrer(form, valeurs, profil, dossier)
+        for bloc in modifies:
+            dossier.bloc(bloc).modifie = True
+        db.session.flush()
+        if request.form.get("action") == "transmettre":
+            return self._transmettre(profil, dossier, form)
+        db.session.commit()
+        flash("Vos données et pièces sont enregistrées. Pensez à les transmettre.", "success")
+        return redirect(url_for("MonDossierView.page"))
+
+    def _fichiers(self, form, dossier, profil) -> set[Bloc]:
+        modifies = set()
+        for nom in FICHIERS:
+            fichier = form[nom].data
+            if not isinstance(fichier, FileStorage) or not fichier.filename:
+                continue
+            try:
+                nouveau = store_upload(fichier, owner_user_id=profil.user_id, sensitive=True,
+                                       preset=DOSSIER_ADMINISTRATIF)
+            except UploadError as exc:
+                _erreur(form, nom, str(exc))
+                continue
+            db.session.flush()
+            ancienne = dossier.piece(Piece(nom))
+            if ancienne is not None:
+                ancien_fichier = ancienne.fichier
+                ancienne.fichier_id = nouveau.id
+                effacer(ancien_fichier)
+            else:
+                dossier.pieces.append(PieceDossier(piece=Piece(nom), fichier_id=nouveau.id))
+            modifies.add(next(b for b, champs in CHAMPS_BLOC.items() if nom in champs))
+        return modifies
+
+    def _enregistrer(self, form, valeurs, profil, dossier) -> set[Bloc]:
+        modifies = set()
+        figes = champs_figes(profil)
+        for bloc, champs in CHAMPS_BLOC.items():
+            for nom in champs:
+                if nom in FICHIERS or nom == "zone_sepa" or nom in figes:
+                    continue
+                valeur = valeurs.get(nom, form[nom].data)
+                valeur = None if valeur == "" else valeur
+                cible = profil if nom in CHAMPS_PROFIL else dossier
+                if getattr(cible, nom) != valeur:
+                    setattr(cible, nom, valeur)
+                    modifies.add(bloc)
+        dossier.zone_sepa = zone_sepa(dossier.iban)
+        appliquer_statut(profil)  # the employer type follows the statut (regles_profil)
+        return modifies
+
+    def _transmettre(self, profil, dossier, form):
+        statut = _statut(profil.statut_professionnel_id)
+        a_transmettre = [
+            b for b in blocs_affiches(statut)
+            if dossier.bloc(b).modifie or EtatBloc(dossier.bloc(b).etat) in ATTENTE_INTERVENANT
+        ]
+        erreurs = {}
+        for bloc in a_transmettre:
+            erreurs.update(manquants(bloc, profil, dossier, date.today()))
+        if not a_transmettre:
+            db.session.commit()
+            flash("Rien à transmettre : aucun bloc n'a été renseigné depuis votre dernière transmission.", "info")
+            return redirect(url_for("MonDossierView.page"))
+        if erreurs:
+            db.session.commit()  # the draft is kept
+            for nom, message in erreurs.items():
+                _erreur(form, nom, message)
+            flash("Vos données sont enregistrées mais n'ont pas été transmises : "
+                  "complétez les champs signalés.", "danger")
+            return self._rendre(profil, dossier, form), 422
+        operations.transmettre(dossier, a_transmettre, Acteur.from_user(current_user))
+        db.session.commit()
+        flash("Vos données et pièces sont transmises à votre gestionnaire CNFPT.", "success")
+        return redirect(url_for("MonDossierView.page"))
+
+    def _rendre(self, profil, dossier, form):
+        statut = _statut(profil.statut_professionnel_id)
+        tableau = historique(dossier)
+        tout = request.args.get("historique") == "tout"
+        consultations = db.session.execute(
+            select(Consultation.date, Consultation.objet, Structure.nom)
+            .select_from(Consultation)
+            .outerjoin(DossierGestionView.gestionnaire_table(), DossierGestionView.gestionnaire_table().user_id == Consultation.user_id)
+            .outerjoin(Structure, Structure.id == DossierGestionView.gestionnaire_table().structure_id)
+            .where(Consultation.intervenant_id == profil.id,
+                   Consultation.objet.in_([o.value for o in (ObjetConsultation.dossier, ObjetConsultation.nir,
+                                                             ObjetConsultation.iban)]))
+            .order_by(Consultation.date.desc()).limit(20)
+        ).all()
+        return self.render_template(
+            "dossier/mon_dossier.html", form=form, dossier=dossier, profil=profil,
+            blocs=blocs_affiches(statut), champs_bloc=CHAMPS_BLOC, figes=champs_figes(profil), requis=requis_affiches(profil, dossier),
+            pieces_statut=set(pieces_statut(statut)), demande=DEMANDE_PAR_GESTIONNAIRE,
+            attente=ATTENTE_INTERVENANT, historique=tableau if tout else tableau[:HISTORIQUE_COURT],
+            plus=not tout and len(tableau) > HISTORIQUE_COURT, envoi=envoi, fichiers=FICHIERS,
+            consultations=consultations, libelle_objet=lambda o: ObjetConsultation(o).libelle,
+            title="Données et pièces du dossier administratif",
+        )
+
+
+# -- the back office ------------------------------------------------------------------
+FILE_DOSSIERS = Liste(
+    table=BlocDossier, cle=Intervenant.id,
+    jointures=(
+        (DossierAdministratif, DossierAdministratif.id == BlocDossier.dossier_id, False),
+        (Intervenant, Intervenant.id == DossierAdministratif.intervenant_id, False),
+        (Structure, Structure.id == BlocDossier.structure_id, True),
+    ),
+    colonnes={
+        "nom": Colonne("Nom d'usage", Intervenant.nom_usage),
+        "prenom": Colonne("Prénom", Intervenant.prenom),
+        "bloc": Colonne("Bloc", BlocDossier.bloc, lambda b: Bloc(b).libelle),
+        "etat": Colonne("État", BlocDossier.etat, lambda e: EtatBloc(e).libelle),
+        "structure": Colonne("Structure demandeuse", Structure.nom),
+        "date": Colonne("Date de transmission", BlocDossier.date_transmission,
+                        lambda d: format_date(d, "%d/%m/%Y %H:%M"), vides_a_la_fin=True),
+    },
+    criteres={
+        "bloc": parmi("Bloc", BlocDossier.bloc, lambda: [(b.value, b.libelle) for b in Bloc], Bloc),
+        "etat": parmi("État", BlocDossier.etat, lambda: [(e.value, e.libelle) for e in EtatBloc], EtatBloc),
+        "du": date_du("Transmis à partir du", BlocDossier.date_transmission),
+        "au": date_au("Transmis jusqu'au", BlocDossier.date_transmission, du="du"),
+    },
+    ordre=("date", "desc"), tailles=(20, 50, 100), libelle_taille="Blocs par page",
+    structure=BlocDossier.structure_id,
+    filtres=(BlocDossier.etat != EtatBloc.vide,),
+    vue="DossierGestionView", lien_colonne="nom",
+    objet=lambda c: f"le dossier de {c['prenom']} {c['nom']}",
+    legende="Blocs des dossiers administratifs, triés par {tri}",
+)
+
+
+class DossierGestionView(BaseView):
+    """Dossiers administratifs: queue, dossier page, request, review."""
+
+    route_base = "/gestion/dossiers"
+    default_view = "list"
+    include_route_methods = {"list", "show", "demander", "decider", "afficher"}
+
+    @staticmethod
+    def gestionnaire_table():
+        from app.models.comptes import Gestionnaire
+
+        return Gestionnaire
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        return self.render_template("dossier/file.html", file=FILE_DOSSIERS.page(),
+                                    title="Dossiers administratifs")
+
+    def _dossier_lisible(self, pk) -> tuple[Intervenant, DossierAdministratif]:
+        profil = db.session.get(Intervenant, pk)
+        dossier = operations.dossier_de(profil) if profil is not None else None
+        if dossier is None or not operations.lisible_par(dossier, current_user):
+            abort(404)
+        return profil, dossier
+
+    @expose("/show/<int:pk>")
+    @has_access
+    def show(self, pk):
+        profil, dossier = self._dossier_lisible(pk)
+        tracer(ObjetConsultation.dossier, intervenant_id=profil.id)
+        db.session.commit()
+        return self._rendre(profil, dossier)
+
+    def _rendre(self, profil, dossier, *, revele=None, form_decision=None, bloc_en_erreur=None, status=200):
+        acteur = Acteur.from_user(current_user)
+        from app.workflows.dossier import bloc_dossier
+
+        decisions = {b.id: bloc_dossier.can(b, "valider", acteur) for b in dossier.blocs}
+        return self.render_template(
+            "dossier/gestion.html", profil=profil, dossier=dossier, revele=revele or {},
+            masque={"nir": masquer_nir(dossier.nir), "iban": masquer_iban(dossier.iban)},
+            decisions=decisions, form=form_decision or DecisionBlocForm(), bloc_en_erreur=bloc_en_erreur,
+            historique=historique(dossier), envoi=envoi, Piece=Piece, demande_form=DemandeForm(),
+            peut_demander=EtatInscription(profil.etat_inscription) == EtatInscription.validee,
+            Bloc=Bloc, title="Dossier administratif",
+        ), status
+
+    @expose("/afficher/<int:pk>", methods=["POST"])
+    @has_access
+    def afficher(self, pk):
+        """« Afficher »: one value in clear, logged."""
+        profil, dossier = self._dossier_lisible(pk)
+        champ = request.form.get("champ")
+        if champ not in ("nir", "iban") or not DemandeForm().validate_on_submit():
+            abort(400)
+        tracer(ObjetConsultation(champ), intervenant_id=profil.id)
+        db.session.commit()
+        return self._rendre(profil, dossier, revele={champ: getattr(dossier, champ)})
+
+    @expose("/demander/<int:pk>", methods=["POST"])
+    @has_access
+    def demander(self, pk):
+        """Request blocks of a validated intervenant's dossier."""
+        profil = db.session.get(Intervenant, pk)
+        if profil is None or EtatInscription(profil.etat_inscription) != EtatInscription.validee:
+            abort(404)
+        form = DemandeForm()
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            blocs = [Bloc(v) for v in request.form.getlist("blocs")]
+        except ValueError:
+            abort(400)
+        try:
+            operations.demander(profil, blocs, Acteur.from_user(current_user), perimetre_courant().structure_id)
+        except WorkflowError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(request.referrer or url_for("DossierGestionView.list"))
+        db.session.commit()
+        flash("La demande est envoyée : l'intervenant est informé par e-mail.", "success")
+        return redirect(url_for("DossierGestionView.show", pk=pk))
+
+    @expose("/decider/<int:pk>", methods=["POST"])
+    @has_access
+    def decider(self, pk):
+        """« Valider » / « Refuser » (with a reason) one block."""
+        ligne = db.session.get(BlocDossier, pk)
+        if ligne is None:
+            abort(404)
+        profil, dossier = self._dossier_lisible(ligne.dossier.intervenant_id)
+        form = DecisionBlocForm()
+        evenement = request.form.get("decision")
+        if evenement not in ("valider", "refuser") or not form.validate_on_submit():
+            abort(400)
+        try:
+            operations.examiner(dossier, {Bloc(ligne.bloc): (evenement, form.motif.data)},
+                                Acteur.from_user(current_user))
+        except WorkflowError as exc:
+            db.session.rollback()
+            form.motif.errors = [exc.message]
+            return self._rendre(profil, dossier, form_decision=form, bloc_en_erreur=ligne.id, status=422)
+        db.session.commit()
+        flash(f"{ligne.libelle} : {'validé' if evenement == 'valider' else 'refusé'}. "
+              "L'intervenant est informé par e-mail.", "success")
+        return redirect(url_for("DossierGestionView.show", pk=profil.id))
+
+
+def dossier_blocs() -> list[Bloc]:
+    """Template global: the blocks the signed-in user may request (none
+    without the permission), for the intervenant pages of the back office."""
+    from flask import current_app
+
+    return list(Bloc) if current_app.appbuilder.sm.has_access("can_demander", "DossierGestionView") else []
+
+
+# -- the menu's badges: blocks awaiting the trainer ------------------------------------
+def _valeurs(parametre: str):
+    def valeurs() -> dict | None:
+        if not current_user.is_authenticated or not any(r.name == INTERVENANT for r in current_user.roles):
+            return None  # staff have no dossier: no statement
+        if not inscription_validee():
+            return None  # requests go to validated intervenants only (read once per request, cached)
+        return {parametre: current_user.id}
+    return valeurs
+
+
+for _entree, _parametre in (("Mes données et documents", "badge_dossier_entree"),
+                            ("Mon compte", "badge_dossier_categorie")):
+    declarer_badge(_entree, operations.requete_attente(_parametre), _valeurs(_parametre),
+                   "{n} bloc(s) de votre dossier administratif à renseigner")

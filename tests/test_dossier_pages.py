@@ -1,0 +1,280 @@
+"""Dossier administratif by HTTP (issue 20): request → fill → transmit →
+refuse one block → correct → validate; nothing lost on error; badges;
+masked values and the access log; need-to-know on the pieces."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from io import BytesIO
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import stream_encode_multipart
+
+from app.dossier import dossier_de
+from app.extensions import db
+from app.models.comptes import EtatInscription
+from app.models.consultations import Consultation
+from app.models.dossier import Bloc, EtatBloc, Piece
+from app.models.fichiers import AccesFichier
+from app.models.outbox import OutboxMessage
+from app.models.referentiels import Pays, TypePieceIdentite
+from app.views.dossier import masquer_iban, masquer_nir
+from tests.conftest import csrf_token_from, page_text, sign_in
+
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+NIR = "280056900608444"  # Mme, born 05/1980 (the factory's intervenant)
+IBAN = "FR7630006000011234567890189"
+
+
+@pytest.fixture
+def scene(app, factory):
+    user, profil = factory.intervenant("DR-84")
+    profil.etat_inscription = EtatInscription.validee
+    db.session.commit()
+    gestionnaire = factory.gestionnaire("DR-84")
+    autre = factory.gestionnaire("DR-11")
+    trainer, staff, other = app.test_client(), app.test_client(), app.test_client()
+    sign_in(trainer, user)
+    sign_in(staff, gestionnaire)
+    sign_in(other, autre)
+    return user, profil, trainer, staff, other
+
+
+def _jeton(client, url):
+    return csrf_token_from(client.get(url).get_data(as_text=True))
+
+
+def _demander(staff, profil, blocs):
+    """The request form of the intervenant's back-office page."""
+    page = staff.get(f"/gestion/demandes-inscription/show/{profil.id}").get_data(as_text=True)
+    assert f'action="/gestion/dossiers/demander/{profil.id}"' in page and 'value="identite"' in page
+    token = csrf_token_from(page)
+    return staff.post(f"/gestion/dossiers/demander/{profil.id}", data={"csrf_token": token, "blocs": blocs})
+
+
+def _identite(**extra):
+    cni = db.session.scalar(select(TypePieceIdentite.id).where(TypePieceIdentite.code == "CNI"))
+    pays = db.session.scalar(select(Pays.id).order_by(Pays.id).limit(1))
+    data = {
+        "type_piece_identite_id": str(cni), "nationalite_id": str(pays), "pays_naissance_id": str(pays),
+        "validite_debut": "01/01/2020", "validite_fin": (date.today() + timedelta(days=3650)).strftime("%d/%m/%Y"),
+        "lieu_naissance": "Perpignan", "telephone_personnel": "0401020304",
+    }
+    data.update(extra)
+    return data
+
+
+def _envoyer(trainer, data, action="enregistrer"):
+    """Encoded in memory: werkzeug's test client would spool a large body to
+    a temporary file it never closes (ResourceWarning)."""
+    token = _jeton(trainer, "/mon-dossier/")
+    champs = {k: FileStorage(v[0], v[1]) if isinstance(v, tuple) else v for k, v in data.items()}
+    stream, length, boundary = stream_encode_multipart(
+        {"csrf_token": token, "action": action, **champs}, use_tempfile=False)
+    return trainer.post("/mon-dossier/", input_stream=stream, content_length=length,
+                        content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_parcours_complet(scene):
+    user, profil, trainer, staff, other = scene
+    reponse = _demander(staff, profil, ["identite", "bancaire"])
+    assert reponse.status_code == 302
+    courriel = db.session.scalar(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(1))
+    assert courriel.subject == "Demande de données et pièces complémentaires pour votre dossier intervenant du CNFPT"
+
+    page = trainer.get("/mon-dossier/")
+    texte = page_text(page)
+    assert "Données et pièces du dossier administratif" in texte
+    assert texte.count("Les informations ci-dessous sont demandées par votre gestionnaire CNFPT") == 2
+    assert '<span class="badge" aria-hidden="true">2</span>' in page.get_data(as_text=True)
+
+    # transmit: the identity block, its files, and a wrong IBAN
+    data = _identite(identite_recto=(BytesIO(PDF), "recto.pdf"), identite_verso=(BytesIO(PDF), "verso.pdf"),
+                     iban="FR76 3000 6000 0112 3456 7890 188", bic="BNPAFRPP", rib=(BytesIO(PDF), "rib.pdf"))
+    reponse = _envoyer(trainer, data, "transmettre")
+    assert reponse.status_code == 422
+    texte = page_text(reponse)
+    assert "L'IBAN n'est pas valide" in texte
+    assert 'value="Perpignan"' in reponse.get_data(as_text=True)  # nothing lost
+    dossier = dossier_de(profil)
+    db.session.refresh(dossier)
+    assert {p.piece for p in dossier.pieces} == {Piece.identite_recto, Piece.identite_verso, Piece.rib}
+    assert "recto.pdf" in texte  # the files sent stay attached
+
+    reponse = _envoyer(trainer, _identite(iban=IBAN, bic="BNPAFRPP"), "transmettre")
+    assert reponse.status_code == 302, page_text(reponse)[:2000]
+    db.session.expire_all()
+    dossier = dossier_de(profil)
+    assert dossier.bloc(Bloc.identite).etat == EtatBloc.transmis
+    assert dossier.bloc(Bloc.bancaire).etat == EtatBloc.transmis
+    assert dossier.zone_sepa is True and dossier.iban == IBAN
+
+    # the gestionnaire refuses the bank details, validates the identity
+    page = staff.get(f"/gestion/dossiers/show/{profil.id}").get_data(as_text=True)
+    assert masquer_iban(IBAN) in page and IBAN not in page
+    token = csrf_token_from(page)
+    bancaire, identite = dossier.bloc(Bloc.bancaire).id, dossier.bloc(Bloc.identite).id
+    sans_motif = staff.post(f"/gestion/dossiers/decider/{bancaire}", data={"csrf_token": token, "decision": "refuser"})
+    assert sans_motif.status_code == 422 and "Un commentaire est obligatoire" in page_text(sans_motif)
+    staff.post(f"/gestion/dossiers/decider/{bancaire}",
+               data={"csrf_token": token, "decision": "refuser", "motif": "RIB illisible"})
+    staff.post(f"/gestion/dossiers/decider/{identite}", data={"csrf_token": token, "decision": "valider"})
+    db.session.expire_all()
+    dossier = dossier_de(profil)
+    assert dossier.bloc(Bloc.bancaire).etat == EtatBloc.refuse
+    assert dossier.bloc(Bloc.identite).etat == EtatBloc.valide
+    revues = db.session.scalars(select(OutboxMessage.body_text).where(
+        OutboxMessage.subject == "Votre dossier administratif du CNFPT a été examiné").order_by(OutboxMessage.id)).all()
+    assert len(revues) == 2  # one e-mail per review
+    assert "Informations bancaires : RIB illisible" in revues[0] and "Document d'identité" in revues[1]
+
+    # the trainer corrects and transmits the refused block only
+    texte = page_text(trainer.get("/mon-dossier/"))
+    assert "Motif du refus : RIB illisible" in texte and "Validé le" in texte and "Refusé le" in texte
+    reponse = _envoyer(trainer, _identite(iban=IBAN, bic="BNPAFRPP", rib=(BytesIO(PDF), "rib2.pdf")), "transmettre")
+    assert reponse.status_code == 302
+    db.session.expire_all()
+    dossier = dossier_de(profil)
+    assert dossier.bloc(Bloc.bancaire).etat == EtatBloc.transmis
+    assert dossier.bloc(Bloc.identite).etat == EtatBloc.valide  # not transmitted again
+    page = staff.get(f"/gestion/dossiers/show/{profil.id}").get_data(as_text=True)
+    staff.post(f"/gestion/dossiers/decider/{bancaire}", data={"csrf_token": csrf_token_from(page), "decision": "valider"})
+    db.session.expire_all()
+    assert dossier_de(profil).bloc(Bloc.bancaire).etat == EtatBloc.valide
+    assert '<span class="badge"' not in trainer.get("/mon-dossier/").get_data(as_text=True)
+
+
+def test_transmettre_incomplet_garde_le_brouillon(scene):
+    _, profil, trainer, staff, _ = scene
+    _demander(staff, profil, ["securite_sociale"])
+    reponse = _envoyer(trainer, {"nir": "2800569006084", "telephone_personnel": "0401020304"}, "transmettre")
+    assert reponse.status_code == 422
+    assert "Ce champ est obligatoire." in page_text(reponse)  # the carte vitale
+    db.session.expire_all()
+    dossier = dossier_de(profil)
+    assert dossier.nir == NIR  # saved with its computed key
+    assert dossier.bloc(Bloc.securite_sociale).etat == EtatBloc.demande
+
+
+@pytest.mark.parametrize(("champ", "valeur", "message"), [
+    ("nir", "2800569006084 43", "La clé du NIR"),
+    ("nir", "1800569006084", "civilité"),
+    ("bic", "BNP", "Le BIC n'est pas valide"),
+    ("employeur_siret", "12345678901234", "SIRET"),
+    ("validite_fin", "01/01/2019", "postérieure"),
+    ("validite_fin", "32/01/2019", "Date non valide"),
+])
+def test_erreurs_a_cote_des_champs(scene, champ, valeur, message):
+    _, profil, trainer, _, _ = scene
+    reponse = _envoyer(trainer, {**_identite(), champ: valeur})
+    assert reponse.status_code == 422
+    html = reponse.get_data(as_text=True)
+    assert f'id="{champ}-erreur">' in html and message in page_text(reponse)
+    assert 'value="Perpignan"' in html
+
+
+@pytest.mark.parametrize(("nom", "contenu", "message"), [
+    ("cv.exe", b"MZ\x90\x00", "Format de fichier non autorisé"),
+    ("faux.pdf", b"<html>pas un pdf</html>", "contenu"),
+    ("gros.pdf", PDF + b"0" * (5 * 1024 * 1024), "taille maximale"),
+])
+def test_fichiers_refuses(scene, nom, contenu, message):
+    _, profil, trainer, _, _ = scene
+    reponse = _envoyer(trainer, {**_identite(), "rib": (BytesIO(contenu), nom)})
+    assert reponse.status_code == 422
+    assert message in page_text(reponse)
+
+
+def test_besoin_d_en_connaitre_et_journal(scene, factory):
+    user, profil, trainer, staff, other = scene
+    _demander(staff, profil, ["securite_sociale", "bancaire"])
+    _envoyer(trainer, {"nir": NIR, "iban": IBAN, "bic": "BNPAFRPP", "telephone_personnel": "0401020304",
+                       "carte_vitale": (BytesIO(PDF), "vitale.pdf")})
+    dossier = dossier_de(profil)
+    fichier = dossier.piece(Piece.carte_vitale).fichier
+    url = f"/fichiers/{fichier.uuid}"
+    assert trainer.get(url).status_code == 200
+    reponse = staff.get(url)
+    assert reponse.status_code == 200
+    assert reponse.headers["X-Content-Type-Options"] == "nosniff"
+    assert reponse.headers["Content-Disposition"].startswith("attachment")
+    assert "no-store" in reponse.headers["Cache-Control"]
+    assert other.get(url).status_code == 404
+    assert other.get(f"/gestion/dossiers/show/{profil.id}").status_code == 404
+    intrus = factory.intervenant("DR-84")[0]
+    client = staff.application.test_client()
+    sign_in(client, intrus)
+    assert client.get(url).status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(AccesFichier).where(
+        AccesFichier.fichier_id == fichier.id)) == 2
+
+    page = staff.get(f"/gestion/dossiers/show/{profil.id}").get_data(as_text=True)
+    assert masquer_nir(NIR) == "2 80 ** ** *** *** 44" and masquer_nir(NIR) in page and NIR not in page
+    reponse = staff.post(f"/gestion/dossiers/afficher/{profil.id}",
+                         data={"csrf_token": csrf_token_from(page), "champ": "nir"})
+    assert NIR in reponse.get_data(as_text=True)
+    objets = db.session.scalars(select(Consultation.objet).where(Consultation.intervenant_id == profil.id)
+                                .order_by(Consultation.id)).all()
+    assert objets == ["dossier", "nir"]
+    texte = page_text(trainer.get("/mon-dossier/"))
+    assert "Qui a consulté mon dossier" in texte and "NIR affiché" in texte
+
+
+def test_demande_seulement_sur_un_intervenant_valide(app, factory):
+    _, profil = factory.intervenant("DR-84")
+    staff = app.test_client()
+    sign_in(staff, factory.gestionnaire("DR-84"))
+    token = _jeton(staff, "/gestion/dossiers/list/")
+    assert staff.post(f"/gestion/dossiers/demander/{profil.id}",
+                      data={"csrf_token": token, "blocs": ["identite"]}).status_code == 404
+
+
+def test_formulaire_de_demande_sur_la_fiche_cvtheque(scene, factory):
+    _, profil, _, _, other = scene  # a validated intervenant: in every structure's CV-thèque
+    assert "Envoyer la demande" in page_text(other.get(f"/cvtheque/profil/{profil.id}"))
+
+
+def test_demande_sans_csrf_refusee(scene):
+    _, profil, _, staff, _ = scene
+    assert staff.post(f"/gestion/dossiers/demander/{profil.id}", data={"blocs": ["identite"]}).status_code == 400
+
+
+def test_file_des_blocs(scene):
+    _, profil, trainer, staff, other = scene
+    _demander(staff, profil, ["diplome"])
+    texte = page_text(staff.get("/gestion/dossiers/list/"))
+    assert "Diplôme" in texte and "Demandé" in texte
+    assert "Aucun bloc de dossier administratif." in page_text(other.get("/gestion/dossiers/list/"))
+    filtre = page_text(staff.get("/gestion/dossiers/list/?etat=transmis"))
+    assert "ne correspond à ces critères" in filtre
+
+
+def test_badges_en_une_requete(scene):
+    """« Mon compte » and « Mes données et documents » show the number of
+    blocks awaiting the trainer, both read in the menu's one statement."""
+    from tests.test_menu_badges import badges, requetes_badges
+
+    _, profil, trainer, staff, _ = scene
+    texte, statements = requetes_badges(trainer, "/")
+    assert len(statements) == 1 and badges(texte) == []  # nothing awaits: no number
+    _demander(staff, profil, ["identite", "diplome", "bancaire"])
+    texte, statements = requetes_badges(trainer, "/")
+    assert len(statements) == 1
+    assert badges(texte) == [("3", "3 bloc(s) de votre dossier administratif à renseigner")] * 2
+    texte, statements = requetes_badges(staff, "/")
+    assert "bloc(s) de votre dossier" not in texte
+
+
+def test_champs_figes_par_l_immatriculation(scene):
+    """The profile's fields frozen by the immatriculation (regles_profil) are
+    shown disabled and not written by the dossier page."""
+    _, profil, trainer, _, _ = scene
+    profil.immatriculation, profil.localite = "IMM-1", "Lyon"
+    db.session.commit()
+    html = trainer.get("/mon-dossier/").get_data(as_text=True)
+    assert "ne sont pas modifiables ici" in html
+    _envoyer(trainer, {**_identite(), "localite": "Paris", "diplome_intitule": "Master 2"})
+    db.session.expire_all()
+    assert profil.localite == "Lyon" and dossier_de(profil).diplome_intitule == "Master 2"
