@@ -43,6 +43,18 @@ ECRANS: tuple[Ecran, ...] = (
             *_sur("CompteView", "can_mot_de_passe", "can_email", "can_identifiants", "can_deconnexion_partout"),
         )),
     )),
+    Ecran("Double authentification", (
+        Droit("activer, paramétrer, régénérer les codes de secours",
+              _sur("DeuxFacteursView", "can_enroler", "can_parametres", "can_codes_secours", "can_desactiver")),
+    )),
+    Ecran("Messagerie", (
+        Droit("lire ses messages (réception, envoyés, brouillons)", tuple(
+            (p, v) for v in ("ReceptionView", "EnvoyesView", "BrouillonsView")
+            for p in ("can_liste", "can_show", "can_action_post"))),
+        Droit("écrire", _sur("EcrireView", "can_ecrire", "can_destinataires")),
+    )),
+    Ecran("Mes demandes de support", (Droit("consulter et répondre", _sur("MesDemandesSupportView", "can_liste", "can_demande")),)),
+    Ecran("Mes données et documents (dossier administratif)", (Droit("compléter et transmettre", (("can_page", "MonDossierView"),)),)),
     Ecran("Mon profil d'intervenant", (
         Droit("consulter et modifier", (
             ("can_show", "MonProfilView"),
@@ -68,6 +80,17 @@ ECRANS: tuple[Ecran, ...] = (
     Ecran("Candidatures aux annonces", (
         Droit("consulter", _sur("CandidatureGestionView", "can_list", "can_show")),
         Droit("décider", _sur("CandidatureGestionView", "etudier", "ne_pas_retenir")),
+        Droit("écrire aux candidats", (("ecrire", "CandidatureGestionView"), *_sur("EnvoiCandidatsView", "can_ecrire", "can_envoi"))),
+    )),
+    Ecran("Dossiers administratifs", (
+        Droit("consulter", _sur("DossierGestionView", "can_list", "can_show")),
+        Droit("demander des pièces", (("can_demander", "DossierGestionView"),)),
+        Droit("valider ou refuser les blocs", (("can_decider", "DossierGestionView"),)),
+        Droit("afficher le NIR et l'IBAN en clair (tracé)", (("can_afficher", "DossierGestionView"),)),
+    )),
+    Ecran("Demandes de support", (
+        Droit("consulter et répondre", _sur("SupportGestionView", "can_list", "can_show")),
+        Droit("réactiver un compte archivé", (("can_reactiver", "SupportGestionView"),)),
     )),
     Ecran("Comptes intervenants", (
         Droit("créer (écran et API)", (("can_creer", "ComptesGestionView"), ("can_post", "CompteApi"))),
@@ -84,6 +107,7 @@ ECRANS: tuple[Ecran, ...] = (
                                     *_sur("UserInfoEditView", "can_this_form_get", "can_this_form_post"))),
         Droit("supprimer", (("can_delete", "UtilisateurView"),)),
         Droit("désactiver, réactiver, déverrouiller", _sur("UtilisateurView", "desactiver", "reactiver", "deverrouiller")),
+        Droit("réinitialiser la double authentification", (("reinitialiser_second_facteur", "UtilisateurView"),)),
     )),
     Ecran("Rôles", (
         Droit("consulter", _sur("RoleView", "can_list", "can_show")),
