@@ -121,7 +121,9 @@ def nombre_badge(entree: str) -> int | None:
     shows it): read once per request, the menu then reuses it."""
     for i, badge in enumerate(_badges):
         if badge.entree == entree:
-            return compter_badges((i,)).get(i)
+            # Every badge that applies to the user, in the same one statement:
+            # the menu rendered after the title then reads none.
+            return compter_badges(tuple(range(len(_badges)))).get(i)
     return None
 
 
