@@ -168,14 +168,25 @@ def base_partagee(app):
 def _en_meme_temps(app, user_id: int, page: str, url: str, donnees: list[dict]) -> list[tuple[int, str]]:
     """POST each ``donnees`` to ``url`` from its own thread, client and
     connection, all released at once; returns (status, body) in order."""
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.security.deux_facteurs import CLE_VERIFIE
+    from app.security.sessions import cles_de_session
+
     barriere = threading.Barrier(len(donnees))
     resultats: list[tuple[int, str] | BaseException | None] = [None] * len(donnees)
+    # One server-side session per client, opened before the threads (issue 19),
+    # past the second factor (issue 28).
+    user = db.session.get(User, user_id)
+    cles = [cles_de_session(user) for _ in donnees]
+    db.session.commit()
 
     def client_(i: int) -> None:
         try:
             client = app.test_client()
             with client.session_transaction() as session:
-                session["_user_id"], session["_fresh"] = str(user_id), True
+                session.update(cles[i])
+                session[CLE_VERIFIE] = True
             token = csrf_token_from(client.get(page).get_data(as_text=True))
             barriere.wait(timeout=60)
             response = client.post(url, data={"csrf_token": token, **donnees[i]})
