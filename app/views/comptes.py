@@ -264,7 +264,7 @@ class MotDePasseView(BaseView):
             return self._render(form), 422
         db.session.commit()  # the captcha, used
         # The same work and answer whether the address exists or not: the
-        # lookup and the e-mail happen in a job (app.comptes_jobs).
+        # lookup and the e-mail happen in a job (app.jobs.comptes).
         modele = auth.lien("MotDePasseView.reinitialiser", "jeton")
         try:
             enqueue(comptes_jobs.envoyer_lien_reinitialisation, form.email.data, modele)
