@@ -22,9 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 from werkzeug.security import check_password_hash
 
-from app import captcha, comptes_jobs
+from app import captcha
 from app.extensions import csrf, db
 from app.forms import comptes as forms
+from app.jobs import comptes as comptes_jobs
 from app.jobs import enqueue
 from app.mail import Secret, queue_email
 from app.models import base
