@@ -132,7 +132,7 @@ class DefaultConfig:
         nom.strip() for nom in _env("DEUX_FACTEURS_ROLES", "Gestionnaire,Administrateur national").split(",") if nom.strip()
     )
     # Embedded run only: the demo's staff accounts are enrolled with a public
-    # secret (app.demo.DEMO_SECRET_TOTP, in the README) so that a tester can
+    # secret (app.donnees.demo.DEMO_SECRET_TOTP, in the README) so that a tester can
     # compute their codes. Never in production: each person enrols a device.
     DEMO_SECOND_FACTEUR = True
     CAPTCHA_TTL = int(_env("CAPTCHA_TTL", "900"))  # seconds

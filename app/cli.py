@@ -26,7 +26,7 @@ def preparer(sans_demo: bool) -> None:
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
-    from app.demo import DEMO_PASSWORD, load_demo, message_second_facteur
+    from app.donnees.demo import DEMO_PASSWORD, load_demo, message_second_facteur
     from app.extensions import db
     from app.models.comptes import Gestionnaire
     from app.models.referentiels import Region
@@ -50,9 +50,9 @@ def preparer(sans_demo: bool) -> None:
 
 def init_app(app: Flask) -> None:
     from app.chiffrement_cli import chiffrement_cli
-    from app.demo import demo_cli
-    from app.donnees_volume import volume_cli
-    from app.outbox_cli import outbox_cli
+    from app.donnees.demo import demo_cli
+    from app.donnees.volume import volume_cli
+    from app.jobs.outbox_cli import outbox_cli
     from app.referentiels.cli import referentiels_cli
 
     app.cli.add_command(roles_cli)

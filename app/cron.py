@@ -24,7 +24,7 @@ cron.register(purge_sent_messages, queue_name="default", cron="30 3 * * *")
 
 # Accounts (issue #3): unactivated accounts (7 days), provisional credentials
 # (7 days), expired captcha challenges.
-from app.comptes_jobs import (  # noqa: E402
+from app.jobs.comptes import (  # noqa: E402
     expirer_identifiants_provisoires,
     purger_captchas,
     purger_tentatives_connexion,
@@ -37,25 +37,25 @@ cron.register(purger_captchas, queue_name="default", interval=3600)
 cron.register(purger_tentatives_connexion, queue_name="default", cron="45 3 * * *")
 
 # Annonces (issue #5): alerts recorded at publication but never written (Redis was down).
-from app.alertes import relancer_alertes  # noqa: E402
+from app.jobs.alertes import relancer_alertes  # noqa: E402
 
 cron.register(relancer_alertes, queue_name="default", interval=600)
 
 # Inscription (issue #4): reminder 2 weeks before, then archive after 2 months
 # of « complément demandé » without action.
-from app.inscription_jobs import archiver_complements, relancer_complements  # noqa: E402
+from app.jobs.inscription import archiver_complements, relancer_complements  # noqa: E402
 
 cron.register(relancer_complements, queue_name="default", cron="0 6 * * *")
 cron.register(archiver_complements, queue_name="default", cron="30 6 * * *")
 
 # Messagerie (issue 21): copies of a message to applicants whose job could not be queued.
-from app.messagerie_jobs import relancer_envois  # noqa: E402
+from app.jobs.messagerie import relancer_envois  # noqa: E402
 
 cron.register(relancer_envois, queue_name="default", interval=600)
 
 # Support « Aide et contact » (issue 22): unconfirmed anonymous requests (7 days),
 # requests without reply 30 days after a request for information.
-from app.support_jobs import cloturer_demandes_sans_reponse, purger_demandes_non_confirmees  # noqa: E402
+from app.jobs.support import cloturer_demandes_sans_reponse, purger_demandes_non_confirmees  # noqa: E402
 
 cron.register(purger_demandes_non_confirmees, queue_name="default", cron="0 4 * * *")
 cron.register(cloturer_demandes_sans_reponse, queue_name="default", cron="15 6 * * *")
@@ -63,7 +63,7 @@ cron.register(cloturer_demandes_sans_reponse, queue_name="default", cron="15 6 *
 # Dossier administratif (issue 20): yearly revision (reminder at 11 months,
 # « à réviser » at 12), identity documents (reminder 30 days before the end
 # of validity, back to « demandé » once expired).
-from app.dossier_jobs import (  # noqa: E402
+from app.jobs.dossier import (  # noqa: E402
     expirer_identites,
     rappeler_expirations,
     rappeler_revisions,

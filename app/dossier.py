@@ -99,7 +99,7 @@ def demander(intervenant: Intervenant, blocs: Iterable[Bloc], acteur: Acteur,
     db.session.add(demande)
     user = db.session.get(User, intervenant.user_id)
     if user is not None and user.email:
-        from app.notifications import external_url
+        from app.notifications.liens import external_url
 
         queue_email(user.email, "dossier_demande", SUJET_DEMANDE, intervenant=intervenant,
                     lien=external_url("MonDossierView.page"))
@@ -135,7 +135,7 @@ def examiner(dossier: DossierAdministratif, decisions: dict[Bloc, tuple[str, str
     intervenant = dossier.intervenant
     user = db.session.get(User, intervenant.user_id)
     if resultats and user is not None and user.email:
-        from app.notifications import external_url
+        from app.notifications.liens import external_url
 
         queue_email(user.email, "dossier_revue", SUJET_REVUE, intervenant=intervenant,
                     valides=[r[0].libelle for r in resultats if r[1] == "valider"],

@@ -227,6 +227,6 @@ def demande_du_lien(token: str) -> DemandeSupport | None:
 
 
 def _url(endpoint: str, **values) -> str:
-    from app.notifications import external_url
+    from app.notifications.liens import external_url
 
     return external_url(endpoint, **values)

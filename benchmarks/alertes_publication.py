@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import User
 from rq import Queue
 
-from app.alertes import condition_correspondance, planifier_envoi
 from app.extensions import db
 from app.jobs import redis_connection
+from app.jobs.alertes import condition_correspondance, planifier_envoi
 from app.models.annonces import AlerteEnvoyee, Annonce, annonce_region, annonce_specialite
 from app.models.comptes import Gestionnaire, Intervenant
 from app.models.referentiels import Region, Specialite

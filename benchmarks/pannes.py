@@ -49,7 +49,7 @@ BIN = Path(sys.executable).parent
 HOTE = "127.0.0.1"
 PG_SERVEUR = os.environ.get("BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 ENCRYPTION_KEY = "ZGVtby1rZXktZXNwYWNlLWludGVydmVuYW50cy0wMDA="
-MOT_DE_PASSE = "Volume-Espace-2026!"  # app.donnees_volume.VOLUME_PASSWORD
+MOT_DE_PASSE = "Volume-Espace-2026!"  # app.donnees.volume.VOLUME_PASSWORD
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 

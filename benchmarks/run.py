@@ -173,7 +173,7 @@ def mesurer_pages(url: str, args, meta: dict) -> list[dict]:
     proc, port = demarrer_gunicorn(url, args.workers)
     lignes = []
     try:
-        from app.donnees_volume import VOLUME_PASSWORD
+        from app.donnees.volume import VOLUME_PASSWORD
 
         cookies = {email: charge.connecter(HOTE, port, email, VOLUME_PASSWORD) for email in emails(scenarios)}
         base = f"http://{HOTE}:{port}"

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import User
 
-from app.donnees_volume import DOMAINE
+from app.donnees.volume import DOMAINE
 from app.models.annonces import Annonce, Candidature, annonce_region, annonce_specialite
 from app.models.comptes import Gestionnaire, Intervenant, intervenant_region, intervenant_specialite
 from app.models.referentiels import NatureFormation

@@ -10,8 +10,8 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.alertes import enregistrer_alertes
 from app.extensions import db
+from app.jobs.alertes import enregistrer_alertes
 from app.models.annonces import AlerteEnvoyee, EtatAnnonce
 from app.models.comptes import EtatInscription
 from app.models.outbox import OutboxMessage, OutboxStatus

@@ -336,7 +336,7 @@ def test_publishing_an_expired_annonce_is_refused(app, factory):
 
 
 def test_demo_annonces_are_varied_and_idempotent(app):
-    from app.demo import load_demo
+    from app.donnees.demo import load_demo
     from app.models.annonces import Candidature
     from app.models.contenus import Actualite
 

@@ -296,7 +296,7 @@ def test_provisional_credentials_expire_after_7_days(app, client, factory, monke
     later = base.utcnow() + timedelta(days=7, minutes=1)
     monkeypatch.setattr(base, "utcnow", lambda: later)
     assert "identifiants provisoires ont expiré" in page_text(post_login(client, "nouvelle@example.test", password, follow=True))
-    from app.comptes_jobs import expirer_identifiants_provisoires
+    from app.jobs.comptes import expirer_identifiants_provisoires
 
     assert expirer_identifiants_provisoires() == 1
     assert expirer_identifiants_provisoires() == 0
@@ -327,7 +327,7 @@ def test_only_national_admin_grants_provisional_credentials(app, factory, login_
 def test_login_log_purged_after_retention(app, client, factory, monkeypatch):
     user, _ = factory.intervenant()
     post_login(client, user.email, PASSWORD)
-    from app.comptes_jobs import purger_tentatives_connexion
+    from app.jobs.comptes import purger_tentatives_connexion
 
     assert purger_tentatives_connexion() == 0
     later = base.utcnow() + timedelta(days=181)

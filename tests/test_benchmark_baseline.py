@@ -16,7 +16,7 @@ from flask_appbuilder.security.sqla.models import User
 from werkzeug.datastructures import MultiDict
 
 from app import recherche_cvtheque as vue_cvtheque
-from app.donnees_volume import VOLUME_PASSWORD, generer
+from app.donnees.volume import VOLUME_PASSWORD, generer
 from app.extensions import db
 from app.models.annonces import Annonce, Candidature, EtatAnnonce
 from app.models.comptes import EtatInscription, Intervenant
@@ -331,7 +331,7 @@ def test_messagerie(app, bare):
     real pages' rows, in the same order, with the same count."""
     import random
 
-    from app.donnees_volume import Bilan, _Ecrivain, _Ids, _messages
+    from app.donnees.volume import Bilan, _Ecrivain, _Ids, _messages
     from app.models.messagerie import DestinataireMessage
     from tests.test_requetes_pages import boite_la_plus_remplie
 

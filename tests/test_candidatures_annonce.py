@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app.donnees_volume import generer
+from app.donnees.volume import generer
 from app.extensions import db
 from app.models.annonces import Candidature, EtatCandidatureAnnonce
 from app.models.comptes import Intervenant

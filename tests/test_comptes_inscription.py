@@ -367,7 +367,7 @@ def test_activation_link_expires_after_7_days_and_job_deletes(app, client, monke
     assert "a expiré ou a déjà été utilisé" in page_text(client.get(link))
     assert not db.session.get(User, user_id).active
 
-    from app.comptes_jobs import supprimer_comptes_non_actives
+    from app.jobs.comptes import supprimer_comptes_non_actives
 
     assert supprimer_comptes_non_actives() == 1
     db.session.expire_all()
@@ -380,7 +380,7 @@ def test_activation_link_expires_after_7_days_and_job_deletes(app, client, monke
 def test_job_keeps_recent_and_activated_accounts(app, client, factory):
     factory.intervenant()
     submit_registration(client)
-    from app.comptes_jobs import supprimer_comptes_non_actives
+    from app.jobs.comptes import supprimer_comptes_non_actives
 
     assert supprimer_comptes_non_actives() == 0
     assert user_by_email("jean.dubois@example.test") is not None

@@ -71,7 +71,7 @@ def test_forgot_password_does_the_same_work_for_any_address(app, client, factory
     """Issue 19, point 6 (timing): the page only enqueues one job, the same
     for a known and an unknown address; the job writes the e-mail for the
     known one only."""
-    from app import comptes_jobs
+    from app.jobs import comptes as comptes_jobs
     from app.views import comptes
 
     user, _ = factory.intervenant()

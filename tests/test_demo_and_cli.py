@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.demo import DEMO_PASSWORD, load_demo
+from app.donnees.demo import DEMO_PASSWORD, load_demo
 from app.extensions import db
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
 from app.models.workflow import TransitionHistorique
@@ -57,7 +57,7 @@ def test_demo_command_prints_logins(app):
     assert DEMO_PASSWORD in result.output
     assert "admin.national@" in result.output
     # Issue 28: the demo's staff are enrolled with the public secret, printed too.
-    from app.demo import DEMO_SECRET_TOTP
+    from app.donnees.demo import DEMO_SECRET_TOTP
     from app.security import deux_facteurs
 
     assert f"clé TOTP {DEMO_SECRET_TOTP}" in result.output

@@ -346,7 +346,7 @@ def test_staff_cannot_turn_it_off_but_may_renew_recovery_codes(login_as):
 
 # -- embedded run --------------------------------------------------------------------------
 def test_the_demo_secret_only_under_the_embedded_run(app, monkeypatch):
-    from app.demo import DEMO_SECRET_TOTP, message_second_facteur
+    from app.donnees.demo import DEMO_SECRET_TOTP, message_second_facteur
     from config import DefaultConfig, ProductionConfig
 
     assert DefaultConfig.DEMO_SECOND_FACTEUR is True and ProductionConfig.DEMO_SECOND_FACTEUR is False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.donnees_volume import DOMAINE, VOLUME_PASSWORD, generer
+from app.donnees.volume import DOMAINE, VOLUME_PASSWORD, generer
 from app.extensions import db
 from app.models.annonces import Annonce, Candidature
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant, intervenant_specialite
@@ -92,7 +92,7 @@ def test_generated_accounts_log_in_and_pages_answer(app, login_as):
 def test_small_chunks_keep_parents_before_link_rows(app, monkeypatch):
     """Regression: a full link-table buffer used to be written before its
     intervenant rows (foreign key failure on the real command)."""
-    monkeypatch.setattr("app.donnees_volume.CHUNK", 7)
+    monkeypatch.setattr("app.donnees.volume.CHUNK", 7)
     bilan = generer(25, 6, 20, seed=5)
     assert bilan.lignes["intervenant"] == 25
     assert bilan.lignes["candidature"] == 20

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from app.dossier import demander, dossier_de, examiner, transmettre
-from app.dossier_jobs import expirer_identites, rappeler_expirations, rappeler_revisions, reviser_blocs
 from app.extensions import db
+from app.jobs.dossier import expirer_identites, rappeler_expirations, rappeler_revisions, reviser_blocs
 from app.models import base
 from app.models.dossier import Bloc, EtatBloc
 from app.models.outbox import OutboxMessage

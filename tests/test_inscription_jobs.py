@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.inscription_jobs import archiver_complements, relancer_complements
+from app.jobs.inscription import archiver_complements, relancer_complements
 from app.models import base
 from app.models.comptes import EtatInscription
 from app.models.outbox import OutboxMessage

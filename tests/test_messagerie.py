@@ -462,7 +462,7 @@ def test_ecrire_a_tous_les_candidats(app, monde):
     messagerie.ecrire(monde.iB.id, [], "RE : Réunion", "OK", envoyer=True, reponse_a=message.id)
     db.session.commit()
     # A retried job writes nothing twice.
-    from app.messagerie_jobs import distribuer
+    from app.jobs.messagerie import distribuer
 
     assert distribuer(message.id) == 0
     assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)
@@ -471,7 +471,7 @@ def test_ecrire_a_tous_les_candidats(app, monde):
 
 def test_ecrire_aux_candidats_selectionnes_et_reprise(app, monde):
     annonce, candidatures = _annonce_avec_candidats(monde)
-    from app import messagerie_jobs
+    from app.jobs import messagerie as messagerie_jobs
 
     with app.test_request_context():
         envoi = messagerie_jobs.ecrire_aux_candidats(monde.gA.id, annonce, [candidatures[1].id],
@@ -508,7 +508,7 @@ def test_candidatures_d_une_autre_structure_refusees(app, monde):
 
 
 def test_demo_conversations(app):
-    from app.demo import load_demo
+    from app.donnees.demo import load_demo
 
     load_demo()
     messages = db.session.scalar(select(db.func.count()).select_from(Message))

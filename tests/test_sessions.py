@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.inscription_jobs import archiver_complements
+from app.jobs.inscription import archiver_complements
 from app.models.authentification import SessionUtilisateur
 from app.security import sessions
 from tests.conftest import PASSWORD, csrf_token_from, login, page_text

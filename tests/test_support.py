@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 
 from app import support as operations
 from app.extensions import db
+from app.jobs.support import cloturer_demandes_sans_reponse, purger_demandes_non_confirmees
 from app.models import base
 from app.models.outbox import OutboxMessage
 from app.models.referentiels import Structure, TypeDemandeSupport
 from app.models.support import DemandeSupport, EtatDemandeSupport
 from app.models.workflow import TransitionHistorique
-from app.support_jobs import cloturer_demandes_sans_reponse, purger_demandes_non_confirmees
 from app.workflows.core import Acteur, GardeRefusee, TransitionInterdite
 from app.workflows.support import demandeur, support
 from tests.conftest import corps_envoye, csrf_token_from, page_text
@@ -424,7 +424,7 @@ def test_the_badge_counts_open_requests_in_one_statement(login_as):
 
 # -- demo -------------------------------------------------------------------------------
 def test_demo_has_requests_in_each_state(factory):
-    from app.demo_support import load_demo_support
+    from app.donnees.demo_support import load_demo_support
 
     load_demo_support({"DR-84": factory.gestionnaire("DR-84"), "DR-11": factory.gestionnaire("DR-11")})
     etats = db.session.execute(select(DemandeSupport.structure_id, DemandeSupport.etat)).all()

@@ -158,7 +158,7 @@ def confirmer(user, saisie: str) -> list[str] | None:
 
 def activer_avec_secret(user, secret: str) -> list[str]:
     """Enrol ``user`` with a known secret, without a first code: the
-    embedded demo only (app.demo). Returns the recovery codes."""
+    embedded demo only (app.donnees.demo). Returns the recovery codes."""
     ligne = facteur(user.id)
     if ligne is None:
         ligne = SecondFacteur(user_id=user.id, cree_le=base.utcnow())

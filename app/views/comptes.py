@@ -22,9 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 from werkzeug.security import check_password_hash
 
-from app import captcha, comptes_jobs
+from app import captcha
 from app.extensions import csrf, db
 from app.forms import comptes as forms
+from app.jobs import comptes as comptes_jobs
 from app.jobs import enqueue
 from app.mail import Secret, queue_email
 from app.models import base
@@ -264,7 +265,7 @@ class MotDePasseView(BaseView):
             return self._render(form), 422
         db.session.commit()  # the captcha, used
         # The same work and answer whether the address exists or not: the
-        # lookup and the e-mail happen in a job (app.comptes_jobs).
+        # lookup and the e-mail happen in a job (app.jobs.comptes).
         modele = auth.lien("MotDePasseView.reinitialiser", "jeton")
         try:
             enqueue(comptes_jobs.envoyer_lien_reinitialisation, form.email.data, modele)

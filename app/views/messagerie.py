@@ -362,7 +362,7 @@ class EnvoiCandidatsView(BaseView):
     @expose("/", methods=["GET", "POST"])
     @has_access
     def ecrire(self):
-        from app import messagerie_jobs
+        from app.jobs import messagerie as messagerie_jobs
 
         source = request.form if request.method == "POST" else request.args
         candidature_ids = [i for i in (_entier(v) for v in source.getlist("candidature")) if i is not None]
@@ -392,7 +392,7 @@ class EnvoiCandidatsView(BaseView):
     @has_access
     def envoi(self, pk: int):
         """The copies written so far (the page reloads until all are)."""
-        from app import messagerie_jobs
+        from app.jobs import messagerie as messagerie_jobs
 
         etat = messagerie_jobs.progression(current_user.id, pk)
         if etat is None:

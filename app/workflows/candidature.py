@@ -1,6 +1,6 @@
 """Processing of a candidature (manual §4.2): déposée → étudiée | non retenue,
 by staff of the structure that published the annonce. The intervenant is told
-by e-mail (app.notifications_annonces)."""
+by e-mail (app.notifications.annonces)."""
 
 from __future__ import annotations
 

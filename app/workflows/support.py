@@ -2,7 +2,7 @@
 (the anonymous requester's e-mail link, or at once when signed in); the
 handler answers and closes (« clôturée ») or asks for more information
 (« complément demandé »); the requester's reply puts the request back to the
-handler; 30 days without reply close it (job, ``app.support_jobs``).
+handler; 30 days without reply close it (job, ``app.jobs.support``).
 
 Handlers: the gestionnaires of the addressed structure, national roles for
 every request (those addressed to « Administrateur national » included).

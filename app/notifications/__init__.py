@@ -8,11 +8,8 @@ connected once per process whatever the number of ``create_app`` calls.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import current_app
-
 from app.mail import queue_email
+from app.notifications.liens import external_url
 from app.workflows.core import transition_effectuee
 
 #: Inscription decisions that are e-mailed to the intervenant, with their subject.
@@ -30,7 +27,7 @@ def init_app(app) -> None:
     transition_effectuee.connect(notifier_decision_inscription, sender=inscription, weak=False)
     transition_effectuee.connect(notifier_transmission_inscription, sender=inscription, weak=False)
     # Annonces and candidatures (issue #5): alerts on publication, decisions.
-    from app import notifications_annonces
+    from app.notifications import annonces as notifications_annonces
 
     notifications_annonces.init_app(app)
 
@@ -79,9 +76,3 @@ def notifier_transmission_inscription(sender, *, obj, transition, history, actor
         )
 
 
-def external_url(endpoint: str, **values) -> str:
-    """Absolute link for an e-mail, built on ``PUBLIC_BASE_URL`` (e-mails are
-    rendered in jobs too, without a request)."""
-    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)

@@ -149,18 +149,18 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
         if i < 5:
             logins.append((f"{INTERVENANT} ({intervenant.etat_inscription.libelle})", email))
         db.session.commit()
-    from app.demo_annonces import load_demo_annonces  # issue #5: annonces, candidatures, news
+    from app.donnees.demo_annonces import load_demo_annonces  # issue #5: annonces, candidatures, news
 
     load_demo_annonces(rng, gestionnaires)
-    from app.demo_messagerie import load_demo_messagerie  # issue 21: a few conversations
+    from app.donnees.demo_messagerie import load_demo_messagerie  # issue 21: a few conversations
 
     load_demo_messagerie(gestionnaires)
 
-    from app.demo_support import load_demo_support  # issue 22: support requests in each state
+    from app.donnees.demo_support import load_demo_support  # issue 22: support requests in each state
 
     load_demo_support(gestionnaires)
 
-    from app.demo_dossiers import load_demo_dossiers  # issue 20: dossiers administratifs
+    from app.donnees.demo_dossiers import load_demo_dossiers  # issue 20: dossiers administratifs
 
     load_demo_dossiers(gestionnaires)
     return logins

@@ -158,7 +158,7 @@ def planifier_envoi(annonce_id: int) -> int:
 def envoyer_lot(annonce_id: int, premier_id: int, dernier_id: int) -> int:
     """Write the outbox rows of one slice of alerts, then dispatch them."""
     from app.mail import FIRST_DISPATCH_GRACE, _sender_domain, dispatch, now
-    from app.notifications import external_url
+    from app.notifications.liens import external_url
 
     config = current_app.config
     session = _job_session()

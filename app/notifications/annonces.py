@@ -17,7 +17,7 @@ SUJETS_CANDIDATURE = {
 
 
 def init_app(app) -> None:
-    from app.alertes import init_session_events
+    from app.jobs.alertes import init_session_events
     from app.workflows.annonce import annonce
     from app.workflows.candidature import candidature
 
@@ -29,13 +29,13 @@ def init_app(app) -> None:
 def alerter_a_la_publication(sender, *, obj, transition, history, actor, **extra) -> None:
     if transition.event != "publier":
         return
-    from app.alertes import enregistrer_alertes
+    from app.jobs.alertes import enregistrer_alertes
 
     enregistrer_alertes(obj.id)
 
 
 def notifier_candidature(sender, *, obj, transition, history, actor, **extra) -> None:
-    from app.notifications import external_url
+    from app.notifications.liens import external_url
 
     subject = SUJETS_CANDIDATURE.get(transition.event)
     user = obj.intervenant.user
