@@ -83,18 +83,7 @@ class LocalFileStorage(FileStorage):
         if not key.endswith(ENCRYPTED_SUFFIX) or not isinstance(self._fernet, MultiFernet):
             return
         path = self.path_of(key)
-        data = self._fernet.rotate(path.read_bytes())
-        tmp = path.with_name(f".{path.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        _ecrire_atomique(path, self._fernet.rotate(path.read_bytes()))
 
     def path_of(self, key: str) -> Path:
         """The file behind ``key``; only valid keys resolve, always under root."""
@@ -110,18 +99,7 @@ class LocalFileStorage(FileStorage):
         key = new_key(sensitive=sensitive)
         path = self.path_of(key)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # Write a temporary file then rename: readers never see a partial file.
-        tmp = path.with_name(f".{path.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        _ecrire_atomique(path, data)
         return key
 
     def open(self, key: str) -> bytes:
@@ -151,3 +129,18 @@ def get_storage(app: Flask | None = None) -> FileStorage:
             f"Stockage de fichiers inconnu : {backend!r} (disponibles : {', '.join(BACKENDS)})"
         ) from None
     return factory(app)
+
+
+def _ecrire_atomique(path: Path, data: bytes) -> None:
+    """Write a temporary file then rename: readers never see a partial file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
