@@ -113,6 +113,7 @@ class Pile:
             SECRET_KEY=secrets.token_urlsafe(48), ENCRYPTION_KEY=ENCRYPTION_KEY, SESSION_COOKIE_SECURE="0",
             MAIL_SERVER=HOTE, MAIL_PORT=str(port_smtp), MAIL_TIMEOUT="5", PUBLIC_BASE_URL=f"http://{HOTE}:{port_web}",
             AUTH_RATE_LIMIT="1000 per minute", ALERTES_TAILLE_LOT="100", PYTHONUNBUFFERED="1",
+            DEUX_FACTEURS_ROLES="Aucun",  # its staff have no second factor enrolled (issue 28)
         )
         self.procs: dict[str, subprocess.Popen] = {}
         self.redemarrages: Counter[str] = Counter()
