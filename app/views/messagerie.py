@@ -117,6 +117,23 @@ class _Boite(BaseView):
     actions: dict = {"archiver": _action("archiver", "Archiver", "fa-archive")}
     default_view = "liste"
 
+    # The three routes of every mailbox (FAB registers a view's inherited
+    # routes, each under the subclass's own permissions).
+    @expose("/")
+    @has_access
+    def liste(self):
+        return self._page()
+
+    @expose("/<int:pk>")
+    @has_access
+    def show(self, pk: int):
+        return self._lire(pk)
+
+    @expose("/action", methods=["POST"])
+    @has_access
+    def action_post(self):
+        return self._action_post()
+
     def get_action_permission_name(self, nom: str) -> str:
         return "can_action_post"
 
@@ -172,41 +189,11 @@ class ReceptionView(_Boite):
         "marquer_non_lu": _action("marquer_non_lu", "Marquer comme non lu", "fa-envelope"),
     }
 
-    @expose("/")
-    @has_access
-    def liste(self):
-        return self._page()
-
-    @expose("/<int:pk>")
-    @has_access
-    def show(self, pk: int):
-        return self._lire(pk)
-
-    @expose("/action", methods=["POST"])
-    @has_access
-    def action_post(self):
-        return self._action_post()
-
 
 class EnvoyesView(_Boite):
     route_base = "/messagerie/envoyes"
     boite, declaration, titre = "envoyes", ENVOYES, "Messages envoyés"
     textes = {"aucun": "Vous n'avez envoyé aucun message."}
-
-    @expose("/")
-    @has_access
-    def liste(self):
-        return self._page()
-
-    @expose("/<int:pk>")
-    @has_access
-    def show(self, pk: int):
-        return self._lire(pk)
-
-    @expose("/action", methods=["POST"])
-    @has_access
-    def action_post(self):
-        return self._action_post()
 
 
 class BrouillonsView(_Boite):
@@ -214,22 +201,12 @@ class BrouillonsView(_Boite):
     boite, declaration, titre = "brouillons", BROUILLONS, "Messages brouillons"
     textes = {"aucun": "Vous n'avez aucun message brouillon."}
 
-    @expose("/")
-    @has_access
-    def liste(self):
-        return self._page()
-
     @expose("/<int:pk>")
     @has_access
     def show(self, pk: int):
         """A draft opens in the form (which checks it is the user's)."""
         _exiger_validation()
         return redirect(url_for("EcrireView.ecrire", message=pk))
-
-    @expose("/action", methods=["POST"])
-    @has_access
-    def action_post(self):
-        return self._action_post()
 
 
 # -- writing --------------------------------------------------------------------------
