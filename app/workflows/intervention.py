@@ -1,0 +1,74 @@
+"""Interventions and their lettres de demande (issue 23).
+
+Intervention: prévue → en cours → réalisée; prévue → réalisée (entered
+afterwards); prévue | en cours → annulée (reason required).
+
+Lettre de demande: brouillon → envoyée (the intervenant gets the e-mail) →
+acceptée → en cours d'exécution → terminée; brouillon | envoyée | acceptée |
+en cours d'exécution → annulée (reason required).
+
+Both are handled by staff of the intervention's structure (national roles:
+every structure) and by background jobs (système).
+"""
+
+from __future__ import annotations
+
+from app.models.interventions import LIBELLES_ETAT_INTERVENTION, LIBELLES_ETAT_LETTRE
+from app.models.interventions import EtatIntervention as EI
+from app.models.interventions import EtatLettre as L
+from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
+from app.security.scope import perimetre_de
+from app.workflows.core import SYSTEME, Acteur, Transition, Workflow
+
+PERSONNEL = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, ADMIN, SYSTEME})
+
+
+def _structure_de_l_intervention(obj, actor: Acteur) -> str | None:
+    """Staff act on their structure's interventions only (jobs on all)."""
+    if SYSTEME in actor.roles:
+        return None
+    structure_id = obj.structure_id if hasattr(obj, "structure_id") else obj.intervention.structure_id
+    if perimetre_de(actor).couvre(structure_id):
+        return None
+    return "Cette intervention relève d'une autre structure."
+
+
+def _t(source, event, target, label, *, comment_required=False):
+    return Transition(source, event, target, PERSONNEL, label, (_structure_de_l_intervention,),
+                      comment_required=comment_required)
+
+
+intervention = Workflow(
+    "intervention",
+    state_enum=EI,
+    state_attr="etat",
+    libelles=LIBELLES_ETAT_INTERVENTION,
+    deja_traitee="Cette intervention a déjà été modifiée entre-temps",
+    transitions=[
+        _t(EI.prevue, "demarrer", EI.en_cours, "Démarrer"),
+        _t(EI.prevue, "realiser", EI.realisee, "Marquer réalisée"),
+        _t(EI.en_cours, "realiser", EI.realisee, "Marquer réalisée"),
+        _t(EI.prevue, "annuler", EI.annulee, "Annuler", comment_required=True),
+        _t(EI.en_cours, "annuler", EI.annulee, "Annuler", comment_required=True),
+    ],
+)
+
+lettre = Workflow(
+    "lettre_demande",
+    state_enum=L,
+    state_attr="etat",
+    libelles=LIBELLES_ETAT_LETTRE,
+    deja_traitee="Cette lettre de demande a déjà été modifiée entre-temps",
+    transitions=[
+        _t(L.brouillon, "envoyer", L.envoyee, "Envoyer à l'intervenant"),
+        _t(L.envoyee, "accepter", L.acceptee, "Marquer acceptée"),
+        _t(L.acceptee, "executer", L.en_cours_execution, "Marquer en cours d'exécution"),
+        _t(L.en_cours_execution, "terminer", L.terminee, "Marquer terminée"),
+        *[_t(source, "annuler", L.annulee, "Annuler", comment_required=True)
+          for source in (L.brouillon, L.envoyee, L.acceptee, L.en_cours_execution)],
+    ],
+)
+
+#: Events offered as buttons, in this order.
+EVENEMENTS_INTERVENTION = ("demarrer", "realiser", "annuler")
+EVENEMENTS_LETTRE = ("envoyer", "accepter", "executer", "terminer", "annuler")
