@@ -27,7 +27,7 @@ from app.models.interventions import (
     ModeRemuneration,
 )
 from app.models.workflow import TransitionHistorique
-from app.workflows.core import Acteur, CommentaireRequis, GardeRefusee, TransitionInterdite
+from app.workflows.core import Acteur, GardeRefusee, TransitionInterdite
 from app.workflows.intervention import intervention as wf_intervention
 from app.workflows.intervention import lettre as wf_lettre
 
@@ -143,12 +143,6 @@ def test_seul_le_personnel_de_la_structure_agit(factory, acteur):
         wf_intervention.apply(ligne, "demarrer", Acteur.from_user(user))
     with pytest.raises(GardeRefusee):
         wf_lettre.apply(_lettre(ligne), "envoyer", Acteur.from_user(user))
-
-
-def test_annuler_demande_un_motif(factory):
-    _, profil = _intervenant_valide(factory)
-    with pytest.raises(CommentaireRequis):
-        wf_intervention.apply(_intervention(factory, profil), "annuler", Acteur.systeme(), "  ")
 
 
 # -- creation and the immatriculation --------------------------------------------------
