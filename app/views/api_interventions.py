@@ -25,7 +25,6 @@ import sqlalchemy as sa
 from flask import current_app, request
 from flask_appbuilder.api import BaseApi, ModelRestApi, expose, protect, safe
 from flask_appbuilder.api.manager import OpenApi
-from flask_login import current_user
 
 from app.extensions import csrf, db
 from app.interventions import (
@@ -38,7 +37,7 @@ from app.models.comptes import Intervenant
 from app.models.dossier import DossierAdministratif
 from app.models.interventions import EtatIntervention, Intervention, LettreDemande
 from app.models.regles_interventions import blocs_non_valides, blocs_requis
-from app.security.scope import perimetre_courant
+from app.security.scope import perimetre_courant, utilisateur_courant
 from app.views.filters import FilterMaStructure
 from app.views.interface import InterfaceEspace
 from app.views.interventions import FilterLettresMaStructure, reponse_fichier
@@ -218,7 +217,7 @@ class InterventionApi(_ApiEspace):
         if profil is None:
             return self.response_400(message={"intervenant_id": ["Aucun intervenant n'a cet identifiant."]})
         try:
-            item = creer_intervention(profil, structure_id, Acteur.from_user(current_user), **valeurs)
+            item = creer_intervention(profil, structure_id, Acteur.from_user(utilisateur_courant()), **valeurs)
             db.session.commit()
         except WorkflowError as exc:
             db.session.rollback()
@@ -276,7 +275,7 @@ class InterventionApi(_ApiEspace):
         if erreurs:
             return self.response_400(message=erreurs)
         try:
-            modifier_intervention(item, Acteur.from_user(current_user), **valeurs)
+            modifier_intervention(item, Acteur.from_user(utilisateur_courant()), **valeurs)
             db.session.commit()
         except WorkflowError as exc:
             db.session.rollback()
@@ -334,7 +333,7 @@ class InterventionApi(_ApiEspace):
         if commentaire is not None and (not isinstance(commentaire, str) or len(commentaire) > 1000):
             return self.response_400(message={"commentaire": ["Texte de 1000 caractères au plus attendu."]})
         try:
-            workflow_intervention.apply(item, evenement, Acteur.from_user(current_user), commentaire)
+            workflow_intervention.apply(item, evenement, Acteur.from_user(utilisateur_courant()), commentaire)
             db.session.commit()
         except WorkflowError as exc:
             db.session.rollback()

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms import DateField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import TextInput
 
 from app.extensions import db
 from app.formatting import format_date
@@ -51,7 +52,7 @@ from app.models.interventions import (
 from app.models.referentiels import Structure
 from app.models.regles_interventions import blocs_non_valides, erreurs_intervention, erreurs_remuneration
 from app.security.headers import options_vue
-from app.security.scope import current_intervenant, dans_ma_structure, structure_visible
+from app.security.scope import current_intervenant, dans_ma_structure, structure_visible, utilisateur_courant
 from app.views.annonces_gestion import ActionsWorkflowMixin, DecimalFrancaisField
 from app.views.base import EspaceModelView
 from app.views.fichiers import CSP_FICHIER
@@ -290,15 +291,26 @@ def _taux_valide(form, field):
         raise ValidationError(erreur)
 
 
+class MontantField(DecimalFrancaisField):
+    """A decimal typed the French way in a text box (a number box refuses « 2,5 »)."""
+
+    widget = TextInput()
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format(self.data, "f").replace(".", ",") if self.data is not None else ""
+
+
 class LettreForm(FlaskForm):
     type_lettre = RadioField("Type de lettre", choices=list(LIBELLES_TYPE_LETTRE.items()),
                              default=TypeLettre.intervention.value, validators=[InputRequired(REQUIS)])
     mode_remuneration = RadioField("Modalités de paiement", choices=list(LIBELLES_MODE_REMUNERATION.items()),
                                    default=ModeRemuneration.journalier.value, validators=[InputRequired(REQUIS)])
-    taux = DecimalFrancaisField("Taux (€ par heure ou par jour)", places=2,
-                                validators=[InputRequired(REQUIS), _taux_valide])
-    quantite = DecimalFrancaisField("Nombre d'heures ou de jours rémunérés", places=2,
-                                    validators=[InputRequired(REQUIS), _quantite_valide])
+    taux = MontantField("Taux (€ par heure ou par jour)", places=2, render_kw={"inputmode": "decimal"},
+                        validators=[InputRequired(REQUIS), _taux_valide])
+    quantite = MontantField("Nombre d'heures ou de jours rémunérés", places=2, render_kw={"inputmode": "decimal"},
+                            validators=[InputRequired(REQUIS), _quantite_valide])
     date_lettre = DateField("Date de la lettre", default=date.today, validators=[InputRequired(REQUIS)])
 
 
@@ -442,7 +454,7 @@ def reponse_fichier(fichier: Fichier):
     except FileNotFoundError:
         log.error("Fichier %s absent du stockage (clé %s)", fichier.uuid, fichier.storage_key)
         abort(404)
-    db.session.add(AccesFichier(fichier_id=fichier.id, user_id=current_user.id, ip=request.remote_addr))
+    db.session.add(AccesFichier(fichier_id=fichier.id, user_id=utilisateur_courant().id, ip=request.remote_addr))
     db.session.commit()
     response = send_file(io.BytesIO(data), mimetype=fichier.content_type, as_attachment=True,
                          download_name=fichier.original_name, etag=False, conditional=False)
