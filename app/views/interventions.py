@@ -25,7 +25,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms import DateField, RadioField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
 from app.extensions import db
@@ -163,9 +163,9 @@ class InterventionGestionView(ActionsWorkflowMixin, EspaceModelView):
     edit_columns = ["intitule", "date_debut", "date_fin", "duree_jours", "lieu", "reference_externe"]
     search_columns = ["etat", "date_debut", "date_fin", "intervenant", "structure", "intitule"]
     label_columns = LIBELLES_INTERVENTION
-    add_query_rel_fields = {"structure": [["id", FilterMaStructure, None]]}
+    add_form_query_rel_fields = {"structure": [["id", FilterMaStructure, None]]}
     # The filter's choices: the people who intervened for the structure(s) seen.
-    search_form_query_rel_fields = {**add_query_rel_fields,
+    search_form_query_rel_fields = {**add_form_query_rel_fields,
                                     "intervenant": [["id", FilterIntervenantsDeMaStructure, None]]}
     description_columns = {
         "email_intervenant": "L'adresse de connexion d'un intervenant à l'inscription validée.",
@@ -174,7 +174,8 @@ class InterventionGestionView(ActionsWorkflowMixin, EspaceModelView):
     add_form_extra_fields = {
         "email_intervenant": StringField(
             "Adresse e-mail de l'intervenant",
-            validators=[DataRequired(REQUIS), Email("Adresse e-mail invalide."), _intervenant_valide]),
+            validators=[DataRequired(REQUIS), Length(max=254, message="254 caractères au plus."),
+                        _intervenant_valide]),
         "duree_jours": DecimalFrancaisField("Durée (jours)", places=2,
                                             validators=[InputRequired(REQUIS), _regle("duree_jours")]),
     }
