@@ -182,7 +182,7 @@ EXPECTED: dict[str, dict | None] = {
     "LettreDemandeApi.pdf": STAFF_OWN_STRUCTURE,
     # the dossier of a person of structure A, asked by A
     "DossierApi.get": STAFF_OWN_STRUCTURE,
-    "DocumentOpenApi.get": STAFF,
+    "OpenApi.get": STAFF,
     # FAB security screens: national administration
     **{f"{view}.{method}": NATIONAL for view in ("UtilisateurView", "RoleView", "GroupeView") for method in CRUD},
     "RoleView.action_post": NATIONAL,

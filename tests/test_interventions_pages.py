@@ -97,7 +97,9 @@ def test_actions_du_workflow(app, factory):
     autre = _intervention(factory, profil, "DR-11")
     client = _client(app, gestionnaire)
     page = client.get(f"/gestion/interventions/show/{ligne.id}")
-    assert "Générer la lettre de demande" in page_text(page)
+    texte = page_text(page)
+    assert "Générer la lettre de demande" in texte
+    assert 'value="demarrer"' in texte and 'value="annuler"' in texte and "Confirmer l'annulation" in texte
     jeton = csrf_token_from(page.get_data(as_text=True))
     reponse = client.post("/gestion/interventions/action_post",
                           data={"csrf_token": jeton, "action": "demarrer", "rowid": [str(ligne.id)]})
@@ -115,7 +117,9 @@ def test_actions_du_workflow(app, factory):
     # a forbidden transition: the workflow's French message
     client.post("/gestion/interventions/action_post",
                 data={"csrf_token": jeton, "action": "demarrer", "rowid": [str(ligne.id)]})
-    assert "n'est pas permis" in page_text(client.get(f"/gestion/interventions/show/{ligne.id}"))
+    texte = page_text(client.get(f"/gestion/interventions/show/{ligne.id}"))
+    assert "n'est pas permis" in texte
+    assert 'value="demarrer"' not in texte and 'value="realiser"' in texte  # the buttons of « en cours »
 
 
 def test_mes_interventions(app, factory):

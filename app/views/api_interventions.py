@@ -36,7 +36,7 @@ from app.interventions import (
 from app.models.comptes import Intervenant
 from app.models.dossier import DossierAdministratif
 from app.models.interventions import EtatIntervention, Intervention, LettreDemande
-from app.models.regles_interventions import blocs_non_valides, blocs_requis
+from app.models.regles_interventions import blocs_non_valides, blocs_requis, erreurs_intervention
 from app.security.scope import perimetre_courant, utilisateur_courant
 from app.views.filters import FilterMaStructure
 from app.views.interface import InterfaceEspace
@@ -118,6 +118,11 @@ def lire_champs(corps, *, creation: bool) -> tuple[dict, dict[str, list[str]]]:
                 valeurs[nom] = lecteurs[nom](valeur)
         except ValueError as exc:
             erreurs[nom] = [str(exc)]
+    # The rules of the dates and duration, on what was read (creation: all of them).
+    if creation:
+        for champ, message in erreurs_intervention(valeurs.get("date_debut"), valeurs.get("date_fin"),
+                                                   valeurs.get("duree_jours")).items():
+            erreurs.setdefault(champ, [message])
     if creation:
         for nom in ("intervenant_id", "structure_id"):
             valeur = corps.get(nom)
@@ -161,6 +166,14 @@ class InterventionApi(_ApiEspace):
     include_route_methods = {"get", "get_list", "info", "post", "put", "etat"}
     base_filters = [["structure_id", FilterMaStructure, None]]
     list_columns = show_columns = COLONNES_INTERVENTION
+    label_columns = {
+        "id": "Identifiant", "intervenant.id": "Identifiant de l'intervenant",
+        "intervenant.immatriculation": "Immatriculation", "structure.code": "Code de la structure",
+        "intitule": "Intitulé de l'action", "date_debut": "Date de début", "date_fin": "Date de fin",
+        "duree_jours": "Durée (jours)", "lieu": "Lieu", "etat": "État",
+        "reference_externe": "Référence du logiciel de gestion",
+    }
+    list_title = show_title = "Interventions"
     # Declared (FAB's default is every column, relations' choices in _info).
     add_columns = edit_columns = ["intitule", "date_debut", "date_fin", "duree_jours", "lieu", "reference_externe"]
     add_query_rel_fields = edit_query_rel_fields = {}
@@ -351,6 +364,12 @@ class LettreDemandeApi(_ApiEspace):
     base_filters = [["intervention_id", FilterLettresMaStructure, None]]
     list_columns = show_columns = ["id", "numero", "type", "date_lettre", "intervention.id",
                                    "mode_remuneration", "taux", "quantite", "etat"]
+    label_columns = {
+        "id": "Identifiant", "numero": "Numéro", "type": "Type de lettre", "date_lettre": "Date de la lettre",
+        "intervention.id": "Identifiant de l'intervention", "mode_remuneration": "Modalités de paiement",
+        "taux": "Taux (€)", "quantite": "Heures ou jours rémunérés", "etat": "État",
+    }
+    list_title = show_title = "Lettres de demande"
     add_columns = edit_columns = ["numero"]  # no write route: keeps FAB from defaulting to every column
     add_query_rel_fields = edit_query_rel_fields = {}
     search_columns = ["numero", "etat", "date_lettre", "intervention"]
@@ -442,15 +461,10 @@ def dossier_visible(profil: Intervenant) -> bool:
     return bool(db.session.scalar(sa.select(sa.or_(demande, intervention))))
 
 
-class DocumentOpenApi(OpenApi):
-    """FAB's OpenAPI document of the v1 APIs, without its Swagger page (whose
-    scripts come from a CDN): ``/api/v1/_openapi``."""
-
-    class_permission_name = "OpenApi"
-
-
 def register_apis(appbuilder) -> None:
     appbuilder.add_api(InterventionApi)
     appbuilder.add_api(LettreDemandeApi)
     appbuilder.add_api(DossierApi)
-    appbuilder.add_api(DocumentOpenApi)
+    # FAB's OpenAPI document of the v1 APIs (``/api/v1/_openapi``), without
+    # its Swagger page (FAB_API_SWAGGER_UI: scripts from a CDN).
+    appbuilder.add_api(OpenApi)

@@ -40,6 +40,7 @@ from app.lettre_pdf import duree_fr, montant_fr, quantite_fr
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.fichiers import AccesFichier, Fichier, read_fichier
 from app.models.interventions import (
+    LETTRE_ACTIVE,
     LIBELLES_MODE_REMUNERATION,
     LIBELLES_TYPE_LETTRE,
     EtatIntervention,
@@ -134,7 +135,33 @@ LIBELLES_INTERVENTION = {
 }
 
 
-class InterventionGestionView(ActionsWorkflowMixin, EspaceModelView):
+class BoutonsWorkflowMixin:
+    """The row's page: FAB's, with a button per workflow event the user may
+    take now (a plain form to ``action_post``: no script), an event that
+    ends the row (« annuler ») behind a confirmation step."""
+
+    show_template = "interventions/fiche.html"
+    workflow = None
+    structure_of = None
+
+    def _extra_show(self, item) -> dict:
+        return {}
+
+    @expose("/show/<pk>")
+    @has_access
+    def show(self, pk):
+        widgets = self._show(pk)  # read through the base filters: 404 outside the scope
+        item = self.datamodel.get(pk, self._base_filters)
+        acteur = Acteur.from_user(current_user)
+        sm = self.appbuilder.sm
+        boutons = [(t.event, t.label) for t in self.workflow.available_events(item, acteur)
+                   if sm.has_access(t.event, self.class_permission_name)]
+        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+                                    related_views=self._related_views, boutons=boutons,
+                                    endpoint_actions=f"{type(self).__name__}.action_post", **self._extra_show(item))
+
+
+class InterventionGestionView(BoutonsWorkflowMixin, ActionsWorkflowMixin, EspaceModelView):
     """The structure's interventions: create, edit, change state, and the
     form generating a lettre de demande."""
 
@@ -192,24 +219,21 @@ class InterventionGestionView(ActionsWorkflowMixin, EspaceModelView):
         "etat": _libelle_etat_intervention,
         "duree_jours": lambda v: duree_fr(v, "jour") if v is not None else "",
         "intervenant.immatriculation": lambda v: v or "Aucune",
+        "reference_externe": lambda v: v or "",
         "lettres": lambda v: Markup("<br>").join(
             Markup('<a href="{}">{}</a> ({})').format(url_for("LettreGestionView.show", pk=x.id), x.numero,
                                                      EtatLettre(x.etat).libelle) for x in v or []),
     }
 
-    show_template = "interventions/intervention.html"
+    workflow = workflow_intervention
 
-    @expose("/show/<pk>")
-    @has_access
-    def show(self, pk):
-        """FAB's page (row read through the base filters: 404 outside the
-        scope) with the link to the lettre de demande's form."""
-        widgets = self._show(pk)
-        etat = db.session.scalar(select(Intervention.etat).where(Intervention.id == int(pk)))
-        peut_generer = etat in (EtatIntervention.prevue, EtatIntervention.en_cours) and self.appbuilder.sm.has_access(
-            "can_lettre", self.class_permission_name)
-        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-                                    related_views=self._related_views, peut_generer=peut_generer)
+    def _extra_show(self, item: Intervention) -> dict:
+        en_vigueur = db.session.scalar(select(LettreDemande.numero).where(
+            LettreDemande.intervention_id == item.id, LettreDemande.etat.in_(LETTRE_ACTIVE)))
+        peut_generer = (EtatIntervention(item.etat) in (EtatIntervention.prevue, EtatIntervention.en_cours)
+                        and en_vigueur is None
+                        and self.appbuilder.sm.has_access("can_lettre", self.class_permission_name))
+        return {"peut_generer": peut_generer}
 
     def pre_add(self, item: Intervention) -> None:
         """The form checked everything; the profile is read again, the
@@ -336,8 +360,10 @@ def _lien_fichier(fichier) -> str:
         url_for("FichierView.telecharger", uuid=fichier.uuid))
 
 
-class LettreGestionView(ActionsWorkflowMixin, EspaceModelView):
+class LettreGestionView(BoutonsWorkflowMixin, ActionsWorkflowMixin, EspaceModelView):
     """The structure's lettres de demande: read, download, change state."""
+
+    workflow = workflow_lettre
 
     datamodel = InterfaceChargee(
         LettreDemande,
