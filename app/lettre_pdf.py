@@ -41,6 +41,7 @@ def duree_fr(valeur: Decimal, unite: str) -> str:
 
 
 _NORMAL = ParagraphStyle("normal", fontName="Helvetica", fontSize=10, leading=14)
+_LIBELLE = ParagraphStyle("libelle", parent=_NORMAL, fontName="Helvetica-Bold")
 _TITRE = ParagraphStyle("titre", parent=_NORMAL, fontName="Helvetica-Bold", fontSize=15, leading=20, spaceAfter=6)
 _SECTION = ParagraphStyle("section", parent=_NORMAL, fontName="Helvetica-Bold", fontSize=11, spaceBefore=10,
                           spaceAfter=4)
@@ -51,8 +52,8 @@ def _p(texte: str, style=_NORMAL) -> Paragraph:
 
 
 def _tableau(lignes: list[tuple[str, str]]) -> Table:
-    table = Table([[_p(a), _p(b)] for a, b in lignes], colWidths=[55 * mm, 110 * mm])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold")]))
+    table = Table([[_p(a, _LIBELLE), _p(b)] for a, b in lignes], colWidths=[55 * mm, 110 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
 
 
@@ -67,7 +68,7 @@ def contenu(lettre: LettreDemande) -> list[tuple[str, list[tuple[str, str]]]]:
     intervention = lettre.intervention
     profil = intervention.intervenant
     mode = ModeRemuneration(lettre.mode_remuneration)
-    civilite = "M." if profil.civilite == "M" else "Mme"
+    civilite = "Mme" if profil.civilite == "Mme" else "M."
     return [
         ("Entre", [
             ("Le donneur d'ordre", f"Centre national de la fonction publique territoriale (CNFPT), "
