@@ -264,7 +264,7 @@ def _first_pk_of_console_view(endpoint: str):
 def put_json(endpoint: str, scene) -> dict:
     """JSON bodies of the REST API's PUT endpoints."""
     if endpoint == "IntervenantApi.put":
-        return {"immatriculation": f"IMM{scene.owner_profil.id:07d}"}
+        return {"immatriculation": f"GF{scene.owner_profil.id:07d}"}
     if endpoint == "InterventionApi.put":
         return {"lieu": "Villeurbanne"}
     if endpoint == "InterventionApi.etat":

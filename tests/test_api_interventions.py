@@ -254,3 +254,14 @@ def test_document_openapi_valide(monde):
     for chemin in ("/interventions/", "/interventions/{pk}", "/interventions/{pk}/etat", "/lettres-de-demande/",
                    "/lettres-de-demande/{pk}/pdf", "/dossiers/{intervenant_id}"):
         assert f"/api/v1{chemin}" in chemins, chemin
+
+
+def test_l_api_des_intervenants_refuse_un_numero_de_la_forme_generee(app, monde):
+    """A number typed by the management software cannot take the generated form."""
+    entetes = jeton(monde.client, monde.a)
+    refus = monde.client.put(f"/api/v1/intervenants/{monde.profil.id}", json={"immatriculation": "IMM0000042"},
+                             headers=entetes)
+    assert refus.status_code == 422 and "immatriculation" in refus.get_json()["message"]
+    ok = monde.client.put(f"/api/v1/intervenants/{monde.profil.id}", json={"immatriculation": "GF-2020-17"},
+                          headers=entetes)
+    assert ok.status_code == 200

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_appbuilder.api import ModelRestApi
+from marshmallow import ValidationError
 
 from app.models.comptes import Intervenant
 from app.views.filters import FilterDemandesVisibles
 from app.views.interface import InterfaceEspace
+
+#: The form of the numbers the Espace gives at the first intervention (issue 23).
+IMMATRICULATION_GENEREE = re.compile(r"IMM\d{7}")
+
+
+def _pas_un_numero_genere(valeur) -> None:
+    """The numbers « IMM0000001 »… are given by ``app.interventions``: one typed
+    here could be given again to someone else."""
+    if valeur and IMMATRICULATION_GENEREE.fullmatch(valeur.strip()):
+        raise ValidationError("Les numéros IMM suivis de sept chiffres sont attribués par l'Espace Intervenants "
+                              "à la première intervention.")
 
 
 class IntervenantApi(ModelRestApi):
@@ -24,6 +38,7 @@ class IntervenantApi(ModelRestApi):
     # No add route: add_columns only keeps FAB from defaulting to every column.
     add_columns = edit_columns = ["immatriculation"]
     add_query_rel_fields = edit_query_rel_fields = {}
+    validators_columns = {"immatriculation": _pas_un_numero_genere}
     #: Filters on what the list shows (no phone, address or birth date oracle).
     search_columns = ["nom_usage", "prenom", "etat_inscription", "date_transmission", "immatriculation"]
     base_filters = [["structure_id", FilterDemandesVisibles, None]]
