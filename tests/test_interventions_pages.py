@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.comptes import EtatInscription
@@ -150,3 +150,30 @@ def test_mes_interventions_paginees(app, factory):
     seconde = page_text(client.get("/mes-interventions/?page=2"))
     assert "Session 11" in premiere and "Session 00" not in premiere
     assert "Session 00" in seconde and "Session 11" not in seconde
+
+
+# -- two first interventions at once (PostgreSQL: real concurrent transactions) -----------
+from tests.conftest import postgresql_only  # noqa: E402
+from tests.test_concurrence_workflows import _en_meme_temps, base_partagee  # noqa: E402, F401
+
+
+@postgresql_only
+def test_premieres_interventions_simultanees_une_seule_immatriculation(app, factory, base_partagee):  # noqa: F811
+    from app.models.comptes import Intervenant
+    from app.models.interventions import Immatriculation
+
+    gestionnaire = factory.gestionnaire("DR-84")
+    user, profil = _valide(factory)
+    email, pk, gestionnaire_id, structure = user.email, profil.id, gestionnaire.id, factory.structure("DR-84").id
+    db.session.remove()
+    donnees = [{"email_intervenant": email, "structure": str(structure), "intitule": f"Simultanée {i}",
+                "date_debut": "2030-05-06", "date_fin": "2030-05-06", "duree_jours": "1", "lieu": "Lyon"}
+               for i in range(8)]
+    reponses = _en_meme_temps(app, gestionnaire_id, "/gestion/interventions/add", "/gestion/interventions/add",
+                              donnees)
+    assert all(status == 302 for status, _ in reponses)
+    assert db.session.scalar(select(func.count()).select_from(Intervention).where(
+        Intervention.intervenant_id == pk)) == 8
+    numeros = db.session.scalars(select(Immatriculation.numero).where(Immatriculation.intervenant_id == pk)).all()
+    assert len(numeros) == 1
+    assert db.session.scalar(select(Intervenant.immatriculation).where(Intervenant.id == pk)) == numeros[0]
