@@ -145,6 +145,17 @@ def test_seul_le_personnel_de_la_structure_agit(factory, acteur):
         wf_lettre.apply(_lettre(ligne), "envoyer", Acteur.from_user(user))
 
 
+def test_annuler_l_intervention_annule_ses_lettres_en_vigueur(factory):
+    gestionnaire = factory.gestionnaire("DR-84")
+    _, profil = _intervenant_valide(factory)
+    ligne = _intervention(factory, profil)
+    terminee, envoyee = _lettre(ligne, L.terminee), _lettre(ligne, L.envoyee)
+    wf_intervention.apply(ligne, "annuler", Acteur.from_user(gestionnaire), "Session reportée")
+    assert (envoyee.etat, terminee.etat) == (L.annulee, L.terminee)
+    assert situation_desinscription(profil.id).lettre_en_cours is False
+    assert [h.commentaire for h in wf_lettre.history(envoyee)] == ["Intervention annulée"]
+
+
 # -- creation and the immatriculation --------------------------------------------------
 def _champs(**autres):
     debut = AUJOURDHUI + timedelta(days=5)

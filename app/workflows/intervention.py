@@ -1,7 +1,8 @@
 """Interventions and their lettres de demande (issue 23).
 
 Intervention: prévue → en cours → réalisée; prévue → réalisée (entered
-afterwards); prévue | en cours → annulée (a reason may be given).
+afterwards); prévue | en cours → annulée (a reason may be given; its lettres in force
+are cancelled with it).
 
 Lettre de demande: brouillon → envoyée (the intervenant gets the e-mail) →
 acceptée → en cours d'exécution → terminée; brouillon | envoyée | acceptée |
@@ -33,8 +34,18 @@ def _structure_de_l_intervention(obj, actor: Acteur) -> str | None:
     return "Cette intervention relève d'une autre structure."
 
 
-def _t(source, event, target, label):
-    return Transition(source, event, target, PERSONNEL, label, (_structure_de_l_intervention,))
+def _annuler_les_lettres(obj, actor: Acteur) -> None:
+    """A cancelled intervention's lettres in force are cancelled with it (each
+    through its workflow: history, and no lettre left « programmée »)."""
+    from app.models.interventions import LETTRE_ACTIVE
+
+    for lettre_en_vigueur in [x for x in obj.lettres if L(x.etat) in LETTRE_ACTIVE]:
+        lettre.apply(lettre_en_vigueur, "annuler", actor, "Intervention annulée")
+
+
+def _t(source, event, target, label, effects=()):
+    return Transition(source, event, target, PERSONNEL, label, (_structure_de_l_intervention,),
+                      effects=tuple(effects))
 
 
 intervention = Workflow(
@@ -47,8 +58,8 @@ intervention = Workflow(
         _t(EI.prevue, "demarrer", EI.en_cours, "Démarrer"),
         _t(EI.prevue, "realiser", EI.realisee, "Marquer réalisée"),
         _t(EI.en_cours, "realiser", EI.realisee, "Marquer réalisée"),
-        _t(EI.prevue, "annuler", EI.annulee, "Annuler"),
-        _t(EI.en_cours, "annuler", EI.annulee, "Annuler"),
+        _t(EI.prevue, "annuler", EI.annulee, "Annuler", (_annuler_les_lettres,)),
+        _t(EI.en_cours, "annuler", EI.annulee, "Annuler", (_annuler_les_lettres,)),
     ],
 )
 
