@@ -46,7 +46,7 @@ from app.workflows.intervention import EVENEMENTS_INTERVENTION
 from app.workflows.intervention import intervention as workflow_intervention
 
 REQUIS = "Ce champ est obligatoire."
-#: The fields a client writes: name → (reader, required at creation).
+#: The text fields a client writes, with their maximum length.
 TEXTES = {"intitule": 255, "lieu": 255, "reference_externe": 50}
 
 
