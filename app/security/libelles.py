@@ -61,6 +61,10 @@ ECRANS: tuple[Ecran, ...] = (
             *_sur("ProfilView", "can_identification", "can_parcours", "can_ajouter", "can_modifier", "can_supprimer"),
         )),
     )),
+    Ecran("Mes indisponibilités", (
+        Droit("consulter, déclarer, modifier et supprimer",
+              _sur("MesIndisponibilitesView", "can_liste", "can_ajouter", "can_modifier", "can_supprimer")),
+    )),
     Ecran("Mes réponses aux annonces", (Droit("consulter", (("can_liste", "MesCandidaturesView"),)),)),
     Ecran("Fichiers déposés", (Droit("télécharger (selon le besoin d'en connaître)", (("can_telecharger", "FichierView"),)),)),
     Ecran("CV-thèque", (
