@@ -75,7 +75,7 @@ from app.models.referentiels import (
     SousSpecialite,
     Specialite,
 )
-from app.referentiels.options import options
+from app.referentiels.options import options, options_actives
 
 PAGE_SIZE = 20
 #: Beyond this many matches the count says « plus de 100 » (refine the
@@ -133,14 +133,20 @@ def periode_disponible(form: RechercheForm):
 
 
 def recherche_form(args) -> RechercheForm:
+    """The criteria of ``args``. Lists offer the active entries only (issue
+    27); one deactivated since a search was saved still applies when given
+    in the URL (shown, not offered)."""
     form = RechercheForm(args)
-    form.specialite.choices = TOUS + list(options(Specialite))
-    form.sous_specialite.choices = TOUS + list(options(SousSpecialite))
-    form.region.choices = TOUS + list(options(Region, "nom"))
-    form.departement.choices = TOUS + list(options(Departement, "nom"))
-    form.langue.choices = TOUS + list(options(Langue))
-    form.nature.choices = TOUS + list(options(NatureFormation))
-    form.public.choices = TOUS + list(options(PublicFormation))
+    for champ, modele, libelle in (
+        (form.specialite, Specialite, "libelle"),
+        (form.sous_specialite, SousSpecialite, "libelle"),
+        (form.region, Region, "nom"),
+        (form.departement, Departement, "nom"),
+        (form.langue, Langue, "libelle"),
+        (form.nature, NatureFormation, "libelle"),
+        (form.public, PublicFormation, "libelle"),
+    ):
+        champ.choices = TOUS + list(options_actives(modele, libelle, garder=[champ.data]))
     return form
 
 
