@@ -189,7 +189,7 @@ def filtres(form: RechercheForm) -> list:
     if form.etranger.data in ("oui", "non"):
         where.append(Intervenant.disponible_etranger.is_(form.etranger.data == "oui"))
     if periode := periode_disponible(form):
-        where.append(disponible_entre(*periode))
+        where.append(disponible_entre(*periode, par_profil=dialect == "postgresql"))
     return where
 
 

@@ -659,7 +659,7 @@ def criteres_cvtheque(dialect: str) -> list:
         where.append(intervenant.c.disponible_etranger.is_(args["etranger"] == "oui"))
     du, au = (args.get(nom, type=date.fromisoformat) for nom in ("dispo_du", "dispo_au"))
     if du or au:  # the same NOT EXISTS (issue 23)
-        where.append(disponible_entre(du or au, au or du))
+        where.append(disponible_entre(du or au, au or du, par_profil=dialect == "postgresql"))
     return where
 
 

@@ -51,9 +51,19 @@ def chevauche(du: date, au: date):
     return sa.and_(Indisponibilite.du <= au, Indisponibilite.au >= du)
 
 
-def disponible_entre(du: date, au: date):
-    """WHERE clause on ``intervenant``: no declared unavailability overlaps [du, au]."""
-    return ~sa.exists().where(Indisponibilite.intervenant_id == Intervenant.id, chevauche(du, au))
+def disponible_entre(du: date, au: date, par_profil: bool = False):
+    """WHERE clause on ``intervenant``: no declared unavailability overlaps [du, au].
+
+    ``par_profil`` (PostgreSQL): the test stays a probe of the index per
+    profile (a subplan: ``OFFSET 0`` keeps the planner from turning the NOT
+    EXISTS into an anti-join). As an anti-join, the CV-thèque's walk in the
+    order of its sort index (planned for every row, its text checked apart)
+    became a hash of the periods, all the validated profiles read and sorted:
+    65 ms instead of 1 for a page of free text at 20,000 profiles."""
+    periodes = sa.select(sa.literal(1)).where(Indisponibilite.intervenant_id == Intervenant.id, chevauche(du, au))
+    if par_profil:
+        periodes = periodes.offset(0)
+    return ~sa.exists(periodes)
 
 
 def periode_en_conflit(intervenant_id: int, du: date, au: date, sauf: int | None = None) -> Indisponibilite | None:
