@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.indisponibilites import Indisponibilite, disponible_entre, periode_en_conflit
-from tests.conftest import csrf_token_from, page_text, sign_in
+from tests.conftest import csrf_token_from, page_text, postgresql_only, sign_in
 from tests.test_annonces import count_queries
 
 URL = "/mes-indisponibilites/"
@@ -241,3 +241,23 @@ def test_cvtheque_query_count_does_not_grow_with_the_periods(factory, login_as):
     db.session.add(Indisponibilite(intervenant_id=premier, du=date(2027, 1, 1), au=date(2027, 1, 2)))
     db.session.commit()
     assert mesurer() == peu
+
+
+@postgresql_only
+def test_postgresql_probes_the_index_per_profile(factory):
+    """The NOT EXISTS stays a subplan on the index (no anti-join that would
+    hash every period and let the walk of the sort index go): see
+    ``disponible_entre``."""
+    from werkzeug.datastructures import MultiDict
+
+    from app.recherche_cvtheque import recherche_de, recherche_form
+
+    for _ in range(3):
+        periode(_valide(factory, "plan"), date(2027, 9, 1), date(2027, 9, 5))
+    db.session.execute(text("ANALYZE indisponibilite"))
+    form = recherche_form(MultiDict({"q": "plan", "dispo_du": "2027-09-01", "dispo_au": "2027-09-30"}))
+    form.validate()
+    requete = select(Intervenant.id).where(*recherche_de(form).where).order_by(Intervenant.nom_usage).limit(21)
+    compilee = requete.compile(db.engine)
+    plan = "\n".join(db.session.connection().exec_driver_sql(f"EXPLAIN {compilee}", compilee.params).scalars())
+    assert "SubPlan" in plan and "Anti Join" not in plan
