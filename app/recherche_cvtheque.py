@@ -43,10 +43,12 @@ from sqlalchemy import Float, Integer, and_, case, exists, func, literal_column,
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.sql.elements import UnaryExpression
 from wtforms import Form, StringField
+from wtforms.validators import Optional, ValidationError
 
 from app import caches
 from app.extensions import db
 from app.forms.champs import SelectField
+from app.forms.indisponibilites import FIN_AVANT_DEBUT, FORMATS_DATE, DateFrancaise
 from app.forms.profil import optional_int
 from app.models.base import references_liees
 from app.models.comptes import (
@@ -62,6 +64,7 @@ from app.models.comptes import (
     intervenant_specialite,
 )
 from app.models.fichiers import Fichier
+from app.models.indisponibilites import disponible_entre
 from app.models.parcours import LangueIntervenant, intervenant_nature, intervenant_public
 from app.models.referentiels import (
     Departement,
@@ -72,7 +75,7 @@ from app.models.referentiels import (
     SousSpecialite,
     Specialite,
 )
-from app.referentiels.options import options
+from app.referentiels.options import options, options_actives
 
 PAGE_SIZE = 20
 #: Beyond this many matches the count says « plus de 100 » (refine the
@@ -103,18 +106,47 @@ class RechercheForm(Form):
     public = SelectField("Public", coerce=optional_int)
     etranger = SelectField("Disponible à l'étranger", choices=[("", "Indifférent"), ("oui", "Oui"), ("non", "Non")])
     q = StringField("Texte libre (parcours)")
+    # Issue 23: no declared indisponibilité overlapping the period (one date alone: that day).
+    dispo_du = DateFrancaise("Disponible entre le", format=FORMATS_DATE, validators=[Optional()])
+    dispo_au = DateFrancaise("et le", format=FORMATS_DATE, validators=[Optional()])
     tri = SelectField("Trier par", choices=[("nom", "Nom"), ("date", "Date de transmission")])
+
+    def validate_dispo_au(self, field) -> None:
+        if field.data and self.dispo_du.data and field.data < self.dispo_du.data:
+            raise ValidationError(FIN_AVANT_DEBUT)
+
+
+#: Criteria whose wrong value is shown next to the field and left out (a date
+#: typed by hand), not refused as a hand-made URL.
+CRITERES_SIGNALES = ("dispo_du", "dispo_au")
+
+
+def periode_disponible(form: RechercheForm):
+    """(du, au) of « Disponible entre le … et le … », a date alone standing
+    for that day; None without a valid period (a wrong date is reported next
+    to its field and the criterion left out)."""
+    du, au = form.dispo_du.data, form.dispo_au.data
+    if form.dispo_du.errors or form.dispo_au.errors or (du is None and au is None):
+        return None
+    du, au = du or au, au or du
+    return None if au < du else (du, au)
 
 
 def recherche_form(args) -> RechercheForm:
+    """The criteria of ``args``. Lists offer the active entries only (issue
+    27); one deactivated since a search was saved still applies when given
+    in the URL (shown, not offered)."""
     form = RechercheForm(args)
-    form.specialite.choices = TOUS + list(options(Specialite))
-    form.sous_specialite.choices = TOUS + list(options(SousSpecialite))
-    form.region.choices = TOUS + list(options(Region, "nom"))
-    form.departement.choices = TOUS + list(options(Departement, "nom"))
-    form.langue.choices = TOUS + list(options(Langue))
-    form.nature.choices = TOUS + list(options(NatureFormation))
-    form.public.choices = TOUS + list(options(PublicFormation))
+    for champ, modele, libelle in (
+        (form.specialite, Specialite, "libelle"),
+        (form.sous_specialite, SousSpecialite, "libelle"),
+        (form.region, Region, "nom"),
+        (form.departement, Departement, "nom"),
+        (form.langue, Langue, "libelle"),
+        (form.nature, NatureFormation, "libelle"),
+        (form.public, PublicFormation, "libelle"),
+    ):
+        champ.choices = TOUS + list(options_actives(modele, libelle, garder=[champ.data]))
     return form
 
 
@@ -156,6 +188,8 @@ def filtres(form: RechercheForm) -> list:
         )
     if form.etranger.data in ("oui", "non"):
         where.append(Intervenant.disponible_etranger.is_(form.etranger.data == "oui"))
+    if periode := periode_disponible(form):
+        where.append(disponible_entre(*periode, par_profil=dialect == "postgresql"))
     return where
 
 

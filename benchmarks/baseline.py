@@ -48,6 +48,7 @@ from app.models.comptes import (
 )
 from app.models.contenus import Actualite
 from app.models.fichiers import Fichier
+from app.models.indisponibilites import disponible_entre
 from app.models.parcours import (
     ActionProfessionnalisation,
     ExperienceFormateur,
@@ -656,6 +657,9 @@ def criteres_cvtheque(dialect: str) -> list:
         where.append(exists().where(li.c.intervenant_id == intervenant.c.id, li.c.langue_id == valeur))
     if args.get("etranger") in ("oui", "non"):
         where.append(intervenant.c.disponible_etranger.is_(args["etranger"] == "oui"))
+    du, au = (args.get(nom, type=date.fromisoformat) for nom in ("dispo_du", "dispo_au"))
+    if du or au:  # the same NOT EXISTS (issue 23)
+        where.append(disponible_entre(du or au, au or du, par_profil=dialect == "postgresql"))
     return where
 
 

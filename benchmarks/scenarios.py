@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -145,7 +145,11 @@ def construire(conn: sa.Connection, seed: int = 7) -> list[Scenario]:
     cvtheque, cvtheque_texte = [], []
     for i, (spec, region) in enumerate(criteres):
         email = emails_g[i % len(emails_g)]
-        q = _q(specialite=spec, region=region) if i % 2 == 0 else _q(specialite=spec, tri="date")
+        # One in four also « Disponible entre le … et le … » (issue 23), a fortnight
+        # in a month (the generated indisponibilités fall in the coming year).
+        dispo = {"dispo_du": date.today() + timedelta(days=30), "dispo_au": date.today() + timedelta(days=44)}
+        dispo = {k: v.isoformat() for k, v in dispo.items()} if i % 4 == 1 else {}
+        q = _q(specialite=spec, region=region) if i % 2 == 0 else _q(specialite=spec, tri="date", **dispo)
         cvtheque.append((f"/cvtheque/{q}", email, f"{BASELINE}/cvtheque/{q}"))
         q = _q(q=TEXTES[i % len(TEXTES)], specialite=spec if i % 3 == 0 else None)
         cvtheque_texte.append((f"/cvtheque/{q}", email, f"{BASELINE}/cvtheque/{q}"))

@@ -122,6 +122,11 @@ EXPECTED: dict[str, dict | None] = {
     "ProfilView.ajouter": INTERVENANT_ONLY,
     "ProfilView.modifier": row(LOGIN, HIDDEN, DENY, DENY, DENY),
     "ProfilView.supprimer": row(LOGIN, HIDDEN, DENY, DENY, DENY),
+    # indisponibilités (issue 23): own rows; the sample period is scene.owner's (others: 404)
+    "MesIndisponibilitesView.liste": INTERVENANT_ONLY,
+    "MesIndisponibilitesView.ajouter": INTERVENANT_ONLY,
+    "MesIndisponibilitesView.modifier": row(LOGIN, HIDDEN, DENY, DENY, DENY),
+    "MesIndisponibilitesView.supprimer": row(LOGIN, HIDDEN, DENY, DENY, DENY),
     # stored files (the sample file belongs to scene.owner)
     "FichierView.telecharger": FILE_OF_A_REQUEST,
     # gestionnaire back office

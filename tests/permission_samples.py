@@ -38,6 +38,8 @@ def build(scene) -> dict:
             return candidature.id
         if view == "ProfilView":
             return experience.id
+        if view == "MesIndisponibilitesView":
+            return indisponibilite.id
         if view in ("ReceptionView", "EnvoyesView", "BrouillonsView", "EnvoiCandidatsView"):
             return message.id
         if view == "SupportGestionView":
@@ -54,6 +56,12 @@ def build(scene) -> dict:
 
     experience = ExperienceFormateur(intervenant_id=scene.owner_profil.id, libelle="Formation matrice")
     db.session.add(experience)
+    from datetime import date
+
+    from app.models.indisponibilites import Indisponibilite
+
+    indisponibilite = Indisponibilite(intervenant_id=scene.owner_profil.id, du=date(2027, 1, 4), au=date(2027, 1, 8))
+    db.session.add(indisponibilite)
     db.session.flush()
 
     fichier = store_upload(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import func, select
 
 from app.donnees.demo import DEMO_PASSWORD, load_demo
 from app.extensions import db
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
+from app.models.indisponibilites import Indisponibilite
 from app.models.workflow import TransitionHistorique
 from tests.conftest import login, page_text
 
@@ -17,9 +19,13 @@ def _count(model):
 
 def test_demo_is_idempotent_and_covers_every_state(app):
     logins = load_demo()
-    counts = (_count(Intervenant), _count(Gestionnaire), _count(TransitionHistorique))
+    counts = (_count(Intervenant), _count(Gestionnaire), _count(TransitionHistorique), _count(Indisponibilite))
     assert load_demo() == logins
-    assert (_count(Intervenant), _count(Gestionnaire), _count(TransitionHistorique)) == counts
+    assert (_count(Intervenant), _count(Gestionnaire), _count(TransitionHistorique), _count(Indisponibilite)) == counts
+    # Issue 23: validated demo intervenants have indisponibilités, Emma Moreau (validée) among them.
+    emma = db.session.scalar(select(Intervenant).join(Intervenant.user).where(
+        User.email == "emma.moreau@demo.espace-intervenants.fr"))
+    assert counts[3] >= 6 and emma.indisponibilites
     states = set(db.session.scalars(select(Intervenant.etat_inscription).distinct()))
     assert {
         EtatInscription.brouillon,

@@ -38,6 +38,12 @@ def test_generer_counts_states_and_uniqueness(app):
     assert _count(SpecialiteSouhaitee) >= 200
     assert _count(intervenant_specialite) >= 200
     assert _count(Intervenant, Intervenant.texte_parcours.is_(None)) == 0
+    # Issue 23: about a third of the profiles have indisponibilités, valid periods.
+    from app.models.indisponibilites import Indisponibilite
+
+    indisponibles = db.session.scalar(sa.select(sa.func.count(Indisponibilite.intervenant_id.distinct())))
+    assert 30 <= indisponibles <= 100 and bilan.lignes["indisponibilite"] >= indisponibles
+    assert _count(Indisponibilite, Indisponibilite.au < Indisponibilite.du) == 0
     # No duplicate (annonce, intervenant) pair, no duplicate e-mail.
     pairs = db.session.execute(sa.select(Candidature.annonce_id, Candidature.intervenant_id)).all()
     assert len(pairs) == len(set(pairs))

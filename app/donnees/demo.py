@@ -166,6 +166,9 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
     from app.donnees.demo_interventions import load_demo_interventions  # issue 23: interventions, lettres
 
     load_demo_interventions(gestionnaires)
+    from app.donnees.demo_indisponibilites import load_demo_indisponibilites  # issue 23: indisponibilités
+
+    load_demo_indisponibilites()
     return logins
 
 

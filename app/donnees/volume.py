@@ -51,6 +51,7 @@ from app.models.comptes import (
     intervenant_sous_specialite,
     intervenant_specialite,
 )
+from app.models.indisponibilites import Indisponibilite
 from app.models.messagerie import DestinataireMessage, Message
 from app.models.parcours import ExperienceFormateur, ExperienceProfessionnelle, FormationInitiale, SpecialiteSouhaitee
 from app.models.referentiels import NatureFormation, Region, SousSpecialite, Structure
@@ -184,6 +185,9 @@ def generer(
     exchanges between validated intervenants and their structure's
     gestionnaires (issue 21), one recipient each."""
     rng = random.Random(seed)
+    # Indisponibilités from their own sequence: the rest of the data stays
+    # what the same seed gave before they existed.
+    rng_indispo = random.Random(f"indisponibilites-{seed}")
     fake = Faker("fr_FR")
     fake.seed_instance(seed)
     bilan = Bilan()
@@ -335,6 +339,7 @@ def generer(
             out.ajouter(intervenant_specialite, {"intervenant_id": pid, "specialite_id": spec})
         for rid in rng.sample(regions, rng.randint(1, 3)):
             out.ajouter(intervenant_region, {"intervenant_id": pid, "region_id": rid})
+        _indisponibilites(out, ids, rng_indispo, pid, today, cree)
         for table, row in (
             (ExperienceFormateur.__table__, experience),
             (ExperienceProfessionnelle.__table__, pro),
@@ -438,11 +443,31 @@ def generer(
             ExperienceFormateur.__table__,
             ExperienceProfessionnelle.__table__,
             FormationInitiale.__table__,
+            Indisponibilite.__table__,
             Annonce.__table__,
             Candidature.__table__,
         ]
     )
     return bilan
+
+
+#: Share of the profiles with indisponibilités (one or two periods in the coming year).
+PART_INDISPONIBLES = 0.3
+
+
+def _indisponibilites(out: _Ecrivain, ids: _Ids, rng: random.Random, pid: int, today: date, cree: datetime) -> None:
+    """Issue 23: one or two periods of 1 to 21 days within the coming year,
+    one after the other, for ``PART_INDISPONIBLES`` of the profiles."""
+    if rng.random() >= PART_INDISPONIBLES:
+        return
+    debut = today + timedelta(days=rng.randint(0, 300))
+    for _ in range(rng.randint(1, 2)):
+        fin = debut + timedelta(days=rng.randint(0, 20))
+        out.ajouter(Indisponibilite.__table__, {
+            "id": ids.suivant(Indisponibilite.__table__), "intervenant_id": pid, "du": debut, "au": fin,
+            "motif": rng.choice([None, "Congés", "Autre mission"]), "created_at": cree, "updated_at": cree,
+        })
+        debut = fin + timedelta(days=rng.randint(1, 60))
 
 
 OBJETS_MESSAGES = ["Disponibilités", "Convention de formation", "Support de la session", "Question sur l'annonce",

@@ -48,6 +48,30 @@ def options(model, libelle: str | tuple[str, ...] = "libelle", ordre: str | None
     return valeur
 
 
+#: After a kept entry that is no longer offered (``options_actives``).
+RETIREE = " (valeur retirée)"
+
+
+def options_actives(model, libelle: str | tuple[str, ...] = "libelle", ordre: str | None = None,
+                    garder=()) -> tuple[tuple[int, str], ...]:
+    """The choices of a form: the active entries (``options(..., actifs=True)``)
+    plus those of ``garder``, the ids the edited row already holds, even if
+    deactivated since (issue 27): the row still shows them and can be saved
+    as it is, while nobody can pick them anew. Both lists come from the
+    cache: no statement."""
+    actives = options(model, libelle, ordre, actifs=True)
+    garder = {v for v in garder if v is not None}
+    if not garder:
+        return actives
+    ids_actifs = {i for i, _ in actives}
+    if garder <= ids_actifs:
+        return actives
+    return tuple(
+        (i, texte if i in ids_actifs else texte + RETIREE)
+        for i, texte in options(model, libelle, ordre) if i in ids_actifs or i in garder
+    )
+
+
 def parent_de(model):
     """(parent model, foreign key) of a referential whose entries hang under
     another's: a deactivated parent hides its children from every choice list

@@ -63,6 +63,10 @@ ECRANS: tuple[Ecran, ...] = (
     )),
     Ecran("Mes interventions", (Droit("consulter et télécharger mes lettres de demande",
                                       _sur("MesInterventionsView", "can_liste", "can_lettre")),)),
+    Ecran("Mes indisponibilités", (
+        Droit("consulter, déclarer, modifier et supprimer",
+              _sur("MesIndisponibilitesView", "can_liste", "can_ajouter", "can_modifier", "can_supprimer")),
+    )),
     Ecran("Mes réponses aux annonces", (Droit("consulter", (("can_liste", "MesCandidaturesView"),)),)),
     Ecran("Fichiers déposés", (Droit("télécharger (selon le besoin d'en connaître)", (("can_telecharger", "FichierView"),)),)),
     Ecran("CV-thèque", (

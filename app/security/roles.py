@@ -63,6 +63,9 @@ _INTERVENANT = _COMPTE + _MESSAGERIE + [
     ("can_liste", "MesDemandesSupportView"),
     ("can_demande", "MesDemandesSupportView"),
     ("menu_access", "Mes demandes de support"),
+    # Indisponibilités (issue 23, point 4)
+    *[(f"can_{m}", "MesIndisponibilitesView") for m in ("liste", "ajouter", "modifier", "supprimer")],
+    ("menu_access", "Mes indisponibilités"),
     # Dossier administratif (issue 20)
     ("can_page", "MonDossierView"),
     ("menu_access", "Mes données et documents"),

@@ -119,6 +119,13 @@ def register_views(appbuilder) -> None:
         category_label="Mon compte",
         icon="fa-graduation-cap",
     )
+    # Indisponibilités (issue 23, point 4)
+    from app.views.indisponibilites import MesIndisponibilitesView
+
+    appbuilder.add_view(
+        MesIndisponibilitesView, "Mes indisponibilités", label="Mes indisponibilités",
+        category="Mon compte", category_label="Mon compte", icon="fa-calendar",
+    )
     # Dossier administratif dématérialisé (issue 20)
     from app.views.dossier import DossierGestionView, MonDossierView, dossier_blocs
 

@@ -42,7 +42,7 @@ from app.security.scope import current_structure_id, dans_ma_structure, structur
 from app.uploads import UploadError, UploadPreset, validate_upload
 from app.views.base import EspaceModelView
 from app.views.candidatures_annonce import commentaire_court, liste_candidatures
-from app.views.filters import FilterMaStructure
+from app.views.filters import FilterChoixActifs, FilterMaStructure
 from app.views.interface import InterfaceChargee
 from app.workflows.annonce import annonce as workflow_annonce
 from app.workflows.candidature import candidature as workflow_candidature
@@ -55,6 +55,14 @@ FICHIER_ANNONCE = UploadPreset(("pdf", "doc", "docx", "odt", "rtf", "txt"), 2 * 
 
 
 # -- coherence checks, shown next to their field -----------------------------
+def _valeurs_proposees(form, field):
+    """A posted id the list does not offer (a deactivated entry, issue 27):
+    FAB's multiple select drops it without a word; refuse it instead."""
+    field.data  # noqa: B018 - resolves the posted ids against the offered entries
+    if getattr(field, "_invalid_formdata", False):
+        raise ValidationError("Choix invalide : cette valeur n'est plus proposée.")
+
+
 def _specialite_requise(form, field):
     if not field.data:
         raise ValidationError("Choisissez au moins une spécialité.")
@@ -255,6 +263,17 @@ class CandidatureGestionView(ActionsWorkflowMixin, EspaceModelView):
         return redirect(url_for("EnvoiCandidatsView.ecrire", candidature=[c.id for c in items if c is not None]))
 
 
+def _tenus(lien):
+    """pk → the referential ids annonce ``pk`` holds through link table ``lien``."""
+    annonce, reference = list(lien.c)
+    return lambda pk: select(reference).where(annonce == pk)
+
+
+def _tenu(colonne):
+    """pk → the referential id annonce ``pk`` holds in ``colonne``."""
+    return lambda pk: select(colonne).where(Annonce.id == pk)
+
+
 #: The annonce page's many-to-one relations, read with it (FAB: one query each).
 RELATIONS_AFFICHEES = (
     joinedload(Annonce.structure), joinedload(Annonce.fichier), joinedload(Annonce.nature_formation),
@@ -314,10 +333,21 @@ class AnnonceGestionView(ActionsWorkflowMixin, EspaceModelView):
         "date_limite_apres_debut": BooleanField("Date limite après le début autorisée"),
     }
     edit_form_extra_fields = add_form_extra_fields
+    # Only active referential entries are offered; editing keeps those the
+    # annonce already holds (issue 27).
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "specialites": [["id", FilterChoixActifs, _tenus(annonce_specialite)]],
+        "sous_specialites": [["id", FilterChoixActifs, _tenus(annonce_sous_specialite)]],
+        "regions": [["id", FilterChoixActifs, _tenus(annonce_region)]],
+        "departements": [["id", FilterChoixActifs, _tenus(annonce_departement)]],
+        "nature_formation": [["id", FilterChoixActifs, _tenu(Annonce.nature_formation_id)]],
+        "pays": [["id", FilterChoixActifs, _tenu(Annonce.pays_id)]],
+    }
     validators_columns = {
-        "specialites": [_specialite_requise],
-        "sous_specialites": [_sous_specialites_des_specialites],
-        "departements": [_departements_des_regions],
+        "specialites": [_valeurs_proposees, _specialite_requise],
+        "sous_specialites": [_valeurs_proposees, _sous_specialites_des_specialites],
+        "regions": [_valeurs_proposees],
+        "departements": [_valeurs_proposees, _departements_des_regions],
         "date_fin": [_fin_apres_debut],
         "date_limite": [_date_limite_avant_debut],
         "contact_email": [Optional(), Email(message="Adresse e-mail invalide.")],

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.consultations import ObjetConsultation, tracer
 from app.models.referentiels import Structure
-from app.recherche_cvtheque import lignes_export, recherche_form, rechercher
+from app.recherche_cvtheque import CRITERES_SIGNALES, lignes_export, recherche_form, rechercher
 from app.referentiels.options import options
 from app.security.scope import en_relation_avec
 
@@ -28,7 +28,7 @@ def refuser_criteres_invalides(form) -> None:
     hand-made URL: ``region=99999999999999999999``) is a bad request, not
     a query the database refuses (issue 19, point 10)."""
     form.validate()
-    fautifs = [nom for nom in form.errors if request.args.get(nom)]
+    fautifs = [nom for nom in form.errors if request.args.get(nom) and nom not in CRITERES_SIGNALES]
     if fautifs:
         raise ParametreInvalide("Critère de recherche invalide : " + ", ".join(fautifs) + ".")
 

@@ -13,15 +13,21 @@ drafts); an index in that order per structure
 
 from __future__ import annotations
 
+from flask import request
 from sqlalchemy import bindparam, func, select
 
 from app.formatting import format_date
 from app.models.comptes import EtatInscription, Intervenant, intervenant_region, intervenant_specialite
 from app.models.referentiels import Region, Specialite, Structure
-from app.referentiels.options import options
+from app.referentiels.options import options_actives
 from app.security.scope import no_row_id, structure_visible
 from app.views.liste import Colonne, Liste, PageListe, contient, date_au, date_du, lie_a, parmi
 from app.views.menu import declarer_badge
+
+
+def _argument(nom: str) -> int | None:
+    return request.args.get(nom, type=int)
+
 
 DEMANDES = Liste(
     table=Intervenant, cle=Intervenant.id,
@@ -40,8 +46,11 @@ DEMANDES = Liste(
         "etat": parmi("État", Intervenant.etat_inscription, lambda: [(e.value, e.libelle) for e in EtatInscription
                                                     if e != EtatInscription.brouillon],
                       EtatInscription),
-        "specialite": lie_a("Spécialité", intervenant_specialite, lambda: options(Specialite)),
-        "region": lie_a("Région", intervenant_region, lambda: options(Region, "nom")),
+        # Active entries only (issue 27); one given in the URL still applies.
+        "specialite": lie_a("Spécialité", intervenant_specialite,
+                            lambda: options_actives(Specialite, garder=[_argument("specialite")])),
+        "region": lie_a("Région", intervenant_region,
+                        lambda: options_actives(Region, "nom", garder=[_argument("region")])),
         "du": date_du("Transmise à partir du", Intervenant.date_transmission),
         "au": date_au("Transmise jusqu'au", Intervenant.date_transmission, du="du"),
     },

@@ -35,3 +35,33 @@ class FilterDemandesVisibles(BaseFilter):
 
     def apply(self, query, value):
         return query.filter(*demandes_visibles())
+
+
+class FilterChoixActifs(BaseFilter):
+    """The referential entries a generated form offers (issue 27): the active
+    ones, under an active parent (``options.parent_de``), plus those the
+    edited row already holds (deactivated since: the row still shows and
+    saves them). ``value``: pk → SELECT of the ids the row with that pk
+    holds; the row is the one of the edit route (``/edit/<pk>``), none on
+    the add route.
+
+    ``add_form_query_rel_fields = {"specialites": [["id", FilterChoixActifs, tenus]]}``."""
+
+    name = "Valeurs proposées"
+    arg_name = "valeurs_proposees"
+
+    def apply(self, query, value):
+        from flask import has_request_context, request
+        from sqlalchemy import and_, or_, select
+
+        from app.referentiels.options import parent_de
+
+        condition = self.model.actif.is_(True)
+        if (parent := parent_de(self.model)) is not None:
+            modele_parent, cle = parent
+            condition = and_(condition, getattr(self.model, cle).in_(
+                select(modele_parent.id).where(modele_parent.actif.is_(True))))
+        pk = str((request.view_args or {}).get("pk", "")) if has_request_context() else ""
+        if value is not None and pk.isascii() and pk.isdigit() and len(pk) < 10:
+            condition = or_(condition, self.model.id.in_(value(int(pk))))
+        return query.filter(condition)

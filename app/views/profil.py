@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_login import current_user
@@ -58,7 +59,7 @@ from app.models.referentiels import (
 )
 from app.models.regles_profil import CHAMPS_IMMATRICULATION, appliquer_statut, verrouillage  # noqa: F401 (re-exported)
 from app.referentiels.lookups import search_employeurs
-from app.referentiels.options import options
+from app.referentiels.options import RETIREE, options, options_actives
 from app.security.roles import INTERVENANT
 from app.security.scope import current_intervenant
 from app.uploads import PROFIL, UploadError
@@ -85,8 +86,10 @@ def _choices(model, label_attr="libelle"):
     return list(options(model, label_attr))
 
 
-def _actifs(model):
-    return list(options(model, ordre="ordre", actifs=True))
+def _actifs(model, *garder):
+    """Active entries, and those the profile already holds (``garder``): a
+    deactivated value still shows and saves, it is not offered anew (issue 27)."""
+    return list(options_actives(model, ordre="ordre", garder=garder))
 
 
 
@@ -125,20 +128,28 @@ RUBRIQUES = {
 }  # fmt: skip
 
 
-def _set_rubrique_choices(form) -> None:
+def _set_rubrique_choices(form, ligne=None) -> None:
+    """The sub-page's choices: active entries, and the values the edited
+    ``ligne`` already holds (deactivated since: it still saves, issue 27)."""
     if isinstance(form, forms.SpecialiteForm):
+        actives = sa.and_(SousSpecialite.actif.is_(True), Specialite.actif.is_(True))  # the parent too (issue 27)
+        gardee = getattr(ligne, "sous_specialite_id", None)
         rows = db.session.execute(
-            select(SousSpecialite.id, SousSpecialite.code, SousSpecialite.libelle, Specialite.libelle)
+            select(SousSpecialite.id, SousSpecialite.code, SousSpecialite.libelle, Specialite.libelle,
+                   actives.label("actif"))
             .join(Specialite, SousSpecialite.specialite_id == Specialite.id)
-            .where(SousSpecialite.actif.is_(True), Specialite.actif.is_(True))  # the parent too (issue 27)
+            .where(sa.or_(actives, SousSpecialite.id == gardee) if gardee else actives)
             .order_by(Specialite.ordre, Specialite.code, SousSpecialite.ordre, SousSpecialite.code)
         )
-        form.sous_specialite_id.choices = CHOISIR + [(i, f"{code} - {lib} ({spe})") for i, code, lib, spe in rows]
+        form.sous_specialite_id.choices = CHOISIR + [
+            (i, f"{code} - {lib} ({spe})" + ("" if actif else RETIREE)) for i, code, lib, spe, actif in rows
+        ]
     elif isinstance(form, forms.FormationInitialeForm):
-        form.niveau_diplome_id.choices = CHOISIR + _actifs(NiveauDiplome)
+        form.niveau_diplome_id.choices = CHOISIR + _actifs(NiveauDiplome, getattr(ligne, "niveau_diplome_id", None))
     elif isinstance(form, forms.LangueForm):
-        form.langue_id.choices = CHOISIR + _actifs(Langue)
-        niveaux = CHOISIR + _actifs(NiveauLangue)
+        form.langue_id.choices = CHOISIR + _actifs(Langue, getattr(ligne, "langue_id", None))
+        niveaux = [getattr(ligne, f"{n}_id", None) for n in ("niveau_conversation", "niveau_animation", "niveau_redaction")]
+        niveaux = CHOISIR + _actifs(NiveauLangue, *niveaux)
         for f in (form.niveau_conversation_id, form.niveau_animation_id, form.niveau_redaction_id):
             f.choices = niveaux
 
@@ -215,13 +226,14 @@ class ProfilView(BaseView):
         return None
 
     # -- page 1 ----------------------------------------------------------------
-    def _set_identification_choices(self, form) -> None:
+    def _set_identification_choices(self, form, profil) -> None:
         pays = CHOISIR + _choices(Pays, "nom")
         for f in (form.nationalite_id, form.pays_residence_id, form.employeur_pays_id, form.pro_pays_id):
             f.choices = pays
-        form.statut_professionnel_id.choices = CHOISIR + _actifs(StatutProfessionnel)
-        form.fonction_publique_id.choices = CHOISIR + _actifs(FonctionPublique)
-        form.position_administrative_id.choices = CHOISIR + _actifs(PositionAdministrative)
+        form.statut_professionnel_id.choices = CHOISIR + _actifs(StatutProfessionnel, profil.statut_professionnel_id)
+        form.fonction_publique_id.choices = CHOISIR + _actifs(FonctionPublique, profil.fonction_publique_id)
+        form.position_administrative_id.choices = CHOISIR + _actifs(PositionAdministrative,
+                                                                    profil.position_administrative_id)
         form.regions.choices = _choices(Region, "nom")
         form.departements.choices = list(options(Departement, ("code", "nom"), ordre="code"))
         form.structure_id.choices = CHOISIR + _choices(Structure, "nom")
@@ -242,13 +254,13 @@ class ProfilView(BaseView):
         verrou = verrouillage(profil)
         if request.method == "GET":
             form = forms.IdentificationForm(data=self._identification_data(profil))
-            self._set_identification_choices(form)
+            self._set_identification_choices(form, profil)
             return self._render_identification(form, profil, verrou)
         refus = self._refus_si_verrouille(profil)
         if refus:
             return refus
         form = forms.IdentificationForm()
-        self._set_identification_choices(form)
+        self._set_identification_choices(form, profil)
         current = self._identification_data(profil)
         for name in verrou.champs:  # a locked field keeps its value whatever was posted
             form[name].data = current[name]
@@ -343,11 +355,12 @@ class ProfilView(BaseView):
         )
 
     # -- page 2 ----------------------------------------------------------------
-    def _set_parcours_choices(self, form) -> None:
-        form.natures.choices = _actifs(NatureFormation)
-        form.publics.choices = _actifs(PublicFormation)
-        form.prestations.choices = _actifs(PrestationComplementaire)
-        form.methodes.choices = _actifs(MethodePedagogique)
+    def _set_parcours_choices(self, form, choix: dict[str, list[int]]) -> None:
+        """``choix``: the profile's ticked ids (``choix_parcours``), kept even if deactivated since."""
+        form.natures.choices = _actifs(NatureFormation, *choix["natures"])
+        form.publics.choices = _actifs(PublicFormation, *choix["publics"])
+        form.prestations.choices = _actifs(PrestationComplementaire, *choix["prestations"])
+        form.methodes.choices = _actifs(MethodePedagogique, *choix["methodes"])
 
     def _parcours_data(self, profil) -> dict:
         return {
@@ -367,14 +380,15 @@ class ProfilView(BaseView):
         profil = self._profil()
         verrou = verrouillage(profil)
         if request.method == "GET":
-            form = forms.ParcoursForm(data=self._parcours_data(profil))
-            self._set_parcours_choices(form)
+            data = self._parcours_data(profil)
+            form = forms.ParcoursForm(data=data)
+            self._set_parcours_choices(form, data)
             return self._render_parcours(form, profil, verrou)
         refus = self._refus_si_verrouille(profil)
         if refus:
             return refus
         form = forms.ParcoursForm()
-        self._set_parcours_choices(form)
+        self._set_parcours_choices(form, choix_parcours(profil.id))
         if not form.validate() or not self._save_cv(form, profil):
             db.session.rollback()
             flash("Le formulaire comporte des erreurs : corrigez les champs signalés.", "danger")
@@ -484,7 +498,7 @@ class ProfilView(BaseView):
         if refus:
             return refus
         form = r.form(obj=ligne) if request.method == "GET" else r.form()
-        _set_rubrique_choices(form)
+        _set_rubrique_choices(form, ligne)
         if request.method == "POST" and form.validate() and self._save_ligne(r, form, profil, ligne):
             db.session.commit()
             flash("La ligne a été enregistrée.", "success")
