@@ -158,6 +158,14 @@ EXPECTED: dict[str, dict | None] = {
     # the signed-in intervenant's own requests (the sample is nobody's: 404)
     "MesDemandesSupportView.liste": INTERVENANT_ONLY,
     "MesDemandesSupportView.demande": row(LOGIN, HIDDEN, DENY, DENY, DENY),
+    # leaving and personal data (issue 24): the intervenant's own pages (no export
+    # of theirs in the sample: 404), the e-mailed link (a bad token: the « lien non
+    # valide » page), the national administration's export from a support request
+    "DepartView.desinscription": INTERVENANT_ONLY,
+    "DepartView.donnees": INTERVENANT_ONLY,
+    "DepartView.telecharger": row(LOGIN, HIDDEN, DENY, DENY, DENY),
+    "LienDonneesView.telecharger": PUBLIC,
+    "ExportDonneesGestionView.exporter": NATIONAL,
     # FAB security screens: national administration
     **{f"{view}.{method}": NATIONAL for view in ("UtilisateurView", "RoleView", "GroupeView") for method in CRUD},
     "RoleView.action_post": NATIONAL,

@@ -40,7 +40,7 @@ def build(scene) -> dict:
             return experience.id
         if view in ("ReceptionView", "EnvoyesView", "BrouillonsView", "EnvoiCandidatsView"):
             return message.id
-        if view == "SupportGestionView":
+        if view in ("SupportGestionView", "ExportDonneesGestionView"):
             return demande_support.id
         if view == "DossierGestionView":
             return bloc.id if endpoint.endswith(".decider") else scene.owner_profil.id
