@@ -21,13 +21,14 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.interventions import situation_desinscription
-from app.mail import queue_email
+from app.mail import Secret, queue_email
 from app.models import base
 from app.models.authentification import EtatCompteUtilisateur, JetonCompte, TypeJeton
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.depart import ConservationCompte, MotifArchivage
 from app.models.regles_depart import MESSAGES, CasDesinscription, Conservation, Decision, decider
 from app.models.workflow import TransitionHistorique
+from app.notifications.liens import external_url
 from app.workflows import compte as cycle_compte
 from app.workflows.core import Acteur, GardeRefusee
 from app.workflows.inscription import AVANT_ARCHIVAGE, inscription
@@ -77,8 +78,6 @@ def archiver(user: User, motif: MotifArchivage, suppression_le: date, *, compte_
     ligne.archive_le, ligne.motif, ligne.suppression_le = base.utcnow(), motif.value, suppression_le
     ligne.avertissement_inactivite_le = None
     db.session.add(ligne)
-    from app.notifications.liens import external_url
-
     queue_email(
         user.email, "depart_desinscription", "Votre compte sur l'Espace intervenants est archivé",
         prenom=user.first_name, nom=user.last_name, motif=motif.value, suppression_le=suppression_le,
@@ -128,6 +127,6 @@ def reactiver(user_id: int, acteur: Acteur, commentaire: str | None = None) -> b
     queue_email(
         user.email, "depart_reactivation", "Votre compte sur l'Espace intervenants est réactivé",
         prenom=user.first_name, nom=user.last_name, identifiant=user.email, jours=VALIDITE_REACTIVATION.days,
-        lien=auth.lien("MotDePasseView.reinitialiser", token),
+        lien=Secret(external_url("MotDePasseView.reinitialiser", token=token)),
     )
     return True
