@@ -119,8 +119,10 @@ def feuilles() -> tuple[Feuille, ...]:
         Feuille("Spécialités", (
             ("specialite_souhaitee.sous_specialite_id", "Sous-spécialité"), ("specialite_souhaitee.expertise", "Expertise en"),
             ("specialite_souhaitee.observations", "Observations et motivations"),
-            ("specialite_souhaitee.created_at", "Ajoutée le"),
+            ("specialite_souhaitee.created_at", "Ajoutée le"), ("specialite_souhaitee.updated_at", "Modifiée le"),
         )),
+        _lien_table("intervenant_specialite", "Domaines de spécialité"),
+        _lien_table("intervenant_sous_specialite", "Sous-spécialités"),
         Feuille("Parcours", _profil(
             ("deja_forme", "Avez-vous déjà réalisé des formations ?"),
             ("motivation", "Votre motivation pour devenir intervenant"), ("autre_prestation", "Autre prestation"),
@@ -132,22 +134,22 @@ def feuilles() -> tuple[Feuille, ...]:
         _lien_table("intervenant_methode", "Méthodes pédagogiques"),
         Feuille("Expériences de formateur", tuple((f"experience_formateur.{c}", e) for c, e in (
             ("libelle", "Intitulé"), ("contexte", "Contexte"), ("public", "Public"), ("annees", "Années"),
-            ("duree", "Durée"), ("organismes", "Organismes"), ("created_at", "Ajoutée le")))),
+            ("duree", "Durée"), ("organismes", "Organismes"), ("created_at", "Ajoutée le"), ("updated_at", "Modifiée le")))),
         Feuille("Actions de professionnalisation", tuple((f"action_professionnalisation.{c}", e) for c, e in (
             ("libelle", "Intitulé"), ("organisme", "Organisme"), ("duree", "Durée"), ("annee", "Année"),
-            ("created_at", "Ajoutée le")))),
+            ("created_at", "Ajoutée le"), ("updated_at", "Modifiée le")))),
         Feuille("Expériences professionnelles", tuple((f"experience_professionnelle.{c}", e) for c, e in (
             ("employeur", "Employeur"), ("fonction", "Fonction"), ("periode", "Période"), ("missions", "Missions"),
-            ("responsabilites", "Responsabilités"), ("created_at", "Ajoutée le")))),
+            ("responsabilites", "Responsabilités"), ("created_at", "Ajoutée le"), ("updated_at", "Modifiée le")))),
         Feuille("Formations suivies", tuple((f"formation_suivie.{c}", e) for c, e in (
             ("libelle", "Intitulé"), ("nature", "Nature"), ("organisme", "Organisme"), ("duree", "Durée"),
-            ("annees", "Années"), ("created_at", "Ajoutée le")))),
+            ("annees", "Années"), ("created_at", "Ajoutée le"), ("updated_at", "Modifiée le")))),
         Feuille("Formations initiales", tuple((f"formation_initiale.{c}", e) for c, e in (
             ("titre", "Titre du diplôme"), ("niveau_diplome_id", "Niveau"), ("organisme", "Organisme"),
-            ("annee", "Année"), ("fichier_id", "Diplôme (fichier)"), ("created_at", "Ajoutée le")))),
+            ("annee", "Année"), ("fichier_id", "Diplôme (fichier)"), ("created_at", "Ajoutée le"), ("updated_at", "Modifiée le")))),
         Feuille("Langues", tuple((f"langue_intervenant.{c}", e) for c, e in (
             ("langue_id", "Langue"), ("niveau_conversation_id", "Conversation"), ("niveau_animation_id", "Animation"),
-            ("niveau_redaction_id", "Rédaction"), ("created_at", "Ajoutée le")))),
+            ("niveau_redaction_id", "Rédaction"), ("created_at", "Ajoutée le"), ("updated_at", "Modifiée le")))),
         Feuille("Préférences d'alerte", _profil(
             ("alerte_specialites", "Annonces de mes spécialités"), ("alerte_regions", "Annonces de mes régions"),
             ("alerte_specialites_et_regions", "Annonces de mes spécialités dans mes régions"),
@@ -238,7 +240,7 @@ NON_EXPORTEES: dict[str, str] = {
 
 def _cle_primaire_ou_lien(colonne: sa.Column) -> bool:
     """Ids and links to the person's own rows say nothing to a reader."""
-    if colonne.primary_key:
+    if colonne.primary_key and not colonne.foreign_keys:  # a link table's referential id is data
         return True
     return colonne.name in ("intervenant_id", "dossier_id", "user_id", "destinataire_id", "message_id", "origine_id")
 
