@@ -74,16 +74,27 @@ def archiver(user: User, motif: MotifArchivage, suppression_le: date, *, compte_
     profil = profil_de(user.id)
     if profil is not None and EtatInscription(profil.etat_inscription) in AVANT_ARCHIVAGE:
         inscription.apply(profil, "desinscrire", profil_par, commentaire)
-    ligne = db.session.get(ConservationCompte, user.id) or ConservationCompte(user_id=user.id)
-    ligne.archive_le, ligne.motif, ligne.suppression_le = base.utcnow(), motif.value, suppression_le
-    ligne.avertissement_inactivite_le = None
-    db.session.add(ligne)
+    conserver(user.id, motif, suppression_le)
     queue_email(
         user.email, "depart_desinscription", "Votre compte sur l'Espace intervenants est archivé",
         prenom=user.first_name, nom=user.last_name, motif=motif.value, suppression_le=suppression_le,
         annees=round(current_app.config["INACTIVITE_JOURS"] / 365),
         lien_support=external_url("SupportView.formulaire", type="REACTIVATION"),
     )
+
+
+def conserver(user_id: int, motif: MotifArchivage, suppression_le: date) -> ConservationCompte:
+    """Remember until when an archived account's data are kept (the purge job reads it)."""
+    ligne = db.session.get(ConservationCompte, user_id) or ConservationCompte(user_id=user_id)
+    ligne.archive_le, ligne.motif, ligne.suppression_le = base.utcnow(), motif.value, suppression_le
+    ligne.avertissement_inactivite_le = None
+    db.session.add(ligne)
+    return ligne
+
+
+def douze_mois() -> date:
+    """The deletion date of an account archived today without intervention."""
+    return decider(False, None, aujourdhui(), Conservation.depuis(current_app.config)).suppression_le
 
 
 def etat_avant_archivage(profil: Intervenant) -> EtatInscription:

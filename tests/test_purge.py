@@ -3,6 +3,8 @@ classified, every file kind deleted, a full profile purged by time travel."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask_appbuilder.security.sqla.models import User
@@ -133,3 +135,24 @@ def test_an_account_reactivated_before_the_date_is_not_purged(app, factory, monk
     voyager(monkeypatch, 400)
     assert db.session.get(JournalPurge, purger_donnees_echues()).comptes == 0
     assert db.session.get(Intervenant, profil.id).prenom == user.first_name
+
+
+def test_an_inscription_archived_by_its_job_is_purged_12_months_later(app, factory, monkeypatch):
+    from app.jobs.inscription import archiver_complements
+    from app.models.depart import ConservationCompte
+    from app.workflows.core import Acteur
+    from app.workflows.inscription import inscription
+
+    user, profil = factory.intervenant("DR-84", complet=True)
+    gestionnaire = factory.gestionnaire("DR-84")
+    inscription.apply(profil, "transmettre", Acteur.from_user(user))
+    inscription.apply(profil, "demander_complement", Acteur.from_user(gestionnaire), "Précisez")
+    db.session.commit()
+    voyager(monkeypatch, 61)
+    assert archiver_complements() == 1
+    ligne = db.session.get(ConservationCompte, user.id)
+    assert ligne.motif == "inscription"
+    assert ligne.suppression_le == (MAINTENANT() + timedelta(days=61)).date() + relativedelta(months=12)
+    voyager(monkeypatch, 61 + 366)
+    assert db.session.get(JournalPurge, purger_donnees_echues()).comptes == 1
+    assert etat_compte(user) == EtatCompteUtilisateur.purge

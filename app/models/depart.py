@@ -21,10 +21,12 @@ from app.models.base import state_column, utcnow
 class MotifArchivage(enum.StrEnum):
     desinscription = "desinscription"
     inactivite = "inactivite"
+    inscription = "inscription"
 
     @property
     def libelle(self) -> str:
-        return {MotifArchivage.desinscription: "Désinscription", MotifArchivage.inactivite: "Inactivité"}[self]
+        return {MotifArchivage.desinscription: "Désinscription", MotifArchivage.inactivite: "Inactivité",
+                MotifArchivage.inscription: "Demande d'inscription archivée"}[self]
 
 
 class ConservationCompte(Model):
