@@ -59,6 +59,25 @@ def intervention(profil, fin: date, lettre: EtatLettre | None = None, etat=EtatI
     return ligne
 
 
+def annonce_de_ses_regions(profil):
+    """An annonce of the profile's région (its alert preference)."""
+    from app.models.annonces import Annonce, EtatAnnonce
+
+    annonce = Annonce(intitule="Annonce", description="Description", structure_id=profil.structure_id,
+                      date_limite=date.today() + timedelta(days=30), etat=EtatAnnonce.publiee)
+    annonce.regions = list(profil.regions)
+    db.session.add(annonce)
+    db.session.commit()
+    return annonce
+
+
+def alertes_pour(annonce) -> list[int]:
+    from app.jobs.alertes import condition_correspondance
+    from app.models.comptes import Intervenant
+
+    return list(db.session.scalars(select(Intervenant.id).where(condition_correspondance(annonce.id))))
+
+
 def client_de(app, user):
     client = app.test_client()
     sign_in(client, user)
@@ -123,6 +142,8 @@ def test_confirming_archives_logs_out_withdraws_and_tells_the_deletion_date(app,
     user, profil, gestionnaire = valide(factory)
     staff = client_de(app, gestionnaire)
     assert staff.get(f"/cvtheque/profil/{profil.id}").status_code == 200
+    annonce = annonce_de_ses_regions(profil)
+    assert alertes_pour(annonce) == [profil.id]
     client = client_de(app, user)
     reponse = confirmer(client)
     assert reponse.status_code == 302
@@ -136,6 +157,7 @@ def test_confirming_archives_logs_out_withdraws_and_tells_the_deletion_date(app,
     db.session.refresh(profil)
     assert profil.etat_inscription == EtatInscription.archivee
     assert staff.get(f"/cvtheque/profil/{profil.id}").status_code == 404
+    assert alertes_pour(annonce) == []
     suppression = base.utcnow().date() + relativedelta(months=12)
     assert db.session.get(ConservationCompte, user.id).suppression_le == suppression
     corps = corps_envoye(dernier_mail(user.email, "depart_desinscription"))
