@@ -118,6 +118,9 @@ def test_purge_by_time_travel(app, factory, monkeypatch):
     assert db.session.get(User, gestionnaire.id).email.endswith("@example.test")
     assert "Identifiant ou mot de passe incorrect." in page_text(
         post_login(app.test_client(), personne.email, PASSWORD, follow=True))
+    # the run in the national console (Audit)
+    console = page_text(client_de(app, factory.admin_national()).get("/backoffice/bo_journal_purge/"))
+    assert "Purges des données personnelles" in console and "dossier_administratif: 1" in console
     # a second run finds nothing more
     voyager(monkeypatch, jours + 1)
     assert db.session.get(JournalPurge, purger_donnees_echues()).comptes == 0
