@@ -4,24 +4,38 @@ the API and jobs call. States change only through ``app.workflows.intervention``
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.lettre_pdf import generer_pdf
 from app.models.base import utcnow
 from app.models.comptes import EtatInscription, Intervenant
+from app.models.dossier import Bloc, BlocDossier, DossierAdministratif, EtatBloc
+from app.models.fichiers import Fichier
 from app.models.interventions import (
+    LETTRE_ACTIVE,
     LETTRE_PROGRAMMEE_OU_EN_COURS,
     EtatIntervention,
+    EtatLettre,
     Immatriculation,
     Intervention,
     LettreDemande,
+    ModeRemuneration,
+    TypeLettre,
 )
-from app.models.regles_interventions import erreurs_intervention
+from app.models.regles_interventions import blocs_non_valides, erreurs_intervention, erreurs_remuneration
+from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
 from app.security.scope import perimetre_de
+from app.storage import get_storage
 from app.workflows.core import Acteur, GardeRefusee, TransitionInterdite, WorkflowError
+
+PERSONNEL_LETTRES = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, ADMIN})
 
 
 # -- « Me désinscrire » (manual §9) ---------------------------------------------
@@ -132,3 +146,96 @@ def modifier_intervention(intervention: Intervention, acteur: Acteur, **champs) 
         setattr(intervention, nom, valeur)
     db.session.flush()
     return intervention
+
+
+# -- lettres de demande ----------------------------------------------------------------
+class Conflit(WorkflowError):
+    """The request contradicts the current data (API: 409)."""
+
+
+class DossierIncomplet(GardeRefusee):
+    """A required block of the dossier administratif is not validated."""
+
+    def __init__(self, blocs: list[Bloc]):
+        super().__init__(
+            "La lettre de demande ne peut être générée qu'une fois le dossier administratif complet et validé. "
+            "Blocs non validés : " + ", ".join(b.libelle for b in blocs) + "."
+        )
+        self.blocs = blocs
+
+
+def etats_du_dossier(intervenant_id: int) -> dict[Bloc, EtatBloc]:
+    """The state of each block of a person's dossier (empty: no dossier yet)."""
+    lignes = db.session.execute(
+        sa.select(BlocDossier.bloc, BlocDossier.etat)
+        .join(DossierAdministratif, DossierAdministratif.id == BlocDossier.dossier_id)
+        .where(DossierAdministratif.intervenant_id == intervenant_id)
+    ).all()
+    return {Bloc(bloc): EtatBloc(etat) for bloc, etat in lignes}
+
+
+def verifier_dossier(intervenant: Intervenant) -> None:
+    """Raise ``DossierIncomplet`` while a required block is not validated."""
+    manquants = blocs_non_valides(intervenant.statut_professionnel, etats_du_dossier(intervenant.id))
+    if manquants:
+        raise DossierIncomplet(manquants)
+
+
+NOM_FICHIER_LETTRE = "lettre-de-demande-{numero}.pdf"
+
+
+def generer_lettre(intervention: Intervention, acteur: Acteur, *, type_lettre: TypeLettre,
+                   mode_remuneration: ModeRemuneration, taux: Decimal, quantite: Decimal,
+                   date_lettre: date | None = None) -> LettreDemande:
+    """A new lettre « brouillon » for the intervention, with its numbered PDF
+    stored encrypted; refused while the dossier is not validated, or while
+    another lettre of the intervention is still in force."""
+    if not perimetre_de(acteur).couvre(intervention.structure_id):
+        raise GardeRefusee("Cette intervention relève d'une autre structure.")
+    if EtatIntervention(intervention.etat) not in (EtatIntervention.prevue, EtatIntervention.en_cours):
+        raise TransitionInterdite("Une lettre de demande n'est établie que pour une intervention prévue ou en cours.")
+    en_vigueur = db.session.scalar(sa.select(LettreDemande.numero).where(
+        LettreDemande.intervention_id == intervention.id, LettreDemande.etat.in_(LETTRE_ACTIVE)))
+    if en_vigueur:
+        raise Conflit(f"La lettre de demande n° {en_vigueur} de cette intervention est en vigueur : "
+                      "annulez-la avant d'en établir une autre.")
+    erreurs = erreurs_remuneration(taux, quantite)
+    if erreurs:
+        raise DonneesInvalides(erreurs)
+    intervenant = intervention.intervenant
+    verifier_dossier(intervenant)
+    lettre = LettreDemande(intervention=intervention, type=TypeLettre(type_lettre),
+                           mode_remuneration=ModeRemuneration(mode_remuneration), taux=taux, quantite=quantite,
+                           date_lettre=date_lettre or date.today(), etat=EtatLettre.brouillon,
+                           auteur_id=acteur.user_id, cree_le=utcnow())
+    db.session.add(lettre)
+    db.session.flush()
+    lettre.numero = f"LD-{lettre.date_lettre.year}-{lettre.id:06d}"
+    lettre.fichier = stocker_pdf(generer_pdf(lettre), NOM_FICHIER_LETTRE.format(numero=lettre.numero),
+                                 owner_user_id=intervenant.user_id, uploaded_by_id=acteur.user_id)
+    db.session.flush()
+    return lettre
+
+
+def stocker_pdf(contenu: bytes, nom: str, *, owner_user_id: int, uploaded_by_id: int | None) -> Fichier:
+    """A generated PDF, stored like the protected uploads (encrypted, random key)."""
+    cle = get_storage().save(contenu, sensitive=True)
+    fichier = Fichier(uuid=uuid.uuid4(), storage_key=cle, original_name=nom, content_type="application/pdf",
+                      size=len(contenu), sensitive=True, sha256=hashlib.sha256(contenu).hexdigest(),
+                      owner_user_id=owner_user_id, uploaded_by_id=uploaded_by_id)
+    db.session.add(fichier)
+    return fichier
+
+
+def lettre_lisible_par(lettre: LettreDemande, user) -> bool:
+    """The intervenant reads its lettres; staff those of their structure's
+    interventions (national roles: all)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    intervention = lettre.intervention
+    if intervention.intervenant.user_id == user.id:
+        return True
+    acteur = Acteur.from_user(user)
+    if not acteur.roles & PERSONNEL_LETTRES:
+        return False
+    return perimetre_de(acteur).couvre(intervention.structure_id)

@@ -166,6 +166,31 @@ EXPECTED: dict[str, dict | None] = {
     "DepartView.telecharger": row(LOGIN, HIDDEN, DENY, DENY, DENY),
     "LienDonneesView.telecharger": PUBLIC,
     "ExportDonneesGestionView.exporter": NATIONAL,
+    # interventions and lettres de demande (issue 23): the sample rows are of
+    # structure A; « Mes interventions » (the sample lettre is another person's: 404)
+    "MesInterventionsView.liste": INTERVENANT_ONLY,
+    "MesInterventionsView.lettre": row(LOGIN, HIDDEN, DENY, DENY, DENY),
+    "InterventionGestionView.list": STAFF,
+    "InterventionGestionView.add": STAFF,
+    "InterventionGestionView.show": STAFF_OWN_STRUCTURE,
+    "InterventionGestionView.edit": STAFF_OWN_STRUCTURE,
+    "InterventionGestionView.action_post": STAFF_OWN_STRUCTURE,
+    "InterventionGestionView.lettre": STAFF_OWN_STRUCTURE,
+    "LettreGestionView.list": STAFF,
+    "LettreGestionView.show": STAFF_OWN_STRUCTURE,
+    "LettreGestionView.action_post": STAFF_OWN_STRUCTURE,
+    "InterventionApi.get_list": STAFF,
+    "InterventionApi.info": STAFF,
+    "InterventionApi.post": STAFF,  # each creates in its own structure (national: the one named)
+    "InterventionApi.get": STAFF_OWN_STRUCTURE,
+    "InterventionApi.put": STAFF_OWN_STRUCTURE,
+    "InterventionApi.etat": STAFF_OWN_STRUCTURE,
+    "LettreDemandeApi.get_list": STAFF,
+    "LettreDemandeApi.get": STAFF_OWN_STRUCTURE,
+    "LettreDemandeApi.pdf": STAFF_OWN_STRUCTURE,
+    # the dossier of a person of structure A, asked by A
+    "DossierApi.get": STAFF_OWN_STRUCTURE,
+    "DocumentOpenApi.get": STAFF,
     # FAB security screens: national administration
     **{f"{view}.{method}": NATIONAL for view in ("UtilisateurView", "RoleView", "GroupeView") for method in CRUD},
     "RoleView.action_post": NATIONAL,

@@ -44,6 +44,10 @@ def build(scene) -> dict:
             return demande_support.id
         if view == "DossierGestionView":
             return bloc.id if endpoint.endswith(".decider") else scene.owner_profil.id
+        if view in ("InterventionGestionView", "InterventionApi"):
+            return scene.intervention.id
+        if view in ("LettreGestionView", "LettreDemandeApi"):
+            return scene.lettre.id
         return 1
 
     from app.models.parcours import ExperienceFormateur
@@ -65,6 +69,7 @@ def build(scene) -> dict:
     message = ecrire(scene.gestionnaire_a.id, [scene.gestionnaire_b.id], "Objet matrice", "Texte", envoyer=True)
     demande_support = _demande_support()
     bloc = _dossier(scene)
+    _interventions(scene)
     from app.captcha import nouveau_defi
 
     defi = nouveau_defi()
@@ -83,7 +88,50 @@ def build(scene) -> dict:
         "locale": "fr",
         "export_type": "csv",
         "numero": annonce.numero,
+        "intervenant_id": scene.owner_profil.id,
+        "version": "v1",
     }
+
+
+def _interventions(scene):
+    """Issue 23: a validated intervenant of structure A (scene.valide), an
+    intervention of structure A (scene.intervention) and its lettre, sent,
+    with its PDF (scene.lettre)."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from flask import current_app
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.interventions import stocker_pdf
+    from app.models.comptes import EtatInscription, Intervenant
+    from app.models.interventions import EtatLettre, Intervention, LettreDemande, ModeRemuneration
+    from app.models.referentiels import Structure
+    from app.security.roles import INTERVENANT
+
+    sm = current_app.appbuilder.sm
+    user = sm.add_user("probe.valide@example.test", "Valide", "Matrice", "probe.valide@example.test",
+                       sm.find_role(INTERVENANT), password="Mot-de-passe-1!")
+    structure_id = db.session.scalar(select(Structure.id).where(Structure.code == "DR-84"))
+    valide = Intervenant(user_id=user.id, civilite="M", nom_naissance="Matrice", nom_usage="Matrice", prenom="Valide",
+                         date_naissance=date(1970, 1, 1), structure_id=structure_id,
+                         etat_inscription=EtatInscription.validee)
+    db.session.add(valide)
+    db.session.flush()
+    debut = date.today() + timedelta(days=20)
+    intervention = Intervention(intervenant_id=valide.id, structure_id=structure_id, intitule="Action matrice",
+                                date_debut=debut, date_fin=debut, duree_jours=Decimal("1"), lieu="Lyon")
+    db.session.add(intervention)
+    db.session.flush()
+    lettre = LettreDemande(intervention_id=intervention.id, numero="LD-MATRICE-1", date_lettre=date.today(),
+                           mode_remuneration=ModeRemuneration.journalier, taux=Decimal("300"),
+                           quantite=Decimal("1"), etat=EtatLettre.envoyee,
+                           fichier=stocker_pdf(b"%PDF-1.4\n%%EOF\n", "lettre.pdf", owner_user_id=user.id,
+                                               uploaded_by_id=None))
+    db.session.add(lettre)
+    db.session.flush()
+    scene.valide, scene.intervention, scene.lettre = valide, intervention, lettre
 
 
 def _dossier(scene):
@@ -181,6 +229,13 @@ def post_data(endpoint: str, scene) -> dict:
             "date_naissance": "1975-03-02",
             "email": "probe.matrice@example.test",
         }
+    if endpoint == "InterventionGestionView.action_post":
+        return {"action": "demarrer", "rowid": [str(scene.intervention.id)]}
+    if endpoint == "LettreGestionView.action_post":
+        return {"action": "accepter", "rowid": [str(scene.lettre.id)]}
+    if endpoint == "InterventionApi.post":  # form-encoded, as CompteApi accepts it
+        return {"intervenant_id": str(scene.valide.id), "intitule": "Action créée", "date_debut": "2030-01-07",
+                "date_fin": "2030-01-08", "duree_jours": "2", "lieu": "Lyon", "structure_id": str(scene.intervention.structure_id)}
     if endpoint == "AnnonceGestionView.action_post":
         return {"action": "publier", "rowid": [str(scene.annonce_brouillon.id)]}
     if endpoint == "CandidatureGestionView.action_post":
@@ -210,4 +265,8 @@ def put_json(endpoint: str, scene) -> dict:
     """JSON bodies of the REST API's PUT endpoints."""
     if endpoint == "IntervenantApi.put":
         return {"immatriculation": f"IMM{scene.owner_profil.id:07d}"}
+    if endpoint == "InterventionApi.put":
+        return {"lieu": "Villeurbanne"}
+    if endpoint == "InterventionApi.etat":
+        return {"evenement": "demarrer"}
     raise KeyError(f"{endpoint}: aucun corps JSON d'exemple (tests/permission_samples.py)")

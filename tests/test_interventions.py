@@ -27,7 +27,7 @@ from app.models.interventions import (
     ModeRemuneration,
 )
 from app.models.workflow import TransitionHistorique
-from app.workflows.core import Acteur, CommentaireRequis, GardeRefusee, TransitionInterdite
+from app.workflows.core import Acteur, GardeRefusee, TransitionInterdite
 from app.workflows.intervention import intervention as wf_intervention
 from app.workflows.intervention import lettre as wf_lettre
 
@@ -145,12 +145,6 @@ def test_seul_le_personnel_de_la_structure_agit(factory, acteur):
         wf_lettre.apply(_lettre(ligne), "envoyer", Acteur.from_user(user))
 
 
-def test_annuler_demande_un_motif(factory):
-    _, profil = _intervenant_valide(factory)
-    with pytest.raises(CommentaireRequis):
-        wf_intervention.apply(_intervention(factory, profil), "annuler", Acteur.systeme(), "  ")
-
-
 # -- creation and the immatriculation --------------------------------------------------
 def _champs(**autres):
     debut = AUJOURDHUI + timedelta(days=5)
@@ -250,3 +244,18 @@ def test_situation_fin_de_la_derniere_intervention_non_annulee(factory):
     _intervention(factory, profil, EI.realisee, debut=date(2024, 6, 10), fin=date(2024, 6, 12))
     _intervention(factory, profil, EI.annulee, debut=date(2025, 1, 5), fin=date(2025, 1, 6))
     assert situation_desinscription(profil.id).fin_derniere_intervention == date(2024, 6, 12)
+
+
+# -- demo (point 7) ----------------------------------------------------------------------
+def test_la_demo_couvre_chaque_etat_et_est_idempotente(app):
+    from app.donnees.demo import load_demo
+
+    load_demo()
+    compte = db.session.scalar(select(func.count()).select_from(Intervention))
+    etats = set(db.session.scalars(select(Intervention.etat).distinct()))
+    etats_lettres = set(db.session.scalars(select(LettreDemande.etat).distinct()))
+    personnes = db.session.scalar(select(func.count(Intervention.intervenant_id.distinct())))
+    assert etats == set(EI) and etats_lettres == set(L) and personnes >= 3
+    assert all(lettre.fichier_id for lettre in db.session.scalars(select(LettreDemande)))
+    load_demo()
+    assert db.session.scalar(select(func.count()).select_from(Intervention)) == compte

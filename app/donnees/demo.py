@@ -163,6 +163,9 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
     from app.donnees.demo_dossiers import load_demo_dossiers  # issue 20: dossiers administratifs
 
     load_demo_dossiers(gestionnaires)
+    from app.donnees.demo_interventions import load_demo_interventions  # issue 23: interventions, lettres
+
+    load_demo_interventions(gestionnaires)
     return logins
 
 

@@ -55,8 +55,9 @@ class Fichier(Model):
         only when they may see the profile (``scope.profil_visible``: in the
         CV-thèque, or its request transmitted to their structure), and the
         staff's own documents (no owner); a piece of a dossier administratif
-        only by staff of a structure that asked for it (``app.dossier``).
-        Nobody else."""
+        only by staff of a structure that asked for it (``app.dossier``), a
+        lettre de demande by staff of its intervention's structure
+        (``app.interventions``). Nobody else."""
         if user is None or not getattr(user, "is_authenticated", False):
             return False
         if self.owner_user_id is not None and self.owner_user_id == user.id:
@@ -72,6 +73,13 @@ class Fichier(Model):
             from app.dossier import lisible_par
 
             return lisible_par(piece.dossier, user)
+        from app.models.interventions import LettreDemande
+
+        lettre = db.session.scalar(sa.select(LettreDemande).where(LettreDemande.fichier_id == self.id))
+        if lettre is not None:  # a lettre de demande: staff of the intervention's structure (issue 23)
+            from app.interventions import lettre_lisible_par
+
+            return lettre_lisible_par(lettre, user)
         from app.models.comptes import Intervenant
         from app.security.scope import profil_visible
 

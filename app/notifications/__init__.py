@@ -30,6 +30,10 @@ def init_app(app) -> None:
     from app.notifications import annonces as notifications_annonces
 
     notifications_annonces.init_app(app)
+    # Lettres de demande (issue 23): the intervenant is told when one is sent.
+    from app.notifications import interventions as notifications_interventions
+
+    notifications_interventions.init_app(app)
 
 
 def notifier_decision_inscription(sender, *, obj, transition, history, actor, **extra) -> None:

@@ -590,6 +590,26 @@ class SecurityApi(FabSecurityApi):
 
     @expose("/login", methods=["POST"])
     def login(self):
+        """Sign in: a bearer token for the API's calls.
+        ---
+        post:
+          description: >-
+            JSON body: username (the e-mail), password, provider ("db"), refresh (optional),
+            totp (the current code, for an account with a second factor).
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+          responses:
+            200:
+              description: access_token (and refresh_token when asked)
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+        """
         donnees = request.get_json(silent=True) if request.is_json else None
         if isinstance(donnees, dict) and "totp" in donnees:
             code = donnees.get("totp")

@@ -65,6 +65,8 @@ ECRANS: tuple[Ecran, ...] = (
         Droit("me désinscrire, récupérer mes données", _sur("DepartView", "can_desinscription", "can_donnees",
                                                              "can_telecharger")),
     )),
+    Ecran("Mes interventions", (Droit("consulter et télécharger mes lettres de demande",
+                                      _sur("MesInterventionsView", "can_liste", "can_lettre")),)),
     Ecran("Mes réponses aux annonces", (Droit("consulter", (("can_liste", "MesCandidaturesView"),)),)),
     Ecran("Fichiers déposés", (Droit("télécharger (selon le besoin d'en connaître)", (("can_telecharger", "FichierView"),)),)),
     Ecran("CV-thèque", (
@@ -92,6 +94,17 @@ ECRANS: tuple[Ecran, ...] = (
         Droit("valider ou refuser les blocs", (("can_decider", "DossierGestionView"),)),
         Droit("afficher le NIR et l'IBAN en clair (tracé)", (("can_afficher", "DossierGestionView"),)),
     )),
+    Ecran("Interventions", (
+        Droit("consulter", _sur("InterventionGestionView", "can_list", "can_show")),
+        Droit("créer et modifier", _sur("InterventionGestionView", "can_add", "can_edit")),
+        Droit("démarrer, marquer réalisée, annuler", _sur("InterventionGestionView", "demarrer", "realiser", "annuler")),
+        Droit("générer la lettre de demande", (("can_lettre", "InterventionGestionView"),)),
+    )),
+    Ecran("Lettres de demande", (
+        Droit("consulter et télécharger", _sur("LettreGestionView", "can_list", "can_show")),
+        Droit("envoyer, marquer acceptée, en cours d'exécution, terminée, annuler",
+              _sur("LettreGestionView", "envoyer", "accepter", "executer", "terminer", "annuler")),
+    )),
     Ecran("Demandes de support", (
         Droit("consulter et répondre", _sur("SupportGestionView", "can_list", "can_show")),
         Droit("réactiver un compte archivé", (("can_reactiver", "SupportGestionView"),)),
@@ -105,6 +118,13 @@ ECRANS: tuple[Ecran, ...] = (
     Ecran("API intervenants (logiciel de gestion)", (
         Droit("lire", _sur("IntervenantApi", "can_get", "can_info")),
         Droit("mettre à jour", (("can_put", "IntervenantApi"),)),
+    )),
+    Ecran("API interventions (logiciel de gestion)", (
+        Droit("lire les interventions, les lettres de demande et l'état des dossiers", (
+            *_sur("InterventionApi", "can_get", "can_info"), *_sur("LettreDemandeApi", "can_get", "can_pdf"),
+            ("can_get", "DossierApi"), ("can_get", "OpenApi"))),
+        Droit("créer et modifier les interventions, changer leur état",
+              _sur("InterventionApi", "can_post", "can_put", "can_etat")),
     )),
     Ecran("Utilisateurs", (
         Droit("consulter", _sur("UtilisateurView", "can_list", "can_show")),

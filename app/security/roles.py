@@ -70,6 +70,10 @@ _INTERVENANT = _COMPTE + _MESSAGERIE + [
     *[(f"can_{m}", "DepartView") for m in ("desinscription", "donnees", "telecharger")],
     ("menu_access", "Récupérer mes données"),
     ("menu_access", "Me désinscrire"),
+    # Interventions and lettres de demande (issue 23)
+    ("can_liste", "MesInterventionsView"),
+    ("can_lettre", "MesInterventionsView"),
+    ("menu_access", "Mes interventions"),
 ]
 
 _GESTIONNAIRE = _COMPTE + _MESSAGERIE + [
@@ -105,6 +109,17 @@ _GESTIONNAIRE = _COMPTE + _MESSAGERIE + [
     # Dossiers administratifs (issue 20): queue, dossier, request, review
     *[(f"can_{m}", "DossierGestionView") for m in ("list", "show", "demander", "decider", "afficher")],
     ("menu_access", "Dossiers administratifs"),
+    # Interventions and lettres de demande (issue 23): screens and API
+    *[(p, "InterventionGestionView") for p in ("can_list", "can_show", "can_add", "can_edit", "can_lettre",
+                                                "demarrer", "realiser", "annuler")],
+    ("menu_access", "Interventions"),
+    *[(p, "LettreGestionView") for p in ("can_list", "can_show", "envoyer", "accepter", "executer", "terminer",
+                                          "annuler")],
+    ("menu_access", "Lettres de demande"),
+    *[(p, "InterventionApi") for p in ("can_get", "can_info", "can_post", "can_put", "can_etat")],
+    *[(p, "LettreDemandeApi") for p in ("can_get", "can_pdf")],
+    ("can_get", "DossierApi"),
+    ("can_get", "OpenApi"),
 ]
 
 # FAB's security screens (users, roles...): national administration only.

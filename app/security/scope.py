@@ -50,10 +50,21 @@ def structure_id_of_user(user_id: int | None) -> int | None:
     return db.session.scalar(select(Gestionnaire.structure_id).where(Gestionnaire.user_id == user_id))
 
 
+def utilisateur_courant():
+    """The signed-in user: the session cookie's, or the bearer token's (an API
+    call: FAB's ``load_user_jwt`` sets ``g.user``, flask-login knows nothing
+    of it); None when anonymous."""
+    if current_user and current_user.is_authenticated:
+        return current_user
+    user = g.get("user") if has_request_context() else None
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
 def current_role_names() -> frozenset[str]:
-    if not current_user or not current_user.is_authenticated:
+    user = utilisateur_courant()
+    if user is None:
         return frozenset()
-    return frozenset(r.name for r in current_user.roles)
+    return frozenset(r.name for r in user.roles)
 
 
 def is_national() -> bool:
@@ -61,9 +72,8 @@ def is_national() -> bool:
 
 
 def current_structure_id() -> int | None:
-    if not current_user or not current_user.is_authenticated:
-        return None
-    return structure_id_of_user(current_user.id)
+    user = utilisateur_courant()
+    return None if user is None else structure_id_of_user(user.id)
 
 
 @functools.cache

@@ -200,6 +200,23 @@ def register_views(appbuilder) -> None:
                             (BrouillonsView, "Messages brouillons", "fa-file-text-o")):
         appbuilder.add_view(vue, nom, label=nom, category="Messagerie", category_label="Messagerie", icon=icone)
     appbuilder.add_view_no_menu(EnvoiCandidatsView)
+    # Interventions and lettres de demande (issue 23)
+    from app.views.api_interventions import register_apis
+    from app.views.interventions import InterventionGestionView, LettreGestionView, MesInterventionsView
+
+    appbuilder.add_view(
+        MesInterventionsView, "Mes interventions", label="Mes interventions",
+        category="Mon compte", category_label="Mon compte", icon="fa-calendar-check-o",
+    )
+    appbuilder.add_view(
+        InterventionGestionView, "Interventions", label="Interventions",
+        category="Gestion", category_label="Gestion", icon="fa-calendar",
+    )
+    appbuilder.add_view(
+        LettreGestionView, "Lettres de demande", label="Lettres de demande",
+        category="Gestion", category_label="Gestion", icon="fa-file-pdf-o",
+    )
+    register_apis(appbuilder)
     _libelles_francais(appbuilder)
 
 

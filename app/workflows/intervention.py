@@ -1,11 +1,11 @@
 """Interventions and their lettres de demande (issue 23).
 
 Intervention: prévue → en cours → réalisée; prévue → réalisée (entered
-afterwards); prévue | en cours → annulée (reason required).
+afterwards); prévue | en cours → annulée (a reason may be given).
 
 Lettre de demande: brouillon → envoyée (the intervenant gets the e-mail) →
 acceptée → en cours d'exécution → terminée; brouillon | envoyée | acceptée |
-en cours d'exécution → annulée (reason required).
+en cours d'exécution → annulée.
 
 Both are handled by staff of the intervention's structure (national roles:
 every structure) and by background jobs (système).
@@ -33,9 +33,8 @@ def _structure_de_l_intervention(obj, actor: Acteur) -> str | None:
     return "Cette intervention relève d'une autre structure."
 
 
-def _t(source, event, target, label, *, comment_required=False):
-    return Transition(source, event, target, PERSONNEL, label, (_structure_de_l_intervention,),
-                      comment_required=comment_required)
+def _t(source, event, target, label):
+    return Transition(source, event, target, PERSONNEL, label, (_structure_de_l_intervention,))
 
 
 intervention = Workflow(
@@ -48,8 +47,8 @@ intervention = Workflow(
         _t(EI.prevue, "demarrer", EI.en_cours, "Démarrer"),
         _t(EI.prevue, "realiser", EI.realisee, "Marquer réalisée"),
         _t(EI.en_cours, "realiser", EI.realisee, "Marquer réalisée"),
-        _t(EI.prevue, "annuler", EI.annulee, "Annuler", comment_required=True),
-        _t(EI.en_cours, "annuler", EI.annulee, "Annuler", comment_required=True),
+        _t(EI.prevue, "annuler", EI.annulee, "Annuler"),
+        _t(EI.en_cours, "annuler", EI.annulee, "Annuler"),
     ],
 )
 
@@ -64,7 +63,7 @@ lettre = Workflow(
         _t(L.envoyee, "accepter", L.acceptee, "Marquer acceptée"),
         _t(L.acceptee, "executer", L.en_cours_execution, "Marquer en cours d'exécution"),
         _t(L.en_cours_execution, "terminer", L.terminee, "Marquer terminée"),
-        *[_t(source, "annuler", L.annulee, "Annuler", comment_required=True)
+        *[_t(source, "annuler", L.annulee, "Annuler")
           for source in (L.brouillon, L.envoyee, L.acceptee, L.en_cours_execution)],
     ],
 )

@@ -1,0 +1,456 @@
+"""REST API of the management software for interventions (issue 23).
+
+``/api/v1/interventions/``: list (paginated, filters), read, create, update,
+change state (``PUT /<id>/etat``); ``/api/v1/lettres-de-demande/``: list,
+read, PDF; ``/api/v1/dossiers/<intervenant_id>``: the dossier's block states
+(never the data nor the pieces). Every row is limited to the caller's
+structure (national roles: all); another structure's row answers 404.
+
+Errors are JSON ``{"message": …}``: 400 with ``{"champ": ["message"]}`` for
+bad input, 401 without a token, 403 without the right, 404, 409 when the
+request contradicts the current data (forbidden transition, a change made
+in between, a lettre still in force, a reference already used). The OpenAPI
+document is served at ``/api/v1/_openapi`` (staff).
+
+A call signed in by the browser's session cookie (not a bearer token) must
+carry the CSRF token, as the screens' forms do.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask_appbuilder.api import BaseApi, ModelRestApi, expose, protect, safe
+from flask_appbuilder.api.manager import OpenApi
+
+from app.extensions import csrf, db
+from app.interventions import (
+    DonneesInvalides,
+    creer_intervention,
+    etats_du_dossier,
+    modifier_intervention,
+)
+from app.models.comptes import Intervenant
+from app.models.dossier import DossierAdministratif
+from app.models.interventions import EtatIntervention, Intervention, LettreDemande
+from app.models.regles_interventions import blocs_non_valides, blocs_requis
+from app.security.scope import perimetre_courant, utilisateur_courant
+from app.views.filters import FilterMaStructure
+from app.views.interface import InterfaceEspace
+from app.views.interventions import FilterLettresMaStructure, reponse_fichier
+from app.workflows.core import Acteur, GardeRefusee, TransitionInterdite, WorkflowError
+from app.workflows.intervention import EVENEMENTS_INTERVENTION
+from app.workflows.intervention import intervention as workflow_intervention
+
+REQUIS = "Ce champ est obligatoire."
+#: The fields a client writes: name → (reader, required at creation).
+TEXTES = {"intitule": 255, "lieu": 255, "reference_externe": 50}
+
+
+def _csrf_si_navigateur() -> None:
+    """A mutation signed in by the session cookie must carry the CSRF token."""
+    if current_app.config.get("WTF_CSRF_ENABLED") and not request.headers.get("Authorization"):
+        csrf.protect()
+
+
+def corps_de_la_requete():
+    """The JSON body, or the form-encoded one (as ``CompteApi`` accepts)."""
+    corps = request.get_json(silent=True)
+    if corps is None and request.form:
+        corps = request.form.to_dict()
+    return corps
+
+
+def _date(valeur):
+    if not isinstance(valeur, str):
+        raise ValueError("Date attendue au format AAAA-MM-JJ.")
+    try:
+        return date.fromisoformat(valeur)
+    except ValueError:
+        raise ValueError("Date attendue au format AAAA-MM-JJ.") from None
+
+
+def _decimal(valeur):
+    if isinstance(valeur, bool) or not isinstance(valeur, (int, float, str)):
+        raise ValueError("Nombre attendu (ex. 2.5).")
+    try:
+        nombre = Decimal(str(valeur).replace(",", ".").strip())
+    except InvalidOperation:
+        raise ValueError("Nombre attendu (ex. 2.5).") from None
+    if not nombre.is_finite():
+        raise ValueError("Nombre attendu (ex. 2.5).")
+    return nombre.quantize(Decimal("0.01"))
+
+
+def lire_champs(corps, *, creation: bool) -> tuple[dict, dict[str, list[str]]]:
+    """The intervention's fields read from a JSON body, and the errors by field."""
+    valeurs, erreurs = {}, {}
+    if not isinstance(corps, dict):
+        return valeurs, {"_corps": ["Corps JSON (objet) attendu."]}
+    connus = {*TEXTES, "date_debut", "date_fin", "duree_jours"} | ({"intervenant_id", "structure_id"} if creation
+                                                                     else set())
+    for nom in corps:
+        if nom not in connus:
+            erreurs[nom] = ["Champ inconnu ou non modifiable."]
+    lecteurs = {"date_debut": _date, "date_fin": _date, "duree_jours": _decimal}
+    for nom in ("intitule", "lieu", "date_debut", "date_fin", "duree_jours", "reference_externe"):
+        if nom not in corps or corps[nom] in (None, ""):
+            if creation and nom != "reference_externe":
+                erreurs[nom] = [REQUIS]
+            elif nom in corps and nom == "reference_externe":
+                valeurs[nom] = None
+            elif nom in corps:
+                erreurs[nom] = [REQUIS]
+            continue
+        valeur = corps[nom]
+        try:
+            if nom in TEXTES:
+                if not isinstance(valeur, str):
+                    raise ValueError("Texte attendu.")
+                valeur = valeur.strip()
+                if len(valeur) > TEXTES[nom]:
+                    raise ValueError(f"{TEXTES[nom]} caractères au plus.")
+                valeurs[nom] = valeur
+            else:
+                valeurs[nom] = lecteurs[nom](valeur)
+        except ValueError as exc:
+            erreurs[nom] = [str(exc)]
+    if creation:
+        for nom in ("intervenant_id", "structure_id"):
+            valeur = corps.get(nom)
+            if valeur in (None, ""):
+                continue
+            if isinstance(valeur, str) and valeur.isascii() and valeur.isdigit() and len(valeur) < 10:
+                valeur = int(valeur)
+            if isinstance(valeur, bool) or not isinstance(valeur, int):
+                erreurs[nom] = ["Identifiant (nombre entier) attendu."]
+            else:
+                valeurs[nom] = valeur
+        if corps.get("intervenant_id") in (None, ""):
+            erreurs["intervenant_id"] = [REQUIS]
+    return valeurs, erreurs
+
+
+class _ApiEspace(ModelRestApi):
+    allow_browser_login = True
+    page_size = 20
+    max_page_size = 100
+
+    def erreur_workflow(self, exc: WorkflowError):
+        if isinstance(exc, DonneesInvalides):
+            return self.response_400(message={k: [v] for k, v in exc.erreurs.items()})
+        if isinstance(exc, TransitionInterdite):
+            return self.response(409, message=exc.message)
+        if isinstance(exc, GardeRefusee):
+            return self.response_403()
+        return self.response(409, message=exc.message)
+
+
+COLONNES_INTERVENTION = ["id", "intervenant.id", "intervenant.immatriculation", "structure.code", "intitule",
+                         "date_debut", "date_fin", "duree_jours", "lieu", "etat", "reference_externe"]
+
+
+class InterventionApi(_ApiEspace):
+    """Interventions of the caller's structure (national roles: all)."""
+
+    resource_name = "interventions"
+    datamodel = InterfaceEspace(Intervention)
+    include_route_methods = {"get", "get_list", "info", "post", "put", "etat"}
+    base_filters = [["structure_id", FilterMaStructure, None]]
+    list_columns = show_columns = COLONNES_INTERVENTION
+    # Declared (FAB's default is every column, relations' choices in _info).
+    add_columns = edit_columns = ["intitule", "date_debut", "date_fin", "duree_jours", "lieu", "reference_externe"]
+    add_query_rel_fields = edit_query_rel_fields = {}
+    search_columns = ["etat", "date_debut", "date_fin", "intervenant", "structure", "reference_externe"]
+    order_columns = ["id", "date_debut", "date_fin", "etat"]
+    base_order = ("date_debut", "desc")
+
+    def _resultat(self, item: Intervention) -> dict:
+        return self.show_model_schema.dump(item)
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    def post(self):
+        """Create an intervention (« prévue »); the first gives the immatriculation.
+        ---
+        post:
+          description: >-
+            Body: intervenant_id, intitule, date_debut, date_fin (AAAA-MM-JJ), duree_jours,
+            lieu, reference_externe (optional), structure_id (national roles; else the caller's).
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+          responses:
+            201:
+              description: Intervention created
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
+            409:
+              description: Reference already used in the structure
+        """
+        _csrf_si_navigateur()
+        valeurs, erreurs = lire_champs(corps_de_la_requete(), creation=True)
+        if erreurs:
+            return self.response_400(message=erreurs)
+        perimetre = perimetre_courant()
+        intervenant_id, structure_id = valeurs.pop("intervenant_id"), valeurs.pop("structure_id", None)
+        if not perimetre.national:
+            structure_id = perimetre.structure_id
+        if structure_id is None:
+            if perimetre.national:
+                return self.response_400(message={"structure_id": [REQUIS]})
+            return self.response_403()
+        if not perimetre.couvre(structure_id):
+            return self.response_403()
+        profil = db.session.get(Intervenant, intervenant_id)
+        if profil is None:
+            return self.response_400(message={"intervenant_id": ["Aucun intervenant n'a cet identifiant."]})
+        try:
+            item = creer_intervention(profil, structure_id, Acteur.from_user(utilisateur_courant()), **valeurs)
+            db.session.commit()
+        except WorkflowError as exc:
+            db.session.rollback()
+            return self.erreur_workflow(exc)
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            return self._conflit_ou_structure(structure_id)
+        return self.response(201, id=item.id, result=self._resultat(item))
+
+    def _conflit_ou_structure(self, structure_id):
+        from app.models.referentiels import Structure
+
+        if db.session.get(Structure, structure_id) is None:
+            return self.response_400(message={"structure_id": ["Aucune structure n'a cet identifiant."]})
+        return self.response(409, message="Cette référence est déjà utilisée par une autre intervention de la "
+                                          "structure.")
+
+    def _ligne(self, pk: int) -> Intervention | None:
+        item = self.datamodel.get(pk, self._base_filters)
+        return item
+
+    @expose("/<int:pk>", methods=["PUT"])
+    @protect()
+    @safe
+    def put(self, pk):
+        """Update an intervention's data (not its state: see /etat).
+        ---
+        put:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+          responses:
+            200:
+              description: Intervention updated
+            400:
+              $ref: '#/components/responses/400'
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: The intervention is réalisée or annulée, or the reference is used
+        """
+        _csrf_si_navigateur()
+        item = self._ligne(pk)
+        if item is None:
+            return self.response_404()
+        valeurs, erreurs = lire_champs(corps_de_la_requete(), creation=False)
+        if erreurs:
+            return self.response_400(message=erreurs)
+        try:
+            modifier_intervention(item, Acteur.from_user(utilisateur_courant()), **valeurs)
+            db.session.commit()
+        except WorkflowError as exc:
+            db.session.rollback()
+            return self.erreur_workflow(exc)
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            return self.response(409, message="Cette référence est déjà utilisée par une autre intervention de la "
+                                              "structure.")
+        return self.response(200, id=item.id, result=self._resultat(item))
+
+    @expose("/<int:pk>/etat", methods=["PUT"])
+    @protect()
+    @safe
+    def etat(self, pk):
+        """Change the state: {"evenement": "demarrer" | "realiser" | "annuler", "commentaire": "…"}.
+        ---
+        put:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    evenement:
+                      type: string
+                      enum: [demarrer, realiser, annuler]
+                    commentaire:
+                      type: string
+          responses:
+            200:
+              description: The new state
+            400:
+              $ref: '#/components/responses/400'
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: Not allowed from the current state, or changed in between
+        """
+        _csrf_si_navigateur()
+        item = self._ligne(pk)
+        if item is None:
+            return self.response_404()
+        corps = corps_de_la_requete()
+        evenement = corps.get("evenement") if isinstance(corps, dict) else None
+        commentaire = corps.get("commentaire") if isinstance(corps, dict) else None
+        if evenement not in EVENEMENTS_INTERVENTION:
+            return self.response_400(message={"evenement": [
+                "Événement attendu : " + ", ".join(EVENEMENTS_INTERVENTION) + "."]})
+        if commentaire is not None and (not isinstance(commentaire, str) or len(commentaire) > 1000):
+            return self.response_400(message={"commentaire": ["Texte de 1000 caractères au plus attendu."]})
+        try:
+            workflow_intervention.apply(item, evenement, Acteur.from_user(utilisateur_courant()), commentaire)
+            db.session.commit()
+        except WorkflowError as exc:
+            db.session.rollback()
+            return self.erreur_workflow(exc)
+        return self.response(200, id=item.id, etat=EtatIntervention(item.etat).value,
+                             libelle=EtatIntervention(item.etat).libelle)
+
+
+class LettreDemandeApi(_ApiEspace):
+    """Lettres de demande of the caller's structure, and their PDF."""
+
+    resource_name = "lettres-de-demande"
+    datamodel = InterfaceEspace(LettreDemande)
+    include_route_methods = {"get", "get_list", "pdf"}
+    base_filters = [["intervention_id", FilterLettresMaStructure, None]]
+    list_columns = show_columns = ["id", "numero", "type", "date_lettre", "intervention.id",
+                                   "mode_remuneration", "taux", "quantite", "etat"]
+    add_columns = edit_columns = ["numero"]  # no write route: keeps FAB from defaulting to every column
+    add_query_rel_fields = edit_query_rel_fields = {}
+    search_columns = ["numero", "etat", "date_lettre", "intervention"]
+    order_columns = ["id", "numero", "date_lettre", "etat"]
+    base_order = ("date_lettre", "desc")
+
+    @expose("/<int:pk>/pdf", methods=["GET"])
+    @protect()
+    @safe
+    def pdf(self, pk):
+        """The lettre's PDF (its read is logged).
+        ---
+        get:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          responses:
+            200:
+              description: The PDF
+              content:
+                application/pdf: {}
+            404:
+              $ref: '#/components/responses/404'
+        """
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None or item.fichier is None:
+            return self.response_404()
+        return reponse_fichier(item.fichier)
+
+
+class DossierApi(BaseApi):
+    """The state of each block of an intervenant's dossier administratif."""
+
+    resource_name = "dossiers"
+    allow_browser_login = True
+    include_route_methods = {"get"}
+
+    @expose("/<int:intervenant_id>", methods=["GET"])
+    @protect()
+    @safe
+    def get(self, intervenant_id):
+        """States of the dossier's blocks, and whether a lettre may be generated.
+        ---
+        get:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: intervenant_id
+          responses:
+            200:
+              description: Block states (never the data nor the pieces)
+            404:
+              $ref: '#/components/responses/404'
+        """
+        profil = db.session.get(Intervenant, intervenant_id)
+        if profil is None or not dossier_visible(profil):
+            return self.response_404()
+        etats = etats_du_dossier(profil.id)
+        statut = profil.statut_professionnel
+        requis = blocs_requis(statut)
+        return self.response(200, intervenant_id=profil.id, immatriculation=profil.immatriculation,
+                             blocs=[{"bloc": b.value, "libelle": b.libelle, "etat": etats[b].value,
+                                     "libelle_etat": etats[b].libelle, "requis": b in requis}
+                                    for b in etats],
+                             complet=not blocs_non_valides(statut, etats))
+
+
+def dossier_visible(profil: Intervenant) -> bool:
+    """National roles: every person; a gestionnaire: a person of their
+    structure, one their structure asked a dossier from, or one with an
+    intervention in their structure."""
+    perimetre = perimetre_courant()
+    if perimetre.national:
+        return True
+    if perimetre.structure_id is None:
+        return False
+    if profil.structure_id == perimetre.structure_id:
+        return True
+    from app.models.dossier import DemandeDossier
+
+    demande = sa.exists().where(DemandeDossier.dossier_id == DossierAdministratif.id,
+                                DossierAdministratif.intervenant_id == profil.id,
+                                DemandeDossier.structure_id == perimetre.structure_id)
+    intervention = sa.exists().where(Intervention.intervenant_id == profil.id,
+                                     Intervention.structure_id == perimetre.structure_id)
+    return bool(db.session.scalar(sa.select(sa.or_(demande, intervention))))
+
+
+class DocumentOpenApi(OpenApi):
+    """FAB's OpenAPI document of the v1 APIs, without its Swagger page (whose
+    scripts come from a CDN): ``/api/v1/_openapi``."""
+
+    class_permission_name = "OpenApi"
+
+
+def register_apis(appbuilder) -> None:
+    appbuilder.add_api(InterventionApi)
+    appbuilder.add_api(LettreDemandeApi)
+    appbuilder.add_api(DossierApi)
+    appbuilder.add_api(DocumentOpenApi)

@@ -1,0 +1,496 @@
+"""Interventions and lettres de demande (issue 23): the gestionnaires' FAB
+screens (their structure's rows; national roles: all) and « Mes
+interventions » (Mon compte) for the intervenant.
+
+Creation and edition validate in the form (errors next to their field,
+nothing lost); the workflow events are FAB actions (buttons on the page and
+bulk actions) calling ``app.workflows.intervention``; a lettre is generated
+by ``app.interventions.generer_lettre`` from its own form.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import date
+from decimal import Decimal
+
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.actions import action
+from flask_appbuilder.models.filters import BaseFilter
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from wtforms import DateField, RadioField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import TextInput
+
+from app.extensions import db
+from app.formatting import format_date
+from app.interventions import (
+    DonneesInvalides,
+    attribuer_immatriculation,
+    etats_du_dossier,
+    generer_lettre,
+)
+from app.lettre_pdf import duree_fr, montant_fr, quantite_fr
+from app.models.comptes import EtatInscription, Intervenant
+from app.models.fichiers import AccesFichier, Fichier, read_fichier
+from app.models.interventions import (
+    LIBELLES_MODE_REMUNERATION,
+    LIBELLES_TYPE_LETTRE,
+    EtatIntervention,
+    EtatLettre,
+    Intervention,
+    LettreDemande,
+    ModeRemuneration,
+    TypeLettre,
+)
+from app.models.referentiels import Structure
+from app.models.regles_interventions import blocs_non_valides, erreurs_intervention, erreurs_remuneration
+from app.security.headers import options_vue
+from app.security.scope import current_intervenant, dans_ma_structure, structure_visible, utilisateur_courant
+from app.views.annonces_gestion import ActionsWorkflowMixin, DecimalFrancaisField
+from app.views.base import EspaceModelView
+from app.views.fichiers import CSP_FICHIER
+from app.views.filters import FilterMaStructure
+from app.views.interface import InterfaceChargee
+from app.views.liste import Arguments, Colonne, LienCellule, Liste
+from app.workflows.core import Acteur, WorkflowError
+from app.workflows.intervention import intervention as workflow_intervention
+from app.workflows.intervention import lettre as workflow_lettre
+
+log = logging.getLogger(__name__)
+REQUIS = "Ce champ est obligatoire."
+
+
+# -- the form's checks, next to their field (app.models.regles_interventions) ----
+def _regle(champ: str):
+    def verifier(form, field):
+        erreurs = erreurs_intervention(form.date_debut.data, form.date_fin.data, form.duree_jours.data)
+        if champ in erreurs:
+            raise ValidationError(erreurs[champ])
+    return verifier
+
+
+def _intervenant_par_email(email: str | None) -> Intervenant | None:
+    from flask_appbuilder.security.sqla.models import User
+
+    if not email:
+        return None
+    return db.session.scalar(select(Intervenant).join(User, User.id == Intervenant.user_id).where(
+        func.lower(User.email) == email.strip().lower()))
+
+
+def _intervenant_valide(form, field):
+    profil = _intervenant_par_email(field.data)
+    if profil is None:
+        raise ValidationError("Aucun intervenant n'a cette adresse e-mail.")
+    if profil.etat_inscription != EtatInscription.validee:
+        raise ValidationError("L'intervenant doit avoir une inscription validée.")
+
+
+def _libelle_etat_intervention(v) -> str:
+    return EtatIntervention(v).libelle if v else ""
+
+
+def _libelle_etat_lettre(v) -> str:
+    return EtatLettre(v).libelle if v else ""
+
+
+class FilterIntervenantsDeMaStructure(BaseFilter):
+    """Intervenants with an intervention in the user's structure (national: any)."""
+
+    name = "Intervenants de ma structure"
+    arg_name = "intervenants_ma_structure"
+
+    def apply(self, query, value):
+        interventions = select(Intervention.intervenant_id)
+        structure_id = structure_visible()
+        if structure_id is not None:
+            interventions = interventions.where(Intervention.structure_id == structure_id)
+        return query.filter(Intervenant.id.in_(interventions))
+
+
+LIBELLES_INTERVENTION = {
+    "intervenant": "Intervenant",
+    "intervenant.nom_usage": "Nom de l'intervenant",
+    "intervenant.prenom": "Prénom de l'intervenant",
+    "intervenant.immatriculation": "Immatriculation",
+    "email_intervenant": "Adresse e-mail de l'intervenant",
+    "structure": "Structure",
+    "structure.nom": "Structure",
+    "intitule": "Intitulé de l'action",
+    "date_debut": "Date de début",
+    "date_fin": "Date de fin",
+    "duree_jours": "Durée (jours)",
+    "lieu": "Lieu",
+    "etat": "État",
+    "reference_externe": "Référence du logiciel de gestion",
+    "lettres": "Lettres de demande",
+}
+
+
+class InterventionGestionView(ActionsWorkflowMixin, EspaceModelView):
+    """The structure's interventions: create, edit, change state, and the
+    form generating a lettre de demande."""
+
+    datamodel = InterfaceChargee(
+        Intervention,
+        joinedload(Intervention.intervenant).load_only(
+            Intervenant.id, Intervenant.prenom, Intervenant.nom_usage, Intervenant.immatriculation,
+            Intervenant.structure_id, Intervenant.user_id, Intervenant.civilite),
+        joinedload(Intervention.structure),
+    )
+    route_base = "/gestion/interventions"
+    include_route_methods = {"list", "show", "add", "edit", "action_post", "lettre"}
+    base_filters = [["structure_id", FilterMaStructure, None]]
+    base_order = ("date_debut", "desc")
+    list_title = "Interventions"
+    show_title = "Intervention"
+    add_title = "Créer une intervention"
+    edit_title = "Modifier l'intervention"
+    list_columns = ["date_debut", "date_fin", "intervenant.prenom", "intervenant.nom_usage", "intitule", "lieu",
+                    "structure.nom", "etat"]
+    show_columns = ["intervenant.prenom", "intervenant.nom_usage", "intervenant.immatriculation", "structure.nom",
+                    "intitule", "date_debut", "date_fin", "duree_jours", "lieu", "reference_externe", "etat",
+                    "lettres"]
+    add_columns = ["email_intervenant", "structure", "intitule", "date_debut", "date_fin", "duree_jours", "lieu",
+                   "reference_externe"]
+    edit_columns = ["intitule", "date_debut", "date_fin", "duree_jours", "lieu", "reference_externe"]
+    search_columns = ["etat", "date_debut", "date_fin", "intervenant", "structure", "intitule"]
+    label_columns = LIBELLES_INTERVENTION
+    add_form_query_rel_fields = {"structure": [["id", FilterMaStructure, None]]}
+    # The filter's choices: the people who intervened for the structure(s) seen.
+    search_form_query_rel_fields = {**add_form_query_rel_fields,
+                                    "intervenant": [["id", FilterIntervenantsDeMaStructure, None]]}
+    description_columns = {
+        "email_intervenant": "L'adresse de connexion d'un intervenant à l'inscription validée.",
+        "duree_jours": "En jours, décimales possibles (ex. 2,5).",
+    }
+    add_form_extra_fields = {
+        "email_intervenant": StringField(
+            "Adresse e-mail de l'intervenant",
+            validators=[DataRequired(REQUIS), Length(max=254, message="254 caractères au plus."),
+                        _intervenant_valide]),
+        "duree_jours": DecimalFrancaisField("Durée (jours)", places=2,
+                                            validators=[InputRequired(REQUIS), _regle("duree_jours")]),
+    }
+    edit_form_extra_fields = {"duree_jours": add_form_extra_fields["duree_jours"]}
+    validators_columns = {
+        "date_debut": [DataRequired(REQUIS)],
+        "date_fin": [DataRequired(REQUIS), _regle("date_fin")],
+        "intitule": [DataRequired(REQUIS), Length(max=255, message="255 caractères au plus.")],
+        "lieu": [DataRequired(REQUIS), Length(max=255, message="255 caractères au plus.")],
+        "structure": [DataRequired(REQUIS)],
+        "reference_externe": [Optional(), Length(max=50, message="50 caractères au plus.")],
+    }
+    formatters_columns = {
+        "etat": _libelle_etat_intervention,
+        "duree_jours": lambda v: duree_fr(v, "jour") if v is not None else "",
+        "intervenant.immatriculation": lambda v: v or "Aucune",
+        "lettres": lambda v: Markup("<br>").join(
+            Markup('<a href="{}">{}</a> ({})').format(url_for("LettreGestionView.show", pk=x.id), x.numero,
+                                                     EtatLettre(x.etat).libelle) for x in v or []),
+    }
+
+    show_template = "interventions/intervention.html"
+
+    @expose("/show/<pk>")
+    @has_access
+    def show(self, pk):
+        """FAB's page (row read through the base filters: 404 outside the
+        scope) with the link to the lettre de demande's form."""
+        widgets = self._show(pk)
+        etat = db.session.scalar(select(Intervention.etat).where(Intervention.id == int(pk)))
+        peut_generer = etat in (EtatIntervention.prevue, EtatIntervention.en_cours) and self.appbuilder.sm.has_access(
+            "can_lettre", self.class_permission_name)
+        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+                                    related_views=self._related_views, peut_generer=peut_generer)
+
+    def pre_add(self, item: Intervention) -> None:
+        """The form checked everything; the profile is read again, the
+        structure is within the scope, the first intervention gives the
+        immatriculation (in the same transaction as the row)."""
+        profil = _intervenant_par_email(request.form.get("email_intervenant"))
+        if profil is None or not dans_ma_structure(item.structure_id or (item.structure and item.structure.id)):
+            raise ValueError("Intervention refusée : intervenant ou structure invalide.")
+        item.intervenant = profil
+        item.etat = EtatIntervention.prevue
+        attribuer_immatriculation(profil)
+
+    def pre_update(self, item: Intervention) -> None:
+        if not dans_ma_structure(item.structure_id):
+            abort(404)
+        if EtatIntervention(item.etat) in (EtatIntervention.annulee, EtatIntervention.realisee):
+            raise ValueError("Une intervention réalisée ou annulée ne peut plus être modifiée.")
+
+    def _evenement(self, items, event: str, succes: str):
+        return self._appliquer(workflow_intervention, items, event, succes, lambda i: i.structure_id)
+
+    @action("demarrer", "Démarrer", "Passer les interventions sélectionnées à l'état « En cours » ?", "fa-play",
+            single=False)
+    def demarrer(self, items):
+        return self._evenement(items, "demarrer", "Intervention(s) en cours")
+
+    @action("realiser", "Marquer réalisée", "Marquer les interventions sélectionnées comme réalisées ?", "fa-check",
+            single=False)
+    def realiser(self, items):
+        return self._evenement(items, "realiser", "Intervention(s) réalisée(s)")
+
+    @action("annuler", "Annuler", "Annuler les interventions sélectionnées ? Cette action est définitive.",
+            "fa-times", single=False)
+    def annuler(self, items):
+        return self._evenement(items, "annuler", "Intervention(s) annulée(s)")
+
+    # -- the lettre de demande's form ------------------------------------------
+    @expose("/lettre/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def lettre(self, pk):
+        intervention = db.session.get(Intervention, pk)
+        if intervention is None or not dans_ma_structure(intervention.structure_id):
+            abort(404)
+        profil = intervention.intervenant
+        form = LettreForm()
+        if request.method == "GET":
+            form.quantite.data = intervention.duree_jours
+        manquants = blocs_non_valides(profil.statut_professionnel, etats_du_dossier(profil.id))
+        if form.validate_on_submit():
+            try:
+                lettre = generer_lettre(
+                    intervention, Acteur.from_user(current_user), type_lettre=TypeLettre(form.type_lettre.data),
+                    mode_remuneration=ModeRemuneration(form.mode_remuneration.data), taux=form.taux.data,
+                    quantite=form.quantite.data, date_lettre=form.date_lettre.data)
+            except DonneesInvalides as exc:
+                db.session.rollback()
+                for champ, message in exc.erreurs.items():
+                    getattr(form, champ).errors = [*getattr(form, champ).errors, message]
+            except WorkflowError as exc:
+                db.session.rollback()
+                flash(exc.message, "danger")
+            else:
+                db.session.commit()
+                flash(f"Lettre de demande n° {lettre.numero} générée (brouillon) : vérifiez-la, puis envoyez-la "
+                      "à l'intervenant.", "success")
+                return redirect(url_for("LettreGestionView.show", pk=lettre.id))
+        return self.render_template("interventions/lettre_form.html", title="Générer la lettre de demande",
+                                    intervention=intervention, form=form, manquants=manquants)
+
+
+def _quantite_valide(form, field):
+    erreur = erreurs_remuneration(None, field.data).get("quantite")
+    if erreur:
+        raise ValidationError(erreur)
+
+
+def _taux_valide(form, field):
+    erreur = erreurs_remuneration(field.data, None).get("taux")
+    if erreur:
+        raise ValidationError(erreur)
+
+
+class MontantField(DecimalFrancaisField):
+    """A decimal typed the French way in a text box (a number box refuses « 2,5 »)."""
+
+    widget = TextInput()
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format(self.data, "f").replace(".", ",") if self.data is not None else ""
+
+
+class LettreForm(FlaskForm):
+    type_lettre = RadioField("Type de lettre", choices=list(LIBELLES_TYPE_LETTRE.items()),
+                             default=TypeLettre.intervention.value, validators=[InputRequired(REQUIS)])
+    mode_remuneration = RadioField("Modalités de paiement", choices=list(LIBELLES_MODE_REMUNERATION.items()),
+                                   default=ModeRemuneration.journalier.value, validators=[InputRequired(REQUIS)])
+    taux = MontantField("Taux (€ par heure ou par jour)", places=2, render_kw={"inputmode": "decimal"},
+                        validators=[InputRequired(REQUIS), _taux_valide])
+    quantite = MontantField("Nombre d'heures ou de jours rémunérés", places=2, render_kw={"inputmode": "decimal"},
+                            validators=[InputRequired(REQUIS), _quantite_valide])
+    date_lettre = DateField("Date de la lettre", default=date.today, validators=[InputRequired(REQUIS)])
+
+
+class FilterLettresMaStructure(BaseFilter):
+    """Lettres of interventions of the gestionnaire's structure (national: all)."""
+
+    name = "Ma structure"
+    arg_name = "lettres_ma_structure"
+
+    def apply(self, query, value):
+        structure_id = structure_visible()
+        if structure_id is None:
+            return query
+        return query.filter(LettreDemande.intervention_id.in_(
+            select(Intervention.id).where(Intervention.structure_id == structure_id)))
+
+
+def _lien_fichier(fichier) -> str:
+    if fichier is None:
+        return ""
+    return Markup('<a href="{}">Télécharger la lettre (PDF)</a>').format(
+        url_for("FichierView.telecharger", uuid=fichier.uuid))
+
+
+class LettreGestionView(ActionsWorkflowMixin, EspaceModelView):
+    """The structure's lettres de demande: read, download, change state."""
+
+    datamodel = InterfaceChargee(
+        LettreDemande,
+        joinedload(LettreDemande.intervention).joinedload(Intervention.intervenant).load_only(
+            Intervenant.id, Intervenant.prenom, Intervenant.nom_usage, Intervenant.user_id),
+        joinedload(LettreDemande.intervention).joinedload(Intervention.structure),
+        joinedload(LettreDemande.fichier),
+    )
+    route_base = "/gestion/lettres-de-demande"
+    include_route_methods = {"list", "show", "action_post"}
+    base_filters = [["intervention_id", FilterLettresMaStructure, None]]
+    base_order = ("date_lettre", "desc")
+    list_title = "Lettres de demande"
+    show_title = "Lettre de demande"
+    list_columns = ["numero", "date_lettre", "intervention.intervenant.prenom", "intervention.intervenant.nom_usage",
+                    "intervention.intitule", "etat"]
+    show_columns = ["numero", "type", "date_lettre", "intervention.intervenant.prenom",
+                    "intervention.intervenant.nom_usage", "intervention.intitule", "intervention.structure.nom",
+                    "mode_remuneration", "taux", "quantite", "montant", "etat", "fichier"]
+    search_columns = ["numero", "etat", "date_lettre", "type"]
+    label_columns = {
+        "numero": "Numéro", "type": "Type de lettre", "date_lettre": "Date de la lettre",
+        "intervention.intervenant.prenom": "Prénom de l'intervenant",
+        "intervention.intervenant.nom_usage": "Nom de l'intervenant",
+        "intervention.intitule": "Intitulé de l'action", "intervention.structure.nom": "Structure",
+        "mode_remuneration": "Modalités de paiement", "taux": "Taux", "quantite": "Heures ou jours rémunérés",
+        "montant": "Montant total", "etat": "État", "fichier": "Lettre (PDF)",
+    }
+    formatters_columns = {
+        "etat": _libelle_etat_lettre,
+        "type": lambda v: TypeLettre(v).libelle if v else "",
+        "mode_remuneration": lambda v: ModeRemuneration(v).libelle if v else "",
+        "taux": lambda v: montant_fr(v) if v is not None else "",
+        "montant": lambda v: montant_fr(v) if v is not None else "",
+        "quantite": lambda v: quantite_fr(v) if v is not None else "",
+        "fichier": _lien_fichier,
+    }
+
+    def _evenement(self, items, event: str, succes: str):
+        return self._appliquer(workflow_lettre, items, event, succes, lambda x: x.intervention.structure_id)
+
+    @action("envoyer", "Envoyer à l'intervenant",
+            "Envoyer les lettres sélectionnées ? Les intervenants seront prévenus par e-mail.", "fa-paper-plane",
+            single=False)
+    def envoyer(self, items):
+        return self._evenement(items, "envoyer", "Lettre(s) envoyée(s)")
+
+    @action("accepter", "Marquer acceptée", "Marquer les lettres sélectionnées comme acceptées ?", "fa-check",
+            single=False)
+    def accepter(self, items):
+        return self._evenement(items, "accepter", "Lettre(s) acceptée(s)")
+
+    @action("executer", "Marquer en cours d'exécution",
+            "Marquer les lettres sélectionnées comme en cours d'exécution ?", "fa-play", single=False)
+    def executer(self, items):
+        return self._evenement(items, "executer", "Lettre(s) en cours d'exécution")
+
+    @action("terminer", "Marquer terminée", "Marquer les lettres sélectionnées comme terminées ?", "fa-flag-checkered",
+            single=False)
+    def terminer(self, items):
+        return self._evenement(items, "terminer", "Lettre(s) terminée(s)")
+
+    @action("annuler", "Annuler", "Annuler les lettres sélectionnées ? Cette action est définitive.", "fa-times",
+            single=False)
+    def annuler(self, items):
+        return self._evenement(items, "annuler", "Lettre(s) annulée(s)")
+
+
+# -- « Mes interventions » (Mon compte) -------------------------------------------------
+MES_INTERVENTIONS = Liste(
+    table=Intervention, cle=Intervention.id,
+    jointures=((Structure, Structure.id == Intervention.structure_id, False),),
+    colonnes={
+        "date_debut": Colonne("Date de début", Intervention.date_debut, format_date),
+        "date_fin": Colonne("Date de fin", Intervention.date_fin, format_date),
+        "intitule": Colonne("Intitulé de l'action", Intervention.intitule),
+        "lieu": Colonne("Lieu", Intervention.lieu),
+        "structure": Colonne("Structure", Structure.nom),
+        "duree": Colonne("Durée", Intervention.duree_jours, lambda v: duree_fr(v, "jour")),
+        "etat": Colonne("État", Intervention.etat, _libelle_etat_intervention),
+    },
+    ordre=("date_debut", "desc"), tailles=(10, 20, 50), libelle_taille="Interventions par page",
+    liees={"intervenant": Intervention.intervenant_id},
+    legende="Mes interventions, triées par {tri}",
+)
+
+MES_LETTRES = Liste(
+    table=LettreDemande, cle=LettreDemande.id,
+    jointures=((Intervention, Intervention.id == LettreDemande.intervention_id, False),),
+    colonnes={
+        "numero": Colonne("Numéro", LettreDemande.numero,
+                          lien=LienCellule("MesInterventionsView.lettre", "numero",
+                                           si=lambda rang: rang.fichier_id is not None)),
+        "date_lettre": Colonne("Date de la lettre", LettreDemande.date_lettre, format_date),
+        "intitule": Colonne("Intitulé de l'action", Intervention.intitule),
+        "montant": Colonne("Montant total", LettreDemande.taux * LettreDemande.quantite,
+                           lambda v: montant_fr(Decimal(v)), triable=False),
+        "etat": Colonne("État", LettreDemande.etat, _libelle_etat_lettre),
+    },
+    ordre=("date_lettre", "desc"), tailles=(10, 20, 50), libelle_taille="Lettres par page",
+    arguments=Arguments(
+        page="page_lettres", taille="taille_lettres", tri="tri_lettres", sens="sens_lettres"),
+    liees={"intervenant": Intervention.intervenant_id},
+    cachees={"fichier_id": LettreDemande.fichier_id},
+    # A draft is the structure's own work: the intervenant sees a lettre once sent.
+    filtres=(LettreDemande.etat != EtatLettre.brouillon,),
+    legende="Mes lettres de demande, triées par {tri}",
+)
+
+
+def reponse_fichier(fichier: Fichier):
+    """A stored file as a download, its read logged (``acces_fichier``)."""
+    try:
+        data = read_fichier(fichier)
+    except FileNotFoundError:
+        log.error("Fichier %s absent du stockage (clé %s)", fichier.uuid, fichier.storage_key)
+        abort(404)
+    db.session.add(AccesFichier(fichier_id=fichier.id, user_id=utilisateur_courant().id, ip=request.remote_addr))
+    db.session.commit()
+    response = send_file(io.BytesIO(data), mimetype=fichier.content_type, as_attachment=True,
+                         download_name=fichier.original_name, etag=False, conditional=False)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+class MesInterventionsView(BaseView):
+    """The signed-in intervenant's interventions and lettres, sorted by date."""
+
+    route_base = "/mes-interventions"
+    default_view = "liste"
+    include_route_methods = {"liste", "lettre"}
+
+    @expose("/")
+    @has_access
+    def liste(self):
+        profil = current_intervenant()
+        identifiant = profil.id if profil is not None else -1
+        return self.render_template(
+            "interventions/mes_interventions.html", title="Mes interventions", profil=profil,
+            interventions=MES_INTERVENTIONS.page(intervenant=identifiant),
+            lettres=MES_LETTRES.page(intervenant=identifiant))
+
+    @expose("/lettres/<numero>")
+    @has_access
+    @options_vue(content_security_policy=CSP_FICHIER)
+    def lettre(self, numero):
+        profil = current_intervenant()
+        lettre = None
+        if profil is not None:
+            lettre = db.session.scalar(select(LettreDemande).join(Intervention).where(
+                LettreDemande.numero == numero[:20], Intervention.intervenant_id == profil.id,
+                LettreDemande.etat != EtatLettre.brouillon))
+        if lettre is None or lettre.fichier is None:
+            abort(404)
+        return reponse_fichier(lettre.fichier)
+

@@ -1,0 +1,148 @@
+"""The gestionnaires' screens of interventions and lettres, and « Mes
+interventions » (issue 23)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.comptes import EtatInscription
+from app.models.interventions import EtatIntervention, EtatLettre, Intervention, LettreDemande, ModeRemuneration
+from app.models.workflow import TransitionHistorique
+from tests.conftest import csrf_token_from, page_text, sign_in
+
+
+def _valide(factory, code="DR-84", **kw):
+    user, profil = factory.intervenant(code, **kw)
+    profil.etat_inscription = EtatInscription.validee
+    db.session.commit()
+    return user, profil
+
+
+def _intervention(factory, profil, code="DR-84", intitule="Action", etat=EtatIntervention.prevue, debut=None):
+    debut = debut or date.today() + timedelta(days=10)
+    ligne = Intervention(intervenant_id=profil.id, structure_id=factory.structure(code).id, intitule=intitule,
+                         date_debut=debut, date_fin=debut + timedelta(days=1), duree_jours=Decimal("2"),
+                         lieu="Lyon", etat=etat)
+    db.session.add(ligne)
+    db.session.commit()
+    return ligne
+
+
+def _client(app, user):
+    client = app.test_client()
+    sign_in(client, user)
+    return client
+
+
+def test_creation_par_le_formulaire(app, factory):
+    gestionnaire = factory.gestionnaire("DR-84")
+    user, profil = _valide(factory)
+    client = _client(app, gestionnaire)
+    page = client.get("/gestion/interventions/add")
+    assert page.status_code == 200
+    texte = page_text(page)
+    assert "Adresse e-mail de l'intervenant" in texte and "Délégation régionale Île-de-France" not in texte
+    structure = factory.structure("DR-84").id
+    donnees = {"csrf_token": csrf_token_from(page.get_data(as_text=True)), "email_intervenant": user.email,
+               "structure": str(structure), "intitule": "Finances locales", "date_debut": "2030-03-04",
+               "date_fin": "2030-03-02", "duree_jours": "2,5", "lieu": "Lyon"}
+    refus = client.post("/gestion/interventions/add", data=donnees)
+    texte = page_text(refus)
+    assert refus.status_code == 200 and "La date de fin doit être postérieure ou égale à la date de début." in texte
+    assert 'value="Finances locales"' in texte  # nothing lost
+    assert db.session.scalar(select(Intervention.id)) is None
+    ok = client.post("/gestion/interventions/add", data={**donnees, "date_fin": "2030-03-06"})
+    assert ok.status_code == 302
+    ligne = db.session.scalar(select(Intervention))
+    assert (ligne.intervenant_id, ligne.structure_id, ligne.duree_jours, ligne.etat) == (
+        profil.id, structure, Decimal("2.5"), EtatIntervention.prevue)
+    db.session.refresh(profil)
+    assert profil.immatriculation
+
+
+def test_creation_refusee_pour_un_profil_non_valide(app, factory):
+    gestionnaire = factory.gestionnaire("DR-84")
+    user, _ = factory.intervenant("DR-84")
+    client = _client(app, gestionnaire)
+    page = client.get("/gestion/interventions/add")
+    reponse = client.post("/gestion/interventions/add", data={
+        "csrf_token": csrf_token_from(page.get_data(as_text=True)), "email_intervenant": user.email,
+        "structure": str(factory.structure("DR-84").id), "intitule": "X", "date_debut": "2030-03-04",
+        "date_fin": "2030-03-04", "duree_jours": "1", "lieu": "Lyon"})
+    assert "L'intervenant doit avoir une inscription validée." in page_text(reponse)
+
+
+def test_liste_de_ma_structure_et_filtre_par_etat(app, factory):
+    _, profil = _valide(factory, last="Dupont")
+    _intervention(factory, profil, intitule="Prévue ici")
+    _intervention(factory, profil, intitule="Réalisée ici", etat=EtatIntervention.realisee)
+    _intervention(factory, profil, "DR-11", intitule="Ailleurs")
+    client = _client(app, factory.gestionnaire("DR-84"))
+    texte = page_text(client.get("/gestion/interventions/list/"))
+    assert "Prévue ici" in texte and "Réalisée ici" in texte and "Ailleurs" not in texte
+    filtre = page_text(client.get("/gestion/interventions/list/?_flt_0_etat=realisee"))
+    assert "Réalisée ici" in filtre and "Prévue ici" not in filtre
+    national = page_text(_client(app, factory.admin_national()).get("/gestion/interventions/list/"))
+    assert "Ailleurs" in national and "Prévue ici" in national
+
+
+def test_actions_du_workflow(app, factory):
+    gestionnaire = factory.gestionnaire("DR-84")
+    _, profil = _valide(factory)
+    ligne = _intervention(factory, profil)
+    autre = _intervention(factory, profil, "DR-11")
+    client = _client(app, gestionnaire)
+    page = client.get(f"/gestion/interventions/show/{ligne.id}")
+    assert "Générer la lettre de demande" in page_text(page)
+    jeton = csrf_token_from(page.get_data(as_text=True))
+    reponse = client.post("/gestion/interventions/action_post",
+                          data={"csrf_token": jeton, "action": "demarrer", "rowid": [str(ligne.id)]})
+    assert reponse.status_code == 302
+    db.session.refresh(ligne)
+    assert ligne.etat == EtatIntervention.en_cours
+    assert db.session.scalar(select(TransitionHistorique.acteur_id).where(
+        TransitionHistorique.workflow == "intervention", TransitionHistorique.objet_id == ligne.id)) == gestionnaire.id
+    # another structure's row among the selection: nothing done
+    reponse = client.post("/gestion/interventions/action_post",
+                          data={"csrf_token": jeton, "action": "realiser", "rowid": [str(ligne.id), str(autre.id)]})
+    assert reponse.status_code == 404
+    db.session.refresh(ligne)
+    assert ligne.etat == EtatIntervention.en_cours
+    # a forbidden transition: the workflow's French message
+    client.post("/gestion/interventions/action_post",
+                data={"csrf_token": jeton, "action": "demarrer", "rowid": [str(ligne.id)]})
+    assert "n'est pas permis" in page_text(client.get(f"/gestion/interventions/show/{ligne.id}"))
+
+
+def test_mes_interventions(app, factory):
+    user, profil = _valide(factory)
+    _, autre = _valide(factory)
+    ancienne = _intervention(factory, profil, intitule="Ancienne", debut=date(2025, 1, 6),
+                             etat=EtatIntervention.realisee)
+    _intervention(factory, profil, intitule="Prochaine", debut=date.today() + timedelta(days=40))
+    _intervention(factory, autre, intitule="Pas la mienne")
+    for numero, etat in (("LD-2025-000001", EtatLettre.terminee), ("LD-2025-000002", EtatLettre.brouillon)):
+        db.session.add(LettreDemande(intervention_id=ancienne.id, numero=numero, date_lettre=date(2025, 1, 2),
+                                     mode_remuneration=ModeRemuneration.journalier, taux=Decimal("1000"),
+                                     quantite=Decimal("2"), etat=etat))
+    db.session.commit()
+    texte = page_text(_client(app, user).get("/mes-interventions/"))
+    assert texte.index("Prochaine") < texte.index("Ancienne")  # newest first
+    assert "Pas la mienne" not in texte and "Réalisée" in texte
+    assert "LD-2025-000001" in texte and "2 000,00 €" in texte and "Terminée" in texte
+    assert "LD-2025-000002" not in texte  # a draft is the structure's
+
+
+def test_mes_interventions_paginees(app, factory):
+    user, profil = _valide(factory)
+    for i in range(12):
+        _intervention(factory, profil, intitule=f"Session {i:02d}", debut=date(2026, 1, 1) + timedelta(days=i * 7))
+    client = _client(app, user)
+    premiere = page_text(client.get("/mes-interventions/"))
+    seconde = page_text(client.get("/mes-interventions/?page=2"))
+    assert "Session 11" in premiere and "Session 00" not in premiere
+    assert "Session 00" in seconde and "Session 11" not in seconde
