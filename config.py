@@ -139,6 +139,20 @@ class DefaultConfig:
     COMPTES_RATE_LIMIT = _env("COMPTES_RATE_LIMIT", "20 per 5 minute")
     CONNEXION_LOG_RETENTION_DAYS = int(_env("CONNEXION_LOG_RETENTION_DAYS", "180"))
 
+    # Leaving and personal data (issue 24, app.models.regles_depart): an
+    # archived account that never intervened is purged after
+    # CONSERVATION_SANS_INTERVENTION_MOIS months, one that did
+    # CONSERVATION_APRES_INTERVENTION_ANS years after its last intervention's
+    # end; no login for INACTIVITE_JOURS days archives an intervenant's
+    # account, warned by e-mail INACTIVITE_PREAVIS_JOURS days before; a
+    # « Récupérer mes données » file can be downloaded once, within
+    # EXPORT_DONNEES_VALIDITE_HEURES hours.
+    CONSERVATION_SANS_INTERVENTION_MOIS = int(_env("CONSERVATION_SANS_INTERVENTION_MOIS", "12"))
+    CONSERVATION_APRES_INTERVENTION_ANS = int(_env("CONSERVATION_APRES_INTERVENTION_ANS", "5"))
+    INACTIVITE_JOURS = int(_env("INACTIVITE_JOURS", "1095"))
+    INACTIVITE_PREAVIS_JOURS = int(_env("INACTIVITE_PREAVIS_JOURS", "30"))
+    EXPORT_DONNEES_VALIDITE_HEURES = int(_env("EXPORT_DONNEES_VALIDITE_HEURES", "72"))
+
     # Portal: optional audience measurement, loaded only after consent
     MESURE_AUDIENCE_URL = _env("MESURE_AUDIENCE_URL")
     # Alert fan-out: e-mails written per background job

@@ -74,3 +74,11 @@ cron.register(rappeler_revisions, queue_name="default", cron="0 7 * * *")
 cron.register(reviser_blocs, queue_name="default", cron="15 7 * * *")
 cron.register(rappeler_expirations, queue_name="default", cron="30 7 * * *")
 cron.register(expirer_identites, queue_name="default", cron="45 7 * * *")
+
+# Leaving and personal data (issue 24): inactivity warnings then archiving,
+# purge when retention ends, « Récupérer mes données » files past their validity.
+from app.jobs.depart import expirer_exports, purger_donnees_echues, traiter_inactivite  # noqa: E402
+
+cron.register(traiter_inactivite, queue_name="default", cron="0 5 * * *")
+cron.register(purger_donnees_echues, queue_name="default", cron="30 5 * * *")
+cron.register(expirer_exports, queue_name="default", interval=3600)

@@ -187,7 +187,6 @@ def compte_du_demandeur(demande: DemandeSupport):
 def reactiver_compte(demande: DemandeSupport, acteur: Acteur):
     """« Réactivation de mon compte archivé »: the archived account made
     active again by the account workflow (national roles only)."""
-    from app.workflows import compte as cycle_compte
     from app.workflows.core import GardeRefusee
 
     if demande.type.code != "REACTIVATION":
@@ -195,7 +194,9 @@ def reactiver_compte(demande: DemandeSupport, acteur: Acteur):
     user = compte_du_demandeur(demande)
     if user is None:
         raise GardeRefusee(f"Aucun compte ne correspond à l'adresse e-mail {demande.email}.")
-    cycle_compte.appliquer(user.id, "reactiver", acteur, f"Demande de support n° {demande.numero}")
+    from app import depart
+
+    depart.reactiver(user.id, acteur, f"Demande de support n° {demande.numero}")
     return user
 
 

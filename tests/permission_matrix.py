@@ -163,6 +163,14 @@ EXPECTED: dict[str, dict | None] = {
     # the signed-in intervenant's own requests (the sample is nobody's: 404)
     "MesDemandesSupportView.liste": INTERVENANT_ONLY,
     "MesDemandesSupportView.demande": row(LOGIN, HIDDEN, DENY, DENY, DENY),
+    # leaving and personal data (issue 24): the intervenant's own pages (no export
+    # of theirs in the sample: 404), the e-mailed link (a bad token: the « lien non
+    # valide » page), the national administration's export from a support request
+    "DepartView.desinscription": INTERVENANT_ONLY,
+    "DepartView.donnees": INTERVENANT_ONLY,
+    "DepartView.telecharger": row(LOGIN, HIDDEN, DENY, DENY, DENY),
+    "LienDonneesView.telecharger": PUBLIC,
+    "ExportDonneesGestionView.exporter": NATIONAL,
     # interventions and lettres de demande (issue 23): the sample rows are of
     # structure A; « Mes interventions » (the sample lettre is another person's: 404)
     "MesInterventionsView.liste": INTERVENANT_ONLY,

@@ -42,7 +42,7 @@ def build(scene) -> dict:
             return indisponibilite.id
         if view in ("ReceptionView", "EnvoyesView", "BrouillonsView", "EnvoiCandidatsView"):
             return message.id
-        if view == "SupportGestionView":
+        if view in ("SupportGestionView", "ExportDonneesGestionView"):
             return demande_support.id
         if view == "DossierGestionView":
             return bloc.id if endpoint.endswith(".decider") else scene.owner_profil.id

@@ -17,11 +17,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import depart  # issue 24: an archived account's data are deleted when retention ends
 from app.extensions import db
 from app.jobs import job
 from app.mail import queue_email
 from app.models import base
 from app.models.comptes import EtatInscription, Intervenant
+from app.models.depart import MotifArchivage
 from app.workflows import compte as cycle_compte
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.inscription import inscription
@@ -79,6 +81,8 @@ def archiver_complements() -> int:
             if cycle_compte.peut(profil.user_id, "archiver", Acteur.systeme()):
                 cycle_compte.appliquer(profil.user_id, "archiver", Acteur.systeme(),
                                        "Demande d'inscription archivée (sans action depuis 2 mois)")
+                depart.conserver(profil.user_id, MotifArchivage.inscription,
+                                 depart.decision_pour(profil).suppression_le or depart.douze_mois())
             db.session.commit()
             done += 1
         except WorkflowError:

@@ -13,6 +13,7 @@ from app.models.base import TimestampMixin, state_column, utcnow  # noqa: F401
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant  # noqa: F401
 from app.models.consultations import Consultation  # noqa: F401
 from app.models.contenus import Actualite, DocumentPublic  # noqa: F401
+from app.models.depart import ConservationCompte, ExportDonnees, JournalPurge  # noqa: F401
 from app.models.deux_facteurs import CodeSecours, SecondFacteur  # noqa: F401
 from app.models.dossier import BlocDossier, DemandeDossier, DossierAdministratif, PieceDossier  # noqa: F401
 from app.models.fichiers import AccesFichier, Fichier  # noqa: F401

@@ -27,6 +27,7 @@ class ObjetConsultation(enum.StrEnum):
     dossier = "dossier"
     nir = "nir"
     iban = "iban"
+    donnees = "donnees"
 
     @property
     def libelle(self) -> str:
@@ -39,6 +40,7 @@ LIBELLES_OBJET_CONSULTATION = {
     ObjetConsultation.dossier: "Dossier administratif",
     ObjetConsultation.nir: "NIR affiché (dossier administratif)",
     ObjetConsultation.iban: "IBAN affiché (dossier administratif)",
+    ObjetConsultation.donnees: "Données personnelles (export d'un compte archivé)",
 }
 
 

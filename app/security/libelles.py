@@ -61,6 +61,10 @@ ECRANS: tuple[Ecran, ...] = (
             *_sur("ProfilView", "can_identification", "can_parcours", "can_ajouter", "can_modifier", "can_supprimer"),
         )),
     )),
+    Ecran("Me désinscrire, récupérer mes données", (
+        Droit("me désinscrire, récupérer mes données", _sur("DepartView", "can_desinscription", "can_donnees",
+                                                             "can_telecharger")),
+    )),
     Ecran("Mes interventions", (Droit("consulter et télécharger mes lettres de demande",
                                       _sur("MesInterventionsView", "can_liste", "can_lettre")),)),
     Ecran("Mes indisponibilités", (
@@ -108,6 +112,7 @@ ECRANS: tuple[Ecran, ...] = (
     Ecran("Demandes de support", (
         Droit("consulter et répondre", _sur("SupportGestionView", "can_list", "can_show")),
         Droit("réactiver un compte archivé", (("can_reactiver", "SupportGestionView"),)),
+        Droit("exporter les données personnelles d'un compte archivé", (("can_exporter", "ExportDonneesGestionView"),)),
     )),
     Ecran("Comptes intervenants", (
         Droit("créer (écran et API)", (("can_creer", "ComptesGestionView"), ("can_post", "CompteApi"))),

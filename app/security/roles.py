@@ -69,6 +69,10 @@ _INTERVENANT = _COMPTE + _MESSAGERIE + [
     # Dossier administratif (issue 20)
     ("can_page", "MonDossierView"),
     ("menu_access", "Mes données et documents"),
+    # Leaving and personal data (issue 24)
+    *[(f"can_{m}", "DepartView") for m in ("desinscription", "donnees", "telecharger")],
+    ("menu_access", "Récupérer mes données"),
+    ("menu_access", "Me désinscrire"),
     # Interventions and lettres de demande (issue 23)
     ("can_liste", "MesInterventionsView"),
     ("can_lettre", "MesInterventionsView"),
@@ -152,6 +156,8 @@ _ADMIN_NATIONAL = _GESTIONNAIRE + _SECURITE + [
     ("menu_access", "Identifiants provisoires"),
     # Support (issue 22): reactivate an archived account from its request
     ("can_reactiver", "SupportGestionView"),
+    # Issue 24: the data of an archived account, from its support request
+    ("can_exporter", "ExportDonneesGestionView"),
     ("menu_access", "Administration nationale"),
     ("menu_access", "Console d'administration"),
 ]

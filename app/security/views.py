@@ -239,6 +239,7 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
         return redirect(request.referrer or url_for(f"{self.endpoint}.list"))
 
     def _transition(self, items, event: str, succes: str):
+        from app import depart
         from app.extensions import db
         from app.workflows import compte as cycle_compte
         from app.workflows.core import Acteur, WorkflowError
@@ -249,7 +250,10 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
             for user in items:
                 if user.id == g.user.id:
                     raise WorkflowError("Vous ne pouvez pas modifier l'état de votre propre compte.")
-                cycle_compte.appliquer(user.id, event, acteur)
+                if event == "reactiver":  # an archived account: profile back, new password by e-mail
+                    depart.reactiver(user.id, acteur)
+                else:
+                    cycle_compte.appliquer(user.id, event, acteur)
         except WorkflowError as erreur:
             db.session.rollback()
             flash(erreur.message, "danger")
@@ -264,7 +268,8 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
 
     @action("reactiver", "Réactiver", "Réactiver le ou les comptes sélectionnés ?", "fa-check")
     def reactiver(self, items):
-        return self._transition(items, "reactiver", "Compte(s) réactivé(s).")
+        return self._transition(items, "reactiver", "Compte(s) réactivé(s) ; un compte archivé reçoit un e-mail "
+                                "pour choisir un nouveau mot de passe.")
 
     @action(
         "reinitialiser_second_facteur",

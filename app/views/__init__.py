@@ -135,6 +135,19 @@ def register_views(appbuilder) -> None:
         MonDossierView, "Mes données et documents", label="Mes données et documents",
         category="Mon compte", category_label="Mon compte", icon="fa-folder-open",
     )
+    # Leaving and personal data (issue 24)
+    from app.views.depart import DepartView, ExportDonneesGestionView, LienDonneesView
+
+    appbuilder.add_view(
+        DepartView, "Récupérer mes données", label="Récupérer mes données", href="/mon-compte/recuperer-mes-donnees",
+        category="Mon compte", category_label="Mon compte", icon="fa-download",
+    )
+    appbuilder.add_link(
+        "Me désinscrire", href="/mon-compte/me-desinscrire", label="Me désinscrire",
+        category="Mon compte", category_label="Mon compte", icon="fa-sign-out",
+    )
+    appbuilder.add_view_no_menu(LienDonneesView)
+    appbuilder.add_view_no_menu(ExportDonneesGestionView)
     appbuilder.add_view(
         DossierGestionView, "Dossiers administratifs", label="Dossiers administratifs",
         category="Gestion", category_label="Gestion", icon="fa-folder",

@@ -152,6 +152,18 @@ class AccesFichierView(JournalView):
     column_filters = ("date", "user.email", "fichier.original_name")
 
 
+class JournalPurgeView(JournalView):
+    """Runs of the purge of personal data (issue 24): when, how many accounts
+    and files, rows per table."""
+
+    column_list = ("date", "comptes", "fichiers", "detail")
+    column_labels = {"date": "Date (heure de Paris)", "comptes": "Comptes purgés", "fichiers": "Fichiers supprimés",
+                     "detail": "Lignes supprimées ou anonymisées par table"}
+    column_filters = ("date",)
+    column_formatters = {"date": _datetime,
+                         "detail": lambda v, c, m, n: Markup("<br>").join(m.detail.splitlines())}
+
+
 def add_supervision_views(admin, database) -> None:
     admin.add_view(
         OutboxView(OutboxMessage, database, name="Boîte d'envoi des e-mails", category="Supervision",
@@ -161,4 +173,8 @@ def add_supervision_views(admin, database) -> None:
                                     category="Audit", endpoint="bo_consultation"))
     admin.add_view(AccesFichierView(AccesFichier, database, name="Téléchargements de fichiers",
                                     category="Audit", endpoint="bo_acces_fichier"))
+    from app.models.depart import JournalPurge
+
+    admin.add_view(JournalPurgeView(JournalPurge, database, name="Purges des données personnelles",
+                                    category="Audit", endpoint="bo_journal_purge"))
 

@@ -287,6 +287,7 @@ class SupportGestionView(BaseView):
             historique=support.history(demande), maximum=DESCRIPTIF_MAX,
             reactivation=national and code == "REACTIVATION" and demande.etat != EtatDemandeSupport.cloturee,
             identifiants=national and code == "IDENTIFIANTS_PERDUS",
+            recuperation=national and code == "RECUPERATION_DONNEES" and demande.etat != EtatDemandeSupport.cloturee,
         )
 
 

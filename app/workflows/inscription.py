@@ -3,7 +3,10 @@
 brouillon → transmise → validée | rejetée | complément demandé;
 complément demandé → transmise; complément demandé → archivée (job after two
 months without action); rejetée → transmise only one year after the first
-analysis.
+analysis. Leaving (issue 24): any state → archivée when the account is
+archived (« Me désinscrire », inactivity), out of the CV-thèque and the
+alerts at once; archivée → the state it left (« restaurer_<état> ») when a
+national administrator reactivates the account.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from app.models.comptes import LIBELLES_ETAT_INSCRIPTION
 from app.models.comptes import EtatInscription as E
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
 from app.security.scope import perimetre_de
+from app.workflows.compte import TITULAIRE
 from app.workflows.core import SYSTEME, Acteur, Transition, Workflow
 
 DELAI_NOUVELLE_DEMANDE = timedelta(days=365)
@@ -147,6 +151,23 @@ def _mark_analysed(obj, actor: Acteur) -> None:
         obj.date_premiere_analyse = utcnow()
 
 
+def _titulaire(obj, actor: Acteur):
+    """« Me désinscrire »: the account's holder (``app.workflows.compte.titulaire``), not a role."""
+    if TITULAIRE in actor.roles and actor.user_id != obj.user_id:
+        return "Cette demande d'inscription ne vous appartient pas."
+    return None
+
+
+def _restart_complement(obj, actor: Acteur) -> None:
+    """Back in « complément demandé » after a reactivation: the two months
+    before the automatic archiving start again."""
+    obj.date_complement_demande = utcnow()
+    obj.date_relance_complement = None
+
+
+#: States a profile leaves when its account is archived, and returns to.
+AVANT_ARCHIVAGE = (E.brouillon, E.transmise, E.validee, E.rejetee, E.complement_demande)
+NATIONAL = frozenset({ADMIN_NATIONAL, "Admin"})
 STAFF = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, "Admin"})
 OWNER = frozenset({INTERVENANT})
 
@@ -179,6 +200,16 @@ inscription = Workflow(
         Transition(
             E.complement_demande, "archiver", E.archivee, frozenset({SYSTEME}),
             "Archiver (sans action depuis 2 mois)",
+        ),
+        *(
+            Transition(source, "desinscrire", E.archivee, frozenset({TITULAIRE, SYSTEME}),
+                       "Compte archivé (désinscription)", (_titulaire,))
+            for source in AVANT_ARCHIVAGE
+        ),
+        *(
+            Transition(E.archivee, f"restaurer_{cible.value}", cible, NATIONAL, "Compte réactivé",
+                       effects=(_restart_complement,) if cible == E.complement_demande else ())
+            for cible in AVANT_ARCHIVAGE
         ),
     ],
 )
