@@ -58,7 +58,15 @@ def _traduire_pluriel(singulier: str, pluriel: str, n: int) -> str:
     return get_translations().ungettext(singulier, pluriel, n)
 
 
+def _rien_pour_none(valeur):
+    """An absent value prints as nothing, never as Python's « None » (FAB's
+    show pages print a column's raw value: issue 25)."""
+    return "" if valeur is None else valeur
+
+
 def init_app(app) -> None:
+    # Before any template is compiled: Jinja reads ``finalize`` at compile time.
+    app.jinja_env.finalize = _rien_pour_none
     app.jinja_env.filters["date_fr"] = format_date
     app.jinja_env.filters["datetime_fr"] = lambda v: format_date(v, "%d/%m/%Y %H:%M")
     # The portal speaks one language (LANGUAGES): a template's ``_()`` need not

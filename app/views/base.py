@@ -73,7 +73,32 @@ caches.declarer("fab.recherche_rendue", cle="vue, colonnes, langue, choix des li
                 vider=RechercheRapide._rendus.clear)
 
 
-class EspaceModelView(ModelView):
+#: The label of a list's empty choice, in the manual's words (§ « Sélectionner une valeur »).
+CHOIX_VIDE = "Sélectionner une valeur"
+
+
+def libeller_choix_vides(form_class) -> None:
+    """Give each optional choice list of a generated form the French label
+    of its empty choice: FAB's converter leaves it blank and WTForms then
+    shows its value, « __None » (issue 25)."""
+    for nom in dir(form_class):
+        champ = getattr(form_class, nom, None)
+        kwargs = getattr(champ, "kwargs", None)
+        if isinstance(kwargs, dict) and kwargs.get("allow_blank") and not kwargs.get("blank_text"):
+            kwargs["blank_text"] = CHOIX_VIDE
+
+
+class ChoixVidesMixin:
+    """FAB model views whose generated forms say « Sélectionner une valeur »."""
+
+    def _init_forms(self):
+        super()._init_forms()
+        for form_class in (self.add_form, self.edit_form, getattr(self, "search_form", None)):
+            if form_class is not None:
+                libeller_choix_vides(form_class)
+
+
+class EspaceModelView(ChoixVidesMixin, ModelView):
     """FAB ModelView showing dates the French way (dd/mm/yyyy [hh:mm]).
 
     FAB renders date columns with ``str()`` (ISO); every date and datetime
