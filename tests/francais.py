@@ -21,6 +21,8 @@ MOTS_ANGLAIS = (
     "Invalid", "Not a valid", "Count", "Equal to", "Contains", "Starts with", "Ends with",
     "Greater than", "Smaller than", "Relation", "Check all", "Uncheck all", "With selected",
     "Selected", "Apply", "Reset", "Sort", "Ascending", "Descending", "empty",
+    # flask-admin's labels of a column it names itself and its boolean icons' titles
+    "Ab User", "Id", "Original Name", "true", "false", "items",
 )
 _MOTIF = re.compile(r"(?<![\w-])(" + "|".join(re.escape(m) for m in sorted(MOTS_ANGLAIS, key=len, reverse=True))
                     + r")(?![\w-])")

@@ -144,3 +144,19 @@ def test_trop_de_tentatives_en_francais(app_limitee):
     assert 'href="http://localhost/login/"' in reponse.get_data(as_text=True)
     api = client.post("/api/v1/security/login", json={"username": "a", "password": "b"})
     assert api.status_code == 429 and "Patientez" in api.get_json()["message"]
+
+
+def test_console_en_francais(app, login_as):
+    """The console (issue 27, point 4): page size, booleans and filter
+    labels in French, never flask-admin's « 50 articles » or « actif: true »."""
+    from flask import url_for
+
+    client = login_as("admin_national")
+    with app.test_request_context():
+        structures, consultations = url_for("bo_structure.index_view"), url_for("bo_consultation.index_view")
+    html = client.get(structures).get_data(as_text=True)
+    assert "50 éléments par page" in html and "articles" not in html
+    assert "Oui" in html and ": true" not in html and ": false" not in html
+    filtres = client.get(consultations).get_data(as_text=True)
+    assert "Par (adresse e-mail)" in filtres and "Ab User" not in filtres and "Intervenant Id" not in filtres
+    assert mots_anglais(html) == [] and mots_anglais(filtres) == []
