@@ -160,3 +160,26 @@ def test_console_en_francais(app, login_as):
     filtres = client.get(consultations).get_data(as_text=True)
     assert "Par (adresse e-mail)" in filtres and "Ab User" not in filtres and "Intervenant Id" not in filtres
     assert mots_anglais(html) == [] and mots_anglais(filtres) == []
+
+
+def test_e_mails_en_francais(app):
+    """Every e-mail template (text and HTML), rendered with whatever its
+    variables hold, carries none of the frameworks' English words."""
+    from pathlib import Path
+
+    from jinja2 import ChainableUndefined
+
+    dossier = Path(app.root_path) / "templates" / "emails"
+    modeles = sorted(p.name for p in dossier.iterdir() if p.suffix in (".txt", ".html") and not p.name.startswith("_"))
+    assert len(modeles) > 20
+    class Vide(ChainableUndefined):
+        def __call__(self, *args, **kwargs):
+            return self
+
+    env = app.jinja_env.overlay(undefined=Vide)
+    with app.test_request_context():
+        for nom in modeles:
+            rendu = env.get_template(f"emails/{nom}").render(base_url="http://127.0.0.1:5000", subject="Objet")
+            texte = rendu if nom.endswith(".html") else f"<pre>{rendu}</pre>"
+            assert mots_anglais(texte) == [], (nom, mots_anglais(texte))
+            assert "None" not in rendu, nom
