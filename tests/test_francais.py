@@ -183,3 +183,21 @@ def test_e_mails_en_francais(app):
             texte = rendu if nom.endswith(".html") else f"<pre>{rendu}</pre>"
             assert mots_anglais(texte) == [], (nom, mots_anglais(texte))
             assert "None" not in rendu, nom
+
+
+def test_erreurs_des_formulaires_generes_en_francais(app, login_as, monkeypatch):
+    """FAB's own field errors (« Not a valid choice ») in French, the text kept."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    client = login_as("gestionnaire", "DR-84")
+    reponse = client.post("/gestion/annonces/add", data={"intitule": "Formation gardée", "nature_formation": "999999"})
+    html = reponse.get_data(as_text=True)
+    assert reponse.status_code == 200
+    assert "Choix invalide : sélectionnez une valeur de la liste." in html and "Not a valid choice" not in html
+    assert 'value="Formation gardée"' in html
+    assert mots_anglais(html) == []
+
+
+def test_les_formulaires_generes_gardent_leur_jeton_csrf(login_as):
+    """The French messages change the forms' Meta: CSRF is still checked."""
+    client = login_as("gestionnaire", "DR-84")
+    assert client.post("/gestion/annonces/add", data={"intitule": "Sans jeton"}).status_code == 400
