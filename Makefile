@@ -8,6 +8,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app
+# The e-mails' links follow the port served on (config.base_publique), even
+# when PORT is given on make's command line (make run PORT=5081).
+export PORT
 
 .PHONY: run test install lint bench bench-croissance pannes worker cron clean
 

@@ -32,6 +32,16 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on", "oui")
 
 
+def base_publique(environ=os.environ) -> str:
+    """The base of the links in e-mails: ``PUBLIC_BASE_URL``, else the
+    address ``make run`` serves on (its ``PORT``, 5000 by default), so that a
+    link of ``PORT=5081 make run`` opens on 5081 (issue 25)."""
+    explicite = environ.get("PUBLIC_BASE_URL")
+    if explicite:
+        return explicite
+    return f"http://127.0.0.1:{environ.get('PORT') or '5000'}"
+
+
 class DefaultConfig:
     """Embedded default: works on a fresh machine with nothing but Python."""
 
@@ -111,7 +121,7 @@ class DefaultConfig:
     # A message left « sending » (its worker died) is attempted again after
     # this many seconds; longer than one attempt may take (a few MAIL_TIMEOUT).
     MAIL_SENDING_LEASE = int(_env("MAIL_SENDING_LEASE", "60"))
-    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    PUBLIC_BASE_URL = base_publique()
     OUTBOX_RETENTION_DAYS = int(_env("OUTBOX_RETENTION_DAYS", "90"))
 
     # Accounts and login protection

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest
 
+from app.extensions import db
 from app.workflows.core import GardeRefusee, WorkflowError
 
 
@@ -113,8 +114,50 @@ def bad_request(error):
     return render_template("erreurs/400.html", appbuilder=current_app.appbuilder, message=message), 400
 
 
+#: The other errors a person may meet, in French (issue 25): title, explanation.
+ERREURS = {
+    405: ("Action impossible", "Cette adresse ne permet pas cette action : revenez à la page précédente."),
+    413: ("Fichier trop volumineux", "Le fichier ou le formulaire envoyé dépasse la taille autorisée."),
+    429: ("Trop de tentatives",
+          "Vous avez fait trop de tentatives en peu de temps. Patientez quelques minutes, puis recommencez."),
+    500: ("Erreur du serveur",
+          "Une erreur inattendue s'est produite. Votre action n'a pas été enregistrée : réessayez dans un moment."),
+}
+
+
+def page_precedente() -> str | None:
+    """The page the person came from, on this site only (a way back)."""
+    cible = request.referrer
+    if cible and cible.startswith(request.host_url) and not (request.method == "GET" and cible == request.url):
+        return cible
+    return None
+
+
+def page_erreur(error):
+    """405, 413, 429 and 500 in French with a way back, never the frameworks'
+    English (« Too Many Requests / 10 per 5 minute »)."""
+    code = getattr(error, "code", None) or 500
+    titre, message = ERREURS.get(code, ERREURS[500])
+    if code >= 500:
+        db.session.rollback()  # the failed request's transaction must not leak into the page
+    if _wants_json():
+        return jsonify(message=message), code
+    if "user" not in g:
+        g.user = current_user
+    try:
+        return render_template("erreurs/erreur.html", appbuilder=current_app.appbuilder, titre=titre,
+                               message=message, precedente=page_precedente()), code
+    except Exception:  # noqa: BLE001  the layout itself failed (database down): a bare French page
+        current_app.logger.exception("page d'erreur %s", code)
+        return (f'<!DOCTYPE html><html lang="fr"><head><title>{titre}</title></head><body><main>'
+                f'<h1>{titre}</h1><p>{message}</p><p><a href="/">Retour à l\'accueil</a></p></main></body></html>',
+                code, {"Content-Type": "text/html; charset=utf-8"})
+
+
 def init_app(app) -> None:
     app.before_request(refuser_arguments_invalides)
+    for code in ERREURS:
+        app.register_error_handler(code, page_erreur)
     app.register_error_handler(400, bad_request)
     app.register_error_handler(WorkflowError, handle_workflow_error)
     app.register_error_handler(403, forbidden)

@@ -3,7 +3,7 @@ templates' translation calls."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel.support import Translations
@@ -23,6 +23,23 @@ def heure_de_paris(value: datetime | None) -> datetime | None:
     return value.astimezone(PARIS).replace(tzinfo=None)
 
 
+def paris_vers_utc(value: datetime) -> datetime:
+    """A Paris wall-clock time (typed by a person) as the stored naive UTC
+    instant, to compare with stored columns (issue 27: « le 3 décembre » is
+    the Paris day, not the UTC one)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=PARIS)
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def debut_du_jour(jour: date) -> datetime:
+    """Midnight of ``jour`` in Paris, as a stored (naive UTC) instant."""
+    try:
+        return paris_vers_utc(datetime.combine(jour, time.min))
+    except OverflowError:  # 1 January of year 1: before any stored instant anyway
+        return datetime.min
+
+
 def format_heure(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     """« 03/12/2026 10:45 », Paris time (what every screen shows)."""
     return "" if value is None else heure_de_paris(value).strftime(fmt)
@@ -31,8 +48,8 @@ def format_heure(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
 def format_date(value, fmt: str | None = None) -> str:
     if value is None or value == "":
         return ""
-    if isinstance(value, datetime):
-        return value.strftime(fmt or "%d/%m/%Y %H:%M")
+    if isinstance(value, datetime):  # stored naive UTC: shown in Paris time
+        return heure_de_paris(value).strftime(fmt or "%d/%m/%Y %H:%M")
     if isinstance(value, date):
         return value.strftime(fmt or "%d/%m/%Y")
     return str(value)
@@ -58,7 +75,15 @@ def _traduire_pluriel(singulier: str, pluriel: str, n: int) -> str:
     return get_translations().ungettext(singulier, pluriel, n)
 
 
+def _rien_pour_none(valeur):
+    """An absent value prints as nothing, never as Python's « None » (FAB's
+    show pages print a column's raw value: issue 25)."""
+    return "" if valeur is None else valeur
+
+
 def init_app(app) -> None:
+    # Before any template is compiled: Jinja reads ``finalize`` at compile time.
+    app.jinja_env.finalize = _rien_pour_none
     app.jinja_env.filters["date_fr"] = format_date
     app.jinja_env.filters["datetime_fr"] = lambda v: format_date(v, "%d/%m/%Y %H:%M")
     # The portal speaks one language (LANGUAGES): a template's ``_()`` need not

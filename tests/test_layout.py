@@ -58,8 +58,9 @@ def test_dates_are_shown_dd_mm_yyyy(factory, login_as):
     client = login_as("gestionnaire", "DR-84")
     html = page_text(client.get(f"/gestion/demandes-inscription/show/{profil.id}"))
     assert "17/05/1980" in html  # date de naissance
-    assert "09/03/2026 14:05" in html
+    assert "09/03/2026 15:05" in html  # stored UTC, shown in Paris time (UTC+1 in March)
     assert format_date(datetime(2026, 1, 2).date()) == "02/01/2026"
+    assert format_date(datetime(2026, 7, 2, 22, 30)) == "03/07/2026 00:30"  # summer: UTC+2
 
 
 def test_template_messages_come_from_the_french_catalogue_once(app, monkeypatch):

@@ -13,7 +13,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-CIVILITES = [("M", "Monsieur"), ("Mme", "Madame")]
+from app.models.comptes import LIBELLES_CIVILITE
+
+CIVILITES = list(LIBELLES_CIVILITE.items())
 REQUIS = "Ce champ est obligatoire."
 AGE_MINIMUM = 18
 AGE_MAXIMUM = 100

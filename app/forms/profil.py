@@ -199,10 +199,10 @@ class ParcoursForm(FlaskForm):
     motivation = TextAreaField(
         "Votre motivation pour devenir intervenant", filters=[_strip], validators=[Optional(), Length(max=4000)]
     )
-    alerte_specialites = BooleanField("Si le ou les domaines de formation me concernent")
+    alerte_specialites = BooleanField("Si la ou les spécialités de formation me concernent")
     alerte_regions = BooleanField("Si la ou les régions sont celles que j'ai sélectionnées")
     alerte_specialites_et_regions = BooleanField(
-        "Si le ou les domaines de formation ET si la ou les régions me concernent"
+        "Si la ou les spécialités de formation ET si la ou les régions me concernent"
     )
     cv = FileField("Joindre votre CV")
     supprimer_cv = BooleanField("Supprimer mon CV actuel")

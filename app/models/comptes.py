@@ -69,6 +69,10 @@ intervenant_specialite = _association("specialite", "specialite")
 intervenant_sous_specialite = _association("sous_specialite", "sous_specialite")
 
 
+#: Civilité: stored code → the words shown (forms and read-only pages).
+LIBELLES_CIVILITE = {"M": "Monsieur", "Mme": "Madame"}
+
+
 class Intervenant(TimestampMixin, Model):
     """The trainer's profile (CV); one per login user."""
 
@@ -76,6 +80,12 @@ class Intervenant(TimestampMixin, Model):
     id = sa.Column(sa.Integer, primary_key=True)
     user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, unique=True)
     civilite = sa.Column(sa.String(5), nullable=False)
+
+    @property
+    def civilite_libelle(self) -> str:
+        """« Monsieur » / « Madame », never the stored « M » (issue 25)."""
+        return LIBELLES_CIVILITE.get(self.civilite, self.civilite or "")
+
     nom_naissance = sa.Column(sa.String(100), nullable=False)
     nom_usage = sa.Column(sa.String(100), nullable=False)
     prenom = sa.Column(sa.String(100), nullable=False)

@@ -29,6 +29,28 @@ class TransitionHistorique(Model):
 
     acteur = relationship(User)
 
+    # The French of a recorded transition, as its workflow says it (issue 25:
+    # the history showed « transmettre → transmise »).
+    def _workflow(self):
+        from app.workflows.core import workflow_nomme
+
+        return workflow_nomme(self.workflow)
+
+    @property
+    def action_libelle(self) -> str:
+        wf = self._workflow()
+        return wf.libelle_action(self.etat_avant, self.evenement) if wf else self.evenement
+
+    @property
+    def etat_avant_libelle(self) -> str:
+        wf = self._workflow()
+        return wf.libelle_etat(self.etat_avant) if wf else self.etat_avant
+
+    @property
+    def etat_apres_libelle(self) -> str:
+        wf = self._workflow()
+        return wf.libelle_etat(self.etat_apres) if wf else self.etat_apres
+
     __table_args__ = (
         sa.Index("ix_transition_historique_objet", "objet_type", "objet_id", "date"),
         # The audit console: newest first (issue 27).

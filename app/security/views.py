@@ -31,14 +31,16 @@ from app.formatting import format_date
 from app.models.authentification import LIBELLES_ETAT_COMPTE, EtatCompteUtilisateur
 from app.security import libelles
 from app.security.roles import GESTIONNAIRE
+from app.views.base import ChoixVidesMixin
 from app.views.interface import InterfaceChargee
 
 CRUD = {"list", "show", "add", "edit", "delete"}
 
 
-class RetourListeMixin:
+class RetourListeMixin(ChoixVidesMixin):
     """After saving in a security screen: back to its list, a French message
-    (FAB went back in its page history, often the portal's home page)."""
+    (FAB went back in its page history, often the portal's home page); empty
+    choices in French."""
 
     add_row_message = "Enregistrement ajouté."
     edit_row_message = "Modifications enregistrées."

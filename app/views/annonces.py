@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
@@ -19,6 +19,7 @@ from wtforms.fields import DateField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from app.extensions import db
+from app.formatting import format_heure
 from app.forms.champs import SelectField, SelectMultipleField
 from app.models.annonces import (
     Annonce,
@@ -171,6 +172,13 @@ class CandidatureForm(FlaskForm):
     )
 
 
+def date_candidature(annonce: Annonce, intervenant) -> datetime | None:
+    """When ``intervenant`` applied to ``annonce`` (stored UTC), None if they did not."""
+    return db.session.scalar(
+        select(Candidature.date).where(Candidature.annonce_id == annonce.id, Candidature.intervenant_id == intervenant.id)
+    )
+
+
 class AnnoncesPubliquesView(BaseView):
     """Public pages; « Candidater » checks the applicant itself."""
 
@@ -231,11 +239,14 @@ class AnnoncesPubliquesView(BaseView):
     @page_publique
     def detail(self, numero):
         annonce = self._annonce(numero)
+        intervenant = current_intervenant()  # None for a visitor: the cached page is everybody's
+        deja = date_candidature(annonce, intervenant) if intervenant is not None else None
         return self.render_template(
             "annonces/detail.html",
             title=f"Annonce {annonce.numero}",
             annonce=annonce,
             retour=request.args.get("retour"),
+            deja_candidate=format_heure(deja, "%d/%m/%Y") if deja else None,
         )
 
     def refus(self, annonce: Annonce, intervenant) -> str | None:
@@ -251,13 +262,9 @@ class AnnoncesPubliquesView(BaseView):
             )
         if not annonce.ouverte_aux_candidatures(aujourdhui()):
             return "Cette annonce n'accepte plus de candidatures : la date limite de candidature est dépassée."
-        deja = db.session.scalar(
-            select(Candidature.date).where(
-                Candidature.annonce_id == annonce.id, Candidature.intervenant_id == intervenant.id
-            )
-        )
+        deja = date_candidature(annonce, intervenant)
         if deja is not None:
-            return f"Vous avez déjà candidaté à cette annonce le {deja:%d/%m/%Y}."
+            return f"Vous avez déjà candidaté à cette annonce le {format_heure(deja, '%d/%m/%Y')}."
         return None
 
     @expose("/<numero>/candidater", methods=["GET", "POST"])

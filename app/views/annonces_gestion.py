@@ -34,7 +34,7 @@ from app.models.annonces import (
     annonce_sous_specialite,
     annonce_specialite,
 )
-from app.models.comptes import EtatInscription, Intervenant
+from app.models.comptes import LIBELLES_CIVILITE, EtatInscription, Intervenant
 from app.models.fichiers import effacer, store_upload
 from app.models.referentiels import Departement, Region, SousSpecialite, Specialite
 from app.referentiels.options import options
@@ -174,10 +174,11 @@ class ActionsWorkflowMixin:
         else:
             db.session.commit()
             flash(f"{succes} ({len(items)}).", "success")
-        # Back to the page the form says it came from (the annonce's page);
-        # FAB's history otherwise, which goes one page further back.
+        # Back to the page the form says it came from (the annonce's page),
+        # else to this screen's list (FAB's history went one page further
+        # back, often the portal's home page: issue 25).
         retour = request.form.get("next")
-        return redirect(get_safe_redirect(retour) if retour else self.get_redirect())
+        return redirect(get_safe_redirect(retour) if retour else url_for(f"{self.endpoint}.list"))
 
 
 class FilterCandidaturesMaStructure(BaseFilter):
@@ -217,7 +218,8 @@ class CandidatureGestionView(ActionsWorkflowMixin, EspaceModelView):
     base_order = ("date", "desc")
     list_title = "Candidatures aux annonces"
     show_title = "Candidature et profil du candidat"
-    list_columns = ["date", "annonce.numero", "intervenant.prenom", "intervenant.nom_usage", "etat", "commentaire"]
+    list_columns = ["date", "annonce.numero", "annonce.intitule", "intervenant.prenom", "intervenant.nom_usage", "etat",
+                    "commentaire"]
     show_columns = [
         "date", "annonce.numero", "annonce.intitule", "etat", "commentaire",
         "intervenant.civilite", "intervenant.prenom", "intervenant.nom_usage", "intervenant.user.email",
@@ -242,6 +244,7 @@ class CandidatureGestionView(ActionsWorkflowMixin, EspaceModelView):
     formatters_columns = {
         "etat": lambda v: EtatCandidatureAnnonce(v).libelle if v else "",
         "intervenant.etat_inscription": lambda v: EtatInscription(v).libelle if v else "",
+        "intervenant.civilite": lambda v: LIBELLES_CIVILITE.get(v, v or ""),
         "intervenant_id": _lien_dossier,
         "commentaire": commentaire_court,
     }

@@ -15,13 +15,15 @@ from pathlib import Path
 from flask import abort, current_app, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.exports import neutraliser
 from app.extensions import db
-from app.formatting import format_date, format_heure
+from app.formatting import format_date, format_heure, paris_vers_utc
 from app.security.headers import nonce
 from app.security.roles import PERM_BACKOFFICE
 
@@ -58,6 +60,37 @@ class ConsoleIndexView(ConsoleAccessMixin, AdminIndexView):
         return self.render("backoffice/index.html", files=jobs.etat_des_files(), outbox=status_counts())
 
 
+class _HeureDeParis:
+    """A console date filter reads the typed time as Paris time (every date
+    the console shows is Paris time), compared with the stored UTC (issue 27)."""
+
+    def clean(self, value):
+        propre = super().clean(value)
+        if isinstance(propre, list):
+            return [paris_vers_utc(v) for v in propre]
+        return paris_vers_utc(propre)
+
+
+def _a_l_heure_de_paris(filtre):
+    return type(filtre.__name__, (_HeureDeParis, filtre), {})
+
+
+class FiltresHeureDeParis(sqla_filters.FilterConverter):
+    """flask-admin's filters, with its date and time ones in Paris time."""
+
+    datetime_filters = tuple(
+        f if f is sqla_filters.FilterEmpty else _a_l_heure_de_paris(f)
+        for f in sqla_filters.FilterConverter.datetime_filters
+    )
+
+
+def oui_non(valeur) -> Markup:
+    """A boolean cell in French, read the same by everyone: flask-admin drew an
+    icon titled « actif: true » (issue 27)."""
+    icone = "fa-check-circle" if valeur else "fa-minus-circle"
+    return Markup('<span class="fa {}" aria-hidden="true"></span> {}').format(icone, "Oui" if valeur else "Non")
+
+
 class ConsoleModelView(ConsoleAccessMixin, ModelView):
     """Base of every referential screen: French, paginated, exportable."""
 
@@ -65,8 +98,19 @@ class ConsoleModelView(ConsoleAccessMixin, ModelView):
         **typefmt.BASE_FORMATTERS,
         date: lambda view, value, name: format_date(value),
         datetime: lambda view, value, name: format_heure(value),
+        bool: lambda view, value, name: oui_non(value),
+    }
+    column_type_formatters_detail = {
+        **typefmt.DETAIL_FORMATTERS,
+        bool: lambda view, value, name: oui_non(value),
+    }
+    # Exports: « Oui » / « Non » too (flask-admin wrote True / False).
+    column_type_formatters_export = {
+        **typefmt.EXPORT_FORMATTERS,
+        bool: lambda view, value, name: "Oui" if value else "Non",
     }
 
+    filter_converter = FiltresHeureDeParis()
     page_size = 50
     can_set_page_size = True
     can_export = True

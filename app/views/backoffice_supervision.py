@@ -137,7 +137,8 @@ class ConsultationView(JournalView):
 
     column_list = ("date", "user", "ip", "objet", "intervenant", "detail")
     column_labels = {"date": "Date (heure de Paris)", "user": "Par", "ip": "Adresse IP", "objet": "Lecture",
-                     "intervenant": "Intervenant", "detail": "Détail"}
+                     "intervenant": "Intervenant", "detail": "Détail", "user.email": "Par (adresse e-mail)",
+                     "intervenant_id": "N° de l'intervenant"}
     column_filters = ("date", "objet", "user.email", "intervenant_id")
     column_searchable_list = ("detail",)
     column_formatters = {**JournalView.column_formatters,
@@ -148,7 +149,8 @@ class AccesFichierView(JournalView):
     """Who downloaded which file."""
 
     column_list = ("date", "user", "ip", "fichier")
-    column_labels = {"date": "Date (heure de Paris)", "user": "Par", "ip": "Adresse IP", "fichier": "Fichier"}
+    column_labels = {"date": "Date (heure de Paris)", "user": "Par", "ip": "Adresse IP", "fichier": "Fichier",
+                     "user.email": "Par (adresse e-mail)", "fichier.original_name": "Nom du fichier"}
     column_filters = ("date", "user.email", "fichier.original_name")
 
 

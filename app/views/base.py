@@ -6,6 +6,7 @@ from flask_appbuilder import ModelView
 from flask_appbuilder._compat import as_unicode
 from flask_appbuilder.widgets import ListWidget, RenderTemplateWidget, SearchWidget
 from flask_babel import get_locale
+from flask_wtf.i18n import translations as flask_wtf_traductions
 
 from app import caches
 from app.formatting import format_date
@@ -73,7 +74,60 @@ caches.declarer("fab.recherche_rendue", cle="vue, colonnes, langue, choix des li
                 vider=RechercheRapide._rendus.clear)
 
 
-class EspaceModelView(ModelView):
+#: The label of a list's empty choice, in the manual's words (§ « Sélectionner une valeur »).
+CHOIX_VIDE = "Sélectionner une valeur"
+
+
+def libeller_choix_vides(form_class) -> None:
+    """Give each optional choice list of a generated form the French label
+    of its empty choice: FAB's converter leaves it blank and WTForms then
+    shows its value, « __None » (issue 25)."""
+    for nom in dir(form_class):
+        champ = getattr(form_class, nom, None)
+        kwargs = getattr(champ, "kwargs", None)
+        if isinstance(kwargs, dict) and kwargs.get("allow_blank") and not kwargs.get("blank_text"):
+            kwargs["blank_text"] = CHOIX_VIDE
+
+
+#: Messages FAB's fields and validators raise in English, outside WTForms'
+#: French catalogue (« Not a valid choice », « Already exists. »).
+MESSAGES_FAB = {
+    "Not a valid choice": "Choix invalide : sélectionnez une valeur de la liste.",
+    "Already exists.": "Cette valeur existe déjà.",
+}
+
+
+class TraductionsFormulaire:
+    """WTForms' French catalogue (Flask-WTF), plus FAB's own messages."""
+
+    def gettext(self, message):
+        return MESSAGES_FAB.get(message) or flask_wtf_traductions.gettext(message)
+
+    def ngettext(self, singulier, pluriel, n):
+        return flask_wtf_traductions.ngettext(singulier, pluriel, n)
+
+
+_TRADUCTIONS = TraductionsFormulaire()
+
+
+def traduire_formulaire(form_class) -> None:
+    """A generated form's error messages in French, FAB's included."""
+    form_class.Meta = type("Meta", (), {"get_translations": lambda self, form: _TRADUCTIONS})
+
+
+class ChoixVidesMixin:
+    """FAB model views whose generated forms speak French: « Sélectionner une
+    valeur » for an empty choice, FAB's error messages translated."""
+
+    def _init_forms(self):
+        super()._init_forms()
+        for form_class in (self.add_form, self.edit_form, getattr(self, "search_form", None)):
+            if form_class is not None:
+                libeller_choix_vides(form_class)
+                traduire_formulaire(form_class)
+
+
+class EspaceModelView(ChoixVidesMixin, ModelView):
     """FAB ModelView showing dates the French way (dd/mm/yyyy [hh:mm]).
 
     FAB renders date columns with ``str()`` (ISO); every date and datetime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_appbuilder import BaseView, expose, has_access
 
+from app.formatting import format_date
 from app.models.annonces import (
     LIBELLES_ETAT_CANDIDATURE,
     Annonce,
@@ -23,7 +24,7 @@ MES_REPONSES = Liste(
     table=Candidature, cle=Candidature.id,
     jointures=((Annonce, Annonce.id == Candidature.annonce_id, False),),
     colonnes={
-        "date": Colonne("Date de la réponse", Candidature.date, lambda d: d.strftime("%d/%m/%Y")),
+        "date": Colonne("Date de la réponse", Candidature.date, lambda d: format_date(d, "%d/%m/%Y")),
         "numero": Colonne("Numéro annonce", Annonce.numero, lien=LienCellule(
             "AnnoncesPubliquesView.detail", "numero", lambda r: r.etat_annonce == EtatAnnonce.publiee)),
         "intitule": Colonne("Intitulé de l'annonce", Annonce.intitule),

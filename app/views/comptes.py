@@ -24,6 +24,7 @@ from werkzeug.security import check_password_hash
 
 from app import captcha
 from app.extensions import csrf, db
+from app.formatting import format_date
 from app.forms import comptes as forms
 from app.jobs import comptes as comptes_jobs
 from app.jobs import enqueue
@@ -619,7 +620,7 @@ class ComptesGestionView(BaseView):
                     nom=user.last_name,
                     identifiant=user.email,
                     mot_de_passe=Secret(password),
-                    expire_le=etat.provisoire_jusqua.strftime("%d/%m/%Y"),
+                    expire_le=format_date(etat.provisoire_jusqua, "%d/%m/%Y"),
                     lien=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("AuthDBView.login"),
                 )
                 db.session.commit()

@@ -99,7 +99,7 @@ def historique(dossier: DossierAdministratif | None) -> list[dict]:
             envois[h.objet_id] = h.date
             tableau.append({"bloc": blocs[h.objet_id], "envoi": h.date, "action": None, "objet": h.objet_id})
             continue
-        action = ("Validé" if h.evenement == "valider" else "Refusé") + f" le {h.date:%d/%m/%Y} à {h.date:%Hh%M}"
+        action = ("Validé" if h.evenement == "valider" else "Refusé") + f" le {format_date(h.date, '%d/%m/%Y à %Hh%M')}"
         ouverte = next((r for r in reversed(tableau) if r["objet"] == h.objet_id and r["action"] is None), None)
         if ouverte is not None:
             ouverte["action"], ouverte["motif"] = action, h.commentaire
@@ -110,7 +110,7 @@ def historique(dossier: DossierAdministratif | None) -> list[dict]:
 
 
 def envoi(valeur) -> str:
-    return f"Le {valeur:%d/%m/%Y} à {valeur:%Hh%M}" if valeur else ""
+    return f"Le {format_date(valeur, '%d/%m/%Y à %Hh%M')}" if valeur else ""  # stored UTC, shown in Paris time
 
 
 # -- the trainer's page --------------------------------------------------------------

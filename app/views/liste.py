@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -43,6 +43,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from app import caches
 from app.extensions import db, preparee
+from app.formatting import debut_du_jour
 from app.forms.champs import SelectField
 from app.security.scope import structure_visible
 
@@ -162,9 +163,10 @@ def lie_a(libelle: str, liaison, choix: Callable[[], list]) -> Critere:
 
 
 def date_du(libelle: str, colonne) -> Critere:
-    """From that day on (a date and time column)."""
+    """From that day on (a date and time column, stored UTC): the day is
+    the Paris day."""
     return Critere(DateFr(libelle, format=FORMATS_DATE, validators=[Optional()]),
-                   lambda v: colonne >= datetime.combine(v, time.min))
+                   lambda v: colonne >= debut_du_jour(v))
 
 
 def date_au(libelle: str, colonne, du: str | None = None) -> Critere:
@@ -176,7 +178,7 @@ def date_au(libelle: str, colonne, du: str | None = None) -> Critere:
             raise ValidationError("La date de fin doit être postérieure ou égale à la date de début.")
 
     def clause(v):
-        return colonne < datetime.combine(v + timedelta(days=1), time.min) if v < date.max else None
+        return colonne < debut_du_jour(v + timedelta(days=1)) if v < date.max else None
 
     return Critere(DateFr(libelle, format=FORMATS_DATE, validators=[Optional(), apres_du]), clause)
 

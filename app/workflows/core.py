@@ -85,6 +85,18 @@ class Acteur:
         return cls(user.id, frozenset(r.name for r in user.roles))
 
 
+#: Every workflow by name (the ``workflow`` column of the history), filled
+#: as each module declares its own.
+WORKFLOWS: dict[str, Workflow] = {}
+
+
+def workflow_nomme(nom: str) -> Workflow | None:
+    """The workflow recorded as ``nom`` in the history (its module imported)."""
+    if nom not in WORKFLOWS:
+        from app.workflows import annonce, candidature, compte, dossier, inscription, support  # noqa: F401
+    return WORKFLOWS.get(nom)
+
+
 @dataclass(frozen=True)
 class Transition:
     source: enum.Enum
@@ -125,6 +137,23 @@ class Workflow:
             if key in self.table:
                 raise ValueError(f"{name}: transition dupliquée {key}")
             self.table[key] = t
+        WORKFLOWS[name] = self
+
+    # -- labels of a recorded transition (history pages, issue 25) -----
+    def libelle_etat(self, valeur: str | None) -> str:
+        """« Transmise » for the stored « transmise »."""
+        try:
+            return self.libelles.get(self.state_enum(valeur), valeur or "")
+        except ValueError:
+            return valeur or ""
+
+    def libelle_action(self, etat_avant: str, evenement: str) -> str:
+        """The transition's label (« Demander un complément ») for a stored event."""
+        try:
+            transition = self.table.get((self.state_enum(etat_avant), evenement))
+        except ValueError:
+            transition = None
+        return transition.label if transition else evenement
 
     # -- queries -------------------------------------------------------
     def state_of(self, obj) -> enum.Enum:

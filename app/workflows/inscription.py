@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.formatting import format_date
 from app.models.base import utcnow
 from app.models.comptes import LIBELLES_ETAT_INSCRIPTION
 from app.models.comptes import EtatInscription as E
@@ -42,7 +43,7 @@ def _one_year_after_first_analysis(obj, actor: Acteur):
     if possible_from is not None:
         return (
             "Votre demande a été rejetée : vous pourrez transmettre une nouvelle demande "
-            f"à partir du {possible_from:%d/%m/%Y}."
+            f"à partir du {format_date(possible_from, '%d/%m/%Y')}."
         )
     return None
 
