@@ -117,7 +117,8 @@ def audit_axe(page) -> list[dict]:
     resultat = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
     return [
         {"regle": v["id"], "impact": v["impact"], "aide": v["help"],
-         "elements": [n["target"] for n in v["nodes"]][:8]}
+         "elements": [n["target"] for n in v["nodes"]][:8],
+         "detail": v["nodes"][0].get("failureSummary", "")[:300]}
         for v in resultat
     ]
 
