@@ -36,7 +36,7 @@ class ConsoleAccessMixin:
     """Every console view is guarded the same way."""
 
     #: What flask-admin's templates did with inline handlers (CSP, app/templates/admin/).
-    extra_js = ["/static/js/console.js"]
+    extra_js = ["/static/js/console.js", "/static/js/accessibilite.js"]
 
     def is_accessible(self):
         return backoffice_allowed()
@@ -67,6 +67,7 @@ class ConsoleModelView(ConsoleAccessMixin, ModelView):
         datetime: lambda view, value, name: format_heure(value),
     }
 
+    list_template = "backoffice/liste.html"
     page_size = 50
     can_set_page_size = True
     can_export = True
