@@ -123,6 +123,11 @@ def audit_axe(page) -> list[dict]:
     ]
 
 
+def _sans_ancre(url: str) -> str:
+    """An anchor (« Aller au contenu ») moves within the page already checked."""
+    return url.split("#")[0]
+
+
 class Visite:
     """A browser tab whose every page is checked by axe-core (``verifier``);
     at the end, a page the journey reached but never checked fails the test."""
@@ -131,7 +136,7 @@ class Visite:
         self.page, self.base_url = page, base_url
         self.vues: list[str] = []
         self.verifiees: set[str] = set()
-        page.on("framenavigated", lambda frame: frame == page.main_frame and self.vues.append(frame.url))
+        page.on("framenavigated", lambda frame: frame == page.main_frame and self.vues.append(_sans_ancre(frame.url)))
 
     def aller(self, chemin: str):
         self.page.goto(self.base_url + chemin)
@@ -141,7 +146,7 @@ class Visite:
     def verifier(self) -> None:
         self.page.wait_for_load_state("load")
         violations = audit_axe(self.page)
-        self.verifiees.add(self.page.url)
+        self.verifiees.add(_sans_ancre(self.page.url))
         assert not violations, f"axe-core sur {self.page.url} :\n" + json.dumps(violations, ensure_ascii=False, indent=1)
 
     def non_verifiees(self) -> list[str]:
