@@ -168,3 +168,29 @@ def test_recherche_et_candidature(app, factory, visite):
     assert "/mes-reponses-aux-annonces/" in page.url
     assert page.get_by_text(annonce.intitule).first.is_visible()
 
+
+
+def test_enrolement_double_authentification(app, factory, visite):
+    """Issue 28 point 6: a gestionnaire without a second factor is led to
+    enrol (QR code and key), a wrong code keeps the page with its message,
+    then the recovery codes; every page without axe-core violation."""
+    import pyotp
+
+    with base():
+        gestionnaire = factory.gestionnaire("DR-84")
+    page = visite.aller("/login/")
+    page.get_by_label("Identifiant").fill(gestionnaire.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Valider").click()
+    visite.verifier()
+    assert page.get_by_role("heading", name="Activer la double authentification").is_visible()
+    cle = page.locator("#cle-secrete").inner_text().replace(" ", "")
+    champ = page.get_by_label(re.compile("code", re.I)).first
+    champ.fill("000000" if pyotp.TOTP(cle).now() != "000000" else "111111")
+    page.get_by_role("button", name=re.compile("Valider|Activer|Confirmer|Enregistrer")).click()
+    visite.verifier()
+    champ = page.get_by_label(re.compile("code", re.I)).first
+    champ.fill(pyotp.TOTP(cle).now())
+    page.get_by_role("button", name=re.compile("Valider|Activer|Confirmer|Enregistrer")).click()
+    visite.verifier()
+    assert page.get_by_text(re.compile("codes? de secours", re.I)).first.is_visible()
