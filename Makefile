@@ -1,6 +1,8 @@
 # Espace Intervenants — the two commands a newcomer needs:
 #   make run    install, migrate, load referentials and demo data (first run), serve on :5000
 #   make test   install what the tests need, lint, run the test suite
+#   make test-navigateur  the browser tests (tests/navigateur/): Playwright driving
+#               Debian's chromium (apt-get install chromium), axe-core on every page
 #   make bench  measure the key pages against their bare baseline (needs wrk,
 #               PostgreSQL; writes BENCHMARKS.md and benchmarks/results.json)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -12,7 +14,7 @@ export FLASK_APP := app
 # when PORT is given on make's command line (make run PORT=5081).
 export PORT
 
-.PHONY: run test install lint bench bench-croissance pannes worker cron clean
+.PHONY: run test test-navigateur install lint bench bench-croissance pannes worker cron clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +33,15 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# Browser tests: the main journeys and axe-core on every page of every role,
+# in Debian's chromium (CHROMIUM=/path to use another build; no browser download).
+$(VENV)/.navigateur: pyproject.toml | $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test,navigateur]'
+	touch $@
+
+test-navigateur: install $(VENV)/.navigateur
+	$(BIN)/pytest tests/navigateur --navigateur $(NAVIGATEUR_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -74,12 +74,13 @@ def create_app(config=None, **overrides) -> Flask:
 
         init_backoffice(app)
 
-    from app import cli, errors, formatting, jobs, notifications
+    from app import aides, cli, errors, formatting, jobs, notifications
     from app.referentiels import options
     from app.security import sessions
     from app.security.manager import init_session_events
     from app.views import cache_public, menu, urls
 
+    aides.init_app(app)
     errors.init_app(app)
     formatting.init_app(app)
     jobs.init_app(app)

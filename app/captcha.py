@@ -5,9 +5,10 @@ to the browser, not even in the signed session cookie) holding an HMAC of the
 answer. It is single-use: any verification attempt consumes it, right or
 wrong, so a replayed answer fails. It expires after ``CAPTCHA_TTL`` seconds.
 
-The answer is made of digits so that the audio alternative can be built with
-the voice files the ``captcha`` package ships (one recording per digit, fully
-offline). Tests solve captchas with ``CAPTCHA_TEST_ANSWER``, honoured only when
+The answer is made of digits so that the audio alternative can be built from
+one recording per digit, in French: the project's own (app/data/captcha_voix/,
+made with espeak-ng, origin and licence in its LISEZMOI.md), fully offline
+(the ``captcha`` package's voice speaks English). Tests solve captchas with ``CAPTCHA_TEST_ANSWER``, honoured only when
 ``app.testing`` is True.
 """
 
@@ -17,6 +18,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 from captcha.audio import AudioCaptcha
 from captcha.image import ImageCaptcha
@@ -32,7 +34,9 @@ TTL_DEFAUT = 15 * 60
 MESSAGE_INVALIDE = "Le texte saisi ne correspond pas à l'image. Une nouvelle image a été générée."
 
 _image = ImageCaptcha(width=240, height=80)
-_audio = AudioCaptcha()
+#: The ten French recordings (one folder per digit, as the ``captcha`` package expects).
+VOIX = Path(__file__).parent / "data" / "captcha_voix"
+_audio = AudioCaptcha(voicedir=str(VOIX))
 
 
 def _hash(challenge_id: str, answer: str) -> str:

@@ -290,3 +290,10 @@ def login_as(app, factory):
         return client
 
     return _login_as
+
+
+def pytest_addoption(parser):
+    """``--navigateur``: also run the browser tests (tests/navigateur/), which
+    need Debian's chromium and the ``navigateur`` extra (`make test-navigateur`)."""
+    parser.addoption("--navigateur", action="store_true", default=False,
+                     help="lancer aussi les tests dans un vrai navigateur (tests/navigateur/)")

@@ -64,3 +64,28 @@ def test_forged_ids_refused(app):
     assert not captcha.verifier("", "123456")
     assert not captcha.verifier("x" * 500, "123456")
     assert captcha.audio_wav("../../etc/passwd") is None
+
+
+def test_audio_captcha_speaks_french_recordings_shipped_with_the_project():
+    """Issue 25: the audio alternative says the digits in French, from the
+    project's recordings (origin and licence noted beside them)."""
+    import wave
+
+    from app import captcha
+
+    assert sorted(captcha._audio.choices) == [str(c) for c in range(10)]
+    assert captcha._audio._voicedir == str(captcha.VOIX)
+    for chiffre in range(10):
+        with wave.open(str(captcha.VOIX / str(chiffre) / "fr.wav")) as son:
+            assert (son.getnchannels(), son.getsampwidth(), son.getframerate()) == (1, 1, 8000)
+            assert son.getnframes() > 2000  # a spoken word, not an empty file
+    assert "espeak-ng" in (captcha.VOIX / "LISEZMOI.md").read_text(encoding="utf-8")
+
+
+def test_audio_of_a_challenge_is_built_from_the_french_voice(app, client):
+    from app import captcha
+
+    with app.test_request_context():
+        defi = captcha.nouveau_defi()
+    reponse = client.get(f"/captcha/{defi}/audio.wav")
+    assert reponse.status_code == 200 and reponse.data[:4] == b"RIFF"

@@ -38,7 +38,7 @@ class ConsoleAccessMixin:
     """Every console view is guarded the same way."""
 
     #: What flask-admin's templates did with inline handlers (CSP, app/templates/admin/).
-    extra_js = ["/static/js/console.js"]
+    extra_js = ["/static/js/console.js", "/static/js/accessibilite.js"]
 
     def is_accessible(self):
         return backoffice_allowed()
@@ -111,6 +111,7 @@ class ConsoleModelView(ConsoleAccessMixin, ModelView):
     }
 
     filter_converter = FiltresHeureDeParis()
+    list_template = "backoffice/liste.html"
     page_size = 50
     can_set_page_size = True
     can_export = True

@@ -26,14 +26,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, g, render_template
+from flask import current_app, g, render_template, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import Select, select
 
 from app import caches
 from app.extensions import db, preparee
-from app.views.profil import inscription_validee
+from app.views.profil import inscription_validee, menu_inscription_visible
 
 #: Distinct keys kept at most (a few roles and their combinations).
 TAILLE_MAX = 64
@@ -127,11 +127,88 @@ def nombre_badge(entree: str) -> int | None:
     return None
 
 
+# The manual's menu (§3.3.1, §5.1.1): « Accueil | Tableau de bord | Mon compte |
+# Mes réponses aux annonces | Recherche avancée d'annonces | Messagerie |
+# Informations Complémentaires »; staff menus grouped the same way. The entries
+# stay FAB's (their permissions give them); this only orders them and adds the
+# manual's plain links. An entry registered later in a category (« Récupérer
+# mes données », « Me désinscrire » when their feature lands) takes its place
+# here by its name; one not listed goes after the listed ones.
+
+#: Top-level order, by FAB name (category or entry); the manual's links by their label.
+ORDRE = (
+    "Tableau de bord", "Mon compte", "Mes réponses aux annonces", "Recherche avancée d'annonces",
+    "Messagerie", "Gestion", "Administration nationale", "Security", "Informations Complémentaires",
+)
+#: Entries' order inside a category (by FAB name).
+ORDRE_ENTREES = {
+    "Mon compte": (
+        "Mes informations", "Mes données et documents", "Mon parcours", "Changer mon mot de passe",
+        "Récupérer mes données", "Me désinscrire", "Changer mon identifiant", "Double authentification",
+        "Mon profil", "Mes demandes de support",
+    ),
+    "Gestion": (
+        "Demandes d'inscription", "Dossiers administratifs", "CV-thèque", "Annonces", "Candidatures",
+        "Créer un compte intervenant", "Demandes de support",
+    ),
+}
+#: A category shown as one link to its first entry (manual: « le menu tableau de
+#: bord vous permet de suivre vos réponses aux annonces »), that entry shown
+#: on its own too.
+CATEGORIES_LIEN = ("Tableau de bord",)
+
+
+@dataclass
+class Entree:
+    nom: str
+    libelle: str
+    url: str | None = None
+    enfants: list[Entree] | None = None
+
+
+def _rang(ordre: tuple[str, ...], nom: str) -> int:
+    return ordre.index(nom) if nom in ordre else len(ordre)
+
+
+def entrees_menu(visible: Callable[[object], bool]) -> list[Entree]:
+    """The main menu's entries in the manual's order, for what ``visible``
+    (FAB's menu permission and the inscription's state) lets through."""
+    entrees: list[Entree] = []
+    for item in current_app.appbuilder.menu.get_list():
+        if not visible(item):
+            continue
+        if not item.childs:
+            entrees.append(Entree(item.name, item.label, item.get_url()))
+            continue
+        enfants = [Entree(c.name, c.label, c.get_url()) for c in item.childs
+                   if c and c.name != "-" and visible(c)]
+        enfants.sort(key=lambda e: _rang(ORDRE_ENTREES.get(item.name, ()), e.nom))
+        if not enfants:
+            continue
+        if item.name in CATEGORIES_LIEN:
+            entrees.append(Entree(item.name, item.label, enfants[0].url))
+            entrees.extend(enfants)
+        else:
+            entrees.append(Entree(item.name, item.label, enfants=enfants))
+    noms = {e.nom for e in entrees}
+    if "Mes réponses aux annonces" in noms:  # the same readers: intervenants once validated
+        entrees.append(Entree("Recherche avancée d'annonces", "Recherche avancée d'annonces",
+                              url_for("AnnoncesPubliquesView.recherche")))
+    entrees.append(Entree("Informations Complémentaires", "Informations Complémentaires",
+                          url_for("PagesView.informations_complementaires")))
+    entrees.sort(key=lambda e: _rang(ORDRE, e.nom))
+    return entrees
+
+
 def _squelette(sm, utilisateur) -> tuple[Markup, tuple[int, ...]]:
     cle = (sm.permissions_of(utilisateur), inscription_validee())
     entree = _cache.get(cle)
     if entree is None:
-        html = render_template("_menu_principal.html", appbuilder=current_app.appbuilder)
+        def visible(item) -> bool:
+            return sm.has_access("menu_access", item.name) and menu_inscription_visible(item)
+
+        html = render_template("_menu_principal.html", appbuilder=current_app.appbuilder,
+                               entrees=entrees_menu(visible))
         entree = (Markup(html), tuple(int(i) for i in _MARQUE.findall(html)))  # noqa: S704 - a rendered template (autoescaped)
         if len(_cache) >= TAILLE_MAX:
             _cache.clear()

@@ -57,6 +57,19 @@ class AccueilView(IndexView):
         )
 
 
+#: The measured state the accessibility statement shows: the last full run of
+#: tests/navigateur/test_axe_pages.py (`make test-navigateur`), which fails
+#: on any violation; update the date and counts when the pages change.
+MESURE_ACCESSIBILITE = {
+    "date": "3 décembre 2026",
+    "outil": "4.14.1",
+    "navigateur": "Chromium 156 (Debian)",
+    "pages": (("pour un visiteur", 21), ("pour un intervenant", 32), ("pour un gestionnaire", 46),
+              ("pour un gestionnaire d'une autre structure", 39), ("pour un administrateur national", 119)),
+    "violations": 0,
+}
+
+
 class PagesView(BaseView):
     """Information and legal pages, news, cookies and public documents."""
 
@@ -65,7 +78,7 @@ class PagesView(BaseView):
 
     @expose("/accessibilite")
     def accessibilite(self):
-        return self.render_template("portail/accessibilite.html", title="Accessibilité")
+        return self.render_template("portail/accessibilite.html", title="Accessibilité", mesure=MESURE_ACCESSIBILITE)
 
     @expose("/plan-acces")
     def plan_acces(self):
