@@ -41,7 +41,7 @@ def build(scene) -> dict:
         if view in ("ReceptionView", "EnvoyesView", "BrouillonsView", "EnvoiCandidatsView"):
             return message.id
         if view == "SupportGestionView":
-            return demande_support.id
+            return piece_support.id if endpoint.endswith(".piece") else demande_support.id
         if view == "DossierGestionView":
             return bloc.id if endpoint.endswith(".decider") else scene.owner_profil.id
         return 1
@@ -63,7 +63,7 @@ def build(scene) -> dict:
     from app.messagerie import ecrire
 
     message = ecrire(scene.gestionnaire_a.id, [scene.gestionnaire_b.id], "Objet matrice", "Texte", envoyer=True)
-    demande_support = _demande_support()
+    demande_support, piece_support = _demande_support()
     bloc = _dossier(scene)
     from app.captcha import nouveau_defi
 
@@ -131,7 +131,8 @@ def _annonces(scene):
 
 
 def _demande_support():
-    """Issue 22: a support request addressed to structure A, « à traiter »."""
+    """Issue 22: a support request addressed to structure A, « à traiter »,
+    and a message of its thread with an attachment."""
     from sqlalchemy import select
 
     from app.extensions import db
@@ -146,7 +147,15 @@ def _demande_support():
     )
     db.session.add(demande)
     db.session.flush()
-    return demande
+    # Its thread: the handler's answer with an attachment.
+    from app.models.support import MessageSupport
+    from app.support import joindre
+
+    fichier = joindre(FileStorage(BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="capture.pdf"), None)
+    message = MessageSupport(demande_id=demande.id, du_cnfpt=True, texte="Réponse", fichier=fichier)
+    db.session.add(message)
+    db.session.flush()
+    return demande, message
 
 
 def post_data(endpoint: str, scene) -> dict:
