@@ -359,7 +359,6 @@ def dossiers_et_support(volume):
     import random
 
     from app.donnees.volume import Bilan, _dossiers, _Ecrivain, _Ids, _support
-
     from app.models.dossier import BlocDossier, DemandeDossier
     from app.models.support import DemandeSupport
 
