@@ -11,7 +11,8 @@ are written with SQLAlchemy Core ``insert()`` executemany in chunks, ids are
 allocated in Python (then PostgreSQL sequences are moved past them), and one
 password hash is computed once and reused for every generated account.
 Consequence, stated plainly: generated rows have NO workflow history
-(``transition_historique`` stays untouched) and no e-mail is queued. This
+(``transition_historique`` stays untouched, except the dossier blocks'
+history, which the trainer's dossier page shows) and no e-mail is queued. This
 module is for measurement databases only, never for real data.
 
 Every generated account has the password ``VOLUME_PASSWORD``; e-mails end
