@@ -12,6 +12,7 @@ on request, the EXPLAIN plans. Results go to ``benchmarks/results.json`` and
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import re
 import secrets
@@ -168,11 +169,24 @@ def demarrer_gunicorn(url: str, workers: int) -> tuple[subprocess.Popen, int]:
             raise RuntimeError("gunicorn s'est arrêté au démarrage.")
         try:
             socket.create_connection((HOTE, port), timeout=0.2).close()
-            return proc, port
         except OSError:
             time.sleep(0.1)
+            continue
+        _attendre_les_workers(port, workers)
+        return proc, port
     proc.kill()
     raise RuntimeError("gunicorn ne répond pas.")
+
+
+def _attendre_les_workers(port: int, workers: int) -> None:
+    """The master listens before its workers have loaded the application
+    (27 s on a loaded machine): the first requests wait for them here, not
+    in a login or a measure with its own timeout."""
+    for _ in range(workers):
+        conn = http.client.HTTPConnection(HOTE, port, timeout=300)
+        conn.request("GET", "/login/")
+        conn.getresponse().read()
+        conn.close()
 
 
 def version_base(url: str) -> str:
