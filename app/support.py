@@ -21,9 +21,12 @@ from app.mail import Secret, queue_email
 from app.models import base
 from app.models.authentification import hash_token
 from app.models.comptes import Gestionnaire
+from app.models.fichiers import STAFF_ROLES, Fichier, store_upload
 from app.models.referentiels import TypeDemandeSupport
 from app.models.support import DemandeSupport, EtatDemandeSupport, MessageSupport
 from app.security.roles import ADMIN_NATIONAL
+from app.security.scope import perimetre_de
+from app.uploads import PIECE_JOINTE_SUPPORT
 from app.workflows.core import Acteur
 from app.workflows.support import demandeur, support
 
@@ -121,12 +124,27 @@ def confirmer(demande: DemandeSupport) -> None:
     _prevenir_cnfpt(demande, "support_nouvelle", f"Nouvelle demande de support n° {demande.numero}")
 
 
-def repondre(demande: DemandeSupport, evenement: str, texte: str, acteur: Acteur) -> MessageSupport:
-    """The handler's answer: closes or asks for information; the requester
-    gets « Réponse à votre demande de support n° … : <sujet> »."""
+def joindre(piece, auteur_id: int | None) -> Fichier | None:
+    """Store a message's attachment (PDF, DOC, DOCX, XLS, XLSX, JPG, JPEG,
+    PNG, 2 Mo, checked by content), encrypted like every personal file and
+    owned by nobody: only ``piece_lisible_par`` opens it. None when no file
+    was chosen; raises ``UploadError`` (message for the field) when refused."""
+    if piece is None or not getattr(piece, "filename", ""):
+        return None
+    fichier = store_upload(piece, owner_user_id=None, sensitive=True, preset=PIECE_JOINTE_SUPPORT,
+                           uploaded_by_id=auteur_id)
+    db.session.flush()
+    return fichier
+
+
+def repondre(demande: DemandeSupport, evenement: str, texte: str, acteur: Acteur, piece=None) -> MessageSupport:
+    """The handler's answer, with an optional attachment: closes or asks for
+    information; the requester gets « Réponse à votre demande de support
+    n° … : <sujet> »."""
     support.apply(demande, evenement, acteur, texte)
+    fichier = joindre(piece, acteur.user_id)
     message = MessageSupport(demande_id=demande.id, auteur_id=acteur.user_id, du_cnfpt=True, texte=texte.strip(),
-                             date=base.utcnow())
+                             date=base.utcnow(), fichier=fichier)
     db.session.add(message)
     queue_email(demande.email, "support_reponse",
                 f"Réponse à votre demande de support n° {demande.numero} : {demande.sujet}",
@@ -136,11 +154,13 @@ def repondre(demande: DemandeSupport, evenement: str, texte: str, acteur: Acteur
     return message
 
 
-def completer(demande: DemandeSupport, texte: str) -> MessageSupport:
-    """The requester's reply to a request for information: back to the handler."""
+def completer(demande: DemandeSupport, texte: str, piece=None) -> MessageSupport:
+    """The requester's reply to a request for information, with an optional
+    attachment: back to the handler."""
     support.apply(demande, "completer", demandeur(demande.user_id), texte)
+    fichier = joindre(piece, demande.user_id)
     message = MessageSupport(demande_id=demande.id, auteur_id=demande.user_id, du_cnfpt=False,
-                             texte=texte.strip(), date=base.utcnow())
+                             texte=texte.strip(), date=base.utcnow(), fichier=fichier)
     db.session.add(message)
     _prevenir_cnfpt(demande, "support_nouvelle",
                     f"Complément reçu pour la demande de support n° {demande.numero}", complement=True)
@@ -173,6 +193,37 @@ def _prevenir_cnfpt(demande: DemandeSupport, modele: str, sujet: str, complement
     if adresses:
         queue_email(adresses, modele, sujet, demande=demande, complement=complement,
                     lien=_url("SupportGestionView.show", pk=demande.id))
+
+
+# -- who reads a request's attachments ------------------------------------------
+def traitee_par(demande: DemandeSupport, acteur: Acteur) -> bool:
+    """Does the actor handle this request? Staff of its structure, national
+    roles (every request, those addressed to « Administrateur national »
+    included); never a request still awaiting its confirmation."""
+    if demande.etat == EtatDemandeSupport.a_confirmer:
+        return False
+    perimetre = perimetre_de(acteur)
+    return perimetre.national or (demande.structure_id is not None and perimetre.couvre(demande.structure_id))
+
+
+def piece_lisible_par(demande: DemandeSupport, user) -> bool:
+    """Need-to-know of an attachment for a signed-in user: the request's
+    handlers and its requester (an anonymous requester opens it through the
+    signed link, ``demande_du_lien``)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if demande.user_id is not None and demande.user_id == user.id:
+        return True
+    acteur = Acteur.from_user(user)
+    if not acteur.roles & STAFF_ROLES:
+        return False
+    return traitee_par(demande, acteur)
+
+
+def demande_de_la_piece(fichier_id: int) -> DemandeSupport | None:
+    """The request whose thread holds this file (None: not a support attachment)."""
+    return db.session.scalar(select(DemandeSupport).join(MessageSupport, MessageSupport.demande_id == DemandeSupport.id)
+                             .where(MessageSupport.fichier_id == fichier_id))
 
 
 # -- actions from a request (national administrators) -------------------------

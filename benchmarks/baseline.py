@@ -705,3 +705,129 @@ def cvtheque():
         selection,
         resultats=profils,
     )
+
+
+# --- dossier administratif (issue 20) ------------------------------------------
+
+
+@bp.get("/mon-dossier/<int:intervenant_id>")
+def mon_dossier(intervenant_id):
+    """↔ ``/mon-dossier/`` (GET) of that intervenant: the profile, the
+    dossier, its blocks and pieces, the form's option lists, the statut's
+    pieces, the history of the blocks and « Qui a consulté mon dossier »."""
+    from app.models.comptes import Gestionnaire
+    from app.models.consultations import Consultation, ObjetConsultation
+    from app.models.dossier import BlocDossier, DossierAdministratif, PieceDossier
+    from app.models.referentiels import StatutProfessionnel, TypeContrat, TypePieceIdentite, statut_professionnel_piece
+
+    dossier_t, bloc, piece = DossierAdministratif.__table__, BlocDossier.__table__, PieceDossier.__table__
+    historique, consultation = TransitionHistorique.__table__, Consultation.__table__
+    gestionnaire = Gestionnaire.__table__
+    with connexion() as conn:
+        profil = conn.execute(select(intervenant).where(intervenant.c.id == intervenant_id)).first()
+        dossier = conn.execute(select(dossier_t).where(dossier_t.c.intervenant_id == intervenant_id)).first()
+        if profil is None or dossier is None:
+            abort(404)
+        blocs = conn.execute(select(bloc).where(bloc.c.dossier_id == dossier.id).order_by(bloc.c.id)).all()
+        pieces = conn.execute(
+            select(piece.c.id, piece.c.piece, fichier.c.original_name, fichier.c.uuid, fichier.c.created_at)
+            .join(fichier, fichier.c.id == piece.c.fichier_id).where(piece.c.dossier_id == dossier.id)
+        ).all()
+        choix = {
+            "pays": options(conn, pays, pays.c.nom),
+            "type_piece_identite": options(conn, TypePieceIdentite.__table__, TypePieceIdentite.__table__.c.libelle),
+            "statut_professionnel": options(conn, StatutProfessionnel.__table__,
+                                            StatutProfessionnel.__table__.c.libelle),
+            "type_contrat": options(conn, TypeContrat.__table__, TypeContrat.__table__.c.libelle),
+        }
+        if profil.statut_professionnel_id is not None:
+            lien = statut_professionnel_piece
+            choix["pieces_statut"] = [tuple(r) for r in conn.execute(
+                select(lien.c.piece_statut_id, lien.c.piece_statut_id)
+                .where(lien.c.statut_professionnel_id == profil.statut_professionnel_id))]
+        actions = conn.execute(
+            select(historique)
+            .where(historique.c.workflow == "bloc_dossier", historique.c.objet_type == "bloc_dossier",
+                   historique.c.objet_id.in_([b.id for b in blocs]),
+                   historique.c.evenement.in_(("transmettre", "valider", "refuser")))
+            .order_by(historique.c.date, historique.c.id)
+        ).all()
+        lectures = conn.execute(
+            select(consultation.c.id, consultation.c.date, consultation.c.objet, structure.c.nom)
+            .select_from(consultation.outerjoin(gestionnaire, gestionnaire.c.user_id == consultation.c.user_id)
+                         .outerjoin(structure, structure.c.id == gestionnaire.c.structure_id))
+            .where(consultation.c.intervenant_id == intervenant_id,
+                   consultation.c.objet.in_([o.value for o in (ObjetConsultation.dossier, ObjetConsultation.nir,
+                                                               ObjetConsultation.iban)]))
+            .order_by(consultation.c.date.desc()).limit(20)
+        ).all()
+    return page_html("Données et pièces du dossier administratif", [
+        Tableau("profil", ("prenom", "nom_usage", "adresse_voie", "code_postal", "localite", "telephone_personnel",
+                           "employeur_raison_sociale", "employeur_siret"), [profil]),
+        Tableau("dossier", ("validite_debut", "validite_fin", "diplome_intitule"), [dossier]),
+        Tableau("blocs", ("bloc", "etat", "date_transmission", "motif_refus"), blocs),
+        Tableau("pieces", ("piece", "original_name", "created_at"), pieces),
+        Tableau("historique", ("objet_id", "evenement", "date", "commentaire"), actions[::-1]),
+        Tableau("consultations", ("date", "objet", "nom"), lectures),
+    ], choix)
+
+
+def _file(conn, table, where, stmt, ordre) -> Page:
+    """A queue of the declared lists (app.views.liste): count, then the page."""
+    return paginer(conn, table, where, stmt, ordre, request.args.get("page", 1, type=int))
+
+
+@bp.get("/gestion/dossiers/<int:structure_id>")
+def file_dossiers(structure_id):
+    """↔ ``/gestion/dossiers/list/`` of a gestionnaire of that structure
+    (app.views.dossier.FILE_DOSSIERS: the blocks requested by the structure,
+    empty ones left out, latest transmission first, never transmitted last)."""
+    from app.models.dossier import BlocDossier, DossierAdministratif, EtatBloc
+
+    bloc, dossier_t = BlocDossier.__table__, DossierAdministratif.__table__
+    stmt = select(
+        intervenant.c.id, intervenant.c.nom_usage, intervenant.c.prenom, bloc.c.bloc, bloc.c.etat,
+        structure.c.nom.label("structure"), bloc.c.date_transmission,
+    ).select_from(
+        bloc.join(dossier_t, dossier_t.c.id == bloc.c.dossier_id)
+        .join(intervenant, intervenant.c.id == dossier_t.c.intervenant_id)
+        .outerjoin(structure, structure.c.id == bloc.c.structure_id)
+    )
+    where = [bloc.c.etat != EtatBloc.vide, bloc.c.structure_id == structure_id]
+    if request.args.get("etat") in EtatBloc.__members__:
+        where.append(bloc.c.etat == EtatBloc(request.args["etat"]))
+    with connexion() as conn:
+        blocs = _file(conn, bloc, where, stmt, (bloc.c.date_transmission.desc().nulls_last(), intervenant.c.id.desc()))
+    return page_html("Dossiers administratifs", [Tableau("blocs", (
+        "nom_usage", "prenom", "bloc", "etat", "structure", "date_transmission"), blocs.lignes)], resultats=blocs)
+
+
+# --- support « Aide et contact » (issue 22) ----------------------------------------
+
+
+@bp.get("/gestion/support/<int:structure_id>")
+def file_support(structure_id):
+    """↔ ``/gestion/support/`` of a gestionnaire of that structure
+    (app.views.support.DEMANDES: its requests once confirmed, latest first,
+    with the type criterion's options)."""
+    from app.models.referentiels import TypeDemandeSupport
+    from app.models.support import ADMINISTRATEUR_NATIONAL, DemandeSupport, EtatDemandeSupport
+
+    demande, type_demande = DemandeSupport.__table__, TypeDemandeSupport.__table__
+    stmt = select(
+        demande.c.id, demande.c.numero, demande.c.transmise_le, type_demande.c.libelle.label("type"),
+        demande.c.sujet, demande.c.nom, func.coalesce(structure.c.nom, ADMINISTRATEUR_NATIONAL).label("destinataire"),
+        demande.c.etat,
+    ).select_from(
+        demande.join(type_demande, type_demande.c.id == demande.c.type_id)
+        .outerjoin(structure, structure.c.id == demande.c.structure_id)
+    )
+    where = [demande.c.etat != EtatDemandeSupport.a_confirmer, demande.c.structure_id == structure_id]
+    if request.args.get("etat") in EtatDemandeSupport.__members__:
+        where.append(demande.c.etat == EtatDemandeSupport(request.args["etat"]))
+    with connexion() as conn:
+        choix = {"type": options(conn, type_demande, type_demande.c.libelle, type_demande.c.ordre)}
+        demandes = _file(conn, demande, where, stmt, (demande.c.transmise_le.desc(), demande.c.id.desc()))
+    return page_html("Demandes de support", [Tableau("demandes", (
+        "numero", "transmise_le", "type", "sujet", "nom", "destinataire", "etat"), demandes.lignes)], choix,
+        resultats=demandes)

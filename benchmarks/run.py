@@ -12,6 +12,7 @@ on request, the EXPLAIN plans. Results go to ``benchmarks/results.json`` and
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import re
 import secrets
@@ -71,17 +72,23 @@ def _volume_present(url: str, intervenants: int) -> bool:
         engine.dispose()
 
 
-def _messages_presents(url: str) -> bool:
+def _table_remplie(url: str, table: str) -> bool:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            return conn.scalar(sa.text("SELECT 1 FROM message LIMIT 1")) is not None
+            return conn.scalar(sa.text(f"SELECT 1 FROM {table} LIMIT 1")) is not None  # noqa: S608 - our names
     finally:
         engine.dispose()
 
 
+#: Data added to a volume filled before its feature: (table, ``flask volume`` command, its option).
+AJOUTS = (("message", "messages", "--messages"),  # messagerie (issue 21)
+          ("dossier_administratif", "dossiers", "--dossiers"),  # dossier administratif (issue 20)
+          ("demande_support", "support", "--demandes"))  # support « Aide et contact » (issue 22)
+
+
 def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int, messages: int = 0,
-             prefixe: str = PREFIXE_DEFAUT) -> float | None:
+             prefixe: str = PREFIXE_DEFAUT, dossiers: int = 0, support: int = 0) -> float | None:
     """Create and fill the database unless it already holds this volume;
     returns the generation time in seconds (None when reused)."""
     url = url_base(moteur, intervenants, prefixe)
@@ -89,9 +96,15 @@ def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int, m
         # Brought up to the code's migrations (an index added since it was filled).
         subprocess.run([BIN / "flask", "preparer", "--sans-demo"], env=_env(url), check=True, cwd=RACINE)
         print(f"  base existante réutilisée : {url}")
-        if messages and not _messages_presents(url):  # filled before the messagerie (issue 21)
-            subprocess.run([BIN / "flask", "volume", "messages", "--messages", str(messages)], env=_env(url),
-                           check=True, cwd=RACINE)
+        nombres = {"messages": messages, "dossiers": dossiers, "support": support}
+        ajoute = False
+        for table, commande, option in AJOUTS:
+            if nombres[commande] and not _table_remplie(url, table):
+                subprocess.run([BIN / "flask", "volume", commande, option, str(nombres[commande])], env=_env(url),
+                               check=True, cwd=RACINE)
+                ajoute = True
+        if ajoute and moteur == "postgresql":
+            _analyser(url, moteur)
         return None
     if moteur == "postgresql":
         nom = url.rsplit("/", 1)[1]
@@ -108,13 +121,20 @@ def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int, m
     debut = time.perf_counter()
     subprocess.run(
         [BIN / "flask", "volume", "generer", "--intervenants", str(intervenants), "--annonces", str(annonces),
-         "--candidatures", str(candidatures), "--messages", str(messages)],
+         "--candidatures", str(candidatures), "--messages", str(messages), "--dossiers", str(dossiers),
+         "--support", str(support)],
         env=env, check=True, cwd=RACINE,
     )
     duree = time.perf_counter() - debut
+    _analyser(url, moteur, compacter=True)
+    print(f"  volume généré en {duree:.0f} s")
+    return duree
+
+
+def _analyser(url: str, moteur: str, compacter: bool = False) -> None:
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        if moteur == "postgresql":
+        if moteur == "postgresql" and compacter:
             # The generator's link inserts fire the triggers that copy them into
             # intervenant: each profile row is rewritten twice and two thirds of
             # the table are left empty (1.4 GB for 0.45 GB of rows at 300,000).
@@ -122,8 +142,6 @@ def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int, m
             conn.exec_driver_sql("VACUUM FULL intervenant")
         conn.exec_driver_sql("VACUUM ANALYZE" if moteur == "postgresql" else "ANALYZE")
     engine.dispose()
-    print(f"  volume généré en {duree:.0f} s")
-    return duree
 
 
 def _port_libre() -> int:
@@ -151,11 +169,24 @@ def demarrer_gunicorn(url: str, workers: int) -> tuple[subprocess.Popen, int]:
             raise RuntimeError("gunicorn s'est arrêté au démarrage.")
         try:
             socket.create_connection((HOTE, port), timeout=0.2).close()
-            return proc, port
         except OSError:
             time.sleep(0.1)
+            continue
+        _attendre_les_workers(port, workers)
+        return proc, port
     proc.kill()
     raise RuntimeError("gunicorn ne répond pas.")
+
+
+def _attendre_les_workers(port: int, workers: int) -> None:
+    """The master listens before its workers have loaded the application
+    (27 s on a loaded machine): the first requests wait for them here, not
+    in a login or a measure with its own timeout."""
+    for _ in range(workers):
+        conn = http.client.HTTPConnection(HOTE, port, timeout=300)
+        conn.request("GET", "/login/")
+        conn.getresponse().read()
+        conn.close()
 
 
 def version_base(url: str) -> str:
@@ -265,6 +296,9 @@ def main(argv=None) -> None:
     parser.add_argument("--annonces", type=int, default=20_000)
     parser.add_argument("--candidatures", type=int, default=300_000)
     parser.add_argument("--messages", type=int, default=1_000_000, help="messages de la messagerie")
+    parser.add_argument("--dossiers", type=int, default=None,
+                        help="dossiers administratifs (défaut : le tiers des intervenants)")
+    parser.add_argument("--support", type=int, default=200_000, help="demandes de support")
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--pages", default="", help="noms des pages (défaut : toutes)")
     parser.add_argument("--duree", type=int, default=8, help="secondes mesurées par ligne")
@@ -285,7 +319,8 @@ def main(argv=None) -> None:
             # The issue's volume: N intervenants, 20,000 annonces, 300,000 candidatures
             # (growth runs vary the intervenants only).
             generation = preparer(moteur, n, annonces=args.annonces, candidatures=args.candidatures,
-                                  messages=args.messages, prefixe=args.prefixe)
+                                  messages=args.messages, prefixe=args.prefixe,
+                                  dossiers=n // 3 if args.dossiers is None else args.dossiers, support=args.support)
             url = url_base(moteur, n, args.prefixe)
             meta = {
                 "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -19,6 +19,7 @@ from app.donnees.volume import DOMAINE
 from app.models.annonces import Annonce, Candidature, annonce_region, annonce_specialite
 from app.models.comptes import Gestionnaire, Intervenant, intervenant_region, intervenant_specialite
 from app.models.referentiels import NatureFormation
+from app.models.support import DemandeSupport
 
 BASELINE = "/_baseline"
 #: Free-text searches of the CV-thèque (words of the generated Parcours).
@@ -188,6 +189,33 @@ def construire(conn: sa.Connection, seed: int = 7) -> list[Scenario]:
         Scenario("cvtheque_texte", "CV-thèque : critères et texte libre", TEXTE_LIBRE, cvtheque_texte),
         Scenario("candidatures_annonce", "Candidatures d'une annonce (gestionnaire)", CONNECTE, candidatures),
     ]
+    # Dossier administratif (issue 20): the trainers of the dossiers with the most blocks sent;
+    # the queue of the gestionnaires above. Support (issue 22): their structures' requests.
+    from app.models.dossier import BlocDossier, DossierAdministratif
+
+    titulaires = conn.execute(
+        sa.select(Intervenant.id, User.email)
+        .join(User, User.id == Intervenant.user_id)
+        .join(DossierAdministratif, DossierAdministratif.intervenant_id == Intervenant.id)
+        .join(BlocDossier, BlocDossier.dossier_id == DossierAdministratif.id)
+        .where(BlocDossier.date_transmission.is_not(None), User.email.endswith(DOMAINE))
+        .group_by(Intervenant.id, User.email)
+        .order_by(sa.func.count().desc(), Intervenant.id)
+        .limit(SESSIONS_INTERVENANT)
+    ).all()
+    if titulaires:  # a volume generated with dossiers (flask volume generer --dossiers)
+        scenarios += [
+            Scenario("dossier_intervenant", "Dossier administratif : page de l'intervenant", CONNECTE,
+                     [("/mon-dossier/", email, f"{BASELINE}/mon-dossier/{pid}") for pid, email in titulaires]),
+            Scenario("file_dossiers", "Gestionnaire : blocs des dossiers administratifs", CONNECTE,
+                     [(f"/gestion/dossiers/list/{q}", email, f"{BASELINE}/gestion/dossiers/{sid}{q}")
+                      for sid, email in gestionnaires for q in ("", "?page=2", "?etat=transmis")]),
+        ]
+    if conn.scalar(sa.select(DemandeSupport.id).limit(1)) is not None:  # (flask volume generer --support)
+        scenarios.append(
+            Scenario("file_support", "Gestionnaire : demandes de support", CONNECTE,
+                     [(f"/gestion/support/{q}", email, f"{BASELINE}/gestion/support/{sid}{q}")
+                      for sid, email in gestionnaires for q in ("", "?page=2", "?etat=nouvelle")]))
     if lecteurs:  # a volume generated with messages (flask volume generer --messages)
         scenarios += [
             Scenario("messagerie_reception", "Messagerie : boîte de réception", CONNECTE,

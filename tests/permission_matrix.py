@@ -160,6 +160,10 @@ EXPECTED: dict[str, dict | None] = {
     "SupportGestionView.list": STAFF,
     "SupportGestionView.show": STAFF_OWN_STRUCTURE,
     "SupportGestionView.reactiver": NATIONAL,
+    # an attachment of the sample request's thread: its handlers only (the
+    # requester opens it through the signed link: a bad token is a 404)
+    "SupportGestionView.piece": STAFF_OWN_STRUCTURE,
+    "SupportView.piece": row(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     # the signed-in intervenant's own requests (the sample is nobody's: 404)
     "MesDemandesSupportView.liste": INTERVENANT_ONLY,
     "MesDemandesSupportView.demande": row(LOGIN, HIDDEN, DENY, DENY, DENY),

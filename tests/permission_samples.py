@@ -42,7 +42,9 @@ def build(scene) -> dict:
             return indisponibilite.id
         if view in ("ReceptionView", "EnvoyesView", "BrouillonsView", "EnvoiCandidatsView"):
             return message.id
-        if view in ("SupportGestionView", "ExportDonneesGestionView"):
+        if view == "SupportGestionView":
+            return piece_support.id if endpoint.endswith(".piece") else demande_support.id
+        if view == "ExportDonneesGestionView":
             return demande_support.id
         if view == "DossierGestionView":
             return bloc.id if endpoint.endswith(".decider") else scene.owner_profil.id
@@ -75,7 +77,7 @@ def build(scene) -> dict:
     from app.messagerie import ecrire
 
     message = ecrire(scene.gestionnaire_a.id, [scene.gestionnaire_b.id], "Objet matrice", "Texte", envoyer=True)
-    demande_support = _demande_support()
+    demande_support, piece_support = _demande_support()
     bloc = _dossier(scene)
     _interventions(scene)
     from app.captcha import nouveau_defi
@@ -187,7 +189,8 @@ def _annonces(scene):
 
 
 def _demande_support():
-    """Issue 22: a support request addressed to structure A, « à traiter »."""
+    """Issue 22: a support request addressed to structure A, « à traiter »,
+    and a message of its thread with an attachment."""
     from sqlalchemy import select
 
     from app.extensions import db
@@ -202,7 +205,15 @@ def _demande_support():
     )
     db.session.add(demande)
     db.session.flush()
-    return demande
+    # Its thread: the handler's answer with an attachment.
+    from app.models.support import MessageSupport
+    from app.support import joindre
+
+    fichier = joindre(FileStorage(BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="capture.pdf"), None)
+    message = MessageSupport(demande_id=demande.id, du_cnfpt=True, texte="Réponse", fichier=fichier)
+    db.session.add(message)
+    db.session.flush()
+    return demande, message
 
 
 def post_data(endpoint: str, scene) -> dict:

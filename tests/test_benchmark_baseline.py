@@ -351,3 +351,88 @@ def test_messagerie(app, bare):
     assert db.session.scalar(sa.select(DestinataireMessage.lu).where(
         DestinataireMessage.message_id == mid, DestinataireMessage.destinataire_id == uid)) is True
     assert bare.get(f"/messagerie/message/{uid + 1}/{mid}").status_code == 404
+
+
+@pytest.fixture
+def dossiers_et_support(volume):
+    """Issues 20 and 22: dossiers of the volume's validated intervenants and support requests."""
+    import random
+
+    from app.donnees.volume import Bilan, _dossiers, _Ecrivain, _Ids, _support
+    from app.models.dossier import BlocDossier, DemandeDossier
+    from app.models.support import DemandeSupport
+
+    ecrivain, identifiants, maintenant = _Ecrivain(Bilan()), _Ids(), datetime.now()
+    _dossiers(ecrivain, identifiants, random.Random(3), 40, maintenant, premier_intervenant=1)
+    _support(ecrivain, identifiants, random.Random(3), 400, maintenant, premier_intervenant=1)
+    # One structure holds most of them, so that its queues have several pages.
+    dr84 = db.session.scalar(sa.select(Structure.id).where(Structure.code == "DR-84"))
+    for colonne in (BlocDossier.structure_id, DemandeDossier.structure_id, DemandeSupport.structure_id):
+        db.session.execute(sa.update(colonne.class_).where(colonne.is_not(None), colonne.class_.id % 3 != 0)
+                           .values({colonne.key: dr84}))
+    db.session.commit()
+
+
+def _structure_la_plus_chargee(colonne, *where) -> Structure:
+    structure_id = db.session.scalar(sa.select(colonne).where(colonne.is_not(None), *where).group_by(colonne)
+                                     .order_by(sa.func.count().desc(), colonne).limit(1))
+    return db.session.get(Structure, structure_id)
+
+
+def test_mon_dossier(app, bare, dossiers_et_support):
+    """The trainer's dossier page: same blocks, pieces and history rows."""
+    from app.models.dossier import BlocDossier, DossierAdministratif, PieceDossier
+    from app.models.workflow import TransitionHistorique
+
+    dossier = db.session.scalars(
+        sa.select(DossierAdministratif).join(PieceDossier, PieceDossier.dossier_id == DossierAdministratif.id)
+        .group_by(DossierAdministratif.id).order_by(sa.func.count().desc(), DossierAdministratif.id).limit(1)).one()
+    client = app.test_client()
+    login(client, dossier.intervenant.user.email, VOLUME_PASSWORD)
+    real = get(client, "/mon-dossier/?historique=tout")
+    bare_html = get(bare, f"/mon-dossier/{dossier.intervenant_id}")
+
+    assert ids(bare_html, "blocs") == [b.id for b in dossier.blocs] and len(dossier.blocs) == 8
+    noms = sorted(p.fichier.original_name for p in dossier.pieces)
+    assert noms and sorted(ids(bare_html, "pieces")) == sorted(p.id for p in dossier.pieces)
+    for nom in noms:
+        assert nom in real and nom in bare_html
+    evenements = db.session.scalar(sa.select(sa.func.count()).select_from(TransitionHistorique).where(
+        TransitionHistorique.objet_id.in_(sa.select(BlocDossier.id).where(BlocDossier.dossier_id == dossier.id)),
+        TransitionHistorique.workflow == "bloc_dossier",
+        TransitionHistorique.evenement.in_(("transmettre", "valider", "refuser"))))
+    assert evenements and len(ids(bare_html, "historique")) == evenements
+    envois = len(re.findall(r"<tr><td>[^<]+</td><td>Le \d\d/\d\d/\d{4} à", real))
+    assert envois == db.session.scalar(sa.select(sa.func.count()).select_from(BlocDossier).where(
+        BlocDossier.dossier_id == dossier.id, BlocDossier.date_transmission.is_not(None)))
+    assert bare.get("/mon-dossier/999999").status_code == 404
+
+
+@pytest.mark.parametrize("q", ["", "?page=2", "?etat=transmis"])
+def test_file_dossiers(login_as, bare, dossiers_et_support, q):
+    from app.models.dossier import BlocDossier, EtatBloc
+
+    structure = _structure_la_plus_chargee(BlocDossier.structure_id, BlocDossier.etat != EtatBloc.vide)
+    real = get(login_as("gestionnaire", structure.code), f"/gestion/dossiers/list/{q}")
+    bare_html = get(bare, f"/gestion/dossiers/{structure.id}{q}")
+
+    shown = [int(i) for i in re.findall(r'href="/gestion/dossiers/show/(\d+)"', real)]
+    assert shown and ids(bare_html, "blocs") == shown
+    assert str(total(bare_html)) in real
+    if not q:
+        assert total(bare_html) > baseline.PAGE_SIZE
+
+
+@pytest.mark.parametrize("q", ["", "?page=2", "?etat=nouvelle"])
+def test_file_support(login_as, bare, dossiers_et_support, q):
+    from app.models.support import DemandeSupport
+
+    structure = _structure_la_plus_chargee(DemandeSupport.structure_id)
+    real = get(login_as("gestionnaire", structure.code), f"/gestion/support/{q}")
+    bare_html = get(bare, f"/gestion/support/{structure.id}{q}")
+
+    shown = [int(i) for i in re.findall(r'href="/gestion/support/(\d+)"', real)]
+    assert shown and ids(bare_html, "demandes") == shown
+    assert str(total(bare_html)) in real
+    assert choix(bare_html, "type") and all(libelle in real for libelle in re.findall(
+        r'<option value="\d+">([^<]+)</option>', bare_html))

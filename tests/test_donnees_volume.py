@@ -102,3 +102,48 @@ def test_small_chunks_keep_parents_before_link_rows(app, monkeypatch):
     bilan = generer(25, 6, 20, seed=5)
     assert bilan.lignes["intervenant"] == 25
     assert bilan.lignes["candidature"] == 20
+
+
+def test_dossiers_and_support_requests_for_the_bench(app, login_as, monkeypatch):
+    """Issues 20 and 22: dossiers of validated intervenants with their blocks
+    in every state, pieces, requests and history; support requests numbered
+    like the desk's, routed by type, in every state. The trainer's page and
+    the two queues answer on them."""
+    from app.models.dossier import BlocDossier, DemandeDossier, DossierAdministratif, EtatBloc, PieceDossier
+    from app.models.support import DemandeSupport, EtatDemandeSupport, MessageSupport
+    from app.models.workflow import TransitionHistorique
+
+    monkeypatch.setattr("app.donnees.volume.CHUNK", 50)  # parents before their rows across chunks
+    bilan = generer(90, 10, 40, seed=4, dossiers=20, support=300)
+    db.session.commit()
+    valides = _count(Intervenant, Intervenant.etat_inscription == EtatInscription.validee)
+    assert bilan.lignes["dossier_administratif"] == min(20, valides) == _count(DossierAdministratif)
+    assert _count(BlocDossier) == 8 * _count(DossierAdministratif)
+    assert set(db.session.scalars(sa.select(BlocDossier.etat).distinct())) == set(EtatBloc)
+    assert _count(DossierAdministratif, ~DossierAdministratif.intervenant_id.in_(
+        sa.select(Intervenant.id).where(Intervenant.etat_inscription == EtatInscription.validee))) == 0
+    # every requested block has its structure's request, every sent one its history row
+    assert _count(BlocDossier, BlocDossier.etat != EtatBloc.vide, ~sa.exists().where(
+        DemandeDossier.dossier_id == BlocDossier.dossier_id,
+        DemandeDossier.structure_id == BlocDossier.structure_id)) == 0
+    assert _count(TransitionHistorique, TransitionHistorique.evenement == "transmettre") == _count(
+        BlocDossier, BlocDossier.date_transmission.is_not(None))
+    assert _count(PieceDossier) > 0
+    assert bilan.lignes["demande_support"] == 300 == _count(DemandeSupport)
+    numeros = db.session.scalars(sa.select(DemandeSupport.numero)).all()
+    assert len(set(numeros)) == 300 and all(len(n) == 10 and n.isdigit() and n[6:] != "0000" for n in numeros)
+    assert set(db.session.scalars(sa.select(DemandeSupport.etat).distinct())) == set(EtatDemandeSupport)
+    assert _count(DemandeSupport, DemandeSupport.structure_id.is_(None)) > 0
+    assert _count(MessageSupport) > 0
+
+    # the pages of the bench answer on this data
+    dossier = db.session.scalars(sa.select(DossierAdministratif).order_by(DossierAdministratif.id)).first()
+    client = app.test_client()
+    login(client, dossier.intervenant.user.email, VOLUME_PASSWORD)
+    page = client.get("/mon-dossier/")
+    assert page.status_code == 200 and "Historique des actions" in page_text(page)
+    structure = db.session.get(Structure, db.session.scalar(
+        sa.select(BlocDossier.structure_id).where(BlocDossier.structure_id.is_not(None)).limit(1)))
+    gestionnaire = login_as("gestionnaire", structure.code)
+    assert gestionnaire.get("/gestion/dossiers/list/").status_code == 200
+    assert gestionnaire.get("/gestion/support/").status_code == 200

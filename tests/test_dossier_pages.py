@@ -4,6 +4,7 @@ masked values and the access log; need-to-know on the pieces."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -278,3 +279,89 @@ def test_champs_figes_par_l_immatriculation(scene):
     _envoyer(trainer, {**_identite(), "localite": "Paris", "diplome_intitule": "Master 2"})
     db.session.expire_all()
     assert profil.localite == "Lyon" and dossier_de(profil).diplome_intitule == "Master 2"
+
+
+# -- the public employer from the referential (point 3, employeur) ------------------------
+def _poster(client, data):
+    token = _jeton(client, "/mon-dossier/")
+    champs = {k: FileStorage(v[0], v[1]) if isinstance(v, tuple) else v for k, v in data.items()}
+    stream, length, boundary = stream_encode_multipart({"csrf_token": token, **champs}, use_tempfile=False)
+    return client.post("/mon-dossier/", input_stream=stream, content_length=length,
+                       content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def _employeur_public(profil):
+    from app.models.referentiels import EmployeurPublic, StatutProfessionnel
+
+    profil.statut_professionnel_id = db.session.scalar(
+        select(StatutProfessionnel.id).where(StatutProfessionnel.type_employeur == "PUBLIC").limit(1))
+    profil.type_employeur = "PUBLIC"
+    db.session.commit()
+    return db.session.scalar(select(EmployeurPublic).where(EmployeurPublic.actif.is_(True))
+                             .order_by(EmployeurPublic.id).limit(1))
+
+
+@pytest.mark.parametrize("par", ["siret", "raison_sociale"])
+def test_public_employer_found_in_the_referential_fills_the_block(scene, par):
+    _, profil, trainer, _, _ = scene
+    employeur = _employeur_public(profil)
+    page = page_text(trainer.get("/mon-dossier/"))
+    assert "Rechercher un employeur public (raison sociale ou SIRET)" in page
+    recherche = employeur.siret[:9] if par == "siret" else employeur.raison_sociale[2:12]
+    # « Rechercher »: the list, the typed fields kept, a file sent with it attached
+    liste = _poster(trainer, {**_identite(lieu_naissance="Carpentras"), "recherche_employeur": recherche,
+                              "rechercher": "Rechercher", "rib": (BytesIO(PDF), "rib.pdf")})
+    assert liste.status_code == 200
+    html = liste.get_data(as_text=True)
+    assert employeur.raison_sociale in page_text(liste) and f'value="{employeur.siret}"' in html
+    assert 'value="Carpentras"' in html and "Employeurs publics correspondants" in html
+    dossier = dossier_de(profil)
+    assert dossier.piece(Piece.rib) is not None
+    # « Choisir »: raison sociale and SIRET filled, nothing saved yet
+    choisi = _poster(trainer, {**_identite(lieu_naissance="Carpentras"), "choisir_employeur": employeur.siret})
+    html = choisi.get_data(as_text=True)
+    assert f'name="employeur_siret" type="text" value="{employeur.siret}"' in html
+    assert 'value="Carpentras"' in html
+    db.session.refresh(profil)
+    assert profil.employeur_siret is None
+    # « Enregistrer » keeps it
+    _poster(trainer, {**_identite(), "action": "enregistrer", "employeur_raison_sociale": employeur.raison_sociale,
+                      "employeur_siret": employeur.siret})
+    db.session.refresh(profil)
+    assert (profil.employeur_raison_sociale, profil.employeur_siret) == (employeur.raison_sociale, employeur.siret)
+
+
+def test_no_public_employer_matches_then_manual_entry(scene):
+    _, profil, trainer, _, _ = scene
+    _employeur_public(profil)
+    reponse = _poster(trainer, {**_identite(), "recherche_employeur": "zzzzqqq", "rechercher": "Rechercher"})
+    html = reponse.get_data(as_text=True)
+    assert "Aucun employeur public ne correspond (saisissez au moins 3 caractères" in page_text(reponse)
+    assert 'id="recherche_employeur-erreur"' in html and 'value="zzzzqqq"' in html
+    _poster(trainer, {**_identite(), "action": "enregistrer", "employeur_raison_sociale": "Syndicat des eaux"})
+    db.session.refresh(profil)
+    assert profil.employeur_raison_sociale == "Syndicat des eaux"
+
+
+def test_a_private_employer_has_no_public_search(scene):
+    from app.models.referentiels import StatutProfessionnel
+
+    _, profil, trainer, _, _ = scene
+    profil.statut_professionnel_id = db.session.scalar(
+        select(StatutProfessionnel.id).where(StatutProfessionnel.type_employeur == "PRIVE").limit(1))
+    profil.type_employeur = "PRIVE"
+    db.session.commit()
+    assert "Rechercher un employeur public" not in page_text(trainer.get("/mon-dossier/"))
+
+
+def test_a_frozen_employer_cannot_be_chosen(scene):
+    _, profil, trainer, _, _ = scene
+    employeur = _employeur_public(profil)
+    profil.immatriculation = "IMM0000042"
+    db.session.commit()
+    bouton = re.search(r'<input[^>]*name="rechercher"[^>]*>', trainer.get("/mon-dossier/").get_data(as_text=True))
+    assert "disabled" in bouton.group(0)
+    reponse = _poster(trainer, {**_identite(), "choisir_employeur": employeur.siret})
+    assert "Votre employeur n'est pas modifiable ici." in page_text(reponse)
+    db.session.refresh(profil)
+    assert profil.employeur_siret is None

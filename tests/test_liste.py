@@ -119,3 +119,45 @@ def test_arguments_are_not_url_for_options(app):
     _, liens = page(app, declarer(), "_external=1&_scheme=javascript&_anchor=x")
     assert liens["tri"] == f"{URL}?_external=1&_scheme=javascript&_anchor=x&tri=nom&sens=asc"
     assert all(lien.startswith(URL) for lien in (liens["tri"], liens["page2"]))
+
+
+def _compte_sql(liste: Liste, where=()) -> str:
+    compte, _ = liste._construire([*liste._portee(True), *where], liste.ordre_par_defaut[0], "desc")
+    return str(compte)
+
+
+def test_the_count_leaves_out_joins_that_cannot_change_it(app, factory):
+    """An inner join along a NOT NULL foreign key to the target's primary key
+    finds one row per row: the count leaves it out, unless a clause reads its
+    table; a join along a nullable key may drop rows and stays."""
+    from app.models.comptes import Intervenant
+    from app.models.dossier import BlocDossier, DossierAdministratif
+
+    chaine = Liste(
+        table=BlocDossier, cle=BlocDossier.id, ordre=("bloc", "asc"),
+        jointures=((DossierAdministratif, DossierAdministratif.id == BlocDossier.dossier_id, False),
+                   (Intervenant, Intervenant.id == DossierAdministratif.intervenant_id, False)),
+        colonnes={"bloc": Colonne("Bloc", BlocDossier.bloc), "nom": Colonne("Nom", Intervenant.nom_usage)},
+        criteres={"nom": contient("Nom", Intervenant.nom_usage)},
+    )
+    assert "JOIN" not in _compte_sql(chaine)
+    # a criterion on the last table keeps the whole chain that reaches it
+    sql = _compte_sql(chaine, [Intervenant.nom_usage.icontains("a")])
+    assert "JOIN dossier_administratif" in sql and "JOIN intervenant" in sql
+    # a nullable key (the block's requesting structure) may drop rows: kept
+    par_structure = Liste(
+        table=BlocDossier, cle=BlocDossier.id, ordre=("bloc", "asc"),
+        jointures=((Structure, Structure.id == BlocDossier.structure_id, False),),
+        colonnes={"bloc": Colonne("Bloc", BlocDossier.bloc), "structure": Colonne("Structure", Structure.nom)},
+    )
+    assert "JOIN structure" in _compte_sql(par_structure)
+    # and the count still equals the rows listed
+    from app.dossier import dossier_de
+
+    profils = [factory.intervenant("DR-84")[1] for _ in range(2)]
+    for profil in profils:
+        dossier_de(profil, creer=True)
+    db.session.flush()
+    with app.test_request_context(f"{URL}?taille=100"):
+        p = chaine.page()
+    assert p.total == len(p.lignes) == 8 * len(profils) > 0

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import stream_encode_multipart
 
 from app import support as operations
 from app.extensions import db
@@ -511,3 +514,140 @@ def test_my_requests_list_and_open_my_own_thread_only(login_as):
     assert ouverte.status_code == 302 and "/aide-et-contact/historique/" in ouverte.headers["Location"]
     assert "Ma question" in page_text(client.get(ouverte.headers["Location"]))
     assert autre.get(f"/mes-demandes-de-support/{d.numero}").status_code == 404
+
+
+# -- attachments (point 6): the requester's reply and the handler's answer ----------------
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+
+
+def _poster(client, url: str, data: dict):
+    """Encoded in memory: werkzeug's test client would spool a large body to
+    a temporary file it never closes (ResourceWarning)."""
+    champs = {k: FileStorage(v[0], v[1]) if isinstance(v, tuple) else v for k, v in data.items()}
+    stream, length, boundary = stream_encode_multipart(champs, use_tempfile=False)
+    return client.post(url, input_stream=stream, content_length=length,
+                       content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def _complement_demande(gestionnaire, d, **fichier):
+    """The handler asks for information (with an optional attachment)."""
+    token = csrf_token_from(gestionnaire.get(f"/gestion/support/{d.id}").get_data(as_text=True))
+    return _poster(gestionnaire, f"/gestion/support/{d.id}", {
+        "csrf_token": token, "reponse": "demander_complement", "texte": "Pouvez-vous joindre une capture ?",
+        **fichier})
+
+
+def _repondre(client, historique: str, texte: str, **fichier):
+    token = csrf_token_from(client.get(historique).get_data(as_text=True))
+    return _poster(client, historique, {"csrf_token": token, "texte": texte, **fichier})
+
+
+def _telechargement_protege(reponse, contenu: bytes, nom: str) -> None:
+    assert reponse.status_code == 200 and reponse.data == contenu
+    assert reponse.headers["Content-Disposition"].startswith("attachment") and nom in reponse.headers[
+        "Content-Disposition"]
+    assert reponse.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in reponse.headers["Cache-Control"]
+
+
+def test_reply_with_an_attachment_read_by_the_handlers_and_the_requester_only(login_as, factory):
+    from app.models.fichiers import AccesFichier
+    from app.models.support import MessageSupport
+    from app.storage import get_storage
+
+    d = _transmise(email="marcel@example.test")
+    gestionnaire = login_as("gestionnaire", "DR-84")
+    assert _complement_demande(gestionnaire, d).status_code == 302
+    historique = lien(dernier_mail("marcel@example.test"))
+    anonyme = login_as("anonyme")
+    page = page_text(anonyme.get(historique))
+    assert 'enctype="multipart/form-data"' in page and "Pièce jointe" in page
+    assert "ne devra pas excéder 2 Mo et devra être au format : PDF, DOC, DOCX, XLS, XLSX, JPG, JPEG, PNG." in page
+    reponse = _repondre(anonyme, historique, "Voici la capture.", piece_jointe=(BytesIO(PDF), "capture écran.pdf"))
+    assert reponse.status_code == 302
+    db.session.refresh(d)
+    assert d.etat == EtatDemandeSupport.nouvelle
+    message = db.session.scalar(select(MessageSupport).where(MessageSupport.demande_id == d.id,
+                                                             MessageSupport.du_cnfpt.is_(False)))
+    fichier = message.fichier
+    assert fichier.original_name == "capture écran.pdf" and fichier.sensitive and fichier.owner_user_id is None
+    assert PDF not in get_storage().path_of(fichier.storage_key).read_bytes()  # encrypted at rest
+    # the handler sees it in the thread and downloads it through the checked view
+    page = page_text(gestionnaire.get(f"/gestion/support/{d.id}"))
+    url_gestion = f"/gestion/support/pieces/{message.id}"
+    assert url_gestion in page and "capture écran.pdf" in page
+    _telechargement_protege(gestionnaire.get(url_gestion), PDF, "capture")
+    assert gestionnaire.get(f"/fichiers/{fichier.uuid}").status_code == 200
+    # the requester, through the signed link of the request
+    url_public = f"{historique}/pieces/{message.id}"
+    assert url_public in page_text(anonyme.get(historique))
+    _telechargement_protege(anonyme.get(url_public), PDF, "capture")
+    # every read is logged (who, from which address); the anonymous requester as nobody
+    lectures = db.session.execute(select(AccesFichier.user_id, AccesFichier.ip)
+                                  .where(AccesFichier.fichier_id == fichier.id).order_by(AccesFichier.id)).all()
+    assert [u for u, _ in lectures] == [gestionnaire.user.id, gestionnaire.user.id, None]
+    assert all(ip for _, ip in lectures)
+    # need-to-know: another structure, an intervenant, a link to another request: 404
+    autre = login_as("gestionnaire", "DR-11")
+    assert autre.get(url_gestion).status_code == 404
+    assert autre.get(f"/fichiers/{fichier.uuid}").status_code == 404
+    assert login_as("intervenant").get(f"/fichiers/{fichier.uuid}").status_code == 404
+    autre_demande = _transmise(email="autre@example.test")
+    autre_lien = operations.lien_historique(autre_demande).replace("http://localhost", "")
+    assert anonyme.get(f"{autre_lien}/pieces/{message.id}").status_code == 404
+    assert anonyme.get(f"/aide-et-contact/historique/forge/pieces/{message.id}").status_code == 404
+    assert login_as("admin_national").get(url_gestion).status_code == 200
+
+
+def test_the_handlers_answer_carries_an_attachment_to_the_signed_in_requester(login_as, factory):
+    from app.models.support import MessageSupport
+
+    demandeur_client = login_as("intervenant")
+    assert envoyer(demandeur_client).status_code == 200
+    d = demande(user_id=demandeur_client.user.id)
+    gestionnaire = login_as("gestionnaire", "DR-84")
+    assert _complement_demande(gestionnaire, d, piece_jointe=(BytesIO(PDF), "formulaire.pdf")).status_code == 302
+    message = db.session.scalar(select(MessageSupport).where(MessageSupport.demande_id == d.id))
+    assert message.fichier.original_name == "formulaire.pdf" and message.fichier.uploaded_by_id == gestionnaire.user.id
+    # the signed-in requester opens the thread from « Mes demandes de support » and reads it
+    page = demandeur_client.get(f"/mes-demandes-de-support/{d.numero}")
+    historique = page.headers["Location"]
+    assert "formulaire.pdf" in page_text(demandeur_client.get(historique))
+    _telechargement_protege(demandeur_client.get(f"{historique}/pieces/{message.id}"), PDF, "formulaire")
+    assert demandeur_client.get(f"/fichiers/{message.fichier.uuid}").status_code == 200
+    # another intervenant cannot, even signed in
+    assert login_as("intervenant").get(f"/fichiers/{message.fichier.uuid}").status_code == 404
+
+
+@pytest.mark.parametrize(("nom", "contenu", "erreur"), [
+    ("capture.gif", b"GIF89a", "Format de fichier non autorisé : seuls les formats PDF, DOC, DOCX, XLS, XLSX, JPG, "
+                               "JPEG et PNG sont acceptés."),
+    ("gros.pdf", PDF + b"0" * (2 * 1024 * 1024), "Le fichier dépasse la taille maximale autorisée (2 Mo)."),
+    ("faux.pdf", b"MZ\x90\x00 un executable", "Le contenu du fichier ne correspond pas à son extension."),
+])
+def test_a_bad_attachment_is_refused_next_to_its_field_with_the_text_kept(login_as, nom, contenu, erreur):
+    from app.models.fichiers import Fichier
+    from app.models.support import MessageSupport
+
+    d = _transmise(email="marcel@example.test")
+    gestionnaire = login_as("gestionnaire", "DR-84")
+    # the handler's answer first: refused, nothing changed, the text kept
+    reponse = _complement_demande(gestionnaire, d, piece_jointe=(BytesIO(contenu), nom))
+    assert reponse.status_code == 422
+    html = reponse.get_data(as_text=True)
+    assert erreur in page_text(reponse) and "Pouvez-vous joindre une capture ?" in html
+    assert 'id="piece_jointe-erreur"' in html
+    db.session.refresh(d)
+    assert d.etat == EtatDemandeSupport.nouvelle
+    assert _complement_demande(gestionnaire, d).status_code == 302
+    # then the requester's reply
+    anonyme = login_as("anonyme")
+    historique = lien(dernier_mail("marcel@example.test"))
+    reponse = _repondre(anonyme, historique, "Ma réponse détaillée", piece_jointe=(BytesIO(contenu), nom))
+    assert reponse.status_code == 422
+    assert erreur in page_text(reponse) and "Ma réponse détaillée" in reponse.get_data(as_text=True)
+    db.session.refresh(d)
+    assert d.etat == EtatDemandeSupport.complement_demande
+    assert db.session.scalar(select(func.count()).select_from(MessageSupport)
+                             .where(MessageSupport.demande_id == d.id)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Fichier)) == 0

@@ -11,7 +11,8 @@ are written with SQLAlchemy Core ``insert()`` executemany in chunks, ids are
 allocated in Python (then PostgreSQL sequences are moved past them), and one
 password hash is computed once and reused for every generated account.
 Consequence, stated plainly: generated rows have NO workflow history
-(``transition_historique`` stays untouched) and no e-mail is queued. This
+(``transition_historique`` stays untouched, except the dossier blocks'
+history, which the trainer's dossier page shows) and no e-mail is queued. This
 module is for measurement databases only, never for real data.
 
 Every generated account has the password ``VOLUME_PASSWORD``; e-mails end
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -51,10 +53,14 @@ from app.models.comptes import (
     intervenant_sous_specialite,
     intervenant_specialite,
 )
+from app.models.dossier import Bloc, BlocDossier, DemandeDossier, DossierAdministratif, PieceDossier
+from app.models.fichiers import Fichier
 from app.models.indisponibilites import Indisponibilite
 from app.models.messagerie import DestinataireMessage, Message
 from app.models.parcours import ExperienceFormateur, ExperienceProfessionnelle, FormationInitiale, SpecialiteSouhaitee
-from app.models.referentiels import NatureFormation, Region, SousSpecialite, Structure
+from app.models.referentiels import NatureFormation, Region, SousSpecialite, Structure, TypeDemandeSupport
+from app.models.support import DemandeSupport, MessageSupport
+from app.models.workflow import TransitionHistorique
 from app.security.roles import GESTIONNAIRE, INTERVENANT
 
 VOLUME_PASSWORD = "Volume-Espace-2026!"  # noqa: S105 - measurement accounts only, documented in the README
@@ -179,11 +185,13 @@ def _avancer_sequences(tables: list[sa.Table]) -> None:
 
 def generer(
     intervenants: int, annonces: int, candidatures: int, seed: int = 42, gestionnaires_par_structure: int = 2,
-    messages: int = 0,
+    messages: int = 0, dossiers: int = 0, support: int = 0,
 ) -> Bilan:
     """Write the volume; the caller commits. ``messages``: messagerie
     exchanges between validated intervenants and their structure's
-    gestionnaires (issue 21), one recipient each."""
+    gestionnaires (issue 21), one recipient each. ``dossiers``: dossiers
+    administratifs of validated intervenants (issue 20); ``support``: support
+    requests « Aide et contact » (issue 22)."""
     rng = random.Random(seed)
     # Indisponibilités from their own sequence: the rest of the data stays
     # what the same seed gave before they existed.
@@ -431,8 +439,14 @@ def generer(
     out.vider()
     if messages:
         _messages(out, ids, rng, messages, now, premier_intervenant=intervenant_ids[0] if intervenant_ids else None)
+    if dossiers:
+        _dossiers(out, ids, rng, dossiers, now, premier_intervenant=intervenant_ids[0] if intervenant_ids else None)
+    if support:
+        _support(out, ids, rng, support, now, premier_intervenant=intervenant_ids[0] if intervenant_ids else None)
     _avancer_sequences(
         [
+            *TABLES_DOSSIERS,
+            *TABLES_SUPPORT,
             Message.__table__,
             DestinataireMessage.__table__,
             users,
@@ -517,6 +531,163 @@ def _messages(out: _Ecrivain, ids: _Ids, rng: random.Random, n: int, now: dateti
     out.vider()
 
 
+#: Shares of the block states of a generated dossier (``EtatBloc`` values).
+POIDS_BLOCS = {"vide": 35, "demande": 15, "transmis": 15, "valide": 25, "refuse": 5, "a_reviser": 5}
+#: The piece(s) each block holds once sent.
+PIECES_BLOC = {"identite": ("identite_recto", "identite_verso"), "securite_sociale": ("carte_vitale",),
+               "bancaire": ("rib",), "diplome": ("diplome",)}
+TABLES_DOSSIERS = [DossierAdministratif.__table__, BlocDossier.__table__, DemandeDossier.__table__,
+                   PieceDossier.__table__, Fichier.__table__, TransitionHistorique.__table__]
+
+
+def _dossiers(out: _Ecrivain, ids: _Ids, rng: random.Random, n: int, now: datetime,
+              premier_intervenant: int | None) -> None:
+    """``n`` dossiers administratifs of this volume's validated intervenants
+    (issue 20): the eight blocks in every state, mostly requested by the
+    intervenant's own structure, their pieces (file rows only: nothing is
+    stored, the pages list them), the structures' requests and the blocks'
+    history (demander, transmettre, valider / refuser) as the workflow writes
+    it. NIR, IBAN and BIC stay empty: the volume holds no encrypted data."""
+    if premier_intervenant is None:
+        return
+    valides = db.session.execute(
+        sa.select(Intervenant.id, Intervenant.user_id, Intervenant.structure_id)
+        .where(Intervenant.id >= premier_intervenant, Intervenant.etat_inscription == EtatInscription.validee.value)
+        .where(~sa.exists().where(DossierAdministratif.intervenant_id == Intervenant.id))
+        .order_by(Intervenant.id)
+    ).all()
+    structures = db.session.scalars(sa.select(Structure.id).order_by(Structure.id)).all()
+    etats, poids = list(POIDS_BLOCS), list(POIDS_BLOCS.values())
+    historique = TransitionHistorique.__table__
+    fichier_suivant = ids.suivant(Fichier.__table__)  # storage keys unique across runs
+
+    def transition(bloc_id: int, evenement: str, avant: str, apres: str, quand: datetime, motif=None) -> None:
+        out.ajouter(historique, {
+            "id": ids.suivant(historique), "workflow": "bloc_dossier", "objet_type": "bloc_dossier",
+            "objet_id": bloc_id, "evenement": evenement, "etat_avant": avant, "etat_apres": apres,
+            "acteur_id": None, "date": quand, "commentaire": motif, "visible_intervenant": True,
+        })
+
+    for pid, uid, structure_propre in sorted(rng.sample(valides, min(n, len(valides)))):
+        did = ids.suivant(DossierAdministratif.__table__)
+        cree = now - timedelta(days=rng.randint(30, 700))
+        out.ajouter(DossierAdministratif.__table__, {
+            "id": did, "intervenant_id": pid, "zone_sepa": False, "rappel_expiration": False, "created_at": cree,
+            "diplome_intitule": f"Master {rng.choice(THEMES)}",
+        })
+        demandes: dict[int, tuple[datetime, list[str]]] = {}
+        for bloc in Bloc:
+            bid = ids.suivant(BlocDossier.__table__)
+            etat = rng.choices(etats, poids)[0]
+            ligne = {"id": bid, "dossier_id": did, "bloc": bloc.value, "etat": etat, "structure_id": None,
+                     "date_demande": None, "date_transmission": None, "date_decision": None, "motif_refus": None,
+                     "modifie": False, "rappel_revision": False}
+            if etat != "vide":
+                structure = structure_propre if rng.random() < 0.8 else rng.choice(structures)
+                demande = cree + timedelta(days=rng.randint(0, 20), minutes=rng.randint(0, 600))
+                ligne.update(structure_id=structure, date_demande=demande)
+                premiere, blocs = demandes.get(structure, (demande, []))
+                demandes[structure] = (min(premiere, demande), [*blocs, bloc.value])
+                transition(bid, "demander", "vide", "demande", demande)
+                if etat != "demande":
+                    envoi = demande + timedelta(days=rng.randint(0, 15), minutes=rng.randint(0, 600))
+                    ligne["date_transmission"] = envoi
+                    transition(bid, "transmettre", "demande", "transmis", envoi)
+                    for piece in PIECES_BLOC.get(bloc.value, ()):
+                        fid = ids.suivant(Fichier.__table__)
+                        out.ajouter(Fichier.__table__, {
+                            "id": fid, "uuid": uuid.UUID(int=rng.getrandbits(128), version=4),
+                            "storage_key": f"volume/{fichier_suivant}-{fid}", "original_name": f"{piece}.pdf",
+                            "content_type": "application/pdf", "size": rng.randint(40_000, 900_000),
+                            "sensitive": True, "sha256": f"{fid:064x}", "owner_user_id": uid,
+                            "uploaded_by_id": uid, "created_at": envoi,
+                        })
+                        out.ajouter(PieceDossier.__table__, {"id": ids.suivant(PieceDossier.__table__),
+                                                             "dossier_id": did, "piece": piece, "fichier_id": fid})
+                    if etat in ("valide", "refuse", "a_reviser"):
+                        decision = envoi + timedelta(days=rng.randint(0, 10), minutes=rng.randint(0, 600))
+                        ligne["date_decision"] = decision
+                        if etat == "refuse":
+                            ligne["motif_refus"] = "Document illisible"
+                            transition(bid, "refuser", "transmis", "refuse", decision, "Document illisible")
+                        else:
+                            transition(bid, "valider", "transmis", "valide", decision)
+                        if etat == "a_reviser":
+                            transition(bid, "reviser", "valide", "a_reviser", decision + timedelta(days=365))
+            out.ajouter(BlocDossier.__table__, ligne)
+        for structure, (quand, blocs) in demandes.items():
+            out.ajouter(DemandeDossier.__table__, {"id": ids.suivant(DemandeDossier.__table__), "dossier_id": did,
+                                                   "structure_id": structure, "auteur_id": None, "date": quand,
+                                                   "blocs": ",".join(blocs)})
+    out.vider()
+
+
+#: Shares of the support requests' states (``EtatDemandeSupport`` values).
+POIDS_SUPPORT = {"a_confirmer": 2, "nouvelle": 12, "complement_demande": 8, "cloturee": 78}
+SUJETS_SUPPORT = ["Mot de passe oublié", "Modification de mon adresse e-mail", "Question sur une annonce",
+                  "Mon profil n'est pas validé", "Problème de connexion", "Pièce jointe refusée"]
+TEXTES_SUPPORT = ["Bonjour,\nJe n'arrive plus à me connecter à mon espace.\nCordialement,",
+                  "Bonjour,\nPouvez-vous m'indiquer où en est mon inscription ?\nMerci,",
+                  "Bonjour,\nMon adresse a changé, comment la mettre à jour ?"]
+TABLES_SUPPORT = [DemandeSupport.__table__, MessageSupport.__table__]
+
+
+def _support(out: _Ecrivain, ids: _Ids, rng: random.Random, n: int, now: datetime,
+             premier_intervenant: int | None) -> None:
+    """``n`` support requests over two years (issue 22), numbered as the
+    desk numbers them (AAMMJJ then the day's sequence), routed by type (the
+    national types to « Administrateur national »), half of them from this
+    volume's intervenants, in every state; answered ones carry the
+    handler's message."""
+    types = db.session.execute(sa.select(TypeDemandeSupport.id, TypeDemandeSupport.destinataire)
+                               .order_by(TypeDemandeSupport.id)).all()
+    structures = db.session.scalars(sa.select(Structure.id).order_by(Structure.id)).all()
+    if not types or not structures:
+        raise click.ClickException("Référentiels absents : lancez d'abord « flask referentiels charger ».")
+    demandeurs = []
+    if premier_intervenant is not None:
+        demandeurs = db.session.execute(
+            sa.select(Intervenant.user_id, Intervenant.nom_usage, Intervenant.prenom, User.email)
+            .join(User, User.id == Intervenant.user_id).where(Intervenant.id >= premier_intervenant)
+            .order_by(Intervenant.id).limit(20_000)
+        ).all()
+    numeros = set(db.session.scalars(sa.select(DemandeSupport.numero)))
+    par_jour: dict[str, int] = {}
+    etats, poids = list(POIDS_SUPPORT), list(POIDS_SUPPORT.values())
+    for i in range(n):
+        transmise = now - timedelta(minutes=rng.randint(0, 730 * 24 * 60))
+        prefixe = transmise.strftime("%y%m%d")
+        while True:
+            par_jour[prefixe] = par_jour.get(prefixe, 0) + 1
+            numero = f"{prefixe}{par_jour[prefixe]:04d}"
+            if numero not in numeros:
+                break
+        numeros.add(numero)
+        type_id, destinataire = rng.choice(types)
+        etat = rng.choices(etats, poids)[0]
+        if demandeurs and rng.random() < 0.5:
+            uid, nom, prenom, email = rng.choice(demandeurs)
+        else:
+            uid, nom, prenom, email = None, "Demandeur", f"Anonyme {i}", f"support.{i}@{DOMAINE}"
+        did = ids.suivant(DemandeSupport.__table__)
+        out.ajouter(DemandeSupport.__table__, {
+            "id": did, "numero": numero, "type_id": type_id,
+            "structure_id": None if destinataire == "NATIONAL" else rng.choice(structures),
+            "user_id": uid, "nom": nom, "prenom": prenom, "email": email, "sujet": rng.choice(SUJETS_SUPPORT),
+            "descriptif": rng.choice(TEXTES_SUPPORT), "etat": etat, "cree_le": transmise - timedelta(minutes=5),
+            "transmise_le": None if etat == "a_confirmer" else transmise,
+            "date_complement_demande": transmise + timedelta(days=2) if etat == "complement_demande" else None,
+            "jeton_hash": None, "jeton_expire_le": None,
+        })
+        if etat in ("complement_demande", "cloturee"):
+            out.ajouter(MessageSupport.__table__, {
+                "id": ids.suivant(MessageSupport.__table__), "demande_id": did, "auteur_id": None, "du_cnfpt": True,
+                "texte": "Bonjour,\nVotre demande a été traitée.\nCordialement,",
+                "date": transmise + timedelta(days=rng.randint(1, 5)), "fichier_id": None,
+            })
+    out.vider()
+
+
 volume_cli = AppGroup("volume", help="Données de volume pour les mesures (jamais en production).")
 
 
@@ -526,14 +697,17 @@ volume_cli = AppGroup("volume", help="Données de volume pour les mesures (jamai
 @click.option("--candidatures", default=300_000, show_default=True)
 @click.option("--gestionnaires-par-structure", default=2, show_default=True)
 @click.option("--messages", default=0, show_default=True, help="messages de la messagerie (1 000 000 pour le banc)")
+@click.option("--dossiers", default=0, show_default=True, help="dossiers administratifs (le tiers des intervenants pour le banc)")
+@click.option("--support", default=0, show_default=True, help="demandes de support (200 000 pour le banc)")
 @click.option("--seed", default=42, show_default=True)
 def generer_cmd(
-    intervenants: int, annonces: int, candidatures: int, gestionnaires_par_structure: int, messages: int, seed: int
+    intervenants: int, annonces: int, candidatures: int, gestionnaires_par_structure: int, messages: int,
+    dossiers: int, support: int, seed: int,
 ) -> None:
-    """Générer les données de volume (sans historique de workflow)."""
+    """Générer les données de volume (sans historique de workflow, hors dossiers administratifs)."""
     bilan = generer(
         intervenants, annonces, candidatures, seed=seed, gestionnaires_par_structure=gestionnaires_par_structure,
-        messages=messages,
+        messages=messages, dossiers=dossiers, support=support,
     )
     db.session.commit()
     for table, n in sorted(bilan.lignes.items()):
@@ -550,6 +724,33 @@ def messages_cmd(messages: int, seed: int) -> None:
     _messages(_Ecrivain(bilan), _Ids(), random.Random(seed), messages, datetime.combine(date.today(), time(9, 0)),
               premier_intervenant=1)
     _avancer_sequences([Message.__table__, DestinataireMessage.__table__])
+    db.session.commit()
+    for table, n in sorted(bilan.lignes.items()):
+        click.echo(f"{table:<32} {n:>9}")
+
+
+@volume_cli.command("dossiers")
+@click.option("--dossiers", default=33_333, show_default=True)
+@click.option("--seed", default=42, show_default=True)
+def dossiers_cmd(dossiers: int, seed: int) -> None:
+    """Ajouter des dossiers administratifs à un volume déjà généré (intervenants validés sans dossier)."""
+    _ajouter(lambda out, ids, rng, now: _dossiers(out, ids, rng, dossiers, now, premier_intervenant=1),
+             TABLES_DOSSIERS, seed)
+
+
+@volume_cli.command("support")
+@click.option("--demandes", default=200_000, show_default=True)
+@click.option("--seed", default=42, show_default=True)
+def support_cmd(demandes: int, seed: int) -> None:
+    """Ajouter des demandes de support à un volume déjà généré."""
+    _ajouter(lambda out, ids, rng, now: _support(out, ids, rng, demandes, now, premier_intervenant=1),
+             TABLES_SUPPORT, seed)
+
+
+def _ajouter(ecrire, tables: list[sa.Table], seed: int) -> None:
+    bilan = Bilan()
+    ecrire(_Ecrivain(bilan), _Ids(), random.Random(seed), datetime.combine(date.today(), time(9, 0)))
+    _avancer_sequences(tables)
     db.session.commit()
     for table, n in sorted(bilan.lignes.items()):
         click.echo(f"{table:<32} {n:>9}")

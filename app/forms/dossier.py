@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.forms.champs import SelectField
@@ -78,7 +78,10 @@ class DossierForm(FlaskForm):
     ATTESTATION_HONNEUR = FileField("Attestation sur l'honneur")
     date_attestation = _date("Date de l'attestation")
     ARRETE_SITUATION = FileField("Dernier arrêté de situation (secteur public)")
-    # g- Employeur (type from the statut)
+    # g- Employeur (type from the statut): a public one found in the referential
+    # (the profile's look-up, app.referentiels.lookups), else typed by hand
+    recherche_employeur = _texte("Rechercher un employeur public (raison sociale ou SIRET)", 255)
+    rechercher = SubmitField("Rechercher")
     employeur_raison_sociale = _texte("Raison sociale de l'employeur", 255)
     employeur_siret = _texte("N° SIRET de l'employeur principal", 20)
     # h- Informations bancaires

@@ -5,6 +5,7 @@ required, French messages next to the fields, the descriptif limited to
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -70,8 +71,10 @@ class DemandeSupportAnonymeForm(CaptchaMixin, DemandeSupportForm):
 
 
 class MessageSupportForm(FlaskForm):
-    """A message of the thread (handler's answer or requester's reply)."""
+    """A message of the thread (handler's answer or requester's reply), with
+    an optional attachment checked by ``app.support.joindre``."""
 
     texte = TextAreaField("Votre réponse", validators=[
         DataRequired("Saisissez votre réponse."), Length(max=DESCRIPTIF_MAX, message=(
             f"La réponse ne doit pas dépasser {DESCRIPTIF_MAX} caractères."))])
+    piece_jointe = FileField("Pièce jointe")

@@ -178,7 +178,8 @@ class PieceDossier(Model):
     fichier_id = sa.Column(sa.Integer, sa.ForeignKey("fichier.id"), nullable=False, unique=True)
 
     dossier = relationship(DossierAdministratif, back_populates="pieces")
-    fichier = relationship("Fichier")
+    #: Joined: the pages list each piece with its file's name and date (no query per piece).
+    fichier = relationship("Fichier", lazy="joined")
 
 
 class DemandeDossier(Model):

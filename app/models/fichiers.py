@@ -57,11 +57,17 @@ class Fichier(Model):
         staff's own documents (no owner); a piece of a dossier administratif
         only by staff of a structure that asked for it (``app.dossier``), a
         lettre de demande by staff of its intervention's structure
-        (``app.interventions``). Nobody else."""
+        (``app.interventions``); an attachment of a support request only by
+        its handlers and its requester (``app.support``). Nobody else."""
         if user is None or not getattr(user, "is_authenticated", False):
             return False
         if self.owner_user_id is not None and self.owner_user_id == user.id:
             return True
+        from app.support import demande_de_la_piece, piece_lisible_par
+
+        demande = demande_de_la_piece(self.id)
+        if demande is not None:  # an attachment of a support thread: its handlers and its requester
+            return piece_lisible_par(demande, user)
         if not any(role.name in STAFF_ROLES for role in user.roles):
             return False
         if self.owner_user_id is None:

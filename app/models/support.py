@@ -97,5 +97,10 @@ class MessageSupport(Model):
     du_cnfpt = sa.Column(sa.Boolean, nullable=False)
     texte = sa.Column(sa.Text, nullable=False)
     date = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    #: The optional attachment (« Pièce jointe »), a sensitive file read by the
+    #: request's handlers and its requester only (``app.support.piece_lisible_par``).
+    fichier_id = sa.Column(sa.Integer, sa.ForeignKey("fichier.id", ondelete="SET NULL"), unique=True)
 
     demande = relationship(DemandeSupport, back_populates="messages")
+    #: Joined: the thread shows each message's attachment without a query per message.
+    fichier = relationship("Fichier", lazy="joined")

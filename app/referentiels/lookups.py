@@ -14,6 +14,9 @@ POSTAL_CODE_RE = re.compile(r"\d{5}")
 #: Shorter queries match too much to be useful and cost a table scan each keystroke.
 MIN_QUERY_LENGTH = 3
 MAX_RESULTS = 20
+#: Shown next to the search field when nothing matches (manual entry then).
+AUCUN_EMPLOYEUR = ("Aucun employeur public ne correspond (saisissez au moins 3 caractères de la raison sociale "
+                   "ou du SIRET).")
 
 
 def communes_for_postal_code(code: str | None) -> list[dict[str, str]]:
@@ -63,3 +66,11 @@ def search_employeurs(query: str | None, limit: int = MAX_RESULTS) -> list[dict[
         }
         for e in employeurs
     ]
+
+
+def employeur_public(siret: str | None) -> EmployeurPublic | None:
+    """The active public employer chosen in a list of ``search_employeurs``."""
+    if not siret:
+        return None
+    return db.session.scalar(
+        select(EmployeurPublic).where(EmployeurPublic.siret == siret[:14], EmployeurPublic.actif.is_(True)))

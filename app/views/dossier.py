@@ -50,6 +50,7 @@ from app.models.regles_dossier import (
 )
 from app.models.regles_profil import appliquer_statut, verrouillage
 from app.models.workflow import TransitionHistorique
+from app.referentiels.lookups import AUCUN_EMPLOYEUR, employeur_public, search_employeurs
 from app.referentiels.options import options
 from app.security.roles import INTERVENANT
 from app.security.scope import current_intervenant, perimetre_courant
@@ -266,6 +267,8 @@ class MonDossierView(BaseView):
             return self._rendre(profil, dossier, form)
         if not form.validate_on_submit() and getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
             return self._rendre(profil, dossier, form), 400
+        if form.rechercher.data or request.form.get("choisir_employeur"):
+            return self._chercher_employeur(form, profil, dossier)
         valeurs = _regles_de_format(form, profil)
         modifies = self._fichiers(form, dossier, profil)
         if any(champ.errors for champ in form):
@@ -281,6 +284,30 @@ class MonDossierView(BaseView):
         db.session.commit()
         flash("Vos données et pièces sont enregistrées. Pensez à les transmettre.", "success")
         return redirect(url_for("MonDossierView.page"))
+
+    def _chercher_employeur(self, form, profil, dossier):
+        """« Rechercher » lists the public employers of the referential;
+        « Choisir » fills the block's raison sociale and SIRET. The typed
+        fields are not saved (the page comes back as posted); the files sent
+        with this post stay attached."""
+        for bloc in self._fichiers(form, dossier, profil):
+            dossier.bloc(bloc).modifie = True
+        db.session.commit()
+        employeurs = []
+        siret = request.form.get("choisir_employeur")
+        if "employeur_raison_sociale" in champs_figes(profil):
+            form.recherche_employeur.errors = ["Votre employeur n'est pas modifiable ici."]
+        elif siret:
+            employeur = employeur_public(siret)
+            if employeur is None:
+                abort(404)
+            form.employeur_raison_sociale.data, form.employeur_siret.data = employeur.raison_sociale, employeur.siret
+            flash("L'employeur a été renseigné : vérifiez-le puis enregistrez ou transmettez.", "info")
+        else:
+            employeurs = search_employeurs(form.recherche_employeur.data)
+            if not employeurs:
+                form.recherche_employeur.errors = [AUCUN_EMPLOYEUR]
+        return self._rendre(profil, dossier, form, employeurs=employeurs)
 
     def _fichiers(self, form, dossier, profil) -> set[Bloc]:
         modifies = set()
@@ -347,7 +374,7 @@ class MonDossierView(BaseView):
         flash("Vos données et pièces sont transmises à votre gestionnaire CNFPT.", "success")
         return redirect(url_for("MonDossierView.page"))
 
-    def _rendre(self, profil, dossier, form):
+    def _rendre(self, profil, dossier, form, employeurs=()):
         statut = _statut(profil.statut_professionnel_id)
         tableau = historique(dossier)
         tout = request.args.get("historique") == "tout"
@@ -368,7 +395,7 @@ class MonDossierView(BaseView):
             attente=ATTENTE_INTERVENANT, historique=tableau if tout else tableau[:HISTORIQUE_COURT],
             plus=not tout and len(tableau) > HISTORIQUE_COURT, envoi=envoi, fichiers=FICHIERS,
             consultations=consultations, libelle_objet=lambda o: ObjetConsultation(o).libelle,
-            title="Données et pièces du dossier administratif",
+            employeurs=employeurs, title="Données et pièces du dossier administratif",
         )
 
 

@@ -39,20 +39,27 @@ class FichierView(BaseView):
         fichier = db.session.scalar(select(Fichier).where(Fichier.uuid == uuid))
         if fichier is None or not fichier.lisible_par(current_user):
             abort(404)
-        try:
-            data = read_fichier(fichier)
-        except FileNotFoundError:
-            log.error("Fichier %s absent du stockage (clé %s)", fichier.uuid, fichier.storage_key)
-            abort(404)
-        db.session.add(AccesFichier(fichier_id=fichier.id, user_id=current_user.id, ip=request.remote_addr))
-        db.session.commit()
-        response = send_file(
-            io.BytesIO(data),
-            mimetype=fichier.content_type,
-            as_attachment=True,
-            download_name=fichier.original_name,
-            etag=False,
-            conditional=False,
-        )
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return envoyer_fichier(fichier, current_user.id)
+
+
+def envoyer_fichier(fichier: Fichier, user_id: int | None):
+    """A checked file as an attachment that browsers must neither sniff,
+    render nor cache; the read is logged (who, when, from which address).
+    The caller has checked the reader's right (404 otherwise)."""
+    try:
+        data = read_fichier(fichier)
+    except FileNotFoundError:
+        log.error("Fichier %s absent du stockage (clé %s)", fichier.uuid, fichier.storage_key)
+        abort(404)
+    db.session.add(AccesFichier(fichier_id=fichier.id, user_id=user_id, ip=request.remote_addr))
+    db.session.commit()
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=fichier.content_type,
+        as_attachment=True,
+        download_name=fichier.original_name,
+        etag=False,
+        conditional=False,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -40,7 +40,6 @@ from app.models.parcours import (
 )
 from app.models.referentiels import (
     Departement,
-    EmployeurPublic,
     FonctionPublique,
     Langue,
     MethodePedagogique,
@@ -58,7 +57,7 @@ from app.models.referentiels import (
     Structure,
 )
 from app.models.regles_profil import CHAMPS_IMMATRICULATION, appliquer_statut, verrouillage  # noqa: F401 (re-exported)
-from app.referentiels.lookups import search_employeurs
+from app.referentiels.lookups import AUCUN_EMPLOYEUR, employeur_public, search_employeurs
 from app.referentiels.options import RETIREE, options, options_actives
 from app.security.roles import INTERVENANT
 from app.security.scope import current_intervenant
@@ -302,9 +301,7 @@ class ProfilView(BaseView):
         siret = request.form.get("choisir_employeur")
         employeurs = []
         if siret and "employeur_raison_sociale" not in verrou.champs:
-            employeur = db.session.scalar(
-                select(EmployeurPublic).where(EmployeurPublic.siret == siret, EmployeurPublic.actif.is_(True))
-            )
+            employeur = employeur_public(siret)
             if employeur is None:
                 abort(404)
             france = db.session.scalar(select(Pays.id).where(Pays.code == forms.CODE_FRANCE))
@@ -318,10 +315,7 @@ class ProfilView(BaseView):
         else:
             employeurs = search_employeurs(form.recherche_employeur.data)
             if not employeurs:
-                form.recherche_employeur.errors = [
-                    "Aucun employeur public ne correspond (saisissez au moins 3 caractères de la raison sociale "
-                    "ou du SIRET)."
-                ]
+                form.recherche_employeur.errors = [AUCUN_EMPLOYEUR]
         return self._render_identification(form, profil, verrou, employeurs=employeurs)
 
     def _save_identification(self, form, profil) -> None:

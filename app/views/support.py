@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_appbuilder.security.decorators import limit
+from flask_appbuilder.security.decorators import limit, permission_name
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import and_, bindparam, func, or_, select
@@ -34,9 +34,13 @@ from app.models.support import (
     DESCRIPTIF_MAX,
     DemandeSupport,
     EtatDemandeSupport,
+    MessageSupport,
 )
 from app.referentiels.options import options
+from app.security.headers import options_vue
 from app.security.scope import current_intervenant, no_row_id, perimetre_courant
+from app.uploads import PIECE_JOINTE_SUPPORT, UploadError, format_taille
+from app.views.fichiers import CSP_FICHIER, envoyer_fichier
 from app.views.liste import Colonne, LienCellule, Liste, contient, date_au, date_du, parmi
 from app.views.menu import declarer_badge
 from app.workflows.core import Acteur, WorkflowError
@@ -44,6 +48,12 @@ from app.workflows.support import REPONSES, support
 
 MESSAGE_ENVOYE = "Vous allez recevoir un mail de confirmation concernant votre demande de support"
 LIEN_INVALIDE = "Ce lien n'est pas valide : il a expiré ou a déjà été utilisé."
+#: The manual's help under « Pièce jointe » (§6.2.2).
+CONSIGNES_PIECE = (
+    "Cliquer sur « parcourir » pour lier une pièce jointe. Celle-ci ne devra pas excéder "
+    f"{format_taille(PIECE_JOINTE_SUPPORT.max_bytes)} et devra être au format : "
+    f"{', '.join(e.upper() for e in PIECE_JOINTE_SUPPORT.extensions)}."
+)
 
 
 def _limite() -> str:
@@ -158,7 +168,10 @@ class SupportView(BaseView):
                 abort(409)
             if form.validate_on_submit():
                 try:
-                    operations.completer(demande, form.texte.data)
+                    operations.completer(demande, form.texte.data, form.piece_jointe.data)
+                except UploadError as exc:
+                    db.session.rollback()
+                    form.piece_jointe.errors = [str(exc)]
                 except WorkflowError as exc:
                     db.session.rollback()
                     form.texte.errors = [exc.message]
@@ -170,8 +183,22 @@ class SupportView(BaseView):
         return self._historique(demande, form, peut_repondre)
 
     def _historique(self, demande, form, peut_repondre):
+        token = request.view_args["token"]
         return self.render_template("support/historique.html", title=f"Demande de support n° {demande.numero}",
-                                    d=demande, form=form, peut_repondre=peut_repondre, maximum=DESCRIPTIF_MAX)
+                                    d=demande, form=form, peut_repondre=peut_repondre, maximum=DESCRIPTIF_MAX,
+                                    lien_piece=lambda m: url_for("SupportView.piece", token=token, pk=m.id),
+                                    consignes=CONSIGNES_PIECE)
+
+    @expose("/aide-et-contact/historique/<token>/pieces/<int:pk>")
+    @options_vue(content_security_policy=CSP_FICHIER)
+    def piece(self, token, pk):
+        """An attachment of the thread the signed link opens (anonymous or
+        signed-in requester); any other file of any other request is a 404."""
+        demande = operations.demande_du_lien(token)
+        message = db.session.get(MessageSupport, pk) if demande is not None else None
+        if message is None or message.demande_id != demande.id or message.fichier is None:
+            abort(404)
+        return envoyer_fichier(message.fichier, current_user.id if current_user.is_authenticated else None)
 
 
 def captcha_nouveau(form) -> None:
@@ -220,7 +247,7 @@ class SupportGestionView(BaseView):
 
     route_base = "/gestion/support"
     default_view = "list"
-    include_route_methods = {"list", "show", "reactiver"}
+    include_route_methods = {"list", "show", "reactiver", "piece"}
     class_permission_name = "SupportGestionView"
 
     @expose("/")
@@ -230,12 +257,21 @@ class SupportGestionView(BaseView):
 
     def _demande_or_404(self, pk) -> DemandeSupport:
         demande = db.session.get(DemandeSupport, pk)
-        perimetre = perimetre_courant()
-        if (demande is None or demande.etat == EtatDemandeSupport.a_confirmer
-                or not (perimetre.national or (demande.structure_id is not None
-                                               and perimetre.couvre(demande.structure_id)))):
+        if demande is None or not operations.traitee_par(demande, Acteur.from_user(current_user)):
             abort(404)
         return demande
+
+    @expose("/pieces/<int:pk>")
+    @has_access
+    @permission_name("show")  # whoever opens a request reads its attachments
+    @options_vue(content_security_policy=CSP_FICHIER)
+    def piece(self, pk):
+        """An attachment of a thread (``pk``: the message), for the request's handlers."""
+        message = db.session.get(MessageSupport, pk)
+        if message is None or message.fichier is None:
+            abort(404)
+        self._demande_or_404(message.demande_id)
+        return envoyer_fichier(message.fichier, current_user.id)
 
     @expose("/<int:pk>", methods=["GET", "POST"])
     @has_access
@@ -249,7 +285,10 @@ class SupportGestionView(BaseView):
                 abort(400)
             if form.validate_on_submit():
                 try:
-                    operations.repondre(demande, evenement, form.texte.data, acteur)
+                    operations.repondre(demande, evenement, form.texte.data, acteur, form.piece_jointe.data)
+                except UploadError as exc:
+                    db.session.rollback()
+                    form.piece_jointe.errors = [str(exc)]
                 except WorkflowError as exc:
                     db.session.rollback()
                     form.texte.errors = [exc.message]
@@ -283,6 +322,7 @@ class SupportGestionView(BaseView):
         code = demande.type.code
         return self.render_template(
             "support/demande.html", title=f"Demande de support n° {demande.numero}", d=demande, form=form,
+            lien_piece=lambda m: url_for("SupportGestionView.piece", pk=m.id), consignes=CONSIGNES_PIECE,
             reponses=[t for t in support.available_events(demande, acteur) if t.event in REPONSES],
             historique=support.history(demande), maximum=DESCRIPTIF_MAX,
             reactivation=national and code == "REACTIVATION" and demande.etat != EtatDemandeSupport.cloturee,
