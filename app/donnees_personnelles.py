@@ -30,12 +30,19 @@ class Personne:
     user_id: int
     profil_id: int | None
     email: str
+    #: Attachments of the person's support requests: stored without owner
+    #: (an anonymous requester has no account), read before the requests
+    #: are anonymised so the purge still finds them.
+    fichiers_support: tuple[int, ...] = ()
 
     @classmethod
     def de(cls, user_id: int) -> Personne:
         email = db.session.scalar(select(User.email).where(User.id == user_id))
         profil_id = db.session.scalar(select(Intervenant.id).where(Intervenant.user_id == user_id))
-        return cls(user_id, profil_id, (email or "").lower())
+        personne = cls(user_id, profil_id, (email or "").lower())
+        m = table("message_support")
+        pieces = select(m.c.fichier_id).where(_messages_support(personne), m.c.fichier_id.is_not(None))
+        return cls(user_id, profil_id, personne.email, tuple(db.session.scalars(pieces)))
 
 
 def table(nom: str) -> sa.Table:
@@ -76,8 +83,14 @@ def _messages(p: Personne) -> sa.ColumnElement:
     return or_(m.c.expediteur_id == p.user_id, and_(a_recu, ~autre))
 
 
+def _fichier(p: Personne) -> sa.ColumnElement:
+    """Owned by the person, or attached to one of the person's support requests."""
+    f = table("fichier")
+    return or_(f.c.owner_user_id == p.user_id, f.c.id.in_(p.fichiers_support or [-1]))
+
+
 def _fichiers(p: Personne):
-    return select(table("fichier").c.id).where(table("fichier").c.owner_user_id == p.user_id)
+    return select(table("fichier").c.id).where(_fichier(p))
 
 
 def objets_historique(p: Personne) -> list[sa.ColumnElement]:
@@ -120,12 +133,12 @@ LIENS: dict[str, Callable[[Personne], sa.ColumnElement]] = {
         "intervenant_nature", "intervenant_public", "intervenant_prestation", "intervenant_methode",
         "specialite_souhaitee", "experience_formateur", "action_professionnalisation", "experience_professionnelle",
         "formation_suivie", "formation_initiale", "langue_intervenant", "candidature", "alerte_envoyee",
-        "dossier_administratif", "consultation", "intervention", "immatriculation",
+        "dossier_administratif", "consultation", "intervention", "immatriculation", "indisponibilite",
     )},
     "lettre_demande": lambda p: table("lettre_demande").c.intervention_id.in_(
         select(table("intervention").c.id).where(_profil("intervention")(p))),
     **{nom: _du_dossier(nom) for nom in ("bloc_dossier", "piece_dossier", "demande_dossier")},
-    "fichier": lambda p: table("fichier").c.owner_user_id == p.user_id,
+    "fichier": _fichier,
     "acces_fichier": lambda p: table("acces_fichier").c.fichier_id.in_(_fichiers(p)),
     "message": _messages,
     "destinataire_message": _compte("destinataire_message", "destinataire_id"),

@@ -184,6 +184,9 @@ def feuilles() -> tuple[Feuille, ...]:
             ("numero", "Numéro"), ("intervention_id", "Intervention"), ("type", "Type"), ("date_lettre", "Date"),
             ("mode_remuneration", "Mode de rémunération"), ("taux", "Taux (€)"), ("quantite", "Quantité"),
             ("etat", "État"), ("fichier_id", "Lettre (fichier)"), ("auteur_id", "Par"), ("cree_le", "Créée le")))),
+        Feuille("Indisponibilités", tuple((f"indisponibilite.{c}", e) for c, e in (
+            ("du", "Du"), ("au", "Au"), ("motif", "Motif"), ("created_at", "Déclarée le"),
+            ("updated_at", "Modifiée le")))),
         Feuille("Messages envoyés", tuple((f"message.{c}", e) for c, e in (
             ("date", "Le"), ("destinataires_libelle", "Destinataires"), ("objet", "Objet"), ("texte", "Message"),
             ("brouillon", "Brouillon"), ("archive_expediteur", "Archivé"))), lien=_messages_envoyes),
@@ -200,6 +203,7 @@ def feuilles() -> tuple[Feuille, ...]:
         Feuille("Échanges du support", (
             ("message_support.demande_id", "Demande n°"), ("message_support.date", "Le"),
             ("message_support.du_cnfpt", "Écrit par le CNFPT"), ("message_support.texte", "Message"),
+            ("message_support.fichier_id", "Pièce jointe"),
         )),
         Feuille("Historique des décisions", tuple((f"transition_historique.{c}", e) for c, e in (
             ("date", "Le"), ("workflow", "Procédure"), ("objet_type", "Objet"), ("evenement", "Action"),

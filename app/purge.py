@@ -86,7 +86,7 @@ TRAITEMENTS: tuple[Supprimer | Anonymiser, ...] = (
         "visible_intervenant": "historique sans nom (décisions)",
         "acteur_id": "l'auteur d'une décision (un gestionnaire) ; la personne purgée n'a plus de nom",
     }),
-    Anonymiser("message_support", remplacees={"texte": ""}, gardees={
+    Anonymiser("message_support", remplacees={"texte": "", "fichier_id": None}, gardees={
         "id": CLES, "demande_id": CLES, "auteur_id": CLES, "du_cnfpt": "sens de l'échange", "date": "date",
     }),
     Anonymiser("demande_support", remplacees={
@@ -115,7 +115,7 @@ TRAITEMENTS: tuple[Supprimer | Anonymiser, ...] = (
         "intervenant_region", "intervenant_departement", "intervenant_specialite", "intervenant_sous_specialite",
         "intervenant_nature", "intervenant_public", "intervenant_prestation", "intervenant_methode",
         "specialite_souhaitee", "experience_formateur", "action_professionnalisation", "experience_professionnelle",
-        "formation_suivie", "formation_initiale", "langue_intervenant",
+        "formation_suivie", "formation_initiale", "langue_intervenant", "indisponibilite",
     )),
     Anonymiser("intervenant", remplacees={
         "civilite": "", "nom_naissance": "", "nom_usage": "", "prenom": "", "date_naissance": DATE_ANONYME,

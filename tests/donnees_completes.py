@@ -24,6 +24,7 @@ from app.models.depart import ExportDonnees
 from app.models.deux_facteurs import CodeSecours, SecondFacteur
 from app.models.dossier import Bloc, BlocDossier, DemandeDossier, DossierAdministratif, EtatBloc, Piece, PieceDossier
 from app.models.fichiers import AccesFichier, store_upload
+from app.models.indisponibilites import Indisponibilite
 from app.models.interventions import (
     EtatIntervention,
     EtatLettre,
@@ -51,7 +52,7 @@ from app.models.referentiels import (
 )
 from app.models.support import MessageSupport
 from app.storage import get_storage
-from app.uploads import DOSSIER_ADMINISTRATIF
+from app.uploads import DOSSIER_ADMINISTRATIF, PIECE_JOINTE_SUPPORT
 from app.workflows.core import Acteur
 from app.workflows.inscription import inscription
 
@@ -107,6 +108,8 @@ def personne_complete(factory, email: str = "complete@example.test"):
     db.session.flush()
     db.session.add(AccesFichier(fichier_id=profil.cv_fichier.id, user_id=gestionnaire.id, ip="10.0.0.1"))
     db.session.add(Consultation(user_id=gestionnaire.id, ip="10.0.0.1", objet="profil", intervenant_id=profil.id))
+    db.session.add(Indisponibilite(intervenant_id=profil.id, du=date(2031, 5, 1), au=date(2031, 5, 15),
+                                   motif="Congés"))
     # annonces: a candidature with a comment, an alert
     annonce = Annonce(intitule="Annonce budget", description="Description", structure_id=structure.id,
                       date_limite=date.today() + timedelta(days=30), etat=EtatAnnonce.publiee)
@@ -136,6 +139,10 @@ def personne_complete(factory, email: str = "complete@example.test"):
                                           email=email, sujet="Connexion", descriptif="Je n'arrive pas à me connecter.")
     operations_support.confirmer(demande)
     db.session.flush()
+    piece_support = store_upload(FileStorage(BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="capture.pdf"),
+                                 owner_user_id=None, sensitive=True, preset=PIECE_JOINTE_SUPPORT)
+    db.session.add(MessageSupport(demande_id=demande.id, auteur_id=user.id, du_cnfpt=False,
+                                  texte="Voici une capture de l'erreur.", fichier=piece_support))
     db.session.add(MessageSupport(demande_id=demande.id, auteur_id=gestionnaire.id, du_cnfpt=True,
                                   texte="Essayez « Mot de passe oublié »."))
     # account security rows, connection log, outbox copy

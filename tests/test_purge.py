@@ -76,7 +76,7 @@ def test_purge_by_time_travel(app, factory, monkeypatch):
     assert not vides, f"tests/donnees_completes.py ne remplit pas : {vides}"
     stockage = get_storage()
     cles = list(db.session.scalars(select(table("fichier").c.storage_key).where(LIENS["fichier"](personne))))
-    assert len(cles) == 4  # CV, diploma, RIB, lettre
+    assert len(cles) == 5  # CV, diploma, RIB, lettre, support attachment (no owner)
     cles += list(db.session.scalars(select(table("export_donnees").c.storage_key).where(LIENS["export_donnees"](personne))))
     assert all(stockage.path_of(c).exists() for c in cles)
     ligne_date = (MAINTENANT() + relativedelta(months=12)).date()
@@ -88,7 +88,7 @@ def test_purge_by_time_travel(app, factory, monkeypatch):
 
     voyager(monkeypatch, jours)
     journal = db.session.get(JournalPurge, purger_donnees_echues())
-    assert (journal.comptes, journal.fichiers) == (1, 5)
+    assert (journal.comptes, journal.fichiers) == (1, 6)  # the five files and the export
     assert "dossier_administratif: 1" in journal.detail and "ab_user: 1" in journal.detail
     assert etat_compte(user) == EtatCompteUtilisateur.purge
     assert not any(stockage.path_of(c).exists() for c in cles)

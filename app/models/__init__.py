@@ -17,8 +17,8 @@ from app.models.depart import ConservationCompte, ExportDonnees, JournalPurge  #
 from app.models.deux_facteurs import CodeSecours, SecondFacteur  # noqa: F401
 from app.models.dossier import BlocDossier, DemandeDossier, DossierAdministratif, PieceDossier  # noqa: F401
 from app.models.fichiers import AccesFichier, Fichier  # noqa: F401
-from app.models.interventions import Immatriculation, Intervention, LettreDemande  # noqa: F401
 from app.models.indisponibilites import Indisponibilite  # noqa: F401
+from app.models.interventions import Immatriculation, Intervention, LettreDemande  # noqa: F401
 from app.models.messagerie import DestinataireMessage, Message  # noqa: F401
 from app.models.outbox import OutboxMessage, OutboxStatus  # noqa: F401
 from app.models.parcours import (  # noqa: F401
