@@ -137,6 +137,9 @@ def recherche_form(args) -> RechercheForm:
     27); one deactivated since a search was saved still applies when given
     in the URL (shown, not offered)."""
     form = RechercheForm(args)
+    for champ in (form.etranger, form.tri):  # absent: the first choice, not a wrong one shown next to the field
+        if champ.data is None:
+            champ.data = champ.choices[0][0]
     for champ, modele, libelle in (
         (form.specialite, Specialite, "libelle"),
         (form.sous_specialite, SousSpecialite, "libelle"),

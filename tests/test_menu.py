@@ -76,15 +76,9 @@ def test_anonymous_menu(client):
     assert [e for e, _ in _menu(client)] == ["Accueil", "Informations Complémentaires"]
 
 
-def test_an_entry_of_the_manual_registered_later_takes_its_place(app, factory, monkeypatch):
-    """« Récupérer mes données », « Me désinscrire » appear when their feature
-    registers them, where the manual puts them."""
-    from flask_appbuilder.menu import MenuItem
-
-    categorie = next(i for i in app.appbuilder.menu.get_list() if i.name == "Mon compte")
-    nouvelles = [MenuItem("Me désinscrire", href="/x", label="Me désinscrire"),
-                 MenuItem("Récupérer mes données", href="/y", label="Récupérer mes données")]
-    monkeypatch.setattr(categorie, "childs", [*nouvelles, *categorie.childs])
+def test_mon_compte_holds_the_manuals_entries_in_its_order(app):
+    """« Récupérer mes données » and « Me désinscrire » (issue 24) take the
+    place the manual gives them, after « Changer mon mot de passe »."""
     with app.test_request_context():
         entrees = menu.entrees_menu(lambda item: True)
     noms = [e.nom for e in next(e for e in entrees if e.nom == "Mon compte").enfants]
