@@ -258,10 +258,10 @@ def test_management_software_sets_the_immatriculation_of_its_structure_only(app,
     _, mine = _transmise(factory, "DR-84")
     _, other = _transmise(factory, "DR-11")
     client = login_as("gestionnaire", "DR-84")
-    response = client.put(f"/api/v1/intervenants/{mine.id}", json={"immatriculation": "IMM0000042"})
+    response = client.put(f"/api/v1/intervenants/{mine.id}", json={"immatriculation": "GF-0000042"})
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert client.get(f"/api/v1/intervenants/{mine.id}").get_json()["result"]["immatriculation"] == "IMM0000042"
-    assert client.put(f"/api/v1/intervenants/{other.id}", json={"immatriculation": "IMM0000043"}).status_code == 404
+    assert client.get(f"/api/v1/intervenants/{mine.id}").get_json()["result"]["immatriculation"] == "GF-0000042"
+    assert client.put(f"/api/v1/intervenants/{other.id}", json={"immatriculation": "GF-0000043"}).status_code == 404
     # Only the immatriculation is writable: other fields are refused.
     response = client.put(f"/api/v1/intervenants/{mine.id}", json={"nom_usage": "Pirate"})
     assert response.status_code == 422  # FAB: unknown field for this schema
