@@ -64,8 +64,8 @@ MESURE_ACCESSIBILITE = {
     "date": "3 décembre 2026",
     "outil": "4.14.1",
     "navigateur": "Chromium 156 (Debian)",
-    "pages": (("pour un visiteur", 21), ("pour un intervenant", 32), ("pour un gestionnaire", 46),
-              ("pour un gestionnaire d'une autre structure", 39), ("pour un administrateur national", 119)),
+    "pages": (("pour un visiteur", 22), ("pour un intervenant", 38), ("pour un gestionnaire", 54),
+              ("pour un gestionnaire d'une autre structure", 43), ("pour un administrateur national", 128)),
     "violations": 0,
 }
 
