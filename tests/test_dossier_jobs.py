@@ -28,7 +28,7 @@ def travel(monkeypatch, days):
 
 def _rappels(email):
     return db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.template == "dossier_rappel", OutboxMessage.recipients == email)).all()
+        OutboxMessage.template == "dossier_rappel", OutboxMessage.recipients == email).order_by(OutboxMessage.id)).all()
 
 
 @pytest.fixture
