@@ -204,6 +204,21 @@ def test_pagination(monde):
     assert monde.client.get(f"/api/v1/interventions/?q={filtre}", headers=entetes).get_json()["count"] == 26
 
 
+def test_filtre_d_etat_apres_une_recherche_par_date_en_heure_de_paris(app, monde, login_as):
+    """The Paris-day date filters of the generated screens (issue 27) must not
+    take FAB's process-wide « eq » over: once a list with a date and time
+    column was drawn, the API's ``etat`` filter matched nothing."""
+    from flask_appbuilder.models.filters import map_args_filter
+    from flask_appbuilder.models.sqla.filters import FilterEqual
+
+    gestion = login_as("gestionnaire", "DR-84")
+    assert gestion.get("/gestion/candidatures/list/?_flt_0_date=2026-12-03").status_code == 200
+    assert map_args_filter["eq"] is FilterEqual
+    entetes = jeton(monde.client, monde.a)
+    filtre = "(filters:!((col:etat,opr:eq,value:prevue)),page:0,page_size:10)"
+    assert monde.client.get(f"/api/v1/interventions/?q={filtre}", headers=entetes).get_json()["count"] == 1
+
+
 # -- lettres and dossiers ------------------------------------------------------------------
 def test_lettres_et_pdf(monde):
     lettre = LettreDemande(intervention_id=monde.ia.id, numero="LD-2030-000001", date_lettre=date(2030, 1, 2),

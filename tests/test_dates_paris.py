@@ -58,6 +58,32 @@ def test_critere_de_date_d_une_liste_declaree(factory, login_as):
     assert "03/12/2026 00:30" in page_text(client.get(base))
 
 
+def test_recherche_fab_sur_une_date(app, factory, login_as):
+    """FAB's « Égal à » on a date and time column: the Paris day."""
+    from app.models.annonces import Candidature
+    from tests.test_annonces import creer_annonce
+    from tests.test_candidatures import intervenant_valide
+
+    annonce = creer_annonce(intitule="Annonce du 3 décembre")
+    candidatures = []
+    for quand in (TARD_LE_2, TARD_LE_3):
+        _, profil = intervenant_valide(factory)
+        candidature = Candidature(annonce_id=annonce.id, intervenant_id=profil.id, date=quand)
+        db.session.add(candidature)
+        candidatures.append(candidature)
+    db.session.commit()
+    client = login_as("gestionnaire", "DR-84")
+
+    def ids(criteres):
+        html = page_text(client.get("/gestion/candidatures/list/?" + criteres))
+        return sorted(int(i) for i in re.findall(r'href="/gestion/candidatures/show/(\d+)', html))
+
+    assert ids("_flt_0_date=2026-12-03") == [candidatures[0].id]
+    assert ids("_flt_0_date=2026-12-02") == []
+    assert ids("_flt_3_date=2026-12-03") == [candidatures[1].id]  # « Différent de »
+    assert ids("_flt_1_date=2026-12-03 12:00:00") == [candidatures[1].id]  # « Plus grand que » Paris noon
+
+
 @pytest.mark.parametrize(("saisie", "attendu"), [
     ("2026-12-03 00:00:00", datetime(2026, 12, 2, 23, 0)),
     ("2026-07-01 12:00:00", datetime(2026, 7, 1, 10, 0)),

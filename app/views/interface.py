@@ -11,16 +11,94 @@ and reads the referential lists its show page displays in one statement.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
+from flask_appbuilder.models.sqla.filters import (
+    FilterEqual,
+    FilterGreater,
+    FilterNotEqual,
+    FilterSmaller,
+    SQLAFilterConverter,
+    get_field_setup_query,
+    set_value_to_type,
+)
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app import caches
+from app.formatting import debut_du_jour, paris_vers_utc
 from app.models.base import references_liees
 
 
+def _heure_stockee(filtre, value):
+    """The typed value of a date and time criterion, read as Paris time, as
+    the stored (naive UTC) instant; None when it is not a date."""
+    valeur = set_value_to_type(filtre.datamodel, filtre.column_name, value)
+    return paris_vers_utc(valeur) if isinstance(valeur, datetime) else None
+
+
+def _jour_de_paris(filtre, value) -> date | None:
+    """A criterion typed as a day (no time, or midnight): that Paris day."""
+    valeur = set_value_to_type(filtre.datamodel, filtre.column_name, value)
+    if isinstance(valeur, datetime) and valeur.time() == time.min:
+        return valeur.date()
+    return None
+
+
+class _SansRegistreGlobal:
+    """FAB's ``BaseFilter.__init__`` records its class in the process-wide
+    ``map_args_filter`` under its ``arg_name`` (« eq », « gt »…), which the
+    REST APIs read for every column: instantiating ``EgalParis`` made « eq »
+    mean the Paris day for enum columns too, and the interventions API's
+    ``etat`` filter matched nothing once a list page had been drawn. These
+    filters keep FAB's ``arg_name`` (the APIs still accept « eq » on a date)
+    without taking that map over."""
+
+    def __init__(self, column_name, datamodel, is_related_view=False):
+        self.column_name = column_name
+        self.datamodel = datamodel
+        self.model = datamodel.obj
+        self.is_related_view = is_related_view
+
+
+class EgalParis(_SansRegistreGlobal, FilterEqual):
+    """« Égal à » a day means that Paris day (00:00 to 24:00, stored UTC),
+    a time that Paris instant (issue 27)."""
+
+    def apply(self, query, value):
+        jour = _jour_de_paris(self, value)
+        if jour is None:
+            return super().apply(query, _heure_stockee(self, value))
+        query, field = get_field_setup_query(query, self.model, self.column_name)
+        return query.filter(field >= debut_du_jour(jour), field < debut_du_jour(jour + timedelta(days=1)))
+
+
+class DifferentParis(_SansRegistreGlobal, FilterNotEqual):
+    def apply(self, query, value):
+        jour = _jour_de_paris(self, value)
+        if jour is None:
+            return super().apply(query, _heure_stockee(self, value))
+        query, field = get_field_setup_query(query, self.model, self.column_name)
+        return query.filter(sa.or_(field < debut_du_jour(jour), field >= debut_du_jour(jour + timedelta(days=1))))
+
+
+class ApresParis(_SansRegistreGlobal, FilterGreater):
+    def apply(self, query, value):
+        return super().apply(query, _heure_stockee(self, value))
+
+
+class AvantParis(_SansRegistreGlobal, FilterSmaller):
+    def apply(self, query, value):
+        return super().apply(query, _heure_stockee(self, value))
+
+
 class ConvertisseurMemorise(SQLAFilterConverter):
+    """FAB's filters, memoised; the date and time ones read Paris time."""
+
+    conversion_table = tuple(
+        (nom, [EgalParis, ApresParis, AvantParis, DifferentParis]) if nom == "is_datetime" else (nom, filtres)
+        for nom, filtres in SQLAFilterConverter.conversion_table
+    )
     _memo: dict[tuple[SQLAInterface, str], list] = {}
 
     def convert(self, col_name):
