@@ -17,6 +17,13 @@ AUDIT = ("/backoffice/bo_audit_decisions/", "/backoffice/bo_audit_connexions/",
          "/backoffice/bo_consultation/", "/backoffice/bo_acces_fichier/")
 
 
+def _tableau(reponse) -> str:
+    """The list's table only (the filters' choices hold every label and code)."""
+    html = page_text(reponse)
+    debut = html.index('<table class="table table-striped')
+    return html[debut:html.index("</table>", debut)]
+
+
 def _filtre(app, endpoint: str, nom: str, operation: str) -> str:
     """flask-admin's URL argument of one filter (``flt0_<index>``)."""
     vue = next(v for v in app.extensions["admin"][0]._views if v.endpoint == endpoint)
@@ -32,9 +39,9 @@ def test_audit_is_for_national_admins_only(login_as, url, role, statut):
     assert login_as(role).get(url).status_code == statut
 
 
-def _decision(acteur, evenement: str, quand: datetime, workflow="inscription"):
+def _decision(acteur, evenement: str, quand: datetime, workflow="inscription", avant="transmise", apres="validee"):
     db.session.add(TransitionHistorique(workflow=workflow, objet_type="intervenant", objet_id=7, evenement=evenement,
-                                        etat_avant="transmise", etat_apres="validee", acteur_id=acteur.id,
+                                        etat_avant=avant, etat_apres=apres, acteur_id=acteur.id,
                                         date=quand, commentaire="RAS"))
 
 
@@ -44,7 +51,7 @@ def test_decisions_filtered_by_person_date_and_kind(app, login_as, factory):
     julien = factory.gestionnaire("DR-11", email="julien.audit@example.test")
     _decision(claire, "valider", datetime(2026, 7, 1, 8, 0))
     _decision(julien, "rejeter", datetime(2026, 7, 2, 8, 0))
-    _decision(julien, "publier", datetime(2026, 5, 2, 8, 0), workflow="annonce")
+    _decision(julien, "publier", datetime(2026, 5, 2, 8, 0), workflow="annonce", avant="brouillon", apres="publiee")
     db.session.commit()
     url = "/backoffice/bo_audit_decisions/"
     tout = page_text(client.get(url))
@@ -53,11 +60,37 @@ def test_decisions_filtered_by_person_date_and_kind(app, login_as, factory):
     par_personne = page_text(client.get(url, query_string={
         _filtre(app, "bo_audit_decisions", "Par (adresse e-mail)", "contient"): "claire"}))
     assert "claire.audit@example.test" in par_personne and "julien.audit@example.test" not in par_personne
-    par_genre = page_text(client.get(url, query_string={_filtre(app, "bo_audit_decisions", "Circuit", "contient"): "annonce"}))
-    assert "publier" in par_genre and "valider" not in par_genre
-    par_date = page_text(client.get(url, query_string={
+    par_genre = _tableau(client.get(url, query_string={_filtre(app, "bo_audit_decisions", "Circuit", "vaut"): "annonce"}))
+    assert "Publier" in par_genre and "Valider" not in par_genre
+    par_date = _tableau(client.get(url, query_string={
         _filtre(app, "bo_audit_decisions", "Date (heure de Paris)", "plus grand que"): "2026-07-02 00:00:00"}))
-    assert "rejeter" in par_date and "valider" not in par_date and "publier" not in par_date
+    assert "Rejeter" in par_date and "Valider" not in par_date and "Publier" not in par_date
+
+
+def test_decisions_in_french_on_the_page_in_the_filters_and_in_the_export(app, login_as, factory):
+    """The stored codes (« demander_complement », « transmise », « bloc_dossier »)
+    are shown as their workflow says them (issue 27, point 4)."""
+    from app.workflows.core import tous_les_workflows
+
+    client = login_as("admin_national")
+    claire = factory.gestionnaire("DR-84", email="claire.audit@example.test")
+    db.session.add(TransitionHistorique(workflow="inscription", objet_type="intervenant", objet_id=7,
+                                        evenement="demander_complement", etat_avant="transmise",
+                                        etat_apres="complement_demande", acteur_id=claire.id, date=datetime(2026, 7, 1)))
+    db.session.commit()
+    url = "/backoffice/bo_audit_decisions/"
+    page = _tableau(client.get(url))
+    for mot in ("Demandes d'inscription", "Demander un complément", "Transmise", "Complément demandé"):
+        assert mot in page, mot
+    for code in ("demander_complement", "complement_demande", ">inscription<", ">transmise<"):
+        assert code not in page, code
+    export = client.get(url + "export/csv/").get_data(as_text=True)
+    assert "Demander un complément" in export and "demander_complement" not in export
+    assert all(wf.titre and wf.titre != nom for nom, wf in tous_les_workflows().items())
+    vue = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "bo_audit_decisions")
+    with app.test_request_context():
+        circuits = dict(next(f for f in vue._filters if f.name == "Circuit").get_options(vue))
+    assert circuits["lettre_demande"] == "Lettres de demande" and circuits["bloc_dossier"].startswith("Dossier")
 
 
 def test_login_attempts_filtered_and_exported_without_formulas(app, login_as):

@@ -153,6 +153,7 @@ def test_duplicate_transition_rejected_at_declaration():
     with pytest.raises(ValueError, match="dupliquée"):
         core.Workflow(
             "x",
+            titre="X",
             state_enum=E,
             state_attr="etat_inscription",
             libelles={},

@@ -11,6 +11,7 @@ from app.formatting import format_heure
 from app.models.authentification import TentativeConnexion
 from app.models.workflow import TransitionHistorique
 from app.views.backoffice import ConsoleModelView
+from app.workflows.core import tous_les_workflows, workflow_nomme
 
 
 def _heure(view, context, model, name):
@@ -28,27 +29,57 @@ class AuditView(ConsoleModelView):
     can_view_details = False
 
 
-class DecisionsView(AuditView):
-    """Every applied transition: inscriptions, annonces, candidatures, accounts."""
+def _circuits() -> list[tuple[str, str]]:
+    """The filter's choices: each workflow's stored name and French title."""
+    return sorted(((nom, wf.titre) for nom, wf in tous_les_workflows().items()), key=lambda choix: choix[1])
 
-    column_list = ("date", "acteur", "workflow", "objet_type", "objet_id", "evenement", "etat_avant", "etat_apres",
-                   "commentaire")
+
+def _decisions() -> list[tuple[str, str]]:
+    """Each stored event once, with its French label(s) across the workflows."""
+    libelles: dict[str, set[str]] = {}
+    for wf in tous_les_workflows().values():
+        for (_, evenement), transition in wf.table.items():
+            libelles.setdefault(evenement, set()).add(transition.label)
+    return sorted(((code, " / ".join(sorted(noms))) for code, noms in libelles.items()), key=lambda choix: choix[1])
+
+
+def _circuit(view, context, model, name):
+    wf = workflow_nomme(model.workflow)
+    return wf.titre if wf else model.workflow
+
+
+#: The stored codes (« transmise », « demander_complement ») in French, as the
+#: workflow says them; the export gives the same words as the page.
+_FRANCAIS = {
+    "date": _heure,
+    "acteur": lambda v, c, m, n: m.acteur.email if m.acteur else "système",
+    "workflow": _circuit,
+    "evenement": lambda v, c, m, n: m.action_libelle,
+    "etat_avant": lambda v, c, m, n: m.etat_avant_libelle,
+    "etat_apres": lambda v, c, m, n: m.etat_apres_libelle,
+}
+
+
+class DecisionsView(AuditView):
+    """Every applied transition: inscriptions, annonces, candidatures, accounts,
+    dossiers, interventions, support; codes shown in French (issue 27)."""
+
+    column_list = ("date", "acteur", "workflow", "objet_id", "evenement", "etat_avant", "etat_apres", "commentaire")
     column_labels = {"date": "Date (heure de Paris)", "acteur": "Par", "acteur.email": "Par (adresse e-mail)",
-                     "workflow": "Circuit", "objet_type": "Objet", "objet_id": "N° de l'objet",
+                     "workflow": "Circuit", "objet_id": "N° de l'objet",
                      "evenement": "Décision", "etat_avant": "État avant", "etat_apres": "État après",
                      "commentaire": "Commentaire"}
     column_default_sort = ("date", True)
     column_sortable_list = ("date",)
     column_filters = (
-        FilterLike(TransitionHistorique.workflow, "Circuit"),
-        FilterEqual(TransitionHistorique.evenement, "Décision"),
+        FilterEqual(TransitionHistorique.workflow, "Circuit", options=_circuits),
+        FilterEqual(TransitionHistorique.evenement, "Décision", options=_decisions),
         FilterEqual(TransitionHistorique.objet_id, "N° de l'objet"),
         "acteur.email",
         "date",
     )
-    column_formatters = {"date": _heure, "acteur": lambda v, c, m, n: m.acteur.email if m.acteur else "système"}
-    column_formatters_export = {"date": _heure_export,
-                                "acteur": lambda v, c, m, n: m.acteur.email if m.acteur else "système"}
+    column_formatters = _FRANCAIS
+    column_formatters_export = {**_FRANCAIS, "date": _heure_export}
 
 
 class TentativesView(AuditView):

@@ -38,6 +38,7 @@ def _horodater(obj, actor: Acteur) -> None:
 
 annonce = Workflow(
     "annonce",
+    titre="Annonces",
     state_enum=E,
     deja_traitee="Cette annonce a déjà été modifiée entre-temps",
     state_attr="etat",

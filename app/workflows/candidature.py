@@ -16,6 +16,7 @@ def _structure(obj, actor: Acteur):
 
 candidature = Workflow(
     "candidature",
+    titre="Candidatures",
     state_enum=E,
     deja_traitee="Cette candidature a déjà été traitée entre-temps",
     state_attr="etat",

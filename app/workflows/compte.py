@@ -76,6 +76,7 @@ _ARCHIVABLES = (E.actif, E.a_personnaliser, E.provisoire_expire, E.desactive)
 
 compte = Workflow(
     "compte",
+    titre="Comptes utilisateurs",
     state_enum=E,
     state_attr="etat",
     libelles=LIBELLES_ETAT_COMPTE,

@@ -90,11 +90,16 @@ class Acteur:
 WORKFLOWS: dict[str, Workflow] = {}
 
 
+def tous_les_workflows() -> dict[str, Workflow]:
+    """Every workflow by name, their modules imported."""
+    from app.workflows import annonce, candidature, compte, dossier, inscription, intervention, support  # noqa: F401
+
+    return WORKFLOWS
+
+
 def workflow_nomme(nom: str) -> Workflow | None:
     """The workflow recorded as ``nom`` in the history (its module imported)."""
-    if nom not in WORKFLOWS:
-        from app.workflows import annonce, candidature, compte, dossier, inscription, support  # noqa: F401
-    return WORKFLOWS.get(nom)
+    return (WORKFLOWS if nom in WORKFLOWS else tous_les_workflows()).get(nom)
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ class Workflow:
         self,
         name: str,
         *,
+        titre: str,
         state_enum: type[enum.Enum],
         state_attr: str,
         transitions: Iterable[Transition],
@@ -126,6 +132,8 @@ class Workflow:
         deja_traitee: str = "Cette demande a déjà été traitée entre-temps",
     ):
         self.name = name
+        #: The circuit's French name (the audit console's « Circuit », issue 27).
+        self.titre = titre
         #: Start of the message of the loser of a race (the state found is appended).
         self.deja_traitee = deja_traitee
         self.state_enum = state_enum

@@ -62,6 +62,7 @@ def _t(source, event, target, roles, label, *, guards=(), effects=(), comment_re
 
 bloc_dossier = Workflow(
     "bloc_dossier",
+    titre="Dossier administratif (blocs)",
     state_enum=E,
     state_attr="etat",
     libelles=LIBELLES_ETAT_BLOC,

@@ -174,6 +174,7 @@ OWNER = frozenset({INTERVENANT})
 
 inscription = Workflow(
     "inscription",
+    titre="Demandes d'inscription",
     state_enum=E,
     deja_traitee="Cette demande d'inscription a déjà été traitée entre-temps",
     state_attr="etat_inscription",

@@ -50,6 +50,7 @@ def _t(source, event, target, label, effects=()):
 
 intervention = Workflow(
     "intervention",
+    titre="Interventions",
     state_enum=EI,
     state_attr="etat",
     libelles=LIBELLES_ETAT_INTERVENTION,
@@ -65,6 +66,7 @@ intervention = Workflow(
 
 lettre = Workflow(
     "lettre_demande",
+    titre="Lettres de demande",
     state_enum=L,
     state_attr="etat",
     libelles=LIBELLES_ETAT_LETTRE,

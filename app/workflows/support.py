@@ -55,6 +55,7 @@ SYSTEME_SEUL = frozenset({SYSTEME})
 
 support = Workflow(
     "support",
+    titre="Demandes de support",
     state_enum=E,
     state_attr="etat",
     libelles=LIBELLES_ETAT_SUPPORT,
