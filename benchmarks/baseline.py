@@ -831,3 +831,66 @@ def file_support(structure_id):
     return page_html("Demandes de support", [Tableau("demandes", (
         "numero", "transmise_le", "type", "sujet", "nom", "destinataire", "etat"), demandes.lignes)], choix,
         resultats=demandes)
+
+
+# --- interventions and lettres de demande (issue 23) ----------------------------------
+
+
+@bp.get("/mes-interventions/<int:intervenant_id>")
+def mes_interventions(intervenant_id):
+    """↔ ``/mes-interventions/`` of that intervenant (app.views.interventions
+    MES_INTERVENTIONS and MES_LETTRES: two lists of 10, newest first; the
+    lettres once sent)."""
+    from app.models.interventions import EtatLettre, Intervention, LettreDemande
+
+    iv, lettre = Intervention.__table__, LettreDemande.__table__
+    stmt_i = select(iv.c.id, iv.c.date_debut, iv.c.date_fin, iv.c.intitule, iv.c.lieu,
+                    structure.c.nom.label("structure"), iv.c.duree_jours, iv.c.etat,
+                    ).select_from(iv.join(structure, structure.c.id == iv.c.structure_id))
+    lettres_de = lettre.join(iv, iv.c.id == lettre.c.intervention_id)
+    stmt_l = select(lettre.c.id, lettre.c.numero, lettre.c.fichier_id, lettre.c.date_lettre, iv.c.intitule,
+                    (lettre.c.taux * lettre.c.quantite).label("montant"), lettre.c.etat).select_from(lettres_de)
+    with connexion() as conn:
+        interventions = paginer(conn, iv, [iv.c.intervenant_id == intervenant_id], stmt_i,
+                                (iv.c.date_debut.desc(), iv.c.id.desc()), request.args.get("page", 1, type=int),
+                                per_page=10)
+        lettres = paginer(conn, lettres_de, [iv.c.intervenant_id == intervenant_id,
+                                             lettre.c.etat != EtatLettre.brouillon], stmt_l,
+                          (lettre.c.date_lettre.desc(), lettre.c.id.desc()), 1, per_page=10)
+    return page_html("Mes interventions", [
+        Tableau("interventions", ("date_debut", "date_fin", "intitule", "lieu", "structure", "duree_jours", "etat"),
+                interventions.lignes),
+        Tableau("lettres", ("numero", "date_lettre", "intitule", "montant", "etat"), lettres.lignes),
+    ], resultats=interventions)
+
+
+@bp.get("/gestion/interventions/<int:structure_id>")
+def interventions_gestion(structure_id):
+    """↔ ``/gestion/interventions/list/`` of a gestionnaire of that structure
+    (FAB's generated list: the structure's interventions, 20 a page, latest
+    start first, ``?etat=`` optional; the search form's choices of
+    intervenants who intervened for it and of structures)."""
+    from app.models.interventions import EtatIntervention, Intervention
+
+    iv = Intervention.__table__
+    stmt = select(iv.c.id, iv.c.date_debut, iv.c.date_fin, intervenant.c.prenom, intervenant.c.nom_usage,
+                  iv.c.intitule, iv.c.lieu, structure.c.nom.label("structure"), iv.c.etat).select_from(
+        iv.join(intervenant, intervenant.c.id == iv.c.intervenant_id)
+        .join(structure, structure.c.id == iv.c.structure_id))
+    where = [iv.c.structure_id == structure_id]
+    if request.args.get("etat") in EtatIntervention.__members__:
+        where.append(iv.c.etat == EtatIntervention(request.args["etat"]))
+    with connexion() as conn:
+        choix = {
+            "intervenant": [tuple(r) for r in conn.execute(
+                select(intervenant.c.id, intervenant.c.prenom + " " + intervenant.c.nom_usage)
+                .where(intervenant.c.id.in_(select(iv.c.intervenant_id).where(iv.c.structure_id == structure_id)))
+                .order_by(intervenant.c.id))],
+            "structure": [tuple(r) for r in conn.execute(
+                select(structure.c.id, structure.c.nom).where(structure.c.id == structure_id))],
+        }
+        interventions = paginer(conn, iv, where, stmt, (iv.c.date_debut.desc(), iv.c.id.desc()),
+                                request.args.get("page", 1, type=int))
+    return page_html("Interventions", [Tableau("interventions", (
+        "date_debut", "date_fin", "prenom", "nom_usage", "intitule", "lieu", "structure", "etat"),
+        interventions.lignes)], choix, resultats=interventions)

@@ -84,11 +84,14 @@ def _table_remplie(url: str, table: str) -> bool:
 #: Data added to a volume filled before its feature: (table, ``flask volume`` command, its option).
 AJOUTS = (("message", "messages", "--messages"),  # messagerie (issue 21)
           ("dossier_administratif", "dossiers", "--dossiers"),  # dossier administratif (issue 20)
-          ("demande_support", "support", "--demandes"))  # support « Aide et contact » (issue 22)
+          ("demande_support", "support", "--demandes"),  # support « Aide et contact » (issue 22)
+          ("indisponibilite", "indisponibilites", None),  # the CV-thèque's « Disponible entre » (issue 23)
+          ("intervention", "interventions", "--interventions"))  # interventions, lettres (issue 23)
 
 
 def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int, messages: int = 0,
-             prefixe: str = PREFIXE_DEFAUT, dossiers: int = 0, support: int = 0) -> float | None:
+             prefixe: str = PREFIXE_DEFAUT, dossiers: int = 0, support: int = 0,
+             interventions: int = 0) -> float | None:
     """Create and fill the database unless it already holds this volume;
     returns the generation time in seconds (None when reused)."""
     url = url_base(moteur, intervenants, prefixe)
@@ -96,12 +99,12 @@ def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int, m
         # Brought up to the code's migrations (an index added since it was filled).
         subprocess.run([BIN / "flask", "preparer", "--sans-demo"], env=_env(url), check=True, cwd=RACINE)
         print(f"  base existante réutilisée : {url}")
-        nombres = {"messages": messages, "dossiers": dossiers, "support": support}
+        nombres = {"messages": messages, "dossiers": dossiers, "support": support, "interventions": interventions}
         ajoute = False
         for table, commande, option in AJOUTS:
-            if nombres[commande] and not _table_remplie(url, table):
-                subprocess.run([BIN / "flask", "volume", commande, option, str(nombres[commande])], env=_env(url),
-                               check=True, cwd=RACINE)
+            if nombres.get(commande, 1) and not _table_remplie(url, table):
+                arguments = [option, str(nombres[commande])] if option else []
+                subprocess.run([BIN / "flask", "volume", commande, *arguments], env=_env(url), check=True, cwd=RACINE)
                 ajoute = True
         if ajoute and moteur == "postgresql":
             _analyser(url, moteur)
@@ -122,7 +125,7 @@ def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int, m
     subprocess.run(
         [BIN / "flask", "volume", "generer", "--intervenants", str(intervenants), "--annonces", str(annonces),
          "--candidatures", str(candidatures), "--messages", str(messages), "--dossiers", str(dossiers),
-         "--support", str(support)],
+         "--support", str(support), "--interventions", str(interventions)],
         env=env, check=True, cwd=RACINE,
     )
     duree = time.perf_counter() - debut
@@ -299,6 +302,7 @@ def main(argv=None) -> None:
     parser.add_argument("--dossiers", type=int, default=None,
                         help="dossiers administratifs (défaut : le tiers des intervenants)")
     parser.add_argument("--support", type=int, default=200_000, help="demandes de support")
+    parser.add_argument("--interventions", type=int, default=200_000, help="interventions (et leurs lettres)")
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--pages", default="", help="noms des pages (défaut : toutes)")
     parser.add_argument("--duree", type=int, default=8, help="secondes mesurées par ligne")
@@ -320,7 +324,8 @@ def main(argv=None) -> None:
             # (growth runs vary the intervenants only).
             generation = preparer(moteur, n, annonces=args.annonces, candidatures=args.candidatures,
                                   messages=args.messages, prefixe=args.prefixe,
-                                  dossiers=n // 3 if args.dossiers is None else args.dossiers, support=args.support)
+                                  dossiers=n // 3 if args.dossiers is None else args.dossiers, support=args.support,
+                                  interventions=args.interventions)
             url = url_base(moteur, n, args.prefixe)
             meta = {
                 "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -225,4 +225,28 @@ def construire(conn: sa.Connection, seed: int = 7) -> list[Scenario]:
                      [("/messagerie/envoyes/", email, f"{BASELINE}/messagerie/envoyes/{uid}") for uid, email in lecteurs]),
             Scenario("messagerie_message", "Messagerie : lecture d'un message", CONNECTE, lus),
         ]
+    # Interventions (issue 23): the trainers with the most interventions; the
+    # list of the gestionnaires above, as opened, at page 2 and by état.
+    from app.models.interventions import Intervention
+
+    intervenants_actifs = conn.execute(
+        sa.select(Intervention.intervenant_id, User.email)
+        .join(Intervenant, Intervenant.id == Intervention.intervenant_id)
+        .join(User, User.id == Intervenant.user_id)
+        .where(User.email.endswith(DOMAINE))
+        .group_by(Intervention.intervenant_id, User.email)
+        .order_by(sa.func.count().desc(), Intervention.intervenant_id)
+        .limit(SESSIONS_INTERVENANT)
+    ).all()
+    if intervenants_actifs:  # (flask volume generer --interventions)
+        scenarios += [
+            Scenario("mes_interventions", "Mes interventions (intervenant)", CONNECTE,
+                     [(f"/mes-interventions/{q}", email, f"{BASELINE}/mes-interventions/{pid}{q}")
+                      for pid, email in intervenants_actifs for q in ("", "?page=2")]),
+            Scenario("interventions_gestion", "Gestionnaire : interventions de la structure", CONNECTE,
+                     [(f"/gestion/interventions/list/{q}", email, f"{BASELINE}/gestion/interventions/{sid}{b}")
+                      for sid, email in gestionnaires
+                      for q, b in (("", ""), ("?page_InterventionGestionView=1", "?page=2"),
+                                   ("?_flt_0_etat=prevue", "?etat=prevue"))]),
+        ]
     return scenarios

@@ -436,3 +436,58 @@ def test_file_support(login_as, bare, dossiers_et_support, q):
     assert str(total(bare_html)) in real
     assert choix(bare_html, "type") and all(libelle in real for libelle in re.findall(
         r'<option value="\d+">([^<]+)</option>', bare_html))
+
+
+@pytest.fixture
+def interventions(volume):
+    """Issue 23: interventions and lettres of the volume's validated intervenants."""
+    import random
+
+    from app.donnees.volume import Bilan, _Ecrivain, _Ids
+    from app.donnees.volume_interventions import ecrire_interventions
+    from app.models.interventions import Intervention
+
+    ecrire_interventions(_Ecrivain(Bilan()), _Ids(), random.Random(5), 300, datetime.now(), premier_intervenant=1)
+    # One structure holds most of them, so that its list has several pages.
+    dr84 = db.session.scalar(sa.select(Structure.id).where(Structure.code == "DR-84"))
+    db.session.execute(sa.update(Intervention).where(Intervention.id % 3 != 0).values(structure_id=dr84))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("q", ["", "?page=2"])
+def test_mes_interventions(app, bare, interventions, q):
+    """« Mes interventions »: the same interventions and sent lettres, in the same order."""
+    from app.models.interventions import Intervention, LettreDemande
+
+    pid = db.session.scalar(sa.select(Intervention.intervenant_id).group_by(Intervention.intervenant_id)
+                            .order_by(sa.func.count().desc(), Intervention.intervenant_id).limit(1))
+    profil = db.session.get(Intervenant, pid)
+    real = get(intervenant_client(app, profil), f"/mes-interventions/{q}")
+    bare_html = get(bare, f"/mes-interventions/{pid}{q}")
+
+    attendues = ids(bare_html, "interventions")
+    assert attendues and total(bare_html) > 10
+    intitules = [db.session.get(Intervention, i).intitule for i in attendues]
+    assert all(intitule in real for intitule in intitules)
+    assert str(total(bare_html)) in real
+    lettres = [db.session.get(LettreDemande, i).numero for i in ids(bare_html, "lettres")]
+    assert lettres and all(numero in real for numero in lettres)
+
+
+@pytest.mark.parametrize(("q", "q_bare"), [("", ""), ("?page_InterventionGestionView=1", "?page=2"),
+                                           ("?_flt_0_etat=prevue", "?etat=prevue")])
+def test_interventions_gestion(login_as, bare, interventions, q, q_bare):
+    from app.models.interventions import Intervention
+
+    structure = _structure_la_plus_chargee(Intervention.structure_id)
+    real = get(login_as("gestionnaire", structure.code), f"/gestion/interventions/list/{q}")
+    bare_html = get(bare, f"/gestion/interventions/{structure.id}{q_bare}")
+
+    shown = list(dict.fromkeys(int(i) for i in re.findall(r'href="/gestion/interventions/show/(\d+)', real)))
+    assert shown and ids(bare_html, "interventions") == shown
+    assert str(total(bare_html)) in real
+    if not q:
+        assert total(bare_html) > baseline.PAGE_SIZE
+    # FAB's search form travels as JSON: its options are escaped.
+    offerts = choix(bare_html, "intervenant")
+    assert offerts and all(f'value=\\"{v}\\"' in real for v in offerts)

@@ -147,3 +147,65 @@ def test_dossiers_and_support_requests_for_the_bench(app, login_as, monkeypatch)
     gestionnaire = login_as("gestionnaire", structure.code)
     assert gestionnaire.get("/gestion/dossiers/list/").status_code == 200
     assert gestionnaire.get("/gestion/support/").status_code == 200
+
+
+def test_interventions_and_lettres_for_the_bench(app, login_as, monkeypatch):
+    """Issue 23: interventions of validated intervenants in the state their
+    dates give, lettres in the matching state, the immatriculation of whoever
+    intervened; both pages of the bench answer on them."""
+    from datetime import date
+
+    from app.models.interventions import EtatIntervention, EtatLettre, Immatriculation, Intervention, LettreDemande
+
+    monkeypatch.setattr("app.donnees.volume.CHUNK", 50)  # parents before their rows across chunks
+    bilan = generer(120, 10, 40, seed=6, interventions=400)
+    db.session.commit()
+    assert bilan.lignes["intervention"] == 400 == _count(Intervention)
+    assert _count(Intervention, ~Intervention.intervenant_id.in_(
+        sa.select(Intervenant.id).where(Intervenant.etat_inscription == EtatInscription.validee))) == 0
+    assert set(db.session.scalars(sa.select(Intervention.etat).distinct())) == set(EtatIntervention)
+    assert set(db.session.scalars(sa.select(LettreDemande.etat).distinct())) == set(EtatLettre)
+    aujourdhui = date.today()
+    assert _count(Intervention, Intervention.etat == EtatIntervention.realisee, Intervention.date_fin >= aujourdhui) == 0
+    assert _count(Intervention, Intervention.etat == EtatIntervention.prevue, Intervention.date_debut <= aujourdhui) == 0
+    assert _count(LettreDemande, LettreDemande.etat == EtatLettre.terminee, ~LettreDemande.intervention_id.in_(
+        sa.select(Intervention.id).where(Intervention.etat == EtatIntervention.realisee))) == 0
+    numeros = db.session.scalars(sa.select(LettreDemande.numero)).all()
+    assert len(set(numeros)) == len(numeros) and all(n.startswith("LD-") for n in numeros)
+    intervenus = set(db.session.scalars(sa.select(Intervention.intervenant_id).distinct()))
+    assert set(db.session.scalars(sa.select(Immatriculation.intervenant_id))) == intervenus
+    assert _count(Intervenant, Intervenant.id.in_(intervenus), Intervenant.immatriculation.is_(None)) == 0
+    assert _count(Immatriculation, ~sa.exists().where(Intervenant.id == Immatriculation.intervenant_id,
+                                                       Intervenant.immatriculation == Immatriculation.numero)) == 0
+
+    # the command adds to the intervenants who have none; the pages answer
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["volume", "interventions", "--interventions", "10"]).exit_code == 0
+    assert _count(Intervention) == 410
+    assert _count(Intervention, Intervention.intervenant_id.in_(intervenus), Intervention.id > 400) == 0
+    profil = db.session.get(Intervenant, min(intervenus))
+    client = app.test_client()
+    login(client, profil.user.email, VOLUME_PASSWORD)
+    assert client.get("/mes-interventions/").status_code == 200
+    structure = db.session.get(Structure, db.session.scalar(sa.select(Intervention.structure_id).limit(1)))
+    assert login_as("gestionnaire", structure.code).get("/gestion/interventions/list/").status_code == 200
+
+
+def test_indisponibilites_added_to_an_older_volume(app):
+    """``flask volume indisponibilites``: the profiles without any get theirs
+    (a volume generated before issue 23); a second run adds nothing."""
+    from app.models.indisponibilites import Indisponibilite
+
+    generer(80, 5, 10, seed=9)
+    db.session.execute(sa.delete(Indisponibilite))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["volume", "indisponibilites"]).exit_code == 0
+    ajoutees = _count(Indisponibilite)
+    assert ajoutees > 0 and _count(Indisponibilite, Indisponibilite.au < Indisponibilite.du) == 0
+    par_profil = dict(db.session.execute(sa.select(Indisponibilite.intervenant_id, sa.func.count())
+                                         .group_by(Indisponibilite.intervenant_id)).all())
+    assert runner.invoke(args=["volume", "indisponibilites"]).exit_code == 0
+    apres = dict(db.session.execute(sa.select(Indisponibilite.intervenant_id, sa.func.count())
+                                    .group_by(Indisponibilite.intervenant_id)).all())
+    assert all(apres[pid] == n for pid, n in par_profil.items())  # only those left without one get some

@@ -185,13 +185,14 @@ def _avancer_sequences(tables: list[sa.Table]) -> None:
 
 def generer(
     intervenants: int, annonces: int, candidatures: int, seed: int = 42, gestionnaires_par_structure: int = 2,
-    messages: int = 0, dossiers: int = 0, support: int = 0,
+    messages: int = 0, dossiers: int = 0, support: int = 0, interventions: int = 0,
 ) -> Bilan:
     """Write the volume; the caller commits. ``messages``: messagerie
     exchanges between validated intervenants and their structure's
     gestionnaires (issue 21), one recipient each. ``dossiers``: dossiers
     administratifs of validated intervenants (issue 20); ``support``: support
-    requests « Aide et contact » (issue 22)."""
+    requests « Aide et contact » (issue 22); ``interventions``: interventions
+    and lettres de demande (issue 23, ``volume_interventions``)."""
     rng = random.Random(seed)
     # Indisponibilités from their own sequence: the rest of the data stays
     # what the same seed gave before they existed.
@@ -443,8 +444,16 @@ def generer(
         _dossiers(out, ids, rng, dossiers, now, premier_intervenant=intervenant_ids[0] if intervenant_ids else None)
     if support:
         _support(out, ids, rng, support, now, premier_intervenant=intervenant_ids[0] if intervenant_ids else None)
+    if interventions:
+        from app.donnees.volume_interventions import ecrire_interventions
+
+        ecrire_interventions(out, ids, random.Random(f"interventions-{seed}"), interventions, now,
+                             premier_intervenant=intervenant_ids[0] if intervenant_ids else None)
+    from app.donnees.volume_interventions import TABLES_INTERVENTIONS
+
     _avancer_sequences(
         [
+            *TABLES_INTERVENTIONS,
             *TABLES_DOSSIERS,
             *TABLES_SUPPORT,
             Message.__table__,
@@ -699,15 +708,16 @@ volume_cli = AppGroup("volume", help="Données de volume pour les mesures (jamai
 @click.option("--messages", default=0, show_default=True, help="messages de la messagerie (1 000 000 pour le banc)")
 @click.option("--dossiers", default=0, show_default=True, help="dossiers administratifs (le tiers des intervenants pour le banc)")
 @click.option("--support", default=0, show_default=True, help="demandes de support (200 000 pour le banc)")
+@click.option("--interventions", default=0, show_default=True, help="interventions (200 000 pour le banc)")
 @click.option("--seed", default=42, show_default=True)
 def generer_cmd(
     intervenants: int, annonces: int, candidatures: int, gestionnaires_par_structure: int, messages: int,
-    dossiers: int, support: int, seed: int,
+    dossiers: int, support: int, interventions: int, seed: int,
 ) -> None:
     """Générer les données de volume (sans historique de workflow, hors dossiers administratifs)."""
     bilan = generer(
         intervenants, annonces, candidatures, seed=seed, gestionnaires_par_structure=gestionnaires_par_structure,
-        messages=messages, dossiers=dossiers, support=support,
+        messages=messages, dossiers=dossiers, support=support, interventions=interventions,
     )
     db.session.commit()
     for table, n in sorted(bilan.lignes.items()):
@@ -745,6 +755,32 @@ def support_cmd(demandes: int, seed: int) -> None:
     """Ajouter des demandes de support à un volume déjà généré."""
     _ajouter(lambda out, ids, rng, now: _support(out, ids, rng, demandes, now, premier_intervenant=1),
              TABLES_SUPPORT, seed)
+
+
+@volume_cli.command("interventions")
+@click.option("--interventions", default=200_000, show_default=True)
+@click.option("--seed", default=42, show_default=True)
+def interventions_cmd(interventions: int, seed: int) -> None:
+    """Ajouter des interventions et lettres de demande à un volume déjà généré (intervenants validés sans intervention)."""
+    from app.donnees.volume_interventions import TABLES_INTERVENTIONS, ecrire_interventions
+
+    _ajouter(lambda out, ids, rng, now: ecrire_interventions(out, ids, rng, interventions, now, premier_intervenant=1),
+             TABLES_INTERVENTIONS, seed)
+
+
+@volume_cli.command("indisponibilites")
+@click.option("--seed", default=42, show_default=True)
+def indisponibilites_cmd(seed: int) -> None:
+    """Ajouter des indisponibilités à un volume généré avant elles (intervenants sans indisponibilité)."""
+
+    def ecrire(out, ids, rng, now):
+        sans = db.session.scalars(sa.select(Intervenant.id).where(
+            ~sa.exists().where(Indisponibilite.intervenant_id == Intervenant.id)).order_by(Intervenant.id)).all()
+        for pid in sans:
+            _indisponibilites(out, ids, rng, pid, now.date(), now)
+        out.vider()
+
+    _ajouter(ecrire, [Indisponibilite.__table__], seed)
 
 
 def _ajouter(ecrire, tables: list[sa.Table], seed: int) -> None:
