@@ -177,3 +177,27 @@ def test_premieres_interventions_simultanees_une_seule_immatriculation(app, fact
     numeros = db.session.scalars(select(Immatriculation.numero).where(Immatriculation.intervenant_id == pk)).all()
     assert len(numeros) == 1
     assert db.session.scalar(select(Intervenant.immatriculation).where(Intervenant.id == pk)) == numeros[0]
+
+
+def test_recherche_generee_en_francais(app, factory):
+    """The list's search form offers the states as the workflow names them
+    (« Prévue », not « prevue »); « Parmi » reads values separated by commas
+    (FAB iterated the typed string one character at a time)."""
+    import re
+
+    gestionnaire = factory.gestionnaire("DR-84")
+    _, profil = _valide(factory)
+    finances = _intervention(factory, profil, intitule="Finances")
+    _intervention(factory, profil, intitule="Urbanisme")
+    paie = _intervention(factory, profil, intitule="Paie", etat=EtatIntervention.en_cours)
+    client = _client(app, gestionnaire)
+    html = client.get("/gestion/interventions/list/").get_data(as_text=True)
+    assert "u003ePr\\u00e9vue\\u003c" in html and "En cours" in html and "u003eprevue\\u003c" not in html
+
+    def montrees(criteres: str) -> set[int]:
+        page = client.get("/gestion/interventions/list/?" + criteres).get_data(as_text=True)
+        return {int(i) for i in re.findall(r'href="/gestion/interventions/show/(\d+)', page)}
+
+    assert montrees("_flt_8_intitule=Finances, Paie") == {finances.id, paie.id}
+    assert finances.id not in montrees("_flt_9_intitule=Finances,Paie")
+    assert montrees("_flt_0_etat=en_cours") == {paie.id}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_appbuilder import ModelView
 from flask_appbuilder._compat import as_unicode
+from flask_appbuilder.fields import EnumField
 from flask_appbuilder.widgets import ListWidget, RenderTemplateWidget, SearchWidget
 from flask_babel import get_locale
 from flask_wtf.i18n import translations as flask_wtf_traductions
@@ -89,6 +90,24 @@ def libeller_choix_vides(form_class) -> None:
             kwargs["blank_text"] = CHOIX_VIDE
 
 
+class EnumFrancais(EnumField):
+    """FAB's choice of an enum column labelled as the enum says it
+    (``libelle``: « Prévue ») instead of its stored value (« prevue »)."""
+
+    def __init__(self, enum_class, enums, *args, **kwargs):
+        super().__init__(enum_class, enums, *args, **kwargs)
+        if enum_class is not None:
+            self.choices = [(nom, getattr(enum_class[nom], "libelle", libelle)) for nom, libelle in self.choices]
+
+
+def libeller_enums(form_class) -> None:
+    """The enum choices of a generated form (a list's search) in French."""
+    for nom in dir(form_class):
+        champ = getattr(form_class, nom, None)
+        if getattr(champ, "field_class", None) is EnumField:
+            champ.field_class = EnumFrancais
+
+
 #: Messages FAB's fields and validators raise in English, outside WTForms'
 #: French catalogue (« Not a valid choice », « Already exists. »).
 MESSAGES_FAB = {
@@ -124,6 +143,7 @@ class ChoixVidesMixin:
         for form_class in (self.add_form, self.edit_form, getattr(self, "search_form", None)):
             if form_class is not None:
                 libeller_choix_vides(form_class)
+                libeller_enums(form_class)
                 traduire_formulaire(form_class)
 
 

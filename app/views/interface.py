@@ -17,7 +17,9 @@ import sqlalchemy as sa
 from flask_appbuilder.models.sqla.filters import (
     FilterEqual,
     FilterGreater,
+    FilterIn,
     FilterNotEqual,
+    FilterNotIn,
     FilterSmaller,
     SQLAFilterConverter,
     get_field_setup_query,
@@ -92,11 +94,33 @@ class AvantParis(_SansRegistreGlobal, FilterSmaller):
         return super().apply(query, _heure_stockee(self, value))
 
 
+def _valeurs(value) -> list:
+    """« Parmi » typed in a search form: values separated by commas (FAB
+    passes the field's one string as it was typed)."""
+    valeurs = [value] if isinstance(value, str) else list(value)
+    return [v.strip() for texte in valeurs for v in str(texte).split(",") if v.strip()]
+
+
+class ParmiListe(_SansRegistreGlobal, FilterIn):
+    def apply(self, query, value):
+        return super().apply(query, _valeurs(value))
+
+
+class HorsListe(_SansRegistreGlobal, FilterNotIn):
+    def apply(self, query, value):
+        return super().apply(query, _valeurs(value))
+
+
+_REMPLACES = {FilterIn: ParmiListe, FilterNotIn: HorsListe}
+
+
 class ConvertisseurMemorise(SQLAFilterConverter):
-    """FAB's filters, memoised; the date and time ones read Paris time."""
+    """FAB's filters, memoised; the date and time ones read Paris time,
+    « Parmi » / « Hors de » read comma-separated values."""
 
     conversion_table = tuple(
-        (nom, [EgalParis, ApresParis, AvantParis, DifferentParis]) if nom == "is_datetime" else (nom, filtres)
+        (nom, [EgalParis, ApresParis, AvantParis, DifferentParis]) if nom == "is_datetime"
+        else (nom, [_REMPLACES.get(f, f) for f in filtres])
         for nom, filtres in SQLAFilterConverter.conversion_table
     )
     _memo: dict[tuple[SQLAInterface, str], list] = {}
