@@ -128,6 +128,23 @@ def test_the_page_shows_the_manuals_message_for_each_case(app, factory, cas):
         assert f"{attendu:%d/%m/%Y}" in html
 
 
+@pytest.mark.parametrize(("mois", "ans", "attendus"), [
+    (6, 3, ("archivées pendant 6 mois", "délai de 3 ans après")),
+    (24, 1, ("archivées pendant 24 mois", "délai de 1 an après")),
+])
+def test_the_page_gives_the_durations_of_the_settings(app, factory, monkeypatch, mois, ans, attendus):
+    """The page says what the purge will do: the retention settings, not the
+    manual's default « 12 mois » and « 5 ans »."""
+    monkeypatch.setitem(app.config, "CONSERVATION_SANS_INTERVENTION_MOIS", mois)
+    monkeypatch.setitem(app.config, "CONSERVATION_APRES_INTERVENTION_ANS", ans)
+    user, profil, _ = valide(factory)
+    html = page_text(client_de(app, user).get(URL))
+    assert attendus[0] in html and "12 mois" not in html
+    intervention(profil, base.utcnow().date() - timedelta(days=30))
+    html = page_text(client_de(app, user).get(URL))
+    assert attendus[1] in html and "5 ans" not in html
+
+
 def test_unregistering_is_refused_while_a_lettre_is_in_progress(app, factory):
     user, profil, _ = valide(factory)
     intervention(profil, base.utcnow().date() + timedelta(days=5), EtatLettre.en_cours_execution,

@@ -88,17 +88,17 @@ CONFIRMER_OU_ANNULER = (
     "Si vous êtes sûr de vouloir désactiver votre compte de connexion, cliquez sur le bouton « confirmer », "
     "sinon sur le bouton « Annuler »."
 )
-MESSAGES = {
+_MESSAGES = {
     CasDesinscription.sans_intervention: (
         ATTENTION_FERMETURE,
-        "Après désactivation de votre compte de connexion, vos données seront archivées pendant 12 mois. "
+        "Après désactivation de votre compte de connexion, vos données seront archivées pendant {mois} mois. "
         "Au-delà de ce délai vos données personnelles seront supprimées.",
         CONFIRMER_OU_ANNULER,
     ),
     CasDesinscription.intervention_recente: (
         ATTENTION_FERMETURE,
         "Après désactivation de votre compte de connexion, vos données seront archivées pendant un délai de "
-        "5 ans après la date de clôture de votre dernière intervention. Au-delà de ce délai, vos données "
+        "{ans} après la date de clôture de votre dernière intervention. Au-delà de ce délai, vos données "
         "personnelles seront supprimées.",
         CONFIRMER_OU_ANNULER,
     ),
@@ -111,3 +111,16 @@ MESSAGES = {
         "contact » présent en pied de page de l'Espace intervenants.",
     ),
 }
+
+
+def messages(cas: CasDesinscription, conservation: Conservation = Conservation()) -> tuple[str, ...]:
+    """The manual's messages with the durations of the settings (« 12 mois »,
+    « 5 ans » by default: the page says what the purge will do)."""
+    ans = conservation.ans_apres_intervention
+    duree_ans = f"{ans} an" if ans == 1 else f"{ans} ans"
+    return tuple(p.replace("{mois}", str(conservation.mois_sans_intervention)).replace("{ans}", duree_ans)
+                 for p in _MESSAGES[cas])
+
+
+#: The messages with the default settings, as the manual words them.
+MESSAGES = {cas: messages(cas) for cas in CasDesinscription}

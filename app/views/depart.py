@@ -21,7 +21,7 @@ from app.jobs.depart import preparer_export
 from app.models import base
 from app.models.consultations import ObjetConsultation, tracer
 from app.models.depart import EtatExport, ExportDonnees
-from app.models.regles_depart import MESSAGES
+from app.models.regles_depart import Conservation, messages
 from app.models.support import DemandeSupport, EtatDemandeSupport
 from app.security.scope import perimetre_courant
 from app.support import compte_du_demandeur
@@ -62,7 +62,8 @@ class DepartView(BaseView):
             return redirect(current_app.appbuilder.get_url_for_index)
         decision = depart.decision_pour(profil)
         return self.render_template("depart/desinscription.html", title="Me désinscrire", form=form,
-                                    decision=decision, message=MESSAGES[decision.cas])
+                                    decision=decision,
+                                    message=messages(decision.cas, Conservation.depuis(current_app.config)))
 
     @expose("/recuperer-mes-donnees", methods=["GET", "POST"])
     @has_access
