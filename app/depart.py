@@ -20,7 +20,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 
 from app.extensions import db
-from app.interventions import situation_desinscription
+from app.interventions import situation_desinscription, verrouiller_intervenant
 from app.mail import Secret, queue_email
 from app.models import base
 from app.models.authentification import EtatCompteUtilisateur, JetonCompte, TypeJeton
@@ -55,8 +55,12 @@ def decision_pour(profil: Intervenant | None) -> Decision:
 
 
 def desinscrire(user: User) -> Decision:
-    """« Me désinscrire », confirmed by the account's holder."""
+    """« Me désinscrire », confirmed by the account's holder. The profile's
+    row is locked before the rule is read: a lettre being sent at the same
+    instant is either seen (refused) or refused itself."""
     profil = profil_de(user.id)
+    if profil is not None:
+        verrouiller_intervenant(profil.id)
     decision = decision_pour(profil)
     if not decision.possible:
         raise GardeRefusee(MESSAGES[CasDesinscription.refusee][0])

@@ -51,6 +51,25 @@ class SituationDesinscription:
     fin_derniere_intervention: date | None
 
 
+def verrouiller_intervenant(intervenant_id: int) -> EtatInscription | None:
+    """Lock the intervenant's row until the end of the transaction and read
+    its inscription state (None: no such row).
+
+    Unregistering and making a lettre « programmée » take this lock first: on
+    PostgreSQL the second waits for the first to commit, then reads what it
+    did (a lettre sent, or the profile archived) and refuses; the rule « no
+    unregistration while a lettre is programmée » holds under concurrency.
+    SQLite serialises writers by itself (the later one is refused).
+    """
+    etat = db.session.scalar(sa.select(Intervenant.etat_inscription)
+                             .where(Intervenant.id == intervenant_id).with_for_update())
+    return EtatInscription(etat) if etat is not None else None
+
+
+#: The lettre refused when its intervenant has unregistered meanwhile.
+INTERVENANT_DESINSCRIT = "L'intervenant s'est désinscrit de l'Espace intervenants : aucune lettre ne peut lui être adressée."
+
+
 def situation_desinscription(intervenant_id: int) -> SituationDesinscription:
     """The two facts of the unregistration rule, in one statement."""
     lettre = sa.exists().where(
@@ -203,6 +222,8 @@ def generer_lettre(intervention: Intervention, acteur: Acteur, *, type_lettre: T
     if erreurs:
         raise DonneesInvalides(erreurs)
     intervenant = intervention.intervenant
+    if verrouiller_intervenant(intervenant.id) == EtatInscription.archivee:
+        raise GardeRefusee(INTERVENANT_DESINSCRIT)
     verifier_dossier(intervenant)
     lettre = LettreDemande(intervention=intervention, type=TypeLettre(type_lettre),
                            mode_remuneration=ModeRemuneration(mode_remuneration), taux=taux, quantite=quantite,

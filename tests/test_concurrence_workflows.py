@@ -330,3 +330,123 @@ def test_sqlite_two_writers_on_one_request_one_wins(app, base_sqlite_fichier):
         assert conn.scalar(sa.text("SELECT etat_inscription FROM intervenant WHERE id = :i"), {"i": pk}) == "validee"
         assert conn.scalar(sa.text("SELECT count(*) FROM transition_historique")) == 1
         assert conn.scalar(sa.text("SELECT count(*) FROM outbox_message")) == 1
+
+
+# -- « Me désinscrire » against a lettre sent at the same instant (issue 24) ----------
+def _en_parallele(app, premier, second):
+    """Run ``premier`` in its own transaction and stop before its commit; start
+    ``second`` in another thread; return whether ``second`` waited for the
+    first's commit, and each one's outcome (None, or the WorkflowError raised)."""
+    import time
+
+    pret, valider = threading.Event(), threading.Event()
+    issues: dict[str, object] = {}
+
+    def executer(nom, operation, avant_commit=None):
+        with app.app_context():
+            try:
+                operation()
+                if avant_commit:
+                    avant_commit()
+                db.session.commit()
+                issues[nom] = None
+            except WorkflowError as exc:
+                db.session.rollback()
+                issues[nom] = exc
+            except BaseException as exc:  # reported by the test
+                db.session.rollback()
+                issues[nom] = exc
+                pret.set()
+
+    def attendre():
+        pret.set()
+        valider.wait(timeout=30)
+
+    a = threading.Thread(target=executer, args=("premier", premier, attendre))
+    a.start()
+    assert pret.wait(timeout=30)
+    b = threading.Thread(target=executer, args=("second", second))
+    b.start()
+    time.sleep(0.8)
+    attendu = b.is_alive()
+    valider.set()
+    a.join(timeout=60)
+    b.join(timeout=60)
+    for issue in issues.values():
+        if issue is not None and not isinstance(issue, WorkflowError):
+            raise issue
+    return attendu, issues["premier"], issues["second"]
+
+
+@pytest.fixture
+def lettre_en_brouillon(app, base_partagee):
+    """A validated intervenant, its intervention and a lettre « brouillon », committed."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.models.interventions import EtatLettre, Intervention, LettreDemande, ModeRemuneration
+    from app.models.referentiels import Structure
+    from tests.conftest import Factory
+
+    factory = Factory(app)
+    user, profil = factory.intervenant("DR-84", complet=True)
+    profil.etat_inscription = EtatInscription.validee  # test setup only
+    gestionnaire = factory.gestionnaire("DR-84")
+    debut = date.today() + timedelta(days=30)
+    intervention = Intervention(intervenant_id=profil.id, intitule="Management d'équipe", lieu="Lyon",
+                                structure_id=db.session.scalar(select(Structure.id).where(Structure.code == "DR-84")),
+                                date_debut=debut, date_fin=debut, duree_jours=Decimal("1"))
+    db.session.add(intervention)
+    db.session.flush()
+    lettre = LettreDemande(intervention_id=intervention.id, date_lettre=date.today(), taux=Decimal("300"),
+                           quantite=Decimal("1"), mode_remuneration=ModeRemuneration.journalier,
+                           etat=EtatLettre.brouillon)
+    db.session.add(lettre)
+    db.session.commit()
+    ids = (user.id, profil.id, gestionnaire.id, lettre.id)
+    db.session.remove()
+
+    def desinscrire():
+        from app import depart
+
+        depart.desinscrire(db.session.get(User, ids[0]))
+
+    def envoyer():
+        from app.workflows.intervention import lettre as workflow_lettre
+
+        workflow_lettre.apply(db.session.get(LettreDemande, ids[3]), "envoyer",
+                              Acteur.from_user(db.session.get(User, ids[2])))
+
+    return ids, desinscrire, envoyer
+
+
+@postgresql_only
+def test_unregistering_first_then_the_lettre_sent_is_refused(app, lettre_en_brouillon):
+    from app.interventions import INTERVENANT_DESINSCRIT
+    from app.models.comptes import Intervenant
+    from app.models.interventions import EtatLettre, LettreDemande
+
+    (_, profil_id, _, lettre_id), desinscrire, envoyer = lettre_en_brouillon
+    a_attendu, premier, second = _en_parallele(app, desinscrire, envoyer)
+    assert a_attendu and premier is None
+    assert second is not None and second.message == INTERVENANT_DESINSCRIT
+    db.session.remove()
+    assert db.session.get(LettreDemande, lettre_id).etat == EtatLettre.brouillon
+    assert db.session.get(Intervenant, profil_id).etat_inscription == EtatInscription.archivee
+
+
+@postgresql_only
+def test_lettre_sent_first_then_unregistering_is_refused(app, lettre_en_brouillon):
+    from app.models.comptes import Intervenant
+    from app.models.interventions import EtatLettre, LettreDemande
+    from app.models.regles_depart import MESSAGES, CasDesinscription
+
+    (_, profil_id, _, lettre_id), desinscrire, envoyer = lettre_en_brouillon
+    a_attendu, premier, second = _en_parallele(app, envoyer, desinscrire)
+    assert a_attendu and premier is None
+    assert second is not None and second.message == MESSAGES[CasDesinscription.refusee][0]
+    db.session.remove()
+    assert db.session.get(LettreDemande, lettre_id).etat == EtatLettre.envoyee
+    assert db.session.get(Intervenant, profil_id).etat_inscription == EtatInscription.validee

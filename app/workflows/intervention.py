@@ -19,7 +19,7 @@ from app.models.interventions import EtatIntervention as EI
 from app.models.interventions import EtatLettre as L
 from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
 from app.security.scope import perimetre_de
-from app.workflows.core import SYSTEME, Acteur, Transition, Workflow
+from app.workflows.core import SYSTEME, Acteur, GardeRefusee, Transition, Workflow
 
 PERSONNEL = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, ADMIN, SYSTEME})
 
@@ -34,6 +34,29 @@ def _structure_de_l_intervention(obj, actor: Acteur) -> str | None:
     return "Cette intervention relève d'une autre structure."
 
 
+def _intervenant_inscrit(obj, actor: Acteur) -> str | None:
+    """A lettre becomes « programmée » only for an intervenant still
+    registered (read without a lock: this guard also decides which buttons
+    a page shows)."""
+    from app.interventions import INTERVENANT_DESINSCRIT
+    from app.models.comptes import EtatInscription
+
+    if obj.intervention.intervenant.etat_inscription == EtatInscription.archivee:
+        return INTERVENANT_DESINSCRIT
+    return None
+
+
+def _verrouiller_l_intervenant(obj, actor: Acteur) -> None:
+    """Sending takes the intervenant's row lock, then reads its state again:
+    a « Me désinscrire » committed meanwhile wins and the sending is refused;
+    one still waiting will see the lettre sent (``verrouiller_intervenant``)."""
+    from app.interventions import INTERVENANT_DESINSCRIT, verrouiller_intervenant
+    from app.models.comptes import EtatInscription
+
+    if verrouiller_intervenant(obj.intervention.intervenant_id) == EtatInscription.archivee:
+        raise GardeRefusee(INTERVENANT_DESINSCRIT)
+
+
 def _annuler_les_lettres(obj, actor: Acteur) -> None:
     """A cancelled intervention's lettres in force are cancelled with it (each
     through its workflow: history, and no lettre left « programmée »)."""
@@ -43,8 +66,8 @@ def _annuler_les_lettres(obj, actor: Acteur) -> None:
         lettre.apply(lettre_en_vigueur, "annuler", actor, "Intervention annulée")
 
 
-def _t(source, event, target, label, effects=()):
-    return Transition(source, event, target, PERSONNEL, label, (_structure_de_l_intervention,),
+def _t(source, event, target, label, effects=(), gardes=()):
+    return Transition(source, event, target, PERSONNEL, label, (_structure_de_l_intervention, *gardes),
                       effects=tuple(effects))
 
 
@@ -72,7 +95,8 @@ lettre = Workflow(
     libelles=LIBELLES_ETAT_LETTRE,
     deja_traitee="Cette lettre de demande a déjà été modifiée entre-temps",
     transitions=[
-        _t(L.brouillon, "envoyer", L.envoyee, "Envoyer à l'intervenant"),
+        _t(L.brouillon, "envoyer", L.envoyee, "Envoyer à l'intervenant", (_verrouiller_l_intervenant,),
+           gardes=(_intervenant_inscrit,)),
         _t(L.envoyee, "accepter", L.acceptee, "Marquer acceptée"),
         _t(L.acceptee, "executer", L.en_cours_execution, "Marquer en cours d'exécution"),
         _t(L.en_cours_execution, "terminer", L.terminee, "Marquer terminée"),
