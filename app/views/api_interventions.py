@@ -139,6 +139,9 @@ def lire_champs(corps, *, creation: bool) -> tuple[dict, dict[str, list[str]]]:
     return valeurs, erreurs
 
 
+#: 409 when the management software's reference is taken in the structure.
+REFERENCE_UTILISEE = "Cette référence est déjà utilisée par une autre intervention de la structure."
+
 class _ApiEspace(ModelRestApi):
     allow_browser_login = True
     page_size = 20
@@ -229,24 +232,30 @@ class InterventionApi(_ApiEspace):
         profil = db.session.get(Intervenant, intervenant_id)
         if profil is None:
             return self.response_400(message={"intervenant_id": ["Aucun intervenant n'a cet identifiant."]})
+        acteur = Acteur.from_user(utilisateur_courant())
+        return self._enregistrer(lambda: creer_intervention(profil, structure_id, acteur, **valeurs), 201,
+                                 lambda: self._conflit_ou_structure(structure_id))
+
+    def _enregistrer(self, operation, statut: int, conflit):
+        """Run ``operation`` (it returns the row) and commit; a workflow
+        refusal and a unique key taken (``conflit``) answered in JSON."""
         try:
-            item = creer_intervention(profil, structure_id, Acteur.from_user(utilisateur_courant()), **valeurs)
+            item = operation()
             db.session.commit()
         except WorkflowError as exc:
             db.session.rollback()
             return self.erreur_workflow(exc)
         except sa.exc.IntegrityError:
             db.session.rollback()
-            return self._conflit_ou_structure(structure_id)
-        return self.response(201, id=item.id, result=self._resultat(item))
+            return conflit()
+        return self.response(statut, id=item.id, result=self._resultat(item))
 
     def _conflit_ou_structure(self, structure_id):
         from app.models.referentiels import Structure
 
         if db.session.get(Structure, structure_id) is None:
             return self.response_400(message={"structure_id": ["Aucune structure n'a cet identifiant."]})
-        return self.response(409, message="Cette référence est déjà utilisée par une autre intervention de la "
-                                          "structure.")
+        return self.response(409, message=REFERENCE_UTILISEE)
 
     def _ligne(self, pk: int) -> Intervention | None:
         item = self.datamodel.get(pk, self._base_filters)
@@ -287,17 +296,9 @@ class InterventionApi(_ApiEspace):
         valeurs, erreurs = lire_champs(corps_de_la_requete(), creation=False)
         if erreurs:
             return self.response_400(message=erreurs)
-        try:
-            modifier_intervention(item, Acteur.from_user(utilisateur_courant()), **valeurs)
-            db.session.commit()
-        except WorkflowError as exc:
-            db.session.rollback()
-            return self.erreur_workflow(exc)
-        except sa.exc.IntegrityError:
-            db.session.rollback()
-            return self.response(409, message="Cette référence est déjà utilisée par une autre intervention de la "
-                                              "structure.")
-        return self.response(200, id=item.id, result=self._resultat(item))
+        acteur = Acteur.from_user(utilisateur_courant())
+        return self._enregistrer(lambda: modifier_intervention(item, acteur, **valeurs), 200,
+                                 lambda: self.response(409, message=REFERENCE_UTILISEE))
 
     @expose("/<int:pk>/etat", methods=["PUT"])
     @protect()

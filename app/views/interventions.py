@@ -242,8 +242,7 @@ class InterventionGestionView(BoutonsWorkflowMixin, ActionsWorkflowMixin, Espace
         profil = _intervenant_par_email(request.form.get("email_intervenant"))
         if profil is None or not dans_ma_structure(item.structure_id or (item.structure and item.structure.id)):
             raise ValueError("Intervention refusée : intervenant ou structure invalide.")
-        item.intervenant = profil
-        item.etat = EtatIntervention.prevue
+        item.intervenant = profil  # its state: the column's default (« prévue »)
         attribuer_immatriculation(profil)
 
     def pre_update(self, item: Intervention) -> None:
