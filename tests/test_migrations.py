@@ -18,6 +18,7 @@ from app import create_app
 from app.extensions import db
 from app.models.base import migration_object_filter
 from app.models.comptes import OBJETS_POSTGRESQL
+from app.models.dossier import INDEX_FILE_DOSSIERS
 
 VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
@@ -70,7 +71,7 @@ def _objets_postgresql(conn) -> dict[str, str]:
             WHERE pronamespace = 'public'::regnamespace
             """
         ),
-        {"noms": sorted(OBJETS_POSTGRESQL)},
+        {"noms": sorted({*OBJETS_POSTGRESQL, *INDEX_FILE_DOSSIERS})},
     )
     return dict(rows.all())
 

@@ -51,12 +51,16 @@ class TimestampMixin:
 def migration_object_filter():
     """Alembic ``include_object`` hook: leave out of the comparison the
     PostgreSQL-only column and index that the models create by DDL
-    (``app.models.comptes.OBJETS_POSTGRESQL``); the models do not map them."""
+    (``app.models.comptes.OBJETS_POSTGRESQL``, ``app.models.dossier.INDEX_FILE_DOSSIERS``);
+    the models do not map them."""
 
     from app.models.comptes import OBJETS_POSTGRESQL
+    from app.models.dossier import INDEX_FILE_DOSSIERS
+
+    objets = {*OBJETS_POSTGRESQL, *INDEX_FILE_DOSSIERS}
 
     def include_object(obj, name, type_, reflected, compare_to) -> bool:
-        return not (reflected and compare_to is None and name in OBJETS_POSTGRESQL)
+        return not (reflected and compare_to is None and name in objets)
 
     return include_object
 
