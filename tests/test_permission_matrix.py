@@ -164,3 +164,25 @@ def test_access(app, factory, monkeypatch, probe):
     assert outcome == expected, f"{method} {url} as {actor}: {response.status_code} {response.headers.get('Location', '')}"
     entetes_securite.verifier(response, connecte=user is not None, quoi=f"{method} {url} as {actor}")
     ressources_externes.verifier(response, quoi=f"{method} {url} as {actor}")
+
+
+def pages_html(app, scene, actor) -> list[str]:
+    """The URLs of the HTML pages ``actor`` may open (checked with the test
+    client): those axe-core audits (tests/navigateur) and the accessibility
+    statement counts."""
+    client = app.test_client()
+    user = scene.user(actor)
+    if user is not None:
+        sign_in(client, user)
+    urls = []
+    for endpoint, rule in sorted(_endpoints(app).items()):
+        attendu = _expected_for(endpoint)
+        if attendu is None or attendu[actor] != OK or "GET" not in rule.methods or rule.rule.startswith("/api/"):
+            continue
+        if endpoint.endswith((".delete", ".action_post", ".ajax_lookup", ".ajax_update")):
+            continue
+        url = _url(app, rule, scene.samples)
+        reponse = client.get(url)
+        if reponse.status_code == 200 and reponse.mimetype == "text/html":
+            urls.append(url)
+    return urls

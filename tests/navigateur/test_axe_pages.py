@@ -11,37 +11,15 @@ import os
 import pytest
 
 from tests.navigateur.conftest import VERROU, audit_axe, connecter
-from tests.permission_matrix import ACTORS, OK
-from tests.test_permission_matrix import Scene, _endpoints, _expected_for, _url
-
-
-def _pages(app, scene, actor) -> list[str]:
-    """The URLs of the HTML pages ``actor`` may open (checked with the test client)."""
-    from tests.conftest import sign_in
-
-    client = app.test_client()
-    user = scene.user(actor)
-    if user is not None:
-        sign_in(client, user)
-    urls = []
-    for endpoint, rule in sorted(_endpoints(app).items()):
-        attendu = _expected_for(endpoint)
-        if attendu is None or attendu[actor] != OK or "GET" not in rule.methods or rule.rule.startswith("/api/"):
-            continue
-        if endpoint.endswith((".delete", ".action_post", ".ajax_lookup", ".ajax_update")):
-            continue
-        url = _url(app, rule, scene.samples)
-        reponse = client.get(url)
-        if reponse.status_code == 200 and reponse.mimetype == "text/html":
-            urls.append(url)
-    return urls
+from tests.permission_matrix import ACTORS
+from tests.test_permission_matrix import Scene, pages_html
 
 
 @pytest.mark.parametrize("actor", ACTORS)
 def test_chaque_page_sans_violation(app, factory, visite, actor):
     with VERROU:
         scene = Scene(factory)
-        urls = _pages(app, scene, actor)
+        urls = pages_html(app, scene, actor)
     if scene.user(actor) is not None:
         connecter(visite, app, scene.user(actor))
     assert len(urls) >= 5, urls
