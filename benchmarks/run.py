@@ -106,7 +106,7 @@ def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int, m
                 arguments = [option, str(nombres[commande])] if option else []
                 subprocess.run([BIN / "flask", "volume", commande, *arguments], env=_env(url), check=True, cwd=RACINE)
                 ajoute = True
-        if ajoute and moteur == "postgresql":
+        if ajoute or moteur != "postgresql":  # SQLite: cheap, and bases analysed before session 19 had no statistics
             _analyser(url, moteur)
         return None
     if moteur == "postgresql":
@@ -135,15 +135,25 @@ def preparer(moteur: str, intervenants: int, annonces: int, candidatures: int, m
 
 
 def _analyser(url: str, moteur: str, compacter: bool = False) -> None:
+    if moteur != "postgresql":
+        # In a committed transaction: the application's SQLite « begin »
+        # listener (app.extensions) opens one even on an AUTOCOMMIT engine,
+        # and closing the connection rolled the statistics back (session 19:
+        # no sqlite_stat1, the support badge read 24,000 rows, 131 ms).
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        engine.dispose()
+        return
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        if moteur == "postgresql" and compacter:
+        if compacter:
             # The generator's link inserts fire the triggers that copy them into
             # intervenant: each profile row is rewritten twice and two thirds of
             # the table are left empty (1.4 GB for 0.45 GB of rows at 300,000).
             # A table filled over years reuses that space; compact it like one.
             conn.exec_driver_sql("VACUUM FULL intervenant")
-        conn.exec_driver_sql("VACUUM ANALYZE" if moteur == "postgresql" else "ANALYZE")
+        conn.exec_driver_sql("VACUUM ANALYZE")
     engine.dispose()
 
 
