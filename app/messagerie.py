@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import exists, false, func, literal, select, union_all, update
+from sqlalchemy import exists, false, func, literal, or_, select, union_all, update
 
 from app.extensions import db
 from app.mail import queue_email
@@ -149,13 +149,21 @@ def message_lisible(user_id: int, message_id: int) -> Lecture | None:
 
 
 def lire(user_id: int, message_id: int) -> Lecture | None:
-    """Open a message: a received one is marked read."""
-    lecture = message_lisible(user_id, message_id)
-    if lecture is not None and lecture.recu:
-        db.session.execute(update(DestinataireMessage).where(
-            DestinataireMessage.message_id == message_id, DestinataireMessage.destinataire_id == user_id,
-            DestinataireMessage.lu.is_(False)).values(lu=True))
-    return lecture
+    """Open a message: a received one is marked read.
+
+    The write comes first: on SQLite a transaction that has already read
+    cannot wait for the write lock and fails at once (« database is locked »,
+    make bench at 8 clients); written first, it waits its turn. The UPDATE
+    matches exactly the copies ``message_lisible`` reads as received."""
+    recue = select(Message.id).where(
+        Message.id == message_id, Message.brouillon.is_(False),
+        or_(Message.expediteur_id != user_id, Message.archive_expediteur.is_(True)))
+    db.session.execute(update(DestinataireMessage).where(
+        DestinataireMessage.message_id == message_id, DestinataireMessage.destinataire_id == user_id,
+        DestinataireMessage.recu.is_(True), DestinataireMessage.archive.is_(False),
+        DestinataireMessage.lu.is_(False), DestinataireMessage.message_id.in_(recue)).values(lu=True)
+        .execution_options(synchronize_session=False))
+    return message_lisible(user_id, message_id)
 
 
 # -- writing ---------------------------------------------------------------------
