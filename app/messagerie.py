@@ -151,10 +151,13 @@ def message_lisible(user_id: int, message_id: int) -> Lecture | None:
 def lire(user_id: int, message_id: int) -> Lecture | None:
     """Open a message: a received one is marked read.
 
-    The write comes first: on SQLite a transaction that has already read
-    cannot wait for the write lock and fails at once (« database is locked »,
-    make bench at 8 clients); written first, it waits its turn. The UPDATE
+    SQLite: a transaction that has already read (the request's user, the
+    menu) cannot wait for the write lock and fails at once (« database is
+    locked », make bench at 8 clients); the request's read transaction is
+    ended first, so the write opens a new one and waits its turn. The UPDATE
     matches exactly the copies ``message_lisible`` reads as received."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.commit()
     recue = select(Message.id).where(
         Message.id == message_id, Message.brouillon.is_(False),
         or_(Message.expediteur_id != user_id, Message.archive_expediteur.is_(True)))
