@@ -62,12 +62,13 @@ def verifier_mise_en_page(page, captures=None) -> dict:
     scroll, the full-page screenshot 390 px wide; the main menu closed, so
     the content starts within the first screen."""
     page.wait_for_load_state("load")
+    largeur = page.viewport_size["width"]
     mise_en_page = page.evaluate(_MISE_EN_PAGE)
-    assert mise_en_page["largeur"] == LARGEUR, mise_en_page
-    assert mise_en_page["defilement"] <= LARGEUR, f"défilement horizontal sur {page.url} : {mise_en_page}"
+    assert mise_en_page["largeur"] == largeur, mise_en_page
+    assert mise_en_page["defilement"] <= largeur, f"défilement horizontal sur {page.url} : {mise_en_page}"
     assert not mise_en_page["dehors"], f"éléments hors de l'écran sur {page.url} : {mise_en_page['dehors']}"
     capture = page.screenshot(full_page=True)
-    assert largeur_png(capture) == LARGEUR, page.url
+    assert largeur_png(capture) == largeur, page.url
     if captures is not None:
         nom = re.sub(r"[^a-z0-9]+", "-", page.url.split("//", 1)[1].split("/", 1)[1].lower()).strip("-") or "accueil"
         (captures / f"{nom}.png").write_bytes(capture)
@@ -176,9 +177,11 @@ def test_recherche_et_candidature_sur_un_telephone(app, telephone, intervenant_v
     verifier_mise_en_page(page, tmp_path)
 
 
-def test_chaque_page_d_un_intervenant_a_390_px(app, factory, telephone, tmp_path):
+@pytest.mark.parametrize("largeur", [LARGEUR, 320])
+def test_chaque_page_d_un_intervenant_a_390_px(app, factory, telephone, tmp_path, largeur):
     """Every page a validated trainer may open (the permission matrix's
-    sample rows), at 390 px: its layout, its screenshot, axe-core."""
+    sample rows), at 390 px and at the 320 px of RGAA 10.11: its layout,
+    its screenshot, axe-core."""
     from app.models.comptes import EtatInscription
     from tests.test_permission_matrix import Scene, pages_html
 
@@ -190,6 +193,7 @@ def test_chaque_page_d_un_intervenant_a_390_px(app, factory, telephone, tmp_path
 
         db.session.commit()
         urls = pages_html(app, scene, "intervenant")
+    telephone.page.set_viewport_size({"width": largeur, "height": HAUTEUR})
     connecter(telephone, app, scene.intervenant)
     assert len(urls) >= 15, urls
     echecs = {}
