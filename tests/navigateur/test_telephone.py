@@ -154,6 +154,17 @@ def test_menu_replie_ouvert_par_le_bouton_et_au_clavier(app, telephone, interven
     assert page.url.endswith("/profil/parcours")
     verifier_mise_en_page(page)
 
+    # Escape inside the open menu folds it and gives the focus back to the button.
+    bouton.focus()
+    page.keyboard.press("Enter")
+    expect(menu).to_have_class(OUVERT)
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('#menu-principal-contenu')")
+    page.keyboard.press("Escape")
+    expect(menu).to_have_class("collapse navbar-collapse")
+    assert bouton.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.getAttribute('aria-controls')") == "menu-principal-contenu"
+
 
 def test_recherche_et_candidature_sur_un_telephone(app, telephone, intervenant_valide, tmp_path):
     from tests.test_annonces import creer_annonce
