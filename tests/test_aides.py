@@ -59,3 +59,29 @@ def test_no_help_no_markup(app):
 
     with app.test_request_context():
         assert aide("champ_sans_aide") == ""
+
+
+#: Text glyphs used as icons (circled letters, geometric shapes, arrows,
+#: dingbats, pictographs): drawn by the user's fonts, an empty box where they
+#: lack them (issue 40 point 6).
+GLYPHES_ICONES = re.compile("[\u2190-\u21ff\u2460-\u24ff\u25a0-\u25ff\u2600-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff]")
+
+
+def test_help_icon_is_an_svg_with_its_name_unchanged(intervenant):
+    html = page_text(intervenant.get("/profil/identification"))
+    bouton = re.search(r'<button type="button" class="aide-bouton" aria-describedby="aide-statut_professionnel_id-bulle">(.*?)</button>', html, re.S)
+    assert bouton, "bouton d'aide absent"
+    assert re.search(r'<svg class="icone icone-information" aria-hidden="true" focusable="false"[^>]*>.*?</svg>', bouton.group(1), re.S)
+    assert "ⓘ" not in html
+    assert re.sub(r"<svg.*?</svg>", "", bouton.group(1), flags=re.S) == '<span class="sr-only">Aide : Statut professionnel</span>'
+
+
+def test_no_template_draws_an_icon_with_a_text_glyph():
+    from pathlib import Path
+
+    import app as paquet
+
+    racine = Path(paquet.__file__).parent / "templates"
+    trouves = [f"{chemin.relative_to(racine)} : {m.group(0)}" for chemin in sorted(racine.rglob("*.html"))
+               for m in GLYPHES_ICONES.finditer(chemin.read_text(encoding="utf-8"))]
+    assert not trouves, trouves

@@ -17,6 +17,9 @@ def test_infobulle_et_en_savoir_plus(app, factory, visite):
     bulle = page.get_by_role("tooltip").filter(has_text="Il est important que votre statut reste à jour")
     bouton = page.get_by_role("button", name="Aide : Statut professionnel")
     assert bulle.is_hidden()
+    icone = bouton.locator("svg.icone-information")  # drawn, whatever the fonts (issue 40)
+    assert icone.is_visible() and icone.bounding_box()["width"] >= 10
+    assert icone.get_attribute("aria-hidden") == "true" and "ⓘ" not in bouton.inner_text()
     bouton.hover()
     assert bulle.is_visible()
     page.mouse.move(0, 0)
