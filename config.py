@@ -55,6 +55,9 @@ class DefaultConfig:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'espace-intervenants.db'}"
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # PostgreSQL: connections are checked before use and replaced after this
+    # many seconds (a firewall or pooler may drop idle ones silently).
+    SQLALCHEMY_POOL_RECYCLE = int(_env("SQLALCHEMY_POOL_RECYCLE", "1800"))
     REDIS_URL = _env("REDIS_URL")  # None: jobs run inline in the web process
     RQ_QUEUES = ("default", "mail")
 
