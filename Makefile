@@ -67,7 +67,7 @@ worker: install
 	$(BIN)/rq worker --url "$$REDIS_URL" --worker-class app.jobs.AppWorker --with-scheduler mail default
 
 cron: install
-	$(BIN)/rq cron --url "$$REDIS_URL" app.cron
+	$(BIN)/python -m app.jobs.planificateur --url "$$REDIS_URL"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
