@@ -73,6 +73,10 @@ class Application(Flask):
             log.warning("Connexion à la base perdue pendant %s : requête rejouée sur une nouvelle connexion (%s)",
                         _chemin(), type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__)
             liberer_session()
+            # Objects of the closed session (the signed-in user, cached
+            # permissions…) must not be reused: the request starts afresh.
+            for nom in list(vars(g)):
+                delattr(g, nom)
             g._espace_reprise = True
             return super().full_dispatch_request()
 
