@@ -57,9 +57,11 @@ bench: install
 bench-croissance: install
 	$(BIN)/python -m benchmarks.run --bases postgresql --intervenants 10000,100000,300000 --clients 8 --plans $(BENCH_ARGS)
 
-# Faults (issue #26): its own redis-server, PostgreSQL database (created then dropped),
-# SMTP sink, gunicorn, rq worker and cron; SMTP down, Redis down, a worker killed,
-# simultaneous decisions; prints sent/pending/failed/duplicated/lost. PANNES_ARGS, e.g. "--attente 400".
+# Faults (issues #26, #34): its own redis-server, SMTP sink and gunicorn on ports of
+# --ports (5750-5799), PostgreSQL database (created then dropped), rq worker and scheduler;
+# SMTP down, Redis down, database connections cut, slow SMTP, a worker killed, races from
+# separate sessions, pages during each fault; exits 1 when a figure is off.
+# PANNES_ARGS, e.g. "--attente 400" or "--defaut envoi-sans-reprise" (a seeded defect).
 pannes: install
 	$(BIN)/python -m benchmarks.pannes $(PANNES_ARGS)
 
@@ -67,7 +69,7 @@ worker: install
 	$(BIN)/rq worker --url "$$REDIS_URL" --worker-class app.jobs.AppWorker --with-scheduler mail default
 
 cron: install
-	$(BIN)/rq cron --url "$$REDIS_URL" app.cron
+	$(BIN)/python -m app.jobs.planificateur --url "$$REDIS_URL"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

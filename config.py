@@ -55,8 +55,16 @@ class DefaultConfig:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'espace-intervenants.db'}"
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # PostgreSQL: connections are checked before use and replaced after this
+    # many seconds (a firewall or pooler may drop idle ones silently).
+    SQLALCHEMY_POOL_RECYCLE = int(_env("SQLALCHEMY_POOL_RECYCLE", "1800"))
     REDIS_URL = _env("REDIS_URL")  # None: jobs run inline in the web process
     RQ_QUEUES = ("default", "mail")
+    # The web process's Redis client (job queues): seconds to connect and to
+    # wait for an answer, no retry. A frozen Redis costs a decision at most
+    # this long after its commit; the e-mail stays pending for the re-dispatch.
+    REDIS_CONNECT_TIMEOUT = float(_env("REDIS_CONNECT_TIMEOUT", "1"))
+    REDIS_SOCKET_TIMEOUT = float(_env("REDIS_SOCKET_TIMEOUT", "2"))
 
     # Flask-AppBuilder
     AUTH_TYPE = AUTH_DB

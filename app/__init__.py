@@ -37,7 +37,9 @@ def create_app(config=None, **overrides) -> Flask:
     config_cls = _resolve_config(config)
     if hasattr(config_cls, "check"):
         config_cls.check()
-    app = Flask(__name__, instance_relative_config=False)
+    from app.reprise import Application
+
+    app = Application(__name__, instance_relative_config=False)
     app.config.from_object(config_cls)
     app.config.update(overrides)
     from config import completer_cles
@@ -50,9 +52,17 @@ def create_app(config=None, **overrides) -> Flask:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if uri.startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A connection killed while idle in the pool (server restarted) is
+        # replaced before use, never handed to a request (issue #34).
+        options = {"pool_pre_ping": True, "pool_recycle": app.config["SQLALCHEMY_POOL_RECYCLE"]}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options | app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
 
     configurer_preparation(app.config.get("POSTGRESQL_PREPARER", True))
     db.init_app(app)
+    from app import reprise
+
+    reprise.init_app(app)
     from app import models  # noqa: F401  (register every table on the metadata)
 
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))

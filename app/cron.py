@@ -1,8 +1,11 @@
-"""Periodic jobs, declared once, for the ``rq cron`` scheduler.
+"""Periodic jobs, declared once, for rq's cron scheduler.
 
 Started (one process for the whole platform) with::
 
-    rq cron --url "$REDIS_URL" app.cron
+    python -m app.jobs.planificateur --url "$REDIS_URL"
+
+(``rq cron --url "$REDIS_URL" app.cron`` runs the same jobs but exits when
+Redis goes away; ``app.jobs.planificateur`` waits for it.)
 
 The scheduler only enqueues; the jobs run on the ``rq worker`` processes (see
 ``app.jobs``). Intervals are in seconds, ``cron`` strings in the scheduler

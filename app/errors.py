@@ -9,7 +9,6 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest
 
-from app.extensions import db
 from app.workflows.core import GardeRefusee, WorkflowError
 
 
@@ -139,7 +138,9 @@ def page_erreur(error):
     code = getattr(error, "code", None) or 500
     titre, message = ERREURS.get(code, ERREURS[500])
     if code >= 500:
-        db.session.rollback()  # the failed request's transaction must not leak into the page
+        from app.reprise import liberer_session
+
+        liberer_session(fermer=False)  # the failed transaction must not leak into the page; never raises
     if _wants_json():
         return jsonify(message=message), code
     if "user" not in g:

@@ -343,10 +343,10 @@ def preparer(export) -> str | None:
     from app.mail import queue_email
     from app.models.authentification import hash_token
     from app.models.depart import EtatExport
-    from app.storage import get_storage
+    from app.models.fichiers import enregistrer_contenu
 
     contenu = construire(Personne.de(export.user_id))
-    export.storage_key = get_storage().save(contenu, sensitive=True)
+    export.storage_key = enregistrer_contenu(contenu, sensitive=True)  # deleted if the job rolls back
     export.taille = len(contenu)
     maintenant = base.utcnow()
     export.pret_le = maintenant

@@ -18,8 +18,11 @@ that dies after that commit cannot send it again, and a failing QUIT changes
 nothing. A worker that dies while sending leaves the row « sending »; the
 re-dispatch takes it again once its lease (``MAIL_SENDING_LEASE`` seconds)
 has expired, with the same Message-ID, so that a receiving server may drop
-the duplicate. The only duplicate window is between the server's acceptance
-and our commit (milliseconds).
+the duplicate. When recording « sent » fails (the database connection was
+cut during the SMTP dialogue), it is tried again on a fresh connection for
+15 s (``REPRISES_ENVOYE``) instead of leaving the row « sending ». A
+duplicate remains possible only if the worker dies, or the database stays
+unreachable for those 15 s, between the server's acceptance and that commit.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import logging
 import re
 import smtplib
 import ssl
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -313,18 +317,46 @@ def send_outbox_message(message_id: int) -> str:
             return _record_failure(session, message_id, exc, config["MAIL_MAX_ATTEMPTS"])
         try:
             # Accepted: recorded now, before QUIT (see the module docstring).
-            row = session.get(OutboxMessage, message_id)
-            row.status = OutboxStatus.sent
-            row.sent_at = now()
-            row.next_attempt_at = None
-            row.secrets_chiffres = None  # sent: the secrets are no longer needed
-            session.commit()
+            enregistrer_envoye(session, message_id)
         finally:
             if smtp is not None:
                 _quit(smtp, prepared.id)
         if smtp is not None:
             log.info("E-mail n°%s envoyé à %s.", prepared.id, prepared.recipients)
         return SENT
+
+
+#: Seconds to wait before each new attempt to record « sent » once the server
+#: has accepted the message (the database may be restarting): 15.5 s in all,
+#: well within the sending lease after which the row would be sent again.
+REPRISES_ENVOYE = (0.5, 1, 2, 4, 8)
+
+
+def enregistrer_envoye(session: Session, message_id: int) -> None:
+    """Record « sent » after the server's acceptance, again on a fresh
+    connection if the first one dropped: a row left « sending » would be
+    sent a second time after its lease (issue #34: 5 duplicates when the
+    database connections were cut during a fan-out)."""
+    valeurs = {"status": OutboxStatus.sent, "sent_at": now(), "next_attempt_at": None,
+               "secrets_chiffres": None}  # sent: the secrets are no longer needed
+    instruction = sa.update(OutboxMessage).where(OutboxMessage.id == message_id).values(**valeurs)
+    for attente in (*REPRISES_ENVOYE, None):
+        try:
+            session.execute(instruction)
+            session.commit()
+            return
+        except sa.exc.DBAPIError as exc:
+            if attente is None:
+                log.error("E-mail n°%s accepté par le serveur mais « envoyé » non enregistré : %s", message_id, exc)
+                raise
+            log.warning("E-mail n°%s accepté, enregistrement de l'envoi en échec (%s) : nouvel essai dans %s s "
+                        "sur une nouvelle connexion.", message_id, type(exc).__name__, attente)
+            try:
+                session.rollback()
+            except sa.exc.DBAPIError:
+                pass
+            session.close()  # the next attempt checks out another connection
+            time.sleep(attente)
 
 
 def _claim(session: Session, message_id: int, config) -> _Prepared | None:

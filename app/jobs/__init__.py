@@ -8,7 +8,7 @@ declared once, in ``app/cron.py``.
 Full stack processes (Procfile)::
 
     worker: rq worker --url "$REDIS_URL" --worker-class app.jobs.AppWorker --with-scheduler mail default
-    cron: rq cron --url "$REDIS_URL" app.cron
+    cron: python -m app.jobs.planificateur --url "$REDIS_URL"
 
 ``--with-scheduler`` is required: e-mail retries with intervals are scheduled
 jobs. ``AppWorker`` builds the Flask app once, before forking work horses; a
@@ -20,11 +20,18 @@ Worker and cron read the same environment as the web process (``APP_CONFIG``,
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
+import time
+import uuid
 from contextlib import contextmanager
 
 from flask import Flask, current_app, has_app_context
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry as RedisRetry
 from rq import Queue, Retry, Worker
 
 from app.extensions import db
@@ -47,7 +54,13 @@ def redis_connection(url: str | None = None) -> Redis:
     """One client (and connection pool) per Redis URL and process."""
     url = url or current_app.config["REDIS_URL"]
     if url not in _connections:
-        _connections[url] = Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
+        # Short timeouts: a frozen Redis (SIGSTOP, a saturated host) must not
+        # hold a decision's page after its commit (issue #34: 10 s before).
+        config = current_app.config if has_app_context() else {}
+        _connections[url] = Redis.from_url(
+            url, socket_connect_timeout=config.get("REDIS_CONNECT_TIMEOUT", 1),
+            socket_timeout=config.get("REDIS_SOCKET_TIMEOUT", 2),
+            retry=RedisRetry(NoBackoff(), 0))  # redis-py retries 3 times by default: 4 timeouts
     return _connections[url]
 
 
@@ -118,16 +131,56 @@ def job(func):
     return wrapper
 
 
+#: Seconds between two attempts to reach Redis again after an outage: each
+#: failure moves to the next value, the last one repeats (logged each time).
+ATTENTES_REDIS = (1, 2, 4, 8, 15, 30, 60)
+
+
+def attendre_redis(connection: Redis, qui: str, arret=lambda: False) -> None:
+    """Wait until Redis answers, with a growing, logged delay (issue #34: the
+    worker and the cron used to exit when Redis was away)."""
+    for essai in itertools.count():
+        if arret():
+            return
+        try:
+            connection.ping()
+            if essai:
+                log.warning("%s : Redis répond de nouveau, reprise.", qui)
+            return
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            attente = ATTENTES_REDIS[min(essai, len(ATTENTES_REDIS) - 1)]
+            log.warning("%s : Redis injoignable (%s), nouvel essai dans %d s.", qui, exc, attente)
+            time.sleep(attente)
+
+
 class AppWorker(Worker):
-    """rq worker that builds the app once in the parent process.
+    """rq worker that builds the app once in the parent process, and outlives
+    a Redis outage.
 
     Work horses are forked from it: they inherit the app context and drop the
-    inherited database pool (connections must not cross a fork).
+    inherited database pool (connections must not cross a fork). rq's loop
+    quits on a Redis error outside its wait for jobs (a heartbeat after a
+    job, its registration): this worker waits for Redis (``attendre_redis``)
+    and starts its loop again under a new name, unless it was asked to stop.
     """
 
     def work(self, *args, **kwargs):
+        borne = kwargs.get("burst") or kwargs.get("max_jobs") or kwargs.get("max_idle_time") or args
         with app_context():
-            return super().work(*args, **kwargs)
+            while True:
+                try:
+                    resultat = super().work(*args, **kwargs)
+                    erreur = None
+                except (RedisConnectionError, RedisTimeoutError) as exc:
+                    erreur, resultat = exc, False
+                if self._stop_requested or (borne and erreur is None):
+                    return resultat
+                log.warning("Worker %s : boucle interrompue (%s) ; attente de Redis avant de reprendre.",
+                            self.name, erreur or "arrêt de rq")
+                attendre_redis(self.connection, f"Worker {self.name}", lambda: self._stop_requested)
+                if self._stop_requested:
+                    return resultat
+                self.name = uuid.uuid4().hex  # the old name may still be registered alive
 
     def main_work_horse(self, job, queue):
         for engine in db.engines.values():

@@ -31,6 +31,7 @@ from app.models import base
 from app.models.authentification import EtatCompte, EtatCompteUtilisateur
 from app.models.comptes import Intervenant
 from app.models.depart import ConservationCompte, EtatExport, ExportDonnees, JournalPurge, MotifArchivage
+from app.models.fichiers import StockageIndisponible
 from app.models.regles_depart import Inactivite
 from app.workflows.compte import compte, etat_du_compte
 from app.workflows.core import Acteur
@@ -46,11 +47,15 @@ def preparer_export(export_id: int) -> bool:
     try:
         export_donnees.preparer(export)
         db.session.commit()
-    except Exception:
+    except Exception as exc:
         db.session.rollback()
         export = db.session.get(ExportDonnees, export_id)
         export.etat = EtatExport.echec
         db.session.commit()
+        if isinstance(exc, StockageIndisponible):
+            # Logged by the storage; the page says « a échoué : cliquez à nouveau
+            # sur Récupérer ». Not raised: run inline, it would be a 500.
+            return False
         raise
     return True
 

@@ -7,6 +7,7 @@ for display and as the download name only. Every download is logged.
 
 from __future__ import annotations
 
+import errno
 import logging
 import uuid
 
@@ -20,7 +21,7 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
 from app.storage import get_storage
-from app.uploads import UploadPreset, validate_upload
+from app.uploads import UploadError, UploadPreset, validate_upload
 
 log = logging.getLogger(__name__)
 
@@ -124,12 +125,14 @@ def store_upload(
     """Validate ``file`` (a werkzeug ``FileStorage``) against ``preset``, store
     it and add its row to the session; the caller commits.
 
-    Raises ``app.uploads.UploadError`` (message for the user) when refused.
-    The content is written before the commit: a rolled-back caller leaves an
-    unreferenced file behind, never a row without its file.
+    Raises ``app.uploads.UploadError`` (message for the user) when refused,
+    ``StockageIndisponible`` (one, for the file field) when the storage
+    cannot write it. The content is written before the commit, never a row
+    without its file; a rolled-back caller's content is deleted
+    (``enregistrer_contenu``).
     """
     upload = validate_upload(file, allowed_extensions=preset.extensions, max_bytes=preset.max_bytes)
-    key = get_storage().save(upload.data, sensitive=sensitive)
+    key = enregistrer_contenu(upload.data, sensitive=sensitive)
     fichier = Fichier(
         uuid=uuid.uuid4(),
         storage_key=key,
@@ -143,6 +146,40 @@ def store_upload(
     )
     db.session.add(fichier)
     return fichier
+
+
+class StockageIndisponible(UploadError):
+    """The storage refused to write (full, read-only, unreachable): said in
+    French next to the file field; the rest of the form is kept."""
+
+
+#: What the person reads when the storage cannot write, by ``errno``.
+MESSAGES_STOCKAGE = {
+    errno.ENOSPC: "Le fichier n'a pas pu être enregistré : l'espace de stockage du site est plein. "
+                  "Le reste de votre saisie est conservé ; réessayez plus tard.",
+    errno.EDQUOT: "Le fichier n'a pas pu être enregistré : l'espace de stockage du site est plein. "
+                  "Le reste de votre saisie est conservé ; réessayez plus tard.",
+}
+MESSAGE_STOCKAGE = ("Le fichier n'a pas pu être enregistré : l'espace de stockage du site est momentanément "
+                    "indisponible. Le reste de votre saisie est conservé ; réessayez plus tard.")
+_ECRITS = "fichiers_ecrits"  # session.info: storage keys written in the current transaction
+
+
+def enregistrer_contenu(data: bytes, *, sensitive: bool) -> str:
+    """Write ``data`` to the storage for a row of the current transaction;
+    its key. The content is deleted if that transaction is rolled back (no
+    orphan file); a storage error (``OSError``: full, read-only…) becomes
+    ``StockageIndisponible`` (issue #34: a 500 that lost the typed text)."""
+    try:
+        key = get_storage().save(data, sensitive=sensitive)
+    except OSError as exc:
+        log.error("Stockage des fichiers en erreur (%s) : fichier refusé", exc)
+        raise StockageIndisponible(MESSAGES_STOCKAGE.get(exc.errno, MESSAGE_STOCKAGE)) from exc
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that its end (commit or rollback) decides the content's fate
+    session.info.setdefault(_ECRITS, []).append(key)
+    return key
 
 
 def read_fichier(fichier: Fichier) -> bytes:
@@ -171,8 +208,15 @@ def _noter_effaces(session, flush_context) -> None:
 def _effacer_apres_commit(session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT released: wait for the real commit
+    session.info.pop(_ECRITS, None)  # committed: their rows exist
+    _effacer_contenus(session.info.pop(_A_EFFACER, []))
+
+
+def _effacer_contenus(keys) -> None:
+    if not keys:
+        return
     storage = get_storage()
-    for key in session.info.pop(_A_EFFACER, []):
+    for key in keys:
         try:
             storage.delete(key)
         except Exception:  # the row is gone; a leftover content is only logged
@@ -182,6 +226,8 @@ def _effacer_apres_commit(session) -> None:
 def _oublier_si_annule(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_A_EFFACER, None)
+        # Written for rows that were rolled back: nothing refers to them.
+        _effacer_contenus(session.info.pop(_ECRITS, []))
 
 
 def init_session_events(session) -> None:
