@@ -196,6 +196,9 @@ class DemandeDossier(Model):
     date = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     #: The blocks asked, comma-separated (``Bloc`` values).
     blocs = sa.Column(sa.String(200), nullable=False)
+    #: When the trainer transmitted blocks of this request: their consent to
+    #: this structure reading the dossier (``app.dossier.condition_acces``).
+    date_reponse = sa.Column(sa.DateTime)
 
 
 #: The structure's review queue (app.views.dossier.FILE_DOSSIERS): its blocks
