@@ -79,8 +79,10 @@ class LecturesSensibles(Model):
     administration is alerted at the first)."""
 
     __tablename__ = "lectures_sensibles"
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
-    jour = sa.Column(sa.Date, primary_key=True)
+    __table_args__ = (sa.UniqueConstraint("user_id", "jour", name="uq_lectures_sensibles_user_jour"),)
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    jour = sa.Column(sa.Date, nullable=False)
     nombre = sa.Column(sa.Integer, nullable=False, default=0)
     refus = sa.Column(sa.Integer, nullable=False, default=0)
     #: Last refusal (shown in the console).

@@ -30,13 +30,15 @@ def upgrade():
     )
     op.create_table(
         'lectures_sensibles',
+        sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
         sa.Column('jour', sa.Date(), nullable=False),
         sa.Column('nombre', sa.Integer(), nullable=False),
         sa.Column('refus', sa.Integer(), nullable=False),
         sa.Column('dernier_refus', sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('user_id', 'jour'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('user_id', 'jour', name='uq_lectures_sensibles_user_jour'),
     )
 
 
