@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+import time
 from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -24,7 +27,8 @@ from app.models.dossier import Bloc, EtatBloc, Piece
 from app.models.outbox import OutboxMessage
 from app.views.dossier import masquer_iban, masquer_nir
 from app.workflows.core import Acteur
-from tests.conftest import csrf_token_from, page_text, sign_in
+from tests.conftest import csrf_token_from, page_text, postgresql_only, sign_in
+from tests.test_concurrence_workflows import base_partagee  # noqa: F401  (fixture)
 from tests.test_dossier_pages import IBAN, NIR, PDF, _demander, _envoyer, _identite
 
 SUJET_ACCES = "Une structure du CNFPT a désormais accès à votre dossier administratif"
@@ -242,3 +246,53 @@ def test_la_demande_ne_detourne_pas_un_bloc_transmis(sonde, factory):
     db.session.expire_all()
     assert dossier_de(profil).bloc(Bloc.bancaire).structure_id == proprietaire
     assert "Aucun bloc de dossier administratif." in page_text(etranger.get("/gestion/dossiers/list/"))
+
+
+@postgresql_only
+def test_deux_lectures_simultanees_ne_prennent_pas_la_derniere_place(app, base_partagee, monkeypatch):  # noqa: F811
+    """PostgreSQL: the first request holds the counter's row until its commit;
+    the second, at the same moment on its own connection, waits, then finds
+    the budget spent: one read, one refusal, never two reads."""
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.dossier import PlafondAtteint, consommer_lecture_sensible
+
+    monkeypatch.setitem(app.config, "LECTURES_SENSIBLES_PAR_JOUR", 1)
+    adresse = "plafond.concurrence@example.test"
+    with base_partagee.begin() as conn:
+        user_id = conn.execute(sa.insert(User.__table__).values(
+            first_name="Plafond", last_name="Concurrence", username=adresse, email=adresse, active=True,
+        ).returning(User.__table__.c.id)).scalar_one()
+    compte = type("Compte", (), {"id": user_id, "email": adresse})()
+    resultats: dict[str, str | BaseException] = {}
+    premier_compte, second_lance = threading.Event(), threading.Event()
+
+    def lire(nom: str) -> None:
+        try:
+            with app.app_context(), app.test_request_context():
+                try:
+                    consommer_lecture_sensible(compte)
+                    resultats[nom] = "lue"
+                except PlafondAtteint:
+                    resultats[nom] = "refusée"
+                if nom == "premier":  # hold the row while the second asks
+                    premier_compte.set()
+                    second_lance.wait(timeout=10)
+                    time.sleep(0.5)
+                db.session.commit()
+        except BaseException as exc:  # reported by the test
+            resultats[nom] = exc
+            premier_compte.set()
+
+    premier = threading.Thread(target=lire, args=("premier",))
+    premier.start()
+    assert premier_compte.wait(timeout=10)
+    second = threading.Thread(target=lambda: (second_lance.set(), lire("second")))
+    second.start()
+    premier.join(timeout=30)
+    second.join(timeout=30)
+    assert resultats == {"premier": "lue", "second": "refusée"}
+    with base_partagee.connect() as conn:
+        ligne = conn.execute(sa.select(LecturesSensibles.nombre, LecturesSensibles.refus)
+                             .where(LecturesSensibles.user_id == user_id)).one()
+    assert tuple(ligne) == (1, 1)
