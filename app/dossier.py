@@ -241,6 +241,7 @@ def demander(intervenant: Intervenant, blocs: Iterable[Bloc], acteur: Acteur,
         from app.notifications.liens import external_url
 
         queue_email(user.email, "dossier_demande", SUJET_DEMANDE, intervenant=intervenant,
+                    structure=db.session.scalar(select(Structure.nom).where(Structure.id == structure_id)),
                     lien=external_url("MonDossierView.page"))
     return demande
 

@@ -98,6 +98,9 @@ def test_une_demande_seule_ne_revele_rien_la_reponse_ouvre(sonde):
     user, profil, trainer, etranger, gestionnaire_etranger, pieces = sonde
     # the request itself is allowed
     assert _demander_cvtheque(etranger, profil, ["diplome"]).status_code == 302
+    demande = db.session.scalar(select(OutboxMessage).where(OutboxMessage.template == "dossier_demande")
+                                .order_by(OutboxMessage.id.desc()).limit(1))
+    assert "Structure qui fait la demande : " in demande.body_text and "Île-de-France" in demande.body_text
     # then every read path: nothing already on file
     page = etranger.get(f"/gestion/dossiers/show/{profil.id}")
     assert page.status_code == 200
