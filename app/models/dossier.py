@@ -8,9 +8,10 @@ of truth); the dossier adds the identity document, the NIR, the bank details
 and the pieces (files). NIR, IBAN and BIC are encrypted columns; the pieces
 are sensitive files (encrypted by ``app.storage``).
 
-``DemandeDossier`` records each request a structure made: staff of a
-structure read a dossier only once their structure has asked for it
-(need-to-know, ``app.dossier.lisible_par_le_personnel``).
+``DemandeDossier`` records each request a structure made and the trainer's
+answer (``date_reponse``): staff of a structure read a dossier only while
+their structure works with the trainer, an intervention or that answer; a
+request alone opens nothing (need-to-know, ``app.dossier.condition_acces``).
 """
 
 from __future__ import annotations
