@@ -21,13 +21,13 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('demande_dossier', schema=None) as batch_op:
         batch_op.add_column(sa.Column('date_reponse', sa.DateTime(), nullable=True))
-    # Requests already answered: a block of the request transmitted since.
-    op.execute(
-        "UPDATE demande_dossier SET date_reponse = (SELECT MAX(b.date_transmission) FROM bloc_dossier b "
-        "WHERE b.dossier_id = demande_dossier.dossier_id AND b.date_transmission >= demande_dossier.date) "
-        "WHERE EXISTS (SELECT 1 FROM bloc_dossier b WHERE b.dossier_id = demande_dossier.dossier_id "
-        "AND b.date_transmission >= demande_dossier.date)"
-    )
+    # Requests already answered: a block they asked transmitted since (as
+    # app.dossier.transmettre records it from now on).
+    repondu = ("FROM bloc_dossier b WHERE b.dossier_id = demande_dossier.dossier_id "
+               "AND b.date_transmission >= demande_dossier.date "
+               "AND ',' || demande_dossier.blocs || ',' LIKE '%,' || b.bloc || ',%'")
+    op.execute(f"UPDATE demande_dossier SET date_reponse = (SELECT MAX(b.date_transmission) {repondu}) "
+               f"WHERE EXISTS (SELECT 1 {repondu})")
     op.create_table(
         'lectures_sensibles',
         sa.Column('id', sa.Integer(), nullable=False),
