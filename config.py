@@ -170,6 +170,10 @@ class DefaultConfig:
     INACTIVITE_JOURS = int(_env("INACTIVITE_JOURS", "1095"))
     INACTIVITE_PREAVIS_JOURS = int(_env("INACTIVITE_PREAVIS_JOURS", "30"))
     EXPORT_DONNEES_VALIDITE_HEURES = int(_env("EXPORT_DONNEES_VALIDITE_HEURES", "72"))
+    # Dossier administratif (issue 33): sensitive reads (NIR/IBAN shown,
+    # pieces downloaded) per staff account and Paris day; past it, refused
+    # and the national administration alerted (app.dossier).
+    LECTURES_SENSIBLES_PAR_JOUR = int(_env("LECTURES_SENSIBLES_PAR_JOUR", "30"))
 
     # Portal: optional audience measurement, loaded only after consent
     MESURE_AUDIENCE_URL = _env("MESURE_AUDIENCE_URL")

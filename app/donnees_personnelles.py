@@ -167,6 +167,7 @@ HORS_PERSONNE: dict[str, str] = {
     "actualite": "contenu du portail",
     "document_public": "contenu du portail",
     "gestionnaire": "compte du personnel (pas un intervenant)",
+    "lectures_sensibles": "compteur de lectures d'un compte du personnel (pas un intervenant)",
     "defi_captcha": "captcha anonyme (réponse hachée, expire en 15 minutes)",
     "journal_purge": "comptes des purges, sans donnée d'une personne",
 }

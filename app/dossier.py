@@ -2,22 +2,30 @@
 
 The request (a gestionnaire ticks blocks: each goes to « demandé » and the
 trainer gets the manual's e-mail), the transmission, the review (one e-mail
-per review listing the refused blocks) and the need-to-know rule: staff read
-a dossier only when their structure asked for it; national admins always.
+per review listing the refused blocks) and the need-to-know rule (issue 33):
+staff of a structure read a dossier (its blocks, NIR/IBAN, pieces) only
+while their structure works with the trainer (``condition_acces``); national
+admins always. A request alone opens nothing. Each staff account has a daily
+budget of sensitive reads (``consommer_lecture_sensible``).
 States change only through ``app.workflows.dossier.bloc_dossier``.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
-from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import exists, func, select, text
+from flask import current_app
+from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
+from sqlalchemy import exists, func, or_, select, text, union, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
+from app.formatting import heure_de_paris
 from app.mail import queue_email
 from app.models.base import utcnow
-from app.models.comptes import Intervenant
+from app.models.comptes import Gestionnaire, Intervenant
+from app.models.consultations import LecturesSensibles
 from app.models.dossier import (
     ATTENTE_INTERVENANT,
     Bloc,
@@ -25,13 +33,21 @@ from app.models.dossier import (
     DemandeDossier,
     DossierAdministratif,
     EtatBloc,
+    PieceDossier,
 )
+from app.models.interventions import Intervention
+from app.models.referentiels import Structure
+from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE
 from app.security.scope import perimetre_de
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.dossier import NATIONAL, bloc_dossier
 
+log = logging.getLogger(__name__)
+
 SUJET_DEMANDE = "Demande de données et pièces complémentaires pour votre dossier intervenant du CNFPT"
 SUJET_REVUE = "Votre dossier administratif du CNFPT a été examiné"
+SUJET_ACCES = "Une structure du CNFPT a désormais accès à votre dossier administratif"
+SUJET_PLAFOND = "Alerte : plafond de lectures de dossiers administratifs atteint"
 
 
 def dossier_de(intervenant: Intervenant, *, creer: bool = False) -> DossierAdministratif | None:
@@ -47,8 +63,52 @@ def dossier_de(intervenant: Intervenant, *, creer: bool = False) -> DossierAdmin
 
 
 # -- need-to-know --------------------------------------------------------------
+def condition_acces(intervenant_id, structure_id):
+    """THE rule, as SQL: a structure reads a trainer's dossier while it works
+    with them: an intervention of that structure (a lettre de demande belongs
+    to one), or the trainer's transmission in answer to that structure's
+    request (their consent, ``DemandeDossier.date_reponse``). A request alone
+    gives nothing. Every read path asks it through ``structure_a_acces``."""
+    intervention = exists().where(Intervention.intervenant_id == intervenant_id,
+                                  Intervention.structure_id == structure_id)
+    reponse = exists().where(DemandeDossier.dossier_id == DossierAdministratif.id,
+                             DossierAdministratif.intervenant_id == intervenant_id,
+                             DemandeDossier.structure_id == structure_id,
+                             DemandeDossier.date_reponse.is_not(None))
+    return or_(intervention, reponse)
+
+
+def structure_a_acces(intervenant_id: int, structure_id: int | None) -> bool:
+    """Does ``structure_id`` work with this trainer (``condition_acces``)?"""
+    if structure_id is None:
+        return False
+    return bool(db.session.scalar(select(condition_acces(intervenant_id, structure_id))))
+
+
+def structures_avec_acces(intervenant_id: int) -> set[int]:
+    """The structures reading this trainer's dossier now (one statement)."""
+    return set(db.session.scalars(union(
+        select(Intervention.structure_id).where(Intervention.intervenant_id == intervenant_id),
+        select(DemandeDossier.structure_id).join(
+            DossierAdministratif, DossierAdministratif.id == DemandeDossier.dossier_id).where(
+            DossierAdministratif.intervenant_id == intervenant_id, DemandeDossier.date_reponse.is_not(None)),
+    )))
+
+
+def acces_acteur(intervenant_id: int, acteur: Acteur) -> bool:
+    """May this staff actor read the dossier? National roles: every dossier;
+    a gestionnaire: per ``condition_acces``; anybody else: no."""
+    if not acteur.roles & (NATIONAL | {GESTIONNAIRE}):
+        return False
+    perimetre = perimetre_de(acteur)
+    if perimetre.national:
+        return True
+    return structure_a_acces(intervenant_id, perimetre.structure_id)
+
+
 def structure_a_demande(dossier_id: int, acteur: Acteur) -> bool:
-    """Has the actor's structure made a request on this dossier?"""
+    """Has the actor's structure made a request on this dossier (answered
+    or not)? Its review of a block needs it (``app.workflows.dossier``)."""
     perimetre = perimetre_de(acteur)
     if perimetre.national:
         return True
@@ -59,18 +119,95 @@ def structure_a_demande(dossier_id: int, acteur: Acteur) -> bool:
 
 
 def lisible_par(dossier: DossierAdministratif, user) -> bool:
-    """The intervenant reads their dossier; staff only when their structure
-    asked for it (national admins: every dossier); nobody else."""
+    """The intervenant reads their dossier; staff per ``acces_acteur``
+    (pages, « Afficher », pieces, API); nobody else."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     if dossier.intervenant.user_id == user.id:
         return True
-    acteur = Acteur.from_user(user)
-    from app.security.roles import GESTIONNAIRE
+    return acces_acteur(dossier.intervenant_id, Acteur.from_user(user))
 
-    if not acteur.roles & (NATIONAL | {GESTIONNAIRE}):
-        return False
-    return structure_a_demande(dossier.id, acteur)
+
+def prevenir_acces(intervenant: Intervenant, structure_ids: Iterable[int], motif: str) -> None:
+    """Tell the trainer that these structures now read their dossier (outbox,
+    same transaction as the change that opens it)."""
+    structure_ids = sorted(set(structure_ids))
+    user = db.session.get(User, intervenant.user_id)
+    if not structure_ids or user is None or not user.email:
+        return
+    from app.notifications.liens import external_url
+
+    noms = list(db.session.scalars(select(Structure.nom).where(Structure.id.in_(structure_ids))
+                                   .order_by(Structure.nom)))
+    queue_email(user.email, "dossier_acces", SUJET_ACCES, intervenant=intervenant, structures=noms,
+                motif=motif, lien=external_url("MonDossierView.page"))
+
+
+# -- the budget of sensitive reads ------------------------------------------------
+class PlafondAtteint(WorkflowError):
+    """A staff account read its day's budget of NIR/IBAN and pieces."""
+
+
+def _insert(table):
+    return (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def consommer_lecture_sensible(user) -> None:
+    """Count one sensitive read (NIR/IBAN shown, piece downloaded) of a staff
+    account today (Paris day), or refuse it past ``LECTURES_SENSIBLES_PAR_JOUR``.
+
+    One upsert that increments only below the limit: the row stays locked
+    until the request's commit, so two requests at once never both take the
+    last read. The first refusal of the day alerts the national
+    administration (e-mail; the console lists the accounts). The caller
+    commits, also when ``PlafondAtteint`` is raised (the refusal is kept)."""
+    limite = current_app.config["LECTURES_SENSIBLES_PAR_JOUR"]
+    jour = heure_de_paris(utcnow()).date()
+    table = LecturesSensibles.__table__
+    inserer = _insert(table).values(user_id=user.id, jour=jour, nombre=1, refus=0)
+    compte = db.session.execute(inserer.on_conflict_do_update(
+        index_elements=[table.c.user_id, table.c.jour], set_={"nombre": table.c.nombre + 1},
+        where=table.c.nombre < limite,
+    ).returning(table.c.nombre)).first() if limite > 0 else None
+    if compte is not None:
+        return
+    if limite <= 0:
+        db.session.execute(_insert(table).values(user_id=user.id, jour=jour, nombre=0, refus=0)
+                           .on_conflict_do_nothing())
+    refus = db.session.execute(
+        update(table).where(table.c.user_id == user.id, table.c.jour == jour)
+        .values(refus=table.c.refus + 1, dernier_refus=utcnow()).returning(table.c.refus)
+    ).scalar_one()
+    log.warning("Plafond de lectures sensibles atteint : utilisateur %s (%s refus aujourd'hui)", user.id, refus)
+    if refus == 1:
+        _alerter_administration(user, limite)
+    raise PlafondAtteint(
+        f"Vous avez atteint le plafond de {limite} lectures de données sensibles (NIR, IBAN, pièces "
+        "des dossiers administratifs) pour aujourd'hui : cette lecture est refusée. L'administration "
+        "nationale en est informée ; si votre mission l'exige, contactez-la."
+    )
+
+
+def piece_de_dossier(fichier_id: int) -> bool:
+    """Is this file a piece of a dossier administratif (budgeted reads)?"""
+    return bool(db.session.scalar(select(exists().where(PieceDossier.fichier_id == fichier_id))))
+
+
+def _alerter_administration(user, limite: int) -> None:
+    """E-mail to the active national administrators (no personal data of the
+    trainers read, only who reached the budget)."""
+    adresses = sorted(set(db.session.scalars(
+        select(User.email).join(assoc_user_role, assoc_user_role.c.user_id == User.id)
+        .join(Role, Role.id == assoc_user_role.c.role_id)
+        .where(Role.name == ADMIN_NATIONAL, User.active.is_(True)))))
+    if not adresses:
+        return
+    from app.notifications.liens import external_url
+
+    structure = db.session.scalar(select(Structure.nom).join(Gestionnaire, Gestionnaire.structure_id == Structure.id)
+                                  .where(Gestionnaire.user_id == user.id))
+    queue_email(adresses, "dossier_plafond_lectures", SUJET_PLAFOND, compte=user.email, structure=structure,
+                limite=limite, lien=external_url("bo_lectures_sensibles.index_view"))
 
 
 # -- the request ---------------------------------------------------------------
@@ -91,8 +228,10 @@ def demander(intervenant: Intervenant, blocs: Iterable[Bloc], acteur: Acteur,
     dossier = dossier_de(intervenant, creer=True)
     for bloc in blocs:
         ligne = dossier.bloc(bloc)
+        if EtatBloc(ligne.etat) == EtatBloc.transmis:
+            continue  # answers another structure's request: stays in its queue
         ligne.structure_id = structure_id
-        if EtatBloc(ligne.etat) not in (EtatBloc.demande, EtatBloc.transmis):
+        if EtatBloc(ligne.etat) != EtatBloc.demande:
             bloc_dossier.apply(ligne, "demander", acteur)
     demande = DemandeDossier(dossier_id=dossier.id, structure_id=structure_id, auteur_id=acteur.user_id,
                              date=utcnow(), blocs=",".join(b.value for b in blocs))
@@ -102,19 +241,40 @@ def demander(intervenant: Intervenant, blocs: Iterable[Bloc], acteur: Acteur,
         from app.notifications.liens import external_url
 
         queue_email(user.email, "dossier_demande", SUJET_DEMANDE, intervenant=intervenant,
+                    structure=db.session.scalar(select(Structure.nom).where(Structure.id == structure_id)),
                     lien=external_url("MonDossierView.page"))
     return demande
 
 
 # -- the trainer ---------------------------------------------------------------
+def demandes_en_attente(dossier: DossierAdministratif) -> list[tuple[DemandeDossier, str]]:
+    """The requests not answered yet, with their structure's name (the
+    trainer's page says who asks: transmitting is consenting to them)."""
+    return list(db.session.execute(
+        select(DemandeDossier, Structure.nom).join(Structure, Structure.id == DemandeDossier.structure_id)
+        .where(DemandeDossier.dossier_id == dossier.id, DemandeDossier.date_reponse.is_(None))
+        .order_by(DemandeDossier.date)).all())
+
+
 def transmettre(dossier: DossierAdministratif, blocs: Iterable[Bloc], acteur: Acteur) -> list[BlocDossier]:
-    """« Transmettre »: the blocks filled since the last transmission."""
+    """« Transmettre »: the blocks filled since the last transmission. It
+    answers the pending requests that asked one of them: their structures
+    then read the dossier (``condition_acces``); the trainer is told by
+    e-mail of each structure that gains access."""
     transmis = []
     for bloc in blocs:
         ligne = dossier.bloc(Bloc(bloc))
         if EtatBloc(ligne.etat) != EtatBloc.transmis:
             bloc_dossier.apply(ligne, "transmettre", acteur)
             transmis.append(ligne)
+    valeurs = {Bloc(ligne.bloc).value for ligne in transmis}
+    repondues = [d for d, _ in demandes_en_attente(dossier) if valeurs & set(d.blocs.split(","))]
+    if repondues:
+        avant = structures_avec_acces(dossier.intervenant_id)
+        maintenant = utcnow()
+        for demande in repondues:
+            demande.date_reponse = maintenant
+        prevenir_acces(dossier.intervenant, {d.structure_id for d in repondues} - avant, "reponse")
     return transmis
 
 

@@ -169,7 +169,8 @@ def feuilles() -> tuple[Feuille, ...]:
             ("date_transmission", "Transmis le"), ("date_decision", "Décision le"), ("motif_refus", "Motif du refus"),
             ("modifie", "Modifié depuis la transmission"), ("rappel_revision", "Rappel de révision envoyé")))),
         Feuille("Dossier - demandes", tuple((f"demande_dossier.{c}", e) for c, e in (
-            ("date", "Le"), ("structure_id", "Structure"), ("auteur_id", "Par"), ("blocs", "Blocs demandés")))),
+            ("date", "Le"), ("structure_id", "Structure"), ("auteur_id", "Par"), ("blocs", "Blocs demandés"),
+            ("date_reponse", "Votre réponse (accès ouvert à la structure) le")))),
         Feuille("Pièces du dossier", (("piece_dossier.piece", "Pièce"), ("piece_dossier.fichier_id", "Fichier"))),
         Feuille("Fichiers déposés", tuple((f"fichier.{c}", e) for c, e in (
             ("original_name", "Nom du fichier"), ("content_type", "Type"), ("size", "Taille (octets)"),

@@ -135,7 +135,8 @@ class DonneesInvalides(WorkflowError):
 
 def creer_intervention(intervenant: Intervenant, structure_id: int, acteur: Acteur, **champs) -> Intervention:
     """A new intervention « prévue » of ``intervenant`` for ``structure_id``
-    (within the actor's scope); the first one gives the immatriculation."""
+    (within the actor's scope); the first one gives the immatriculation; the
+    first of a structure opens the dossier to it (the trainer is told)."""
     if not perimetre_de(acteur).couvre(structure_id):
         raise GardeRefusee("Vous ne pouvez créer une intervention que pour votre structure.")
     if intervenant.etat_inscription != EtatInscription.validee:
@@ -143,11 +144,16 @@ def creer_intervention(intervenant: Intervenant, structure_id: int, acteur: Acte
     erreurs = erreurs_intervention(champs.get("date_debut"), champs.get("date_fin"), champs.get("duree_jours"))
     if erreurs:
         raise DonneesInvalides(erreurs)
+    from app.dossier import prevenir_acces, structure_a_acces
+
+    nouvel_acces = not structure_a_acces(intervenant.id, structure_id)
     intervention = Intervention(intervenant_id=intervenant.id, structure_id=structure_id,
                                 etat=EtatIntervention.prevue, **champs)
     db.session.add(intervention)
     db.session.flush()
     attribuer_immatriculation(intervenant)
+    if nouvel_acces:  # the structure now reads the dossier (app.dossier.condition_acces)
+        prevenir_acces(intervenant, [structure_id], "intervention")
     return intervention
 
 

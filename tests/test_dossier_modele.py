@@ -64,7 +64,8 @@ def _acteur(qui, scene):
 @pytest.mark.parametrize(("avant", "evenement", "qui", "apres"), TABLE)
 def test_transitions_permises(scene, avant, evenement, qui, apres):
     user, profil, gestionnaire, _ = scene
-    demander(profil, [Bloc.diplome], Acteur.from_user(gestionnaire), 1)  # the structure's request
+    demander(profil, [Bloc.diplome], Acteur.from_user(gestionnaire), gestionnaire_structure(gestionnaire))
+    transmettre(dossier_de(profil), [Bloc.diplome], Acteur.from_user(user))  # the answer: the working relation
     ligne = _bloc(profil)
     ligne.etat = avant
     historique = bloc_dossier.apply(ligne, evenement, _acteur(qui, scene), "motif")
@@ -167,7 +168,11 @@ def test_besoin_d_en_connaitre(scene, factory):
     demander(profil, [Bloc.identite], Acteur.from_user(gestionnaire), gestionnaire_structure(gestionnaire))
     db.session.commit()
     dossier = dossier_de(profil)
-    assert lisible_par(dossier, user) and lisible_par(dossier, gestionnaire) and lisible_par(dossier, admin)
+    # a request alone opens nothing (issue 33); the trainer's answer does
+    assert lisible_par(dossier, user) and lisible_par(dossier, admin) and not lisible_par(dossier, gestionnaire)
+    transmettre(dossier, [Bloc.identite], Acteur.from_user(user))
+    db.session.commit()
+    assert lisible_par(dossier, gestionnaire)
     assert not lisible_par(dossier, autre)
     assert not structure_a_demande(dossier.id, Acteur.from_user(autre))
     intrus, _ = factory.intervenant("DR-84")

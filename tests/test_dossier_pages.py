@@ -191,8 +191,10 @@ def test_fichiers_refuses(scene, nom, contenu, message):
 def test_besoin_d_en_connaitre_et_journal(scene, factory):
     user, profil, trainer, staff, other = scene
     _demander(staff, profil, ["securite_sociale", "bancaire"])
-    _envoyer(trainer, {"nir": NIR, "iban": IBAN, "bic": "BNPAFRPP", "telephone_personnel": "0401020304",
-                       "carte_vitale": (BytesIO(PDF), "vitale.pdf")})
+    # the trainer's answer to the request opens the dossier to staff's structure (issue 33)
+    assert _envoyer(trainer, {"nir": NIR, "iban": IBAN, "bic": "BNPAFRPP", "telephone_personnel": "0401020304",
+                              "carte_vitale": (BytesIO(PDF), "vitale.pdf"), "rib": (BytesIO(PDF), "rib.pdf")},
+                    "transmettre").status_code == 302
     dossier = dossier_de(profil)
     fichier = dossier.piece(Piece.carte_vitale).fichier
     url = f"/fichiers/{fichier.uuid}"
@@ -203,7 +205,9 @@ def test_besoin_d_en_connaitre_et_journal(scene, factory):
     assert reponse.headers["Content-Disposition"].startswith("attachment")
     assert "no-store" in reponse.headers["Cache-Control"]
     assert other.get(url).status_code == 404
-    assert other.get(f"/gestion/dossiers/show/{profil.id}").status_code == 404
+    sans_acces = other.get(f"/gestion/dossiers/show/{profil.id}")  # only the request form, nothing on file
+    assert sans_acces.status_code == 200 and "n'a pas accès" in page_text(sans_acces)
+    assert masquer_nir(NIR) not in sans_acces.get_data(as_text=True) and str(fichier.uuid) not in sans_acces.get_data(as_text=True)
     intrus = factory.intervenant("DR-84")[0]
     client = staff.application.test_client()
     sign_in(client, intrus)

@@ -585,6 +585,7 @@ def _dossiers(out: _Ecrivain, ids: _Ids, rng: random.Random, n: int, now: dateti
             "diplome_intitule": f"Master {rng.choice(THEMES)}",
         })
         demandes: dict[int, tuple[datetime, list[str]]] = {}
+        reponses: dict[int, datetime] = {}  # the trainer's answer opens the dossier (app.dossier.condition_acces)
         for bloc in Bloc:
             bid = ids.suivant(BlocDossier.__table__)
             etat = rng.choices(etats, poids)[0]
@@ -601,6 +602,7 @@ def _dossiers(out: _Ecrivain, ids: _Ids, rng: random.Random, n: int, now: dateti
                 if etat != "demande":
                     envoi = demande + timedelta(days=rng.randint(0, 15), minutes=rng.randint(0, 600))
                     ligne["date_transmission"] = envoi
+                    reponses[structure] = max(reponses.get(structure, envoi), envoi)
                     transition(bid, "transmettre", "demande", "transmis", envoi)
                     for piece in PIECES_BLOC.get(bloc.value, ()):
                         fid = ids.suivant(Fichier.__table__)
@@ -627,7 +629,7 @@ def _dossiers(out: _Ecrivain, ids: _Ids, rng: random.Random, n: int, now: dateti
         for structure, (quand, blocs) in demandes.items():
             out.ajouter(DemandeDossier.__table__, {"id": ids.suivant(DemandeDossier.__table__), "dossier_id": did,
                                                    "structure_id": structure, "auteur_id": None, "date": quand,
-                                                   "blocs": ",".join(blocs)})
+                                                   "blocs": ",".join(blocs), "date_reponse": reponses.get(structure)})
     out.vider()
 
 

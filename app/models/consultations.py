@@ -68,3 +68,24 @@ def tracer(objet: ObjetConsultation, *, intervenant_id: int | None = None, detai
         user_id=current_user.id, ip=request.remote_addr, objet=objet.value,
         intervenant_id=intervenant_id, detail=detail[:1000] if detail else None,
     ))
+
+
+class LecturesSensibles(Model):
+    """One staff account's sensitive reads (NIR/IBAN shown, dossier pieces
+    downloaded) on one day (Paris), counted by a single upsert so that two
+    requests at once never both take the last one
+    (``app.dossier.consommer_lecture_sensible``); ``refus`` counts the reads
+    refused past ``LECTURES_SENSIBLES_PAR_JOUR`` (the national
+    administration is alerted at the first)."""
+
+    __tablename__ = "lectures_sensibles"
+    __table_args__ = (sa.UniqueConstraint("user_id", "jour", name="uq_lectures_sensibles_user_jour"),)
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    jour = sa.Column(sa.Date, nullable=False)
+    nombre = sa.Column(sa.Integer, nullable=False, default=0)
+    refus = sa.Column(sa.Integer, nullable=False, default=0)
+    #: Last refusal (shown in the console).
+    dernier_refus = sa.Column(sa.DateTime)
+
+    user = relationship(User, foreign_keys=[user_id])

@@ -8,9 +8,10 @@ of truth); the dossier adds the identity document, the NIR, the bank details
 and the pieces (files). NIR, IBAN and BIC are encrypted columns; the pieces
 are sensitive files (encrypted by ``app.storage``).
 
-``DemandeDossier`` records each request a structure made: staff of a
-structure read a dossier only once their structure has asked for it
-(need-to-know, ``app.dossier.lisible_par_le_personnel``).
+``DemandeDossier`` records each request a structure made and the trainer's
+answer (``date_reponse``): staff of a structure read a dossier only while
+their structure works with the trainer, an intervention or that answer; a
+request alone opens nothing (need-to-know, ``app.dossier.condition_acces``).
 """
 
 from __future__ import annotations
@@ -196,6 +197,9 @@ class DemandeDossier(Model):
     date = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     #: The blocks asked, comma-separated (``Bloc`` values).
     blocs = sa.Column(sa.String(200), nullable=False)
+    #: When the trainer transmitted blocks of this request: their consent to
+    #: this structure reading the dossier (``app.dossier.condition_acces``).
+    date_reponse = sa.Column(sa.DateTime)
 
 
 #: The structure's review queue (app.views.dossier.FILE_DOSSIERS): its blocks

@@ -56,7 +56,8 @@ class Fichier(Model):
         only when they may see the profile (``scope.profil_visible``: in the
         CV-thèque, or its request transmitted to their structure), and the
         staff's own documents (no owner); a piece of a dossier administratif
-        only by staff of a structure that asked for it (``app.dossier``), a
+        only by staff of a structure that works with the trainer
+        (``app.dossier.lisible_par``: a request alone opens nothing), a
         lettre de demande by staff of its intervention's structure
         (``app.interventions``); an attachment of a support request only by
         its handlers and its requester (``app.support``). Nobody else."""

@@ -34,7 +34,6 @@ from app.interventions import (
     modifier_intervention,
 )
 from app.models.comptes import Intervenant
-from app.models.dossier import DossierAdministratif
 from app.models.interventions import EtatIntervention, Intervention, LettreDemande
 from app.models.regles_interventions import blocs_non_valides, blocs_requis, erreurs_intervention
 from app.security.scope import perimetre_courant, utilisateur_courant
@@ -442,24 +441,13 @@ class DossierApi(BaseApi):
 
 
 def dossier_visible(profil: Intervenant) -> bool:
-    """National roles: every person; a gestionnaire: a person of their
-    structure, one their structure asked a dossier from, or one with an
-    intervention in their structure."""
-    perimetre = perimetre_courant()
-    if perimetre.national:
-        return True
-    if perimetre.structure_id is None:
-        return False
-    if profil.structure_id == perimetre.structure_id:
-        return True
-    from app.models.dossier import DemandeDossier
+    """The dossier's need-to-know (``app.dossier.acces_acteur``, issue 33):
+    national roles, every person; a gestionnaire, a person their structure
+    works with. A request alone opens nothing."""
+    from app.dossier import acces_acteur
 
-    demande = sa.exists().where(DemandeDossier.dossier_id == DossierAdministratif.id,
-                                DossierAdministratif.intervenant_id == profil.id,
-                                DemandeDossier.structure_id == perimetre.structure_id)
-    intervention = sa.exists().where(Intervention.intervenant_id == profil.id,
-                                     Intervention.structure_id == perimetre.structure_id)
-    return bool(db.session.scalar(sa.select(sa.or_(demande, intervention))))
+    user = utilisateur_courant()
+    return user is not None and acces_acteur(profil.id, Acteur.from_user(user))
 
 
 def register_apis(appbuilder) -> None:

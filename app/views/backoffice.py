@@ -56,8 +56,10 @@ class ConsoleIndexView(ConsoleAccessMixin, AdminIndexView):
     def index(self):
         from app import jobs
         from app.mail import status_counts
+        from app.views.backoffice_supervision import plafonds_atteints_aujourdhui
 
-        return self.render("backoffice/index.html", files=jobs.etat_des_files(), outbox=status_counts())
+        return self.render("backoffice/index.html", files=jobs.etat_des_files(), outbox=status_counts(),
+                           plafonds=plafonds_atteints_aujourdhui())
 
 
 class _HeureDeParis:

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from app import mail
 from app.extensions import db
 from app.formatting import format_heure
-from app.models.consultations import Consultation, ObjetConsultation
+from app.models.consultations import Consultation, LecturesSensibles, ObjetConsultation
 from app.models.fichiers import AccesFichier
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.views.backoffice import ConsoleModelView
@@ -166,6 +166,41 @@ class JournalPurgeView(JournalView):
                          "detail": lambda v, c, m, n: Markup("<br>").join(m.detail.splitlines())}
 
 
+class PlafondLecturesView(ConsoleModelView):
+    """Staff accounts that reached their day's budget of sensitive reads
+    (``app.dossier.consommer_lecture_sensible``, issue 33): the alert's line."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = False
+    column_list = ("jour", "user", "nombre", "refus", "dernier_refus")
+    column_labels = {"jour": "Jour", "user": "Compte", "nombre": "Lectures sensibles", "refus": "Lectures refusées",
+                     "dernier_refus": "Dernier refus (heure de Paris)", "user.email": "Compte (adresse e-mail)"}
+    column_default_sort = ("jour", True)
+    column_sortable_list = ("jour", "refus")
+    column_filters = ("jour", "user.email")
+    column_formatters = {"dernier_refus": _datetime, "user": lambda v, c, m, n: m.user.email if m.user else ""}
+    column_formatters_export = {"user": lambda v, c, m, n: m.user.email if m.user else ""}
+
+    def get_query(self):
+        return super().get_query().filter(LecturesSensibles.refus > 0)
+
+    def get_count_query(self):
+        return super().get_count_query().filter(LecturesSensibles.refus > 0)
+
+
+def plafonds_atteints_aujourdhui() -> int:
+    """The console home's alert line: accounts refused a read today."""
+    from sqlalchemy import func, select
+
+    from app.formatting import heure_de_paris
+    from app.models.base import utcnow
+
+    return db.session.scalar(select(func.count()).select_from(LecturesSensibles).where(
+        LecturesSensibles.jour == heure_de_paris(utcnow()).date(), LecturesSensibles.refus > 0)) or 0
+
+
 def add_supervision_views(admin, database) -> None:
     admin.add_view(
         OutboxView(OutboxMessage, database, name="Boîte d'envoi des e-mails", category="Supervision",
@@ -175,6 +210,8 @@ def add_supervision_views(admin, database) -> None:
                                     category="Audit", endpoint="bo_consultation"))
     admin.add_view(AccesFichierView(AccesFichier, database, name="Téléchargements de fichiers",
                                     category="Audit", endpoint="bo_acces_fichier"))
+    admin.add_view(PlafondLecturesView(LecturesSensibles, database, name="Plafonds de lectures atteints",
+                                       category="Audit", endpoint="bo_lectures_sensibles"))
     from app.models.depart import JournalPurge
 
     admin.add_view(JournalPurgeView(JournalPurge, database, name="Purges des données personnelles",

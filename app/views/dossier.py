@@ -16,7 +16,7 @@ from datetime import date
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from werkzeug.datastructures import FileStorage
 
 from app import dossier as operations
@@ -29,12 +29,13 @@ from app.models.dossier import (
     ATTENTE_INTERVENANT,
     Bloc,
     BlocDossier,
+    DemandeDossier,
     DossierAdministratif,
     EtatBloc,
     Piece,
     PieceDossier,
 )
-from app.models.fichiers import effacer, store_upload
+from app.models.fichiers import AccesFichier, effacer, store_upload
 from app.models.referentiels import Pays, StatutProfessionnel, Structure, TypeContrat, TypePieceIdentite
 from app.models.regles_dossier import (
     bic,
@@ -63,6 +64,7 @@ from app.workflows.core import Acteur, WorkflowError
 REQUIS = "Ce champ est obligatoire."
 DEMANDE_PAR_GESTIONNAIRE = "Les informations ci-dessous sont demandées par votre gestionnaire CNFPT"
 HISTORIQUE_COURT = 5
+PIECE, LIBELLE_PIECE = "piece", "Pièce téléchargée (dossier administratif)"
 CHOIX = [("", "— Choisir —")]
 
 
@@ -378,23 +380,31 @@ class MonDossierView(BaseView):
         statut = _statut(profil.statut_professionnel_id)
         tableau = historique(dossier)
         tout = request.args.get("historique") == "tout"
-        consultations = db.session.execute(
-            select(Consultation.date, Consultation.objet, Structure.nom)
-            .select_from(Consultation)
-            .outerjoin(DossierGestionView.gestionnaire_table(), DossierGestionView.gestionnaire_table().user_id == Consultation.user_id)
-            .outerjoin(Structure, Structure.id == DossierGestionView.gestionnaire_table().structure_id)
-            .where(Consultation.intervenant_id == profil.id,
-                   Consultation.objet.in_([o.value for o in (ObjetConsultation.dossier, ObjetConsultation.nir,
-                                                             ObjetConsultation.iban)]))
-            .order_by(Consultation.date.desc()).limit(20)
-        ).all()
+        gestionnaire = DossierGestionView.gestionnaire_table()
+        lectures = select(Consultation.date.label("date"), Consultation.objet.label("objet"),
+                          Structure.nom.label("nom")).select_from(Consultation).outerjoin(
+            gestionnaire, gestionnaire.user_id == Consultation.user_id).outerjoin(
+            Structure, Structure.id == gestionnaire.structure_id).where(
+            Consultation.intervenant_id == profil.id,
+            Consultation.objet.in_([o.value for o in (ObjetConsultation.dossier, ObjetConsultation.nir,
+                                                      ObjetConsultation.iban)]))
+        # every piece downloaded by someone else (staff): a read too (issue 33)
+        telechargements = select(AccesFichier.date.label("date"), literal(PIECE).label("objet"),
+                                 Structure.nom.label("nom")).select_from(AccesFichier).join(
+            PieceDossier, PieceDossier.fichier_id == AccesFichier.fichier_id).outerjoin(
+            gestionnaire, gestionnaire.user_id == AccesFichier.user_id).outerjoin(
+            Structure, Structure.id == gestionnaire.structure_id).where(
+            PieceDossier.dossier_id == dossier.id, AccesFichier.user_id != profil.user_id)
+        toutes = union_all(lectures, telechargements).subquery()
+        consultations = db.session.execute(select(toutes).order_by(toutes.c.date.desc())).all()
         return self.render_template(
             "dossier/mon_dossier.html", form=form, dossier=dossier, profil=profil,
             blocs=blocs_affiches(statut), champs_bloc=CHAMPS_BLOC, figes=champs_figes(profil), requis=requis_affiches(profil, dossier),
             pieces_statut=set(pieces_statut(statut)), demande=DEMANDE_PAR_GESTIONNAIRE,
             attente=ATTENTE_INTERVENANT, historique=tableau if tout else tableau[:HISTORIQUE_COURT],
             plus=not tout and len(tableau) > HISTORIQUE_COURT, envoi=envoi, fichiers=FICHIERS,
-            consultations=consultations, libelle_objet=lambda o: ObjetConsultation(o).libelle,
+            consultations=consultations, demandes_structures=operations.demandes_en_attente(dossier),
+            libelle_objet=lambda o: LIBELLE_PIECE if o == PIECE else ObjetConsultation(o).libelle,
             employeurs=employeurs, title="Données et pièces du dossier administratif",
         )
 
@@ -460,10 +470,28 @@ class DossierGestionView(BaseView):
     @expose("/show/<int:pk>")
     @has_access
     def show(self, pk):
-        profil, dossier = self._dossier_lisible(pk)
+        """The dossier, for staff who read it (``app.dossier.lisible_par``);
+        for a structure that does not work with this validated trainer, only
+        its requests and the request form: nothing on file."""
+        profil = db.session.get(Intervenant, pk)
+        dossier = operations.dossier_de(profil) if profil is not None else None
+        if dossier is None or not operations.lisible_par(dossier, current_user):
+            if profil is None or EtatInscription(profil.etat_inscription) != EtatInscription.validee:
+                abort(404)
+            return self._sans_acces(profil, dossier)
         tracer(ObjetConsultation.dossier, intervenant_id=profil.id)
         db.session.commit()
         return self._rendre(profil, dossier)
+
+    def _sans_acces(self, profil, dossier):
+        structure_id = perimetre_courant().structure_id
+        demandes = [] if dossier is None or structure_id is None else db.session.scalars(
+            select(DemandeDossier).where(DemandeDossier.dossier_id == dossier.id,
+                                         DemandeDossier.structure_id == structure_id)
+            .order_by(DemandeDossier.date.desc())).all()
+        return self.render_template(
+            "dossier/sans_acces.html", profil=profil, demandes=demandes, demande_form=DemandeForm(),
+            Bloc=Bloc, envoi=envoi, title="Dossier administratif")
 
     def _rendre(self, profil, dossier, *, revele=None, form_decision=None, bloc_en_erreur=None, status=200):
         acteur = Acteur.from_user(current_user)
@@ -487,6 +515,12 @@ class DossierGestionView(BaseView):
         champ = request.form.get("champ")
         if champ not in ("nir", "iban") or not DemandeForm().validate_on_submit():
             abort(400)
+        try:
+            operations.consommer_lecture_sensible(current_user)
+        except operations.PlafondAtteint as exc:
+            db.session.commit()  # the refusal is counted, the administration alerted
+            flash(exc.message, "danger")
+            return self._rendre(profil, dossier, status=429)
         tracer(ObjetConsultation(champ), intervenant_id=profil.id)
         db.session.commit()
         return self._rendre(profil, dossier, revele={champ: getattr(dossier, champ)})

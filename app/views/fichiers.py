@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import logging
 
-from flask import abort, request, send_file
+from flask import abort, current_app, render_template, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.dossier import PlafondAtteint, consommer_lecture_sensible, piece_de_dossier
+from app.errors import page_precedente
 from app.extensions import db
 from app.models.fichiers import AccesFichier, Fichier, read_fichier
 from app.security.headers import options_vue
@@ -39,6 +41,14 @@ class FichierView(BaseView):
         fichier = db.session.scalar(select(Fichier).where(Fichier.uuid == uuid))
         if fichier is None or not fichier.lisible_par(current_user):
             abort(404)
+        if fichier.owner_user_id != current_user.id and piece_de_dossier(fichier.id):
+            try:  # a piece of a dossier administratif read by staff: the daily budget
+                consommer_lecture_sensible(current_user)
+            except PlafondAtteint as exc:
+                db.session.commit()  # the refusal is counted, the administration alerted
+                return render_template("erreurs/erreur.html", appbuilder=current_app.appbuilder,
+                                       titre="Plafond de lectures atteint", message=exc.message,
+                                       precedente=page_precedente()), 429
         return envoyer_fichier(fichier, current_user.id)
 
 

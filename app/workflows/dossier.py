@@ -3,7 +3,7 @@
 vide | validé | refusé | à réviser → demandé (a gestionnaire's request);
 vide | demandé | refusé | à réviser | validé → transmis (the trainer);
 transmis → validé | refusé (reason required) by staff of a structure that
-asked for the dossier, or a national admin; validé → à réviser (yearly
+asked for the dossier and reads it, or a national admin; validé → à réviser (yearly
 revision, system); validé → demandé (identity document expired, system).
 """
 
@@ -26,13 +26,16 @@ def _titulaire(obj, actor: Acteur):
 
 
 def _structure_demandeuse(obj, actor: Acteur):
-    """Staff review a block only when their structure asked for the dossier."""
-    from app.dossier import structure_a_demande
+    """Staff review a block only when their structure asked for the dossier
+    and reads it (``app.dossier.acces_acteur``: a request alone opens nothing)."""
+    from app.dossier import acces_acteur, structure_a_demande
 
     if actor.roles & NATIONAL:
         return None
     if not structure_a_demande(obj.dossier_id, actor):
         return "Votre structure n'a pas fait de demande sur ce dossier."
+    if not acces_acteur(obj.dossier.intervenant_id, actor):
+        return "Votre structure n'a pas accès à ce dossier."
     return None
 
 
