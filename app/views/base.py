@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, request
-from flask_appbuilder import ModelView
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import ModelView, expose
 from flask_appbuilder._compat import as_unicode
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import EnumField
@@ -158,7 +158,20 @@ def _integrite(exc: Exception) -> IntegrityError | None:
     return exc
 
 
-class EnregistrementFrancaisMixin:
+class ActionChoisieMixin:
+    """FAB's bulk actions, sent without an action chosen (or an unknown one):
+    FAB failed with a server error (``None.func``); here the list again,
+    with what to do."""
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        if request.form.get("action") not in self.actions:
+            flash("Choisissez une action dans la liste, puis les lignes concernées.", "warning")
+            return redirect(url_for(f"{self.endpoint}.list"))
+        return super().action_post()
+
+
+class EnregistrementFrancaisMixin(ActionChoisieMixin):
     """FAB's add and edit, except when the database refuses the row: FAB
     flashed its raw text (« UNIQUE constraint failed … [SQL: …] ») and left
     the page, losing the input; here the form comes back with what was typed
