@@ -273,4 +273,3 @@ class EspaceModelView(EnregistrementFrancaisMixin, ChoixVidesMixin, ModelView):
             elif self.datamodel.is_date(column):
                 formatters[column] = format_date
         self.formatters_columns = {**formatters, **self.formatters_columns}
-
