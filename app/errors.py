@@ -7,8 +7,11 @@ import re
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
 
+from app import integrite
+from app.extensions import db
 from app.workflows.core import GardeRefusee, WorkflowError
 
 
@@ -155,7 +158,23 @@ def page_erreur(error):
                 code, {"Content-Type": "text/html; charset=utf-8"})
 
 
+def erreur_integrite(error: IntegrityError):
+    """A row the database refused in a page without its own handling: the
+    French reason (``app.integrite``) with a way back (409), never the
+    database's text nor a server error."""
+    db.session.rollback()
+    current_app.logger.warning("contrainte d'intégrité : %s", error.orig)
+    message = integrite.erreur_integrite(error).message
+    if _wants_json():
+        return jsonify(message=message), 409
+    if "user" not in g:
+        g.user = current_user
+    return render_template("erreurs/erreur.html", appbuilder=current_app.appbuilder, titre="Enregistrement impossible",
+                           message=f"{message} Rien n'a été enregistré.", precedente=page_precedente()), 409
+
+
 def init_app(app) -> None:
+    app.register_error_handler(IntegrityError, erreur_integrite)
     app.before_request(refuser_arguments_invalides)
     for code in ERREURS:
         app.register_error_handler(code, page_erreur)

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from app.donnees_personnelles import LIENS, Personne, objets_historique, table
 from app.exports import ligne_xlsx
 from app.extensions import db
+from app.formatting import format_heure
 from app.mail import Secret
 from app.models import base
 
@@ -284,7 +285,7 @@ def _texte(valeur, colonne: sa.Column, references: dict | None):
     if isinstance(valeur, bool):
         return "Oui" if valeur else "Non"
     if isinstance(valeur, datetime):
-        return valeur.strftime("%d/%m/%Y %H:%M")
+        return format_heure(valeur)  # stored UTC, read in Paris time like every screen
     if isinstance(valeur, date):
         return valeur.strftime("%d/%m/%Y")
     if isinstance(valeur, enum.Enum):

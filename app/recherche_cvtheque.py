@@ -99,16 +99,22 @@ class RechercheForm(Form):
 
     specialite = SelectField("Spécialité", coerce=optional_int)
     sous_specialite = SelectField("Sous-spécialité", coerce=optional_int)
-    region = SelectField("Région", coerce=optional_int)
-    departement = SelectField("Département", coerce=optional_int)
+    region = SelectField("Région", coerce=optional_int, description="Une des régions où la personne peut intervenir.")
+    departement = SelectField("Département", coerce=optional_int,
+                              description="Un des départements où la personne peut intervenir.")
     langue = SelectField("Langue", coerce=optional_int)
     nature = SelectField("Nature de formation", coerce=optional_int)
     public = SelectField("Public", coerce=optional_int)
     etranger = SelectField("Disponible à l'étranger", choices=[("", "Indifférent"), ("oui", "Oui"), ("non", "Non")])
-    q = StringField("Texte libre (parcours)")
+    q = StringField("Texte libre (parcours)",
+                    description="Cherché dans le parcours : expériences, formations, spécialités "
+                                "souhaitées et motivation (pas dans le nom).")
     # Issue 23: no declared indisponibilité overlapping the period (one date alone: that day).
-    dispo_du = DateFrancaise("Disponible entre le", format=FORMATS_DATE, validators=[Optional()])
-    dispo_au = DateFrancaise("et le", format=FORMATS_DATE, validators=[Optional()])
+    dispo_du = DateFrancaise("Disponible entre le", format=FORMATS_DATE, validators=[Optional()],
+                             description="Profils sans indisponibilité déclarée qui chevauche la période, "
+                                         "bornes incluses ; une seule date : ce jour-là (jj/mm/aaaa).")
+    dispo_au = DateFrancaise("et le", format=FORMATS_DATE, validators=[Optional()],
+                             description="Fin de la période, incluse (jj/mm/aaaa).")
     tri = SelectField("Trier par", choices=[("nom", "Nom"), ("date", "Date de transmission")])
 
     def validate_dispo_au(self, field) -> None:

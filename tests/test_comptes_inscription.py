@@ -274,6 +274,8 @@ def test_duplicate_of_archived_account_offers_reactivation(client, factory):
     html = page_text(response)
     assert "Un compte archivé correspondant aux informations saisies a été trouvé en base" in html
     assert "Réactivation de mon compte archivé" in html and "aide-et-contact?type=REACTIVATION" in html
+    # issue 40: said once (the notice with its link), not also in a flash
+    assert html.count("Un compte archivé correspondant aux informations saisies a été trouvé en base") == 1
 
 
 def test_database_refuses_duplicates(app, client):

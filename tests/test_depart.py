@@ -203,7 +203,10 @@ def test_archive_then_no_login_then_no_registration_then_reactivation_then_login
     user, profil, gestionnaire = valide(factory, email="camille@example.test")
     confirmer(client_de(app, user))
     anonyme = app.test_client()
-    assert MESSAGE_ARCHIVE in page_text(post_login(anonyme, user.email, PASSWORD, follow=True))
+    refus = page_text(post_login(anonyme, user.email, PASSWORD, follow=True))
+    avant, _, apres = MESSAGE_ARCHIVE.partition("Aide et Contact")
+    # issue 40: « Aide et Contact » is a link to the form
+    assert f'{avant}<a href="/aide-et-contact">Aide et Contact</a>{apres}' in refus
     html = page_text(submit_registration(app.test_client(), email=user.email, email_confirmation=user.email))
     assert "Un compte archivé correspondant aux informations saisies a été trouvé en base" in html
     # the national administration reactivates from the support request

@@ -391,6 +391,25 @@ def test_badge_non_lus(app, monde):
     assert len([s for s in statements if "badge_" in s]) == 1
 
 
+@pytest.mark.parametrize("qui", ["iA", "gA"])
+def test_le_titre_de_la_boite_dit_ses_non_lus(app, monde, qui):
+    """Issue 40, point 2: the inbox heading reads « Boîte de réception (N non
+    lu(s)) » (manual §7.1), an intervenant's and a gestionnaire's, from the
+    menu's one count (no other statement, none per row)."""
+    destinataire = getattr(monde, qui)
+    expediteur = monde.gB if qui == "gA" else monde.gA
+    ids = _recus(monde, 3, expediteur=expediteur, destinataire=destinataire)
+    db.session.commit()
+    client = client_de(app, destinataire)
+    with count_queries() as statements:
+        html = page_text(client.get("/messagerie/reception/"))
+    assert "<h1>Boîte de réception (3 non lu(s))</h1>" in html
+    assert len([s for s in statements if "badge_" in s]) == 1
+    for message_id in ids:
+        client.get(f"/messagerie/reception/{message_id}")
+    assert "<h1>Boîte de réception</h1>" in page_text(client.get("/messagerie/reception/"))  # none unread (§7.1)
+
+
 def _compter(client, url) -> tuple[int, int]:
     client.get(url)
     db.session.expunge_all()

@@ -104,6 +104,23 @@ def test_the_form_has_the_manuals_fields_and_the_counter(client):
     assert 'maxlength="2000"' in html and 'data-nationaux="' in html
 
 
+def test_the_structure_field_reads_destinataire_for_a_national_type(client):
+    """Issue 40: the manual names the field « Destinataire de la demande »
+    when the request goes to the Administrateur national (§10), « Structure
+    gestionnaire en charge de la demande » otherwise (§6.1); support.js
+    switches it with the type."""
+    html = page_text(client.get(URL + "?type=REACTIVATION"))
+    assert '<label class="control-label" for="structure">Destinataire de la demande *</label>' in html
+    assert 'data-libelle-national="Destinataire de la demande"' in html
+    assert 'data-libelle-structure="Structure gestionnaire en charge de la demande"' in html
+    autre = page_text(client.get(URL + "?type=CONNEXION"))
+    assert '<label class="control-label" for="structure">Structure gestionnaire en charge de la demande *</label>' in autre
+    from pathlib import Path
+
+    script = Path("app/static/js/support.js").read_text()
+    assert "data-libelle-national" in script and 'label[for="structure"]' in script
+
+
 def test_the_footer_of_every_page_links_to_the_form(client):
     assert 'href="/aide-et-contact">Aide et Contact</a>' in page_text(client.get("/accessibilite"))
 

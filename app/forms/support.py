@@ -14,6 +14,8 @@ from app.models.support import ADMINISTRATEUR_NATIONAL, DESCRIPTIF_MAX
 
 #: The « Administrateur national » choice of the structure field.
 NATIONAL = "national"
+#: The structure field's label when the type goes to the Administrateur national (manual §10).
+LIBELLE_DESTINATAIRE = "Destinataire de la demande"
 TROP_LONG = f"Le descriptif de la demande ne doit pas dépasser {DESCRIPTIF_MAX} caractères."
 
 

@@ -43,4 +43,4 @@ def outbox_status(limit: int) -> None:
         click.echo("\nDerniers e-mails en échec :")
         for message in failed:
             error = (message.last_error or "").splitlines()[0] if message.last_error else ""
-            click.echo(f"  n°{message.id} {message.created_at:%d/%m/%Y %H:%M} {message.recipients} – {error}")
+            click.echo(f"  n°{message.id} {message.created_at:%d/%m/%Y %H:%M} UTC {message.recipients} – {error}")

@@ -88,3 +88,41 @@ def _references_liees(liens: tuple[tuple[str, sa.Table], ...]) -> sa.CompoundSel
 
 
 caches.declarer_requete("references_liees", _references_liees)
+
+
+# -- an empty optional value is NULL, never '' ------------------------------------
+def colonnes_uniques_facultatives(table: sa.Table) -> list[sa.Column]:
+    """The nullable text columns of ``table`` that a unique constraint or a
+    unique index covers: there, '' is a value (a second empty one breaks the
+    uniqueness) where NULL is none (any number of rows may hold it)."""
+    groupes = [c.columns for c in table.constraints if isinstance(c, sa.UniqueConstraint)]
+    groupes += [i.columns for i in table.indexes if i.unique]
+    vues, colonnes = set(), []
+    for groupe in groupes:
+        for colonne in groupe:
+            if colonne.nullable and isinstance(colonne.type, sa.String) and colonne.name not in vues:
+                vues.add(colonne.name)
+                colonnes.append(colonne)
+    return colonnes
+
+
+def _vide_en_null(target, value, oldvalue, initiator):
+    """A blank text (a form's empty field, an API's "") stored as NULL."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+@sa.event.listens_for(sa.orm.Mapper, "mapper_configured")
+def _brancher_vide_en_null(mapper, class_) -> None:
+    """Every mapped unique optional text column converts a blank value to
+    None when it is set (constructor, forms, APIs, console): one rule for
+    the models present and to come (issue 40)."""
+    table = mapper.local_table
+    if not isinstance(table, sa.Table):
+        return
+    for colonne in colonnes_uniques_facultatives(table):
+        for prop in mapper.column_attrs:
+            if colonne in prop.columns and prop.class_attribute is not None:
+                if not sa.event.contains(prop.class_attribute, "set", _vide_en_null):
+                    sa.event.listen(prop.class_attribute, "set", _vide_en_null, retval=True)

@@ -27,6 +27,7 @@ from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
 from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_login import login_user
+from markupsafe import Markup
 from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -481,6 +482,15 @@ def limiter_connexions(limiter, *blueprints) -> None:
         limite(blueprint)
 
 
+def avec_lien_aide(message: str) -> Markup | str:
+    """A refusal that sends the person to « Aide et Contact » links to it
+    (the API keeps the plain text)."""
+    if "Aide et Contact" not in message:
+        return message
+    avant, _, apres = message.partition("Aide et Contact")
+    return Markup('{}<a href="{}">Aide et Contact</a>{}').format(avant, url_for("SupportView.formulaire"), apres)
+
+
 class AuthDBView(FabAuthDBView):
     """Login by e-mail (FAB's class name kept: endpoints stay ``AuthDBView.*``) with lockout, account-state messages and the log."""
 
@@ -508,7 +518,8 @@ class AuthDBView(FabAuthDBView):
                 }
                 return redirect(url_for("AuthDBView.code"))
             if result.user is None:
-                flash(result.message, "warning" if result.motif in ("inconnu", "mot_de_passe") else "danger")
+                flash(avec_lien_aide(result.message),
+                      "warning" if result.motif in ("inconnu", "mot_de_passe") else "danger")
                 return redirect(self.appbuilder.get_url_for_login_with(next_url))
             return self._ouvrir(result.user, next_url)
         return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder)

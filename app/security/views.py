@@ -31,13 +31,13 @@ from app.formatting import format_date
 from app.models.authentification import LIBELLES_ETAT_COMPTE, EtatCompteUtilisateur
 from app.security import libelles
 from app.security.roles import GESTIONNAIRE
-from app.views.base import ChoixVidesMixin
+from app.views.base import ChoixVidesMixin, EnregistrementFrancaisMixin
 from app.views.interface import InterfaceChargee
 
 CRUD = {"list", "show", "add", "edit", "delete"}
 
 
-class RetourListeMixin(ChoixVidesMixin):
+class RetourListeMixin(EnregistrementFrancaisMixin, ChoixVidesMixin):
     """After saving in a security screen: back to its list, a French message
     (FAB went back in its page history, often the portal's home page); empty
     choices in French."""

@@ -67,18 +67,28 @@ class RechercheForm(Form):
         locales = ("fr_FR", "fr")  # WTForms' own messages (invalid date, choice) in French
 
     numero = StringField(
-        "Numéro de l'annonce",
-        [Optional(), Regexp(r"^\s*\d{1,10}\s*$", message="Le numéro de l'annonce ne contient que des chiffres (10 au plus).")],
+        "Numéro de l'annonce", description="Les premiers chiffres suffisent.",
+        validators=[Optional(), Regexp(r"^\s*\d{1,10}\s*$", message="Le numéro de l'annonce ne contient que des chiffres (10 au plus).")],
     )
-    specialite = SelectMultipleField("Spécialité(s) de formation", [Optional()])
-    sous_specialite = SelectMultipleField("Sous-spécialité(s) de formation", [Optional()])
-    categorie = SelectMultipleField("Catégorie d'intervention", [Optional()])
+    specialite = SelectMultipleField(
+        "Spécialité(s) de formation", [Optional()],
+        description="Annonces d'au moins une des spécialités choisies (Ctrl ou Cmd pour en choisir plusieurs).")
+    sous_specialite = SelectMultipleField(
+        "Sous-spécialité(s) de formation", [Optional()],
+        description="Annonces d'au moins une des sous-spécialités choisies.")
+    categorie = SelectMultipleField("Catégorie d'intervention", [Optional()],
+                                    description="Annonces d'au moins une des catégories choisies.")
     region = SelectField("Région du lieu de l'action", [Optional()])
     departement = SelectField("Département du lieu de l'action", [Optional()])
     structure = SelectField("Structure qui a publié l'annonce", [Optional()])
-    debut = DateField("Date de début d'intervention", [Optional()])
-    fin = DateField("Date de fin d'intervention", [Optional()])
-    date_limite = DateField("Date limite de candidature", [Optional()])
+    # The period asked for: annonces whose intervention overlaps it (appliquer_criteres).
+    debut = DateField("Date de début d'intervention", [Optional()],
+                      description="Annonces dont l'intervention se termine ce jour-là ou après.")
+    fin = DateField("Date de fin d'intervention", [Optional()],
+                    description="Annonces dont l'intervention commence ce jour-là ou avant.")
+    date_limite = DateField("Date limite de candidature", [Optional()],
+                            description="Annonces encore ouvertes aux candidatures à cette date "
+                                        "(date limite ce jour-là ou après).")
 
     def validate_fin(self, field):
         if field.data and self.debut.data and field.data < self.debut.data:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
@@ -20,7 +20,9 @@ from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from app import integrite
 from app.exports import neutraliser
 from app.extensions import db
 from app.formatting import format_date, format_heure, paris_vers_utc
@@ -123,6 +125,35 @@ class ConsoleModelView(ConsoleAccessMixin, ModelView):
     def get_export_value(self, model, name):
         """CSV and XLSX exports of the console: no cell read as a formula (app.exports)."""
         return neutraliser(super().get_export_value(model, name))
+
+    # A row the database refuses (a code already used…): flask-admin flashed
+    # the raw error (« Integrity error. UNIQUE constraint failed… »); here the
+    # French message under the field concerned, the form kept (app.integrite).
+    def create_model(self, form):
+        g.formulaire_console = form
+        return super().create_model(form)
+
+    def update_model(self, form, model):
+        g.formulaire_console = form
+        return super().update_model(form, model)
+
+    def delete_model(self, model):
+        g.formulaire_console = None
+        return super().delete_model(model)
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, IntegrityError):
+            form = g.get("formulaire_console")
+            if form is None:
+                flash("Suppression impossible : cet enregistrement est encore utilisé.", "error")
+            else:
+                integrite.signaler(exc, form)
+            return True
+        if isinstance(exc, SQLAlchemyError):
+            current_app.logger.exception("console : erreur de base de données")
+            flash("L'enregistrement a échoué : réessayez dans un moment.", "error")
+            return True
+        return super().handle_view_exception(exc)
 
 
 def init_backoffice(app) -> Admin:

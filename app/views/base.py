@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from flask_appbuilder import ModelView
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import ModelView, expose
 from flask_appbuilder._compat import as_unicode
+from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import EnumField
+from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
 from flask_appbuilder.widgets import ListWidget, RenderTemplateWidget, SearchWidget
 from flask_babel import get_locale
 from flask_wtf.i18n import translations as flask_wtf_traductions
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app import caches
+from app import caches, integrite
 from app.formatting import format_date
 
 
@@ -147,7 +151,106 @@ class ChoixVidesMixin:
                 traduire_formulaire(form_class)
 
 
-class EspaceModelView(ChoixVidesMixin, ModelView):
+def _integrite(exc: Exception) -> IntegrityError | None:
+    """The integrity error behind FAB's ``DatabaseException`` (``edit``), if any."""
+    while exc is not None and not isinstance(exc, IntegrityError):
+        exc = exc.__cause__
+    return exc
+
+
+class ActionChoisieMixin:
+    """FAB's bulk actions, sent without an action chosen (or an unknown one):
+    FAB failed with a server error (``None.func``); here the list again,
+    with what to do."""
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        if request.form.get("action") not in self.actions:
+            flash("Choisissez une action dans la liste, puis les lignes concernées.", "warning")
+            return redirect(url_for(f"{self.endpoint}.list"))
+        return super().action_post()
+
+
+class EnregistrementFrancaisMixin(ActionChoisieMixin):
+    """FAB's add and edit, except when the database refuses the row: FAB
+    flashed its raw text (« UNIQUE constraint failed … [SQL: …] ») and left
+    the page, losing the input; here the form comes back with what was typed
+    and the French message under the field concerned (``app.integrite``)."""
+
+    def _enregistrer(self, form, item, ajout: bool) -> bool | None:
+        """True: saved; None: refused before the database (flashed); False:
+        refused by the database (message on the form)."""
+        self.process_form(form, ajout)
+        try:
+            form.populate_obj(item)
+            (self.pre_add if ajout else self.pre_update)(item)
+        except Exception as e:  # noqa: BLE001  FAB's contract: pre_* refuse with a message
+            flash(str(e), "danger")
+            return None
+        try:
+            (self.datamodel.add if ajout else self.datamodel.edit)(item)
+        except (SQLAlchemyError, DatabaseException) as exc:
+            erreur = _integrite(exc)
+            if erreur is None:
+                flash("L'enregistrement a échoué : réessayez dans un moment.", "danger")
+                return None
+            integrite.signaler(erreur, form)
+            return False
+        (self.post_add if ajout else self.post_update)(item)
+        flash(self.add_row_message if ajout else self.edit_row_message, "success")
+        return True
+
+    def _add(self):
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        if request.method == "POST":
+            self._fill_form_exclude_cols(exclude_cols, form)
+            if form.validate() and self._enregistrer(form, self.datamodel.obj(), True) is not False:
+                return None
+        else:
+            self.update_redirect()
+        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    def _edit(self, pk):
+        if request.method != "POST":
+            return super()._edit(pk)
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        pk = self.datamodel.get_pk_value(item)
+        form = self.edit_form.refresh(request.form)
+        self._fill_form_exclude_cols(exclude_cols, form)
+        form._id = pk  # FAB's trick to pass its unique validator
+        if form.validate() and self._enregistrer(form, item, False) is not False:
+            return None
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        return self._get_related_views_widgets(item, filters={}, orders=get_order_args(), pages=get_page_args(),
+                                               page_sizes=get_page_size_args(), widgets=widgets)
+
+    def _delete(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        try:
+            self.pre_delete(item)
+        except Exception as e:  # noqa: BLE001  FAB's contract: pre_delete refuses with a message
+            flash(str(e), "danger")
+            return
+        try:
+            self.datamodel.delete(item)
+        except (SQLAlchemyError, DatabaseException) as exc:
+            flash("Suppression impossible : cet enregistrement est encore utilisé." if _integrite(exc) is not None
+                  else "La suppression a échoué : réessayez dans un moment.", "danger")
+        else:
+            self.post_delete(item)
+            flash(self.delete_row_message, "success")
+        self.update_redirect()
+
+
+class EspaceModelView(EnregistrementFrancaisMixin, ChoixVidesMixin, ModelView):
     """FAB ModelView showing dates the French way (dd/mm/yyyy [hh:mm]).
 
     FAB renders date columns with ``str()`` (ISO); every date and datetime

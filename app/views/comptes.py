@@ -54,10 +54,6 @@ MESSAGE_DOUBLON = (
     "Un compte correspondant aux informations saisies (même identité ou même adresse e-mail) existe déjà. "
     "Connectez-vous ou utilisez « Mot de passe oublié »."
 )
-MESSAGE_DOUBLON_ARCHIVE = (
-    "Un compte archivé correspondant aux informations saisies a été trouvé en base. Vous ne pouvez pas créer "
-    "un nouveau compte : formulez une demande de support « Réactivation de mon compte archivé »."
-)
 MESSAGE_LIEN_INVALIDE = "Ce lien n'est pas valide : il a expiré ou a déjà été utilisé."
 
 
@@ -164,7 +160,8 @@ class InscriptionView(BaseView):
                 doublon = auth.chercher_doublon(form.email.data, identite) or auth.Doublon(archive=False)
         if doublon is not None:
             archive = doublon.archive
-            flash(MESSAGE_DOUBLON_ARCHIVE if archive else MESSAGE_DOUBLON, "danger")
+            if not archive:  # an archived one: the page's own notice says it, with the link (once)
+                flash(MESSAGE_DOUBLON, "danger")
             _nouveau_captcha(form)
             return self._render(form, doublon_archive=archive), 409
         session.pop(SESSION_DOCUMENTS, None)

@@ -142,8 +142,9 @@ class _Boite(BaseView):
 
     def _page(self):
         _exiger_validation()
+        titre = self._titre()  # the heading as the page's title: « Boîte de réception (N non lu(s)) »
         return self.render_template(
-            "messagerie/boite.html", title=self._titre(), titre=self.titre,
+            "messagerie/boite.html", title=titre, titre=titre,
             page=self.declaration.page(user=current_user.id), textes={**TEXTES, "pages": f"Pages : {self.titre}", **self.textes},
         )
 

@@ -27,7 +27,7 @@ from app import captcha
 from app import support as operations
 from app.extensions import db
 from app.formatting import format_date
-from app.forms.support import DemandeSupportAnonymeForm, DemandeSupportForm, MessageSupportForm
+from app.forms.support import LIBELLE_DESTINATAIRE, DemandeSupportAnonymeForm, DemandeSupportForm, MessageSupportForm
 from app.models.referentiels import Structure, TypeDemandeSupport
 from app.models.support import (
     ADMINISTRATEUR_NATIONAL,
@@ -133,6 +133,7 @@ class SupportView(BaseView):
         return self.render_template(
             "support/formulaire.html", title="Aide et Contact", form=form, maximum=DESCRIPTIF_MAX,
             nationaux=",".join(str(i) for i in sorted(operations.types_nationaux())),
+            libelle_destinataire=LIBELLE_DESTINATAIRE,
         )
 
     @expose("/aide-et-contact/confirmer/<token>")

@@ -2,7 +2,9 @@
    - the live counter « N / 2000 caractères » of every textarea with
      data-compteur (the server checks the same limit);
    - the structure field hidden until a type is chosen; the national types
-     (data-nationaux) select « Administrateur national ».
+     (data-nationaux) select « Administrateur national » and the field reads
+     « Destinataire de la demande » (manual §10), otherwise « Structure
+     gestionnaire en charge de la demande » (§6.1).
    Without JavaScript the form works the same, the structure field shown. */
 (function () {
   "use strict";
@@ -24,9 +26,14 @@
   var nationaux = (formulaire.getAttribute("data-nationaux") || "").split(",");
   var national = formulaire.getAttribute("data-national");
   var choixPrecedent = structure.value;
+  var libelle = formulaire.querySelector('label[for="structure"]');
   var afficher = function () {
     groupe.hidden = !type.value;
-    if (nationaux.indexOf(type.value) >= 0) {
+    var estNational = nationaux.indexOf(type.value) >= 0;
+    if (libelle) {
+      libelle.textContent = formulaire.getAttribute(estNational ? "data-libelle-national" : "data-libelle-structure") + " *";
+    }
+    if (estNational) {
       if (structure.value !== national) { choixPrecedent = structure.value; }
       structure.value = national;
     } else if (structure.value === national && choixPrecedent !== national) {
