@@ -104,6 +104,9 @@ class DefaultConfig:
     SESSION_INACTIVITE_INTERVENANT = int(_env("SESSION_INACTIVITE_INTERVENANT", "7200"))
     SESSION_DUREE_MAX = int(_env("SESSION_DUREE_MAX", "43200"))
     PERMANENT_SESSION_LIFETIME = SESSION_DUREE_MAX
+    # An API refresh token lives no longer than a session (its session row is
+    # checked at every call too: app.security.sessions).
+    JWT_REFRESH_TOKEN_EXPIRES = SESSION_DUREE_MAX
 
     # Mail: without MAIL_SERVER, messages are written as .eml under instance/mail/
     MAIL_SERVER = _env("MAIL_SERVER")

@@ -45,6 +45,7 @@ EXPECTED: dict[str, dict | None] = {
     "AuthDBView.logout": NOT_A_PAGE,
     "SecurityApi.login": NOT_A_PAGE,
     "SecurityApi.refresh": NOT_A_PAGE,
+    "SecurityApi.logout": NOT_A_PAGE,
     # accounts and credentials (issue #3): public pages, token links, own account, back office
     "InscriptionView.inscription": PUBLIC,
     "InscriptionView.document": PUBLIC,

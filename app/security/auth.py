@@ -20,13 +20,22 @@ from datetime import timedelta
 
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.api import safe
+from flask_appbuilder.const import (
+    API_SECURITY_ACCESS_TOKEN_KEY,
+    API_SECURITY_PROVIDER_DB,
+    API_SECURITY_REFRESH_TOKEN_KEY,
+)
 from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_appbuilder.security.decorators import no_cache
+from flask_appbuilder.security.schemas import login_post
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
 from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
 from flask_appbuilder.utils.base import get_safe_redirect
+from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt, get_jwt_identity, jwt_required
 from flask_login import login_user
+from marshmallow import ValidationError
 from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -43,7 +52,7 @@ from app.models.authentification import (  # noqa: F401  (identity helpers re-ex
     normaliser,
 )
 from app.models.comptes import Intervenant
-from app.security import deux_facteurs
+from app.security import deux_facteurs, sessions
 from app.security.sessions import invalider_sessions
 from app.workflows.compte import ARCHIVES, appliquer, compte, etat_de, titulaire
 from app.workflows.compte import E as EtatCompteUtilisateur
@@ -615,9 +624,63 @@ class SecurityApi(FabSecurityApi):
             code = donnees.get("totp")
             g._espace_totp = code if isinstance(code, str) else ""
             donnees = {cle: valeur for cle, valeur in donnees.items() if cle != "totp"}
-            # FAB's schema refuses unknown fields: it reads the payload without ``totp``.
-            request._cached_json = (donnees, donnees)
-        return super().login()
+        if not isinstance(donnees, dict):
+            return self.response_400(message="Corps JSON attendu.")
+        try:
+            saisie = login_post.load(donnees)
+        except ValidationError as error:
+            return self.response_400(message=error.messages)
+        if saisie["provider"] != API_SECURITY_PROVIDER_DB:
+            return self.response_400(message="Fournisseur d'authentification inconnu : « db » attendu.")
+        user = self.appbuilder.sm.auth_user_db(saisie["username"], saisie["password"])
+        if not user:
+            return self.response_401()
+        # One session (app.security.sessions) for both tokens: whatever ends
+        # the account's sessions ends them too.
+        claims = sessions.ouvrir_pour_api(user)
+        resp = {API_SECURITY_ACCESS_TOKEN_KEY: create_access_token(identity=str(user.id), fresh=True,
+                                                                   additional_claims=claims)}
+        if saisie.get("refresh"):
+            resp[API_SECURITY_REFRESH_TOKEN_KEY] = create_refresh_token(identity=str(user.id), additional_claims=claims)
+        return self.response(200, **resp)
+
+    @expose("/refresh", methods=["POST"])
+    @jwt_required(refresh=True)
+    @safe
+    def refresh(self):
+        """A new access token for a refresh token whose session is still open.
+        ---
+        post:
+          responses:
+            200:
+              description: access_token
+            401:
+              $ref: '#/components/responses/401'
+          security:
+            - jwt_refresh: []
+        """
+        claims = sessions.claims_de(get_jwt())
+        return self.response(200, **{API_SECURITY_ACCESS_TOKEN_KEY: create_access_token(
+            identity=get_jwt_identity(), fresh=False, additional_claims=claims)})
+
+    @expose("/logout", methods=["POST"])
+    @jwt_required(verify_type=False)
+    @safe
+    def logout(self):
+        """Sign out: the session of this token (access or refresh) ends, and
+        with it every token of the same login.
+        ---
+        post:
+          responses:
+            200:
+              description: session closed
+            401:
+              $ref: '#/components/responses/401'
+          security:
+            - jwt: []
+        """
+        sessions.fermer_api(get_jwt())
+        return self.response(200, message="Vous êtes déconnecté(e).")
 
 
 def auth_user_db(username: str, password: str):
