@@ -35,7 +35,7 @@ from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
 from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt, get_jwt_identity, jwt_required
-from flask_login import login_user
+from flask_login import login_user, logout_user
 from marshmallow import ValidationError
 from sqlalchemy import and_, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -603,6 +603,22 @@ class AuthDBView(FabAuthDBView):
                 return redirect(self.appbuilder.get_url_for_login_with(next_url))
             return self._ouvrir(result.user, next_url)
         return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder)
+
+    @expose("/logout/", methods=["GET", "POST"])
+    @no_cache
+    def logout(self):
+        """Sign out by a POST with its CSRF token (checked by the app's CSRF
+        protection before this runs): a GET, which another site's link or
+        image can send, only shows the button."""
+        if request.method == "GET":
+            if g.user is None or not g.user.is_authenticated:
+                return redirect(self.appbuilder.get_url_for_index)
+            return self.render_template("comptes/deconnexion.html", title="Se déconnecter", appbuilder=self.appbuilder)
+        user = self._get_authenticated_user()
+        logout_user()
+        if user is not None:
+            self.appbuilder.sm.on_user_logout(user)
+        return redirect(self.appbuilder.get_url_for_index)
 
     def _avec_captcha(self, form):
         """The form again, with a new captcha (the identifier kept)."""
