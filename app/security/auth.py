@@ -41,7 +41,7 @@ from sqlalchemy import and_, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import captcha
-from app.extensions import db
+from app.extensions import db, transaction_en_ecriture
 from app.mail import Secret
 from app.models import base
 from app.models.authentification import (  # noqa: F401  (identity helpers re-exported)
@@ -434,6 +434,7 @@ def verifier_code(user: User, saisie: str, canal: str = "web") -> ResultatConnex
     """The second step of a sign-in (issue 28): a TOTP code or a recovery
     code, under the same throttle and in the same log as the passwords (a
     wrong or replayed code is a failure of the identifier). Committed."""
+    transaction_en_ecriture(db.session)
     now = base.utcnow()
     identifiant = user.email
     refus = _frein_actif(identifiant, user, now, canal)
@@ -472,6 +473,7 @@ def authentifier(identifiant: str, password: str, canal: str = "web", code: str 
     (``captcha_requis``), so failures elsewhere never refuse the owner."""
 
     identifiant = (identifiant or "").strip().lower()[:320]
+    transaction_en_ecriture(db.session)  # reads then writes the log: SQLite's write lock first
     now = base.utcnow()
     user = None
     if identifiant and password:
@@ -632,6 +634,7 @@ class AuthDBView(FabAuthDBView):
         """Open the session (app.security.sessions, on flask-login's signal).
         A staff member without a second factor is then kept on its enrolment
         page (``deux_facteurs.imposer_second_facteur``)."""
+        transaction_en_ecriture(db.session)  # the session row is written after reads: SQLite's write lock first
         login_user(user, remember=False)
         if deuxieme_etape or not deux_facteurs.obligatoire(user):
             deux_facteurs.marquer_verifie()

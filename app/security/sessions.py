@@ -33,7 +33,7 @@ from flask import current_app, flash, g, has_request_context, session
 from flask_login import user_logged_in, user_logged_out
 from sqlalchemy import delete, or_, update
 
-from app.extensions import db
+from app.extensions import db, transaction_en_ecriture
 from app.models import base
 from app.models.authentification import SessionUtilisateur, hash_token
 
@@ -104,6 +104,7 @@ def _purger(user) -> None:
 
 def ouvrir_pour_api(user) -> dict:
     """A new session for an API login: the claims its tokens carry (committed)."""
+    transaction_en_ecriture(db.session)
     _purger(user)
     claims = {CLAIM_JETON: _nouveau_jeton(user.id), CLAIM_DEBUT: int(maintenant())}
     db.session.commit()
