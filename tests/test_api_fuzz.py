@@ -33,7 +33,9 @@ Q_INVALIDES = [
 Q_ETRANGES = ["(a:'" + "!" * 10 + "')", "\u00e9\u0000\ud7ff", "(a:'\u0000')", "()", "(columns:!())", "!n"]
 VALEURS_FILTRE = ["", "abc", "1e15", -1, 0, 10**15, 1.5, True, "2026-13-45", "'\"<x>%", "\u0000", ["a", 1], "9" * 40]
 CORPS = [None, "x", "[]", "{}", '{"a": 1e999}', '{"etat": "nimporte"}', json.dumps({"intitule": "x" * 10000}),
-         '{"date_debut": "2026-99-99", "duree_jours": "abc", "structure_id": 99999999999999999999}']
+         '{"date_debut": "2026-99-99", "duree_jours": "abc", "structure_id": 99999999999999999999}',
+         '{"intitule": "a\\u0000b", "lieu": "\\u0000", "reference_externe": "\\u0000", "immatriculation": "\\u0000",'
+         ' "commentaire": "\\u0000", "evenement": "\\u0000"}']
 
 
 @pytest.fixture

@@ -127,11 +127,12 @@ def test_delays_are_per_identifier_and_address(app, factory):
 @pytest.fixture
 def app_limitee(tmp_path):
     """The application with its rate limits on (as in every profile but the
-    tests'), on its own in-memory database with the roles."""
+    tests'), on its own in-memory SQLite database with the roles (also when
+    the suite runs on PostgreSQL: its rows are not rolled back)."""
     from app import create_app
     from app.security.sync import sync_roles
 
-    limitee = create_app("testing", RATELIMIT_ENABLED=True, AUTH_RATE_LIMITED=True,  # AUTH_RATE_LIMIT: the default
+    limitee = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://", REDIS_URL=None, RATELIMIT_ENABLED=True, AUTH_RATE_LIMITED=True,  # AUTH_RATE_LIMIT: the default
                          SUPPORT_RATE_LIMIT="2 per minute", WTF_CSRF_ENABLED=False,
                          JWT_SECRET_KEY="cle-jwt-de-test-suffisamment-longue-0123456789",
                          UPLOAD_FOLDER=str(tmp_path / "u"), MAIL_FILE_DIR=str(tmp_path / "m"))

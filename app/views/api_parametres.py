@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import jsonschema
 import prison
@@ -87,7 +88,13 @@ def lire_q(texte: str):
 
 
 def _verifier_nombres(valeur, chemin: str = "q") -> None:
-    if isinstance(valeur, bool) or valeur is None or isinstance(valeur, str):
+    """Numbers finite and of a sane size; no NUL character in a text
+    (PostgreSQL refuses it: a server error)."""
+    if isinstance(valeur, str):
+        if "\x00" in valeur:
+            raise _refus(f"« {chemin} » contient un caractère nul.")
+        return
+    if isinstance(valeur, bool) or valeur is None:
         return
     if isinstance(valeur, int | float):
         if not math.isfinite(valeur) or abs(valeur) > NOMBRE_MAX:
@@ -95,6 +102,7 @@ def _verifier_nombres(valeur, chemin: str = "q") -> None:
         return
     if isinstance(valeur, dict):
         for cle, element in valeur.items():
+            _verifier_nombres(cle, chemin)
             _verifier_nombres(element, f"{chemin}.{cle}")
     elif isinstance(valeur, list):
         for rang, element in enumerate(valeur):
@@ -128,6 +136,8 @@ def _vue_de_la_route():
     return getattr(vue, "__self__", None)
 
 
+_ENTIER = re.compile(r"-?\d{1,18}")
+ENTIER_MAX = 2**31 - 1
 #: FAB's operators that take a list of values.
 OPERATEURS_LISTE = frozenset({"in", "not_in"})
 
@@ -135,7 +145,8 @@ OPERATEURS_LISTE = frozenset({"in", "not_in"})
 def _verifier_valeur(datamodel, chemin: str, colonne: str, operateur: str, valeur) -> None:
     """A filter's value of the column's kind: FAB converts numbers and dates
     itself (None when it cannot), but appended ``%`` to a number for a text
-    column and sent an unknown value to an enumeration, server errors."""
+    column, sent an unknown value to an enumeration and anything to a
+    relation's key (PostgreSQL refused ''), server errors."""
     if operateur in OPERATEURS_LISTE:
         if not isinstance(valeur, list):
             raise _refus(f"« {chemin}.value » doit être une liste pour l'opérateur « {operateur} ».")
@@ -148,6 +159,12 @@ def _verifier_valeur(datamodel, chemin: str, colonne: str, operateur: str, valeu
         possibles = list(datamodel.list_columns[colonne].type.enums)
         if any(v not in possibles for v in valeurs):
             raise _refus(f"« {chemin}.value » doit valoir : {', '.join(possibles)}.")
+    elif datamodel.is_relation(colonne) or datamodel.is_integer(colonne):
+        # The project's keys and integer columns are 32-bit (PostgreSQL
+        # refused a larger number, a server error).
+        if any(isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, str) and _ENTIER.fullmatch(v)))
+               or abs(int(v)) > ENTIER_MAX for v in valeurs):
+            raise _refus(f"« {chemin}.value » doit être un nombre entier (au plus {ENTIER_MAX}).")
     elif datamodel.is_string(colonne) or datamodel.is_text(colonne):
         if any(not isinstance(v, str) for v in valeurs):
             raise _refus(f"« {chemin}.value » doit être un texte (entre apostrophes en Rison).")
