@@ -2,15 +2,15 @@
 data stored « M. » while the forms and the NIR check use « M »; existing
 rows (and the normalised identity, which begins with the civilité) follow.
 
-Revision ID: d7e8f9a0b1c2
+Revision ID: 5c1e7a9d3b20
 Revises: c4d5e6f7a8b9
-Create Date: 2026-12-12 09:00:00
+Create Date: 2026-12-12 11:00:00
 
 """
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'd7e8f9a0b1c2'
+revision = '5c1e7a9d3b20'
 down_revision = 'c4d5e6f7a8b9'
 branch_labels = None
 depends_on = None
