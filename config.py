@@ -81,7 +81,8 @@ class DefaultConfig:
     FAB_INDEX_VIEW = "app.views.portail.AccueilView"
     FAB_API_MAX_PAGE_SIZE = 100
     AUTH_RATE_LIMITED = True
-    AUTH_RATE_LIMIT = _env("AUTH_RATE_LIMIT", "10 per 5 minute")  # login attempts per client address
+    # Failed login attempts per client address (form and API; sign-ins do not count).
+    AUTH_RATE_LIMIT = _env("AUTH_RATE_LIMIT", "30 per 5 minute")
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     # Storage unreachable (Redis down, issue #26): count in this process's
@@ -112,6 +113,9 @@ class DefaultConfig:
     SESSION_INACTIVITE_INTERVENANT = int(_env("SESSION_INACTIVITE_INTERVENANT", "7200"))
     SESSION_DUREE_MAX = int(_env("SESSION_DUREE_MAX", "43200"))
     PERMANENT_SESSION_LIFETIME = SESSION_DUREE_MAX
+    # An API refresh token lives no longer than a session (its session row is
+    # checked at every call too: app.security.sessions).
+    JWT_REFRESH_TOKEN_EXPIRES = SESSION_DUREE_MAX
 
     # Mail: without MAIL_SERVER, messages are written as .eml under instance/mail/
     MAIL_SERVER = _env("MAIL_SERVER")
@@ -134,15 +138,19 @@ class DefaultConfig:
 
     # Accounts and login protection
     # Login throttle (app.security.auth.ralentissement): after AUTH_MAX_ECHECS
-    # failures for one identifier within AUTH_FENETRE_ECHECS seconds, or
-    # AUTH_MAX_ECHECS_ADRESSE from one address within AUTH_FENETRE_ADRESSE,
-    # each attempt waits AUTH_DELAI_INITIAL seconds, doubled at every further
-    # failure, up to AUTH_DUREE_VERROUILLAGE seconds.
+    # failures for one identifier from one address within AUTH_FENETRE_ECHECS
+    # seconds, or AUTH_MAX_ECHECS_ADRESSE from one address (any identifier)
+    # within AUTH_FENETRE_ADRESSE, each attempt from that address waits
+    # AUTH_DELAI_INITIAL seconds, doubled at every further failure, up to
+    # AUTH_DUREE_VERROUILLAGE seconds. After AUTH_SEUIL_CAPTCHA failures of
+    # one identifier from anywhere, the form asks for the captcha and the API
+    # delays each address from its first failure.
     AUTH_MAX_ECHECS = int(_env("AUTH_MAX_ECHECS", "5"))
+    AUTH_SEUIL_CAPTCHA = int(_env("AUTH_SEUIL_CAPTCHA", "5"))
     AUTH_DELAI_INITIAL = int(_env("AUTH_DELAI_INITIAL", "30"))
     AUTH_DUREE_VERROUILLAGE = int(_env("AUTH_DUREE_VERROUILLAGE", "900"))
     AUTH_FENETRE_ECHECS = int(_env("AUTH_FENETRE_ECHECS", "86400"))
-    AUTH_MAX_ECHECS_ADRESSE = int(_env("AUTH_MAX_ECHECS_ADRESSE", "30"))
+    AUTH_MAX_ECHECS_ADRESSE = int(_env("AUTH_MAX_ECHECS_ADRESSE", "50"))
     AUTH_FENETRE_ADRESSE = int(_env("AUTH_FENETRE_ADRESSE", "3600"))
     # Second factor (issue 28, app.security.deux_facteurs): the roles that
     # must use it (comma-separated role names); anyone else may choose it.

@@ -88,10 +88,11 @@ def create_app(config=None, **overrides) -> Flask:
     from app.referentiels import options
     from app.security import sessions
     from app.security.manager import init_session_events
-    from app.views import cache_public, menu, urls
+    from app.views import api_parametres, cache_public, menu, urls
 
     aides.init_app(app)
     errors.init_app(app)
+    api_parametres.init_app(app)
     formatting.init_app(app)
     jobs.init_app(app)
     notifications.init_app(app)

@@ -8,6 +8,7 @@ declared by this project.
 
 from __future__ import annotations
 
+import contextvars
 import sqlite3
 
 from flask_appbuilder import Model
@@ -31,14 +32,26 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
 
 
+#: How long (ms) a SQLite connection waits for another one's write lock
+#: before « database is locked ».
+SQLITE_ATTENTE_VERROU_MS = 15000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     """SQLite: enforce foreign keys and let SQLAlchemy drive transactions
-    (pysqlite's own BEGIN handling breaks SAVEPOINTs)."""
+    (pysqlite's own BEGIN handling breaks SAVEPOINTs). On a database file
+    (the embedded default), WAL: readers and the one writer no longer block
+    each other, and a writer waits for the lock (busy timeout) instead of
+    failing at once (issue 33: concurrent sign-ins answered 500)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_ATTENTE_VERROU_MS}")
+        fichier = any(ligne[2] for ligne in cursor.execute("PRAGMA database_list") if ligne[1] == "main")
+        if fichier:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 
@@ -114,7 +127,28 @@ def _executer(cursor, statement, parameters, context) -> bool | None:
     return None
 
 
+#: Set while ``transaction_en_ecriture`` opens a transaction: BEGIN IMMEDIATE.
+_begin_immediat: contextvars.ContextVar[bool] = contextvars.ContextVar("begin_immediat", default=False)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediat.get() else "BEGIN")
+
+
+def transaction_en_ecriture(session) -> None:
+    """On SQLite, end the current transaction (committed) and open the next
+    one holding the write lock (BEGIN IMMEDIATE, waiting for it under the
+    busy timeout). A SQLite transaction that has read cannot wait for the
+    write lock: when another connection writes first, its own first write
+    fails at once with « database is locked ». Used by the steps that read
+    then write under concurrency (a sign-in). Elsewhere: nothing."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    session.commit()
+    jeton = _begin_immediat.set(True)
+    try:
+        session.connection()
+    finally:
+        _begin_immediat.reset(jeton)

@@ -231,6 +231,12 @@ def login(client, email: str, password: str = PASSWORD):
     return response
 
 
+def deconnecter(client):
+    """Sign out as the menu does: a POST with the CSRF token (issue 33)."""
+    page = client.get("/logout/")
+    return client.post("/logout/", data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
+
+
 def corps_envoye(message) -> str:
     """The text body of an outbox e-mail as its recipient got it: the stored
     copy holds marks instead of its secrets (issue 19), kept encrypted until

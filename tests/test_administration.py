@@ -276,7 +276,7 @@ def test_console_in_the_portals_language_and_landmarks(login_as, url):
     assert '<html lang="fr">' in html
     assert '<main id="contenu"' in html and "<header>" in html
     assert len(re.findall(r"<h1\b", html)) == 1
-    assert 'href="/logout/"' in html and "Se déconnecter" in html
+    assert '<form method="post" action="/logout/" class="form-deconnexion">' in html and "Se déconnecter" in html
     assert 'href="/users/list/"' in html and 'href="/roles/list/"' in html
     assert "/static/css/console.css" in html
     for anglais in ("E-mails (outbox)", "(UTC)", "Toggle navigation"):

@@ -45,3 +45,18 @@ def test_list_returns_no_hidden_column_even_when_asked(factory, login_as):
     client = login_as("gestionnaire", "DR-84")
     response = client.get("/api/v1/intervenants/", query_string={"q": "(columns:!(id,telephone_personnel))"})
     assert "0611223344" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/intervenants/_info", "/api/v1/interventions/_info",
+                                 "/api/v1/lettres-de-demande/_info"])
+def test_info_descriptions_are_not_the_catalogue_header(login_as, url):
+    """Issue 33, point 5: an empty description was translated, which gives
+    gettext's catalogue header (« Project-Id-Version … »)."""
+    response = login_as("admin_national").get(url)
+    if response.status_code == 404:  # a route without _info
+        return
+    assert response.status_code == 200
+    texte = response.get_data(as_text=True)
+    assert "Project-Id-Version" not in texte and "Content-Type: text/plain" not in texte
+    champs = [c for cle in ("add_columns", "edit_columns") for c in response.get_json().get(cle, [])]
+    assert champs and all(isinstance(c["description"], str) for c in champs)

@@ -18,7 +18,7 @@ from app.models.comptes import Intervenant
 from app.models.outbox import OutboxMessage
 from app.workflows import compte as cycle_compte
 from app.workflows.core import Acteur
-from tests.conftest import corps_envoye, csrf_token_from, page_text
+from tests.conftest import corps_envoye, csrf_token_from, deconnecter, page_text
 
 TEST_ANSWER = "reponse-test"
 PASSWORD_OK = "Bonjour-2024!"
@@ -145,7 +145,7 @@ def test_whole_journey_registration_activation_login(app, client):
     again = page_text(other.get(link))
     assert "a expiré ou a déjà été utilisé" in again and "/inscription" in again
 
-    client.get("/logout/")
+    deconnecter(client)
     page = client.get("/login/")
     response = client.post(
         "/login/",

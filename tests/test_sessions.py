@@ -12,7 +12,7 @@ from app.extensions import db
 from app.jobs.inscription import archiver_complements
 from app.models.authentification import SessionUtilisateur
 from app.security import sessions
-from tests.conftest import PASSWORD, csrf_token_from, login, page_text
+from tests.conftest import PASSWORD, csrf_token_from, deconnecter, login, page_text
 from tests.test_comptes_inscription import last_mail, link_in
 from tests.test_comptes_mots_de_passe import _captcha_solvable, forgot, reset  # noqa: F401
 from tests.test_inscription_jobs import complement_demande, travel
@@ -47,7 +47,7 @@ def test_logout_ends_the_copied_cookie_too(app, factory):
     client = connecte(app, user)
     autre = copie(app, client)
     assert ouvre(autre, "/mon-profil/") and ouvre(client)
-    client.get("/logout/")
+    deconnecter(client)
     assert not ouvre(client)
     assert not ouvre(autre, "/mon-profil/")
 
@@ -55,7 +55,7 @@ def test_logout_ends_the_copied_cookie_too(app, factory):
 def test_logout_ends_only_this_browser(app, factory):
     user = factory.gestionnaire()
     ici, ailleurs = connecte(app, user), connecte(app, user)
-    ici.get("/logout/")
+    deconnecter(ici)
     assert not ouvre(ici) and ouvre(ailleurs)
 
 
@@ -196,3 +196,22 @@ def test_a_cookie_without_server_session_is_nobody(app, factory):
         session["_user_id"] = str(user.id)
         session["_fresh"] = True
     assert not ouvre(client)
+
+
+def test_sign_out_is_a_post_with_its_csrf_token(app, factory):
+    """Issue 33, point 5: a GET (another site's link or image) no longer signs
+    out; the menu's « Se déconnecter » is a form posting its CSRF token."""
+    user, _ = factory.intervenant()
+    client = connecte(app, user)
+    menu = client.get("/mon-profil/").get_data(as_text=True)
+    assert '<form method="post" action="/logout/" class="form-deconnexion">' in menu
+    assert 'href="/logout/"' not in menu
+    page = client.get("/logout/")
+    assert page.status_code == 200 and "Se déconnecter" in page_text(page)
+    assert ouvre(client)
+    assert client.post("/logout/").status_code == 400  # without the CSRF token
+    assert ouvre(client)
+    reponse = client.post("/logout/", data={"csrf_token": csrf_token_from(menu)})
+    assert reponse.status_code == 302
+    assert not ouvre(client)
+    assert client.get("/logout/").status_code == 302  # signed out: nothing to confirm

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.authentification import identite_normalisee
-from app.models.comptes import Gestionnaire, Intervenant
+from app.models.comptes import CIVILITE_MADAME, CIVILITE_MONSIEUR, Gestionnaire, Intervenant
 from app.models.referentiels import NiveauDiplome, Region, SousSpecialite, Structure
 from app.security import deux_facteurs
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
@@ -121,7 +121,7 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
         code = codes[(i // len(PARCOURS)) % len(codes)]  # every structure gets every state
         intervenant = Intervenant(
             user_id=user.id,
-            civilite="Mme" if i % 2 else "M.",
+            civilite=CIVILITE_MADAME if i % 2 else CIVILITE_MONSIEUR,
             nom_naissance=nom,
             nom_usage=nom,
             prenom=prenom,

@@ -45,6 +45,8 @@ from app.models.annonces import (
     annonce_specialite,
 )
 from app.models.comptes import (
+    CIVILITE_MADAME,
+    CIVILITE_MONSIEUR,
     TABLEAUX_POSTGRESQL,
     EtatInscription,
     Gestionnaire,
@@ -267,8 +269,8 @@ def generer(
     etats, poids = list(POIDS_ETATS), list(POIDS_ETATS.values())
     intervenant_ids: list[int] = []
     for i in range(intervenants):
-        civilite = rng.choice(["M.", "Mme"])
-        prenom = fake.first_name_male() if civilite == "M." else fake.first_name_female()
+        civilite = rng.choice([CIVILITE_MONSIEUR, CIVILITE_MADAME])
+        prenom = fake.first_name_male() if civilite == CIVILITE_MONSIEUR else fake.first_name_female()
         nom = fake.last_name()
         uid = nouvel_utilisateur(f"i{i}", prenom, nom, roles[INTERVENANT])
         pid = ids.suivant(Intervenant.__table__)

@@ -130,6 +130,11 @@ class InscriptionForm(CaptchaMixin, IdentiteMixin, FlaskForm):
 class ConnexionForm(FlaskForm):
     username = StringField("Identifiant", filters=[_lower_strip], validators=[DataRequired(REQUIS), Length(max=254)])
     password = PasswordField("Mot de passe", validators=[DataRequired(REQUIS), Length(max=128)])
+    # Shown only once the identifier has failed AUTH_SEUIL_CAPTCHA times
+    # (app.security.auth.authentifier): then checked before the password.
+    captcha_id = HiddenField()
+    captcha = StringField("Recopier le texte de l'image", filters=[_strip], validators=[Optional(), Length(max=20)])
+    autre_image = SubmitField("Générer une autre image")
     submit = SubmitField("Valider")
 
 

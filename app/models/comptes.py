@@ -11,7 +11,7 @@ import enum
 import sqlalchemy as sa
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import relationship, validates
 
 from app.models.base import TimestampMixin, state_column
 from app.models.referentiels import (
@@ -69,8 +69,11 @@ intervenant_specialite = _association("specialite", "specialite")
 intervenant_sous_specialite = _association("sous_specialite", "sous_specialite")
 
 
-#: Civilité: stored code → the words shown (forms and read-only pages).
-LIBELLES_CIVILITE = {"M": "Monsieur", "Mme": "Madame"}
+#: Civilité: the one vocabulary stored (forms, demo and volume data, the NIR
+#: check: its first digit 1 is « M », 2 « Mme »), then the words shown.
+CIVILITE_MONSIEUR = "M"
+CIVILITE_MADAME = "Mme"
+LIBELLES_CIVILITE = {CIVILITE_MONSIEUR: "Monsieur", CIVILITE_MADAME: "Madame"}
 
 
 class Intervenant(TimestampMixin, Model):
@@ -80,6 +83,14 @@ class Intervenant(TimestampMixin, Model):
     id = sa.Column(sa.Integer, primary_key=True)
     user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, unique=True)
     civilite = sa.Column(sa.String(5), nullable=False)
+
+    @validates("civilite")
+    def _civilite_du_vocabulaire(self, _cle, valeur):
+        """Only « M » or « Mme » (or "" once anonymised): the demo data once
+        stored « M. », which the NIR check did not know (issue 33)."""
+        if valeur not in LIBELLES_CIVILITE and valeur != "":
+            raise ValueError(f"Civilité inconnue : {valeur!r} (attendue : {', '.join(LIBELLES_CIVILITE)}).")
+        return valeur
 
     @property
     def civilite_libelle(self) -> str:

@@ -15,13 +15,15 @@ from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 from stdnum.fr import nir as _nir
 from stdnum.fr import siret as _siret
 
+from app.models.comptes import CIVILITE_MADAME, CIVILITE_MONSIEUR
+
 #: Countries of the SEPA area (IBAN prefixes): « Zone SEPA » is ticked from it.
 PAYS_SEPA = frozenset(
     "AD AT BE BG CH CY CZ DE DK EE ES FI FR GB GI GR HR HU IE IS IT LI LT LU LV MC MT NL NO PL PT RO SE "
     "SI SK SM VA".split()
 )
 #: NIR's first digit → civilité (3, 4, 7, 8: temporary numbers, not checked).
-SEXE_NIR = {"1": "M", "2": "Mme"}
+SEXE_NIR = {"1": CIVILITE_MONSIEUR, "2": CIVILITE_MADAME}
 
 
 def nir(valeur: str, *, civilite: str | None = None, date_naissance: date | None = None) -> str:

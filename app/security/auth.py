@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import secrets
 import string
 from dataclasses import dataclass
@@ -20,18 +21,28 @@ from datetime import timedelta
 
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.api import safe
+from flask_appbuilder.const import (
+    API_SECURITY_ACCESS_TOKEN_KEY,
+    API_SECURITY_PROVIDER_DB,
+    API_SECURITY_REFRESH_TOKEN_KEY,
+)
 from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_appbuilder.security.decorators import no_cache
+from flask_appbuilder.security.schemas import login_post
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
 from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
 from flask_appbuilder.utils.base import get_safe_redirect
-from flask_login import login_user
+from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt, get_jwt_identity, jwt_required
+from flask_login import login_user, logout_user
 from markupsafe import Markup
-from sqlalchemy import func, or_, select, update
+from marshmallow import ValidationError
+from sqlalchemy import and_, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.extensions import db
+from app import captcha
+from app.extensions import db, transaction_en_ecriture
 from app.mail import Secret
 from app.models import base
 from app.models.authentification import (  # noqa: F401  (identity helpers re-exported)
@@ -44,7 +55,7 @@ from app.models.authentification import (  # noqa: F401  (identity helpers re-ex
     normaliser,
 )
 from app.models.comptes import Intervenant
-from app.security import deux_facteurs
+from app.security import deux_facteurs, sessions
 from app.security.sessions import invalider_sessions
 from app.workflows.compte import ARCHIVES, appliquer, compte, etat_de, titulaire
 from app.workflows.compte import E as EtatCompteUtilisateur
@@ -75,6 +86,10 @@ MESSAGE_RALENTI = (
     "Trop de tentatives de connexion infructueuses. "
     "Réessayez dans {minutes} minute(s) ou utilisez « Mot de passe oublié »."
 )
+MESSAGE_CAPTCHA = (
+    "Pour la sécurité de votre compte, recopiez le texte de l'image puis saisissez à nouveau votre mot de passe."
+)
+MESSAGE_RALENTI_API = "Trop de tentatives de connexion infructueuses depuis cette adresse. Réessayez dans {secondes} seconde(s)."
 MESSAGE_PROVISOIRE_EXPIRE = (
     "Vos identifiants provisoires ont expiré (validité 7 jours). Formulez une nouvelle demande de "
     "support depuis la page Aide et Contact."
@@ -227,14 +242,25 @@ class ResultatConnexion:
     #: The password was right and the account has a second factor: the
     #: sign-in waits for its code (``verifier_code``); ``user`` stays None.
     code_pour: User | None = None
+    #: Refused by the throttle: seconds before an attempt is checked again.
+    attente: int = 0
 
 
 def _ip() -> str | None:
     return request.remote_addr if request else None
 
 
+#: Outcomes that do not count in the request rate limit (``AUTH_RATE_LIMIT``):
+#: a sign-in, a right password waiting for its code, a form asking for the
+#: captcha. Everything else posted to a login route counts (failures,
+#: refusals, malformed requests).
+MOTIFS_ABOUTIS = frozenset({"succes", "code_secours", "code_requis", "captcha_requis"})
+
+
 def _journaliser(identifiant: str, user: User | None, succes: bool, motif: str, canal: str) -> None:
     """One row of the attempts log (in the caller's transaction)."""
+    if request:
+        g._espace_connexion_aboutie = motif in MOTIFS_ABOUTIS
     db.session.add(
         TentativeConnexion(
             identifiant=(identifiant or "")[:320],
@@ -262,8 +288,16 @@ MOTIF_DEVERROUILLAGE = "deverrouillage"
 
 @dataclass(frozen=True)
 class Ralentissement:
+    #: Failures of this identifier from this address (the pair).
     echecs: int
     jusqua: object  # datetime or None: no attempt is checked before it
+    #: Failures of this identifier from every address: past
+    #: AUTH_SEUIL_CAPTCHA the form asks for the captcha.
+    echecs_compte: int = 0
+
+    @property
+    def captcha_requis(self) -> bool:
+        return self.echecs_compte >= current_app.config["AUTH_SEUIL_CAPTCHA"]
 
 
 def _delai(echecs: int, seuil: int) -> timedelta | None:
@@ -277,42 +311,69 @@ def _delai(echecs: int, seuil: int) -> timedelta | None:
     return timedelta(seconds=min(secondes, config["AUTH_DUREE_VERROUILLAGE"]))
 
 
-def ralentissement(identifiant: str, adresse: str | None, now) -> Ralentissement:
+def _reprise(identifiant: str, adresse: str | None = None):
+    """The last success (from ``adresse`` when given) or unlock of an identifier."""
+    T = TentativeConnexion
+    repris = or_(T.succes.is_(True), T.motif == MOTIF_DEVERROUILLAGE)
+    if adresse is not None:
+        repris = or_(and_(T.succes.is_(True), T.adresse_ip == adresse), T.motif == MOTIF_DEVERROUILLAGE)
+    return select(func.max(T.cree_le)).where(T.identifiant == identifiant, repris).scalar_subquery()
+
+
+def ralentissement(identifiant: str, adresse: str | None, now, canal: str = "web") -> Ralentissement:
     """The throttle of one identifier (known or not: the same rule, so its
-    answer reveals no account) and of one client address, from the log of
-    attempts (form and API alike)."""
+    answer reveals no account) from one client address, from the log of
+    attempts (form and API alike). Nobody can aim it at an account's owner:
+
+    - delays grow per (identifier, address) pair, past AUTH_MAX_ECHECS
+      failures of that pair;
+    - failures of the identifier from every address only make the form ask
+      for the captcha (``captcha_requis``); the API, which has none, then
+      delays an address from its first failure;
+    - an address that fails on many identifiers (AUTH_MAX_ECHECS_ADRESSE)
+      waits for all of them."""
     config = current_app.config
     T = TentativeConnexion
-    reprise = (
-        select(func.max(T.cree_le))
-        .where(T.identifiant == identifiant, or_(T.succes.is_(True), T.motif == MOTIF_DEVERROUILLAGE))
-        .scalar_subquery()
-    )
     depuis = now - timedelta(seconds=config["AUTH_FENETRE_ECHECS"])
-    echecs, dernier = db.session.execute(
-        select(func.count(), func.max(T.cree_le)).where(
+    reprise = _reprise(identifiant)
+    echecs_compte = db.session.scalar(
+        select(func.count()).where(
             T.identifiant == identifiant,
             T.motif.in_(MOTIFS_ECHEC),
             T.cree_le > depuis,
             or_(reprise.is_(None), T.cree_le > reprise),
         )
+    )
+    if not adresse:
+        return Ralentissement(0, None, echecs_compte)
+    reprise_paire = _reprise(identifiant, adresse)
+    echecs, dernier = db.session.execute(
+        select(func.count(), func.max(T.cree_le)).where(
+            T.identifiant == identifiant,
+            T.adresse_ip == adresse,
+            T.motif.in_(MOTIFS_ECHEC),
+            T.cree_le > depuis,
+            or_(reprise_paire.is_(None), T.cree_le > reprise_paire),
+        )
     ).one()
+    seuil = config["AUTH_MAX_ECHECS"]
+    if canal == "api" and echecs_compte >= config["AUTH_SEUIL_CAPTCHA"]:
+        seuil = 1
     jusqua = None
-    delai = _delai(echecs, config["AUTH_MAX_ECHECS"])
+    delai = _delai(echecs, seuil)
     if delai is not None:
         jusqua = dernier + delai
-    if adresse:
-        echecs_ip, dernier_ip = db.session.execute(
-            select(func.count(), func.max(T.cree_le)).where(
-                T.adresse_ip == adresse,
-                T.motif.in_(MOTIFS_ECHEC),
-                T.cree_le > now - timedelta(seconds=config["AUTH_FENETRE_ADRESSE"]),
-            )
-        ).one()
-        delai_ip = _delai(echecs_ip, config["AUTH_MAX_ECHECS_ADRESSE"])
-        if delai_ip is not None and (jusqua is None or dernier_ip + delai_ip > jusqua):
-            jusqua = dernier_ip + delai_ip
-    return Ralentissement(echecs, jusqua)
+    echecs_ip, dernier_ip = db.session.execute(
+        select(func.count(), func.max(T.cree_le)).where(
+            T.adresse_ip == adresse,
+            T.motif.in_(MOTIFS_ECHEC),
+            T.cree_le > now - timedelta(seconds=config["AUTH_FENETRE_ADRESSE"]),
+        )
+    ).one()
+    delai_ip = _delai(echecs_ip, config["AUTH_MAX_ECHECS_ADRESSE"])
+    if delai_ip is not None and (jusqua is None or dernier_ip + delai_ip > jusqua):
+        jusqua = dernier_ip + delai_ip
+    return Ralentissement(echecs, jusqua, echecs_compte)
 
 
 def lever_ralentissement(user: User) -> None:
@@ -356,13 +417,15 @@ def _reussite(etat, user: User, now) -> None:
     user.last_login = now
 
 
-def _frein_actif(identifiant: str, user: User | None, now, canal: str) -> ResultatConnexion | None:
+def _frein_actif(identifiant: str, user: User | None, now, canal: str,
+                 frein: Ralentissement | None = None) -> ResultatConnexion | None:
     """The refusal of an attempt made while the throttle holds (logged, committed)."""
-    frein = ralentissement(identifiant, _ip(), now)
+    frein = frein or ralentissement(identifiant, _ip(), now, canal)
     if frein.jusqua is None or frein.jusqua <= now:
         return None
-    minutes = max(1, int((frein.jusqua - now).total_seconds() // 60) + 1)
-    result = ResultatConnexion(None, "ralenti", MESSAGE_RALENTI.format(minutes=minutes))
+    attente = math.ceil((frein.jusqua - now).total_seconds())
+    minutes = max(1, attente // 60 + 1)
+    result = ResultatConnexion(None, "ralenti", MESSAGE_RALENTI.format(minutes=minutes), attente=attente)
     _journaliser(identifiant, user, False, result.motif, canal)
     db.session.commit()
     return result
@@ -372,6 +435,7 @@ def verifier_code(user: User, saisie: str, canal: str = "web") -> ResultatConnex
     """The second step of a sign-in (issue 28): a TOTP code or a recovery
     code, under the same throttle and in the same log as the passwords (a
     wrong or replayed code is a failure of the identifier). Committed."""
+    transaction_en_ecriture(db.session)
     now = base.utcnow()
     identifiant = user.email
     refus = _frein_actif(identifiant, user, now, canal)
@@ -383,14 +447,15 @@ def verifier_code(user: User, saisie: str, canal: str = "web") -> ResultatConnex
         _reussite(etat, user, now)
         result = ResultatConnexion(user, "succes" if verification.motif == "totp" else "code_secours", "")
     else:
-        _echec(etat, user, ralentissement(identifiant, _ip(), now), now)
+        _echec(etat, user, ralentissement(identifiant, _ip(), now, canal), now)
         result = ResultatConnexion(None, verification.motif, MESSAGE_CODE_INCORRECT)
     _journaliser(identifiant, user, verification.ok, result.motif, canal)
     db.session.commit()
     return result
 
 
-def authentifier(identifiant: str, password: str, canal: str = "web", code: str | None = None) -> ResultatConnexion:
+def authentifier(identifiant: str, password: str, canal: str = "web", code: str | None = None,
+                 captcha_resolu: bool = False) -> ResultatConnexion:
     """Check credentials under the throttle and log the attempt (committed: a
     failed attempt must be recorded even though the request ends in error).
 
@@ -401,17 +466,25 @@ def authentifier(identifiant: str, password: str, canal: str = "web", code: str 
     Second factor (issue 28): an account that has one gets ``code_pour`` (the
     login form then asks the code), unless ``code`` is given (API: checked
     at once by ``verifier_code``). On the API, a staff member whose role
-    requires a second factor and who has none yet is refused."""
+    requires a second factor and who has none yet is refused.
+
+    Past AUTH_SEUIL_CAPTCHA failures of the identifier (from anywhere), the
+    form's attempt is checked only with a solved captcha (``captcha_resolu``):
+    without it the password is not checked and the form asks for the captcha
+    (``captcha_requis``), so failures elsewhere never refuse the owner."""
 
     identifiant = (identifiant or "").strip().lower()[:320]
+    transaction_en_ecriture(db.session)  # reads then writes the log: SQLite's write lock first
     now = base.utcnow()
     user = None
     if identifiant and password:
         user = db.session.scalar(select(User).where(func.lower(User.email) == identifiant))
-    frein = ralentissement(identifiant, _ip(), now)
-    if frein.jusqua is not None and frein.jusqua > now:
-        minutes = max(1, int((frein.jusqua - now).total_seconds() // 60) + 1)
-        result = ResultatConnexion(None, "ralenti", MESSAGE_RALENTI.format(minutes=minutes))
+    frein = ralentissement(identifiant, _ip(), now, canal)
+    refus = _frein_actif(identifiant, user, now, canal, frein)
+    if refus is not None:
+        return refus
+    if canal == "web" and frein.captcha_requis and not captcha_resolu:
+        result = ResultatConnexion(None, "captcha_requis", MESSAGE_CAPTCHA)
         _journaliser(identifiant, user, False, result.motif, canal)
         db.session.commit()
         return result
@@ -474,10 +547,18 @@ def _hors_connexion() -> bool:
     return request.endpoint not in ENDPOINTS_CONNEXION
 
 
+def _compter(response) -> bool:
+    """Only attempts that did not get through count (``MOTIFS_ABOUTIS``):
+    a whole office signing in from one address never reaches the limit."""
+    return not g.get("_espace_connexion_aboutie")
+
+
 def limiter_connexions(limiter, *blueprints) -> None:
-    """One counter for the login form and the API login (scope
-    ``connexion``): each attempt counts once, wherever it comes from."""
-    limite = limiter.shared_limit(_auth_rate_limit, scope="connexion", methods=["POST"], exempt_when=_hors_connexion)
+    """One counter per client address for the login form and the API login
+    (scope ``connexion``): each attempt that fails counts once, wherever it
+    comes from; sign-ins do not count."""
+    limite = limiter.shared_limit(_auth_rate_limit, scope="connexion", methods=["POST"], exempt_when=_hors_connexion,
+                                  deduct_when=_compter)
     for blueprint in blueprints:
         limite(blueprint)
 
@@ -505,12 +586,24 @@ class AuthDBView(FabAuthDBView):
         if g.user is not None and g.user.is_authenticated:
             return redirect(self._get_safe_next_url())
         form = ConnexionForm()
+        if request.method == "POST" and form.autre_image.data and form.captcha_id.data:
+            captcha.verifier(form.captcha_id.data, "")
+            return self._avec_captcha(form)
         if form.validate_on_submit():
             # Without ``next`` the index: FAB's check would log "Invalid redirect" at every login.
             demande = request.args.get("next")
             next_url = get_safe_redirect(demande) if demande else self.appbuilder.get_url_for_index
             session.pop(deux_facteurs.CLE_ATTENTE, None)
-            result = authentifier(form.username.data, form.password.data, canal="web")
+            captcha_resolu = False
+            if form.captcha_id.data:
+                captcha_resolu = captcha.verifier(form.captcha_id.data, form.captcha.data or "")
+                if not captcha_resolu:
+                    # The password is not checked: nothing counts against the account.
+                    form.captcha.errors = [*form.captcha.errors, captcha.MESSAGE_INVALIDE]
+                    return self._avec_captcha(form)
+            result = authentifier(form.username.data, form.password.data, canal="web", captcha_resolu=captcha_resolu)
+            if result.motif == "captcha_requis":
+                return self._avec_captcha(form)
             if result.code_pour is not None:
                 # The password is right; the session opens after the code (``code``).
                 session[deux_facteurs.CLE_ATTENTE] = {
@@ -524,10 +617,35 @@ class AuthDBView(FabAuthDBView):
             return self._ouvrir(result.user, next_url)
         return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder)
 
+    @expose("/logout/", methods=["GET", "POST"])
+    @no_cache
+    def logout(self):
+        """Sign out by a POST with its CSRF token (checked by the app's CSRF
+        protection before this runs): a GET, which another site's link or
+        image can send, only shows the button."""
+        if request.method == "GET":
+            if g.user is None or not g.user.is_authenticated:
+                return redirect(self.appbuilder.get_url_for_index)
+            return self.render_template("comptes/deconnexion.html", title="Se déconnecter", appbuilder=self.appbuilder)
+        user = self._get_authenticated_user()
+        logout_user()
+        if user is not None:
+            self.appbuilder.sm.on_user_logout(user)
+        return redirect(self.appbuilder.get_url_for_index)
+
+    def _avec_captcha(self, form):
+        """The form again, with a new captcha (the identifier kept)."""
+        form.captcha_id.data = captcha.nouveau_defi()
+        form.captcha.data = ""
+        db.session.commit()
+        return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder,
+                                    message_captcha=MESSAGE_CAPTCHA)
+
     def _ouvrir(self, user, next_url: str, deuxieme_etape: bool = False):
         """Open the session (app.security.sessions, on flask-login's signal).
         A staff member without a second factor is then kept on its enrolment
         page (``deux_facteurs.imposer_second_facteur``)."""
+        transaction_en_ecriture(db.session)  # the session row is written after reads: SQLite's write lock first
         login_user(user, remember=False)
         if deuxieme_etape or not deux_facteurs.obligatoire(user):
             deux_facteurs.marquer_verifie()
@@ -626,14 +744,76 @@ class SecurityApi(FabSecurityApi):
             code = donnees.get("totp")
             g._espace_totp = code if isinstance(code, str) else ""
             donnees = {cle: valeur for cle, valeur in donnees.items() if cle != "totp"}
-            # FAB's schema refuses unknown fields: it reads the payload without ``totp``.
-            request._cached_json = (donnees, donnees)
-        return super().login()
+        if not isinstance(donnees, dict):
+            return self.response_400(message="Corps JSON attendu.")
+        try:
+            saisie = login_post.load(donnees)
+        except ValidationError as error:
+            return self.response_400(message=error.messages)
+        if saisie["provider"] != API_SECURITY_PROVIDER_DB:
+            return self.response_400(message="Fournisseur d'authentification inconnu : « db » attendu.")
+        user = self.appbuilder.sm.auth_user_db(saisie["username"], saisie["password"])
+        if not user:
+            resultat = g.get("_espace_resultat_connexion")
+            if resultat is not None and resultat.motif == "ralenti":
+                # Throttled for this address (app.security.auth.ralentissement).
+                reponse = self.response(429, message=MESSAGE_RALENTI_API.format(secondes=resultat.attente))
+                reponse.headers["Retry-After"] = str(resultat.attente)
+                return reponse
+            return self.response_401()
+        # One session (app.security.sessions) for both tokens: whatever ends
+        # the account's sessions ends them too.
+        claims = sessions.ouvrir_pour_api(user)
+        resp = {API_SECURITY_ACCESS_TOKEN_KEY: create_access_token(identity=str(user.id), fresh=True,
+                                                                   additional_claims=claims)}
+        if saisie.get("refresh"):
+            resp[API_SECURITY_REFRESH_TOKEN_KEY] = create_refresh_token(identity=str(user.id), additional_claims=claims)
+        return self.response(200, **resp)
+
+    @expose("/refresh", methods=["POST"])
+    @jwt_required(refresh=True)
+    @safe
+    def refresh(self):
+        """A new access token for a refresh token whose session is still open.
+        ---
+        post:
+          responses:
+            200:
+              description: access_token
+            401:
+              $ref: '#/components/responses/401'
+          security:
+            - jwt_refresh: []
+        """
+        claims = sessions.claims_de(get_jwt())
+        return self.response(200, **{API_SECURITY_ACCESS_TOKEN_KEY: create_access_token(
+            identity=get_jwt_identity(), fresh=False, additional_claims=claims)})
+
+    @expose("/logout", methods=["POST"])
+    @jwt_required(verify_type=False)
+    @safe
+    def logout(self):
+        """Sign out: the session of this token (access or refresh) ends, and
+        with it every token of the same login.
+        ---
+        post:
+          responses:
+            200:
+              description: session closed
+            401:
+              $ref: '#/components/responses/401'
+          security:
+            - jwt: []
+        """
+        sessions.fermer_api(get_jwt())
+        return self.response(200, message="Vous êtes déconnecté(e).")
 
 
 def auth_user_db(username: str, password: str):
-    """FAB's hook (API login): same checks, lockout and log as the form."""
-    return authentifier(username, password, canal="api", code=g.get("_espace_totp")).user
+    """FAB's hook (API login): same checks, throttle and log as the form."""
+    resultat = authentifier(username, password, canal="api", code=g.get("_espace_totp"))
+    g._espace_resultat_connexion = resultat
+    return resultat.user
 
 
 #: Endpoints a user with provisional credentials may still reach.

@@ -215,10 +215,19 @@ class EspaceSecurityManager(SecurityManager):
         return user if sessions.session_valide(user, ouverte) else None
 
     def load_user_jwt(self, _jwt_header, jwt_data):
-        """A bearer token (API) is not a cookie session: FAB's checks only."""
-        pk = _id_entier(jwt_data["sub"])
-        user = None if pk is None else self.get_user_by_id(pk)
-        if user is not None and user.is_active:
+        """A bearer token (API, access or refresh): an active account and the
+        token's session still open and within its lifetime
+        (app.security.sessions), read with the user in its one statement."""
+        pk = _id_entier(jwt_data.get("sub"))
+        jeton = sessions.jeton_api_en_cours(jwt_data)
+        if pk is None or jeton is None:
+            return None
+        g._ei_jeton_api = jeton
+        try:
+            user = self.get_user_by_id(pk)
+        finally:
+            g.pop("_ei_jeton_api", None)
+        if user is not None and user.is_active and g.get("_espace_sessions", {}).get(pk):
             g.user = user
             return user
         return None

@@ -14,6 +14,13 @@ says whether that row is still open, so the check costs no extra query.
 - the cookie carries the start and the last activity of the session:
   beyond ``SESSION_INACTIVITE_*`` seconds without a request, or
   ``SESSION_DUREE_MAX`` seconds after login, the session is over.
+
+API tokens (issue 33, point 2) are sessions of the same table: the API
+login opens a row and its access and refresh tokens carry the row's token
+(claim ``sid``) and the login time (``debut``). Every API call reads the row
+with the user (``EspaceSecurityManager.load_user_jwt``), so whatever closes
+the account's sessions above also ends its tokens, and no token outlives
+``SESSION_DUREE_MAX`` after the login (a refresh keeps the login time).
 """
 
 from __future__ import annotations
@@ -26,13 +33,16 @@ from flask import current_app, flash, g, has_request_context, session
 from flask_login import user_logged_in, user_logged_out
 from sqlalchemy import delete, or_, update
 
-from app.extensions import db
+from app.extensions import db, transaction_en_ecriture
 from app.models import base
 from app.models.authentification import SessionUtilisateur, hash_token
 
 CLE_JETON = "_ei_session"
 CLE_DEBUT = "_ei_debut"
 CLE_ACTIVITE = "_ei_activite"
+#: Claims of an API token: its session's token and the login time.
+CLAIM_JETON = "sid"
+CLAIM_DEBUT = "debut"
 #: Flask-login's own keys, dropped with ours when a session is over.
 _CLES_FLASK_LOGIN = ("_user_id", "_fresh", "_id", "_remember")
 #: The last activity is written back to the cookie at most this often (s).
@@ -72,6 +82,15 @@ def ouvrir(user) -> None:
 
     The user's rows closed or older than the absolute lifetime go at the same
     time: the table holds about one row per open session."""
+    _purger(user)
+    for cle, valeur in cles_de_session(user).items():
+        if cle not in _CLES_FLASK_LOGIN:
+            session[cle] = valeur
+    db.session.commit()
+
+
+def _purger(user) -> None:
+    """The user's rows closed or older than the absolute lifetime."""
     limite = base.utcnow() - timedelta(seconds=current_app.config["SESSION_DUREE_MAX"])
     db.session.execute(
         delete(SessionUtilisateur)
@@ -81,10 +100,49 @@ def ouvrir(user) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    for cle, valeur in cles_de_session(user).items():
-        if cle not in _CLES_FLASK_LOGIN:
-            session[cle] = valeur
+
+
+def ouvrir_pour_api(user) -> dict:
+    """A new session for an API login: the claims its tokens carry (committed)."""
+    transaction_en_ecriture(db.session)
+    _purger(user)
+    claims = {CLAIM_JETON: _nouveau_jeton(user.id), CLAIM_DEBUT: int(maintenant())}
     db.session.commit()
+    return claims
+
+
+def claims_de(jwt_data: dict) -> dict:
+    """The session claims of a token, passed on to the tokens a refresh gives."""
+    return {CLAIM_JETON: jwt_data.get(CLAIM_JETON), CLAIM_DEBUT: jwt_data.get(CLAIM_DEBUT)}
+
+
+def jeton_api_en_cours(jwt_data: dict) -> str | None:
+    """The hashed session token of an API token still within the session's
+    lifetime, or None (no session claims, or too old)."""
+    jeton, debut = jwt_data.get(CLAIM_JETON), jwt_data.get(CLAIM_DEBUT)
+    if not isinstance(jeton, str) or not jeton or not isinstance(debut, int) or isinstance(debut, bool):
+        return None
+    if maintenant() - debut > current_app.config["SESSION_DUREE_MAX"]:
+        return None
+    return hash_token(jeton)
+
+
+def fermer_api(jwt_data: dict) -> None:
+    """Close the session of an API token (API logout): its access and
+    refresh tokens end together."""
+    jeton = jwt_data.get(CLAIM_JETON)
+    if isinstance(jeton, str) and jeton:
+        _revoquer(hash_token(jeton))
+        db.session.commit()
+
+
+def _revoquer(jeton_hash: str) -> None:
+    db.session.execute(
+        update(SessionUtilisateur)
+        .where(SessionUtilisateur.jeton_hash == jeton_hash, SessionUtilisateur.revoquee_le.is_(None))
+        .values(revoquee_le=base.utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def fermer() -> None:
@@ -93,12 +151,7 @@ def fermer() -> None:
     session.pop(CLE_DEBUT, None)
     session.pop(CLE_ACTIVITE, None)
     if jeton:
-        db.session.execute(
-            update(SessionUtilisateur)
-            .where(SessionUtilisateur.jeton_hash == hash_token(jeton), SessionUtilisateur.revoquee_le.is_(None))
-            .values(revoquee_le=base.utcnow())
-            .execution_options(synchronize_session=False)
-        )
+        _revoquer(hash_token(jeton))
         db.session.commit()
 
 
@@ -127,7 +180,9 @@ def renouveler(user) -> None:
 
 def hash_du_jeton() -> str:
     """The hashed token of this request's cookie ("" without one), bound in
-    the user's statement."""
+    the user's statement; while an API token is checked, that token's."""
+    if has_request_context() and g.get("_ei_jeton_api"):
+        return g._ei_jeton_api
     jeton = session.get(CLE_JETON) if has_request_context() else None
     return hash_token(jeton) if isinstance(jeton, str) and jeton else ""
 

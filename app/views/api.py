@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from flask_appbuilder.api import ModelRestApi
 from marshmallow import ValidationError
 
 from app.models.comptes import Intervenant
+from app.views.api_parametres import ApiModeleEspace
 from app.views.filters import FilterDemandesVisibles
 from app.views.interface import InterfaceEspace
 
@@ -23,7 +23,7 @@ def _pas_un_numero_genere(valeur) -> None:
                               "à la première intervention.")
 
 
-class IntervenantApi(ModelRestApi):
+class IntervenantApi(ApiModeleEspace):
     """Intervenant profiles for the internal management software, limited like
     the screens (own structure). The only writable field is the
     immatriculation, given by the management software once the person has

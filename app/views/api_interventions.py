@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_appbuilder.api import BaseApi, ModelRestApi, expose, protect, safe
+from flask_appbuilder.api import BaseApi, expose, protect, safe
 from flask_appbuilder.api.manager import OpenApi
 
 from app.extensions import csrf, db
@@ -37,6 +37,7 @@ from app.models.comptes import Intervenant
 from app.models.interventions import EtatIntervention, Intervention, LettreDemande
 from app.models.regles_interventions import blocs_non_valides, blocs_requis, erreurs_intervention
 from app.security.scope import perimetre_courant, utilisateur_courant
+from app.views.api_parametres import ApiModeleEspace
 from app.views.filters import FilterMaStructure
 from app.views.interface import InterfaceEspace
 from app.views.interventions import FilterLettresMaStructure, reponse_fichier
@@ -141,7 +142,7 @@ def lire_champs(corps, *, creation: bool) -> tuple[dict, dict[str, list[str]]]:
 #: 409 when the management software's reference is taken in the structure.
 REFERENCE_UTILISEE = "Cette référence est déjà utilisée par une autre intervention de la structure."
 
-class _ApiEspace(ModelRestApi):
+class _ApiEspace(ApiModeleEspace):
     allow_browser_login = True
     page_size = 20
     max_page_size = 100

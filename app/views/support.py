@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_appbuilder.security.decorators import limit, permission_name
+from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.utils.limit import Limit
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import and_, bindparam, func, or_, select
@@ -60,6 +61,22 @@ def _limite() -> str:
     return current_app.config.get("SUPPORT_RATE_LIMIT", "10 per 5 minute")
 
 
+def _cle_limite() -> str:
+    """Signed-in people are limited per account, visitors per address: the
+    staff of one office behind one address do not share a counter."""
+    if current_user.is_authenticated:
+        return f"compte:{current_user.id}"
+    return request.remote_addr or "inconnue"
+
+
+def _hors_limite() -> bool:
+    """Counted: the form and the history's reply sent, the confirmation link
+    opened. FAB applies a view's limits to its whole blueprint: one limit
+    here, so that each of them counts once (three limits of the same value
+    shared one counter, three hits a request)."""
+    return not (request.method == "POST" or request.endpoint == "SupportView.confirmer")
+
+
 def _pris_en_compte(numero: str) -> str:
     return f"Votre demande de support n° {numero} a bien été prise en compte"
 
@@ -69,9 +86,9 @@ class SupportView(BaseView):
 
     route_base = ""
     default_view = "formulaire"
+    limits = [Limit(_limite, key_func=_cle_limite, exempt_when=_hors_limite)]
 
     @expose("/aide-et-contact", methods=["GET", "POST"])
-    @limit(_limite, methods=["POST"])
     def formulaire(self):
         connecte = current_user.is_authenticated
         form = DemandeSupportForm() if connecte else DemandeSupportAnonymeForm()
@@ -137,7 +154,6 @@ class SupportView(BaseView):
         )
 
     @expose("/aide-et-contact/confirmer/<token>")
-    @limit(_limite)
     def confirmer(self, token):
         demande = operations.a_confirmer(token)
         if demande is None:
@@ -154,7 +170,6 @@ class SupportView(BaseView):
                                     message=_pris_en_compte(demande.numero))
 
     @expose("/aide-et-contact/historique/<token>", methods=["GET", "POST"])
-    @limit(_limite, methods=["POST"])
     def historique(self, token):
         """« Consulter l'historique »: the thread of the one request the
         signed link names; the reply to a request for information."""
