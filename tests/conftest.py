@@ -164,6 +164,64 @@ def _db_transaction(app):
             engines[None] = engine
 
 
+@pytest.fixture(scope="session")
+def _base_demo(app):
+    """A database of its own with the referentials and the demo data, loaded
+    once for the session (once per worker) instead of by each demo test."""
+    import sqlalchemy as sa
+
+    from app.donnees.demo import load_demo
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        url, schema_copie = parallele.creer_base_demo(url)
+        moteur = sa.create_engine(url)
+    else:  # in memory, as the tests' own (one connection, shared with the served browser tests' thread)
+        schema_copie = False
+        url = "sqlite://"
+        moteur = sa.create_engine(url, poolclass=sa.pool.StaticPool, connect_args={"check_same_thread": False})
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        engines[None] = moteur
+        try:
+            db.session.remove()
+            if not schema_copie:
+                preparer_schema()
+            load_demo()
+            db.session.commit()
+            db.session.remove()
+        finally:
+            engines[None] = engine
+            caches.vider_tout()
+    yield moteur
+    moteur.dispose()
+    if url.startswith("postgresql"):
+        parallele.supprimer_base(url)
+
+
+@pytest.fixture
+def demo(app, _db_transaction, _base_demo):
+    """The test runs on the demo database (``_base_demo``): its own
+    transaction there, rolled back after it, as every test's."""
+    connection = _base_demo.connect()
+    outer = connection.begin()
+    engines = db.engines
+    avant = engines[None]
+    engines[None] = connection
+    db.session.remove()
+    caches.vider_tout()
+    try:
+        yield
+    finally:
+        db.session.remove()
+        caches.vider_tout()
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
+        engines[None] = avant
+
+
 @contextmanager
 def annule_apres():
     """Roll back what the block does, within a test: one probe among many of a

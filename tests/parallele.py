@@ -40,7 +40,7 @@ def configurer(config) -> None:
     if url.startswith("postgresql"):
         if WORKER:
             copie = _copier_modele(url, WORKER)
-            _etat["copie"] = copie
+            _etat["copie"], _etat["modele"] = copie, _nom(url)
             os.environ["TEST_DATABASE_URL"] = copie  # tests/test_migrations.py and subprocesses
             reglages.TestingConfig.SQLALCHEMY_DATABASE_URI = copie
         elif _controleur_xdist(config):
@@ -101,21 +101,42 @@ def _remplir_modele(url: str) -> None:
 
 
 def _copier_modele(url: str, worker: str) -> str:
-    import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 
     modele = _nom(url)
     copie = f"{modele}_{worker}"
-    _admin(url, f'DROP DATABASE IF EXISTS "{copie}" WITH (FORCE)')
+    _creer(url, copie, modele)
+    return make_url(url).set(database=copie).render_as_string(hide_password=False)
+
+
+def _creer(url: str, nom: str, modele: str | None) -> None:
+    """(Re)create the database ``nom``, a copy of ``modele`` if given."""
+    import sqlalchemy as sa
+
+    _admin(url, f'DROP DATABASE IF EXISTS "{nom}" WITH (FORCE)')
     for essai in range(60):
         try:
-            _admin(url, f'CREATE DATABASE "{copie}" TEMPLATE "{modele}"')
-            break
+            _admin(url, f'CREATE DATABASE "{nom}"' + (f' TEMPLATE "{modele}"' if modele else ""))
+            return
         except sa.exc.DBAPIError as exc:  # the other worker's copy, or the controller's last connection
             if "being accessed by other users" not in str(exc) or essai == 59:
                 raise
             time.sleep(0.5)
-    return make_url(url).set(database=copie).render_as_string(hide_password=False)
+
+
+def creer_base_demo(url: str) -> tuple[str, bool]:
+    """A database for the demo data beside this process's one: a copy of the
+    template when there is one (schema and referentials already in it)."""
+    from sqlalchemy.engine import make_url
+
+    nom = f"{_nom(url)}_demo"
+    modele = _etat.get("modele")
+    _creer(url, nom, modele)
+    return make_url(url).set(database=nom).render_as_string(hide_password=False), modele is not None
+
+
+def supprimer_base(url: str) -> None:
+    _admin(url, f'DROP DATABASE IF EXISTS "{_nom(url)}" WITH (FORCE)')
 
 
 def _reserver_redis(url: str) -> str:
