@@ -44,7 +44,7 @@ $(VENV)/.navigateur: pyproject.toml | $(VENV)/.installed
 	touch $@
 
 test-navigateur: install $(VENV)/.navigateur
-	$(BIN)/pytest tests/navigateur --navigateur $(NAVIGATEUR_ARGS)
+	$(BIN)/pytest tests/navigateur --navigateur -n $(PYTEST_WORKERS) $(NAVIGATEUR_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
