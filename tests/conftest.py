@@ -124,7 +124,9 @@ def session_sur(app, connection):
 def transaction_du_module(app):
     """A transaction kept for the whole module, rolled back at its end: rows a
     module fixture builds in it (``session_sur``) are seen by each test of the
-    module, which runs in a savepoint rolled back after it."""
+    module, which runs in a savepoint rolled back after it. Once it is open,
+    every test of the module runs in it (one connection: SQLite in memory has
+    only one, and on PostgreSQL a second one would wait on its rows' locks)."""
     with app.app_context():
         connection = db.engines[None].connect()
     outer = connection.begin()
