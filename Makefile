@@ -1,6 +1,7 @@
 # Espace Intervenants — the two commands a newcomer needs:
 #   make run    install, migrate, load referentials and demo data (first run), serve on :5000
-#   make test   install what the tests need, lint, run the test suite
+#   make test   install what the tests need, lint, run the test suite on every
+#               core (PYTEST_WORKERS=auto; PYTEST_ARGS= adds pytest options)
 #   make test-navigateur  the browser tests (tests/navigateur/): Playwright driving
 #               Debian's chromium (apt-get install chromium), axe-core on every page
 #   make bench  measure the key pages against their bare baseline (needs wrk,
@@ -9,6 +10,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+# pytest-xdist workers of `make test` (auto: one per core; 0: in this process only)
+PYTEST_WORKERS ?= auto
 export FLASK_APP := app
 # The e-mails' links follow the port served on (config.base_publique), even
 # when PORT is given on make's command line (make run PORT=5081).
@@ -32,7 +35,7 @@ run: install
 
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Browser tests: the main journeys and axe-core on every page of every role,
 # in Debian's chromium (CHROMIUM=/path to use another build; no browser download).
@@ -41,7 +44,7 @@ $(VENV)/.navigateur: pyproject.toml | $(VENV)/.installed
 	touch $@
 
 test-navigateur: install $(VENV)/.navigateur
-	$(BIN)/pytest tests/navigateur --navigateur $(NAVIGATEUR_ARGS)
+	$(BIN)/pytest tests/navigateur --navigateur -n $(PYTEST_WORKERS) $(NAVIGATEUR_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

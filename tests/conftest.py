@@ -5,6 +5,12 @@ PostgreSQL when TEST_DATABASE_URL is set), roles are synced and referentials
 loaded once. Each test then runs inside an outer transaction that is rolled
 back at the end, so application code may commit freely (commits become
 savepoints).
+
+In parallel (``pytest -n 2``, pytest-xdist) each worker has its own database
+and its own Redis database (tests/parallele.py). What many tests of a module
+read and none may keep (the permission matrix's scene, the demo data) is built
+once in a transaction kept for the module (``transaction_du_module``): each
+test of the module then runs in a savepoint of it, rolled back after the test.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import html
 import os
 import re
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -25,6 +32,7 @@ from app.models.comptes import Gestionnaire, Intervenant
 from app.models.referentiels import Structure
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
 from app.security.sessions import cles_de_session
+from tests import parallele
 
 PASSWORD = "Mot-de-passe-1!"
 #: The TOTP secret of the staff that ``login`` enrols (tests compute codes from it).
@@ -43,6 +51,29 @@ def _reset_request_globals() -> None:
         delattr(g, name)
 
 
+def pytest_configure(config):
+    """Each xdist worker its own PostgreSQL database (a copy of the template
+    the controller fills once) and its own Redis database (tests/parallele.py)."""
+    parallele.configurer(config)
+
+
+def pytest_unconfigure(config):
+    parallele.liberer(config)
+
+
+def preparer_schema() -> None:
+    """Schema, roles and referentials: what every test finds in the database."""
+    from app.referentiels.loader import load_all
+    from app.security.sync import sync_roles
+
+    db.drop_all()
+    db.create_all()
+    sync_roles()
+    load_all()
+    db.session.commit()
+    db.session.remove()
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     base = tmp_path_factory.mktemp("instance")
@@ -56,32 +87,71 @@ def app(tmp_path_factory):
     # (logged-in user, permission cache). Start every request with a clean ``g``.
     app.before_request_funcs.setdefault(None, []).insert(0, _reset_request_globals)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
-        from app.referentiels.loader import load_all
-        from app.security.sync import sync_roles
-
-        sync_roles()
-        load_all()
-        db.session.commit()
-        db.session.remove()
+        if not parallele.copie_du_modele():  # a worker's copy of the template already holds it
+            preparer_schema()
     yield app
     with app.app_context():
         db.session.remove()
-        db.drop_all()
+        if not parallele.copie_du_modele():
+            db.drop_all()
         db.engine.dispose()
+
+
+#: The connection of the module's kept transaction, while one is open
+#: (``transaction_du_module``): every test then runs in a savepoint of it.
+_transaction_du_module = []
+
+
+@contextmanager
+def session_sur(app, connection):
+    """``db.session`` on ``connection`` (its commits become savepoints); its
+    objects keep their loaded attributes once detached (ids for later tests)."""
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        engines[None] = connection
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session.configure(expire_on_commit=True)
+            engines[None] = engine
+
+
+@pytest.fixture(scope="module")
+def transaction_du_module(app):
+    """A transaction kept for the whole module, rolled back at its end: rows a
+    module fixture builds in it (``session_sur``) are seen by each test of the
+    module, which runs in a savepoint rolled back after it. Once it is open,
+    every test of the module runs in it (one connection: SQLite in memory has
+    only one, and on PostgreSQL a second one would wait on its rows' locks)."""
+    with app.app_context():
+        connection = db.engines[None].connect()
+    outer = connection.begin()
+    _transaction_du_module.append(connection)
+    try:
+        yield connection
+    finally:
+        _transaction_du_module.remove(connection)
+        caches.vider_tout()
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture(autouse=True)
 def _db_transaction(app):
-    """Run each test in a transaction rolled back afterwards."""
+    """Run each test in a transaction rolled back afterwards (a savepoint of
+    the module's kept transaction when there is one)."""
     # Per-process caches must not carry rows of a rolled-back test into the next.
     caches.vider_tout()
+    partagee = _transaction_du_module[-1] if _transaction_du_module else None
     with app.app_context():
         engines = db.engines
         engine = engines[None]
-        connection = engine.connect()
-        outer = connection.begin()
+        connection = partagee or engine.connect()
+        outer = connection.begin_nested() if partagee else connection.begin()
         engines[None] = connection
         db.session.remove()
         db.session.configure(join_transaction_mode="create_savepoint")
@@ -91,8 +161,85 @@ def _db_transaction(app):
             db.session.remove()
             if outer.is_active:
                 outer.rollback()
-            connection.close()
+            if not partagee:
+                connection.close()
             engines[None] = engine
+
+
+@pytest.fixture(scope="session")
+def _base_demo(app):
+    """A database of its own with the referentials and the demo data, loaded
+    once for the session (once per worker) instead of by each demo test."""
+    import sqlalchemy as sa
+
+    from app.donnees.demo import load_demo
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        url, schema_copie = parallele.creer_base_demo(url)
+        moteur = sa.create_engine(url)
+    else:  # in memory, as the tests' own (one connection, shared with the served browser tests' thread)
+        schema_copie = False
+        url = "sqlite://"
+        moteur = sa.create_engine(url, poolclass=sa.pool.StaticPool, connect_args={"check_same_thread": False})
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        engines[None] = moteur
+        try:
+            db.session.remove()
+            if not schema_copie:
+                preparer_schema()
+            load_demo()
+            db.session.commit()
+            db.session.remove()
+        finally:
+            engines[None] = engine
+            caches.vider_tout()
+    yield moteur
+    moteur.dispose()
+    if url.startswith("postgresql"):
+        parallele.supprimer_base(url)
+
+
+@pytest.fixture
+def demo(app, _db_transaction, _base_demo):
+    """The test runs on the demo database (``_base_demo``): its own
+    transaction there, rolled back after it, as every test's."""
+    connection = _base_demo.connect()
+    outer = connection.begin()
+    engines = db.engines
+    avant = engines[None]
+    engines[None] = connection
+    db.session.remove()
+    caches.vider_tout()
+    try:
+        yield
+    finally:
+        db.session.remove()
+        caches.vider_tout()
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
+        engines[None] = avant
+
+
+@contextmanager
+def annule_apres():
+    """Roll back what the block does, within a test: one probe among many of a
+    loop leaves nothing to the next (the test's objects stay in its session,
+    expired)."""
+    db.session.commit()  # the session's savepoint must not enclose this one
+    connection = db.engines[None]
+    point = connection.begin_nested()
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        if point.is_active:
+            point.rollback()
+        db.session.expire_all()
+        caches.vider_tout()
 
 
 @pytest.fixture
@@ -183,6 +330,24 @@ class Factory:
 @pytest.fixture
 def factory(app):
     return Factory(app)
+
+
+@pytest.fixture(scope="module")
+def scene_du_module(app, transaction_du_module):
+    """The permission matrix's scene (users of each role, their rows: see
+    tests/test_permission_matrix.py), built once for the module."""
+    from tests.test_permission_matrix import Scene
+
+    fabrique = Factory(app)
+    fabrique.counter = 100_000  # its e-mails never meet those a test's factory makes
+    with session_sur(app, transaction_du_module):
+        return Scene(fabrique)
+
+
+@pytest.fixture
+def scene(scene_du_module):
+    """The module's scene, its rows in this test's session (rolled back after it)."""
+    return scene_du_module.rattachee()
 
 
 def code_totp(secret: str = SECRET_TOTP, decalage: int = 0) -> str:

@@ -118,3 +118,14 @@ def test_console_lists_label_their_checkboxes_and_toggles(login_as):
     assert re.search(r'aria-label="Actif : (oui|non) \(modifier\)"', html)
     assert not re.search(r"<th[^>]*>(\s|&nbsp;)*</th>", html)
 
+
+def test_statement_counts_the_pages_axe_core_audits(app, scene):
+    """The statement's page counts are those tests/navigateur audits, role by
+    role: a page added or removed since the measure fails here until the
+    statement is measured again (``make test-navigateur``)."""
+    from app.views.portail import MESURE_ACCESSIBILITE
+    from tests.permission_matrix import ACTORS
+    from tests.test_permission_matrix import pages_html
+
+    mesurees = [len(pages_html(app, scene, actor)) for actor in ACTORS]
+    assert mesurees == [n for _, n in MESURE_ACCESSIBILITE["pages"]]

@@ -335,7 +335,7 @@ def test_publishing_an_expired_annonce_is_refused(app, factory):
         workflow_annonce.apply(annonce, "publier", Acteur.from_user(factory.gestionnaire("DR-84")))
 
 
-def test_demo_annonces_are_varied_and_idempotent(app):
+def test_demo_annonces_are_varied_and_idempotent(app, demo):
     from app.donnees.demo import load_demo
     from app.models.annonces import Candidature
     from app.models.contenus import Actualite

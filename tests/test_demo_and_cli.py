@@ -17,7 +17,7 @@ def _count(model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_demo_is_idempotent_and_covers_every_state(app):
+def test_demo_is_idempotent_and_covers_every_state(app, demo):
     logins = load_demo()
     counts = (_count(Intervenant), _count(Gestionnaire), _count(TransitionHistorique), _count(Indisponibilite))
     assert load_demo() == logins
@@ -38,7 +38,7 @@ def test_demo_is_idempotent_and_covers_every_state(app):
     assert roles == {"Administrateur national", "Gestionnaire", "Intervenant"}
 
 
-def test_demo_logins_work_and_menus_fit_roles(app):
+def test_demo_logins_work_and_menus_fit_roles(app, demo):
     logins = dict((role, email) for role, email in reversed(load_demo()))
     expectations = {
         "Administrateur national": "Console d'administration",
@@ -57,7 +57,7 @@ def test_roles_sync_command(app):
     assert "Intervenant :" in result.output
 
 
-def test_demo_command_prints_logins(app):
+def test_demo_command_prints_logins(app, demo):
     result = app.test_cli_runner().invoke(args=["demo", "charger"])
     assert result.exit_code == 0, result.output
     assert DEMO_PASSWORD in result.output

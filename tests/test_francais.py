@@ -11,7 +11,7 @@ from app.models.comptes import EtatInscription
 from tests.conftest import sign_in
 from tests.francais import mots_anglais, textes_lus
 from tests.permission_matrix import ACTORS, DENY, HIDDEN, OK
-from tests.test_permission_matrix import Scene, _endpoints, _expected_for, _url
+from tests.test_permission_matrix import _endpoints, _expected_for, _url
 
 #: The matrix's intervenant has not been validated yet: the pages of a
 #: validated one (messagerie, dossier…) are crawled as the owner of the
@@ -51,9 +51,8 @@ def test_le_detecteur_voit_les_mots_des_cadriciels():
 
 
 @pytest.mark.parametrize("actor", [*ACTORS, VALIDE])
-def test_toutes_les_pages_en_francais(app, factory, monkeypatch, actor):
+def test_toutes_les_pages_en_francais(app, scene, monkeypatch, actor):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
-    scene = Scene(factory)
     client = app.test_client()
     if actor == VALIDE:
         scene.owner_profil.etat_inscription = EtatInscription.validee  # set-up: the workflow is tested elsewhere

@@ -258,7 +258,7 @@ def test_situation_fin_de_la_derniere_intervention_non_annulee(factory):
 
 
 # -- demo (point 7) ----------------------------------------------------------------------
-def test_la_demo_couvre_chaque_etat_et_est_idempotente(app):
+def test_la_demo_couvre_chaque_etat_et_est_idempotente(app, demo):
     from app.donnees.demo import load_demo
 
     load_demo()

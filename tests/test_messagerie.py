@@ -526,7 +526,7 @@ def test_candidatures_d_une_autre_structure_refusees(app, monde):
     assert "1 candidature(s) sélectionnée(s)" in page_text(gestionnaire.get(reponse.headers["Location"]))
 
 
-def test_demo_conversations(app):
+def test_demo_conversations(app, demo):
     from app.donnees.demo import load_demo
 
     load_demo()

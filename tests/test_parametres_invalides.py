@@ -18,7 +18,7 @@ from flask import url_for
 
 from tests.conftest import sign_in
 from tests.permission_matrix import OK
-from tests.test_permission_matrix import Scene, _endpoints, _expected_for, _url
+from tests.test_permission_matrix import _endpoints, _expected_for, _url
 
 GARBAGE = ("abc", "99999999999999999999", "-1", "'\"<x>%", "(((", "")
 #: Parameters read by views whatever the page shows (and FAB's API's ``q``).
@@ -56,11 +56,9 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize(("route", "acteur"), _routes(create_app("testing")))
 
 
-def test_garbage_parameters_never_give_a_server_error(app, factory, monkeypatch, route, acteur):
-    # As in the permission matrix (GET only here): FAB keeps the first form's
-    # field list per view, and the matrix renders FAB's forms without CSRF.
+def test_garbage_parameters_never_give_a_server_error(app, scene, monkeypatch, route, acteur):
+    # As in the permission matrix (GET only here): the pages' own forms, without CSRF.
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
-    scene = Scene(factory)
     rule = _endpoints(app)[route]
     url = _url(app, rule, scene.samples)
     client = app.test_client()

@@ -10,7 +10,7 @@ import pytest
 from flask import url_for
 
 from tests import entetes_securite, permission_samples, ressources_externes
-from tests.conftest import sign_in
+from tests.conftest import annule_apres, sign_in
 from tests.permission_matrix import (
     ACTORS,
     DENY,
@@ -77,6 +77,22 @@ class Scene:
     def user(self, actor):
         return None if actor == "anonyme" else getattr(self, actor)
 
+    def rattachee(self) -> Scene:
+        """This scene, its rows read again in the current session (a test's:
+        the module's scene was built in another one)."""
+        import copy
+
+        from sqlalchemy import inspect
+
+        from app.extensions import db
+
+        copie = copy.copy(self)
+        for nom, valeur in vars(self).items():
+            etat = inspect(valeur, raiseerr=False)
+            if getattr(etat, "identity", None) is not None and hasattr(etat, "mapper"):
+                setattr(copie, nom, db.session.get(type(valeur), etat.identity))
+        return copie
+
 
 def sample_args(scene) -> dict:
     """URL arguments by name: rows belong to structure A / to ``scene.owner``."""
@@ -111,30 +127,36 @@ def _outcome(response, is_api: bool) -> str:
     return f"status {status}"
 
 
-def _probe_cases(app):
-    cases = []
+def _probe_cases(app, console: bool):
+    """(endpoint, actor, expected) of every endpoint outside the console, or
+    (actor, [(endpoint, expected)…]) of the console's endpoints, by actor."""
+    cases, par_acteur = [], {actor: [] for actor in ACTORS}
     for endpoint in sorted(_endpoints(app)):
         expected = _expected_for(endpoint)
         if expected is None:
             continue
         for actor in ACTORS:
-            cases.append(pytest.param((endpoint, actor, expected[actor]), id=f"{endpoint}-{actor}"))
+            if endpoint.startswith(NATIONAL_PREFIXES) and endpoint not in EXPECTED:
+                par_acteur[actor].append((endpoint, expected[actor]))
+            else:
+                cases.append(pytest.param((endpoint, actor, expected[actor]), id=f"{endpoint}-{actor}"))
+    if console:
+        return [pytest.param((actor, attendus), id=actor) for actor, attendus in par_acteur.items()]
     return cases
 
 
 def pytest_generate_tests(metafunc):
-    if "probe" in metafunc.fixturenames:
-        from app import create_app
+    for nom in ("probe", "console"):
+        if nom in metafunc.fixturenames:
+            from app import create_app
 
-        app = create_app("testing")
-        metafunc.parametrize("probe", _probe_cases(app))
+            app = create_app("testing")
+            metafunc.parametrize(nom, _probe_cases(app, console=nom == "console"))
 
 
-def test_access(app, factory, monkeypatch, probe):
-    endpoint, actor, expected = probe
-    # The matrix is about authorization: CSRF is tested on its own elsewhere.
-    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
-    scene = Scene(factory)
+def _sonder(app, scene, endpoint: str, actor: str, expected: str) -> str | None:
+    """What is wrong with ``actor``'s request on ``endpoint`` (outcome,
+    security headers, external resources), None when nothing is."""
     rule = _endpoints(app)[endpoint]
     url = _url(app, rule, scene.samples)
     client = app.test_client()
@@ -161,9 +183,38 @@ def test_access(app, factory, monkeypatch, probe):
         outcome = LOGIN  # FAB's bulk actions refuse anonymous users with a flash, not the login page
     if expected == OK and endpoint.endswith(INVALID_SAMPLE_SUFFIXES) and response.status_code in (400, 404):
         outcome = OK
-    assert outcome == expected, f"{method} {url} as {actor}: {response.status_code} {response.headers.get('Location', '')}"
-    entetes_securite.verifier(response, connecte=user is not None, quoi=f"{method} {url} as {actor}")
-    ressources_externes.verifier(response, quoi=f"{method} {url} as {actor}")
+    quoi = f"{method} {url} as {actor}"
+    if outcome != expected:
+        return f"{quoi}: {response.status_code} {response.headers.get('Location', '')} ({outcome}, attendu {expected})"
+    try:
+        entetes_securite.verifier(response, connecte=user is not None, quoi=quoi)
+        ressources_externes.verifier(response, quoi=quoi)
+    except AssertionError as exc:
+        return str(exc)
+    return None
+
+
+def test_access(app, scene, monkeypatch, probe):
+    endpoint, actor, expected = probe
+    # The matrix is about authorization: CSRF is tested on its own elsewhere.
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    erreur = _sonder(app, scene, endpoint, actor, expected)
+    assert erreur is None, erreur
+
+
+def test_console_access(app, scene, monkeypatch, console):
+    """The console's endpoints (NATIONAL_PREFIXES) share one rule: each is
+    probed for the actor in one loop, each probe rolled back, and the failure
+    names every endpoint that went wrong."""
+    actor, attendus = console
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    assert len(attendus) > 100, "la console n'a plus ses vues ?"
+    erreurs = []
+    for endpoint, expected in attendus:
+        with annule_apres():
+            if erreur := _sonder(app, scene, endpoint, actor, expected):
+                erreurs.append(f"{endpoint}: {erreur}")
+    assert not erreurs, f"{len(erreurs)}/{len(attendus)} sondes de la console en défaut :\n" + "\n".join(erreurs)
 
 
 def pages_html(app, scene, actor) -> list[str]:

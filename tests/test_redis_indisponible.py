@@ -36,6 +36,17 @@ def _port_ferme() -> int:
 
 @pytest.fixture(scope="module")
 def app_sans_redis(tmp_path_factory):
+    yield from _app_sans_redis(tmp_path_factory)
+
+
+@pytest.fixture
+def app_sans_redis_neuve(tmp_path_factory):
+    """An app of its own: the limiter logs its fallback once, at the first
+    request that finds Redis down, whichever test of the module made it."""
+    yield from _app_sans_redis(tmp_path_factory)
+
+
+def _app_sans_redis(tmp_path_factory):
     from app import create_app
     from app.security.sync import sync_roles
 
@@ -73,14 +84,14 @@ def _poster(client, url: str, data: dict):
     return client.post(url, data={"csrf_token": csrf_token_from(html), **data})
 
 
-def test_login_with_redis_down_works_and_is_still_limited(app_sans_redis, caplog):
-    client = app_sans_redis.test_client()
+def test_login_with_redis_down_works_and_is_still_limited(app_sans_redis_neuve, caplog):
+    client = app_sans_redis_neuve.test_client()
     with caplog.at_level(logging.WARNING):
         connexion = _poster(client, "/login/", {"username": EMAIL, "password": PASSWORD})
     assert connexion.status_code == 302  # signed in, not a 500
     assert "falling back to in-memory storage" in caplog.text
     # The limit still holds, counted in this process's memory.
-    client = app_sans_redis.test_client()
+    client = app_sans_redis_neuve.test_client()
     statuts = [_poster(client, "/login/", {"username": EMAIL, "password": "faux"}).status_code for _ in range(4)]
     # (FAB's AUTH_RATE_LIMITED and the view's @limit both count a POST /login/.)
     assert statuts[0] in (200, 302) and statuts[-1] == 429 and 500 not in statuts

@@ -127,6 +127,7 @@ class EspaceSecurityManager(SecurityManager):
     resetpasswordview = security_views.ResetPasswordSansRoute
     userstatschartview = None
     resetmypasswordview = auth.ResetMyPasswordView
+    userinfoeditview = security_views.UserInfoEditView
     security_api = auth.SecurityApi
 
     @property

@@ -21,6 +21,7 @@ from flask_appbuilder.security.views import (
     UserGroupModelView,
     ViewMenuModelView,
 )
+from flask_appbuilder.security.views import UserInfoEditView as FabUserInfoEditView
 from flask_appbuilder.widgets import ListWidget, ShowWidget
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -456,6 +457,16 @@ class ResetPasswordSansRoute(ResetPasswordView):
     oublié »; both follow the project's password policy."""
 
     include_route_methods: set[str] = set()
+
+
+class UserInfoEditView(FabUserInfoEditView):
+    """FAB's view fixes its field list at its first render (``_init_vars``):
+    the form's fields at that moment, ``csrf_token`` included when CSRF was on,
+    so a later render with CSRF off failed (« no attribute csrf_token »). The
+    list is the form's own fields; the CSRF field is rendered by ``hidden_tag``
+    when CSRF is on. Same class name: same endpoints and permissions as FAB's."""
+
+    form_columns = ["first_name", "last_name"]
 
 
 class GroupeView(RetourListeMixin, UserGroupModelView):

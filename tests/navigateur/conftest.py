@@ -109,11 +109,19 @@ def _source_axe() -> str:
     return _source_axe.texte
 
 
+def injecter_axe(contexte) -> None:
+    """axe-core in every page the context loads, before the page's own scripts
+    (an init script: sent to the browser once, run at each load, not subject
+    to the page's CSP, which allows no inline or foreign script)."""
+    contexte.add_init_script(script=_source_axe())
+
+
 def audit_axe(page) -> list[dict]:
     """axe-core's violations on the page as it is now (every default rule,
     WCAG 2.1 A/AA and best practices)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(_source_axe())  # evaluate: not subject to the page's CSP
+        # A page of a context without the init script: evaluated here, not subject to the CSP either.
+        page.evaluate(_source_axe())
     resultat = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
     return [
         {"regle": v["id"], "impact": v["impact"], "aide": v["help"],
@@ -157,6 +165,7 @@ class Visite:
 def visite(navigateur, serveur):
     contexte = navigateur.new_context(locale="fr-FR", base_url=serveur, accept_downloads=True)
     contexte.set_default_timeout(ATTENTE)
+    injecter_axe(contexte)
     v = Visite(contexte.new_page(), serveur)
     v.contexte = contexte
     yield v
