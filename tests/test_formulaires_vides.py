@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from tests.conftest import sign_in
 from tests.francais import mots_anglais
 from tests.permission_matrix import OK
-from tests.test_permission_matrix import Scene, _endpoints, _expected_for, _url
+from tests.test_permission_matrix import _endpoints, _expected_for, _url
 
 ORDRE_ACTEURS = ("gestionnaire_a", "admin_national", "intervenant", "anonyme")
 TRACES_BRUTES = ("IntegrityError", "constraint failed", "[SQL:", "duplicate key", "psycopg", "sqlite3",
@@ -167,11 +167,10 @@ def _verifier(reponse, quoi: str) -> None:
     assert mots_anglais(html) == [], (quoi, mots_anglais(html))
 
 
-def test_chaque_formulaire_envoye_deux_fois_champs_facultatifs_vides(app, factory, monkeypatch, route, acteur):
+def test_chaque_formulaire_envoye_deux_fois_champs_facultatifs_vides(app, scene, monkeypatch, route, acteur):
     # As in the permission matrix: FAB keeps the first form's field list per
     # view, and the matrix renders FAB's forms without CSRF.
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
-    scene = Scene(factory)
     scene.valide_email = scene.valide.user.email if hasattr(scene.valide, "user") else _email(scene.valide)
     url = _url(app, _endpoints(app)[route], scene.samples)
     client = app.test_client()
