@@ -14,13 +14,11 @@ from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-import pytest
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import sign_in
 from tests.francais import mots_anglais
-from tests.permission_matrix import OK
-from tests.test_permission_matrix import _endpoints, _expected_for, _url
+from tests.test_permission_matrix import _endpoints, _url, routes_get
 
 ORDRE_ACTEURS = ("gestionnaire_a", "admin_national", "intervenant", "anonyme")
 TRACES_BRUTES = ("IntegrityError", "constraint failed", "[SQL:", "duplicate key", "psycopg", "sqlite3",
@@ -138,16 +136,8 @@ def _donnees(formulaire: dict, scene, n: str) -> list[tuple[str, str]]:
 
 
 def _routes(app):
-    cas = []
-    for endpoint, rule in sorted(_endpoints(app).items()):
-        attendu = _expected_for(endpoint)
-        if (attendu is None or "GET" not in rule.methods or rule.rule.startswith(("/api/", "/backoffice/static"))
-                or endpoint.endswith((".delete", ".ajax_lookup", ".ajax_update", ".action_post"))):
-            continue
-        acteur = next((a for a in ORDRE_ACTEURS if attendu[a] == OK), None)
-        if acteur is not None:
-            cas.append(pytest.param(endpoint, acteur, id=endpoint))
-    return cas
+    return routes_get(app, ORDRE_ACTEURS, lambda endpoint, rule: rule.rule.startswith(("/api/", "/backoffice/static"))
+                      or endpoint.endswith((".ajax_lookup", ".ajax_update", ".action_post")))
 
 
 def pytest_generate_tests(metafunc):

@@ -17,8 +17,7 @@ import pytest
 from flask import url_for
 
 from tests.conftest import sign_in
-from tests.permission_matrix import OK
-from tests.test_permission_matrix import _endpoints, _expected_for, _url
+from tests.test_permission_matrix import _endpoints, _url, routes_get
 
 GARBAGE = ("abc", "99999999999999999999", "-1", "'\"<x>%", "(((", "")
 #: Parameters read by views whatever the page shows (and FAB's API's ``q``).
@@ -38,15 +37,7 @@ def _parametres(html: str, chemin: str) -> set[str]:
 
 
 def _routes(app):
-    cas = []
-    for endpoint, rule in sorted(_endpoints(app).items()):
-        attendu = _expected_for(endpoint)
-        if attendu is None or "GET" not in rule.methods or endpoint.endswith(".delete"):
-            continue
-        acteur = next((a for a in ORDRE_ACTEURS if attendu[a] == OK), None)
-        if acteur is not None:
-            cas.append(pytest.param(endpoint, acteur, id=endpoint))
-    return cas
+    return routes_get(app, ORDRE_ACTEURS)
 
 
 def pytest_generate_tests(metafunc):

@@ -39,6 +39,20 @@ def _endpoints(app):
     return seen
 
 
+def routes_get(app, ordre_acteurs, exclure=lambda endpoint, rule: False) -> list:
+    """The GET routes of the matrix, each with the first actor of
+    ``ordre_acteurs`` allowed to open it (the crawls of every page)."""
+    cas = []
+    for endpoint, rule in sorted(_endpoints(app).items()):
+        attendu = _expected_for(endpoint)
+        if attendu is None or "GET" not in rule.methods or endpoint.endswith(".delete") or exclure(endpoint, rule):
+            continue
+        acteur = next((a for a in ordre_acteurs if attendu[a] == OK), None)
+        if acteur is not None:
+            cas.append(pytest.param(endpoint, acteur, id=endpoint))
+    return cas
+
+
 def test_every_endpoint_has_an_entry(app):
     missing = []
     for endpoint in sorted(_endpoints(app)):
