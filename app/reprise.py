@@ -44,14 +44,17 @@ def connexion_perdue(exc: BaseException) -> bool:
 
 
 def liberer_session(fermer: bool = True) -> None:
-    """Roll the request's session back and (``fermer``) drop it with its
-    connection; never raises (a rollback on a dead connection must not turn
-    into the server's raw error page)."""
-    try:
-        db.session.rollback()
-    except Exception:  # noqa: BLE001 - the connection is already gone
-        log.info("Annulation impossible sur une connexion perdue", exc_info=True)
+    """Roll the request's session back, or (``fermer``) close it, which rolls
+    its transaction back too and drops it with its connection; never raises
+    (a rollback on a dead connection must not turn into the server's raw
+    error page). Closing does not expire the objects read (a rollback
+    first would have: an object read in one context and used after it
+    could no longer be read)."""
     if not fermer:
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is already gone
+            log.info("Annulation impossible sur une connexion perdue", exc_info=True)
         return
     try:
         db.session.close()

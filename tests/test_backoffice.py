@@ -93,7 +93,8 @@ def test_console_catalogue_is_compiled_from_its_po():
         return {t(m.id): t(m.string) for m in catalogue if m.id}
 
     assert entrees(source) == entrees(compile_)
-    assert len(entrees(source)) == 3
+    # The page sizes, and flask-admin's refusals of a row (issue 40).
+    assert {"Failed to create record.", "Failed to save record.", ("20 item", "20 items")} <= set(entrees(source))
 
 
 @pytest.mark.parametrize("endpoint", REFERENTIEL_ENDPOINTS)
