@@ -147,6 +147,27 @@ def test_parcours_complet(scene):
     assert '<span class="badge"' not in trainer.get("/mon-dossier/").get_data(as_text=True)
 
 
+def test_le_gestionnaire_voit_ce_qu_il_valide(scene):
+    """The identity block under review shows the document's kind, its
+    validity and the birth country, and each file says what it is: the
+    reviewer does not validate blind."""
+    user, profil, trainer, staff, other = scene
+    _demander(staff, profil, ["identite", "bancaire"])
+    data = _identite(identite_recto=(BytesIO(PDF), "a.pdf"), identite_verso=(BytesIO(PDF), "b.pdf"),
+                     iban=IBAN, bic="BNPAFRPP", rib=(BytesIO(PDF), "c.pdf"), validite_debut="01/01/2020",
+                     validite_fin="31/12/2034")
+    assert _envoyer(trainer, data, "transmettre").status_code == 302
+    pays = db.session.scalar(select(Pays.nom).order_by(Pays.id).limit(1))
+    cni = db.session.scalar(select(TypePieceIdentite.libelle).where(TypePieceIdentite.code == "CNI"))
+    texte = " ".join(re.sub(r"<[^>]+>", " ", page_text(staff.get(f"/gestion/dossiers/show/{profil.id}"))).split())
+    assert f"Type de document {cni}" in texte
+    assert "Période de validité du 01/01/2020 au 31/12/2034" in texte
+    assert f"Pays de naissance {pays}" in texte
+    assert "Document d'identité en recto : a.pdf" in texte
+    assert "Document d'identité en verso : b.pdf" in texte
+    assert "RIB ou attestation bancaire : c.pdf" in texte
+
+
 def test_transmettre_incomplet_garde_le_brouillon(scene):
     _, profil, trainer, staff, _ = scene
     _demander(staff, profil, ["securite_sociale"])

@@ -498,9 +498,22 @@ class DossierGestionView(BaseView):
         from app.workflows.dossier import bloc_dossier
 
         decisions = {b.id: bloc_dossier.can(b, "valider", acteur) for b in dossier.blocs}
+        # What the reviewer validates: the identity document's kind, validity and
+        # birth country, and each file named by what it is (recto, verso, RIB…).
+        type_piece = db.session.get(TypePieceIdentite, dossier.type_piece_identite_id) \
+            if dossier.type_piece_identite_id else None
+        pays = db.session.get(Pays, dossier.pays_naissance_id) if dossier.pays_naissance_id else None
+        identite = {
+            "type": type_piece.libelle if type_piece else None,
+            "debut": format_date(dossier.validite_debut) if dossier.validite_debut else None,
+            "fin": format_date(dossier.validite_fin) if dossier.validite_fin else None,
+            "pays": pays.nom if pays else None,
+        }
+        libelles_pieces = {nom: getattr(DossierForm, nom).args[0] for nom in FICHIERS}
         return self.render_template(
             "dossier/gestion.html", profil=profil, dossier=dossier, revele=revele or {},
             masque={"nir": masquer_nir(dossier.nir), "iban": masquer_iban(dossier.iban)},
+            identite=identite, libelles_pieces=libelles_pieces,
             decisions=decisions, form=form_decision or DecisionBlocForm(), bloc_en_erreur=bloc_en_erreur,
             historique=historique(dossier), envoi=envoi, Piece=Piece, demande_form=DemandeForm(),
             peut_demander=EtatInscription(profil.etat_inscription) == EtatInscription.validee,
