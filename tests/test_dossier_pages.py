@@ -168,6 +168,23 @@ def test_le_gestionnaire_voit_ce_qu_il_valide(scene):
     assert "RIB ou attestation bancaire : c.pdf" in texte
 
 
+def test_le_gestionnaire_voit_l_adresse_et_les_telephones(scene):
+    """The blocks kept on the profile (address, phones) show their content to
+    the reviewer: no empty panel with « Valider » under it."""
+    user, profil, trainer, staff, other = scene
+    _demander(staff, profil, ["adresse", "telephones"])
+    france = db.session.scalar(select(Pays).where(Pays.code == "FR"))
+    data = {"pays_residence_id": str(france.id), "adresse_voie": "12 rue des Lilas", "code_postal": "66000",
+            "localite": "Perpignan", "telephone_personnel": "0401020304"}
+    reponse = _envoyer(trainer, data, "transmettre")
+    assert reponse.status_code == 302, page_text(reponse)[:3000]
+    texte = " ".join(re.sub(r"<[^>]+>", " ", page_text(staff.get(f"/gestion/dossiers/show/{profil.id}"))).split())
+    assert f"Pays {france.nom}" in texte
+    assert "Numéro et libellé de la voie 12 rue des Lilas" in texte
+    assert "Code postal 66000" in texte and "Localité - ville Perpignan" in texte
+    assert "Numéro de téléphone 0401020304" in texte
+
+
 def test_transmettre_incomplet_garde_le_brouillon(scene):
     _, profil, trainer, staff, _ = scene
     _demander(staff, profil, ["securite_sociale"])
