@@ -41,6 +41,16 @@ def test_generic_message_for_unknown_user_and_wrong_password(client, factory):
     assert "Identifiant ou mot de passe incorrect." in wrong
 
 
+def test_a_refused_login_keeps_the_identifier_typed(client, factory):
+    """After « Identifiant ou mot de passe incorrect. » the form shows the
+    e-mail again: only the password is to be typed again, and only once."""
+    user, _ = factory.intervenant()
+    html = post_login(client, user.email, "Mauvais-1!", follow=True).get_data(as_text=True)
+    assert f'value="{user.email}"' in html
+    assert 'name="password" required type="password" value=""' in html
+    assert f'value="{user.email}"' not in client.get("/login/").get_data(as_text=True)
+
+
 def test_every_attempt_is_logged_with_ip(client, factory):
     user, _ = factory.intervenant()
     post_login(client, user.email, "Mauvais-1!")

@@ -147,6 +147,44 @@ def test_parcours_complet(scene):
     assert '<span class="badge"' not in trainer.get("/mon-dossier/").get_data(as_text=True)
 
 
+def test_le_gestionnaire_voit_ce_qu_il_valide(scene):
+    """The identity block under review shows the document's kind, its
+    validity and the birth country, and each file says what it is: the
+    reviewer does not validate blind."""
+    user, profil, trainer, staff, other = scene
+    _demander(staff, profil, ["identite", "bancaire"])
+    data = _identite(identite_recto=(BytesIO(PDF), "a.pdf"), identite_verso=(BytesIO(PDF), "b.pdf"),
+                     iban=IBAN, bic="BNPAFRPP", rib=(BytesIO(PDF), "c.pdf"), validite_debut="01/01/2020",
+                     validite_fin="31/12/2034")
+    assert _envoyer(trainer, data, "transmettre").status_code == 302
+    pays = db.session.scalar(select(Pays.nom).order_by(Pays.id).limit(1))
+    cni = db.session.scalar(select(TypePieceIdentite.libelle).where(TypePieceIdentite.code == "CNI"))
+    texte = " ".join(re.sub(r"<[^>]+>", " ", page_text(staff.get(f"/gestion/dossiers/show/{profil.id}"))).split())
+    assert f"Type de document {cni}" in texte
+    assert "Période de validité du 01/01/2020 au 31/12/2034" in texte
+    assert f"Pays de naissance {pays}" in texte
+    assert "Document d'identité en recto : a.pdf" in texte
+    assert "Document d'identité en verso : b.pdf" in texte
+    assert "RIB ou attestation bancaire : c.pdf" in texte
+
+
+def test_le_gestionnaire_voit_l_adresse_et_les_telephones(scene):
+    """The blocks kept on the profile (address, phones) show their content to
+    the reviewer: no empty panel with « Valider » under it."""
+    user, profil, trainer, staff, other = scene
+    _demander(staff, profil, ["adresse", "telephones"])
+    france = db.session.scalar(select(Pays).where(Pays.code == "FR"))
+    data = {"pays_residence_id": str(france.id), "adresse_voie": "12 rue des Lilas", "code_postal": "66000",
+            "localite": "Perpignan", "telephone_personnel": "0401020304"}
+    reponse = _envoyer(trainer, data, "transmettre")
+    assert reponse.status_code == 302, page_text(reponse)[:3000]
+    texte = " ".join(re.sub(r"<[^>]+>", " ", page_text(staff.get(f"/gestion/dossiers/show/{profil.id}"))).split())
+    assert f"Pays {france.nom}" in texte
+    assert "Numéro et libellé de la voie 12 rue des Lilas" in texte
+    assert "Code postal 66000" in texte and "Localité - ville Perpignan" in texte
+    assert "Numéro de téléphone 0401020304" in texte
+
+
 def test_transmettre_incomplet_garde_le_brouillon(scene):
     _, profil, trainer, staff, _ = scene
     _demander(staff, profil, ["securite_sociale"])

@@ -254,6 +254,9 @@ def _ip() -> str | None:
 #: a sign-in, a right password waiting for its code, a form asking for the
 #: captcha. Everything else posted to a login route counts (failures,
 #: refusals, malformed requests).
+#: Session key of the identifier typed in a refused login form, shown again
+#: by the GET that follows the redirect (nothing typed is lost).
+CLE_IDENTIFIANT_SAISI = "connexion_identifiant"
 MOTIFS_ABOUTIS = frozenset({"succes", "code_secours", "code_requis", "captcha_requis"})
 
 
@@ -586,6 +589,9 @@ class AuthDBView(FabAuthDBView):
         if g.user is not None and g.user.is_authenticated:
             return redirect(self._get_safe_next_url())
         form = ConnexionForm()
+        identifiant_saisi = session.pop(CLE_IDENTIFIANT_SAISI, None)
+        if request.method == "GET" and identifiant_saisi:
+            form.username.data = identifiant_saisi
         if request.method == "POST" and form.autre_image.data and form.captcha_id.data:
             captcha.verifier(form.captcha_id.data, "")
             return self._avec_captcha(form)
@@ -611,6 +617,8 @@ class AuthDBView(FabAuthDBView):
                 }
                 return redirect(url_for("AuthDBView.code"))
             if result.user is None:
+                # The redirect below shows the form again: the identifier typed stays in it.
+                session[CLE_IDENTIFIANT_SAISI] = (form.username.data or "")[:254]
                 flash(avec_lien_aide(result.message),
                       "warning" if result.motif in ("inconnu", "mot_de_passe") else "danger")
                 return redirect(self.appbuilder.get_url_for_login_with(next_url))

@@ -441,6 +441,39 @@ FILE_DOSSIERS = Liste(
 )
 
 
+#: Blocks shown to the reviewer field by field (label, value): the ones kept
+#: on the profile, and the statut's contract. Identity, NIR, IBAN and files
+#: have their own display.
+BLOCS_AFFICHES = (Bloc.adresse, Bloc.telephones, Bloc.statut, Bloc.employeur)
+#: Referential of each select field of those blocks, and its label column.
+REFERENTIELS_CHAMPS = {"pays_residence_id": (Pays, "nom"), "statut_professionnel_id": (StatutProfessionnel, "libelle"),
+                       "type_contrat_id": (TypeContrat, "libelle")}
+
+
+def _contenus_blocs(profil, dossier) -> dict:
+    """{bloc value: [(label, value)]} of the filled fields of BLOCS_AFFICHES:
+    what the gestionnaire validates, not an empty panel."""
+    contenus = {}
+    for bloc in BLOCS_AFFICHES:
+        lignes = []
+        for nom in CHAMPS_BLOC[bloc]:
+            if nom in FICHIERS:
+                continue
+            valeur = getattr(profil if nom in CHAMPS_PROFIL else dossier, nom, None)
+            if valeur is None or valeur == "":
+                continue
+            if nom in REFERENTIELS_CHAMPS:
+                modele, colonne = REFERENTIELS_CHAMPS[nom]
+                ligne = db.session.get(modele, valeur)
+                valeur = getattr(ligne, colonne) if ligne is not None else None
+            elif isinstance(valeur, date):
+                valeur = format_date(valeur)
+            if valeur:
+                lignes.append((getattr(DossierForm, nom).args[0], valeur))
+        contenus[bloc.value] = lignes
+    return contenus
+
+
 class DossierGestionView(BaseView):
     """Dossiers administratifs: queue, dossier page, request, review."""
 
@@ -498,9 +531,23 @@ class DossierGestionView(BaseView):
         from app.workflows.dossier import bloc_dossier
 
         decisions = {b.id: bloc_dossier.can(b, "valider", acteur) for b in dossier.blocs}
+        # What the reviewer validates: the identity document's kind, validity and
+        # birth country, and each file named by what it is (recto, verso, RIB…).
+        type_piece = db.session.get(TypePieceIdentite, dossier.type_piece_identite_id) \
+            if dossier.type_piece_identite_id else None
+        pays = db.session.get(Pays, dossier.pays_naissance_id) if dossier.pays_naissance_id else None
+        identite = {
+            "type": type_piece.libelle if type_piece else None,
+            "debut": format_date(dossier.validite_debut) if dossier.validite_debut else None,
+            "fin": format_date(dossier.validite_fin) if dossier.validite_fin else None,
+            "pays": pays.nom if pays else None,
+        }
+        libelles_pieces = {nom: getattr(DossierForm, nom).args[0] for nom in FICHIERS}
+        contenus = _contenus_blocs(profil, dossier)
         return self.render_template(
             "dossier/gestion.html", profil=profil, dossier=dossier, revele=revele or {},
             masque={"nir": masquer_nir(dossier.nir), "iban": masquer_iban(dossier.iban)},
+            identite=identite, libelles_pieces=libelles_pieces, contenus=contenus,
             decisions=decisions, form=form_decision or DecisionBlocForm(), bloc_en_erreur=bloc_en_erreur,
             historique=historique(dossier), envoi=envoi, Piece=Piece, demande_form=DemandeForm(),
             peut_demander=EtatInscription(profil.etat_inscription) == EtatInscription.validee,
