@@ -113,8 +113,10 @@ def test_menu_replie_ouvert_par_le_bouton_et_au_clavier(app, telephone, interven
     expect(menu).to_have_class(OUVERT)
     assert bouton.get_attribute("aria-expanded") == "true" and menu.is_visible()
     assert not (violations := audit_axe(page)), json.dumps(violations, ensure_ascii=False, indent=1)
-    entrees = menu.locator("a:visible, .navbar-text:visible")
+    # Its links, the user's name and « Se déconnecter » (a form's button: sign-out is a POST).
+    entrees = menu.locator("a:visible, button:visible, .navbar-text:visible")
     assert entrees.count() >= 9
+    assert menu.get_by_role("button", name="Se déconnecter").is_visible()
     for i in range(entrees.count()):
         boite = entrees.nth(i).bounding_box()
         assert boite["x"] >= 0 and boite["x"] + boite["width"] <= LARGEUR, entrees.nth(i).inner_text()
