@@ -317,3 +317,21 @@ def test_export_of_a_search_only(login_as):
     # 06150 is Cannes' postal code and La Turbie's INSEE code; nothing else.
     assert len(text.splitlines()) == 3
     assert "06320,LA TURBIE,06150" in text
+
+
+def test_console_catalogue_even_after_a_translation_outside_the_console(app, login_as):
+    """flask-admin caches its catalogue per locale for the whole process, with
+    the console's own directory only when the first lookup happens inside a
+    console view: a lookup elsewhere first (an error page, a form built
+    outside a request of the console) left « 20 items » in English on every
+    console page of that process (seen in a random-order run)."""
+    from flask_admin import babel
+
+    babel.domain.cache.clear()
+    try:
+        with app.test_request_context("/"):
+            babel.gettext("Failed to create record.")
+        html = page_text(login_as("admin_national").get("/backoffice/bo_specialite/"))
+        assert "20 éléments" in html and "items" not in html
+    finally:
+        babel.domain.cache.clear()

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
+from flask_admin import babel as console_babel
+from flask_admin import translations as flask_admin_translations
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import typefmt
@@ -28,6 +30,9 @@ from app.extensions import db
 from app.formatting import format_date, format_heure, paris_vers_utc
 from app.security.headers import nonce
 from app.security.roles import PERM_BACKOFFICE
+
+#: The console's own catalogue: French for what flask-admin's leaves in English.
+CATALOGUE_CONSOLE = str(Path(__file__).resolve().parent.parent / "translations_console")
 
 
 def backoffice_allowed() -> bool:
@@ -157,6 +162,11 @@ class ConsoleModelView(ConsoleAccessMixin, ModelView):
 
 
 def init_backoffice(app) -> Admin:
+    # flask-admin caches its catalogue per locale for the whole process and
+    # adds the console's directory only when the first lookup happens inside
+    # a console view: a first lookup elsewhere (an error page) left the console
+    # in English for the process. Its directory is now always searched first.
+    console_babel.domain._translation_directories = [CATALOGUE_CONSOLE, flask_admin_translations.__path__[0]]
     admin = Admin(
         app,
         name="Console d'administration",
@@ -165,7 +175,7 @@ def init_backoffice(app) -> Admin:
         index_view=ConsoleIndexView(name="Accueil", url="/backoffice", endpoint="backoffice"),
         theme=Bootstrap4Theme(swatch="default", base_template="admin/base.html"),
         # French for the strings flask-admin's catalogue leaves in English.
-        translations_path=str(Path(__file__).resolve().parent.parent / "translations_console"),
+        translations_path=CATALOGUE_CONSOLE,
         csp_nonce_generator=nonce,  # flask-admin's inline scripts carry the request's CSP nonce
     )
     add_console_views(admin, db)
