@@ -159,8 +159,9 @@ def consommer_lecture_sensible(user) -> None:
     One upsert that increments only below the limit: the row stays locked
     until the request's commit, so two requests at once never both take the
     last read. The first refusal of the day alerts the national
-    administration (e-mail; the console lists the accounts). The caller
-    commits, also when ``PlafondAtteint`` is raised (the refusal is kept)."""
+    administration (e-mail; the console lists the accounts). A refusal is
+    committed here before ``PlafondAtteint`` is raised: it stays counted and
+    its alert queued whatever the caller does next."""
     limite = current_app.config["LECTURES_SENSIBLES_PAR_JOUR"]
     jour = heure_de_paris(utcnow()).date()
     table = LecturesSensibles.__table__
@@ -181,6 +182,7 @@ def consommer_lecture_sensible(user) -> None:
     log.warning("Plafond de lectures sensibles atteint : utilisateur %s (%s refus aujourd'hui)", user.id, refus)
     if refus == 1:
         _alerter_administration(user, limite)
+    db.session.commit()
     raise PlafondAtteint(
         f"Vous avez atteint le plafond de {limite} lectures de données sensibles (NIR, IBAN, pièces "
         "des dossiers administratifs) pour aujourd'hui : cette lecture est refusée. L'administration "

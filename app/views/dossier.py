@@ -565,7 +565,6 @@ class DossierGestionView(BaseView):
         try:
             operations.consommer_lecture_sensible(current_user)
         except operations.PlafondAtteint as exc:
-            db.session.commit()  # the refusal is counted, the administration alerted
             flash(exc.message, "danger")
             return self._rendre(profil, dossier, status=429)
         tracer(ObjetConsultation(champ), intervenant_id=profil.id)

@@ -45,7 +45,6 @@ class FichierView(BaseView):
             try:  # a piece of a dossier administratif read by staff: the daily budget
                 consommer_lecture_sensible(current_user)
             except PlafondAtteint as exc:
-                db.session.commit()  # the refusal is counted, the administration alerted
                 return render_template("erreurs/erreur.html", appbuilder=current_app.appbuilder,
                                        titre="Plafond de lectures atteint", message=exc.message,
                                        precedente=page_precedente()), 429
