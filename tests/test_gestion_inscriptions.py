@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -86,11 +87,16 @@ def test_rejection_and_one_year_rule(factory, login_as, app):
     assert decide(client, profil, "rejeter", "Profil hors besoins").status_code == 302
     db.session.refresh(profil)
     assert profil.etat_inscription == EtatInscription.rejetee
+    # 23:30 UTC is the next day in Paris, winter and summer: the page shows the Paris day
+    profil.date_premiere_analyse = (utcnow() - timedelta(days=10)).replace(hour=23, minute=30)
+    db.session.commit()
     own = app.test_client()
     sign_in(own, user)
     text = page_text(own.get("/profil/parcours"))
-    expected = (profil.date_premiere_analyse + timedelta(days=365)).strftime("%d/%m/%Y")
-    assert f"à partir du {expected}" in text
+    # the Paris calendar day (between 23:00 and midnight UTC it is the next day)
+    echeance = (profil.date_premiere_analyse + timedelta(days=365)).replace(tzinfo=timezone.utc)
+    expected = echeance.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y")
+    assert f"à partir du {expected}." in text  # the day, without an hour
     # one year later the request may be transmitted again
     profil.date_premiere_analyse = utcnow() - timedelta(days=366)
     db.session.commit()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, text
@@ -88,10 +89,13 @@ def test_rejected_request_can_be_sent_again_only_after_one_year(scene):
     profil, actors = scene
     inscription.apply(profil, "transmettre", actors["owner"])
     inscription.apply(profil, "rejeter", actors["gestionnaire_a"], "Non retenu")
-    profil.date_premiere_analyse = core_now() - timedelta(days=200)
+    # 23:30 UTC is the next day in Paris, winter and summer
+    profil.date_premiere_analyse = (core_now() - timedelta(days=200)).replace(hour=23, minute=30)
     with pytest.raises(GardeRefusee) as error:
         inscription.apply(profil, "transmettre", actors["owner"])
-    expected = (profil.date_premiere_analyse + timedelta(days=365)).strftime("%d/%m/%Y")
+    # the user's (Paris) calendar day
+    echeance = (profil.date_premiere_analyse + timedelta(days=365)).replace(tzinfo=timezone.utc)
+    expected = echeance.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y")
     assert f"à partir du {expected}" in error.value.message
     profil.date_premiere_analyse = core_now() - timedelta(days=366)
     inscription.apply(profil, "transmettre", actors["owner"])
