@@ -180,7 +180,7 @@ class DefaultConfig:
     EXPORT_DONNEES_VALIDITE_HEURES = int(_env("EXPORT_DONNEES_VALIDITE_HEURES", "72"))
     # Dossier administratif (issue 33): sensitive reads (NIR/IBAN shown,
     # pieces downloaded) per staff account and Paris day; past it, refused
-    # and the national administration alerted (app.dossier).
+    # and the national administration alerted (app.operations.dossier).
     LECTURES_SENSIBLES_PAR_JOUR = int(_env("LECTURES_SENSIBLES_PAR_JOUR", "30"))
 
     # Portal: optional audience measurement, loaded only after consent

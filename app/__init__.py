@@ -37,7 +37,7 @@ def create_app(config=None, **overrides) -> Flask:
     config_cls = _resolve_config(config)
     if hasattr(config_cls, "check"):
         config_cls.check()
-    from app.reprise import Application
+    from app.infra.reprise import Application
 
     app = Application(__name__, instance_relative_config=False)
     app.config.from_object(config_cls)
@@ -60,7 +60,7 @@ def create_app(config=None, **overrides) -> Flask:
 
     configurer_preparation(app.config.get("POSTGRESQL_PREPARER", True))
     db.init_app(app)
-    from app import reprise
+    from app.infra import reprise
 
     reprise.init_app(app)
     from app import models  # noqa: F401  (register every table on the metadata)
@@ -84,7 +84,9 @@ def create_app(config=None, **overrides) -> Flask:
 
         init_backoffice(app)
 
-    from app import aides, cli, errors, formatting, jobs, notifications
+    from app import cli, jobs, notifications
+    from app.infra import errors, formatting
+    from app.operations import aides
     from app.referentiels import options
     from app.security import sessions
     from app.security.manager import init_session_events

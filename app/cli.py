@@ -49,9 +49,9 @@ def preparer(sans_demo: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from app.chiffrement_cli import chiffrement_cli
     from app.donnees.demo import demo_cli
     from app.donnees.volume import volume_cli
+    from app.infra.chiffrement_cli import chiffrement_cli
     from app.jobs.outbox_cli import outbox_cli
     from app.referentiels.cli import referentiels_cli
 

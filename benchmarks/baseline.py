@@ -78,7 +78,7 @@ from app.models.referentiels import (
     Structure,
 )
 from app.models.workflow import TransitionHistorique
-from app.recherche_cvtheque import Recherche, compter, condition_lien, lire_page, pages_offertes, texte_libre
+from app.operations.cvtheque import Recherche, compter, condition_lien, lire_page, pages_offertes, texte_libre
 
 annonce, candidature, intervenant = Annonce.__table__, Candidature.__table__, Intervenant.__table__
 structure, pays, fichier, actualite = Structure.__table__, Pays.__table__, Fichier.__table__, Actualite.__table__
@@ -98,7 +98,7 @@ TRIS_ANNONCES = {
     "limite": annonce.c.date_limite,
     "publication": annonce.c.date_publication,
 }
-#: Sort keys of the CV-thèque (app.recherche_cvtheque.TRIS).
+#: Sort keys of the CV-thèque (app.operations.cvtheque.TRIS).
 TRIS_CVTHEQUE = {
     "nom": (intervenant.c.nom_usage, intervenant.c.prenom, intervenant.c.id),
     "date": (intervenant.c.date_transmission.desc(), intervenant.c.id.desc()),
@@ -634,13 +634,13 @@ def messagerie_message(user_id, message_id):
 
 
 def recherche_cvtheque(dialect: str) -> Recherche:
-    """The search of app.recherche_cvtheque.recherche_de (same composition)."""
+    """The search of app.operations.cvtheque.recherche_de (same composition)."""
     tri = TRIS_CVTHEQUE.get(request.args.get("tri") or "nom", TRIS_CVTHEQUE["nom"])
     return Recherche.composer(criteres_cvtheque(dialect), texte_libre(request.args.get("q")), tri, dialect)
 
 
 def criteres_cvtheque(dialect: str) -> list:
-    """WHERE of app.recherche_cvtheque.filtres (validated profiles only, the free text apart)."""
+    """WHERE of app.operations.cvtheque.filtres (validated profiles only, the free text apart)."""
     args = request.args
     where = [intervenant.c.etat_inscription == EtatInscription.validee]
     links = (

@@ -14,7 +14,7 @@ import sys
 from rq.cli import main
 
 import app
-import app.mail
+import app.infra.mail
 
 _create_app = app.create_app
 
@@ -25,7 +25,7 @@ def _sans_pre_ping(*args, **kwargs):
 
 
 if __name__ == "__main__":
-    app.mail.REPRISES_ENVOYE = ()
+    app.infra.mail.REPRISES_ENVOYE = ()
     app.create_app = _sans_pre_ping
     sys.argv[0] = "rq"
     main()

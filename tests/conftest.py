@@ -26,8 +26,9 @@ from flask import g
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 
-from app import caches, create_app
+from app import create_app
 from app.extensions import db
+from app.infra import caches
 from app.models.comptes import Gestionnaire, Intervenant
 from app.models.referentiels import Structure
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
@@ -412,7 +413,7 @@ def corps_envoye(message) -> str:
 
     from flask import current_app
 
-    from app import mail
+    from app.infra import mail
 
     db.session.refresh(message)
     if message.secrets_chiffres is not None or "[masqué-" not in message.body_text:

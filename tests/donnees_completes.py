@@ -1,6 +1,6 @@
 """An intervenant with a row in every table that can hold their data (issue
 24): the purge and the « Récupérer mes données » tests run on it, and check
-that it leaves no table of ``app.donnees_personnelles.LIENS`` empty (a new
+that it leaves no table of ``app.operations.donnees_personnelles.LIENS`` empty (a new
 table needs its line here)."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from io import BytesIO
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from app import support as operations_support
 from app.extensions import db
-from app.mail import queue_email
-from app.messagerie import ecrire
+from app.infra.mail import queue_email
+from app.infra.storage import get_storage
+from app.infra.uploads import DOSSIER_ADMINISTRATIF, PIECE_JOINTE_SUPPORT
 from app.models import base
 from app.models.annonces import AlerteEnvoyee, Annonce, Candidature, EtatAnnonce
 from app.models.authentification import JetonCompte, SessionUtilisateur, TentativeConnexion, TypeJeton
@@ -51,8 +51,8 @@ from app.models.referentiels import (
     TypeDemandeSupport,
 )
 from app.models.support import MessageSupport
-from app.storage import get_storage
-from app.uploads import DOSSIER_ADMINISTRATIF, PIECE_JOINTE_SUPPORT
+from app.operations import support as operations_support
+from app.operations.messagerie import ecrire
 from app.workflows.core import Acteur
 from app.workflows.inscription import inscription
 

@@ -11,8 +11,8 @@ from io import BytesIO
 
 from werkzeug.datastructures import FileStorage
 
+from app.infra.uploads import DOSSIER_ADMINISTRATIF
 from app.models.fichiers import store_upload
-from app.uploads import DOSSIER_ADMINISTRATIF
 
 
 def build(scene) -> dict:
@@ -74,13 +74,13 @@ def build(scene) -> dict:
     )
     annonce, candidature = _annonces(scene)
     # Issue 21: a message from gestionnaire A to gestionnaire B.
-    from app.messagerie import ecrire
+    from app.operations.messagerie import ecrire
 
     message = ecrire(scene.gestionnaire_a.id, [scene.gestionnaire_b.id], "Objet matrice", "Texte", envoyer=True)
     demande_support, piece_support = _demande_support()
     bloc = _dossier(scene)
     _interventions(scene)
-    from app.captcha import nouveau_defi
+    from app.infra.captcha import nouveau_defi
 
     defi = nouveau_defi()
     db.session.commit()
@@ -114,10 +114,10 @@ def _interventions(scene):
     from sqlalchemy import select
 
     from app.extensions import db
-    from app.interventions import stocker_pdf
     from app.models.comptes import EtatInscription, Intervenant
     from app.models.interventions import EtatLettre, Intervention, LettreDemande, ModeRemuneration
     from app.models.referentiels import Structure
+    from app.operations.interventions import stocker_pdf
     from app.security.roles import INTERVENANT
 
     sm = current_app.appbuilder.sm
@@ -148,10 +148,10 @@ def _dossier(scene):
     """Issue 20: structure A asked scene.owner for the identity block, transmitted."""
     from sqlalchemy import select
 
-    from app.dossier import demander, dossier_de, transmettre
     from app.extensions import db
     from app.models.dossier import Bloc
     from app.models.referentiels import Structure
+    from app.operations.dossier import demander, dossier_de, transmettre
     from app.workflows.core import Acteur
 
     acteur = Acteur.from_user(scene.gestionnaire_a)
@@ -207,7 +207,7 @@ def _demande_support():
     db.session.flush()
     # Its thread: the handler's answer with an attachment.
     from app.models.support import MessageSupport
-    from app.support import joindre
+    from app.operations.support import joindre
 
     fichier = joindre(FileStorage(BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="capture.pdf"), None)
     message = MessageSupport(demande_id=demande.id, du_cnfpt=True, texte="Réponse", fichier=fichier)

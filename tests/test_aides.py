@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from app.aides import AIDES
+from app.operations.aides import AIDES
 from tests.conftest import page_text, sign_in
 from tests.test_dossier_pages import _demander, scene  # noqa: F401 - the dossier's fixture
 
@@ -55,7 +55,7 @@ def test_dossier_nir_and_iban(scene, factory):  # noqa: F811
 
 
 def test_no_help_no_markup(app):
-    from app.aides import aide
+    from app.operations.aides import aide
 
     with app.test_request_context():
         assert aide("champ_sans_aide") == ""

@@ -11,13 +11,13 @@ import pytest
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
-from app.dossier import dossier_de
 from app.extensions import db
-from app.interventions import stocker_pdf
 from app.models.comptes import EtatInscription
 from app.models.dossier import Bloc, EtatBloc
 from app.models.fichiers import AccesFichier
 from app.models.interventions import EtatIntervention, EtatLettre, Intervention, LettreDemande, ModeRemuneration
+from app.operations.dossier import dossier_de
+from app.operations.interventions import stocker_pdf
 from tests.conftest import PASSWORD, code_totp, enroler
 
 DEBUT = date.today() + timedelta(days=30)

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import User
 from werkzeug.datastructures import MultiDict
 
-from app import recherche_cvtheque as vue_cvtheque
 from app.donnees.volume import VOLUME_PASSWORD, generer
 from app.extensions import db
 from app.models.annonces import Annonce, Candidature, EtatAnnonce
@@ -23,6 +22,7 @@ from app.models.comptes import EtatInscription, Intervenant
 from app.models.contenus import Actualite
 from app.models.parcours import LangueIntervenant
 from app.models.referentiels import Langue, NatureFormation, NiveauLangue, Structure
+from app.operations import cvtheque as vue_cvtheque
 from app.views import annonces as vue_annonces
 from app.views import candidatures as vue_candidatures
 from app.views import portail as vue_portail
@@ -317,7 +317,7 @@ def test_same_where_as_the_real_search(app, args):
      "q=formation&tri=date", ""],
 )
 def test_same_where_as_the_real_cvtheque(app, args):
-    """Same SQL text as app.recherche_cvtheque.recherche_de, full-text expression included on PostgreSQL."""
+    """Same SQL text as app.operations.cvtheque.recherche_de, full-text expression included on PostgreSQL."""
     real = vue_cvtheque.recherche_de(vue_cvtheque.recherche_form(MultiDict(parse_qsl(args))))
     dialect = db.engine.dialect.name
     with create_baseline_app(connect=nullcontext).test_request_context(f"/cvtheque/?{args}"):

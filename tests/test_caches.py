@@ -3,8 +3,8 @@ key, lifetime and what empties it; one call empties them all."""
 
 from __future__ import annotations
 
-from app import caches
-from app.recherche_cvtheque import _dernier_volume
+from app.infra import caches
+from app.operations.cvtheque import _dernier_volume
 from app.referentiels import options
 from app.views import cache_public, menu, urls
 from tests.conftest import sign_in

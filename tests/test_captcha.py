@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app import captcha
 from app.extensions import db
+from app.infra import captcha
 from app.models import base
 from app.models.authentification import DefiCaptcha
 
@@ -71,7 +71,7 @@ def test_audio_captcha_speaks_french_recordings_shipped_with_the_project():
     project's recordings (origin and licence noted beside them)."""
     import wave
 
-    from app import captcha
+    from app.infra import captcha
 
     assert sorted(captcha._audio.choices) == [str(c) for c in range(10)]
     assert captcha._audio._voicedir == str(captcha.VOIX)
@@ -83,7 +83,7 @@ def test_audio_captcha_speaks_french_recordings_shipped_with_the_project():
 
 
 def test_audio_of_a_challenge_is_built_from_the_french_voice(app, client):
-    from app import captcha
+    from app.infra import captcha
 
     with app.test_request_context():
         defi = captcha.nouveau_defi()

@@ -261,7 +261,7 @@ def test_simultaneous_bulk_actions_are_applied_once(app, factory, base_partagee)
 
 def test_the_api_answers_409_to_the_loser_of_a_race(app):
     """An API call that loses the race gets the same message, as a conflict."""
-    from app.errors import handle_workflow_error
+    from app.infra.errors import handle_workflow_error
 
     with app.test_request_context("/api/v1/intervenants/1", method="PUT"):
         response, status = handle_workflow_error(DejaTraitee("Cette demande a déjà été traitée entre-temps"))
@@ -409,7 +409,7 @@ def lettre_en_brouillon(app, base_partagee):
     db.session.remove()
 
     def desinscrire():
-        from app import depart
+        from app.operations import depart
 
         depart.desinscrire(db.session.get(User, ids[0]))
 
@@ -424,9 +424,9 @@ def lettre_en_brouillon(app, base_partagee):
 
 @postgresql_only
 def test_unregistering_first_then_the_lettre_sent_is_refused(app, lettre_en_brouillon):
-    from app.interventions import INTERVENANT_DESINSCRIT
     from app.models.comptes import Intervenant
     from app.models.interventions import EtatLettre, LettreDemande
+    from app.operations.interventions import INTERVENANT_DESINSCRIT
 
     (_, profil_id, _, lettre_id), desinscrire, envoyer = lettre_en_brouillon
     a_attendu, premier, second = _en_parallele(app, desinscrire, envoyer)

@@ -132,7 +132,7 @@ def test_count_stops_at_the_cap(factory, login_as, monkeypatch):
     """Past PLAFOND matches the count is not read to the end: « Plus de … »;
     the pages go on while there are rows (one row read past the page), up to
     PAGES_MAX."""
-    from app import recherche_cvtheque as cvtheque
+    from app.operations import cvtheque
 
     for k in range(5):
         valide(factory, texte=f"Plafond {k} commande publique")
@@ -172,7 +172,7 @@ def test_count_stops_at_the_cap(factory, login_as, monkeypatch):
 def test_walk_bounded_by_the_estimated_matches(monkeypatch, total, validees, estimation, debut, marche):
     """The sort's index is walked when the rows it should read, from the
     estimated share of matching profiles, stay under MARCHE_MAX."""
-    from app import recherche_cvtheque as cvtheque
+    from app.operations import cvtheque
 
     monkeypatch.setattr(cvtheque, "PLAFOND", 100)
     monkeypatch.setattr(cvtheque, "PAGE_SIZE", 20)
@@ -308,7 +308,7 @@ def _larges(factory, n: int) -> list[Intervenant]:
 
 @postgresql_only
 def test_plan_ordonne_turns_the_scans_off_then_puts_them_back():
-    from app.recherche_cvtheque import plan_ordonne
+    from app.operations.cvtheque import plan_ordonne
 
     def reglages():
         return db.session.execute(
@@ -335,7 +335,7 @@ def test_broad_search_pages_are_the_same_whichever_plan(factory, login_as, monke
     """A search with more matches than PLAFOND walks the name index for its
     first pages (issue #6): the pages list the same profiles in the same
     order as the planner's own plan (restoring the settings: the test above)."""
-    from app import recherche_cvtheque as cvtheque
+    from app.operations import cvtheque
 
     profils = _larges(factory, 7)
     db.session.execute(text("ANALYZE intervenant"))  # reltuples of the sort index: the walk's bound
@@ -369,7 +369,7 @@ def test_text_checked_after_the_criteria_gives_the_same_pages(factory, login_as,
     """A walk with a text and a spécialité walks the spécialité in the sort's
     index, then checks the text on those profiles only (issue #6): same pages,
     same order as the planner's own plan."""
-    from app import recherche_cvtheque as cvtheque
+    from app.operations import cvtheque
 
     spe, autre = db.session.scalars(select(Specialite).order_by(Specialite.id).limit(2)).all()
     for k in range(12):
@@ -439,7 +439,7 @@ def test_count_through_the_samples_is_the_capped_count(factory, monkeypatch, cor
     the probe's count calls for only; its estimate is the sample's capped
     count times its divisor. Here samples of 1 in 4 and 1 in 2 of 24
     contiguous profiles (exact sizes), PLAFOND 2."""
-    from app import recherche_cvtheque as cvtheque
+    from app.operations import cvtheque
 
     profils = [
         valide(factory, texte="Échantillon commande publique" if k < correspondants else "Échantillon voirie")
@@ -477,7 +477,7 @@ def test_samples_only_once_the_volume_can_fill_them(factory, monkeypatch, vues, 
     sample can answer: the count is the plain one, without their subqueries
     to plan; the count then notes the volume it read. Free text or criteria
     alone alike."""
-    from app import recherche_cvtheque as cvtheque
+    from app.operations import cvtheque
 
     spe = db.session.scalar(select(Specialite).order_by(Specialite.id.desc()).limit(1))
     ids = [valide(factory, texte="Volume vu commande", specialite=spe).id for _ in range(3)]
@@ -497,7 +497,7 @@ def test_samples_only_once_the_volume_can_fill_them(factory, monkeypatch, vues, 
 
 def test_count_of_a_free_text_is_one_statement(factory, monkeypatch):
     """The capped count, samples or not, costs one statement."""
-    from app import recherche_cvtheque as cvtheque
+    from app.operations import cvtheque
 
     for _ in range(5):
         valide(factory, texte="Volume inconnu commande")

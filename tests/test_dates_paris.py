@@ -10,7 +10,7 @@ from datetime import date, datetime
 import pytest
 
 from app.extensions import db
-from app.formatting import debut_du_jour, format_date, paris_vers_utc
+from app.infra.formatting import debut_du_jour, format_date, paris_vers_utc
 from tests.conftest import page_text
 
 #: 2 December 23:30 UTC: already 3 December (00:30) in Paris.

@@ -11,7 +11,6 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
-from app import support as operations
 from app.extensions import db
 from app.models import base
 from app.models.authentification import EtatCompteUtilisateur
@@ -22,6 +21,7 @@ from app.models.outbox import OutboxMessage
 from app.models.referentiels import Structure, TypeDemandeSupport
 from app.models.regles_depart import MESSAGES, CasDesinscription
 from app.models.workflow import TransitionHistorique
+from app.operations import support as operations
 from app.security.auth import MESSAGE_ARCHIVE
 from app.workflows import compte as cycle_compte
 from app.workflows.core import Acteur

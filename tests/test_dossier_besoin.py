@@ -18,13 +18,13 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from app.dossier import dossier_de, lisible_par
 from app.extensions import db
-from app.interventions import creer_intervention
 from app.models.comptes import EtatInscription
 from app.models.consultations import LecturesSensibles
 from app.models.dossier import Bloc, EtatBloc, Piece
 from app.models.outbox import OutboxMessage
+from app.operations.dossier import dossier_de, lisible_par
+from app.operations.interventions import creer_intervention
 from app.views.dossier import masquer_iban, masquer_nir
 from app.workflows.core import Acteur
 from tests.conftest import csrf_token_from, page_text, postgresql_only, sign_in
@@ -223,7 +223,7 @@ def test_plafond_de_lectures_sensibles(app, sonde, factory):
 
 
 def test_plafond_reglable_et_compte_par_jour(app, sonde, monkeypatch):
-    from app.dossier import PlafondAtteint, consommer_lecture_sensible
+    from app.operations.dossier import PlafondAtteint, consommer_lecture_sensible
 
     _, _, _, _, gestionnaire_etranger, _ = sonde
     monkeypatch.setitem(app.config, "LECTURES_SENSIBLES_PAR_JOUR", 2)
@@ -258,7 +258,7 @@ def test_deux_lectures_simultanees_ne_prennent_pas_la_derniere_place(app, base_p
     the budget spent: one read, one refusal, never two reads."""
     from flask_appbuilder.security.sqla.models import User
 
-    from app.dossier import PlafondAtteint, consommer_lecture_sensible
+    from app.operations.dossier import PlafondAtteint, consommer_lecture_sensible
 
     monkeypatch.setitem(app.config, "LECTURES_SENSIBLES_PAR_JOUR", 1)
     adresse = "plafond.concurrence@example.test"

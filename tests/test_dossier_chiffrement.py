@@ -11,12 +11,12 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import text
 from werkzeug.datastructures import FileStorage
 
-from app.chiffrement_cli import rechiffrer
-from app.dossier import dossier_de
 from app.extensions import db
+from app.infra.chiffrement_cli import rechiffrer
+from app.infra.storage import get_storage
+from app.infra.uploads import DOSSIER_ADMINISTRATIF
 from app.models.fichiers import read_fichier, store_upload
-from app.storage import get_storage
-from app.uploads import DOSSIER_ADMINISTRATIF
+from app.operations.dossier import dossier_de
 
 NIR, IBAN = "280056900608444", "FR7630006000011234567890189"
 PDF = b"%PDF-1.4\n%%EOF\n"

@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.dossier import demander, dossier_de, examiner, transmettre
 from app.extensions import db
 from app.jobs.dossier import expirer_identites, rappeler_expirations, rappeler_revisions, reviser_blocs
 from app.models import base
 from app.models.dossier import Bloc, EtatBloc
 from app.models.outbox import OutboxMessage
+from app.operations.dossier import demander, dossier_de, examiner, transmettre
 from app.security.scope import structure_id_of_user
 from app.workflows.core import Acteur
 

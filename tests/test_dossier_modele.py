@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select, text
 
-from app.dossier import demander, dossier_de, examiner, lisible_par, structure_a_demande, transmettre
 from app.extensions import db
 from app.models import regles_dossier as regles
 from app.models.dossier import Bloc, EtatBloc
 from app.models.outbox import OutboxMessage
 from app.models.workflow import TransitionHistorique
+from app.operations.dossier import demander, dossier_de, examiner, lisible_par, structure_a_demande, transmettre
 from app.workflows.core import SYSTEME, Acteur, CommentaireRequis, GardeRefusee, TransitionInterdite
 from app.workflows.dossier import bloc_dossier
 

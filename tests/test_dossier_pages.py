@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
-from app.dossier import dossier_de
 from app.extensions import db
 from app.models.comptes import EtatInscription
 from app.models.consultations import Consultation
@@ -21,6 +20,7 @@ from app.models.dossier import Bloc, EtatBloc, Piece
 from app.models.fichiers import AccesFichier
 from app.models.outbox import OutboxMessage
 from app.models.referentiels import Pays, TypePieceIdentite
+from app.operations.dossier import dossier_de
 from app.views.dossier import masquer_iban, masquer_nir
 from tests.conftest import csrf_token_from, page_text, sign_in
 

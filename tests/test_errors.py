@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import get_flashed_messages
 
-from app.errors import handle_workflow_error
+from app.infra.errors import handle_workflow_error
 from app.workflows.core import GardeRefusee, TransitionInterdite
 from tests.conftest import page_text
 

@@ -10,16 +10,16 @@ from io import BytesIO
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from app import support as operations_support
-from app.donnees_personnelles import LIENS, table
-from app.export_donnees import NON_EXPORTEES, _cle_primaire_ou_lien, colonnes_exportees, feuilles
 from app.extensions import db
+from app.infra.storage import get_storage
 from app.jobs.depart import expirer_exports
 from app.models.consultations import Consultation
 from app.models.depart import EtatExport, ExportDonnees
 from app.models.referentiels import TypeDemandeSupport
-from app.purge import TRAITEMENTS, Anonymiser
-from app.storage import get_storage
+from app.operations import support as operations_support
+from app.operations.donnees_personnelles import LIENS, table
+from app.operations.export_donnees import NON_EXPORTEES, _cle_primaire_ou_lien, colonnes_exportees, feuilles
+from app.operations.purge import TRAITEMENTS, Anonymiser
 from app.views.depart import MESSAGE_LIEN_USAGE
 from tests.conftest import corps_envoye, csrf_token_from, page_text
 from tests.donnees_completes import IBAN, NIR, personne_complete

@@ -8,8 +8,8 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from app.exports import neutraliser
 from app.extensions import db
+from app.infra.exports import neutraliser
 from app.models.referentiels import Region
 from tests.conftest import page_text, sign_in
 from tests.test_cvtheque import valide

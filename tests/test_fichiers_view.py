@@ -9,9 +9,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
+from app.infra.storage import get_storage
+from app.infra.uploads import DOSSIER_ADMINISTRATIF
 from app.models.fichiers import AccesFichier, Fichier, store_upload
-from app.storage import get_storage
-from app.uploads import DOSSIER_ADMINISTRATIF
 from tests.conftest import sign_in
 
 PDF = b"%PDF-1.4\n% Carte vitale\n%%EOF\n"

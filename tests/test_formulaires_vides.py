@@ -23,7 +23,7 @@ from tests.test_permission_matrix import _endpoints, _url, routes_get
 ORDRE_ACTEURS = ("gestionnaire_a", "admin_national", "intervenant", "anonyme")
 TRACES_BRUTES = ("IntegrityError", "constraint failed", "[SQL:", "duplicate key", "psycopg", "sqlite3",
                  "Erreur du serveur", "Enregistrement impossible",
-                 # app.integrite's words: a required value is new at each sending, so
+                 # app.infra.integrite's words: a required value is new at each sending, so
                  # a refusal means an empty optional value collided with another
                  "Cette valeur est déjà utilisée", "L'enregistrement est impossible")
 #: Forms that end the session or the account: sent, the rest of the page's forms could not be.

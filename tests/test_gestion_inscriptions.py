@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -94,7 +94,7 @@ def test_rejection_and_one_year_rule(factory, login_as, app):
     sign_in(own, user)
     text = page_text(own.get("/profil/parcours"))
     # the Paris calendar day (between 23:00 and midnight UTC it is the next day)
-    echeance = (profil.date_premiere_analyse + timedelta(days=365)).replace(tzinfo=timezone.utc)
+    echeance = (profil.date_premiere_analyse + timedelta(days=365)).replace(tzinfo=UTC)
     expected = echeance.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y")
     assert f"à partir du {expected}." in text  # the day, without an hour
     # one year later the request may be transmitted again

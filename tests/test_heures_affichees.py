@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.extensions import db
-from app.formatting import heure_de_paris
+from app.infra.formatting import heure_de_paris
 from app.models.depart import ExportDonnees
 from tests.conftest import corps_envoye, csrf_token_from, page_text
 from tests.donnees_completes import personne_complete
@@ -28,7 +28,7 @@ def _paris(instant: datetime, fmt: str = "%d/%m/%Y %H:%M") -> str:
 
 def test_aucune_page_ni_aucun_e_mail_ne_dit_utc():
     """Every time the portal shows is stored UTC and formatted in Paris time
-    (app.formatting): a template naming « UTC » labels it wrongly."""
+    (app.infra.formatting): a template naming « UTC » labels it wrongly."""
     modeles = [p for p in Path("app/templates").rglob("*") if p.suffix in (".html", ".txt")]
     assert len(modeles) > 50
     fautifs = [str(p) for p in modeles if re.search(r"\bUTC\b", p.read_text(encoding="utf-8"))]
@@ -75,8 +75,8 @@ def test_l_e_mail_et_la_page_des_donnees_d_un_compte_archive_disent_l_expiration
 def test_le_fichier_des_donnees_donne_ses_heures_en_heure_de_paris(app):
     """The file of « Récupérer mes données » wrote the stored UTC instant as
     if it were the reader's time."""
-    from app.export_donnees import _texte
     from app.models.authentification import TentativeConnexion
+    from app.operations.export_donnees import _texte
 
     assert _texte(datetime(2026, 12, 10, 18, 9), TentativeConnexion.__table__.c.cree_le, None) == "10/12/2026 19:09"
     assert _texte(datetime(2026, 7, 10, 18, 9), TentativeConnexion.__table__.c.cree_le, None) == "10/07/2026 20:09"

@@ -250,7 +250,7 @@ def test_postgresql_probes_the_index_per_profile(factory):
     ``disponible_entre``."""
     from werkzeug.datastructures import MultiDict
 
-    from app.recherche_cvtheque import recherche_de, recherche_form
+    from app.operations.cvtheque import recherche_de, recherche_form
 
     for _ in range(3):
         periode(_valide(factory, "plan"), date(2027, 9, 1), date(2027, 9, 5))

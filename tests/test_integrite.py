@@ -83,7 +83,7 @@ def test_deux_interventions_sans_reference_du_logiciel(app, factory):
 def test_une_reference_deja_utilisee_est_dite_sous_son_champ(app, factory):
     """A reference already used in the structure: the form comes back with
     what was typed and the French message under « Référence du logiciel de
-    gestion » (the database's refusal, read by app.integrite)."""
+    gestion » (the database's refusal, read by app.infra.integrite)."""
     gestionnaire = factory.gestionnaire("DR-84")
     intervenant = _valide(factory)
     client = app.test_client()

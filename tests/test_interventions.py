@@ -10,13 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.interventions import (
-    DonneesInvalides,
-    attribuer_immatriculation,
-    creer_intervention,
-    modifier_intervention,
-    situation_desinscription,
-)
 from app.models.comptes import EtatInscription
 from app.models.interventions import (
     EtatIntervention,
@@ -27,6 +20,13 @@ from app.models.interventions import (
     ModeRemuneration,
 )
 from app.models.workflow import TransitionHistorique
+from app.operations.interventions import (
+    DonneesInvalides,
+    attribuer_immatriculation,
+    creer_intervention,
+    modifier_intervention,
+    situation_desinscription,
+)
 from app.workflows.core import Acteur, GardeRefusee, TransitionInterdite
 from app.workflows.intervention import intervention as wf_intervention
 from app.workflows.intervention import lettre as wf_lettre

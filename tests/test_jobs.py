@@ -19,8 +19,9 @@ from rq import Retry
 from rq.cron import CronScheduler
 from rq.job import Job, JobStatus
 
-from app import jobs, mail
+from app import jobs
 from app.extensions import db
+from app.infra import mail
 from app.models.outbox import OutboxMessage, OutboxStatus
 from tests import test_outbox
 from tests.test_outbox import outbox_rows, queue_test_email, run_jobs
@@ -96,7 +97,7 @@ def test_cron_module_declares_the_periodic_jobs():
     from redis import Redis
 
     scheduler = CronScheduler(connection=Redis())  # no connection is opened to load the config
-    scheduler.load_config_from_file("app.cron")
+    scheduler.load_config_from_file("app.jobs.cron")
     declared = {job.func_name: job for job in scheduler._cron_jobs}
     assert declared["app.jobs.redispatch_pending"].interval == 60
     assert declared["app.jobs.redispatch_pending"].queue_name == "mail"
@@ -169,7 +170,7 @@ def test_cron_enqueues_the_redispatch_which_sends_due_rows(app, smtp, clock):
     clock.advance(mail.FIRST_DISPATCH_GRACE.total_seconds())
 
     scheduler = CronScheduler(connection=jobs.redis_connection())
-    scheduler.load_config_from_file("app.cron")
+    scheduler.load_config_from_file("app.jobs.cron")
     enqueued = scheduler.enqueue_jobs()
     assert "app.jobs.redispatch_pending" in {job.func_name for job in enqueued}
     run_jobs(app)  # the redispatch job, then the delivery job it enqueued

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from app.formatting import format_date
+from app.infra.formatting import format_date
 from tests.conftest import page_text
 
 FOOTER = ("Accessibilité", "Plan d'accès", "Mentions légales", "Aide et Contact")
@@ -68,7 +68,7 @@ def test_template_messages_come_from_the_french_catalogue_once(app, monkeypatch)
     never an untranslated answer given outside any context."""
     from babel.support import NullTranslations
 
-    from app import formatting
+    from app.infra import formatting
 
     monkeypatch.setattr(formatting, "_traductions", {})
     with monkeypatch.context() as hors_contexte:  # what Flask-Babel answers outside any context

@@ -11,15 +11,15 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.dossier import dossier_de
 from app.extensions import db
-from app.interventions import Conflit, DonneesInvalides, DossierIncomplet, generer_lettre
-from app.lettre_pdf import duree_fr, montant_fr, quantite_fr
 from app.models.comptes import EtatInscription
 from app.models.dossier import Bloc, EtatBloc
 from app.models.fichiers import AccesFichier, read_fichier
 from app.models.interventions import EtatLettre, Intervention, LettreDemande, ModeRemuneration, TypeLettre
 from app.models.outbox import OutboxMessage
+from app.operations.dossier import dossier_de
+from app.operations.interventions import Conflit, DonneesInvalides, DossierIncomplet, generer_lettre
+from app.operations.lettre_pdf import duree_fr, montant_fr, quantite_fr
 from app.workflows.core import Acteur, GardeRefusee
 from app.workflows.intervention import lettre as wf_lettre
 from tests.conftest import csrf_token_from, page_text, sign_in

@@ -152,7 +152,7 @@ def test_the_count_leaves_out_joins_that_cannot_change_it(app, factory):
     )
     assert "JOIN structure" in _compte_sql(par_structure)
     # and the count still equals the rows listed
-    from app.dossier import dossier_de
+    from app.operations.dossier import dossier_de
 
     profils = [factory.intervenant("DR-84")[1] for _ in range(2)]
     for profil in profils:

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app import messagerie
 from app.extensions import db
 from app.models.annonces import Annonce, Candidature, EtatAnnonce
 from app.models.base import utcnow
@@ -17,6 +16,7 @@ from app.models.comptes import EtatInscription, Intervenant
 from app.models.messagerie import DestinataireMessage, Message
 from app.models.outbox import OutboxMessage
 from app.models.referentiels import Structure
+from app.operations import messagerie
 from tests.conftest import csrf_token_from, page_text, sign_in
 from tests.test_annonces import count_queries
 from tests.test_outbox import rq_queues, run_jobs  # noqa: F401  (Redis mode: a real rq worker runs the jobs)

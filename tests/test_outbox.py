@@ -22,8 +22,8 @@ from flask_admin.contrib.sqla.filters import EnumEqualFilter
 from rq import SimpleWorker
 from sqlalchemy import select
 
-from app import mail
 from app.extensions import db
+from app.infra import mail
 from app.jobs import get_queue, redis_connection, redispatch_pending
 from app.models.comptes import EtatInscription
 from app.models.outbox import OutboxMessage, OutboxStatus
@@ -326,7 +326,7 @@ def test_permanent_refusal_fails_at_once(app, smtp, monkeypatch):
 def test_redis_down_does_not_break_the_request(app, smtp, clock, monkeypatch, caplog):
     original = app.config.get("REDIS_URL")
     monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
-    with caplog.at_level(logging.WARNING, logger="app.mail"):
+    with caplog.at_level(logging.WARNING, logger="app.infra.mail"):
         queue_test_email()
         db.session.commit()
     assert "reste" in caplog.text or "restent en attente" in caplog.text
@@ -346,7 +346,7 @@ def test_redis_down_does_not_break_the_request(app, smtp, clock, monkeypatch, ca
 def test_file_mode_writes_eml_and_logs_its_links(app, tmp_path, monkeypatch, caplog):
     monkeypatch.setitem(app.config, "MAIL_SERVER", None)
     monkeypatch.setitem(app.config, "MAIL_FILE_DIR", str(tmp_path / "mail"))
-    with caplog.at_level(logging.INFO, logger="app.mail"):
+    with caplog.at_level(logging.INFO, logger="app.infra.mail"):
         queue_test_email()
         db.session.commit()
         run_jobs(app)

@@ -10,8 +10,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from app import mail
 from app.extensions import db
+from app.infra import mail
 from app.jobs import redispatch_pending
 from app.models.outbox import OutboxMessage, OutboxStatus
 from tests import test_outbox

@@ -8,8 +8,8 @@ import re
 
 from sqlalchemy import select, text
 
-from app import mail
 from app.extensions import db
+from app.infra import mail
 from app.models.outbox import OutboxMessage, OutboxStatus
 from tests.conftest import corps_envoye, page_text
 from tests.test_auth import _grant_provisional

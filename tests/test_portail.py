@@ -11,10 +11,10 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
+from app.infra.uploads import DOSSIER_ADMINISTRATIF
 from app.models.annonces import EtatAnnonce
 from app.models.contenus import Actualite, DocumentPublic, markdown_sur
 from app.models.fichiers import store_upload
-from app.uploads import DOSSIER_ADMINISTRATIF
 from app.views.backoffice_contenus import DOCUMENT_PUBLIC
 from tests.conftest import csrf_token_from, page_text
 from tests.test_annonces import creer_annonce, numeros

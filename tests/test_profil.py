@@ -303,8 +303,8 @@ def test_cv_file_downloadable_by_owner_and_staff_by_need_to_know(factory, client
 
 
 def test_replaced_or_removed_cv_is_deleted_from_storage(factory, client):
+    from app.infra.storage import get_storage
     from app.models.fichiers import Fichier
-    from app.storage import get_storage
 
     user, profil = factory.intervenant("DR-84")
     sign_in(client, user)

@@ -10,14 +10,14 @@ from dateutil.relativedelta import relativedelta
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 
-from app.donnees_personnelles import HORS_PERSONNE, LIENS, Personne, table
 from app.extensions import db
+from app.infra.storage import get_storage
 from app.jobs.depart import purger_donnees_echues
 from app.models.authentification import EtatCompteUtilisateur
 from app.models.comptes import Intervenant
 from app.models.depart import JournalPurge
-from app.purge import TRAITEMENTS, Anonymiser, Supprimer, colonnes_traitees
-from app.storage import get_storage
+from app.operations.donnees_personnelles import HORS_PERSONNE, LIENS, Personne, table
+from app.operations.purge import TRAITEMENTS, Anonymiser, Supprimer, colonnes_traitees
 from tests.conftest import PASSWORD, page_text
 from tests.donnees_completes import SANS_LIGNE, personne_complete
 from tests.test_auth import post_login
@@ -34,7 +34,7 @@ def test_every_table_holds_a_persons_rows_or_says_why_not(app):
 
 def test_every_column_of_a_persons_table_is_purged_or_declared_kept(app):
     traitees = colonnes_traitees()
-    assert set(traitees) == set(LIENS), "chaque table de LIENS a son traitement dans app.purge.TRAITEMENTS"
+    assert set(traitees) == set(LIENS), "chaque table de LIENS a son traitement dans app.operations.purge.TRAITEMENTS"
     manquantes, inconnues = [], []
     for nom, colonnes in traitees.items():
         reelles = {c.name for c in table(nom).c}
@@ -127,7 +127,7 @@ def test_purge_by_time_travel(app, factory, monkeypatch):
 
 
 def test_an_account_reactivated_before_the_date_is_not_purged(app, factory, monkeypatch):
-    from app import depart
+    from app.operations import depart
     from app.workflows.core import Acteur
 
     user, profil = factory.intervenant("DR-84")

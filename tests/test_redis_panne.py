@@ -18,7 +18,8 @@ from redis import Redis
 from rq import Queue
 from rq.cron import CronScheduler
 
-from app import jobs, mail
+from app import jobs
+from app.infra import mail
 from tests.test_reprise_postgresql import port_de_test
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server absent")
@@ -110,7 +111,7 @@ def test_the_worker_waits_for_redis_and_goes_on(redis_de_test, tmp_path):
 
 def test_the_scheduler_waits_for_redis_and_goes_on(redis_de_test, tmp_path):
     journal = tmp_path / "cron.log"
-    taches = tmp_path / "taches_chaque_seconde.py"  # app.cron's jobs run every minute at most
+    taches = tmp_path / "taches_chaque_seconde.py"  # app.jobs.cron's jobs run every minute at most
     taches.write_text("import os\nfrom rq import cron\ncron.register(os.getpid, queue_name='default', interval=1)\n")
     cron = lancer([sys.executable, "-m", "app.jobs.planificateur", "--url", redis_de_test.url,
                    "--config", str(taches)], journal)

@@ -19,8 +19,8 @@ from aiosmtpd.controller import Controller
 from flask import g
 from flask_appbuilder.security.sqla.models import Role
 
-from app import mail
 from app.extensions import db
+from app.infra import mail
 from app.models.outbox import OutboxMessage, OutboxStatus
 from tests.conftest import postgresql_only
 from tests.test_outbox import CollectingHandler

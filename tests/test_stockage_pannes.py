@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app import storage
 from app.extensions import db
+from app.infra import storage
 from app.models.depart import EtatExport, ExportDonnees
 from app.models.dossier import PieceDossier
 from app.models.fichiers import Fichier, enregistrer_contenu

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
-from app import support as operations
 from app.extensions import db
 from app.jobs.support import cloturer_demandes_sans_reponse, purger_demandes_non_confirmees
 from app.models import base
@@ -22,6 +21,7 @@ from app.models.outbox import OutboxMessage
 from app.models.referentiels import Structure, TypeDemandeSupport
 from app.models.support import DemandeSupport, EtatDemandeSupport
 from app.models.workflow import TransitionHistorique
+from app.operations import support as operations
 from app.workflows.core import Acteur, GardeRefusee, TransitionInterdite
 from app.workflows.support import demandeur, support
 from tests.conftest import corps_envoye, csrf_token_from, page_text
@@ -568,9 +568,9 @@ def _telechargement_protege(reponse, contenu: bytes, nom: str) -> None:
 
 
 def test_reply_with_an_attachment_read_by_the_handlers_and_the_requester_only(login_as, factory):
+    from app.infra.storage import get_storage
     from app.models.fichiers import AccesFichier
     from app.models.support import MessageSupport
-    from app.storage import get_storage
 
     d = _transmise(email="marcel@example.test")
     gestionnaire = login_as("gestionnaire", "DR-84")

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 from werkzeug.datastructures import FileStorage
 
-from app.uploads import (
+from app.infra.uploads import (
     DOSSIER_ADMINISTRATIF,
     MEGA,
     PIECE_JOINTE_SUPPORT,

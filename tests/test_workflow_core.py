@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -94,7 +94,7 @@ def test_rejected_request_can_be_sent_again_only_after_one_year(scene):
     with pytest.raises(GardeRefusee) as error:
         inscription.apply(profil, "transmettre", actors["owner"])
     # the user's (Paris) calendar day
-    echeance = (profil.date_premiere_analyse + timedelta(days=365)).replace(tzinfo=timezone.utc)
+    echeance = (profil.date_premiere_analyse + timedelta(days=365)).replace(tzinfo=UTC)
     expected = echeance.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y")
     assert f"à partir du {expected}" in error.value.message
     profil.date_premiere_analyse = core_now() - timedelta(days=366)

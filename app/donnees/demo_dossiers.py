@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.dossier import demander, dossier_de, examiner, transmettre
 from app.extensions import db
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.dossier import Bloc
+from app.operations.dossier import demander, dossier_de, examiner, transmettre
 from app.security.scope import structure_id_of_user
 from app.workflows.core import Acteur
 from app.workflows.dossier import bloc_dossier

@@ -13,13 +13,13 @@ from decimal import Decimal
 
 from sqlalchemy import exists, select
 
-from app.dossier import demander, dossier_de, examiner, transmettre
 from app.extensions import db
-from app.interventions import creer_intervention, generer_lettre
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.dossier import Bloc, EtatBloc
 from app.models.interventions import Intervention, ModeRemuneration, TypeLettre
 from app.models.regles_interventions import blocs_requis
+from app.operations.dossier import demander, dossier_de, examiner, transmettre
+from app.operations.interventions import creer_intervention, generer_lettre
 from app.security.scope import structure_id_of_user
 from app.workflows.core import Acteur
 from app.workflows.intervention import intervention as workflow_intervention

@@ -2,16 +2,16 @@
 intervenants write to a gestionnaire they may write to and get an answer
 (one left unread), and two gestionnaires exchange. Idempotent: nothing is
 written when a demo message exists. Every message goes through the rule
-(``app.messagerie.ecrire``)."""
+(``app.operations.messagerie.ecrire``)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.messagerie import MessagerieRefusee, correspondants, ecrire, lire
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
 from app.models.messagerie import Message
+from app.operations.messagerie import MessagerieRefusee, correspondants, ecrire, lire
 
 CONVERSATIONS = [
     ("Disponibilités pour la session de mars",

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app import support as operations
 from app.extensions import db
 from app.models.referentiels import TypeDemandeSupport
 from app.models.support import DemandeSupport
+from app.operations import support as operations
 from app.workflows.core import Acteur
 
 DOMAINE = "demo.espace-intervenants.fr"

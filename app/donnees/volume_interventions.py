@@ -19,10 +19,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.interventions import PREFIXE_IMMATRICULATION
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.interventions import Immatriculation, Intervention, LettreDemande
 from app.models.referentiels import Structure
+from app.operations.interventions import PREFIXE_IMMATRICULATION
 
 TABLES_INTERVENTIONS = [Intervention.__table__, LettreDemande.__table__, Immatriculation.__table__]
 #: Share of the validated intervenants who intervene (the others never got an order).

@@ -9,7 +9,7 @@ from wtforms import SelectMultipleField as _SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets.core import clean_key
 
-from app import caches
+from app.infra import caches
 
 
 def html_params(**kwargs) -> str:

@@ -74,7 +74,7 @@ class DemandeSupportAnonymeForm(CaptchaMixin, DemandeSupportForm):
 
 class MessageSupportForm(FlaskForm):
     """A message of the thread (handler's answer or requester's reply), with
-    an optional attachment checked by ``app.support.joindre``."""
+    an optional attachment checked by ``app.operations.support.joindre``."""
 
     texte = TextAreaField("Votre réponse", validators=[
         DataRequired("Saisissez votre réponse."), Length(max=DESCRIPTIF_MAX, message=(

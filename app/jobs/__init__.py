@@ -3,7 +3,7 @@
 With ``REDIS_URL`` set, ``enqueue`` puts jobs on rq queues (``RQ_QUEUES``:
 ``mail`` and ``default``) and a real worker runs them; without it (embedded
 default, tests) they run inline, in the caller's process. Periodic jobs are
-declared once, in ``app/cron.py``.
+declared once, in ``app/jobs/cron.py``.
 
 Full stack processes (Procfile)::
 
@@ -43,7 +43,7 @@ _worker_app: Flask | None = None
 
 
 def init_app(app) -> None:
-    from app.mail import init_session_events
+    from app.infra.mail import init_session_events
 
     app.extensions["jobs"] = {"redis_url": app.config.get("REDIS_URL")}
     init_session_events()
@@ -193,7 +193,7 @@ class AppWorker(Worker):
 def deliver_outbox_message(message_id: int) -> str:
     """Send one outbox e-mail. Raises ``MailDeliveryError`` when the attempt
     failed and another one is planned, so that rq's ``Retry`` reschedules it."""
-    from app.mail import RETRY, MailDeliveryError, send_outbox_message
+    from app.infra.mail import RETRY, MailDeliveryError, send_outbox_message
 
     outcome = send_outbox_message(message_id)
     if outcome == RETRY:
@@ -205,7 +205,7 @@ def deliver_outbox_message(message_id: int) -> str:
 def redispatch_pending() -> int:
     """Periodic: dispatch again the outbox rows whose next attempt is due
     (SMTP or Redis was down, a worker died while sending)."""
-    from app.mail import dispatch, due_messages
+    from app.infra.mail import dispatch, due_messages
 
     due = due_messages()
     if due:
@@ -218,7 +218,7 @@ def redispatch_pending() -> int:
 def purge_sent_messages(days: int | None = None) -> int:
     """Periodic: delete sent e-mails older than ``OUTBOX_RETENTION_DAYS``
     (they hold personal data and are no longer needed)."""
-    from app.mail import purge_sent
+    from app.infra.mail import purge_sent
 
     days = days if days is not None else current_app.config.get("OUTBOX_RETENTION_DAYS", 90)
     count = purge_sent(days)

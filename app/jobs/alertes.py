@@ -157,7 +157,7 @@ def planifier_envoi(annonce_id: int) -> int:
 @job
 def envoyer_lot(annonce_id: int, premier_id: int, dernier_id: int) -> int:
     """Write the outbox rows of one slice of alerts, then dispatch them."""
-    from app.mail import FIRST_DISPATCH_GRACE, _sender_domain, dispatch, now
+    from app.infra.mail import FIRST_DISPATCH_GRACE, _sender_domain, dispatch, now
     from app.notifications.liens import external_url
 
     config = current_app.config

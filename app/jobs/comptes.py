@@ -1,4 +1,4 @@
-"""Periodic account jobs (declared in app/cron.py).
+"""Periodic account jobs (declared in app/jobs/cron.py).
 
 - ``supprimer_comptes_non_actives``: self-registered accounts whose activation
   link was not used within 7 days are deleted (profile, tokens, login user).
@@ -23,8 +23,8 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
+from app.infra.mail import queue_email
 from app.jobs import job
-from app.mail import queue_email
 from app.models import base
 from app.models.authentification import (
     DefiCaptcha,

@@ -1,14 +1,14 @@
-"""Jobs of leaving and personal data (issue 24; periodic ones in app/cron.py).
+"""Jobs of leaving and personal data (issue 24; periodic ones in app/jobs/cron.py).
 
 - ``preparer_export``: builds a « Récupérer mes données » file (enqueued by
   the page or by the national administration from a support request).
 - ``expirer_exports``: files not downloaded in time are deleted.
 - ``traiter_inactivite``: an intervenant without login for
   ``INACTIVITE_JOURS`` is warned ``INACTIVITE_PREAVIS_JOURS`` before, then
-  archived like a leaving person (app.depart.archiver), at least the notice
+  archived like a leaving person (app.operations.depart.archiver), at least the notice
   after the warning; logging in again voids the warning.
 - ``purger_donnees_echues``: when retention ends, the person's data are
-  purged (app.purge) and the account goes to « purgé »; one
+  purged (app.operations.purge) and the account goes to « purgé »; one
   ``journal_purge`` row per run with its counts.
 """
 
@@ -22,17 +22,17 @@ from flask import current_app
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import func, or_, select
 
-from app import depart, export_donnees, purge
-from app.donnees_personnelles import Personne
 from app.extensions import db
+from app.infra.mail import queue_email
 from app.jobs import job
-from app.mail import queue_email
 from app.models import base
 from app.models.authentification import EtatCompte, EtatCompteUtilisateur
 from app.models.comptes import Intervenant
 from app.models.depart import ConservationCompte, EtatExport, ExportDonnees, JournalPurge, MotifArchivage
 from app.models.fichiers import StockageIndisponible
 from app.models.regles_depart import Inactivite
+from app.operations import depart, export_donnees, purge
+from app.operations.donnees_personnelles import Personne
 from app.workflows.compte import compte, etat_du_compte
 from app.workflows.core import Acteur
 

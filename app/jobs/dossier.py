@@ -1,4 +1,4 @@
-"""Periodic jobs of the dossier administratif (declared in app/cron.py), issue 20.
+"""Periodic jobs of the dossier administratif (declared in app/jobs/cron.py), issue 20.
 
 - ``rappeler_revisions``: a block validated 11 months ago → one reminder
   e-mail per dossier (manual §3.3.4: the dossier is revised every year);
@@ -20,8 +20,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.extensions import db
+from app.infra.mail import queue_email
 from app.jobs import job
-from app.mail import queue_email
 from app.models import base
 from app.models.dossier import Bloc, BlocDossier, DossierAdministratif, EtatBloc
 from app.workflows.core import Acteur, WorkflowError

@@ -1,4 +1,4 @@
-"""Periodic inscription jobs (declared in app/cron.py), manual §3.2.2.
+"""Periodic inscription jobs (declared in app/jobs/cron.py), manual §3.2.2.
 
 - ``relancer_complements``: two weeks before the archive date, the intervenant
   whose request waits for a complément gets one reminder e-mail.
@@ -17,13 +17,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app import depart  # issue 24: an archived account's data are deleted when retention ends
 from app.extensions import db
+from app.infra.mail import queue_email
 from app.jobs import job
-from app.mail import queue_email
 from app.models import base
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.depart import MotifArchivage
+from app.operations import depart  # issue 24: an archived account's data are deleted when retention ends
 from app.workflows import compte as cycle_compte
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.inscription import inscription

@@ -19,13 +19,13 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import false, func, literal, select, update
 
 from app.extensions import db
+from app.infra.mail import queue_email
 from app.jobs import enqueue, job
-from app.mail import queue_email
-from app.messagerie import MessagerieRefusee, _nom, _verifier_textes, correspondants
 from app.models.annonces import Annonce, Candidature
 from app.models.base import utcnow
 from app.models.comptes import Intervenant
 from app.models.messagerie import DestinataireMessage, Message
+from app.operations.messagerie import MessagerieRefusee, _nom, _verifier_textes, correspondants
 from app.security.scope import dans_ma_structure
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,7 @@ def outbox_redispatch() -> None:
 @click.option("--limit", default=10, show_default=True, help="Nombre d'e-mails en échec listés.")
 def outbox_status(limit: int) -> None:
     """Nombre d'e-mails par statut, et les derniers en échec."""
-    from app.mail import status_counts
+    from app.infra.mail import status_counts
 
     for status, count in status_counts().items():
         click.echo(f"{status.libelle:<18} {count}")

@@ -1,4 +1,4 @@
-"""The periodic jobs' scheduler (``app.cron``), outliving a Redis outage.
+"""The periodic jobs' scheduler (``app.jobs.cron``), outliving a Redis outage.
 
 Started (one process for the whole platform) with::
 
@@ -60,9 +60,9 @@ class PlanificateurPatient(CronScheduler):
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description="Planificateur des tâches périodiques (app.cron).")
+    parser = argparse.ArgumentParser(description="Planificateur des tâches périodiques (app.jobs.cron).")
     parser.add_argument("--url", default=os.environ.get("REDIS_URL"), help="Redis (défaut : REDIS_URL)")
-    parser.add_argument("--config", default="app.cron", help="module des tâches périodiques")
+    parser.add_argument("--config", default="app.jobs.cron", help="module des tâches périodiques")
     args = parser.parse_args(argv)
     if not args.url:
         raise SystemExit("REDIS_URL absent : sans Redis, rien ne tourne périodiquement.")

@@ -1,4 +1,4 @@
-"""Periodic jobs of the support desk (declared in app/cron.py), issue 22.
+"""Periodic jobs of the support desk (declared in app/jobs/cron.py), issue 22.
 
 - ``purger_demandes_non_confirmees``: anonymous requests whose confirmation
   link was not followed within ``DELAI_PURGE`` are deleted (never transmitted,
@@ -16,11 +16,11 @@ import logging
 
 from sqlalchemy import delete, select
 
-from app import support as operations
 from app.extensions import db
 from app.jobs import job
 from app.models import base
 from app.models.support import DemandeSupport, EtatDemandeSupport
+from app.operations import support as operations
 from app.workflows.core import WorkflowError
 
 log = logging.getLogger(__name__)

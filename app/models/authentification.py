@@ -208,7 +208,7 @@ User.etat_compte_ligne = relationship(EtatCompte, uselist=False, viewonly=True)
 
 def _verrou(user) -> str:
     """« Verrouillé jusqu'au … » while failed attempts keep the account locked."""
-    from app.formatting import format_date
+    from app.infra.formatting import format_date
 
     etat = user.etat_compte_ligne
     if etat is not None and etat.verrouille_jusqua is not None and etat.verrouille_jusqua > base.utcnow():

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from app import caches
 from app.extensions import preparee
+from app.infra import caches
 
 
 def utcnow() -> datetime:

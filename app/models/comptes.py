@@ -246,7 +246,7 @@ INDEX_TRIS_CVTHEQUE = {
 #: (« Plus de 100 ») stops as soon as one sample holds more than the cap, so
 #: a broad search reads short lists whatever the volume, where the whole
 #: index hands over every match first (22,000 for « management » at 300,000
-#: profiles: 8 ms). app.recherche_cvtheque.compter. 14 % more GIN entries.
+#: profiles: 8 ms). app.operations.cvtheque.compter. 14 % more GIN entries.
 ECHANTILLONS_CVTHEQUE = {
     "ix_intervenant_cvtheque_echantillon_64": 64,
     "ix_intervenant_cvtheque_echantillon_8": 8,

@@ -74,7 +74,7 @@ class LecturesSensibles(Model):
     """One staff account's sensitive reads (NIR/IBAN shown, dossier pieces
     downloaded) on one day (Paris), counted by a single upsert so that two
     requests at once never both take the last one
-    (``app.dossier.consommer_lecture_sensible``); ``refus`` counts the reads
+    (``app.operations.dossier.consommer_lecture_sensible``); ``refus`` counts the reads
     refused past ``LECTURES_SENSIBLES_PAR_JOUR`` (the national
     administration is alerted at the first)."""
 

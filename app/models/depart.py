@@ -61,7 +61,7 @@ class ExportDonnees(Model):
     demandeur_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="SET NULL"))
     demande_support_id = sa.Column(sa.Integer, sa.ForeignKey("demande_support.id", ondelete="SET NULL"))
     etat = state_column(EtatExport, name="etat_export_donnees", default=EtatExport.en_preparation, index=False)
-    #: Where the file is (app.storage, encrypted); None once downloaded or expired.
+    #: Where the file is (app.infra.storage, encrypted); None once downloaded or expired.
     storage_key = sa.Column(sa.String(255))
     taille = sa.Column(sa.Integer)
     #: SHA-256 of the e-mailed link's token (exports for an archived account).

@@ -6,12 +6,12 @@ One dossier per intervenant, shared by every structure. It is made of blocks
 blocks read and write the profile's own columns (``Intervenant``: one source
 of truth); the dossier adds the identity document, the NIR, the bank details
 and the pieces (files). NIR, IBAN and BIC are encrypted columns; the pieces
-are sensitive files (encrypted by ``app.storage``).
+are sensitive files (encrypted by ``app.infra.storage``).
 
 ``DemandeDossier`` records each request a structure made and the trainer's
 answer (``date_reponse``): staff of a structure read a dossier only while
 their structure works with the trainer, an intervention or that answer; a
-request alone opens nothing (need-to-know, ``app.dossier.condition_acces``).
+request alone opens nothing (need-to-know, ``app.operations.dossier.condition_acces``).
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ class DemandeDossier(Model):
     #: The blocks asked, comma-separated (``Bloc`` values).
     blocs = sa.Column(sa.String(200), nullable=False)
     #: When the trainer transmitted blocks of this request: their consent to
-    #: this structure reading the dossier (``app.dossier.condition_acces``).
+    #: this structure reading the dossier (``app.operations.dossier.condition_acces``).
     date_reponse = sa.Column(sa.DateTime)
 
 

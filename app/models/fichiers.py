@@ -1,4 +1,4 @@
-"""Uploaded files: metadata in the database, content in ``app.storage``.
+"""Uploaded files: metadata in the database, content in ``app.infra.storage``.
 
 The row is the only link between a public identifier (a random UUID in the
 download URL), the storage key and the owner; the original file name is kept
@@ -18,10 +18,10 @@ from flask_login import current_user
 from sqlalchemy.orm import relationship
 
 from app.extensions import db
+from app.infra.storage import get_storage
+from app.infra.uploads import UploadError, UploadPreset, validate_upload
 from app.models.base import utcnow
 from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
-from app.storage import get_storage
-from app.uploads import UploadError, UploadPreset, validate_upload
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +57,15 @@ class Fichier(Model):
         CV-thèque, or its request transmitted to their structure), and the
         staff's own documents (no owner); a piece of a dossier administratif
         only by staff of a structure that works with the trainer
-        (``app.dossier.lisible_par``: a request alone opens nothing), a
+        (``app.operations.dossier.lisible_par``: a request alone opens nothing), a
         lettre de demande by staff of its intervention's structure
-        (``app.interventions``); an attachment of a support request only by
-        its handlers and its requester (``app.support``). Nobody else."""
+        (``app.operations.interventions``); an attachment of a support request only by
+        its handlers and its requester (``app.operations.support``). Nobody else."""
         if user is None or not getattr(user, "is_authenticated", False):
             return False
         if self.owner_user_id is not None and self.owner_user_id == user.id:
             return True
-        from app.support import demande_de_la_piece, piece_lisible_par
+        from app.operations.support import demande_de_la_piece, piece_lisible_par
 
         demande = demande_de_la_piece(self.id)
         if demande is not None:  # an attachment of a support thread: its handlers and its requester
@@ -78,14 +78,14 @@ class Fichier(Model):
 
         piece = db.session.scalar(sa.select(PieceDossier).where(PieceDossier.fichier_id == self.id))
         if piece is not None:  # a piece of the dossier administratif: its own need-to-know
-            from app.dossier import lisible_par
+            from app.operations.dossier import lisible_par
 
             return lisible_par(piece.dossier, user)
         from app.models.interventions import LettreDemande
 
         lettre = db.session.scalar(sa.select(LettreDemande).where(LettreDemande.fichier_id == self.id))
         if lettre is not None:  # a lettre de demande: staff of the intervention's structure (issue 23)
-            from app.interventions import lettre_lisible_par
+            from app.operations.interventions import lettre_lisible_par
 
             return lettre_lisible_par(lettre, user)
         from app.models.comptes import Intervenant
@@ -126,7 +126,7 @@ def store_upload(
     """Validate ``file`` (a werkzeug ``FileStorage``) against ``preset``, store
     it and add its row to the session; the caller commits.
 
-    Raises ``app.uploads.UploadError`` (message for the user) when refused,
+    Raises ``app.infra.uploads.UploadError`` (message for the user) when refused,
     ``StockageIndisponible`` (one, for the file field) when the storage
     cannot write it. The content is written before the commit, never a row
     without its file; a rolled-back caller's content is deleted

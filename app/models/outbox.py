@@ -2,7 +2,7 @@
 
 An e-mail is first a row written in the same transaction as the change that
 causes it, so a rolled-back change sends nothing and a committed one cannot be
-lost when Redis or SMTP is down. ``app.mail`` dispatches the rows after commit
+lost when Redis or SMTP is down. ``app.infra.mail`` dispatches the rows after commit
 and records every attempt on the row.
 """
 
@@ -55,7 +55,7 @@ class OutboxMessage(Model):
     sent_at = sa.Column(sa.DateTime)
     #: The secrets of the e-mail (token links, provisional password) as JSON
     #: {mark in the bodies: value}, Fernet-encrypted, dropped once sent: the
-    #: stored bodies hold only the marks (app.mail.Secret, issue 19).
+    #: stored bodies hold only the marks (app.infra.mail.Secret, issue 19).
     secrets_chiffres = sa.Column(EncryptedString)
 
     __table_args__ = (

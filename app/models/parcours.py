@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from flask_appbuilder import Model
 from sqlalchemy.orm import backref, relationship
 
-from app import caches
 from app.extensions import db, preparee
+from app.infra import caches
 from app.models.base import TimestampMixin
 from app.models.comptes import Intervenant, _association
 from app.models.fichiers import Fichier

@@ -98,7 +98,7 @@ class MessageSupport(Model):
     texte = sa.Column(sa.Text, nullable=False)
     date = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     #: The optional attachment (« Pièce jointe »), a sensitive file read by the
-    #: request's handlers and its requester only (``app.support.piece_lisible_par``).
+    #: request's handlers and its requester only (``app.operations.support.piece_lisible_par``).
     fichier_id = sa.Column(sa.Integer, sa.ForeignKey("fichier.id", ondelete="SET NULL"), unique=True)
 
     demande = relationship(DemandeSupport, back_populates="messages")

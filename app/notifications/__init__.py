@@ -8,7 +8,7 @@ connected once per process whatever the number of ``create_app`` calls.
 
 from __future__ import annotations
 
-from app.mail import queue_email
+from app.infra.mail import queue_email
 from app.notifications.liens import external_url
 from app.workflows.core import transition_effectuee
 

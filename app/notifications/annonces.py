@@ -7,7 +7,7 @@ the intervenant.
 
 from __future__ import annotations
 
-from app.mail import queue_email
+from app.infra.mail import queue_email
 from app.workflows.core import transition_effectuee
 
 SUJETS_CANDIDATURE = {

@@ -3,7 +3,7 @@ told by e-mail when a lettre is sent to it, in the transaction of the sending.""
 
 from __future__ import annotations
 
-from app.mail import queue_email
+from app.infra.mail import queue_email
 from app.workflows.core import transition_effectuee
 
 SUJET_LETTRE = "Votre lettre de demande n° {numero} du CNFPT"

@@ -17,8 +17,8 @@ import time
 from flask import current_app
 from sqlalchemy import select
 
-from app.caches import declarer, vider_apres_commit
 from app.extensions import db
+from app.infra.caches import declarer, vider_apres_commit
 
 _cache: dict[tuple, tuple[float, tuple[tuple[int, str], ...]]] = {}
 MODULE_REFERENTIELS = "app.models.referentiels"

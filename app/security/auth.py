@@ -41,9 +41,9 @@ from marshmallow import ValidationError
 from sqlalchemy import and_, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app import captcha
 from app.extensions import db, transaction_en_ecriture
-from app.mail import Secret
+from app.infra import captcha
+from app.infra.mail import Secret
 from app.models import base
 from app.models.authentification import (  # noqa: F401  (identity helpers re-exported)
     EtatCompte,

@@ -274,7 +274,7 @@ def reinitialiser(user, acteur_id: int | None) -> None:
     (who, for whom, when, from where) and the person is told by e-mail, in
     the caller's transaction. At the next sign-in, a person whose role
     requires it enrols again."""
-    from app.mail import queue_email
+    from app.infra.mail import queue_email
     from app.security.sessions import invalider_sessions
 
     retirer(user.id)

@@ -30,9 +30,9 @@ from flask_appbuilder.security.sqla.models import (
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import caches
-from app.caches import vider_apres_commit
 from app.extensions import preparee
+from app.infra import caches
+from app.infra.caches import vider_apres_commit
 from app.models.authentification import SessionUtilisateur
 from app.security import auth, sessions
 from app.security import views as security_views

@@ -17,8 +17,8 @@ from flask import g, has_request_context
 from flask_login import current_user
 from sqlalchemy import bindparam, exists, false, select, true
 
-from app import caches
 from app.extensions import db, preparee
+from app.infra import caches
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
 from app.security.roles import ADMIN, ADMIN_NATIONAL
 

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload, undefer
 from wtforms import Field, ValidationError
 
-from app.formatting import format_date
+from app.infra.formatting import format_date
 from app.models.authentification import LIBELLES_ETAT_COMPTE, EtatCompteUtilisateur
 from app.security import libelles
 from app.security.roles import GESTIONNAIRE
@@ -242,8 +242,8 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
         return redirect(request.referrer or url_for(f"{self.endpoint}.list"))
 
     def _transition(self, items, event: str, succes: str):
-        from app import depart
         from app.extensions import db
+        from app.operations import depart
         from app.workflows import compte as cycle_compte
         from app.workflows.core import Acteur, WorkflowError
 

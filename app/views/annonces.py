@@ -19,8 +19,8 @@ from wtforms.fields import DateField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from app.extensions import db
-from app.formatting import format_heure
 from app.forms.champs import SelectField, SelectMultipleField
+from app.infra.formatting import format_heure
 from app.models.annonces import (
     Annonce,
     Candidature,

@@ -22,8 +22,9 @@ from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, DecimalField
 from wtforms.validators import Email, Length, NumberRange, Optional, Regexp, ValidationError
 
-from app import caches
 from app.extensions import db, preparee
+from app.infra import caches
+from app.infra.uploads import UploadError, UploadPreset, validate_upload
 from app.models.annonces import (
     Annonce,
     Candidature,
@@ -39,7 +40,6 @@ from app.models.fichiers import effacer, store_upload
 from app.models.referentiels import Departement, Region, SousSpecialite, Specialite
 from app.referentiels.options import options
 from app.security.scope import current_structure_id, dans_ma_structure, structure_visible
-from app.uploads import UploadError, UploadPreset, validate_upload
 from app.views.base import EspaceModelView
 from app.views.candidatures_annonce import commentaire_court, liste_candidatures
 from app.views.filters import FilterChoixActifs, FilterMaStructure

@@ -16,7 +16,7 @@ IMMATRICULATION_GENEREE = re.compile(r"IMM\d{7}")
 
 
 def _pas_un_numero_genere(valeur) -> None:
-    """The numbers « IMM0000001 »… are given by ``app.interventions``: one typed
+    """The numbers « IMM0000001 »… are given by ``app.operations.interventions``: one typed
     here could be given again to someone else."""
     if valeur and IMMATRICULATION_GENEREE.fullmatch(valeur.strip()):
         raise ValidationError("Les numéros IMM suivis de sept chiffres sont attribués par l'Espace Intervenants "

@@ -27,15 +27,15 @@ from flask_appbuilder.api import BaseApi, expose, protect, safe
 from flask_appbuilder.api.manager import OpenApi
 
 from app.extensions import csrf, db
-from app.interventions import (
+from app.models.comptes import Intervenant
+from app.models.interventions import EtatIntervention, Intervention, LettreDemande
+from app.models.regles_interventions import blocs_non_valides, blocs_requis, erreurs_intervention
+from app.operations.interventions import (
     DonneesInvalides,
     creer_intervention,
     etats_du_dossier,
     modifier_intervention,
 )
-from app.models.comptes import Intervenant
-from app.models.interventions import EtatIntervention, Intervention, LettreDemande
-from app.models.regles_interventions import blocs_non_valides, blocs_requis, erreurs_intervention
 from app.security.scope import perimetre_courant, utilisateur_courant
 from app.views.api_parametres import ApiModeleEspace
 from app.views.filters import FilterMaStructure
@@ -442,10 +442,10 @@ class DossierApi(BaseApi):
 
 
 def dossier_visible(profil: Intervenant) -> bool:
-    """The dossier's need-to-know (``app.dossier.acces_acteur``, issue 33):
+    """The dossier's need-to-know (``app.operations.dossier.acces_acteur``, issue 33):
     national roles, every person; a gestionnaire, a person their structure
     works with. A request alone opens nothing."""
-    from app.dossier import acces_acteur
+    from app.operations.dossier import acces_acteur
 
     user = utilisateur_courant()
     return user is not None and acces_acteur(profil.id, Acteur.from_user(user))

@@ -8,7 +8,7 @@ its numbers must be finite and of a sane size, page and page size whole
 numbers, and for FAB's list, item and info routes the value must follow
 FAB's own schema and name only the view's filterable columns, their
 operators and its sortable columns. Anything else is the client's error:
-400 with a French message (``app.errors.bad_request``).
+400 with a French message (``app.infra.errors.bad_request``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.api.schemas import get_info_schema, get_item_schema, get_list_schema
 from flask_babel import gettext
 
-from app.errors import ParametreInvalide
+from app.infra.errors import ParametreInvalide
 
 PREFIXE = "/api/v1/"
 #: Longest ``q`` read (characters) and deepest nesting of lists and objects.

@@ -24,10 +24,10 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app import integrite
-from app.exports import neutraliser
 from app.extensions import db
-from app.formatting import format_date, format_heure, paris_vers_utc
+from app.infra import integrite
+from app.infra.exports import neutraliser
+from app.infra.formatting import format_date, format_heure, paris_vers_utc
 from app.security.headers import nonce
 from app.security.roles import PERM_BACKOFFICE
 
@@ -62,7 +62,7 @@ class ConsoleIndexView(ConsoleAccessMixin, AdminIndexView):
     @expose("/")
     def index(self):
         from app import jobs
-        from app.mail import status_counts
+        from app.infra.mail import status_counts
         from app.views.backoffice_supervision import plafonds_atteints_aujourdhui
 
         return self.render("backoffice/index.html", files=jobs.etat_des_files(), outbox=status_counts(),
@@ -128,12 +128,12 @@ class ConsoleModelView(ConsoleAccessMixin, ModelView):
     can_view_details = True
 
     def get_export_value(self, model, name):
-        """CSV and XLSX exports of the console: no cell read as a formula (app.exports)."""
+        """CSV and XLSX exports of the console: no cell read as a formula (app.infra.exports)."""
         return neutraliser(super().get_export_value(model, name))
 
     # A row the database refuses (a code already used…): flask-admin flashed
     # the raw error (« Integrity error. UNIQUE constraint failed… »); here the
-    # French message under the field concerned, the form kept (app.integrite).
+    # French message under the field concerned, the form kept (app.infra.integrite).
     def create_model(self, form):
         g.formulaire_console = form
         return super().create_model(form)

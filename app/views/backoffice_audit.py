@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, FilterLike
 
-from app.formatting import format_heure
+from app.infra.formatting import format_heure
 from app.models.authentification import TentativeConnexion
 from app.models.workflow import TransitionHistorique
 from app.views.backoffice import ConsoleModelView

@@ -8,9 +8,9 @@ from flask_wtf.file import FileField
 from markupsafe import Markup
 from wtforms.validators import ValidationError
 
+from app.infra.uploads import UploadError, UploadPreset, validate_upload
 from app.models.contenus import Actualite, DocumentPublic
 from app.models.fichiers import effacer, store_upload
-from app.uploads import UploadError, UploadPreset, validate_upload
 from app.views.backoffice import ConsoleModelView
 
 CONTENUS = "Contenus du portail"

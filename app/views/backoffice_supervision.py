@@ -1,6 +1,6 @@
 """Console screens for technical supervision.
 
-The outbox screen is read-only: rows are written by ``app.mail`` only. The one
+The outbox screen is read-only: rows are written by ``app.infra.mail`` only. The one
 write is the "Renvoyer" action, which gives failed e-mails a new attempt budget.
 """
 
@@ -11,9 +11,9 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import EnumEqualFilter, EnumFilterInList
 from markupsafe import Markup
 
-from app import mail
 from app.extensions import db
-from app.formatting import format_heure
+from app.infra import mail
+from app.infra.formatting import format_heure
 from app.models.consultations import Consultation, LecturesSensibles, ObjetConsultation
 from app.models.fichiers import AccesFichier
 from app.models.outbox import OutboxMessage, OutboxStatus
@@ -168,7 +168,7 @@ class JournalPurgeView(JournalView):
 
 class PlafondLecturesView(ConsoleModelView):
     """Staff accounts that reached their day's budget of sensitive reads
-    (``app.dossier.consommer_lecture_sensible``, issue 33): the alert's line."""
+    (``app.operations.dossier.consommer_lecture_sensible``, issue 33): the alert's line."""
 
     can_create = False
     can_edit = False
@@ -194,7 +194,7 @@ def plafonds_atteints_aujourdhui() -> int:
     """The console home's alert line: accounts refused a read today."""
     from sqlalchemy import func, select
 
-    from app.formatting import heure_de_paris
+    from app.infra.formatting import heure_de_paris
     from app.models.base import utcnow
 
     return db.session.scalar(select(func.count()).select_from(LecturesSensibles).where(

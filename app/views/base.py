@@ -13,8 +13,8 @@ from flask_babel import get_locale
 from flask_wtf.i18n import translations as flask_wtf_traductions
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app import caches, integrite
-from app.formatting import format_date
+from app.infra import caches, integrite
+from app.infra.formatting import format_date
 
 
 class ListeRapide(ListWidget):
@@ -175,7 +175,7 @@ class EnregistrementFrancaisMixin(ActionChoisieMixin):
     """FAB's add and edit, except when the database refuses the row: FAB
     flashed its raw text (« UNIQUE constraint failed … [SQL: …] ») and left
     the page, losing the input; here the form comes back with what was typed
-    and the French message under the field concerned (``app.integrite``)."""
+    and the French message under the field concerned (``app.infra.integrite``)."""
 
     def _enregistrer(self, form, item, ajout: bool) -> bool | None:
         """True: saved; None: refused before the database (flashed); False:

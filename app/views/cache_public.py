@@ -38,9 +38,9 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import inspect
 
-from app import caches
-from app.caches import vider_apres_commit
 from app.extensions import db
+from app.infra import caches
+from app.infra.caches import vider_apres_commit
 from app.models.annonces import Annonce
 from app.models.base import utcnow
 from app.models.contenus import Actualite, DocumentPublic

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_appbuilder import BaseView, expose, has_access
 
-from app.formatting import format_date
+from app.infra.formatting import format_date
 from app.models.annonces import (
     LIBELLES_ETAT_CANDIDATURE,
     Annonce,

@@ -12,7 +12,7 @@ links to each candidature, each shown only with its permission.
 
 from __future__ import annotations
 
-from app.formatting import format_date
+from app.infra.formatting import format_date
 from app.models.annonces import Candidature, EtatCandidatureAnnonce
 from app.models.comptes import Intervenant
 from app.views.liste import Arguments, Colonne, Liste, PageListe

@@ -22,13 +22,13 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 from werkzeug.security import check_password_hash
 
-from app import captcha
 from app.extensions import csrf, db
-from app.formatting import format_date
 from app.forms import comptes as forms
+from app.infra import captcha
+from app.infra.formatting import format_date
+from app.infra.mail import Secret, queue_email
 from app.jobs import comptes as comptes_jobs
 from app.jobs import enqueue
-from app.mail import Secret, queue_email
 from app.models import base
 from app.models.annonces import Annonce
 from app.models.authentification import EtatCompteUtilisateur, JetonCompte, TypeJeton

@@ -1,6 +1,6 @@
 """CV-thèque: every gestionnaire searches the validated profiles (manual
 §3.2.3), opens one with its files, exports the result list (XLSX). The
-search itself is ``app.recherche_cvtheque``.
+search itself is ``app.operations.cvtheque``.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from flask_appbuilder import BaseView, expose, has_access
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from app.errors import ParametreInvalide
-from app.exports import ligne_xlsx
 from app.extensions import db
+from app.infra.errors import ParametreInvalide
+from app.infra.exports import ligne_xlsx
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.consultations import ObjetConsultation, tracer
 from app.models.referentiels import Structure
-from app.recherche_cvtheque import CRITERES_SIGNALES, lignes_export, recherche_form, rechercher
+from app.operations.cvtheque import CRITERES_SIGNALES, lignes_export, recherche_form, rechercher
 from app.referentiels.options import options
 from app.security.scope import en_relation_avec
 
@@ -83,7 +83,7 @@ class CvthequeView(BaseView):
         ws = wb.create_sheet("CV-thèque")
         ws.append(["Civilité", "Nom d'usage", "Prénom", "Localité", "Disponible à l'étranger",
                    "Date de transmission", "Lien"])
-        # Every value through ligne_xlsx: no cell becomes a formula (app.exports).
+        # Every value through ligne_xlsx: no cell becomes a formula (app.infra.exports).
         base = request.host_url.rstrip("/")
         for civ, nom, prenom, localite, etranger, date, pk in rows:
             ws.append(ligne_xlsx(ws, [civ, nom, prenom, localite or "", {True: "Oui", False: "Non"}.get(etranger, ""),

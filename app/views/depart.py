@@ -2,8 +2,8 @@
 manual §9 and §11), and the national administration's export of an archived
 account's data from its support request.
 
-The pages read and render; ``app.depart`` (leaving) and
-``app.donnees_personnelles`` (the file) do the work.
+The pages read and render; ``app.operations.depart`` (leaving) and
+``app.operations.donnees_personnelles`` (the file) do the work.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from flask_login import logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from app import depart, export_donnees
 from app.extensions import db
 from app.jobs import enqueue
 from app.jobs.depart import preparer_export
@@ -23,8 +22,9 @@ from app.models.consultations import ObjetConsultation, tracer
 from app.models.depart import EtatExport, ExportDonnees
 from app.models.regles_depart import Conservation, messages
 from app.models.support import DemandeSupport, EtatDemandeSupport
+from app.operations import depart, export_donnees
+from app.operations.support import compte_du_demandeur
 from app.security.scope import perimetre_courant
-from app.support import compte_du_demandeur
 from app.workflows.core import WorkflowError
 
 #: The support request type « Demander la récupération de mes données personnelles ».

@@ -19,10 +19,10 @@ from flask_login import current_user
 from sqlalchemy import literal, select, union_all
 from werkzeug.datastructures import FileStorage
 
-from app import dossier as operations
 from app.extensions import db
-from app.formatting import format_date
 from app.forms.dossier import CHAMPS_BLOC, CHAMPS_PROFIL, FICHIERS, DecisionBlocForm, DemandeForm, DossierForm
+from app.infra.formatting import format_date
+from app.infra.uploads import DOSSIER_ADMINISTRATIF, UploadError
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.consultations import Consultation, ObjetConsultation, tracer
 from app.models.dossier import (
@@ -51,11 +51,11 @@ from app.models.regles_dossier import (
 )
 from app.models.regles_profil import appliquer_statut, verrouillage
 from app.models.workflow import TransitionHistorique
+from app.operations import dossier as operations
 from app.referentiels.lookups import AUCUN_EMPLOYEUR, employeur_public, search_employeurs
 from app.referentiels.options import options
 from app.security.roles import INTERVENANT
 from app.security.scope import current_intervenant, perimetre_courant
-from app.uploads import DOSSIER_ADMINISTRATIF, UploadError
 from app.views.liste import Colonne, Liste, date_au, date_du, parmi
 from app.views.menu import declarer_badge
 from app.views.profil import inscription_validee
@@ -503,7 +503,7 @@ class DossierGestionView(BaseView):
     @expose("/show/<int:pk>")
     @has_access
     def show(self, pk):
-        """The dossier, for staff who read it (``app.dossier.lisible_par``);
+        """The dossier, for staff who read it (``app.operations.dossier.lisible_par``);
         for a structure that does not work with this validated trainer, only
         its requests and the request form: nothing on file."""
         profil = db.session.get(Intervenant, pk)

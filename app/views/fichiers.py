@@ -10,10 +10,10 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.dossier import PlafondAtteint, consommer_lecture_sensible, piece_de_dossier
-from app.errors import page_precedente
 from app.extensions import db
+from app.infra.errors import page_precedente
 from app.models.fichiers import AccesFichier, Fichier, read_fichier
+from app.operations.dossier import PlafondAtteint, consommer_lecture_sensible, piece_de_dossier
 from app.security.headers import options_vue
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy import bindparam, func, select
 
-from app.formatting import format_date
+from app.infra.formatting import format_date
 from app.models.comptes import EtatInscription, Intervenant, intervenant_region, intervenant_specialite
 from app.models.referentiels import Region, Specialite, Structure
 from app.referentiels.options import options_actives

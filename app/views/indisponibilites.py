@@ -14,9 +14,9 @@ from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
 from app.extensions import db
-from app.formatting import format_date
 from app.forms.indisponibilites import IndisponibiliteForm
 from app.forms.profil import ConfirmationForm
+from app.infra.formatting import format_date
 from app.models.comptes import Intervenant
 from app.models.indisponibilites import Indisponibilite, periode_en_conflit
 from app.security.scope import current_intervenant

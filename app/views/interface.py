@@ -27,8 +27,8 @@ from flask_appbuilder.models.sqla.filters import (
 )
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from app import caches
-from app.formatting import debut_du_jour, paris_vers_utc
+from app.infra import caches
+from app.infra.formatting import debut_du_jour, paris_vers_utc
 from app.models.base import references_liees
 
 

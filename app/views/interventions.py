@@ -5,7 +5,7 @@ interventions » (Mon compte) for the intervenant.
 Creation and edition validate in the form (errors next to their field,
 nothing lost); the workflow events are FAB actions (buttons on the page and
 bulk actions) calling ``app.workflows.intervention``; a lettre is generated
-by ``app.interventions.generer_lettre`` from its own form.
+by ``app.operations.interventions.generer_lettre`` from its own form.
 """
 
 from __future__ import annotations
@@ -29,14 +29,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import TextInput
 
 from app.extensions import db
-from app.formatting import format_date
-from app.interventions import (
-    DonneesInvalides,
-    attribuer_immatriculation,
-    etats_du_dossier,
-    generer_lettre,
-)
-from app.lettre_pdf import duree_fr, montant_fr, quantite_fr
+from app.infra.formatting import format_date
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.fichiers import AccesFichier, Fichier, read_fichier
 from app.models.interventions import (
@@ -52,6 +45,13 @@ from app.models.interventions import (
 )
 from app.models.referentiels import Structure
 from app.models.regles_interventions import blocs_non_valides, erreurs_intervention, erreurs_remuneration
+from app.operations.interventions import (
+    DonneesInvalides,
+    attribuer_immatriculation,
+    etats_du_dossier,
+    generer_lettre,
+)
+from app.operations.lettre_pdf import duree_fr, montant_fr, quantite_fr
 from app.security.headers import options_vue
 from app.security.scope import current_intervenant, dans_ma_structure, structure_visible, utilisateur_courant
 from app.views.annonces_gestion import ActionsWorkflowMixin, DecimalFrancaisField

@@ -43,10 +43,10 @@ from wtforms import DateField, Form, StringField
 from wtforms.fields import SelectFieldBase
 from wtforms.validators import Length, Optional, ValidationError
 
-from app import caches
 from app.extensions import db, preparee
-from app.formatting import debut_du_jour
 from app.forms.champs import SelectField
+from app.infra import caches
+from app.infra.formatting import debut_du_jour
 from app.security.scope import structure_visible
 
 #: Past it a page number is this one (an OFFSET beyond PostgreSQL's bigint

@@ -31,8 +31,8 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import Select, select
 
-from app import caches
 from app.extensions import db, preparee
+from app.infra import caches
 from app.views.profil import inscription_validee, menu_inscription_visible
 
 #: Distinct keys kept at most (a few roles and their combinations).

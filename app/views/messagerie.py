@@ -1,6 +1,6 @@
 """Messagerie interne (issue 21, manual §7): the three mailboxes as declared
 lists (``app.views.liste``), reading, writing (reply, forward, drafts) and
-the recipients' suggestions. Every change goes through ``app.messagerie``
+the recipients' suggestions. Every change goes through ``app.operations.messagerie``
 (the rule of who may write to whom, checked on every POST).
 
 Each mailbox is its own small FAB view: its list, its row page (``show``)
@@ -18,10 +18,10 @@ from flask_login import current_user
 from wtforms import Form, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app import messagerie
 from app.extensions import db
-from app.formatting import format_date
+from app.infra.formatting import format_date
 from app.models.messagerie import OBJET_MAX, TEXTE_MAX, DestinataireMessage, Message
+from app.operations import messagerie
 from app.views.liste import Colonne, Liste, contient, date_au, date_du
 from app.views.menu import declarer_badge, nombre_badge
 from app.views.profil import inscription_validee

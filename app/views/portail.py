@@ -13,12 +13,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from app.audit_rgaa import AUDIT, audit
 from app.extensions import db
 from app.models.annonces import Annonce, EtatAnnonce
 from app.models.contenus import Actualite, DocumentPublic
 from app.models.fichiers import AccesFichier, Fichier, read_fichier
 from app.models.referentiels import NatureFormation, Specialite, Structure
+from app.operations.audit_rgaa import AUDIT, audit
 from app.referentiels.options import options
 from app.views.annonces import annonces_ouvertes, page_annonces
 from app.views.cache_public import COOKIE_CONSENTEMENT, page_publique
@@ -59,7 +59,7 @@ class AccueilView(IndexView):
 
 
 #: The automated figures the accessibility statement keeps as evidence beside
-#: its RGAA audit (app/audit_rgaa.py): the last full run of
+#: its RGAA audit (app/operations/audit_rgaa.py): the last full run of
 #: tests/navigateur/test_axe_pages.py (`make test-navigateur`), which fails
 #: on any violation; update the date and counts when the pages change.
 MESURE_ACCESSIBILITE = {

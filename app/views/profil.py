@@ -19,6 +19,7 @@ from wtforms.fields.core import UnboundField
 
 from app.extensions import db
 from app.forms import profil as forms
+from app.infra.uploads import PROFIL, UploadError
 from app.models.base import references_liees
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.fichiers import effacer, store_upload
@@ -61,7 +62,6 @@ from app.referentiels.lookups import AUCUN_EMPLOYEUR, employeur_public, search_e
 from app.referentiels.options import RETIREE, options, options_actives
 from app.security.roles import INTERVENANT
 from app.security.scope import current_intervenant
-from app.uploads import PROFIL, UploadError
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.inscription import champs_manquants, date_nouvelle_demande, inscription
 

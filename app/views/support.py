@@ -10,7 +10,7 @@
   addressed to « Administrateur national » included) and the request's page
   with its thread and the answers.
 
-Domain rules are in ``app.support`` and ``app.workflows.support``.
+Domain rules are in ``app.operations.support`` and ``app.workflows.support``.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from flask_wtf import FlaskForm
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.types import Boolean
 
-from app import captcha
-from app import support as operations
 from app.extensions import db
-from app.formatting import format_date
 from app.forms.support import LIBELLE_DESTINATAIRE, DemandeSupportAnonymeForm, DemandeSupportForm, MessageSupportForm
+from app.infra import captcha
+from app.infra.formatting import format_date
+from app.infra.uploads import PIECE_JOINTE_SUPPORT, UploadError, format_taille
 from app.models.referentiels import Structure, TypeDemandeSupport
 from app.models.support import (
     ADMINISTRATEUR_NATIONAL,
@@ -37,10 +37,10 @@ from app.models.support import (
     EtatDemandeSupport,
     MessageSupport,
 )
+from app.operations import support as operations
 from app.referentiels.options import options
 from app.security.headers import options_vue
 from app.security.scope import current_intervenant, no_row_id, perimetre_courant
-from app.uploads import PIECE_JOINTE_SUPPORT, UploadError, format_taille
 from app.views.fichiers import CSP_FICHIER, envoyer_fichier
 from app.views.liste import Colonne, LienCellule, Liste, contient, date_au, date_du, parmi
 from app.views.menu import declarer_badge

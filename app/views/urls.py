@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import request, url_for
 
-from app import caches
+from app.infra import caches
 
 #: Distinct URLs kept at most (the layout has about thirty).
 TAILLE_MAX = 256

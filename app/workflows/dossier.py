@@ -27,8 +27,8 @@ def _titulaire(obj, actor: Acteur):
 
 def _structure_demandeuse(obj, actor: Acteur):
     """Staff review a block only when their structure asked for the dossier
-    and reads it (``app.dossier.acces_acteur``: a request alone opens nothing)."""
-    from app.dossier import acces_acteur, structure_a_demande
+    and reads it (``app.operations.dossier.acces_acteur``: a request alone opens nothing)."""
+    from app.operations.dossier import acces_acteur, structure_a_demande
 
     if actor.roles & NATIONAL:
         return None

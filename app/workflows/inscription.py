@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.formatting import format_date
+from app.infra.formatting import format_date
 from app.models.base import utcnow
 from app.models.comptes import LIBELLES_ETAT_INSCRIPTION
 from app.models.comptes import EtatInscription as E

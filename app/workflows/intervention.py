@@ -38,8 +38,8 @@ def _intervenant_inscrit(obj, actor: Acteur) -> str | None:
     """A lettre becomes « programmée » only for an intervenant still
     registered (read without a lock: this guard also decides which buttons
     a page shows)."""
-    from app.interventions import INTERVENANT_DESINSCRIT
     from app.models.comptes import EtatInscription
+    from app.operations.interventions import INTERVENANT_DESINSCRIT
 
     if obj.intervention.intervenant.etat_inscription == EtatInscription.archivee:
         return INTERVENANT_DESINSCRIT
@@ -50,8 +50,8 @@ def _verrouiller_l_intervenant(obj, actor: Acteur) -> None:
     """Sending takes the intervenant's row lock, then reads its state again:
     a « Me désinscrire » committed meanwhile wins and the sending is refused;
     one still waiting will see the lettre sent (``verrouiller_intervenant``)."""
-    from app.interventions import INTERVENANT_DESINSCRIT, verrouiller_intervenant
     from app.models.comptes import EtatInscription
+    from app.operations.interventions import INTERVENANT_DESINSCRIT, verrouiller_intervenant
 
     if verrouiller_intervenant(obj.intervention.intervenant_id) == EtatInscription.archivee:
         raise GardeRefusee(INTERVENANT_DESINSCRIT)

@@ -22,7 +22,7 @@ def upgrade():
     with op.batch_alter_table('demande_dossier', schema=None) as batch_op:
         batch_op.add_column(sa.Column('date_reponse', sa.DateTime(), nullable=True))
     # Requests already answered: a block they asked transmitted since (as
-    # app.dossier.transmettre records it from now on).
+    # app.operations.dossier.transmettre records it from now on).
     repondu = ("FROM bloc_dossier b WHERE b.dossier_id = demande_dossier.dossier_id "
                "AND b.date_transmission >= demande_dossier.date "
                "AND ',' || demande_dossier.blocs || ',' LIKE '%,' || b.bloc || ',%'")

@@ -72,7 +72,7 @@ def test_inscription_au_clavier(app, visite):
         assert not audit_axe(onglet.value), onglet.value.url
         onglet.value.close()
         page.bring_to_front()
-    from app.captcha import reponse_pour_tests
+    from app.infra.captcha import reponse_pour_tests
 
     tabuler_jusqua(page, "Recopier le texte de l'image")
     page.keyboard.type(reponse_pour_tests(page.locator("input[name=captcha_id]").input_value()))

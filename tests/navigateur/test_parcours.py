@@ -41,7 +41,7 @@ def lien_du_courriel(destinataire: str, base_url: str) -> str:
 
 def remplir_captcha(page) -> None:
     """The real answer of the challenge shown (computed from its id, as the image is)."""
-    from app.captcha import reponse_pour_tests
+    from app.infra.captcha import reponse_pour_tests
 
     defi = page.locator("input[name=captcha_id]").input_value()
     page.get_by_label("Recopier le texte de l'image").fill(reponse_pour_tests(defi))

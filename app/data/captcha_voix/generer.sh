@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The French recordings of the audio captcha's ten digits (app/captcha.py),
+# The French recordings of the audio captcha's ten digits (app/infra/captcha.py),
 # made once with espeak-ng's French voice and sox, then committed:
 #   apt-get install espeak-ng sox && bash app/data/captcha_voix/generer.sh
 # Format of the captcha package's own files: WAV, mono, 8 kHz, 8 bits unsigned.

@@ -1,4 +1,4 @@
-/* Contextual help (app.aides, manual §1.2). « En savoir plus » opens its
+/* Contextual help (app.operations.aides, manual §1.2). « En savoir plus » opens its
    modal dialog (showModal: the page behind is inert, so the focus stays in the
    dialog; Escape closes it), the focus goes back to the button on close.
    Escape also hides a tooltip shown by hover or focus (WCAG 1.4.13). */

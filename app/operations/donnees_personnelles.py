@@ -1,6 +1,6 @@
 """Where a person's data are (issue 24): the rows of each table that belong
-to one intervenant, declared once for the purge (app.purge) and the
-« Récupérer mes données » file (app.export_donnees).
+to one intervenant, declared once for the purge (app.operations.purge) and the
+« Récupérer mes données » file (app.operations.export_donnees).
 
 ``LIENS`` maps a table name to the condition selecting the person's rows;
 a table absent from it holds no row of an intervenant (``HORS_PERSONNE``

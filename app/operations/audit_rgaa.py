@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-DOSSIER = Path(__file__).parent / "data" / "rgaa"
+DOSSIER = Path(__file__).parent.parent / "data" / "rgaa"
 CONFORME, NON_CONFORME, NON_APPLICABLE = "conforme", "non conforme", "non applicable"
 STATUTS = (CONFORME, NON_CONFORME, NON_APPLICABLE)
 

@@ -10,8 +10,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
 
-from app import integrite
 from app.extensions import db
+from app.infra import integrite
 from app.workflows.core import GardeRefusee, WorkflowError
 
 
@@ -141,7 +141,7 @@ def page_erreur(error):
     code = getattr(error, "code", None) or 500
     titre, message = ERREURS.get(code, ERREURS[500])
     if code >= 500:
-        from app.reprise import liberer_session
+        from app.infra.reprise import liberer_session
 
         liberer_session(fermer=False)  # the failed transaction must not leak into the page; never raises
     if _wants_json():
@@ -160,7 +160,7 @@ def page_erreur(error):
 
 def erreur_integrite(error: IntegrityError):
     """A row the database refused in a page without its own handling: the
-    French reason (``app.integrite``) with a way back (409), never the
+    French reason (``app.infra.integrite``) with a way back (409), never the
     database's text nor a server error."""
     db.session.rollback()
     current_app.logger.warning("contrainte d'intégrité : %s", error.orig)

@@ -1,7 +1,7 @@
 """Purge of a person's data when retention ends (issue 24, point 5).
 
 ``TRAITEMENTS`` says, table by table and column by column, what happens to
-an intervenant's rows (``app.donnees_personnelles.LIENS``): rows deleted,
+an intervenant's rows (``app.operations.donnees_personnelles.LIENS``): rows deleted,
 columns replaced (anonymised), or columns kept with the reason. The purge
 runs the table in order (children before parents, conditions that read a
 column before it is replaced). tests/test_purge.py fails when a column of
@@ -26,8 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from app.donnees_personnelles import LIENS, Personne, table
 from app.extensions import db
+from app.operations.donnees_personnelles import LIENS, Personne, table
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ def cles_fichiers(personne: Personne) -> list[str]:
 
 
 def supprimer_contenus(cles: list[str]) -> int:
-    from app.storage import get_storage
+    from app.infra.storage import get_storage
 
     stockage, supprimes = get_storage(), 0
     for cle in cles:

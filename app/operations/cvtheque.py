@@ -45,11 +45,11 @@ from sqlalchemy.sql.elements import UnaryExpression
 from wtforms import Form, StringField
 from wtforms.validators import Optional, ValidationError
 
-from app import caches
 from app.extensions import db
 from app.forms.champs import SelectField
 from app.forms.indisponibilites import FIN_AVANT_DEBUT, FORMATS_DATE, DateFrancaise
 from app.forms.profil import optional_int
+from app.infra import caches
 from app.models.base import references_liees
 from app.models.comptes import (
     ECHANTILLONS_CVTHEQUE,

@@ -4,7 +4,7 @@ Started (one process for the whole platform) with::
 
     python -m app.jobs.planificateur --url "$REDIS_URL"
 
-(``rq cron --url "$REDIS_URL" app.cron`` runs the same jobs but exits when
+(``rq cron --url "$REDIS_URL" app.jobs.cron`` runs the same jobs but exits when
 Redis goes away; ``app.jobs.planificateur`` waits for it.)
 
 The scheduler only enqueues; the jobs run on the ``rq worker`` processes (see

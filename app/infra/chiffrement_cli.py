@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.extensions import db
+from app.infra.storage import get_storage
 from app.models.dossier import DossierAdministratif
 from app.models.fichiers import Fichier
-from app.storage import get_storage
 
 COLONNES_CHIFFREES = ("nir", "iban", "bic")
 LOT = 500

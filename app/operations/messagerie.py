@@ -27,7 +27,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import exists, false, func, literal, or_, select, union_all, update
 
 from app.extensions import db
-from app.mail import queue_email
+from app.infra.mail import queue_email
 from app.models.annonces import Annonce, Candidature
 from app.models.base import utcnow
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant

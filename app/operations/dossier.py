@@ -21,8 +21,8 @@ from sqlalchemy import exists, func, or_, select, text, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.formatting import heure_de_paris
-from app.mail import queue_email
+from app.infra.formatting import heure_de_paris
+from app.infra.mail import queue_email
 from app.models.base import utcnow
 from app.models.comptes import Gestionnaire, Intervenant
 from app.models.consultations import LecturesSensibles

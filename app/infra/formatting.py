@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel.support import Translations
 from flask_babel import get_translations
 
-from app import caches
+from app.infra import caches
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -35,7 +35,7 @@ MESSAGE_INVALIDE = "Le texte saisi ne correspond pas à l'image. Une nouvelle im
 
 _image = ImageCaptcha(width=240, height=80)
 #: The ten French recordings (one folder per digit, as the ``captcha`` package expects).
-VOIX = Path(__file__).parent / "data" / "captcha_voix"
+VOIX = Path(__file__).parent.parent / "data" / "captcha_voix"
 _audio = AudioCaptcha(voicedir=str(VOIX))
 
 

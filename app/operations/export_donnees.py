@@ -2,11 +2,11 @@
 sheet per block of the account, French headers.
 
 ``FEUILLES`` declares each sheet: its columns (``"table.colonne"``, header)
-and the person's rows (``app.donnees_personnelles.LIENS`` unless told).
+and the person's rows (``app.operations.donnees_personnelles.LIENS`` unless told).
 Values are written for a reader: a referential code becomes its label, a
 person their name, a file its name, a state its French label, NIR and IBAN
 in clear (the file is for their owner). tests/test_export_donnees.py derives
-the personal columns from the purge's declarations (app.purge) and fails
+the personal columns from the purge's declarations (app.operations.purge) and fails
 when one is neither in a sheet nor in ``NON_EXPORTEES``.
 
 Built by a job (``app.jobs.depart.preparer_export``), stored encrypted,
@@ -26,12 +26,12 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from app.donnees_personnelles import LIENS, Personne, objets_historique, table
-from app.exports import ligne_xlsx
 from app.extensions import db
-from app.formatting import format_heure
-from app.mail import Secret
+from app.infra.exports import ligne_xlsx
+from app.infra.formatting import format_heure
+from app.infra.mail import Secret
 from app.models import base
+from app.operations.donnees_personnelles import LIENS, Personne, objets_historique, table
 
 
 @dataclass(frozen=True)
@@ -342,7 +342,7 @@ def preparer(export) -> str | None:
     e-mailed to the requester (its clear token returned)."""
     from flask import current_app
 
-    from app.mail import queue_email
+    from app.infra.mail import queue_email
     from app.models.authentification import hash_token
     from app.models.depart import EtatExport
     from app.models.fichiers import enregistrer_contenu
@@ -371,8 +371,8 @@ def preparer(export) -> str | None:
 def retirer(export) -> bytes | None:
     """The file's content for its one download, then gone: None if it was
     already taken, or has expired (a concurrent request gets None too)."""
+    from app.infra.storage import get_storage
     from app.models.depart import EtatExport, ExportDonnees
-    from app.storage import get_storage
 
     if export.etat != EtatExport.pret or export.expire_le is None or export.expire_le <= base.utcnow():
         return None

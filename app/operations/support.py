@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.mail import Secret, queue_email
+from app.infra.mail import Secret, queue_email
+from app.infra.uploads import PIECE_JOINTE_SUPPORT
 from app.models import base
 from app.models.authentification import hash_token
 from app.models.comptes import Gestionnaire
@@ -26,7 +27,6 @@ from app.models.referentiels import TypeDemandeSupport
 from app.models.support import DemandeSupport, EtatDemandeSupport, MessageSupport
 from app.security.roles import ADMIN_NATIONAL
 from app.security.scope import perimetre_de
-from app.uploads import PIECE_JOINTE_SUPPORT
 from app.workflows.core import Acteur
 from app.workflows.support import demandeur, support
 
@@ -245,7 +245,7 @@ def reactiver_compte(demande: DemandeSupport, acteur: Acteur):
     user = compte_du_demandeur(demande)
     if user is None:
         raise GardeRefusee(f"Aucun compte ne correspond à l'adresse e-mail {demande.email}.")
-    from app import depart
+    from app.operations import depart
 
     depart.reactiver(user.id, acteur, f"Demande de support n° {demande.numero}")
     return user

@@ -9,7 +9,7 @@ French message; ``signaler`` puts that message under the form's field, or
 flashes it when the form has no such field. The FAB screens
 (``app.views.base.EspaceModelView``), the console
 (``app.views.backoffice.ConsoleModelView``) and, for any other page, the
-application's error handler (``app.errors``) all go through here.
+application's error handler (``app.infra.errors``) all go through here.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.lettre_pdf import generer_pdf
+from app.infra.storage import get_storage
 from app.models.base import utcnow
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.dossier import Bloc, BlocDossier, DossierAdministratif, EtatBloc
@@ -30,9 +30,9 @@ from app.models.interventions import (
     TypeLettre,
 )
 from app.models.regles_interventions import blocs_non_valides, erreurs_intervention, erreurs_remuneration
+from app.operations.lettre_pdf import generer_pdf
 from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
 from app.security.scope import perimetre_de
-from app.storage import get_storage
 from app.workflows.core import Acteur, GardeRefusee, TransitionInterdite, WorkflowError
 
 PERSONNEL_LETTRES = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, ADMIN})
@@ -144,7 +144,7 @@ def creer_intervention(intervenant: Intervenant, structure_id: int, acteur: Acte
     erreurs = erreurs_intervention(champs.get("date_debut"), champs.get("date_fin"), champs.get("duree_jours"))
     if erreurs:
         raise DonneesInvalides(erreurs)
-    from app.dossier import prevenir_acces, structure_a_acces
+    from app.operations.dossier import prevenir_acces, structure_a_acces
 
     nouvel_acces = not structure_a_acces(intervenant.id, structure_id)
     intervention = Intervention(intervenant_id=intervenant.id, structure_id=structure_id,
@@ -152,7 +152,7 @@ def creer_intervention(intervenant: Intervenant, structure_id: int, acteur: Acte
     db.session.add(intervention)
     db.session.flush()
     attribuer_immatriculation(intervenant)
-    if nouvel_acces:  # the structure now reads the dossier (app.dossier.condition_acces)
+    if nouvel_acces:  # the structure now reads the dossier (app.operations.dossier.condition_acces)
         prevenir_acces(intervenant, [structure_id], "intervention")
     return intervention
 
