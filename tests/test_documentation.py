@@ -6,6 +6,8 @@ removal shows up here rather than in a newcomer's failed command:
 - the transition tables of ``docs/architecture.md`` are generated from
   ``app/workflows/`` (between ``<!-- workflow:NAME -->`` markers); rewrite
   them with ``.venv/bin/python -m tests.test_documentation``;
+- every module of ``app/operations``, ``workflows``, ``jobs``, ``views``,
+  ``infra`` and ``security`` has its line in ``docs/architecture.md``;
 - every file path and every ``app.…`` name written in backquotes exists;
 - every variable of the README's configuration table is read from the
   environment; every ``make X`` is a target of the Makefile;
@@ -90,6 +92,18 @@ def test_chaque_workflow_a_sa_table_a_jour():
         assert bloc, f"docs/architecture.md n'a pas la table du workflow {nom} (<!-- workflow:{nom} -->)"
         assert bloc[2] == tableau(wf, module), (
             f"la table du workflow {nom} ne suit plus le code : .venv/bin/python -m tests.test_documentation")
+
+
+def test_chaque_module_a_sa_ligne_dans_l_architecture():
+    """A new module of a layer gets its line in docs/architecture.md."""
+    texte = ARCHITECTURE.read_text(encoding="utf-8")
+    absents = [
+        chemin.relative_to(RACINE).as_posix()
+        for dossier in ("operations", "workflows", "jobs", "views", "infra", "security")
+        for chemin in sorted((RACINE / "app" / dossier).glob("*.py"))
+        if chemin.name != "__init__.py" and f"`{chemin.relative_to(RACINE).as_posix()}`" not in texte
+    ]
+    assert not absents, "modules absents de docs/architecture.md :\n" + "\n".join(absents)
 
 
 # -- names and paths written in the documents ------------------------------
