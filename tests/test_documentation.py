@@ -23,7 +23,8 @@ import re
 import sys
 from pathlib import Path
 
-RACINE = Path(__file__).resolve().parent.parent
+#: The repository root (found upwards, so that the module may move within tests/).
+RACINE = next(d for d in Path(__file__).resolve().parents if (d / "pyproject.toml").exists())
 README = RACINE / "README.md"
 ARCHITECTURE = RACINE / "docs" / "architecture.md"
 DOCUMENTS = [README, RACINE / "BENCHMARKS.md", RACINE / "RELIABILITY.md", *sorted((RACINE / "docs").glob("*.md"))]
