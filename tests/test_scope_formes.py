@@ -13,12 +13,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import and_, select
 
 from app.extensions import db
 from app.models.annonces import Annonce, Candidature
 from app.models.base import utcnow
-from app.models.comptes import Intervenant
+from app.models.comptes import EtatInscription, Intervenant
 from app.models.dossier import DemandeDossier, DossierAdministratif
 from app.models.interventions import Intervention
 from app.models.referentiels import Structure
@@ -132,3 +133,23 @@ def test_linked_both_ways(monde):
                                      scope.lie_a_structure(p.id, p.structure_id, Structure.id)))}
     assert par_structure == par_intervenant == {
         ("DR-84", "A"), ("DR-84", "B"), ("DR-11", "B"), ("DR-11", "C"), ("DR-11", "D")}
+
+
+@pytest.mark.parametrize("qui", [q for q in QUI if q != "systeme"])
+def test_visible_requests_both_forms(app, monde, qui):
+    """``demande_visible`` (pages, files) and ``demandes_visibles`` (the FAB
+    filter of the requests and the API) agree: drafts never, else the scope."""
+    from flask_login import login_user
+
+    _, _, profils, acteurs = monde
+    etats = {"A": EtatInscription.transmise, "B": EtatInscription.brouillon, "C": EtatInscription.validee,
+             "D": EtatInscription.transmise, "E": EtatInscription.rejetee}
+    for nom, etat in etats.items():
+        profils[nom].etat_inscription = etat
+    db.session.flush()
+    with app.test_request_context():
+        login_user(db.session.get(User, acteurs[qui].user_id))
+        par_sql = _noms(profils, _intervenants(profils, and_(*scope.demandes_visibles())))
+        par_python = {nom for nom, p in profils.items() if scope.demande_visible(p.etat_inscription, p.structure_id)}
+    assert par_sql == par_python
+    assert len(par_sql) == {"admin_national": 4, "gestionnaire_S": 1, "gestionnaire_T": 1}.get(qui, 0)
