@@ -21,12 +21,9 @@ from app.extensions import db
 from app.infra.storage import get_storage
 from app.infra.uploads import UploadError, UploadPreset, validate_upload
 from app.models.base import utcnow
-from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
+from app.security.roles import PERSONNEL
 
 log = logging.getLogger(__name__)
-
-#: Roles that may read any intervenant's files (back-office staff).
-STAFF_ROLES = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, ADMIN})
 
 
 class Fichier(Model):
@@ -70,7 +67,7 @@ class Fichier(Model):
         demande = demande_de_la_piece(self.id)
         if demande is not None:  # an attachment of a support thread: its handlers and its requester
             return piece_lisible_par(demande, user)
-        if not any(role.name in STAFF_ROLES for role in user.roles):
+        if not any(role.name in PERSONNEL for role in user.roles):
             return False
         if self.owner_user_id is None:
             return True

@@ -37,10 +37,10 @@ from app.models.dossier import (
 )
 from app.models.interventions import Intervention
 from app.models.referentiels import Structure
-from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE
+from app.security.roles import ADMIN_NATIONAL, PERSONNEL
 from app.security.scope import perimetre_de
 from app.workflows.core import Acteur, WorkflowError
-from app.workflows.dossier import NATIONAL, bloc_dossier
+from app.workflows.dossier import bloc_dossier
 
 log = logging.getLogger(__name__)
 
@@ -98,24 +98,16 @@ def structures_avec_acces(intervenant_id: int) -> set[int]:
 def acces_acteur(intervenant_id: int, acteur: Acteur) -> bool:
     """May this staff actor read the dossier? National roles: every dossier;
     a gestionnaire: per ``condition_acces``; anybody else: no."""
-    if not acteur.roles & (NATIONAL | {GESTIONNAIRE}):
+    if not acteur.roles & PERSONNEL:
         return False
-    perimetre = perimetre_de(acteur)
-    if perimetre.national:
-        return True
-    return structure_a_acces(intervenant_id, perimetre.structure_id)
+    return perimetre_de(acteur).couvre_selon(lambda mienne: structure_a_acces(intervenant_id, mienne))
 
 
 def structure_a_demande(dossier_id: int, acteur: Acteur) -> bool:
     """Has the actor's structure made a request on this dossier (answered
     or not)? Its review of a block needs it (``app.workflows.dossier``)."""
-    perimetre = perimetre_de(acteur)
-    if perimetre.national:
-        return True
-    if perimetre.structure_id is None:
-        return False
-    return bool(db.session.scalar(select(exists().where(
-        DemandeDossier.dossier_id == dossier_id, DemandeDossier.structure_id == perimetre.structure_id))))
+    return perimetre_de(acteur).couvre_selon(lambda mienne: db.session.scalar(select(exists().where(
+        DemandeDossier.dossier_id == dossier_id, DemandeDossier.structure_id == mienne))))
 
 
 def lisible_par(dossier: DossierAdministratif, user) -> bool:

@@ -31,11 +31,9 @@ from app.models.interventions import (
 )
 from app.models.regles_interventions import blocs_non_valides, erreurs_intervention, erreurs_remuneration
 from app.operations.lettre_pdf import generer_pdf
-from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
+from app.security.roles import PERSONNEL
 from app.security.scope import perimetre_de
 from app.workflows.core import Acteur, GardeRefusee, TransitionInterdite, WorkflowError
-
-PERSONNEL_LETTRES = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, ADMIN})
 
 
 # -- « Me désinscrire » (manual §9) ---------------------------------------------
@@ -263,6 +261,6 @@ def lettre_lisible_par(lettre: LettreDemande, user) -> bool:
     if intervention.intervenant.user_id == user.id:
         return True
     acteur = Acteur.from_user(user)
-    if not acteur.roles & PERSONNEL_LETTRES:
+    if not acteur.roles & PERSONNEL:
         return False
     return perimetre_de(acteur).couvre(intervention.structure_id)

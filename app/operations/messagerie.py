@@ -14,8 +14,9 @@ structure (``Structure.messagerie_active``, set in the console):
   its annonces, and to the gestionnaires of the structures where messaging
   is enabled.
 
-Structures come from ``app.security.scope`` (a gestionnaire's structure,
-the signed-in intervenant). Only active accounts are correspondents.
+Structures come from ``app.security.scope`` (a gestionnaire's structure),
+and so does « attached to or applied to an annonce of »
+(``scope.lie_a_structure``). Only active accounts are correspondents.
 """
 
 from __future__ import annotations
@@ -24,16 +25,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import exists, false, func, literal, or_, select, union_all, update
+from sqlalchemy import false, func, literal, or_, select, union_all, update
 
 from app.extensions import db
 from app.infra.mail import queue_email
-from app.models.annonces import Annonce, Candidature
 from app.models.base import utcnow
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
 from app.models.messagerie import OBJET_MAX, TEXTE_MAX, DestinataireMessage, Message
 from app.models.referentiels import Structure
-from app.security.scope import structure_id_of_user
+from app.security.scope import lie_a_structure, structure_id_of_user
 
 #: Suggestions returned at most by the recipients' search.
 SUGGESTIONS_MAX = 20
@@ -66,15 +66,11 @@ def correspondants(user_id: int):
     if structure_id is not None:  # a gestionnaire
         if not db.session.scalar(select(Structure.messagerie_active).where(Structure.id == structure_id)):
             return select(User.id.label("user_id"), _nom().label("nom")).where(false())
-        candidat = exists().where(
-            Candidature.intervenant_id == Intervenant.id, Candidature.annonce_id == Annonce.id,
-            Annonce.structure_id == structure_id,
-        )
         intervenants = (
             select(User.id.label("user_id"), _nom().label("nom"))
             .join(Intervenant, Intervenant.user_id == User.id)
             .where(User.active.is_(True), Intervenant.etat_inscription == EtatInscription.validee,
-                   (Intervenant.structure_id == structure_id) | candidat)
+                   lie_a_structure(Intervenant.id, Intervenant.structure_id, structure_id))
         )
         return union_all(intervenants, _gestionnaires([User.id != user_id]))
     intervenant = db.session.execute(
@@ -83,11 +79,7 @@ def correspondants(user_id: int):
     ).first()
     if intervenant is None or intervenant.etat_inscription != EtatInscription.validee:
         return select(User.id.label("user_id"), _nom().label("nom")).where(false())
-    candidate_a = exists().where(
-        Candidature.intervenant_id == intervenant.id, Candidature.annonce_id == Annonce.id,
-        Annonce.structure_id == Structure.id,
-    )
-    return _gestionnaires([(Structure.id == intervenant.structure_id) | candidate_a])
+    return _gestionnaires([lie_a_structure(intervenant.id, intervenant.structure_id, Structure.id)])
 
 
 def suggestions(user_id: int, texte: str) -> list[dict]:

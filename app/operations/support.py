@@ -22,10 +22,10 @@ from app.infra.uploads import PIECE_JOINTE_SUPPORT
 from app.models import base
 from app.models.authentification import hash_token
 from app.models.comptes import Gestionnaire
-from app.models.fichiers import STAFF_ROLES, Fichier, store_upload
+from app.models.fichiers import Fichier, store_upload
 from app.models.referentiels import TypeDemandeSupport
 from app.models.support import DemandeSupport, EtatDemandeSupport, MessageSupport
-from app.security.roles import ADMIN_NATIONAL
+from app.security.roles import ADMIN_NATIONAL, PERSONNEL
 from app.security.scope import perimetre_de
 from app.workflows.core import Acteur
 from app.workflows.support import demandeur, support
@@ -202,8 +202,7 @@ def traitee_par(demande: DemandeSupport, acteur: Acteur) -> bool:
     included); never a request still awaiting its confirmation."""
     if demande.etat == EtatDemandeSupport.a_confirmer:
         return False
-    perimetre = perimetre_de(acteur)
-    return perimetre.national or (demande.structure_id is not None and perimetre.couvre(demande.structure_id))
+    return perimetre_de(acteur).couvre(demande.structure_id)
 
 
 def piece_lisible_par(demande: DemandeSupport, user) -> bool:
@@ -215,7 +214,7 @@ def piece_lisible_par(demande: DemandeSupport, user) -> bool:
     if demande.user_id is not None and demande.user_id == user.id:
         return True
     acteur = Acteur.from_user(user)
-    if not acteur.roles & STAFF_ROLES:
+    if not acteur.roles & PERSONNEL:
         return False
     return traitee_par(demande, acteur)
 

@@ -14,6 +14,11 @@ ADMIN_NATIONAL = "Administrateur national"
 ADMIN = "Admin"  # FAB's built-in superuser role (every permission)
 PUBLIC = "Public"
 
+#: The national administration: every structure (FAB's Admin included).
+NATIONAL = frozenset({ADMIN_NATIONAL, ADMIN})
+#: Staff: the national administration and the structures' gestionnaires.
+PERSONNEL = NATIONAL | {GESTIONNAIRE}
+
 #: Permission giving access to the flask-admin console at /backoffice.
 PERM_BACKOFFICE = ("can_access", "Backoffice")
 

@@ -1,28 +1,36 @@
-"""Row-level rules: who owns which rows.
+"""Row-level rules: who owns which rows. Each rule is written once, here,
+in its two forms that agree: a Python check (guards, pages) and a SQL
+condition (FAB filters, declared lists, the API).
 
-The « ma structure » rule is written once, as ``Perimetre``: national roles
-see and act on every structure, a gestionnaire on their own, anybody else on
-none (fail closed). Views and list filters ask ``perimetre_courant()``
-(the signed-in user), workflow guards ``perimetre_de(acteur)``; both answer
-« may this user act on rows of structure S » (``couvre``) and « which
-structures may this user see » (``structure_visible``, ``filtre``).
+« Ma structure » is ``Perimetre``: national roles see and act on every
+structure, a gestionnaire on their own, anybody else on none (fail
+closed). Views and list filters ask ``perimetre_courant()`` (the
+signed-in user), workflow guards ``perimetre_de(acteur)``; both answer
+« may this user act on rows of structure S » (``couvre`` / ``filtre``)
+and apply a rule about one structure to the user's (``couvre_selon`` /
+``filtre_selon``: national, every row; no structure, none).
+
+« Lié à ma structure » is ``lie_a_structure``: a trainer attached to the
+structure (their inscription request goes there) or who applied to one of
+its annonces; ``Perimetre.lie`` / ``Perimetre.filtre_lies`` for the user.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import bindparam, exists, false, select, true
+from sqlalchemy import bindparam, exists, false, or_, select, true
+from sqlalchemy.sql.elements import ClauseElement
 
 from app.extensions import db, preparee
 from app.infra import caches
+from app.models.annonces import Annonce, Candidature
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
-from app.security.roles import ADMIN, ADMIN_NATIONAL
-
-NATIONAL_ROLES = frozenset({ADMIN, ADMIN_NATIONAL})
+from app.security.roles import NATIONAL
 
 
 def structure_du_gestionnaire(user_id_column):
@@ -68,7 +76,7 @@ def current_role_names() -> frozenset[str]:
 
 
 def is_national() -> bool:
-    return bool(current_role_names() & NATIONAL_ROLES)
+    return bool(current_role_names() & NATIONAL)
 
 
 def current_structure_id() -> int | None:
@@ -97,6 +105,28 @@ def no_row_id() -> int:
     return -1
 
 
+def filtre_prepare(colonne, parametre: str):
+    """A gestionnaire's « ma structure » condition with the structure bound
+    at execution (``Perimetre.parametres``): one prepared statement serves
+    every gestionnaire (declared lists, the menu's badges)."""
+    return colonne == bindparam(parametre)
+
+
+def lie_a_structure(intervenant_id, rattachement, structure_id):
+    """« Lié à ma structure » as SQL: the trainer ``intervenant_id`` (their
+    structure of rattachement ``rattachement``) is attached to
+    ``structure_id`` or applied to one of its annonces. Each argument is a
+    column or a value: the trainers linked to a structure
+    (``Intervenant.id, Intervenant.structure_id, s``), the structures a
+    trainer is linked to (``i, r, Structure.id``)."""
+    attache = rattachement == structure_id
+    if not isinstance(attache, ClauseElement):  # two values
+        attache = true() if attache and structure_id is not None else false()
+    candidat = exists().where(Candidature.intervenant_id == intervenant_id, Candidature.annonce_id == Annonce.id,
+                              Annonce.structure_id == structure_id)
+    return or_(attache, candidat)
+
+
 @dataclass(frozen=True)
 class Perimetre:
     """The structures whose rows a user sees and acts on."""
@@ -104,9 +134,40 @@ class Perimetre:
     national: bool
     structure_id: int | None
 
+    def couvre_selon(self, regle: Callable[[int], bool]) -> bool:
+        """A rule about one structure, for this user: national roles pass,
+        a user without structure fails, a gestionnaire as ``regle(structure_id)``."""
+        return self.national or (self.structure_id is not None and bool(regle(self.structure_id)))
+
+    def filtre_selon(self, regle):
+        """``couvre_selon`` as SQL: ``regle(structure_id)`` is a SQL condition."""
+        if self.national:
+            return true()
+        return regle(self.structure_id) if self.structure_id is not None else false()
+
     def couvre(self, structure_id: int | None) -> bool:
         """May the user act on a row of ``structure_id``?"""
-        return self.national or (self.structure_id is not None and structure_id == self.structure_id)
+        return self.couvre_selon(lambda mienne: structure_id == mienne)
+
+    def filtre(self, colonne):
+        """``couvre`` as a SQL condition on a structure id column."""
+        return self.filtre_selon(lambda mienne: colonne == mienne)
+
+    def filtre_via(self, cle, parent_id, parent_structure):
+        """Rows whose parent is in scope (a lettre's intervention, a
+        candidature's annonce): ``cle`` among the ``parent_id`` whose
+        ``parent_structure`` the user covers; national roles, every row."""
+        return self.filtre_selon(lambda mienne: cle.in_(select(parent_id).where(parent_structure == mienne)))
+
+    def lie(self, intervenant_id: int, rattachement: int | None) -> bool:
+        """Is this trainer « lié à ma structure » (``lie_a_structure``)?
+        National roles: every trainer. Attached: no query."""
+        return self.couvre(rattachement) or self.couvre_selon(lambda mienne: db.session.scalar(
+            select(lie_a_structure(intervenant_id, rattachement, mienne))))
+
+    def filtre_lies(self, intervenant_id=Intervenant.id, rattachement=Intervenant.structure_id):
+        """``lie`` as SQL, on the trainer's columns (``Intervenant``'s by default)."""
+        return self.filtre_selon(lambda mienne: lie_a_structure(intervenant_id, rattachement, mienne))
 
     def structure_visible(self) -> int | None:
         """None: every structure; else the one structure, or ``no_row_id()``
@@ -115,16 +176,15 @@ class Perimetre:
             return None
         return self.structure_id if self.structure_id is not None else no_row_id()
 
-    def filtre(self, colonne):
-        """The rule as a SQL condition on a structure id column."""
-        if self.national:
-            return true()
-        return colonne == self.structure_id if self.structure_id is not None else false()
+    def parametres(self, parametre: str) -> dict:
+        """The bound value of ``filtre_prepare(colonne, parametre)``: none for
+        a national role (their statement has no such condition)."""
+        return {} if self.national else {parametre: self.structure_visible()}
 
 
 def perimetre_de(acteur) -> Perimetre:
     """The scope of a workflow actor (``app.workflows.core.Acteur``)."""
-    if acteur.roles & NATIONAL_ROLES:
+    if acteur.roles & NATIONAL:
         return Perimetre(True, None)
     return Perimetre(False, structure_id_of_user(acteur.user_id))
 
@@ -134,11 +194,6 @@ def perimetre_courant() -> Perimetre:
     if is_national():
         return Perimetre(True, None)
     return Perimetre(False, current_structure_id())
-
-
-def structure_visible() -> int | None:
-    """The rule of every « ma structure » list (``Perimetre.structure_visible``)."""
-    return perimetre_courant().structure_visible()
 
 
 def dans_ma_structure(structure_id: int | None) -> bool:
@@ -170,19 +225,7 @@ def demandes_visibles() -> list:
 
 
 def en_relation_avec(intervenant_id: int, structure_id: int | None) -> bool:
-    """Whether the user's structure has a relation with this person: their
-    structure of rattachement (where their inscription request goes) or a
-    candidature to one of its annonces; national roles, every person. Their
-    personal contact details and birth date are shown only then."""
-    perimetre = perimetre_courant()
-    if perimetre.couvre(structure_id):
-        return True
-    if perimetre.structure_id is None:
-        return False
-    from app.models.annonces import Annonce, Candidature
-
-    return bool(db.session.scalar(select(exists().where(
-        Candidature.intervenant_id == intervenant_id,
-        Candidature.annonce_id == Annonce.id,
-        Annonce.structure_id == perimetre.structure_id,
-    ))))
+    """Whether the signed-in user's structure is linked to this person
+    (``Perimetre.lie``): their personal contact details and birth date are
+    shown only then."""
+    return perimetre_courant().lie(intervenant_id, structure_id)

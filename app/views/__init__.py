@@ -152,6 +152,9 @@ def register_views(appbuilder) -> None:
         DossierGestionView, "Dossiers administratifs", label="Dossiers administratifs",
         category="Gestion", category_label="Gestion", icon="fa-folder",
     )
+    from app.views.api_dossier import DossierApi
+
+    appbuilder.add_api(DossierApi)  # /api/v1/dossiers/<intervenant_id>
     appbuilder.add_view_no_menu(DecisionInscriptionView)
     appbuilder.add_view(
         CvthequeView,

@@ -39,7 +39,7 @@ from app.models.comptes import LIBELLES_CIVILITE, EtatInscription, Intervenant
 from app.models.fichiers import effacer, store_upload
 from app.models.referentiels import Departement, Region, SousSpecialite, Specialite
 from app.referentiels.options import options
-from app.security.scope import current_structure_id, dans_ma_structure, structure_visible
+from app.security.scope import current_structure_id, dans_ma_structure, perimetre_courant
 from app.views.base import EspaceModelView
 from app.views.candidatures_annonce import commentaire_court, liste_candidatures
 from app.views.filters import FilterChoixActifs, FilterMaStructure
@@ -188,10 +188,7 @@ class FilterCandidaturesMaStructure(BaseFilter):
     arg_name = "candidatures_ma_structure"
 
     def apply(self, query, value):
-        structure_id = structure_visible()
-        if structure_id is None:
-            return query
-        return query.filter(Candidature.annonce_id.in_(select(Annonce.id).where(Annonce.structure_id == structure_id)))
+        return query.filter(perimetre_courant().filtre_via(Candidature.annonce_id, Annonce.id, Annonce.structure_id))
 
 
 def _lien_dossier(intervenant_id):

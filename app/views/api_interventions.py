@@ -2,9 +2,9 @@
 
 ``/api/v1/interventions/``: list (paginated, filters), read, create, update,
 change state (``PUT /<id>/etat``); ``/api/v1/lettres-de-demande/``: list,
-read, PDF; ``/api/v1/dossiers/<intervenant_id>``: the dossier's block states
-(never the data nor the pieces). Every row is limited to the caller's
-structure (national roles: all); another structure's row answers 404.
+read, PDF (the dossier's block states: ``app.views.api_dossier``). Every
+row is limited to the caller's structure (national roles: all); another
+structure's row answers 404.
 
 Errors are JSON ``{"message": …}``: 400 with ``{"champ": ["message"]}`` for
 bad input, 401 without a token, 403 without the right, 404, 409 when the
@@ -23,17 +23,16 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.api.manager import OpenApi
 
 from app.extensions import csrf, db
 from app.models.comptes import Intervenant
 from app.models.interventions import EtatIntervention, Intervention, LettreDemande
-from app.models.regles_interventions import blocs_non_valides, blocs_requis, erreurs_intervention
+from app.models.regles_interventions import erreurs_intervention
 from app.operations.interventions import (
     DonneesInvalides,
     creer_intervention,
-    etats_du_dossier,
     modifier_intervention,
 )
 from app.security.scope import perimetre_courant, utilisateur_courant
@@ -403,58 +402,9 @@ class LettreDemandeApi(_ApiEspace):
         return reponse_fichier(item.fichier)
 
 
-class DossierApi(BaseApi):
-    """The state of each block of an intervenant's dossier administratif."""
-
-    resource_name = "dossiers"
-    allow_browser_login = True
-    include_route_methods = {"get"}
-
-    @expose("/<int:intervenant_id>", methods=["GET"])
-    @protect()
-    @safe
-    def get(self, intervenant_id):
-        """States of the dossier's blocks, and whether a lettre may be generated.
-        ---
-        get:
-          parameters:
-          - in: path
-            schema:
-              type: integer
-            name: intervenant_id
-          responses:
-            200:
-              description: Block states (never the data nor the pieces)
-            404:
-              $ref: '#/components/responses/404'
-        """
-        profil = db.session.get(Intervenant, intervenant_id)
-        if profil is None or not dossier_visible(profil):
-            return self.response_404()
-        etats = etats_du_dossier(profil.id)
-        statut = profil.statut_professionnel
-        requis = blocs_requis(statut)
-        return self.response(200, intervenant_id=profil.id, immatriculation=profil.immatriculation,
-                             blocs=[{"bloc": b.value, "libelle": b.libelle, "etat": etats[b].value,
-                                     "libelle_etat": etats[b].libelle, "requis": b in requis}
-                                    for b in etats],
-                             complet=not blocs_non_valides(statut, etats))
-
-
-def dossier_visible(profil: Intervenant) -> bool:
-    """The dossier's need-to-know (``app.operations.dossier.acces_acteur``, issue 33):
-    national roles, every person; a gestionnaire, a person their structure
-    works with. A request alone opens nothing."""
-    from app.operations.dossier import acces_acteur
-
-    user = utilisateur_courant()
-    return user is not None and acces_acteur(profil.id, Acteur.from_user(user))
-
-
 def register_apis(appbuilder) -> None:
     appbuilder.add_api(InterventionApi)
     appbuilder.add_api(LettreDemandeApi)
-    appbuilder.add_api(DossierApi)
     # FAB's OpenAPI document of the v1 APIs (``/api/v1/_openapi``), without
     # its Swagger page (FAB_API_SWAGGER_UI: scripts from a CDN).
     appbuilder.add_api(OpenApi)

@@ -14,13 +14,13 @@ drafts); an index in that order per structure
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 
 from app.infra.formatting import format_date
 from app.models.comptes import EtatInscription, Intervenant, intervenant_region, intervenant_specialite
 from app.models.referentiels import Region, Specialite, Structure
 from app.referentiels.options import options_actives
-from app.security.scope import no_row_id, structure_visible
+from app.security.scope import filtre_prepare, perimetre_courant
 from app.views.liste import Colonne, Liste, PageListe, contient, date_au, date_du, lie_a, parmi
 from app.views.menu import declarer_badge
 
@@ -71,7 +71,7 @@ def file_demandes(args=None) -> PageListe:
 # -- the menu's badge --------------------------------------------------------
 #: The requests « transmise » awaiting a structure (index ``ix_intervenant_structure_etat``).
 DEMANDES_A_TRAITER = select(func.count()).select_from(Intervenant).where(
-    Intervenant.structure_id == bindparam("badge_demandes_structure"),
+    filtre_prepare(Intervenant.structure_id, "badge_demandes_structure"),
     Intervenant.etat_inscription == EtatInscription.transmise,
 )
 
@@ -79,10 +79,10 @@ DEMANDES_A_TRAITER = select(func.count()).select_from(Intervenant).where(
 def structure_a_traiter() -> dict | None:
     """The gestionnaire's structure; None for a national role (every
     structure's requests are not theirs to count) or without structure."""
-    structure_id = structure_visible()
-    if structure_id is None or structure_id == no_row_id():
+    perimetre = perimetre_courant()
+    if perimetre.national or perimetre.structure_id is None:
         return None
-    return {"badge_demandes_structure": structure_id}
+    return perimetre.parametres("badge_demandes_structure")
 
 
 declarer_badge("Demandes d'inscription", DEMANDES_A_TRAITER, structure_a_traiter,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_appbuilder.models.filters import BaseFilter
 
-from app.security.scope import demandes_visibles, structure_visible
+from app.security.scope import demandes_visibles, perimetre_courant
 
 
 class FilterMaStructure(BaseFilter):
@@ -19,10 +19,7 @@ class FilterMaStructure(BaseFilter):
     arg_name = "ma_structure"
 
     def apply(self, query, value):
-        structure_id = structure_visible()
-        if structure_id is None:
-            return query
-        return query.filter(getattr(self.model, self.column_name) == structure_id)
+        return query.filter(perimetre_courant().filtre(getattr(self.model, self.column_name)))
 
 
 class FilterDemandesVisibles(BaseFilter):

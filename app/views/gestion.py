@@ -35,7 +35,7 @@ class DemandeInscriptionView(EspaceModelView):
     """Inscription requests addressed to the gestionnaire's structure.
 
     The list reads the user's structure itself (app.views.file_inscriptions,
-    ``scope.structure_visible`` as FilterMaStructure does, drafts left out); the base
+    ``scope.Perimetre`` as FilterMaStructure does, drafts left out); the base
     filter hides drafts and other structures' rows from the show page (404), the decision URL checks the same rule and
     the workflow guard checks the structure again before any decision.
     """

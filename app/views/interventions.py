@@ -53,7 +53,7 @@ from app.operations.interventions import (
 )
 from app.operations.lettre_pdf import duree_fr, montant_fr, quantite_fr
 from app.security.headers import options_vue
-from app.security.scope import current_intervenant, dans_ma_structure, structure_visible, utilisateur_courant
+from app.security.scope import current_intervenant, dans_ma_structure, perimetre_courant, utilisateur_courant
 from app.views.annonces_gestion import ActionsWorkflowMixin, DecimalFrancaisField
 from app.views.base import EspaceModelView
 from app.views.fichiers import CSP_FICHIER
@@ -109,11 +109,8 @@ class FilterIntervenantsDeMaStructure(BaseFilter):
     arg_name = "intervenants_ma_structure"
 
     def apply(self, query, value):
-        interventions = select(Intervention.intervenant_id)
-        structure_id = structure_visible()
-        if structure_id is not None:
-            interventions = interventions.where(Intervention.structure_id == structure_id)
-        return query.filter(Intervenant.id.in_(interventions))
+        return query.filter(Intervenant.id.in_(
+            select(Intervention.intervenant_id).where(perimetre_courant().filtre(Intervention.structure_id))))
 
 
 LIBELLES_INTERVENTION = {
@@ -345,11 +342,8 @@ class FilterLettresMaStructure(BaseFilter):
     arg_name = "lettres_ma_structure"
 
     def apply(self, query, value):
-        structure_id = structure_visible()
-        if structure_id is None:
-            return query
-        return query.filter(LettreDemande.intervention_id.in_(
-            select(Intervention.id).where(Intervention.structure_id == structure_id)))
+        return query.filter(perimetre_courant().filtre_via(
+            LettreDemande.intervention_id, Intervention.id, Intervention.structure_id))
 
 
 def _lien_fichier(fichier) -> str:

@@ -19,7 +19,7 @@ pages fast:
 A declaration names its columns (label, SQL expression, formatting, sortable),
 its criteria (a WTForms field and the clause of its value: a wrong value is
 shown next to its field in French and left out, the others still apply), its
-default order, page sizes, scope (``scope.structure_visible`` on a structure
+default order, page sizes, scope (``scope.Perimetre`` on a structure
 column, and columns bound to the caller's values such as an annonce or the
 signed-in intervenant) and the FAB view whose permissions gate the row links
 and whose bulk actions are offered (posted with the CSRF token to its
@@ -47,7 +47,7 @@ from app.extensions import db, preparee
 from app.forms.champs import SelectField
 from app.infra import caches
 from app.infra.formatting import debut_du_jour
-from app.security.scope import structure_visible
+from app.security.scope import filtre_prepare, perimetre_courant
 
 #: Past it a page number is this one (an OFFSET beyond PostgreSQL's bigint
 #: would be an error page, not the last page).
@@ -278,7 +278,7 @@ class Liste:
     def _portee(self, national: bool) -> list:
         where = [*self.filtres, *(colonne == bindparam(nom) for nom, colonne in self.liees.items())]
         if self.structure is not None and not national:
-            where.append(self.structure == bindparam("structure"))
+            where.append(filtre_prepare(self.structure, "structure"))
         return where
 
     def _ordre(self, ordre: str, sens: str) -> tuple:
@@ -370,9 +370,9 @@ class Liste:
         parametres = dict(liees)
         national = True
         if self.structure is not None:
-            structure_id = structure_visible()
-            if structure_id is not None:
-                national, parametres["structure"] = False, structure_id
+            perimetre = perimetre_courant()
+            national = perimetre.national
+            parametres.update(perimetre.parametres("structure"))
         tri = ordre or self.ordre_par_defaut[0]
         if where:
             compte, requete = self._construire(self._portee(national) + where, tri, sens)

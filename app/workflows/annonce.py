@@ -8,11 +8,9 @@ from __future__ import annotations
 from app.models.annonces import LIBELLES_ETAT_ANNONCE
 from app.models.annonces import EtatAnnonce as E
 from app.models.base import utcnow
-from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
+from app.security.roles import PERSONNEL
 from app.security.scope import perimetre_de
 from app.workflows.core import Acteur, Transition, Workflow
-
-STAFF = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, ADMIN})
 
 
 def meme_structure(structure_id: int, actor: Acteur) -> str | None:
@@ -44,12 +42,12 @@ annonce = Workflow(
     state_attr="etat",
     libelles=LIBELLES_ETAT_ANNONCE,
     transitions=[
-        Transition(E.brouillon, "publier", E.publiee, STAFF, "Publier",
+        Transition(E.brouillon, "publier", E.publiee, PERSONNEL, "Publier",
                    (_structure, _date_limite_non_depassee), effects=(_horodater,)),
-        Transition(E.depubliee, "publier", E.publiee, STAFF, "Publier",
+        Transition(E.depubliee, "publier", E.publiee, PERSONNEL, "Publier",
                    (_structure, _date_limite_non_depassee), effects=(_horodater,)),
-        Transition(E.publiee, "depublier", E.depubliee, STAFF, "Dépublier", (_structure,)),
-        Transition(E.publiee, "cloturer", E.cloturee, STAFF, "Clôturer", (_structure,)),
-        Transition(E.depubliee, "cloturer", E.cloturee, STAFF, "Clôturer", (_structure,)),
+        Transition(E.publiee, "depublier", E.depubliee, PERSONNEL, "Dépublier", (_structure,)),
+        Transition(E.publiee, "cloturer", E.cloturee, PERSONNEL, "Clôturer", (_structure,)),
+        Transition(E.depubliee, "cloturer", E.cloturee, PERSONNEL, "Clôturer", (_structure,)),
     ],
 )

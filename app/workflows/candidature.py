@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from app.models.annonces import LIBELLES_ETAT_CANDIDATURE
 from app.models.annonces import EtatCandidatureAnnonce as E
-from app.workflows.annonce import STAFF, meme_structure
+from app.security.roles import PERSONNEL
+from app.workflows.annonce import meme_structure
 from app.workflows.core import Acteur, Transition, Workflow
 
 
@@ -22,8 +23,8 @@ candidature = Workflow(
     state_attr="etat",
     libelles=LIBELLES_ETAT_CANDIDATURE,
     transitions=[
-        Transition(E.deposee, "etudier", E.etudiee, STAFF, "Marquer étudiée", (_structure,)),
-        Transition(E.deposee, "ne_pas_retenir", E.non_retenue, STAFF, "Non retenue", (_structure,)),
-        Transition(E.etudiee, "ne_pas_retenir", E.non_retenue, STAFF, "Non retenue", (_structure,)),
+        Transition(E.deposee, "etudier", E.etudiee, PERSONNEL, "Marquer étudiée", (_structure,)),
+        Transition(E.deposee, "ne_pas_retenir", E.non_retenue, PERSONNEL, "Non retenue", (_structure,)),
+        Transition(E.etudiee, "ne_pas_retenir", E.non_retenue, PERSONNEL, "Non retenue", (_structure,)),
     ],
 )

@@ -20,13 +20,12 @@ from flask_appbuilder.security.sqla.models import User
 from app.extensions import db
 from app.models.authentification import LIBELLES_ETAT_COMPTE, EtatCompte
 from app.models.authentification import EtatCompteUtilisateur as E
-from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
+from app.security.roles import NATIONAL, PERSONNEL
 from app.security.sessions import invalider_sessions
 from app.workflows.core import SYSTEME, Acteur, Transition, Workflow, WorkflowError
 
 #: Pseudo-role of the account's holder (the guard checks it is their account).
 TITULAIRE = "Titulaire du compte"
-NATIONAL = frozenset({ADMIN_NATIONAL, ADMIN})
 #: States in which FAB's session may exist (the login still checks the rest).
 ACTIFS = frozenset({E.actif, E.a_personnaliser, E.provisoire_expire})
 #: States whose holder is told the account is archived.
@@ -84,7 +83,7 @@ compte = Workflow(
         _t(E.a_activer, "activer", E.actif, {TITULAIRE}, "Activer le compte"),
         _t(E.a_activer, "expirer", E.purge, {SYSTEME}, "Supprimer (non activé dans les 7 jours)"),
         *(
-            _t(source, "attribuer_provisoires", E.a_personnaliser, NATIONAL | {GESTIONNAIRE},
+            _t(source, "attribuer_provisoires", E.a_personnaliser, PERSONNEL,
                "Envoyer des identifiants provisoires", effects=(_deverrouiller,))
             for source in _PROVISOIRES_DEPUIS
         ),

@@ -12,11 +12,8 @@ from __future__ import annotations
 from app.models import base
 from app.models.dossier import LIBELLES_ETAT_BLOC
 from app.models.dossier import EtatBloc as E
-from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
+from app.security.roles import INTERVENANT, NATIONAL, PERSONNEL
 from app.workflows.core import SYSTEME, Acteur, Transition, Workflow
-
-NATIONAL = frozenset({ADMIN_NATIONAL, ADMIN})
-PERSONNEL = NATIONAL | {GESTIONNAIRE}
 
 
 def _titulaire(obj, actor: Acteur):

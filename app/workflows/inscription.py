@@ -17,7 +17,7 @@ from app.infra.formatting import format_date
 from app.models.base import utcnow
 from app.models.comptes import LIBELLES_ETAT_INSCRIPTION
 from app.models.comptes import EtatInscription as E
-from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
+from app.security.roles import INTERVENANT, NATIONAL, PERSONNEL
 from app.security.scope import perimetre_de
 from app.workflows.compte import TITULAIRE
 from app.workflows.core import SYSTEME, Acteur, Transition, Workflow
@@ -168,8 +168,6 @@ def _restart_complement(obj, actor: Acteur) -> None:
 
 #: States a profile leaves when its account is archived, and returns to.
 AVANT_ARCHIVAGE = (E.brouillon, E.transmise, E.validee, E.rejetee, E.complement_demande)
-NATIONAL = frozenset({ADMIN_NATIONAL, "Admin"})
-STAFF = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, "Admin"})
 OWNER = frozenset({INTERVENANT})
 
 inscription = Workflow(
@@ -188,14 +186,14 @@ inscription = Workflow(
             E.rejetee, "transmettre", E.transmise, OWNER, "Transmettre",
             (_owner, _one_year_after_first_analysis, _complete), effects=(_mark_transmitted,),
         ),
-        Transition(E.transmise, "valider", E.validee, STAFF, "Valider", (_same_structure,),
+        Transition(E.transmise, "valider", E.validee, PERSONNEL, "Valider", (_same_structure,),
                    effects=(_mark_analysed,)),
         Transition(
-            E.transmise, "rejeter", E.rejetee, STAFF, "Rejeter", (_same_structure,), comment_required=True,
+            E.transmise, "rejeter", E.rejetee, PERSONNEL, "Rejeter", (_same_structure,), comment_required=True,
             effects=(_mark_analysed,),
         ),
         Transition(
-            E.transmise, "demander_complement", E.complement_demande, STAFF,
+            E.transmise, "demander_complement", E.complement_demande, PERSONNEL,
             "Demander un complément", (_same_structure,), comment_required=True,
             effects=(_mark_analysed, _mark_complement),
         ),

@@ -17,11 +17,12 @@ from __future__ import annotations
 from app.models.interventions import LIBELLES_ETAT_INTERVENTION, LIBELLES_ETAT_LETTRE
 from app.models.interventions import EtatIntervention as EI
 from app.models.interventions import EtatLettre as L
-from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
+from app.security.roles import PERSONNEL
 from app.security.scope import perimetre_de
 from app.workflows.core import SYSTEME, Acteur, GardeRefusee, Transition, Workflow
 
-PERSONNEL = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, ADMIN, SYSTEME})
+#: Staff, and the jobs (``Acteur.systeme()``).
+AUTEURS = PERSONNEL | {SYSTEME}
 
 
 def _structure_de_l_intervention(obj, actor: Acteur) -> str | None:
@@ -67,7 +68,7 @@ def _annuler_les_lettres(obj, actor: Acteur) -> None:
 
 
 def _t(source, event, target, label, effects=(), gardes=()):
-    return Transition(source, event, target, PERSONNEL, label, (_structure_de_l_intervention, *gardes),
+    return Transition(source, event, target, AUTEURS, label, (_structure_de_l_intervention, *gardes),
                       effects=tuple(effects))
 
 

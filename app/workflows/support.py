@@ -13,11 +13,10 @@ from __future__ import annotations
 from app.models.base import utcnow
 from app.models.support import LIBELLES_ETAT_SUPPORT
 from app.models.support import EtatDemandeSupport as E
-from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
+from app.security.roles import PERSONNEL
 from app.security.scope import perimetre_de
 from app.workflows.core import SYSTEME, Acteur, Transition, Workflow
 
-STAFF = frozenset({GESTIONNAIRE, ADMIN_NATIONAL, ADMIN})
 #: Pseudo-role of the holder of a request's link (anonymous requester).
 LIEN = "Demandeur"
 
@@ -30,8 +29,7 @@ def demandeur(user_id: int | None = None) -> Acteur:
 def _destinataire(obj, actor: Acteur) -> str | None:
     """Requests addressed to « Administrateur national » are national roles'
     alone; a gestionnaire handles those of their structure."""
-    perimetre = perimetre_de(actor)
-    if perimetre.national or (obj.structure_id is not None and perimetre.couvre(obj.structure_id)):
+    if perimetre_de(actor).couvre(obj.structure_id):
         return None
     return "Cette demande de support est adressée à une autre structure."
 
@@ -61,12 +59,12 @@ support = Workflow(
     libelles=LIBELLES_ETAT_SUPPORT,
     transitions=[
         Transition(E.a_confirmer, "confirmer", E.nouvelle, REQUERANT, "Confirmer la demande", effects=(_transmise,)),
-        Transition(E.nouvelle, "cloturer", E.cloturee, STAFF, "Répondre et clôturer", (_destinataire,),
+        Transition(E.nouvelle, "cloturer", E.cloturee, PERSONNEL, "Répondre et clôturer", (_destinataire,),
                    comment_required=True),
-        Transition(E.nouvelle, "demander_complement", E.complement_demande, STAFF,
+        Transition(E.nouvelle, "demander_complement", E.complement_demande, PERSONNEL,
                    "Répondre et demander un complément", (_destinataire,), comment_required=True,
                    effects=(_complement,)),
-        Transition(E.complement_demande, "cloturer", E.cloturee, STAFF, "Répondre et clôturer", (_destinataire,),
+        Transition(E.complement_demande, "cloturer", E.cloturee, PERSONNEL, "Répondre et clôturer", (_destinataire,),
                    comment_required=True, effects=(_complement_recu,)),
         Transition(E.complement_demande, "completer", E.nouvelle, REQUERANT, "Répondre",
                    comment_required=True, effects=(_complement_recu,)),
