@@ -197,7 +197,7 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
 
     def post_add(self, item):
         from app.extensions import db
-        from app.views.comptes import inviter
+        from app.operations.comptes import inviter
 
         self._noter_structure(item)
         inviter(item)
