@@ -363,6 +363,16 @@ def demander(user_id: int, demandeur_id: int, demande_support_id: int | None = N
     return export
 
 
+def demander_pour_support(demande, user_id: int, intervenant_id: int, demandeur_id: int):
+    """The national administration's export of an archived account, from its
+    support request: the file to build, and the consultation recorded."""
+    from app.models.consultations import ObjetConsultation, tracer
+
+    export = demander(user_id, demandeur_id, demande.id)
+    tracer(ObjetConsultation.donnees, intervenant_id=intervenant_id, detail=f"Demande de support n° {demande.numero}")
+    return export
+
+
 def preparer(export) -> str | None:
     """Build and store the file; for a support request, a single-use link is
     e-mailed to the requester (its clear token returned)."""
