@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.infra import captcha
 from app.infra.formatting import format_date
 from app.infra.mail import Secret, queue_email
 from app.models import base
@@ -40,19 +39,6 @@ EMAIL_PRIS = "Cette adresse e-mail est déjà utilisée par un autre compte."
 def _emettre_jeton(user, type_: TypeJeton, validite: timedelta, **fields) -> str:
     """Issue a single-use token in the current transaction (clear value returned)."""
     return JetonCompte.emettre(db.session, user, type_, validite, **fields)
-
-
-# -- captcha ------------------------------------------------------------------
-def renouveler_captcha(ancien: str | None = None) -> str:
-    """A new challenge; the one shown before (« Générer une autre image ») is used up."""
-    if ancien is not None:
-        captcha.verifier(ancien, "")
-    return captcha.nouveau_defi()
-
-
-def verifier_captcha(defi: str, saisie: str) -> bool:
-    """Consume the challenge (right or wrong, it serves once)."""
-    return captcha.verifier(defi, saisie)
 
 
 # -- the holder's own account -----------------------------------------------------

@@ -57,14 +57,18 @@ def _form_limit() -> str:
     return current_app.config.get("COMPTES_RATE_LIMIT", "20 per 5 minute")
 
 
-def _nouveau_captcha(form, ancien: str | None = None) -> None:
-    form.captcha_id.data = executer(operations.renouveler_captcha, ancien)
+def nouveau_captcha(form, ancien: str | None = None) -> None:
+    """A form's new challenge (``ancien``, the one it showed, used up)."""
+    form.captcha_id.data = executer(captcha.renouveler, ancien)
     form.captcha.data = ""
 
 
-def _captcha_ok(form) -> bool:
-    """Consume the challenge; on failure the error goes next to the field."""
-    ok = executer(operations.verifier_captcha, form.captcha_id.data, form.captcha.data)
+def captcha_ok(form) -> bool:
+    """Consume the challenge (right or wrong, it serves once); on failure the
+    error goes next to the field. An empty answer is a failure without a message."""
+    if not form.captcha.data:
+        return False
+    ok = executer(captcha.verifier, form.captcha_id.data, form.captcha.data)
     if not ok:
         form.captcha.errors = [*form.captcha.errors, captcha.MESSAGE_INVALIDE]
     return ok
@@ -111,20 +115,20 @@ class InscriptionView(BaseView):
             # (the document pages link back here).
             if request.args.get("annonce"):
                 session["inscription_annonce"] = request.args["annonce"][:30]
-            _nouveau_captcha(form)
+            nouveau_captcha(form)
             return self._render(form)
         if form.autre_image.data:
             # "Générer une autre image": the form comes back filled, new challenge.
-            _nouveau_captcha(form, form.captcha_id.data)
+            nouveau_captcha(form, form.captcha_id.data)
             return self._render(form)
         valid = form.validate_on_submit()
-        captcha_ok = _captcha_ok(form) if form.captcha.data else False
+        resolu = captcha_ok(form)
         ouverts = set(session.get(SESSION_DOCUMENTS, []))
         manquants = [label for key, label in DOCUMENTS.items() if key not in ouverts]
-        if not (valid and captcha_ok and not manquants):
+        if not (valid and resolu and not manquants):
             if manquants:
                 flash("Cliquez sur chacun des trois liens pour les valider : " + " ; ".join(manquants) + ".", "danger")
-            _nouveau_captcha(form)
+            nouveau_captcha(form)
             return self._render(form, manquants=manquants), 422
         nom_usage = form.nom_naissance.data if form.identique_nom.data else form.nom_usage.data
         identite = auth.identite_normalisee(
@@ -143,7 +147,7 @@ class InscriptionView(BaseView):
             archive = doublon.archive
             if not archive:  # an archived one: the page's own notice says it, with the link (once)
                 flash(MESSAGE_DOUBLON, "danger")
-            _nouveau_captcha(form)
+            nouveau_captcha(form)
             return self._render(form, doublon_archive=archive), 409
         session.pop(SESSION_DOCUMENTS, None)
         session.pop("inscription_annonce", None)
@@ -199,15 +203,15 @@ class MotDePasseView(BaseView):
     def oublie(self):
         form = forms.MotDePasseOublieForm()
         if request.method == "GET":
-            _nouveau_captcha(form)
+            nouveau_captcha(form)
             return self._render(form)
         if form.autre_image.data:
-            _nouveau_captcha(form, form.captcha_id.data)
+            nouveau_captcha(form, form.captcha_id.data)
             return self._render(form)
         valid = form.validate_on_submit()
-        captcha_ok = _captcha_ok(form) if form.captcha.data else False
-        if not (valid and captcha_ok):
-            _nouveau_captcha(form)
+        resolu = captcha_ok(form)
+        if not (valid and resolu):
+            nouveau_captcha(form)
             return self._render(form), 422
         # The same work and answer whether the address exists or not: the
         # lookup and the e-mail happen in a job (app.jobs.comptes).
