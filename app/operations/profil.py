@@ -78,6 +78,12 @@ def transmettre(profil, acteur: Acteur) -> None:
     inscription.apply(profil, "transmettre", acteur)
 
 
+def decider(profil, evenement: str, acteur: Acteur, commentaire: str | None) -> None:
+    """The structure's decision on the inscription request (valider, rejeter,
+    demander un complément): the intervenant is e-mailed by app.notifications."""
+    inscription.apply(profil, evenement, acteur, commentaire)
+
+
 def enregistrer_ligne(profil, rubrique, ligne, valeurs: dict, *, unique: str | None = None, fichier=None):
     """A row of a « Ajouter … » sub-page, new (``ligne`` None) or edited.
     ``unique``: the column whose value appears once in the profile (refused
