@@ -23,11 +23,12 @@ from app.infra.mail import Secret, queue_email
 from app.models import base
 from app.models.annonces import Annonce
 from app.models.authentification import EtatCompteUtilisateur, JetonCompte, TypeJeton
-from app.models.comptes import Intervenant
+from app.models.comptes import Gestionnaire, Intervenant
 from app.models.crypto import mask
 from app.models.referentiels import Structure
-from app.security import auth, sessions
-from app.security.roles import INTERVENANT
+from app.operations import depart
+from app.security import auth, deux_facteurs, sessions
+from app.security.roles import GESTIONNAIRE, INTERVENANT
 from app.workflows import compte as cycle_compte
 from app.workflows.core import Acteur, WorkflowError
 
@@ -260,3 +261,52 @@ def attribuer_identifiants_provisoires(user: User, email: str, acteur: Acteur) -
         expire_le=format_date(auth.etat_du_compte(user.id).provisoire_jusqua, "%d/%m/%Y"),
         lien=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("AuthDBView.login"),
     )
+
+
+# -- the users screen (administration) --------------------------------------------
+def _gestionnaire_de(user_id: int) -> Gestionnaire | None:
+    return db.session.scalar(select(Gestionnaire).where(Gestionnaire.user_id == user_id))
+
+
+def rattacher_structure(user: User, structure) -> None:
+    """The Gestionnaire row follows the screen's « structure »: none, and the
+    row goes when the account is no longer a gestionnaire."""
+    ligne = _gestionnaire_de(user.id)
+    if structure is None:
+        if ligne is not None and GESTIONNAIRE not in {r.name for r in user.roles}:
+            db.session.delete(ligne)
+        return
+    if ligne is None:
+        db.session.add(Gestionnaire(user_id=user.id, structure_id=structure.id))
+    else:
+        ligne.structure_id = structure.id
+
+
+def ouvrir_depuis_ecran(user: User, structure) -> None:
+    """An account created in the users screen: its structure, and the invitation."""
+    rattacher_structure(user, structure)
+    inviter(user)
+
+
+def deverrouiller_comptes(users, acteur: Acteur) -> None:
+    for user in users:
+        cycle_compte.deverrouiller(user.id, acteur)
+
+
+def changer_etat_comptes(users, evenement: str, acteur: Acteur) -> None:
+    """« Désactiver » / « Réactiver » the selected accounts, all or nothing;
+    never one's own. An archived account reactivated gets its profile back
+    and an e-mail to choose a new password (``app.operations.depart.reactiver``)."""
+    for user in users:
+        if user.id == acteur.user_id:
+            raise WorkflowError("Vous ne pouvez pas modifier l'état de votre propre compte.")
+        if evenement == "reactiver":
+            depart.reactiver(user.id, acteur)
+        else:
+            cycle_compte.appliquer(user.id, evenement, acteur)
+
+
+def reinitialiser_seconds_facteurs(users, acteur_id: int) -> None:
+    """Lost devices: each factor removed, logged, the person told."""
+    for user in users:
+        deux_facteurs.reinitialiser(user, acteur_id)
