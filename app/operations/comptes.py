@@ -50,23 +50,24 @@ def _structure_de_l_annonce(numero: str | None) -> int | None:
     return db.session.scalar(select(Annonce.structure_id).where(Annonce.numero == numero[:30]))
 
 
+def _creer_intervenant(donnees: dict, password: str | None, nom_usage: str, identite: str,
+                       structure_id: int | None) -> User:
+    """The login account and its intervenant profile (flushed): a taken
+    identity or address ends in an ``IntegrityError``."""
+    user = auth.creer_utilisateur(donnees["email"], donnees["prenom"], nom_usage, INTERVENANT, password)
+    db.session.add(Intervenant(
+        user_id=user.id, civilite=donnees["civilite"], nom_naissance=donnees["nom_naissance"], nom_usage=nom_usage,
+        prenom=donnees["prenom"], date_naissance=donnees["date_naissance"], identite_normalisee=identite,
+        structure_id=structure_id,
+    ))
+    return user
+
+
 def inscrire(donnees: dict, nom_usage: str, identite: str, annonce: str | None) -> User:
     """« Remplir un CV en ligne »: the account waits for its activation link.
     A concurrent registration of the same person ends in an ``IntegrityError``."""
-    user = auth.creer_utilisateur(donnees["email"], donnees["prenom"], nom_usage, INTERVENANT, donnees["password"])
+    user = _creer_intervenant(donnees, donnees["password"], nom_usage, identite, _structure_de_l_annonce(annonce))
     cycle_compte.ouvrir(user, EtatCompteUtilisateur.a_activer, cree_le=base.utcnow())
-    db.session.add(
-        Intervenant(
-            user_id=user.id,
-            civilite=donnees["civilite"],
-            nom_naissance=donnees["nom_naissance"],
-            nom_usage=nom_usage,
-            prenom=donnees["prenom"],
-            date_naissance=donnees["date_naissance"],
-            identite_normalisee=identite,
-            structure_id=_structure_de_l_annonce(annonce),
-        )
-    )
     token = _emettre_jeton(user, TypeJeton.activation, auth.VALIDITE_ACTIVATION)
     queue_email(
         user.email,
@@ -212,19 +213,7 @@ def creer_compte_backoffice(data: dict, structure_id: int | None, createur: str)
         )
     nom_usage = data.get("nom_usage") or data["nom_naissance"]
     try:
-        user = auth.creer_utilisateur(data["email"], data["prenom"], nom_usage, INTERVENANT, None)
-        db.session.add(
-            Intervenant(
-                user_id=user.id,
-                civilite=data["civilite"],
-                nom_naissance=data["nom_naissance"],
-                nom_usage=nom_usage,
-                prenom=data["prenom"],
-                date_naissance=data["date_naissance"],
-                identite_normalisee=identite,
-                structure_id=structure_id,
-            )
-        )
+        user = _creer_intervenant(data, None, nom_usage, identite, structure_id)
         structure = db.session.get(Structure, structure_id) if structure_id else None
         inviter(user, structure, prenom=data["prenom"], nom=nom_usage)
         db.session.flush()
