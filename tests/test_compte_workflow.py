@@ -8,6 +8,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 
 from app.extensions import db
+from app.models import base
 from app.models.authentification import EtatCompte
 from app.models.authentification import EtatCompteUtilisateur as E
 from app.models.workflow import TransitionHistorique
@@ -145,3 +146,14 @@ def test_users_screen_refuses_an_illegal_transition(client, factory):
     assert response.status_code == 302
     assert "n'est pas permis" in page_text(client.get("/users/list/"))
     assert E(cycle_compte.etat_de(db.session.get(EtatCompte, user.id))) == E.actif
+
+
+def test_provisional_credentials_last_seven_days_set_by_the_transition(scene):
+    """The end date of provisional credentials is written by the workflow's
+    transition, not by the page that sends them."""
+    user, actors = scene
+    avant = base.utcnow()
+    cycle_compte.appliquer(user.id, "attribuer_provisoires", actors["admin_national"])
+    etat = db.session.get(EtatCompte, user.id)
+    assert E(etat.etat) == E.a_personnaliser
+    assert avant + cycle_compte.VALIDITE_PROVISOIRE <= etat.provisoire_jusqua <= base.utcnow() + cycle_compte.VALIDITE_PROVISOIRE

@@ -16,6 +16,7 @@ from app.jobs.depart import expirer_exports
 from app.models.consultations import Consultation
 from app.models.depart import EtatExport, ExportDonnees
 from app.models.referentiels import TypeDemandeSupport
+from app.operations import export_donnees
 from app.operations import support as operations_support
 from app.operations.donnees_personnelles import LIENS, table
 from app.operations.export_donnees import NON_EXPORTEES, _cle_primaire_ou_lien, colonnes_exportees, feuilles
@@ -175,3 +176,15 @@ def test_only_a_data_request_gives_an_export(app, factory, login_as):
                data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
     assert "n'est pas une demande de récupération" in page_text(admin.get(f"/gestion/support/{demande.id}"))
     assert db.session.scalar(select(ExportDonnees).where(ExportDonnees.user_id == user.id)) is None
+
+
+def test_the_export_etat_moves_only_along_its_table(app, factory):
+    """``changer_etat`` is the one writer of the export's état: it refuses a
+    row that has already moved on (a file taken cannot expire, nor be taken twice)."""
+    user, _ = factory.intervenant()
+    export = export_donnees.demander(user.id, user.id)
+    assert not export_donnees.changer_etat(export, EtatExport.telecharge)  # not ready yet
+    assert export.etat == EtatExport.en_preparation
+    assert export_donnees.changer_etat(export, EtatExport.echec)
+    assert not export_donnees.changer_etat(export, EtatExport.pret)
+    assert export.etat == EtatExport.echec

@@ -52,6 +52,13 @@ def _answer_of(challenge_id: str) -> str:
     return "".join(str(b % 10) for b in digest[:LONGUEUR])
 
 
+def renouveler(ancien: str | None = None) -> str:
+    """A new challenge; the one shown before (« Générer une autre image ») is used up."""
+    if ancien is not None:
+        verifier(ancien, "")
+    return nouveau_defi()
+
+
 def nouveau_defi() -> str:
     """Create a challenge and return its id (put in a hidden form field)."""
     now = base.utcnow()

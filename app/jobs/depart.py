@@ -49,8 +49,7 @@ def preparer_export(export_id: int) -> bool:
         db.session.commit()
     except Exception as exc:
         db.session.rollback()
-        export = db.session.get(ExportDonnees, export_id)
-        export.etat = EtatExport.echec
+        export_donnees.echouer(export_id)
         db.session.commit()
         if isinstance(exc, StockageIndisponible):
             # Logged by the storage; the page says « a échoué : cliquez à nouveau
@@ -66,7 +65,7 @@ def expirer_exports() -> int:
         ExportDonnees.etat == EtatExport.pret, ExportDonnees.expire_le <= base.utcnow())).all()
     cles = [e.storage_key for e in exports if e.storage_key]
     for export in exports:
-        export.etat, export.storage_key = EtatExport.expire, None
+        export_donnees.expirer(export)
     db.session.commit()
     purge.supprimer_contenus(cles)
     return len(exports)

@@ -21,3 +21,12 @@ def executer(operation, /, *args, **kwargs):
         db.session.rollback()
         raise
     return resultat
+
+
+def appliquer_en_lot(workflow, objets, evenement: str, acteur) -> int:
+    """One workflow event on several rows, all or nothing (the first refusal
+    raises, ``executer`` rolls back). Always in id order: two bulk actions
+    on the same rows wait for each other's row locks instead of deadlocking."""
+    for objet in sorted(objets, key=lambda objet: objet.id):
+        workflow.apply(objet, evenement, acteur)
+    return len(objets)

@@ -14,18 +14,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 
 from flask import current_app
 from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
 from sqlalchemy import exists, func, or_, select, text, union, update
 from sqlalchemy.dialects import postgresql, sqlite
+from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
+from app.forms.dossier import CHAMPS_BLOC, CHAMPS_PROFIL, FICHIERS
 from app.infra.formatting import heure_de_paris
 from app.infra.mail import queue_email
+from app.infra.uploads import DOSSIER_ADMINISTRATIF, UploadError
 from app.models.base import utcnow
 from app.models.comptes import Gestionnaire, Intervenant
-from app.models.consultations import LecturesSensibles
+from app.models.consultations import LecturesSensibles, ObjetConsultation, tracer
 from app.models.dossier import (
     ATTENTE_INTERVENANT,
     Bloc,
@@ -33,10 +38,14 @@ from app.models.dossier import (
     DemandeDossier,
     DossierAdministratif,
     EtatBloc,
+    Piece,
     PieceDossier,
 )
+from app.models.fichiers import effacer, store_upload
 from app.models.interventions import Intervention
-from app.models.referentiels import Structure
+from app.models.referentiels import StatutProfessionnel, Structure, TypePieceIdentite
+from app.models.regles_dossier import pieces_identite, pieces_statut, telephones, type_employeur, validite, zone_sepa
+from app.models.regles_profil import appliquer_statut, verrouillage
 from app.security.roles import ADMIN_NATIONAL, PERSONNEL
 from app.security.scope import perimetre_de
 from app.workflows.core import Acteur, WorkflowError
@@ -270,6 +279,196 @@ def transmettre(dossier: DossierAdministratif, blocs: Iterable[Bloc], acteur: Ac
             demande.date_reponse = maintenant
         prevenir_acces(dossier.intervenant, {d.structure_id for d in repondues} - avant, "reponse")
     return transmis
+
+
+# -- the trainer's page: what a block needs, what is saved -----------------------------
+REQUIS = "Ce champ est obligatoire."
+
+
+def valeur_du_champ(profil: Intervenant, dossier: DossierAdministratif, nom: str):
+    """A field of the page: kept on the profile or on the dossier (``CHAMPS_PROFIL``)."""
+    return getattr(profil if nom in CHAMPS_PROFIL else dossier, nom)
+
+
+def statut_de(statut_id):
+    return db.session.get(StatutProfessionnel, statut_id) if statut_id else None
+
+
+def blocs_affiches(statut) -> list[Bloc]:
+    """No employer block for « Sans » (manual §3.3.4.2 g)."""
+    sans_employeur = statut is not None and type_employeur(statut) is None
+    return [b for b in Bloc if not (b == Bloc.employeur and sans_employeur)]
+
+
+def manquants(bloc: Bloc, profil: Intervenant, dossier: DossierAdministratif, aujourdhui: date) -> dict[str, str]:
+    """What a block lacks to be transmitted: field → message."""
+    def vide(nom):
+        if nom in FICHIERS:
+            return dossier.piece(Piece(nom)) is None
+        return valeur_du_champ(profil, dossier, nom) in (None, "")
+
+    erreurs = {}
+    requis = []
+    if bloc == Bloc.adresse:
+        requis = ["pays_residence_id", "adresse_voie", "code_postal", "localite"]
+    elif bloc == Bloc.telephones:
+        try:
+            telephones(*(getattr(profil, n) for n in CHAMPS_BLOC[Bloc.telephones]))
+        except ValueError as exc:
+            erreurs["telephone_personnel"] = str(exc)
+    elif bloc == Bloc.identite:
+        type_ = db.session.get(TypePieceIdentite, dossier.type_piece_identite_id) if dossier.type_piece_identite_id else None
+        requis = ["type_piece_identite_id", *pieces_identite(type_.verso_requis if type_ else False), "nationalite_id",
+                  "validite_debut", "validite_fin", "lieu_naissance", "pays_naissance_id"]
+        try:
+            validite(dossier.validite_debut, dossier.validite_fin, aujourdhui=aujourdhui, pour_transmettre=True)
+        except ValueError as exc:
+            erreurs["validite_fin"] = str(exc)
+    elif bloc == Bloc.securite_sociale:
+        requis = ["carte_vitale", "nir"]
+    elif bloc == Bloc.statut:
+        pieces = pieces_statut(statut_de(profil.statut_professionnel_id))
+        requis = ["statut_professionnel_id", *pieces]
+        if Piece.CONTRAT_OU_ATTESTATION_EMPLOYEUR in pieces:
+            requis += ["type_contrat_id", "contrat_debut", "contrat_fin"]
+        if Piece.ATTESTATION_HONNEUR in pieces:
+            requis.append("date_attestation")
+    elif bloc == Bloc.employeur:
+        requis = ["employeur_raison_sociale"]
+        if profil.type_employeur == "PRIVE":
+            requis.append("employeur_siret")
+    elif bloc == Bloc.bancaire:
+        requis = ["iban", "bic", "rib"]
+    elif bloc == Bloc.diplome:
+        requis = ["diplome_intitule", "diplome"]
+    for nom in requis:
+        if nom not in erreurs and vide(nom):
+            erreurs[nom] = REQUIS
+    return erreurs
+
+
+def requis_affiches(profil: Intervenant, dossier: DossierAdministratif) -> frozenset[str]:
+    """The fields with a red asterisk (what ``manquants`` asks for an empty block)."""
+    noms = set()
+    for bloc in Bloc:
+        noms |= set(manquants(bloc, profil, _DossierVide(dossier), date.min))
+    return frozenset(noms - {"telephone_personnel"})
+
+
+class _DossierVide:
+    """A dossier seen as empty, to list every required field."""
+
+    def __init__(self, dossier):
+        self.type_piece_identite_id = dossier.type_piece_identite_id
+        self.validite_debut = self.validite_fin = None
+
+    def piece(self, piece):
+        return None
+
+    def __getattr__(self, nom):
+        return None
+
+
+def champs_figes(profil: Intervenant) -> frozenset[str]:
+    """The profile's fields the trainer may not change here (``regles_profil``:
+    frozen once an immatriculation exists, manual §3.3.2)."""
+    verrou = verrouillage(profil)
+    return frozenset(CHAMPS_PROFIL) if verrou.tout else frozenset(verrou.champs) & CHAMPS_PROFIL
+
+def _joindre_pieces(profil, dossier, fichiers: dict) -> tuple[set[Bloc], dict[str, str]]:
+    """The files sent (field → upload): each stored as its piece, the
+    previous one deleted. The blocks changed, and the refusals (field → message)."""
+    modifies, erreurs = set(), {}
+    for nom, fichier in fichiers.items():
+        if not isinstance(fichier, FileStorage) or not fichier.filename:
+            continue
+        try:
+            nouveau = store_upload(fichier, owner_user_id=profil.user_id, sensitive=True, preset=DOSSIER_ADMINISTRATIF)
+        except UploadError as exc:
+            erreurs[nom] = str(exc)
+            continue
+        db.session.flush()
+        ancienne = dossier.piece(Piece(nom))
+        if ancienne is not None:
+            ancien_fichier = ancienne.fichier
+            ancienne.fichier_id = nouveau.id
+            effacer(ancien_fichier)
+        else:
+            dossier.pieces.append(PieceDossier(piece=Piece(nom), fichier_id=nouveau.id))
+        modifies.add(next(b for b, champs in CHAMPS_BLOC.items() if nom in champs))
+    return modifies, erreurs
+
+
+def joindre_pieces(profil, dossier, fichiers: dict) -> dict[str, str]:
+    """Files sent with a post that saves nothing else (the employer search):
+    they stay attached and their blocks count as changed. The refusals."""
+    modifies, erreurs = _joindre_pieces(profil, dossier, fichiers)
+    for bloc in modifies:
+        dossier.bloc(bloc).modifie = True
+    return erreurs
+
+
+def _enregistrer_champs(profil, dossier, valeurs: dict) -> set[Bloc]:
+    modifies = set()
+    figes = champs_figes(profil)
+    for bloc, champs in CHAMPS_BLOC.items():
+        for nom in champs:
+            if nom in FICHIERS or nom == "zone_sepa" or nom in figes or nom not in valeurs:
+                continue
+            valeur = None if valeurs[nom] == "" else valeurs[nom]
+            cible = profil if nom in CHAMPS_PROFIL else dossier
+            if getattr(cible, nom) != valeur:
+                setattr(cible, nom, valeur)
+                modifies.add(bloc)
+    dossier.zone_sepa = zone_sepa(dossier.iban)
+    appliquer_statut(profil)  # the employer type follows the statut (regles_profil)
+    return modifies
+
+
+@dataclass(frozen=True)
+class Saisie:
+    """What became of the trainer's post: ``issue`` (« a_corriger »: only the
+    files kept; « enregistree »; « rien_a_transmettre »; « incomplete »: saved,
+    not transmitted; « transmise ») and the fields' messages."""
+
+    issue: str
+    erreurs: dict[str, str]
+
+
+def enregistrer_saisie(profil, dossier, fichiers: dict, valeurs: dict | None, *, transmettre_blocs: bool,
+                       acteur: Acteur, aujourdhui: date) -> Saisie:
+    """« Enregistrer » or « Transmettre » on the trainer's page. The files
+    sent are kept whatever happens; the fields (``valeurs``, None when the
+    form was refused) only when every file was accepted; « Transmettre »
+    sends the blocks changed or awaited, when none lacks anything."""
+    modifies, erreurs = _joindre_pieces(profil, dossier, fichiers)
+    if erreurs or valeurs is None:
+        return Saisie("a_corriger", erreurs)
+    modifies |= _enregistrer_champs(profil, dossier, valeurs)
+    for bloc in modifies:
+        dossier.bloc(bloc).modifie = True
+    db.session.flush()
+    if not transmettre_blocs:
+        return Saisie("enregistree", {})
+    a_transmettre = [
+        b for b in blocs_affiches(statut_de(profil.statut_professionnel_id))
+        if dossier.bloc(b).modifie or EtatBloc(dossier.bloc(b).etat) in ATTENTE_INTERVENANT
+    ]
+    if not a_transmettre:
+        return Saisie("rien_a_transmettre", {})
+    for bloc in a_transmettre:
+        erreurs.update(manquants(bloc, profil, dossier, aujourdhui))
+    if erreurs:
+        return Saisie("incomplete", erreurs)
+    transmettre(dossier, a_transmettre, acteur)
+    return Saisie("transmise", {})
+
+
+def reveler(user, intervenant_id: int, champ: str) -> None:
+    """« Afficher » a NIR or an IBAN: one sensitive read counted (``PlafondAtteint``
+    past the day's budget), and logged."""
+    consommer_lecture_sensible(user)
+    tracer(ObjetConsultation(champ), intervenant_id=intervenant_id)
 
 
 # -- the review ----------------------------------------------------------------

@@ -11,6 +11,7 @@ when one is neither in a sheet nor in ``NON_EXPORTEES``.
 
 Built by a job (``app.jobs.depart.preparer_export``), stored encrypted,
 downloaded once before ``EXPORT_DONNEES_VALIDITE_HEURES`` (app.views.depart).
+Its technical état changes in one place, ``changer_etat``.
 """
 
 from __future__ import annotations
@@ -326,6 +327,31 @@ def construire(personne: Personne) -> bytes:
 
 
 # -- the file's life: asked, built, downloaded once, expired ----------------
+def _sources():
+    from app.models.depart import EtatExport as E
+
+    #: From which états each état is reached: en préparation → prêt | échec; prêt → téléchargé | expiré.
+    return {E.pret: (E.en_preparation,), E.echec: (E.en_preparation,),
+            E.telecharge: (E.pret,), E.expire: (E.pret,)}
+
+
+def changer_etat(export, etat, **champs) -> bool:
+    """The one place the export's état changes: ``etat`` (with ``champs``)
+    is written only if the row is still in a state that leads there, in one
+    conditional UPDATE, so two concurrent requests cannot both take it.
+    False when the row had already moved on."""
+    from app.models.depart import ExportDonnees
+
+    fait = db.session.execute(
+        sa.update(ExportDonnees)
+        .where(ExportDonnees.id == export.id, ExportDonnees.etat.in_(_sources()[etat]))
+        .values(etat=etat, **champs)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(export)
+    return fait
+
+
 def demander(user_id: int, demandeur_id: int, demande_support_id: int | None = None):
     """A new file to build (the caller commits, then enqueues the job)."""
     from app.models.depart import EtatExport, ExportDonnees
@@ -334,6 +360,16 @@ def demander(user_id: int, demandeur_id: int, demande_support_id: int | None = N
                            etat=EtatExport.en_preparation, cree_le=base.utcnow())
     db.session.add(export)
     db.session.flush()
+    return export
+
+
+def demander_pour_support(demande, user_id: int, intervenant_id: int, demandeur_id: int):
+    """The national administration's export of an archived account, from its
+    support request: the file to build, and the consultation recorded."""
+    from app.models.consultations import ObjetConsultation, tracer
+
+    export = demander(user_id, demandeur_id, demande.id)
+    tracer(ObjetConsultation.donnees, intervenant_id=intervenant_id, detail=f"Demande de support n° {demande.numero}")
     return export
 
 
@@ -348,12 +384,11 @@ def preparer(export) -> str | None:
     from app.models.fichiers import enregistrer_contenu
 
     contenu = construire(Personne.de(export.user_id))
-    export.storage_key = enregistrer_contenu(contenu, sensitive=True)  # deleted if the job rolls back
-    export.taille = len(contenu)
     maintenant = base.utcnow()
-    export.pret_le = maintenant
-    export.expire_le = maintenant + timedelta(hours=current_app.config["EXPORT_DONNEES_VALIDITE_HEURES"])
-    export.etat = EtatExport.pret
+    changer_etat(export, EtatExport.pret,
+                 storage_key=enregistrer_contenu(contenu, sensitive=True),  # deleted if the job rolls back
+                 taille=len(contenu), pret_le=maintenant,
+                 expire_le=maintenant + timedelta(hours=current_app.config["EXPORT_DONNEES_VALIDITE_HEURES"]))
     if export.demande_support_id is None:
         return None
     from app.models.support import DemandeSupport
@@ -372,21 +407,16 @@ def retirer(export) -> bytes | None:
     """The file's content for its one download, then gone: None if it was
     already taken, or has expired (a concurrent request gets None too)."""
     from app.infra.storage import get_storage
-    from app.models.depart import EtatExport, ExportDonnees
+    from app.models.depart import EtatExport
 
     if export.etat != EtatExport.pret or export.expire_le is None or export.expire_le <= base.utcnow():
         return None
-    pris = db.session.execute(
-        sa.update(ExportDonnees).where(ExportDonnees.id == export.id, ExportDonnees.etat == EtatExport.pret)
-        .values(etat=EtatExport.telecharge, telecharge_le=base.utcnow(), storage_key=None)
-        .execution_options(synchronize_session=False)
-    )
-    if pris.rowcount != 1:
+    cle = export.storage_key
+    if not changer_etat(export, EtatExport.telecharge, telecharge_le=base.utcnow(), storage_key=None):
         return None
     stockage = get_storage()
-    contenu = stockage.open(export.storage_key)
-    stockage.delete(export.storage_key)
-    db.session.refresh(export)
+    contenu = stockage.open(cle)
+    stockage.delete(cle)
     return contenu
 
 
@@ -398,3 +428,17 @@ def du_lien(token: str):
     if not token or len(token) > 100:
         return None
     return db.session.scalar(select(ExportDonnees).where(ExportDonnees.jeton_hash == hash_token(token)))
+
+
+def echouer(export_id: int) -> None:
+    """The job could not build the file (its work rolled back): the page says so."""
+    from app.models.depart import EtatExport, ExportDonnees
+
+    changer_etat(db.session.get(ExportDonnees, export_id), EtatExport.echec)
+
+
+def expirer(export) -> None:
+    """A file not downloaded in time: its content goes (the caller deletes the stored key)."""
+    from app.models.depart import EtatExport
+
+    changer_etat(export, EtatExport.expire, storage_key=None)

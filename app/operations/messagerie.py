@@ -34,12 +34,13 @@ from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
 from app.models.messagerie import OBJET_MAX, TEXTE_MAX, DestinataireMessage, Message
 from app.models.referentiels import Structure
 from app.security.scope import lie_a_structure, structure_id_of_user
+from app.workflows.core import WorkflowError
 
 #: Suggestions returned at most by the recipients' search.
 SUGGESTIONS_MAX = 20
 
 
-class MessagerieRefusee(ValueError):
+class MessagerieRefusee(WorkflowError, ValueError):
     """A refused change, with its French message for the user."""
 
 

@@ -64,7 +64,6 @@ from app.workflows.compte import etat_du_compte as _etat_du_compte
 log = logging.getLogger(__name__)
 
 VALIDITE_ACTIVATION = timedelta(days=7)
-VALIDITE_PROVISOIRE = timedelta(days=7)
 VALIDITE_REINITIALISATION = timedelta(hours=2)
 VALIDITE_CHANGEMENT_EMAIL = timedelta(days=2)
 VALIDITE_PERSONNALISATION = timedelta(days=7)

@@ -196,73 +196,35 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
         item.username = item.email
 
     def post_add(self, item):
-        from app.extensions import db
-        from app.views.comptes import inviter
+        from app.operations import comptes, executer
 
-        self._noter_structure(item)
-        inviter(item)
-        db.session.commit()
+        executer(comptes.ouvrir_depuis_ecran, item, getattr(self, "_structure_saisie", None))
         flash(f"Une invitation à choisir son mot de passe a été envoyée à {item.email}.", "info")
 
     def post_update(self, item):
-        from app.extensions import db
+        from app.operations import comptes, executer
 
-        self._noter_structure(item)
-        db.session.commit()
-
-    def _noter_structure(self, item):
-        """The Gestionnaire row follows the form's structure."""
-        from app.extensions import db
-        from app.models.comptes import Gestionnaire
-
-        structure = getattr(self, "_structure_saisie", None)
-        ligne = _gestionnaire_de(item.id)
-        if structure is None:
-            if ligne is not None and GESTIONNAIRE not in {r.name for r in item.roles}:
-                db.session.delete(ligne)
-            return
-        if ligne is None:
-            db.session.add(Gestionnaire(user_id=item.id, structure_id=structure.id))
-        else:
-            ligne.structure_id = structure.id
+        executer(comptes.rattacher_structure, item, getattr(self, "_structure_saisie", None))
 
 
     @action("deverrouiller", "Déverrouiller", "Déverrouiller le ou les comptes sélectionnés ?", "fa-unlock")
     def deverrouiller(self, items):
-        from app.extensions import db
-        from app.workflows import compte as cycle_compte
+        from app.operations import comptes
+        from app.views.actions import agir
         from app.workflows.core import Acteur
 
         items = items if isinstance(items, list) else [items]
-        acteur = Acteur.from_user(g.user)
-        for user in items:
-            cycle_compte.deverrouiller(user.id, acteur)
-        db.session.commit()
-        flash("Compte(s) déverrouillé(s) : la personne peut se connecter à nouveau.", "success")
+        agir(comptes.deverrouiller_comptes, items, Acteur.from_user(g.user),
+             succes="Compte(s) déverrouillé(s) : la personne peut se connecter à nouveau.")
         return redirect(request.referrer or url_for(f"{self.endpoint}.list"))
 
     def _transition(self, items, event: str, succes: str):
-        from app.extensions import db
-        from app.operations import depart
-        from app.workflows import compte as cycle_compte
-        from app.workflows.core import Acteur, WorkflowError
+        from app.operations import comptes
+        from app.views.actions import agir
+        from app.workflows.core import Acteur
 
         items = items if isinstance(items, list) else [items]
-        acteur = Acteur.from_user(g.user)
-        try:
-            for user in items:
-                if user.id == g.user.id:
-                    raise WorkflowError("Vous ne pouvez pas modifier l'état de votre propre compte.")
-                if event == "reactiver":  # an archived account: profile back, new password by e-mail
-                    depart.reactiver(user.id, acteur)
-                else:
-                    cycle_compte.appliquer(user.id, event, acteur)
-        except WorkflowError as erreur:
-            db.session.rollback()
-            flash(erreur.message, "danger")
-        else:
-            db.session.commit()
-            flash(succes, "success")
+        agir(comptes.changer_etat_comptes, items, event, Acteur.from_user(g.user), succes=succes)
         return redirect(request.referrer or self.get_redirect())
 
     @action("desactiver", "Désactiver", "Désactiver le ou les comptes sélectionnés ?", "fa-ban")
@@ -283,17 +245,15 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
     )
     def reinitialiser_second_facteur(self, items):
         """Lost device (issue 28): the factor removed, logged, the person told."""
-        from app.extensions import db
-        from app.security import deux_facteurs
+        from app.operations import comptes
+        from app.views.actions import agir
 
         items = items if isinstance(items, list) else [items]
         if any(user.id == g.user.id for user in items):
             flash("Vous ne pouvez pas réinitialiser votre propre double authentification.", "danger")
             return redirect(request.referrer or self.get_redirect())
-        for user in items:
-            deux_facteurs.reinitialiser(user, g.user.id)
-        db.session.commit()
-        flash("Double authentification réinitialisée : la personne a été prévenue par e-mail.", "success")
+        agir(comptes.reinitialiser_seconds_facteurs, items, g.user.id,
+             succes="Double authentification réinitialisée : la personne a été prévenue par e-mail.")
         return redirect(request.referrer or self.get_redirect())
 
     def process_form(self, form, is_created):

@@ -28,17 +28,20 @@ class Issue(NamedTuple):
         return self.ok
 
 
-def agir(operation, /, *args, succes: str | None = None, champ=None, **kwargs) -> Issue:
+def agir(operation, /, *args, succes: str | None = None, champ=None, champ_fichier=None, **kwargs) -> Issue:
     """Run ``operation`` in its transaction; flash ``succes`` when it went through.
 
     A ``WorkflowError`` or an ``UploadError`` is rolled back and its French
-    message goes to ``champ`` (a WTForms field: shown next to it) or, without
-    a field, to a flash. Other errors propagate (the error pages handle them).
+    message goes to ``champ`` (a WTForms field: shown next to it; an
+    ``UploadError`` to ``champ_fichier`` when given) or, without a field, to
+    a flash. Other errors propagate (the error pages handle them).
     """
     try:
         valeur = executer(operation, *args, **kwargs)
     except (WorkflowError, UploadError) as exc:
         message = getattr(exc, "message", None) or str(exc)
+        if isinstance(exc, UploadError) and champ_fichier is not None:
+            champ = champ_fichier
         if champ is not None:
             champ.errors = [*getattr(champ, "errors", ()), message]
         else:

@@ -12,7 +12,6 @@ from flask_appbuilder import BaseView, expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import Form, StringField, TextAreaField
 from wtforms.fields import DateField
@@ -33,9 +32,11 @@ from app.models.annonces import (
 from app.models.base import utcnow
 from app.models.comptes import EtatInscription
 from app.models.referentiels import Departement, NatureFormation, Region, SousSpecialite, Specialite, Structure
+from app.operations import candidatures, executer
 from app.referentiels.options import options
 from app.security.scope import current_intervenant, dans_ma_structure
 from app.views.cache_public import page_publique
+from app.workflows.core import WorkflowError
 
 PAGE_SIZE = 20
 MESSAGE_AUTHENTIFICATION = "Pour pouvoir postuler à l'annonce vous devez vous authentifier ou vous inscrire"
@@ -286,14 +287,10 @@ class AnnoncesPubliquesView(BaseView):
         form = CandidatureForm()
         refus = self.refus(annonce, intervenant)
         if refus is None and form.validate_on_submit():
-            db.session.add(
-                Candidature(annonce_id=annonce.id, intervenant_id=intervenant.id, commentaire=form.commentaire.data or None)
-            )
             try:
-                db.session.commit()
-            except IntegrityError:
-                db.session.rollback()
-                refus = "Vous avez déjà candidaté à cette annonce."
+                executer(candidatures.candidater, annonce, intervenant, form.commentaire.data)
+            except WorkflowError as exc:
+                refus = exc.message
             else:
                 flash("Votre candidature a été déposée. Vous pouvez la suivre dans « Mes réponses aux annonces ».", "success")
                 return redirect(url_for("MesCandidaturesView.liste"))

@@ -38,15 +38,17 @@ from app.models.annonces import (
 from app.models.comptes import LIBELLES_CIVILITE, EtatInscription, Intervenant
 from app.models.fichiers import effacer, store_upload
 from app.models.referentiels import Departement, Region, SousSpecialite, Specialite
+from app.operations import appliquer_en_lot
 from app.referentiels.options import options
 from app.security.scope import current_structure_id, dans_ma_structure, perimetre_courant
+from app.views.actions import agir
 from app.views.base import EspaceModelView
 from app.views.candidatures_annonce import commentaire_court, liste_candidatures
 from app.views.filters import FilterChoixActifs, FilterMaStructure
 from app.views.interface import InterfaceChargee
 from app.workflows.annonce import annonce as workflow_annonce
 from app.workflows.candidature import candidature as workflow_candidature
-from app.workflows.core import Acteur, WorkflowError
+from app.workflows.core import Acteur
 
 #: Fichier joint à une annonce (public once the annonce is published).
 FICHIER_ANNONCE = UploadPreset(("pdf", "doc", "docx", "odt", "rtf", "txt"), 2 * 1024 * 1024)
@@ -162,18 +164,7 @@ class ActionsWorkflowMixin:
         items = items if isinstance(items, list) else [items]
         if not items or any(item is None or not dans_ma_structure(structure_of(item)) for item in items):
             abort(404)
-        acteur = Acteur.from_user(current_user)
-        try:
-            # Always the same order: two bulk actions on the same rows wait
-            # for each other's row locks instead of deadlocking.
-            for item in sorted(items, key=lambda item: item.id):
-                workflow.apply(item, event, acteur)
-        except WorkflowError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"{succes} ({len(items)}).", "success")
+        agir(appliquer_en_lot, workflow, items, event, Acteur.from_user(current_user), succes=f"{succes} ({len(items)}).")
         # Back to the page the form says it came from (the annonce's page),
         # else to this screen's list (FAB's history went one page further
         # back, often the portal's home page: issue 25).

@@ -30,6 +30,7 @@ from app.extensions import csrf, db
 from app.models.comptes import Intervenant
 from app.models.interventions import EtatIntervention, Intervention, LettreDemande
 from app.models.regles_interventions import erreurs_intervention
+from app.operations import executer
 from app.operations.interventions import (
     DonneesInvalides,
     creer_intervention,
@@ -236,16 +237,13 @@ class InterventionApi(_ApiEspace):
                                  lambda: self._conflit_ou_structure(structure_id))
 
     def _enregistrer(self, operation, statut: int, conflit):
-        """Run ``operation`` (it returns the row) and commit; a workflow
-        refusal and a unique key taken (``conflit``) answered in JSON."""
+        """Run ``operation`` (it returns the row) in its transaction; a
+        workflow refusal and a unique key taken (``conflit``) answered in JSON."""
         try:
-            item = operation()
-            db.session.commit()
+            item = executer(operation)
         except WorkflowError as exc:
-            db.session.rollback()
             return self.erreur_workflow(exc)
         except sa.exc.IntegrityError:
-            db.session.rollback()
             return conflit()
         return self.response(statut, id=item.id, result=self._resultat(item))
 
@@ -346,10 +344,8 @@ class InterventionApi(_ApiEspace):
         if commentaire is not None and (not isinstance(commentaire, str) or len(commentaire) > 1000):
             return self.response_400(message={"commentaire": ["Texte de 1000 caractères au plus attendu."]})
         try:
-            workflow_intervention.apply(item, evenement, Acteur.from_user(utilisateur_courant()), commentaire)
-            db.session.commit()
+            executer(workflow_intervention.apply, item, evenement, Acteur.from_user(utilisateur_courant()), commentaire)
         except WorkflowError as exc:
-            db.session.rollback()
             return self.erreur_workflow(exc)
         return self.response(200, id=item.id, etat=EtatIntervention(item.etat).value,
                              libelle=EtatIntervention(item.etat).libelle)

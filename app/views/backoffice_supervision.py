@@ -17,6 +17,7 @@ from app.infra.formatting import format_heure
 from app.models.consultations import Consultation, LecturesSensibles, ObjetConsultation
 from app.models.fichiers import AccesFichier
 from app.models.outbox import OutboxMessage, OutboxStatus
+from app.operations import executer
 from app.views.backoffice import ConsoleModelView
 
 
@@ -111,8 +112,7 @@ class OutboxView(ConsoleModelView):
         "Renvoyer les e-mails en échec sélectionnés ?",
     )
     def action_renvoyer(self, ids):
-        count = mail.resend(int(pk) for pk in ids)
-        db.session.commit()
+        count = executer(mail.resend, [int(pk) for pk in ids])
         if count:
             flash(f"{count} e-mail(s) remis en attente d'envoi.", "success")
         else:

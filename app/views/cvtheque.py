@@ -18,6 +18,7 @@ from app.infra.exports import ligne_xlsx
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.consultations import ObjetConsultation, tracer
 from app.models.referentiels import Structure
+from app.operations import executer
 from app.operations.cvtheque import CRITERES_SIGNALES, lignes_export, recherche_form, rechercher
 from app.referentiels.options import options
 from app.security.scope import en_relation_avec
@@ -66,8 +67,7 @@ class CvthequeView(BaseView):
         if p is None:
             abort(404)
         coordonnees = en_relation_avec(p.id, p.structure_id)
-        tracer(ObjetConsultation.profil, intervenant_id=p.id)
-        db.session.commit()
+        executer(tracer, ObjetConsultation.profil, intervenant_id=p.id)
         return self.render_template("cvtheque/profil.html", p=p, coordonnees=coordonnees, title="Profil intervenant")
 
     @expose("/export.xlsx")
@@ -77,8 +77,7 @@ class CvthequeView(BaseView):
         refuser_criteres_invalides(form)
         rows = list(lignes_export(form))
         criteres = request.query_string.decode("utf-8", "replace")
-        tracer(ObjetConsultation.export, detail=f"{len(rows)} profil(s) ; critères : {criteres}")
-        db.session.commit()
+        executer(tracer, ObjetConsultation.export, detail=f"{len(rows)} profil(s) ; critères : {criteres}")
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("CV-thèque")
         ws.append(["Civilité", "Nom d'usage", "Prénom", "Localité", "Disponible à l'étranger",

@@ -18,14 +18,13 @@ from app.extensions import db
 from app.jobs import enqueue
 from app.jobs.depart import preparer_export
 from app.models import base
-from app.models.consultations import ObjetConsultation, tracer
 from app.models.depart import EtatExport, ExportDonnees
 from app.models.regles_depart import Conservation, messages
 from app.models.support import DemandeSupport, EtatDemandeSupport
-from app.operations import depart, export_donnees
+from app.operations import depart, executer, export_donnees
 from app.operations.support import compte_du_demandeur
 from app.security.scope import perimetre_courant
-from app.workflows.core import WorkflowError
+from app.views.actions import agir
 
 #: The support request type « Demander la récupération de mes données personnelles ».
 CODE_RECUPERATION = "RECUPERATION_DONNEES"
@@ -50,13 +49,8 @@ class DepartView(BaseView):
             abort(404)
         form = FlaskForm()
         if form.validate_on_submit():
-            try:
-                depart.desinscrire(g.user)
-            except WorkflowError as exc:
-                db.session.rollback()
-                flash(exc.message, "danger")
+            if not agir(depart.desinscrire, g.user):
                 return redirect(url_for("DepartView.desinscription"))
-            db.session.commit()
             logout_user()
             flash(MESSAGE_ARCHIVE, "info")
             return redirect(current_app.appbuilder.get_url_for_index)
@@ -73,8 +67,7 @@ class DepartView(BaseView):
             abort(404)
         form = FlaskForm()
         if form.validate_on_submit():
-            export = export_donnees.demander(g.user.id, g.user.id)
-            db.session.commit()
+            export = executer(export_donnees.demander, g.user.id, g.user.id)
             enqueue(preparer_export, export.id)
             return redirect(url_for("DepartView.donnees"))
         dernier = db.session.scalar(
@@ -90,8 +83,7 @@ class DepartView(BaseView):
         export = db.session.get(ExportDonnees, pk)
         if export is None or export.user_id != g.user.id or export.demandeur_id != g.user.id:
             abort(404)
-        contenu = export_donnees.retirer(export)
-        db.session.commit()
+        contenu = executer(export_donnees.retirer, export)
         if contenu is None:
             flash(MESSAGE_LIEN_USAGE, "warning")
             return redirect(url_for("DepartView.donnees"))
@@ -126,8 +118,7 @@ class LienDonneesView(BaseView):
         valide = export is not None and export.etat == EtatExport.pret and export.expire_le > base.utcnow()
         form = FlaskForm()
         if valide and form.validate_on_submit():
-            contenu = export_donnees.retirer(export)
-            db.session.commit()
+            contenu = executer(export_donnees.retirer, export)
             if contenu is not None:
                 return _fichier(contenu)
             valide = False
@@ -157,10 +148,8 @@ class ExportDonneesGestionView(BaseView):
         elif user is None or depart.profil_de(user.id) is None:
             flash(f"Aucun compte intervenant ne correspond à l'adresse e-mail {demande.email}.", "danger")
         else:
-            export = export_donnees.demander(user.id, g.user.id, demande.id)
-            tracer(ObjetConsultation.donnees, intervenant_id=depart.profil_de(user.id).id,
-                   detail=f"Demande de support n° {demande.numero}")
-            db.session.commit()
+            export = executer(export_donnees.demander_pour_support, demande, user.id, depart.profil_de(user.id).id,
+                              g.user.id)
             enqueue(preparer_export, export.id)
             flash(f"Le fichier des données personnelles est en préparation ; un lien à usage unique sera envoyé "
                   f"à {demande.email}. Répondez au demandeur pour l'en informer.", "success")

@@ -18,7 +18,9 @@ from werkzeug.security import check_password_hash
 
 from app.extensions import db
 from app.forms import comptes as forms
+from app.operations import executer
 from app.security import deux_facteurs
+from app.views.actions import agir
 
 
 class DeuxFacteursView(BaseView):
@@ -62,9 +64,8 @@ class DeuxFacteursView(BaseView):
             return redirect(url_for("AuthDBView.login"))
         form = forms.ConfirmationSecondFacteurForm()
         if form.validate_on_submit():
-            codes = deux_facteurs.confirmer(user, form.code.data)
+            codes = executer(deux_facteurs.confirmer, user, form.code.data)
             if codes is not None:
-                db.session.commit()
                 deux_facteurs.marquer_verifie()
                 flash("La double authentification est activée.", "success")
                 return self._codes(user, codes)
@@ -72,8 +73,7 @@ class DeuxFacteursView(BaseView):
         ligne = deux_facteurs.facteur(user.id)
         secret = ligne.secret_en_attente if ligne is not None and ligne.secret_en_attente else None
         if secret is None or (request.method == "GET" and request.args.get("nouveau")):
-            secret = deux_facteurs.demarrer(user)
-            db.session.commit()
+            secret = executer(deux_facteurs.demarrer, user)
         return self.render_template(
             "comptes/double_authentification_activer.html",
             title="Activer la double authentification",
@@ -96,8 +96,7 @@ class DeuxFacteursView(BaseView):
         if not check_password_hash(user.password, form.mot_de_passe_actuel.data):
             flash("Le mot de passe actuel est incorrect : aucun nouveau code n'a été généré.", "danger")
             return redirect(url_for("DeuxFacteursView.parametres"))
-        codes = deux_facteurs.nouveaux_codes_secours(user.id)
-        db.session.commit()
+        codes = executer(deux_facteurs.nouveaux_codes_secours, user.id)
         return self._codes(user, codes)
 
     @expose("/desactiver", methods=["POST"])
@@ -113,9 +112,7 @@ class DeuxFacteursView(BaseView):
         elif not check_password_hash(user.password, form.mot_de_passe_actuel.data):
             flash("Le mot de passe actuel est incorrect : la double authentification reste activée.", "danger")
         else:
-            deux_facteurs.retirer(user.id)
-            db.session.commit()
-            flash("La double authentification est désactivée.", "success")
+            agir(deux_facteurs.retirer, user.id, succes="La double authentification est désactivée.")
         return redirect(url_for("DeuxFacteursView.parametres"))
 
     def _codes(self, user, codes: list[str]):

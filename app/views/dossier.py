@@ -17,12 +17,10 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_login import current_user
 from sqlalchemy import literal, select, union_all
-from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.forms.dossier import CHAMPS_BLOC, CHAMPS_PROFIL, FICHIERS, DecisionBlocForm, DemandeForm, DossierForm
 from app.infra.formatting import format_date
-from app.infra.uploads import DOSSIER_ADMINISTRATIF, UploadError
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.consultations import Consultation, ObjetConsultation, tracer
 from app.models.dossier import (
@@ -35,33 +33,29 @@ from app.models.dossier import (
     Piece,
     PieceDossier,
 )
-from app.models.fichiers import AccesFichier, effacer, store_upload
+from app.models.fichiers import AccesFichier
 from app.models.referentiels import Pays, StatutProfessionnel, Structure, TypeContrat, TypePieceIdentite
 from app.models.regles_dossier import (
     bic,
     iban,
     nir,
-    pieces_identite,
     pieces_statut,
     siret,
-    telephones,
-    type_employeur,
     validite,
-    zone_sepa,
 )
-from app.models.regles_profil import appliquer_statut, verrouillage
 from app.models.workflow import TransitionHistorique
 from app.operations import dossier as operations
+from app.operations import executer
 from app.referentiels.lookups import AUCUN_EMPLOYEUR, employeur_public, search_employeurs
 from app.referentiels.options import options
 from app.security.roles import INTERVENANT
 from app.security.scope import current_intervenant, perimetre_courant
+from app.views.actions import agir
 from app.views.liste import Colonne, Liste, date_au, date_du, parmi
 from app.views.menu import declarer_badge
 from app.views.profil import inscription_validee
-from app.workflows.core import Acteur, WorkflowError
+from app.workflows.core import Acteur
 
-REQUIS = "Ce champ est obligatoire."
 DEMANDE_PAR_GESTIONNAIRE = "Les informations ci-dessous sont demandées par votre gestionnaire CNFPT"
 HISTORIQUE_COURT = 5
 PIECE, LIBELLE_PIECE = "piece", "Pièce téléchargée (dossier administratif)"
@@ -126,10 +120,6 @@ def _choix(form: DossierForm) -> None:
     form.type_contrat_id.choices = CHOIX + list(options(TypeContrat))
 
 
-def _valeur(profil: Intervenant, dossier: DossierAdministratif, nom: str):
-    return getattr(profil if nom in CHAMPS_PROFIL else dossier, nom)
-
-
 def _erreur(form, nom: str, message: str) -> None:
     champ = form[nom]
     champ.errors = [*list(champ.errors or ()), message]
@@ -157,92 +147,6 @@ def _regles_de_format(form: DossierForm, profil: Intervenant) -> dict:
     return valeurs
 
 
-def _statut(statut_id):
-    return db.session.get(StatutProfessionnel, statut_id) if statut_id else None
-
-
-def blocs_affiches(statut) -> list[Bloc]:
-    """No employer block for « Sans » (manual §3.3.4.2 g)."""
-    sans_employeur = statut is not None and type_employeur(statut) is None
-    return [b for b in Bloc if not (b == Bloc.employeur and sans_employeur)]
-
-
-def manquants(bloc: Bloc, profil: Intervenant, dossier: DossierAdministratif, aujourdhui: date) -> dict[str, str]:
-    """What a block lacks to be transmitted: field → message."""
-    def vide(nom):
-        if nom in FICHIERS:
-            return dossier.piece(Piece(nom)) is None
-        return _valeur(profil, dossier, nom) in (None, "")
-
-    erreurs = {}
-    requis = []
-    if bloc == Bloc.adresse:
-        requis = ["pays_residence_id", "adresse_voie", "code_postal", "localite"]
-    elif bloc == Bloc.telephones:
-        try:
-            telephones(*(getattr(profil, n) for n in CHAMPS_BLOC[Bloc.telephones]))
-        except ValueError as exc:
-            erreurs["telephone_personnel"] = str(exc)
-    elif bloc == Bloc.identite:
-        type_ = db.session.get(TypePieceIdentite, dossier.type_piece_identite_id) if dossier.type_piece_identite_id else None
-        requis = ["type_piece_identite_id", *pieces_identite(type_.verso_requis if type_ else False), "nationalite_id",
-                  "validite_debut", "validite_fin", "lieu_naissance", "pays_naissance_id"]
-        try:
-            validite(dossier.validite_debut, dossier.validite_fin, aujourdhui=aujourdhui, pour_transmettre=True)
-        except ValueError as exc:
-            erreurs["validite_fin"] = str(exc)
-    elif bloc == Bloc.securite_sociale:
-        requis = ["carte_vitale", "nir"]
-    elif bloc == Bloc.statut:
-        pieces = pieces_statut(_statut(profil.statut_professionnel_id))
-        requis = ["statut_professionnel_id", *pieces]
-        if Piece.CONTRAT_OU_ATTESTATION_EMPLOYEUR in pieces:
-            requis += ["type_contrat_id", "contrat_debut", "contrat_fin"]
-        if Piece.ATTESTATION_HONNEUR in pieces:
-            requis.append("date_attestation")
-    elif bloc == Bloc.employeur:
-        requis = ["employeur_raison_sociale"]
-        if profil.type_employeur == "PRIVE":
-            requis.append("employeur_siret")
-    elif bloc == Bloc.bancaire:
-        requis = ["iban", "bic", "rib"]
-    elif bloc == Bloc.diplome:
-        requis = ["diplome_intitule", "diplome"]
-    for nom in requis:
-        if nom not in erreurs and vide(nom):
-            erreurs[nom] = REQUIS
-    return erreurs
-
-
-def requis_affiches(profil: Intervenant, dossier: DossierAdministratif) -> frozenset[str]:
-    """The fields with a red asterisk (what ``manquants`` asks for an empty block)."""
-    noms = set()
-    for bloc in Bloc:
-        noms |= set(manquants(bloc, profil, _DossierVide(dossier), date.min))
-    return frozenset(noms - {"telephone_personnel"})
-
-
-class _DossierVide:
-    """A dossier seen as empty, to list every required field."""
-
-    def __init__(self, dossier):
-        self.type_piece_identite_id = dossier.type_piece_identite_id
-        self.validite_debut = self.validite_fin = None
-
-    def piece(self, piece):
-        return None
-
-    def __getattr__(self, nom):
-        return None
-
-
-def champs_figes(profil: Intervenant) -> frozenset[str]:
-    """The profile's fields the trainer may not change here (``regles_profil``:
-    frozen once an immatriculation exists, manual §3.3.2)."""
-    verrou = verrouillage(profil)
-    return frozenset(CHAMPS_PROFIL) if verrou.tout else frozenset(verrou.champs) & CHAMPS_PROFIL
-
-
 class MonDossierView(BaseView):
     """Mon compte / Mes données et documents."""
 
@@ -256,35 +160,44 @@ class MonDossierView(BaseView):
         profil = current_intervenant()
         if profil is None:
             abort(404)
-        dossier = operations.dossier_de(profil, creer=True)
+        dossier = executer(operations.dossier_de, profil, creer=True)  # a new dossier gets its blocks
         form = DossierForm()
         _choix(form)
         if request.method == "GET":
             for champs in CHAMPS_BLOC.values():
                 for nom in champs:
                     if nom not in FICHIERS and nom != "zone_sepa":
-                        form[nom].data = _valeur(profil, dossier, nom)
+                        form[nom].data = operations.valeur_du_champ(profil, dossier, nom)
             form.zone_sepa.data = dossier.zone_sepa
-            db.session.commit()  # a new dossier's blocks
             return self._rendre(profil, dossier, form)
         if not form.validate_on_submit() and getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
             return self._rendre(profil, dossier, form), 400
         if form.rechercher.data or request.form.get("choisir_employeur"):
             return self._chercher_employeur(form, profil, dossier)
         valeurs = _regles_de_format(form, profil)
-        modifies = self._fichiers(form, dossier, profil)
-        if any(champ.errors for champ in form):
-            db.session.commit()  # the files sent stay attached; the fields stay as typed
+        valide = not any(champ.errors for champ in form)
+        saisie = executer(
+            operations.enregistrer_saisie, profil, dossier, {nom: form[nom].data for nom in FICHIERS},
+            {nom: valeurs.get(nom, form[nom].data) for champs in CHAMPS_BLOC.values() for nom in champs
+             if nom not in FICHIERS and nom != "zone_sepa"} if valide else None,
+            transmettre_blocs=request.form.get("action") == "transmettre", acteur=Acteur.from_user(current_user),
+            aujourdhui=date.today(),
+        )
+        for nom, message in saisie.erreurs.items():
+            _erreur(form, nom, message)
+        if saisie.issue == "a_corriger":
             flash("Votre saisie n'a pas été enregistrée : corrigez les champs signalés.", "danger")
             return self._rendre(profil, dossier, form), 422
-        modifies |= self._enregistrer(form, valeurs, profil, dossier)
-        for bloc in modifies:
-            dossier.bloc(bloc).modifie = True
-        db.session.flush()
-        if request.form.get("action") == "transmettre":
-            return self._transmettre(profil, dossier, form)
-        db.session.commit()
-        flash("Vos données et pièces sont enregistrées. Pensez à les transmettre.", "success")
+        if saisie.issue == "rien_a_transmettre":
+            flash("Rien à transmettre : aucun bloc n'a été renseigné depuis votre dernière transmission.", "info")
+        elif saisie.issue == "incomplete":
+            flash("Vos données sont enregistrées mais n'ont pas été transmises : "
+                  "complétez les champs signalés.", "danger")
+            return self._rendre(profil, dossier, form), 422
+        elif saisie.issue == "transmise":
+            flash("Vos données et pièces sont transmises à votre gestionnaire CNFPT.", "success")
+        else:
+            flash("Vos données et pièces sont enregistrées. Pensez à les transmettre.", "success")
         return redirect(url_for("MonDossierView.page"))
 
     def _chercher_employeur(self, form, profil, dossier):
@@ -292,12 +205,12 @@ class MonDossierView(BaseView):
         « Choisir » fills the block's raison sociale and SIRET. The typed
         fields are not saved (the page comes back as posted); the files sent
         with this post stay attached."""
-        for bloc in self._fichiers(form, dossier, profil):
-            dossier.bloc(bloc).modifie = True
-        db.session.commit()
+        for nom, message in executer(operations.joindre_pieces, profil, dossier,
+                                     {nom: form[nom].data for nom in FICHIERS}).items():
+            _erreur(form, nom, message)
         employeurs = []
         siret = request.form.get("choisir_employeur")
-        if "employeur_raison_sociale" in champs_figes(profil):
+        if "employeur_raison_sociale" in operations.champs_figes(profil):
             form.recherche_employeur.errors = ["Votre employeur n'est pas modifiable ici."]
         elif siret:
             employeur = employeur_public(siret)
@@ -311,73 +224,8 @@ class MonDossierView(BaseView):
                 form.recherche_employeur.errors = [AUCUN_EMPLOYEUR]
         return self._rendre(profil, dossier, form, employeurs=employeurs)
 
-    def _fichiers(self, form, dossier, profil) -> set[Bloc]:
-        modifies = set()
-        for nom in FICHIERS:
-            fichier = form[nom].data
-            if not isinstance(fichier, FileStorage) or not fichier.filename:
-                continue
-            try:
-                nouveau = store_upload(fichier, owner_user_id=profil.user_id, sensitive=True,
-                                       preset=DOSSIER_ADMINISTRATIF)
-            except UploadError as exc:
-                _erreur(form, nom, str(exc))
-                continue
-            db.session.flush()
-            ancienne = dossier.piece(Piece(nom))
-            if ancienne is not None:
-                ancien_fichier = ancienne.fichier
-                ancienne.fichier_id = nouveau.id
-                effacer(ancien_fichier)
-            else:
-                dossier.pieces.append(PieceDossier(piece=Piece(nom), fichier_id=nouveau.id))
-            modifies.add(next(b for b, champs in CHAMPS_BLOC.items() if nom in champs))
-        return modifies
-
-    def _enregistrer(self, form, valeurs, profil, dossier) -> set[Bloc]:
-        modifies = set()
-        figes = champs_figes(profil)
-        for bloc, champs in CHAMPS_BLOC.items():
-            for nom in champs:
-                if nom in FICHIERS or nom == "zone_sepa" or nom in figes:
-                    continue
-                valeur = valeurs.get(nom, form[nom].data)
-                valeur = None if valeur == "" else valeur
-                cible = profil if nom in CHAMPS_PROFIL else dossier
-                if getattr(cible, nom) != valeur:
-                    setattr(cible, nom, valeur)
-                    modifies.add(bloc)
-        dossier.zone_sepa = zone_sepa(dossier.iban)
-        appliquer_statut(profil)  # the employer type follows the statut (regles_profil)
-        return modifies
-
-    def _transmettre(self, profil, dossier, form):
-        statut = _statut(profil.statut_professionnel_id)
-        a_transmettre = [
-            b for b in blocs_affiches(statut)
-            if dossier.bloc(b).modifie or EtatBloc(dossier.bloc(b).etat) in ATTENTE_INTERVENANT
-        ]
-        erreurs = {}
-        for bloc in a_transmettre:
-            erreurs.update(manquants(bloc, profil, dossier, date.today()))
-        if not a_transmettre:
-            db.session.commit()
-            flash("Rien à transmettre : aucun bloc n'a été renseigné depuis votre dernière transmission.", "info")
-            return redirect(url_for("MonDossierView.page"))
-        if erreurs:
-            db.session.commit()  # the draft is kept
-            for nom, message in erreurs.items():
-                _erreur(form, nom, message)
-            flash("Vos données sont enregistrées mais n'ont pas été transmises : "
-                  "complétez les champs signalés.", "danger")
-            return self._rendre(profil, dossier, form), 422
-        operations.transmettre(dossier, a_transmettre, Acteur.from_user(current_user))
-        db.session.commit()
-        flash("Vos données et pièces sont transmises à votre gestionnaire CNFPT.", "success")
-        return redirect(url_for("MonDossierView.page"))
-
     def _rendre(self, profil, dossier, form, employeurs=()):
-        statut = _statut(profil.statut_professionnel_id)
+        statut = operations.statut_de(profil.statut_professionnel_id)
         tableau = historique(dossier)
         tout = request.args.get("historique") == "tout"
         gestionnaire = DossierGestionView.gestionnaire_table()
@@ -399,7 +247,8 @@ class MonDossierView(BaseView):
         consultations = db.session.execute(select(toutes).order_by(toutes.c.date.desc())).all()
         return self.render_template(
             "dossier/mon_dossier.html", form=form, dossier=dossier, profil=profil,
-            blocs=blocs_affiches(statut), champs_bloc=CHAMPS_BLOC, figes=champs_figes(profil), requis=requis_affiches(profil, dossier),
+            blocs=operations.blocs_affiches(statut), champs_bloc=CHAMPS_BLOC, figes=operations.champs_figes(profil),
+            requis=operations.requis_affiches(profil, dossier),
             pieces_statut=set(pieces_statut(statut)), demande=DEMANDE_PAR_GESTIONNAIRE,
             attente=ATTENTE_INTERVENANT, historique=tableau if tout else tableau[:HISTORIQUE_COURT],
             plus=not tout and len(tableau) > HISTORIQUE_COURT, envoi=envoi, fichiers=FICHIERS,
@@ -512,8 +361,7 @@ class DossierGestionView(BaseView):
             if profil is None or EtatInscription(profil.etat_inscription) != EtatInscription.validee:
                 abort(404)
             return self._sans_acces(profil, dossier)
-        tracer(ObjetConsultation.dossier, intervenant_id=profil.id)
-        db.session.commit()
+        executer(tracer, ObjetConsultation.dossier, intervenant_id=profil.id)
         return self._rendre(profil, dossier)
 
     def _sans_acces(self, profil, dossier):
@@ -562,13 +410,8 @@ class DossierGestionView(BaseView):
         champ = request.form.get("champ")
         if champ not in ("nir", "iban") or not DemandeForm().validate_on_submit():
             abort(400)
-        try:
-            operations.consommer_lecture_sensible(current_user)
-        except operations.PlafondAtteint as exc:
-            flash(exc.message, "danger")
+        if not agir(operations.reveler, current_user, profil.id, champ):  # PlafondAtteint: the day's budget
             return self._rendre(profil, dossier, status=429)
-        tracer(ObjetConsultation(champ), intervenant_id=profil.id)
-        db.session.commit()
         return self._rendre(profil, dossier, revele={champ: getattr(dossier, champ)})
 
     @expose("/demander/<int:pk>", methods=["POST"])
@@ -585,14 +428,10 @@ class DossierGestionView(BaseView):
             blocs = [Bloc(v) for v in request.form.getlist("blocs")]
         except ValueError:
             abort(400)
-        try:
-            operations.demander(profil, blocs, Acteur.from_user(current_user), perimetre_courant().structure_id)
-        except WorkflowError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
+        if not agir(operations.demander, profil, blocs, Acteur.from_user(current_user),
+                    perimetre_courant().structure_id,
+                    succes="La demande est envoyée : l'intervenant est informé par e-mail."):
             return redirect(request.referrer or url_for("DossierGestionView.list"))
-        db.session.commit()
-        flash("La demande est envoyée : l'intervenant est informé par e-mail.", "success")
         return redirect(url_for("DossierGestionView.show", pk=pk))
 
     @expose("/decider/<int:pk>", methods=["POST"])
@@ -607,14 +446,9 @@ class DossierGestionView(BaseView):
         evenement = request.form.get("decision")
         if evenement not in ("valider", "refuser") or not form.validate_on_submit():
             abort(400)
-        try:
-            operations.examiner(dossier, {Bloc(ligne.bloc): (evenement, form.motif.data)},
-                                Acteur.from_user(current_user))
-        except WorkflowError as exc:
-            db.session.rollback()
-            form.motif.errors = [exc.message]
+        if not agir(operations.examiner, dossier, {Bloc(ligne.bloc): (evenement, form.motif.data)},
+                    Acteur.from_user(current_user), champ=form.motif):
             return self._rendre(profil, dossier, form_decision=form, bloc_en_erreur=ligne.id, status=422)
-        db.session.commit()
         flash(f"{ligne.libelle} : {'validé' if evenement == 'valider' else 'refusé'}. "
               "L'intervenant est informé par e-mail.", "success")
         return redirect(url_for("DossierGestionView.show", pk=profil.id))

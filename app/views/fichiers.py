@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.infra.errors import page_precedente
-from app.models.fichiers import AccesFichier, Fichier, read_fichier
-from app.operations.dossier import PlafondAtteint, consommer_lecture_sensible, piece_de_dossier
+from app.models.fichiers import Fichier
+from app.operations import executer, fichiers
+from app.operations.dossier import PlafondAtteint, piece_de_dossier
 from app.security.headers import options_vue
 
 log = logging.getLogger(__name__)
@@ -41,27 +42,25 @@ class FichierView(BaseView):
         fichier = db.session.scalar(select(Fichier).where(Fichier.uuid == uuid))
         if fichier is None or not fichier.lisible_par(current_user):
             abort(404)
-        if fichier.owner_user_id != current_user.id and piece_de_dossier(fichier.id):
-            try:  # a piece of a dossier administratif read by staff: the daily budget
-                consommer_lecture_sensible(current_user)
-            except PlafondAtteint as exc:
-                return render_template("erreurs/erreur.html", appbuilder=current_app.appbuilder,
-                                       titre="Plafond de lectures atteint", message=exc.message,
-                                       precedente=page_precedente()), 429
-        return envoyer_fichier(fichier, current_user.id)
+        # a piece of a dossier administratif read by staff: the daily budget
+        sensible = fichier.owner_user_id != current_user.id and piece_de_dossier(fichier.id)
+        try:
+            return envoyer_fichier(fichier, current_user.id, lecture_sensible_de=current_user if sensible else None)
+        except PlafondAtteint as exc:
+            return render_template("erreurs/erreur.html", appbuilder=current_app.appbuilder,
+                                   titre="Plafond de lectures atteint", message=exc.message,
+                                   precedente=page_precedente()), 429
 
 
-def envoyer_fichier(fichier: Fichier, user_id: int | None):
+def envoyer_fichier(fichier: Fichier, user_id: int | None, *, lecture_sensible_de=None):
     """A checked file as an attachment that browsers must neither sniff,
     render nor cache; the read is logged (who, when, from which address).
     The caller has checked the reader's right (404 otherwise)."""
     try:
-        data = read_fichier(fichier)
+        data = executer(fichiers.lire, fichier, user_id, request.remote_addr, lecture_sensible_de=lecture_sensible_de)
     except FileNotFoundError:
         log.error("Fichier %s absent du stockage (clé %s)", fichier.uuid, fichier.storage_key)
         abort(404)
-    db.session.add(AccesFichier(fichier_id=fichier.id, user_id=user_id, ip=request.remote_addr))
-    db.session.commit()
     response = send_file(
         io.BytesIO(data),
         mimetype=fichier.content_type,

@@ -12,12 +12,14 @@ from wtforms.validators import Length, Optional
 
 from app.extensions import db
 from app.models.comptes import Intervenant
+from app.operations import profil as operations
 from app.security.scope import demande_visible
+from app.views.actions import agir
 from app.views.base import EspaceModelView
 from app.views.file_inscriptions import file_demandes
 from app.views.filters import FilterDemandesVisibles
 from app.views.interface import InterfaceEspace
-from app.workflows.core import Acteur, WorkflowError
+from app.workflows.core import Acteur
 from app.workflows.inscription import inscription
 
 #: Decisions offered on the request page (event → button label).
@@ -107,13 +109,10 @@ class DecisionInscriptionView(BaseView):
         event = request.form.get("decision")
         if event not in DECISIONS or not form.validate():
             abort(400)
-        try:
-            inscription.apply(item, event, Acteur.from_user(current_user), form.commentaire.data)
-        except WorkflowError as exc:
-            db.session.rollback()
-            form.commentaire.errors = [exc.message]
-            flash(exc.message, "danger")
+        issue = agir(operations.decider, item, event, Acteur.from_user(current_user), form.commentaire.data,
+                     champ=form.commentaire)
+        if not issue:
+            flash(issue.message, "danger")
             return render_demande(self, item, form)
-        db.session.commit()
         flash(f"Décision enregistrée : {DECISIONS[event]}. L'intervenant est informé par e-mail.", "success")
         return redirect(url_for("DemandeInscriptionView.show", pk=pk))

@@ -9,7 +9,7 @@ list bound to that id. The CV-thèque reads these periods
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
@@ -18,8 +18,10 @@ from app.forms.indisponibilites import IndisponibiliteForm
 from app.forms.profil import ConfirmationForm
 from app.infra.formatting import format_date
 from app.models.comptes import Intervenant
-from app.models.indisponibilites import Indisponibilite, periode_en_conflit
+from app.models.indisponibilites import Indisponibilite
+from app.operations import indisponibilites as operations
 from app.security.scope import current_intervenant
+from app.views.actions import agir
 from app.views.liste import Colonne, Liste
 
 MES_INDISPONIBILITES = Liste(
@@ -37,11 +39,6 @@ MES_INDISPONIBILITES = Liste(
 
 ENREGISTREE = "L'indisponibilité a été enregistrée."
 SUPPRIMEE = "L'indisponibilité a été supprimée."
-
-
-def message_conflit(autre: Indisponibilite) -> str:
-    return (f"Cette période chevauche votre indisponibilité du {format_date(autre.du)} au {format_date(autre.au)} : "
-            "modifiez celle-ci plutôt.")
 
 
 class MesIndisponibilitesView(BaseView):
@@ -85,18 +82,10 @@ class MesIndisponibilitesView(BaseView):
 
     def _formulaire(self, profil: Intervenant, ligne: Indisponibilite | None):
         form = IndisponibiliteForm(obj=ligne) if request.method == "GET" else IndisponibiliteForm()
-        if request.method == "POST" and form.validate():
-            autre = periode_en_conflit(profil.id, form.du.data, form.au.data, sauf=ligne.id if ligne else None)
-            if autre is not None:
-                form.du.errors = [*form.du.errors, message_conflit(autre)]
-            else:
-                if ligne is None:
-                    ligne = Indisponibilite(intervenant_id=profil.id)
-                    db.session.add(ligne)
-                ligne.du, ligne.au, ligne.motif = form.du.data, form.au.data, form.motif.data or None
-                db.session.commit()
-                flash(ENREGISTREE, "success")
-                return redirect(url_for("MesIndisponibilitesView.liste"))
+        if request.method == "POST" and form.validate() and agir(
+                operations.enregistrer, profil.id, ligne, form.du.data, form.au.data, form.motif.data,
+                champ=form.du, succes=ENREGISTREE):
+            return redirect(url_for("MesIndisponibilitesView.liste"))
         titre = "Ajouter une indisponibilité" if ligne is None else "Modifier l'indisponibilité"
         return self.render_template("intervenant/indisponibilite.html", form=form, ligne=ligne, title=titre)
 
@@ -108,9 +97,7 @@ class MesIndisponibilitesView(BaseView):
         ligne = self._ligne(profil, pk)
         form = ConfirmationForm()
         if request.method == "POST" and form.validate():
-            db.session.delete(ligne)
-            db.session.commit()
-            flash(SUPPRIMEE, "success")
+            agir(operations.supprimer, ligne, succes=SUPPRIMEE)
             return redirect(url_for("MesIndisponibilitesView.liste"))
         return self.render_template("intervenant/indisponibilite_supprimer.html", form=form, ligne=ligne,
                                     title="Confirmer la suppression")

@@ -10,12 +10,10 @@ by ``app.operations.interventions.generer_lettre`` from its own form.
 
 from __future__ import annotations
 
-import io
-import logging
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter
@@ -31,7 +29,7 @@ from wtforms.widgets import TextInput
 from app.extensions import db
 from app.infra.formatting import format_date
 from app.models.comptes import EtatInscription, Intervenant
-from app.models.fichiers import AccesFichier, Fichier, read_fichier
+from app.models.fichiers import Fichier
 from app.models.interventions import (
     LETTRE_ACTIVE,
     LIBELLES_MODE_REMUNERATION,
@@ -45,6 +43,7 @@ from app.models.interventions import (
 )
 from app.models.referentiels import Structure
 from app.models.regles_interventions import blocs_non_valides, erreurs_intervention, erreurs_remuneration
+from app.operations import executer
 from app.operations.interventions import (
     DonneesInvalides,
     attribuer_immatriculation,
@@ -56,7 +55,7 @@ from app.security.headers import options_vue
 from app.security.scope import current_intervenant, dans_ma_structure, perimetre_courant, utilisateur_courant
 from app.views.annonces_gestion import ActionsWorkflowMixin, DecimalFrancaisField
 from app.views.base import EspaceModelView
-from app.views.fichiers import CSP_FICHIER
+from app.views.fichiers import CSP_FICHIER, envoyer_fichier
 from app.views.filters import FilterMaStructure
 from app.views.interface import InterfaceChargee
 from app.views.liste import Arguments, Colonne, LienCellule, Liste
@@ -64,7 +63,6 @@ from app.workflows.core import Acteur, WorkflowError
 from app.workflows.intervention import intervention as workflow_intervention
 from app.workflows.intervention import lettre as workflow_lettre
 
-log = logging.getLogger(__name__)
 REQUIS = "Ce champ est obligatoire."
 
 
@@ -280,19 +278,17 @@ class InterventionGestionView(BoutonsWorkflowMixin, ActionsWorkflowMixin, Espace
         manquants = blocs_non_valides(profil.statut_professionnel, etats_du_dossier(profil.id))
         if form.validate_on_submit():
             try:
-                lettre = generer_lettre(
+                lettre = executer(
+                    generer_lettre,
                     intervention, Acteur.from_user(current_user), type_lettre=TypeLettre(form.type_lettre.data),
                     mode_remuneration=ModeRemuneration(form.mode_remuneration.data), taux=form.taux.data,
                     quantite=form.quantite.data, date_lettre=form.date_lettre.data)
             except DonneesInvalides as exc:
-                db.session.rollback()
                 for champ, message in exc.erreurs.items():
                     getattr(form, champ).errors = [*getattr(form, champ).errors, message]
             except WorkflowError as exc:
-                db.session.rollback()
                 flash(exc.message, "danger")
             else:
-                db.session.commit()
                 flash(f"Lettre de demande n° {lettre.numero} générée (brouillon) : vérifiez-la, puis envoyez-la "
                       "à l'intervenant.", "success")
                 return redirect(url_for("LettreGestionView.show", pk=lettre.id))
@@ -468,18 +464,8 @@ MES_LETTRES = Liste(
 
 
 def reponse_fichier(fichier: Fichier):
-    """A stored file as a download, its read logged (``acces_fichier``)."""
-    try:
-        data = read_fichier(fichier)
-    except FileNotFoundError:
-        log.error("Fichier %s absent du stockage (clé %s)", fichier.uuid, fichier.storage_key)
-        abort(404)
-    db.session.add(AccesFichier(fichier_id=fichier.id, user_id=utilisateur_courant().id, ip=request.remote_addr))
-    db.session.commit()
-    response = send_file(io.BytesIO(data), mimetype=fichier.content_type, as_attachment=True,
-                         download_name=fichier.original_name, etag=False, conditional=False)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    """A stored file as a download by the current user (session or API token), its read logged."""
+    return envoyer_fichier(fichier, utilisateur_courant().id)
 
 
 class MesInterventionsView(BaseView):

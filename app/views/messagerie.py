@@ -18,10 +18,10 @@ from flask_login import current_user
 from wtforms import Form, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.extensions import db
 from app.infra.formatting import format_date
 from app.models.messagerie import OBJET_MAX, TEXTE_MAX, DestinataireMessage, Message
-from app.operations import messagerie
+from app.operations import executer, messagerie
+from app.views.actions import agir
 from app.views.liste import Colonne, Liste, contient, date_au, date_du
 from app.views.menu import declarer_badge, nombre_badge
 from app.views.profil import inscription_validee
@@ -151,23 +151,17 @@ class _Boite(BaseView):
     def _action_post(self):
         _exiger_validation()
         action = request.form.get("action", "")
-        try:
-            n = messagerie.appliquer_action(current_user.id, self.boite, action, request.form.getlist("rowid"))
-        except messagerie.MessagerieRefusee as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(f"{n} message(s) modifié(s).", "success")
+        issue = agir(messagerie.appliquer_action, current_user.id, self.boite, action, request.form.getlist("rowid"))
+        if issue:
+            flash(f"{issue.valeur} message(s) modifié(s).", "success")
         suite = request.form.get("next", "")
         return redirect(suite if suite.startswith("/") and not suite.startswith("//") else url_for(f"{type(self).__name__}.liste"))
 
     def _lire(self, pk: int):
         _exiger_validation()
-        lecture = messagerie.lire(current_user.id, pk)
+        lecture = executer(messagerie.lire, current_user.id, pk)
         if lecture is None:
             abort(404)
-        db.session.commit()
         message = lecture.message
         return self.render_template(
             "messagerie/message.html", title=message.objet, lecture=lecture, message=message,
@@ -261,16 +255,15 @@ class EcrireView(BaseView):
             envoyer = "envoyer" in request.form
             if form.validate():
                 try:
-                    messagerie.ecrire(
+                    executer(
+                        messagerie.ecrire,
                         user_id, choisis, form.objet.data, form.texte.data, envoyer=envoyer,
                         brouillon_id=_entier(form.message.data), reponse_a=reponse_a,
                         transfert_de=_entier(form.transfert.data),
                     )
                 except messagerie.MessagerieRefusee as exc:
-                    db.session.rollback()
-                    erreur_destinataires = str(exc)
+                    erreur_destinataires = exc.message
                 else:
-                    db.session.commit()
                     if envoyer:
                         flash("Le message a bien été envoyé", "success")
                         return redirect(url_for("EnvoyesView.liste"))
@@ -351,13 +344,11 @@ class EnvoiCandidatsView(BaseView):
         erreur = None
         if request.method == "POST" and form.validate():
             try:
-                message = messagerie_jobs.ecrire_aux_candidats(
-                    current_user.id, annonce, candidature_ids or None, form.objet.data, form.texte.data)
+                message = executer(messagerie_jobs.ecrire_aux_candidats,
+                                   current_user.id, annonce, candidature_ids or None, form.objet.data, form.texte.data)
             except messagerie.MessagerieRefusee as exc:
-                db.session.rollback()
-                erreur = str(exc)
+                erreur = exc.message
             else:
-                db.session.commit()
                 messagerie_jobs.planifier(message.id)
                 flash("Le message a bien été envoyé", "success")
                 return redirect(url_for("EnvoiCandidatsView.envoi", pk=message.id))

@@ -16,8 +16,9 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models.annonces import Annonce, EtatAnnonce
 from app.models.contenus import Actualite, DocumentPublic
-from app.models.fichiers import AccesFichier, Fichier, read_fichier
+from app.models.fichiers import Fichier
 from app.models.referentiels import NatureFormation, Specialite, Structure
+from app.operations import executer, fichiers
 from app.operations.audit_rgaa import AUDIT, audit
 from app.referentiels.options import options
 from app.views.annonces import annonces_ouvertes, page_annonces
@@ -170,13 +171,11 @@ class PagesView(BaseView):
         )
         if fichier is None:
             abort(404)
+        user_id = current_user.id if current_user.is_authenticated else None
         try:
-            data = read_fichier(fichier)
+            data = executer(fichiers.lire, fichier, user_id, request.remote_addr)
         except FileNotFoundError:
             abort(404)
-        user_id = current_user.id if current_user.is_authenticated else None
-        db.session.add(AccesFichier(fichier_id=fichier.id, user_id=user_id, ip=request.remote_addr))
-        db.session.commit()
         response = send_file(
             io.BytesIO(data), mimetype=fichier.content_type, as_attachment=True,
             download_name=fichier.original_name, etag=False, conditional=False,

@@ -19,10 +19,8 @@ from wtforms.fields.core import UnboundField
 
 from app.extensions import db
 from app.forms import profil as forms
-from app.infra.uploads import PROFIL, UploadError
 from app.models.base import references_liees
 from app.models.comptes import EtatInscription, Intervenant
-from app.models.fichiers import effacer, store_upload
 from app.models.parcours import (
     ActionProfessionnalisation,
     ExperienceFormateur,
@@ -31,13 +29,11 @@ from app.models.parcours import (
     FormationSuivie,
     LangueIntervenant,
     SpecialiteSouhaitee,
-    indexer_parcours,
     intervenant_methode,
     intervenant_nature,
     intervenant_prestation,
     intervenant_public,
     parcours_affiche,
-    synchroniser_specialites,
 )
 from app.models.referentiels import (
     Departement,
@@ -58,11 +54,14 @@ from app.models.referentiels import (
     Structure,
 )
 from app.models.regles_profil import CHAMPS_IMMATRICULATION, appliquer_statut, verrouillage  # noqa: F401 (re-exported)
+from app.operations import executer
+from app.operations import profil as operations
 from app.referentiels.lookups import AUCUN_EMPLOYEUR, employeur_public, search_employeurs
 from app.referentiels.options import RETIREE, options, options_actives
 from app.security.roles import INTERVENANT
 from app.security.scope import current_intervenant
-from app.workflows.core import Acteur, WorkflowError
+from app.views.actions import agir
+from app.workflows.core import Acteur
 from app.workflows.inscription import champs_manquants, date_nouvelle_demande, inscription
 
 MESSAGE_TRANSMIS = (
@@ -270,8 +269,12 @@ class ProfilView(BaseView):
         if not form.validate() or not self._check_departements(form):
             flash("Le formulaire comporte des erreurs : corrigez les champs signalés.", "danger")
             return self._render_identification(form, profil, verrou), 200
-        self._save_identification(form, profil)
-        db.session.commit()
+        executer(
+            operations.enregistrer_identification, profil,
+            {name: form[name].data if form[name].data != "" else None for name in CHAMPS_SIMPLES_P1 if name in form},
+            {name: forms.oui_non_to_bool(form[name].data) for name in OUI_NON_P1},
+            form.regions.data, form.departements.data,
+        )
         flash("Vos informations ont été enregistrées.", "success")
         if form.suivant.data:
             return redirect(url_for("ProfilView.parcours"))
@@ -318,26 +321,6 @@ class ProfilView(BaseView):
                 form.recherche_employeur.errors = [AUCUN_EMPLOYEUR]
         return self._render_identification(form, profil, verrou, employeurs=employeurs)
 
-    def _save_identification(self, form, profil) -> None:
-        for name in CHAMPS_SIMPLES_P1:
-            if name in form and name not in self._locked(profil):
-                setattr(profil, name, form[name].data if form[name].data != "" else None)
-        for name in OUI_NON_P1:
-            setattr(profil, name, forms.oui_non_to_bool(form[name].data))
-        if not profil.nom_usage:
-            profil.nom_usage = profil.nom_naissance
-        profil.adresse_pro_differente = bool(profil.adresse_pro_differente)
-        locked = self._locked(profil)
-        if "statut_professionnel_id" not in locked:
-            appliquer_statut(profil)
-        profil.regions = db.session.scalars(select(Region).where(Region.id.in_(form.regions.data or []))).all()
-        profil.departements = db.session.scalars(
-            select(Departement).where(Departement.id.in_(form.departements.data or []))
-        ).all()
-
-    def _locked(self, profil) -> frozenset[str]:
-        return verrouillage(profil).champs
-
     def _render_identification(self, form, profil, verrou, employeurs=()):
         return self.render_template(
             "profil/identification.html",
@@ -383,49 +366,24 @@ class ProfilView(BaseView):
             return refus
         form = forms.ParcoursForm()
         self._set_parcours_choices(form, choix_parcours(profil.id))
-        if not form.validate() or not self._save_cv(form, profil):
-            db.session.rollback()
+        if not form.validate() or not agir(
+                operations.enregistrer_parcours, profil, {nom: form[nom].data for nom in CHOIX_PARCOURS},
+                {
+                    "autre_prestation": form.autre_prestation.data or None,
+                    "deja_forme": forms.oui_non_to_bool(form.deja_forme.data),
+                    "motivation": form.motivation.data or None,
+                    "alerte_specialites": form.alerte_specialites.data,
+                    "alerte_regions": form.alerte_regions.data,
+                    "alerte_specialites_et_regions": form.alerte_specialites_et_regions.data,
+                    "reseaux_sociaux": forms.oui_non_to_bool(form.reseaux_sociaux.data),
+                },
+                form.cv.data, form.supprimer_cv.data, champ=form.cv):
             flash("Le formulaire comporte des erreurs : corrigez les champs signalés.", "danger")
             return self._render_parcours(form, profil, verrou), 200
-        self._save_parcours(form, profil)
-        db.session.commit()
         if not form.transmettre.data:
             flash("Vos informations ont été enregistrées.", "success")
             return redirect(url_for("ProfilView.parcours"))
         return self._transmettre(form, profil, verrou)
-
-    def _save_cv(self, form, profil) -> bool:
-        upload = form.cv.data
-        if upload and getattr(upload, "filename", ""):
-            try:
-                nouveau = store_upload(upload, owner_user_id=profil.user_id, sensitive=True, preset=PROFIL)
-            except UploadError as exc:
-                form.cv.errors = [*form.cv.errors, str(exc)]
-                return False
-            ancien, profil.cv_fichier = profil.cv_fichier, nouveau
-            effacer(ancien)
-        elif form.supprimer_cv.data:
-            ancien, profil.cv_fichier = profil.cv_fichier, None
-            effacer(ancien)
-        return True
-
-    def _save_parcours(self, form, profil) -> None:
-        profil.natures = db.session.scalars(select(NatureFormation).where(NatureFormation.id.in_(form.natures.data or []))).all()
-        profil.publics = db.session.scalars(select(PublicFormation).where(PublicFormation.id.in_(form.publics.data or []))).all()
-        profil.prestations = db.session.scalars(
-            select(PrestationComplementaire).where(PrestationComplementaire.id.in_(form.prestations.data or []))
-        ).all()
-        profil.methodes = db.session.scalars(
-            select(MethodePedagogique).where(MethodePedagogique.id.in_(form.methodes.data or []))
-        ).all()
-        profil.autre_prestation = form.autre_prestation.data or None
-        profil.deja_forme = forms.oui_non_to_bool(form.deja_forme.data)
-        profil.motivation = form.motivation.data or None
-        profil.alerte_specialites = form.alerte_specialites.data
-        profil.alerte_regions = form.alerte_regions.data
-        profil.alerte_specialites_et_regions = form.alerte_specialites_et_regions.data
-        profil.reseaux_sociaux = forms.oui_non_to_bool(form.reseaux_sociaux.data)
-        indexer_parcours(profil)
 
     def _transmettre(self, form, profil, verrou):
         """Missing fields are listed with links; otherwise the workflow moves the
@@ -435,14 +393,7 @@ class ProfilView(BaseView):
         if manquants:
             flash("Votre demande n'a pas été transmise : des champs obligatoires ne sont pas renseignés.", "danger")
             return self._render_parcours(form, profil, verrou, manquants=manquants), 200
-        try:
-            inscription.apply(profil, "transmettre", Acteur.from_user(current_user))
-        except WorkflowError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return redirect(url_for("ProfilView.parcours"))
-        db.session.commit()
-        flash(MESSAGE_TRANSMIS, "success")
+        agir(operations.transmettre, profil, Acteur.from_user(current_user), succes=MESSAGE_TRANSMIS)
         return redirect(url_for("ProfilView.parcours"))
 
     def _render_parcours(self, form, profil, verrou, manquants=()):
@@ -493,53 +444,26 @@ class ProfilView(BaseView):
             return refus
         form = r.form(obj=ligne) if request.method == "GET" else r.form()
         _set_rubrique_choices(form, ligne)
-        if request.method == "POST" and form.validate() and self._save_ligne(r, form, profil, ligne):
-            db.session.commit()
-            flash("La ligne a été enregistrée.", "success")
+        if request.method == "POST" and form.validate() and self._enregistrer_ligne(r, form, profil, ligne):
             return redirect(url_for("ProfilView.parcours") + f"#{r.slug}")
-        if request.method == "POST":
-            db.session.rollback()
         return self.render_template(
             "profil/ligne.html", form=form, rubrique=r, ligne=ligne,
             title=r.titre if ligne is None else r.titre.replace("Ajouter", "Modifier", 1),
         )
 
-    def _save_ligne(self, r: Rubrique, form, profil, ligne) -> bool:
-        if isinstance(form, forms.SpecialiteForm | forms.LangueForm):
-            key = "sous_specialite_id" if isinstance(form, forms.SpecialiteForm) else "langue_id"
-            doublon = db.session.scalar(
-                select(r.model.id).where(
-                    r.model.intervenant_id == profil.id,
-                    getattr(r.model, key) == form[key].data,
-                    r.model.id != (ligne.id if ligne else -1),
-                )
-            )
-            if doublon:
-                form[key].errors = [*form[key].errors, "Cette valeur figure déjà dans votre parcours."]
-                return False
-        if ligne is None:
-            ligne = r.model(intervenant_id=profil.id)
-            getattr(profil, r.collection).append(ligne)
-        for name, field in form._fields.items():
-            if name in ("csrf_token", r.fichier_field):
-                continue
-            setattr(ligne, name, field.data if field.data != "" else None)
-        if r.fichier_field:
-            upload = form[r.fichier_field].data
-            if upload and getattr(upload, "filename", ""):
-                try:
-                    nouveau = store_upload(upload, owner_user_id=profil.user_id, sensitive=True, preset=PROFIL)
-                except UploadError as exc:
-                    form[r.fichier_field].errors = [str(exc)]
-                    return False
-                ancien, ligne.fichier = ligne.fichier, nouveau
-                effacer(ancien)
-        db.session.flush()
-        if r.slug == "specialites":
-            db.session.refresh(ligne)
-            synchroniser_specialites(profil)
-        indexer_parcours(profil)
-        return True
+    def _enregistrer_ligne(self, r: Rubrique, form, profil, ligne) -> bool:
+        unique = {forms.SpecialiteForm: "sous_specialite_id", forms.LangueForm: "langue_id"}.get(type(form))
+        valeurs = {name: field.data if field.data != "" else None
+                   for name, field in form._fields.items() if name not in ("csrf_token", r.fichier_field)}
+        if unique is not None:
+            valeurs[unique] = form[unique].data
+        return bool(agir(
+            operations.enregistrer_ligne, profil, r, ligne, valeurs, unique=unique,
+            fichier=form[r.fichier_field].data if r.fichier_field else None,
+            champ=form[unique] if unique else None,
+            champ_fichier=form[r.fichier_field] if r.fichier_field else None,
+            succes="La ligne a été enregistrée.",
+        ))
 
     @expose("/parcours/<rubrique>/<int:pk>/supprimer", methods=["GET", "POST"])
     @has_access
@@ -553,14 +477,7 @@ class ProfilView(BaseView):
             return refus
         form = forms.ConfirmationForm()
         if request.method == "POST" and form.validate():
-            getattr(profil, r.collection).remove(ligne)
-            effacer(getattr(ligne, "fichier", None))
-            db.session.flush()
-            if r.slug == "specialites":
-                synchroniser_specialites(profil)
-            indexer_parcours(profil)
-            db.session.commit()
-            flash("La ligne a été supprimée.", "success")
+            agir(operations.supprimer_ligne, profil, r, ligne, succes="La ligne a été supprimée.")
             return redirect(url_for("ProfilView.parcours") + f"#{r.slug}")
         return self.render_template(
             "profil/supprimer.html", form=form, rubrique=r, ligne=ligne, title="Confirmer la suppression"

@@ -26,9 +26,8 @@ from sqlalchemy.types import Boolean
 
 from app.extensions import db
 from app.forms.support import LIBELLE_DESTINATAIRE, DemandeSupportAnonymeForm, DemandeSupportForm, MessageSupportForm
-from app.infra import captcha
 from app.infra.formatting import format_date
-from app.infra.uploads import PIECE_JOINTE_SUPPORT, UploadError, format_taille
+from app.infra.uploads import PIECE_JOINTE_SUPPORT, format_taille
 from app.models.referentiels import Structure, TypeDemandeSupport
 from app.models.support import (
     ADMINISTRATEUR_NATIONAL,
@@ -37,10 +36,13 @@ from app.models.support import (
     EtatDemandeSupport,
     MessageSupport,
 )
+from app.operations import executer
 from app.operations import support as operations
 from app.referentiels.options import options
 from app.security.headers import options_vue
 from app.security.scope import current_intervenant, no_row_id, perimetre_courant
+from app.views.actions import agir
+from app.views.comptes import captcha_ok, nouveau_captcha
 from app.views.fichiers import CSP_FICHIER, envoyer_fichier
 from app.views.liste import Colonne, LienCellule, Liste, contient, date_au, date_du, parmi
 from app.views.menu import declarer_badge
@@ -97,34 +99,30 @@ class SupportView(BaseView):
         if request.method == "GET":
             self._preremplir(form, types)
             if not connecte:
-                captcha_nouveau(form)
+                nouveau_captcha(form)
             return self._render(form)
         if not connecte and form.autre_image.data:
-            captcha.verifier(form.captcha_id.data, "")
-            captcha_nouveau(form)
+            nouveau_captcha(form, form.captcha_id.data)
             return self._render(form)
         valide = form.validate_on_submit()
         if not connecte:
-            ok = captcha.verifier(form.captcha_id.data, form.captcha.data) if form.captcha.data else False
-            if form.captcha.data and not ok:
-                form.captcha.errors = [*form.captcha.errors, captcha.MESSAGE_INVALIDE]
-            valide = valide and ok
+            valide = captcha_ok(form) and valide
         if not valide:
             if not connecte:
-                captcha_nouveau(form)
+                nouveau_captcha(form)
             return self._render(form), 422
         if connecte and form.email.data != current_user.email.lower() and not request.form.get("email_confirme"):
             # The manual's « Attention ! » choice, as a step (with or without JavaScript).
             return self.render_template("support/confirmer_email.html", title="Aide et Contact",
                                         champs=[(k, v) for k, v in request.form.items(multi=True)
                                                 if k not in ("csrf_token", "email_confirme")])
-        demande, _ = operations.creer(
+        demande, _ = executer(
+            operations.creer,
             type_id=form.type_demande.data,
             structure_id=operations.structure_destinataire(form.type_demande.data, form.structure.data),
             nom=form.nom.data, prenom=form.prenom.data, email=form.email.data, sujet=form.sujet.data,
             descriptif=form.descriptif.data, user=current_user if connecte else None,
         )
-        db.session.commit()
         if connecte:
             return self.render_template("support/envoyee.html", title="Aide et Contact",
                                         message=_pris_en_compte(demande.numero))
@@ -160,12 +158,10 @@ class SupportView(BaseView):
             return self.render_template("support/lien_invalide.html", title="Aide et Contact",
                                         message=LIEN_INVALIDE), 200
         try:
-            operations.confirmer(demande)
+            executer(operations.confirmer, demande)
         except WorkflowError:
-            db.session.rollback()
             return self.render_template("support/lien_invalide.html", title="Aide et Contact",
                                         message=LIEN_INVALIDE), 200
-        db.session.commit()
         return self.render_template("support/envoyee.html", title="Aide et Contact",
                                     message=_pris_en_compte(demande.numero))
 
@@ -182,19 +178,10 @@ class SupportView(BaseView):
         if request.method == "POST":
             if not peut_repondre:
                 abort(409)
-            if form.validate_on_submit():
-                try:
-                    operations.completer(demande, form.texte.data, form.piece_jointe.data)
-                except UploadError as exc:
-                    db.session.rollback()
-                    form.piece_jointe.errors = [str(exc)]
-                except WorkflowError as exc:
-                    db.session.rollback()
-                    form.texte.errors = [exc.message]
-                else:
-                    db.session.commit()
-                    flash("Votre réponse a été transmise.", "success")
-                    return redirect(url_for("SupportView.historique", token=token))
+            if form.validate_on_submit() and agir(
+                    operations.completer, demande, form.texte.data, form.piece_jointe.data,
+                    champ=form.texte, champ_fichier=form.piece_jointe, succes="Votre réponse a été transmise."):
+                return redirect(url_for("SupportView.historique", token=token))
             return self._historique(demande, form, True), 422
         return self._historique(demande, form, peut_repondre)
 
@@ -215,12 +202,6 @@ class SupportView(BaseView):
         if message is None or message.demande_id != demande.id or message.fichier is None:
             abort(404)
         return envoyer_fichier(message.fichier, current_user.id if current_user.is_authenticated else None)
-
-
-def captcha_nouveau(form) -> None:
-    form.captcha_id.data = captcha.nouveau_defi()
-    form.captcha.data = ""
-    db.session.commit()
 
 
 # -- the handlers' queue ------------------------------------------------------
@@ -299,19 +280,11 @@ class SupportGestionView(BaseView):
             evenement = request.form.get("reponse")
             if evenement not in REPONSES:
                 abort(400)
-            if form.validate_on_submit():
-                try:
-                    operations.repondre(demande, evenement, form.texte.data, acteur, form.piece_jointe.data)
-                except UploadError as exc:
-                    db.session.rollback()
-                    form.piece_jointe.errors = [str(exc)]
-                except WorkflowError as exc:
-                    db.session.rollback()
-                    form.texte.errors = [exc.message]
-                else:
-                    db.session.commit()
-                    flash("Votre réponse a été envoyée au demandeur par e-mail.", "success")
-                    return redirect(url_for("SupportGestionView.show", pk=pk))
+            if form.validate_on_submit() and agir(
+                    operations.repondre, demande, evenement, form.texte.data, acteur, form.piece_jointe.data,
+                    champ=form.texte, champ_fichier=form.piece_jointe,
+                    succes="Votre réponse a été envoyée au demandeur par e-mail."):
+                return redirect(url_for("SupportGestionView.show", pk=pk))
             return self._render(demande, form, acteur), 422
         return self._render(demande, form, acteur)
 
@@ -323,14 +296,9 @@ class SupportGestionView(BaseView):
         demande = self._demande_or_404(pk)
         if not FlaskForm().validate_on_submit():  # the CSRF token
             abort(400)
-        try:
-            user = operations.reactiver_compte(demande, Acteur.from_user(current_user))
-        except WorkflowError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"Le compte {user.email} est réactivé. Répondez au demandeur pour l'en informer.", "success")
+        issue = agir(operations.reactiver_compte, demande, Acteur.from_user(current_user))
+        if issue:
+            flash(f"Le compte {issue.valeur.email} est réactivé. Répondez au demandeur pour l'en informer.", "success")
         return redirect(url_for("SupportGestionView.show", pk=pk))
 
     def _render(self, demande, form, acteur):

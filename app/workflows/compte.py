@@ -15,9 +15,12 @@ nowhere else. ``TITULAIRE`` is the account's holder acting through a proof
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_appbuilder.security.sqla.models import User
 
 from app.extensions import db
+from app.models import base
 from app.models.authentification import LIBELLES_ETAT_COMPTE, EtatCompte
 from app.models.authentification import EtatCompteUtilisateur as E
 from app.security.roles import NATIONAL, PERSONNEL
@@ -30,6 +33,8 @@ TITULAIRE = "Titulaire du compte"
 ACTIFS = frozenset({E.actif, E.a_personnaliser, E.provisoire_expire})
 #: States whose holder is told the account is archived.
 ARCHIVES = frozenset({E.archive, E.purge})
+#: How long provisional credentials last before they must be personalised.
+VALIDITE_PROVISOIRE = timedelta(days=7)
 
 
 def titulaire(user_id: int) -> Acteur:
@@ -48,6 +53,10 @@ def _synchroniser_actif(obj, actor: Acteur) -> None:
     user.active = E(obj.etat) in ACTIFS
     if not user.active:  # désactivé, archivé, purgé: no session outlives it
         invalider_sessions(obj.user_id)
+
+
+def _provisoires_pour_7_jours(obj, actor: Acteur) -> None:
+    obj.provisoire_jusqua = base.utcnow() + VALIDITE_PROVISOIRE
 
 
 def _fin_des_provisoires(obj, actor: Acteur) -> None:
@@ -84,7 +93,7 @@ compte = Workflow(
         _t(E.a_activer, "expirer", E.purge, {SYSTEME}, "Supprimer (non activé dans les 7 jours)"),
         *(
             _t(source, "attribuer_provisoires", E.a_personnaliser, PERSONNEL,
-               "Envoyer des identifiants provisoires", effects=(_deverrouiller,))
+               "Envoyer des identifiants provisoires", effects=(_deverrouiller, _provisoires_pour_7_jours))
             for source in _PROVISOIRES_DEPUIS
         ),
         _t(E.a_personnaliser, "personnaliser", E.actif, {TITULAIRE}, "Personnaliser ses identifiants",

@@ -1,0 +1,19 @@
+"""A stored file read by someone: its content, and the read logged (who,
+when, from which address) in the same transaction."""
+
+from __future__ import annotations
+
+from app.extensions import db
+from app.models.fichiers import AccesFichier, Fichier, read_fichier
+from app.operations.dossier import consommer_lecture_sensible
+
+
+def lire(fichier: Fichier, user_id: int | None, ip: str | None, *, lecture_sensible_de=None) -> bytes:
+    """The file's content (``FileNotFoundError`` when the storage lost it).
+    ``lecture_sensible_de``: the staff account whose daily budget of
+    sensitive reads this read takes (``PlafondAtteint`` past it)."""
+    if lecture_sensible_de is not None:
+        consommer_lecture_sensible(lecture_sensible_de)
+    data = read_fichier(fichier)
+    db.session.add(AccesFichier(fichier_id=fichier.id, user_id=user_id, ip=ip))
+    return data
