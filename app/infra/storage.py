@@ -74,7 +74,7 @@ class LocalFileStorage(FileStorage):
 
     @classmethod
     def from_config(cls, app: Flask) -> LocalFileStorage:
-        from app.models.crypto import fernet_de
+        from app.infra.crypto import fernet_de
 
         return cls(app.config["UPLOAD_FOLDER"], fernet_de(app.config))
 

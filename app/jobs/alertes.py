@@ -157,8 +157,8 @@ def planifier_envoi(annonce_id: int) -> int:
 @job
 def envoyer_lot(annonce_id: int, premier_id: int, dernier_id: int) -> int:
     """Write the outbox rows of one slice of alerts, then dispatch them."""
+    from app.infra.liens import external_url
     from app.infra.mail import FIRST_DISPATCH_GRACE, _sender_domain, dispatch, now
-    from app.notifications.liens import external_url
 
     config = current_app.config
     session = _job_session()

@@ -38,7 +38,7 @@ BATCH = 500
 def _courriel(dossier: DossierAdministratif, sujet: str, **contexte) -> None:
     from flask_appbuilder.security.sqla.models import User
 
-    from app.notifications.liens import external_url
+    from app.infra.liens import external_url
 
     user = db.session.get(User, dossier.intervenant.user_id)
     if user is not None and user.email:

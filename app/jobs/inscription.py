@@ -50,7 +50,7 @@ def _en_attente(limite):
 @job
 def relancer_complements() -> int:
     """Send the reminder e-mail to requests due for it; returns how many."""
-    from app.notifications.liens import external_url
+    from app.infra.liens import external_url
 
     stmt = _en_attente(base.utcnow() - DELAI_RELANCE).where(Intervenant.date_relance_complement.is_(None))
     profils = db.session.scalars(stmt.options(selectinload(Intervenant.user), selectinload(Intervenant.structure))).all()

@@ -93,7 +93,7 @@ def planifier(message_id: int) -> None:
 @job
 def distribuer(message_id: int) -> int:
     """Deliver the pending copies of a message, batch by batch."""
-    from app.notifications.liens import external_url
+    from app.infra.liens import external_url
 
     taille = current_app.config.get("MESSAGERIE_TAILLE_LOT", TAILLE_LOT)
     message = db.session.get(Message, message_id)

@@ -8,8 +8,8 @@ connected once per process whatever the number of ``create_app`` calls.
 
 from __future__ import annotations
 
+from app.infra.liens import external_url
 from app.infra.mail import queue_email
-from app.notifications.liens import external_url
 from app.workflows.core import transition_effectuee
 
 #: Inscription decisions that are e-mailed to the intervenant, with their subject.

@@ -35,7 +35,7 @@ def alerter_a_la_publication(sender, *, obj, transition, history, actor, **extra
 
 
 def notifier_candidature(sender, *, obj, transition, history, actor, **extra) -> None:
-    from app.notifications.liens import external_url
+    from app.infra.liens import external_url
 
     subject = SUJETS_CANDIDATURE.get(transition.event)
     user = obj.intervenant.user

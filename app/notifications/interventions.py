@@ -16,7 +16,7 @@ def init_app(app) -> None:
 
 
 def notifier_lettre_envoyee(sender, *, obj, transition, history, actor, **extra) -> None:
-    from app.notifications.liens import external_url
+    from app.infra.liens import external_url
 
     if transition.event != "envoyer":
         return

@@ -20,6 +20,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 
 from app.extensions import db
+from app.infra.liens import external_url
 from app.infra.mail import Secret, queue_email
 from app.models import base
 from app.models.authentification import EtatCompteUtilisateur, JetonCompte, TypeJeton
@@ -27,7 +28,6 @@ from app.models.comptes import EtatInscription, Intervenant
 from app.models.depart import ConservationCompte, MotifArchivage
 from app.models.regles_depart import MESSAGES, CasDesinscription, Conservation, Decision, decider
 from app.models.workflow import TransitionHistorique
-from app.notifications.liens import external_url
 from app.operations.interventions import situation_desinscription, verrouiller_intervenant
 from app.workflows import compte as cycle_compte
 from app.workflows.core import Acteur, GardeRefusee

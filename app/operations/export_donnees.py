@@ -356,8 +356,8 @@ def preparer(export) -> str | None:
     export.etat = EtatExport.pret
     if export.demande_support_id is None:
         return None
+    from app.infra.liens import external_url
     from app.models.support import DemandeSupport
-    from app.notifications.liens import external_url
 
     demande = db.session.get(DemandeSupport, export.demande_support_id)
     token = secrets.token_urlsafe(32)

@@ -227,7 +227,7 @@ def ecrire(user_id: int, destinataire_ids: Iterable[int], objet: str, texte: str
 def _alertes(user_id: int, message: Message, noms: dict[int, str]) -> None:
     """One e-mail per recipient, in the outbox in this transaction: the
     sender's name, the objet and a link, never the text."""
-    from app.notifications.liens import external_url
+    from app.infra.liens import external_url
 
     expediteur = db.session.scalar(select(_nom()).where(User.id == user_id))
     adresses = db.session.execute(select(User.id, User.email).where(User.id.in_(list(noms)))).all()

@@ -25,6 +25,7 @@ from werkzeug.security import check_password_hash
 from app.extensions import csrf, db
 from app.forms import comptes as forms
 from app.infra import captcha
+from app.infra.crypto import mask
 from app.infra.formatting import format_date
 from app.infra.mail import Secret, queue_email
 from app.jobs import comptes as comptes_jobs
@@ -33,7 +34,6 @@ from app.models import base
 from app.models.annonces import Annonce
 from app.models.authentification import EtatCompteUtilisateur, JetonCompte, TypeJeton
 from app.models.comptes import Intervenant
-from app.models.crypto import mask
 from app.models.referentiels import Structure
 from app.security import auth, sessions
 from app.security.roles import INTERVENANT
