@@ -86,7 +86,9 @@ def create_app(config=None, **overrides) -> Flask:
 
     from app import cli, jobs, notifications
     from app.infra import errors, formatting
-    from app.operations import aides
+
+    # The domains declare who may read their files (app.models.fichiers) when imported.
+    from app.operations import aides, cvtheque, dossier, interventions, support  # noqa: F401
     from app.referentiels import options
     from app.security import sessions
     from app.security.manager import init_session_events

@@ -587,7 +587,7 @@ def _dossiers(out: _Ecrivain, ids: _Ids, rng: random.Random, n: int, now: dateti
             "diplome_intitule": f"Master {rng.choice(THEMES)}",
         })
         demandes: dict[int, tuple[datetime, list[str]]] = {}
-        reponses: dict[int, datetime] = {}  # the trainer's answer opens the dossier (app.operations.dossier.condition_acces)
+        reponses: dict[int, datetime] = {}  # the trainer's answer opens the dossier (app.workflows.dossier.condition_acces)
         for bloc in Bloc:
             bid = ids.suivant(BlocDossier.__table__)
             etat = rng.choices(etats, poids)[0]

@@ -22,7 +22,7 @@ from app.infra.uploads import PIECE_JOINTE_SUPPORT
 from app.models import base
 from app.models.authentification import hash_token
 from app.models.comptes import Gestionnaire
-from app.models.fichiers import STAFF_ROLES, Fichier, store_upload
+from app.models.fichiers import STAFF_ROLES, Fichier, declarer_lecteur, store_upload
 from app.models.referentiels import TypeDemandeSupport
 from app.models.support import DemandeSupport, EtatDemandeSupport, MessageSupport
 from app.security.roles import ADMIN_NATIONAL
@@ -279,6 +279,15 @@ def demande_du_lien(token: str) -> DemandeSupport | None:
 
 
 def _url(endpoint: str, **values) -> str:
-    from app.notifications.liens import external_url
+    from app.infra.liens import external_url
 
     return external_url(endpoint, **values)
+
+
+def _lecture_piece_jointe(fichier: Fichier, user) -> bool | None:
+    """An attachment of a support request: its handlers and its requester."""
+    demande = demande_de_la_piece(fichier.id)
+    return None if demande is None else piece_lisible_par(demande, user)
+
+
+declarer_lecteur(_lecture_piece_jointe, personnel_seulement=False)

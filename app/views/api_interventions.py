@@ -442,7 +442,7 @@ class DossierApi(BaseApi):
 
 
 def dossier_visible(profil: Intervenant) -> bool:
-    """The dossier's need-to-know (``app.operations.dossier.acces_acteur``, issue 33):
+    """The dossier's need-to-know (``app.workflows.dossier.acces_acteur``, issue 33):
     national roles, every person; a gestionnaire, a person their structure
     works with. A request alone opens nothing."""
     from app.operations.dossier import acces_acteur
