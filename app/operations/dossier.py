@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.infra.formatting import heure_de_paris
+from app.infra.liens import external_url
 from app.infra.mail import queue_email
 from app.models.base import utcnow
 from app.models.comptes import Gestionnaire, Intervenant
@@ -87,8 +88,6 @@ def prevenir_acces(intervenant: Intervenant, structure_ids: Iterable[int], motif
     user = db.session.get(User, intervenant.user_id)
     if not structure_ids or user is None or not user.email:
         return
-    from app.infra.liens import external_url
-
     noms = list(db.session.scalars(select(Structure.nom).where(Structure.id.in_(structure_ids))
                                    .order_by(Structure.nom)))
     queue_email(user.email, "dossier_acces", SUJET_ACCES, intervenant=intervenant, structures=noms,
@@ -156,8 +155,6 @@ def _alerter_administration(user, limite: int) -> None:
         .where(Role.name == ADMIN_NATIONAL, User.active.is_(True)))))
     if not adresses:
         return
-    from app.infra.liens import external_url
-
     structure = db.session.scalar(select(Structure.nom).join(Gestionnaire, Gestionnaire.structure_id == Structure.id)
                                   .where(Gestionnaire.user_id == user.id))
     queue_email(adresses, "dossier_plafond_lectures", SUJET_PLAFOND, compte=user.email, structure=structure,
@@ -192,8 +189,6 @@ def demander(intervenant: Intervenant, blocs: Iterable[Bloc], acteur: Acteur,
     db.session.add(demande)
     user = db.session.get(User, intervenant.user_id)
     if user is not None and user.email:
-        from app.infra.liens import external_url
-
         queue_email(user.email, "dossier_demande", SUJET_DEMANDE, intervenant=intervenant,
                     structure=db.session.scalar(select(Structure.nom).where(Structure.id == structure_id)),
                     lien=external_url("MonDossierView.page"))
@@ -249,8 +244,6 @@ def examiner(dossier: DossierAdministratif, decisions: dict[Bloc, tuple[str, str
     intervenant = dossier.intervenant
     user = db.session.get(User, intervenant.user_id)
     if resultats and user is not None and user.email:
-        from app.infra.liens import external_url
-
         queue_email(user.email, "dossier_revue", SUJET_REVUE, intervenant=intervenant,
                     valides=[r[0].libelle for r in resultats if r[1] == "valider"],
                     refuses=[(r[0].libelle, r[2]) for r in resultats if r[1] == "refuser"],

@@ -29,8 +29,14 @@ from sqlalchemy import select
 from app.extensions import db
 from app.infra.exports import ligne_xlsx
 from app.infra.formatting import format_heure
-from app.infra.mail import Secret
+from app.infra.liens import external_url
+from app.infra.mail import Secret, queue_email
+from app.infra.storage import get_storage
 from app.models import base
+from app.models.authentification import hash_token
+from app.models.depart import EtatExport, ExportDonnees
+from app.models.fichiers import enregistrer_contenu
+from app.models.support import DemandeSupport
 from app.operations.donnees_personnelles import LIENS, Personne, objets_historique, table
 
 
@@ -328,8 +334,6 @@ def construire(personne: Personne) -> bytes:
 # -- the file's life: asked, built, downloaded once, expired ----------------
 def demander(user_id: int, demandeur_id: int, demande_support_id: int | None = None):
     """A new file to build (the caller commits, then enqueues the job)."""
-    from app.models.depart import EtatExport, ExportDonnees
-
     export = ExportDonnees(user_id=user_id, demandeur_id=demandeur_id, demande_support_id=demande_support_id,
                            etat=EtatExport.en_preparation, cree_le=base.utcnow())
     db.session.add(export)
@@ -342,10 +346,6 @@ def preparer(export) -> str | None:
     e-mailed to the requester (its clear token returned)."""
     from flask import current_app
 
-    from app.infra.mail import queue_email
-    from app.models.authentification import hash_token
-    from app.models.depart import EtatExport
-    from app.models.fichiers import enregistrer_contenu
 
     contenu = construire(Personne.de(export.user_id))
     export.storage_key = enregistrer_contenu(contenu, sensitive=True)  # deleted if the job rolls back
@@ -356,9 +356,6 @@ def preparer(export) -> str | None:
     export.etat = EtatExport.pret
     if export.demande_support_id is None:
         return None
-    from app.infra.liens import external_url
-    from app.models.support import DemandeSupport
-
     demande = db.session.get(DemandeSupport, export.demande_support_id)
     token = secrets.token_urlsafe(32)
     export.jeton_hash = hash_token(token)
@@ -371,9 +368,6 @@ def preparer(export) -> str | None:
 def retirer(export) -> bytes | None:
     """The file's content for its one download, then gone: None if it was
     already taken, or has expired (a concurrent request gets None too)."""
-    from app.infra.storage import get_storage
-    from app.models.depart import EtatExport, ExportDonnees
-
     if export.etat != EtatExport.pret or export.expire_le is None or export.expire_le <= base.utcnow():
         return None
     pris = db.session.execute(
@@ -392,9 +386,6 @@ def retirer(export) -> bytes | None:
 
 def du_lien(token: str):
     """The export an e-mailed link names (None: unknown token)."""
-    from app.models.authentification import hash_token
-    from app.models.depart import ExportDonnees
-
     if not token or len(token) > 100:
         return None
     return db.session.scalar(select(ExportDonnees).where(ExportDonnees.jeton_hash == hash_token(token)))

@@ -30,6 +30,7 @@ from app.models.interventions import (
     TypeLettre,
 )
 from app.models.regles_interventions import blocs_non_valides, erreurs_intervention, erreurs_remuneration
+from app.operations.dossier import prevenir_acces, structure_a_acces
 from app.operations.lettre_pdf import generer_pdf
 from app.security.roles import ADMIN, ADMIN_NATIONAL, GESTIONNAIRE
 from app.security.scope import perimetre_de
@@ -126,8 +127,6 @@ def creer_intervention(intervenant: Intervenant, structure_id: int, acteur: Acte
     erreurs = erreurs_intervention(champs.get("date_debut"), champs.get("date_fin"), champs.get("duree_jours"))
     if erreurs:
         raise DonneesInvalides(erreurs)
-    from app.operations.dossier import prevenir_acces, structure_a_acces
-
     nouvel_acces = not structure_a_acces(intervenant.id, structure_id)
     intervention = Intervention(intervenant_id=intervenant.id, structure_id=structure_id,
                                 etat=EtatIntervention.prevue, **champs)

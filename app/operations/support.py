@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.infra.liens import external_url
 from app.infra.mail import Secret, queue_email
 from app.infra.uploads import PIECE_JOINTE_SUPPORT
 from app.models import base
@@ -25,9 +26,10 @@ from app.models.comptes import Gestionnaire
 from app.models.fichiers import STAFF_ROLES, Fichier, declarer_lecteur, store_upload
 from app.models.referentiels import TypeDemandeSupport
 from app.models.support import DemandeSupport, EtatDemandeSupport, MessageSupport
+from app.operations import depart
 from app.security.roles import ADMIN_NATIONAL
 from app.security.scope import perimetre_de
-from app.workflows.core import Acteur
+from app.workflows.core import Acteur, GardeRefusee
 from app.workflows.support import demandeur, support
 
 #: Validity of the anonymous requester's confirmation link.
@@ -238,15 +240,11 @@ def compte_du_demandeur(demande: DemandeSupport):
 def reactiver_compte(demande: DemandeSupport, acteur: Acteur):
     """« Réactivation de mon compte archivé »: the archived account made
     active again by the account workflow (national roles only)."""
-    from app.workflows.core import GardeRefusee
-
     if demande.type.code != "REACTIVATION":
         raise GardeRefusee("Cette demande n'est pas une demande de réactivation de compte archivé.")
     user = compte_du_demandeur(demande)
     if user is None:
         raise GardeRefusee(f"Aucun compte ne correspond à l'adresse e-mail {demande.email}.")
-    from app.operations import depart
-
     depart.reactiver(user.id, acteur, f"Demande de support n° {demande.numero}")
     return user
 
@@ -279,8 +277,6 @@ def demande_du_lien(token: str) -> DemandeSupport | None:
 
 
 def _url(endpoint: str, **values) -> str:
-    from app.infra.liens import external_url
-
     return external_url(endpoint, **values)
 
 

@@ -42,6 +42,7 @@ from sqlalchemy import and_, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db, transaction_en_ecriture
+from app.forms.comptes import CodeVerificationForm, ConnexionForm
 from app.infra import captcha
 from app.infra.mail import Secret
 from app.models import base
@@ -555,8 +556,6 @@ class AuthDBView(FabAuthDBView):
     @expose("/login/", methods=["GET", "POST"])
     @no_cache
     def login(self):
-        from app.forms.comptes import ConnexionForm
-
         if g.user is not None and g.user.is_authenticated:
             return redirect(self._get_safe_next_url())
         form = ConnexionForm()
@@ -638,8 +637,6 @@ class AuthDBView(FabAuthDBView):
     def code(self):
         """Second step of the sign-in: the code of the authenticator
         application, or a recovery code (issue 28)."""
-        from app.forms.comptes import CodeVerificationForm
-
         if g.user is not None and g.user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_index)
         attente = session.get(deux_facteurs.CLE_ATTENTE)

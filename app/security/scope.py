@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, exists, false, select, true
 
 from app.extensions import db, preparee
 from app.infra import caches
+from app.models.annonces import Annonce, Candidature
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
 from app.security.roles import ADMIN, ADMIN_NATIONAL
 
@@ -179,8 +180,6 @@ def en_relation_avec(intervenant_id: int, structure_id: int | None) -> bool:
         return True
     if perimetre.structure_id is None:
         return False
-    from app.models.annonces import Annonce, Candidature
-
     return bool(db.session.scalar(select(exists().where(
         Candidature.intervenant_id == intervenant_id,
         Candidature.annonce_id == Annonce.id,

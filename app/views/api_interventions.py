@@ -29,7 +29,9 @@ from flask_appbuilder.api.manager import OpenApi
 from app.extensions import csrf, db
 from app.models.comptes import Intervenant
 from app.models.interventions import EtatIntervention, Intervention, LettreDemande
+from app.models.referentiels import Structure
 from app.models.regles_interventions import blocs_non_valides, blocs_requis, erreurs_intervention
+from app.operations.dossier import acces_acteur
 from app.operations.interventions import (
     DonneesInvalides,
     creer_intervention,
@@ -251,8 +253,6 @@ class InterventionApi(_ApiEspace):
         return self.response(statut, id=item.id, result=self._resultat(item))
 
     def _conflit_ou_structure(self, structure_id):
-        from app.models.referentiels import Structure
-
         if db.session.get(Structure, structure_id) is None:
             return self.response_400(message={"structure_id": ["Aucune structure n'a cet identifiant."]})
         return self.response(409, message=REFERENCE_UTILISEE)
@@ -445,8 +445,6 @@ def dossier_visible(profil: Intervenant) -> bool:
     """The dossier's need-to-know (``app.workflows.dossier.acces_acteur``, issue 33):
     national roles, every person; a gestionnaire, a person their structure
     works with. A request alone opens nothing."""
-    from app.operations.dossier import acces_acteur
-
     user = utilisateur_courant()
     return user is not None and acces_acteur(profil.id, Acteur.from_user(user))
 
