@@ -39,3 +39,17 @@ def test_the_file_model_alone_imports_no_operation():
             "print(sorted(m for m in sys.modules if m.startswith(('app.operations', 'app.workflows', 'app.views'))))")
     sortie = subprocess.run([sys.executable, "-c", code], cwd=RACINE, capture_output=True, text=True, check=True)
     assert sortie.stdout.strip() == "[]"
+
+
+def test_every_module_of_a_split_package_has_its_layer():
+    """app.security and app.infra are placed module by module in the layer
+    contract (pyproject's [tool.importlinter]): a new module there gets its line,
+    otherwise the contract would not see it."""
+    import tomllib
+
+    contrat = tomllib.loads((RACINE / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    couches = next(c for c in contrat if c["id"] == "couches")["layers"]
+    places = {m.strip() for couche in couches for m in couche.replace("|", ":").split(":")}
+    for paquet in ("security", "infra"):
+        modules = {f"app.{paquet}.{p.stem}" for p in (RACINE / "app" / paquet).glob("*.py") if p.stem != "__init__"}
+        assert modules - places == set(), f"modules de app.{paquet} sans couche dans pyproject.toml"
