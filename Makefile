@@ -1,6 +1,6 @@
 # Espace Intervenants — the two commands a newcomer needs:
 #   make run    install, migrate, load referentials and demo data (first run), serve on :5000
-#   make test   install what the tests need, lint, run the test suite on every
+#   make test   install what the tests need, lint (ruff, layer contract), run the suite on every
 #               core (PYTEST_WORKERS=auto; PYTEST_ARGS= adds pytest options)
 #   make test-navigateur  the browser tests (tests/navigateur/): Playwright driving
 #               Debian's chromium (apt-get install chromium), axe-core on every page
@@ -33,8 +33,7 @@ run: install
 	$(BIN)/flask preparer
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: install
-	$(BIN)/ruff check .
+test: lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Browser tests: the main journeys and axe-core on every page of every role,
@@ -46,8 +45,11 @@ $(VENV)/.navigateur: pyproject.toml | $(VENV)/.installed
 test-navigateur: install $(VENV)/.navigateur
 	$(BIN)/pytest tests/navigateur --navigateur -n $(PYTEST_WORKERS) $(NAVIGATEUR_ARGS)
 
+# ruff, then the layer contract (pyproject's [tool.importlinter]: views ->
+# operations -> workflows -> models -> base, nothing imported upwards).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 
 # BENCH_ARGS, e.g. BENCH_ARGS="--bases postgresql --clients 8 --duree 20"
 # BENCH_PREFIXE: name prefix of the bench databases (<prefix>_<N>, default espace_bench);

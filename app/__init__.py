@@ -34,6 +34,10 @@ def _resolve_config(config):
 def create_app(config=None, **overrides) -> Flask:
     """Build the application. ``config`` is a profile name, a class, or None
     (``APP_CONFIG`` environment variable, default ``default``)."""
+    # The factory imports every layer inside this function, on purpose: this
+    # module is the package ``app`` itself, run by any ``import app.<module>``;
+    # importing the layers here at module level would make every module
+    # import the whole application (and the models the views).
     config_cls = _resolve_config(config)
     if hasattr(config_cls, "check"):
         config_cls.check()
@@ -80,13 +84,15 @@ def create_app(config=None, **overrides) -> Flask:
 
         register_views(appbuilder)
         appbuilder.post_init()
-        from app.views.backoffice import init_backoffice
+        from app.views.console import init_backoffice
 
         init_backoffice(app)
 
     from app import cli, jobs, notifications
     from app.infra import errors, formatting
-    from app.operations import aides
+
+    # The domains declare who may read their files (app.models.fichiers) when imported.
+    from app.operations import aides, cvtheque, dossier, interventions, support  # noqa: F401
     from app.referentiels import options
     from app.security import sessions
     from app.security.manager import init_session_events

@@ -6,14 +6,23 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.donnees.demo import DEMO_PASSWORD, demo_cli, load_demo, message_second_facteur
+from app.donnees.volume import volume_cli
+from app.extensions import db
+from app.infra.chiffrement_cli import chiffrement_cli
+from app.jobs.outbox_cli import outbox_cli
+from app.models.comptes import Gestionnaire
+from app.models.referentiels import Region
+from app.referentiels.cli import referentiels_cli
+from app.referentiels.loader import load_all
+from app.security.sync import sync_roles
+
 roles_cli = AppGroup("roles", help="Rôles et permissions déclarés dans le code.")
 
 
 @roles_cli.command("sync")
 def roles_sync() -> None:
     """Appliquer les rôles et permissions déclarés dans app/security/roles.py."""
-    from app.security.sync import sync_roles
-
     for role, count in sync_roles().items():
         click.echo(f"{role} : {count} permissions")
 
@@ -26,12 +35,6 @@ def preparer(sans_demo: bool) -> None:
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
-    from app.donnees.demo import DEMO_PASSWORD, load_demo, message_second_facteur
-    from app.extensions import db
-    from app.models.comptes import Gestionnaire
-    from app.models.referentiels import Region
-    from app.referentiels.loader import load_all
-    from app.security.sync import sync_roles
 
     upgrade()
     sync_roles()
@@ -49,12 +52,6 @@ def preparer(sans_demo: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from app.donnees.demo import demo_cli
-    from app.donnees.volume import volume_cli
-    from app.infra.chiffrement_cli import chiffrement_cli
-    from app.jobs.outbox_cli import outbox_cli
-    from app.referentiels.cli import referentiels_cli
-
     app.cli.add_command(roles_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(outbox_cli)

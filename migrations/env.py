@@ -10,7 +10,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from app.models.base import migration_object_filter
+from app.models import migration_object_filter
 
 config = context.config
 if config.config_file_name:

@@ -16,7 +16,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.extensions import db
-from app.models.base import migration_object_filter
+from app.models import migration_object_filter
 from app.models.comptes import OBJETS_POSTGRESQL
 from app.models.dossier import INDEX_FILE_DOSSIERS
 

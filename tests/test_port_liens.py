@@ -36,7 +36,7 @@ def test_make_run_donne_son_port_a_l_application(appel):
 
 def test_les_liens_des_e_mails_prennent_la_base(app, monkeypatch):
     """An e-mail link is built on PUBLIC_BASE_URL (its port included)."""
-    from app.notifications.liens import external_url
+    from app.infra.liens import external_url
 
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", base_publique({"PORT": "5081"}))
     assert external_url("AuthDBView.login") == "http://127.0.0.1:5081/login/"

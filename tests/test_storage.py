@@ -11,9 +11,9 @@ from cryptography.fernet import Fernet, InvalidToken
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
+from app.infra.crypto import EncryptedString, mask
 from app.infra.storage import LocalFileStorage, StorageKeyError, get_storage
 from app.infra.uploads import DOSSIER_ADMINISTRATIF, PROFIL, UploadError
-from app.models.crypto import EncryptedString, mask
 from app.models.fichiers import Fichier, read_fichier, store_upload
 
 PDF = b"%PDF-1.4\n% Relev\xc3\xa9 d'identit\xc3\xa9 bancaire FR7630006000011234567890189\n%%EOF\n"

@@ -16,10 +16,23 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.donnees.demo_annonces import load_demo_annonces
+from app.donnees.demo_dossiers import load_demo_dossiers
+from app.donnees.demo_indisponibilites import load_demo_indisponibilites
+from app.donnees.demo_interventions import load_demo_interventions
+from app.donnees.demo_messagerie import load_demo_messagerie
+from app.donnees.demo_support import load_demo_support
 from app.extensions import db
 from app.models.authentification import identite_normalisee
 from app.models.comptes import CIVILITE_MADAME, CIVILITE_MONSIEUR, Gestionnaire, Intervenant
-from app.models.referentiels import NiveauDiplome, Region, SousSpecialite, Structure
+from app.models.parcours import (
+    ExperienceFormateur,
+    FormationInitiale,
+    SpecialiteSouhaitee,
+    indexer_parcours,
+    synchroniser_specialites,
+)
+from app.models.referentiels import NiveauDiplome, Pays, Region, SousSpecialite, StatutProfessionnel, Structure
 from app.security import deux_facteurs
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
 from app.workflows.core import Acteur
@@ -149,26 +162,12 @@ def load_demo(seed: int = 2026) -> list[tuple[str, str]]:
         if i < 5:
             logins.append((f"{INTERVENANT} ({intervenant.etat_inscription.libelle})", email))
         db.session.commit()
-    from app.donnees.demo_annonces import load_demo_annonces  # issue #5: annonces, candidatures, news
-
-    load_demo_annonces(rng, gestionnaires)
-    from app.donnees.demo_messagerie import load_demo_messagerie  # issue 21: a few conversations
-
-    load_demo_messagerie(gestionnaires)
-
-    from app.donnees.demo_support import load_demo_support  # issue 22: support requests in each state
-
-    load_demo_support(gestionnaires)
-
-    from app.donnees.demo_dossiers import load_demo_dossiers  # issue 20: dossiers administratifs
-
-    load_demo_dossiers(gestionnaires)
-    from app.donnees.demo_interventions import load_demo_interventions  # issue 23: interventions, lettres
-
-    load_demo_interventions(gestionnaires)
-    from app.donnees.demo_indisponibilites import load_demo_indisponibilites  # issue 23: indisponibilités
-
-    load_demo_indisponibilites()
+    load_demo_annonces(rng, gestionnaires)  # issue #5: annonces, candidatures, news
+    load_demo_messagerie(gestionnaires)  # issue 21: a few conversations
+    load_demo_support(gestionnaires)  # issue 22: support requests in each state
+    load_demo_dossiers(gestionnaires)  # issue 20: dossiers administratifs
+    load_demo_interventions(gestionnaires)  # issue 23: interventions, lettres
+    load_demo_indisponibilites()  # issue 23: indisponibilités
     return logins
 
 
@@ -189,8 +188,6 @@ def _fill_identification(intervenant, i: int, rng) -> None:
     """Page 1's required fields (the inscription workflow refuses to transmit
     without them): birth place, nationality, address, phone, and a statut —
     retired (no employer block) or private-sector employee (employer filled)."""
-    from app.models.referentiels import Pays, StatutProfessionnel
-
     france = db.session.scalar(select(Pays).where(Pays.code == "FR"))
     code_postal, ville = VILLES[i % len(VILLES)]
     intervenant.lieu_naissance = rng.choice([v for _, v in VILLES])
@@ -213,14 +210,6 @@ def _fill_identification(intervenant, i: int, rng) -> None:
 def _fill_parcours(intervenant, structure, sous_specialites, rng) -> None:
     """A believable Parcours: wished sous-spécialités, a trainer experience,
     the structure's régions as zone d'intervention and alert preferences."""
-    from app.models.parcours import (
-        ExperienceFormateur,
-        FormationInitiale,
-        SpecialiteSouhaitee,
-        indexer_parcours,
-        synchroniser_specialites,
-    )
-
     for sous in rng.sample(sous_specialites, k=min(2, len(sous_specialites))):
         intervenant.specialites_souhaitees.append(
             SpecialiteSouhaitee(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.models.comptes import Gestionnaire
 from app.models.referentiels import TypeDemandeSupport
 from app.models.support import DemandeSupport
 from app.operations import support as operations
@@ -41,6 +42,4 @@ def load_demo_support(gestionnaires: dict) -> None:
 
 
 def gestionnaire_structure(user) -> int:
-    from app.models.comptes import Gestionnaire
-
     return db.session.scalar(select(Gestionnaire.structure_id).where(Gestionnaire.user_id == user.id))

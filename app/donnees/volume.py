@@ -34,6 +34,7 @@ from flask.cli import AppGroup
 from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
 from werkzeug.security import generate_password_hash
 
+from app.donnees.volume_interventions import TABLES_INTERVENTIONS, ecrire_interventions
 from app.extensions import db
 from app.models.annonces import (
     Annonce,
@@ -447,12 +448,8 @@ def generer(
     if support:
         _support(out, ids, rng, support, now, premier_intervenant=intervenant_ids[0] if intervenant_ids else None)
     if interventions:
-        from app.donnees.volume_interventions import ecrire_interventions
-
         ecrire_interventions(out, ids, random.Random(f"interventions-{seed}"), interventions, now,
                              premier_intervenant=intervenant_ids[0] if intervenant_ids else None)
-    from app.donnees.volume_interventions import TABLES_INTERVENTIONS
-
     _avancer_sequences(
         [
             *TABLES_INTERVENTIONS,
@@ -587,7 +584,7 @@ def _dossiers(out: _Ecrivain, ids: _Ids, rng: random.Random, n: int, now: dateti
             "diplome_intitule": f"Master {rng.choice(THEMES)}",
         })
         demandes: dict[int, tuple[datetime, list[str]]] = {}
-        reponses: dict[int, datetime] = {}  # the trainer's answer opens the dossier (app.operations.dossier.condition_acces)
+        reponses: dict[int, datetime] = {}  # the trainer's answer opens the dossier (app.workflows.dossier.condition_acces)
         for bloc in Bloc:
             bid = ids.suivant(BlocDossier.__table__)
             etat = rng.choices(etats, poids)[0]
@@ -766,8 +763,6 @@ def support_cmd(demandes: int, seed: int) -> None:
 @click.option("--seed", default=42, show_default=True)
 def interventions_cmd(interventions: int, seed: int) -> None:
     """Ajouter des interventions et lettres de demande à un volume déjà généré (intervenants validés sans intervention)."""
-    from app.donnees.volume_interventions import TABLES_INTERVENTIONS, ecrire_interventions
-
     _ajouter(lambda out, ids, rng, now: ecrire_interventions(out, ids, rng, interventions, now, premier_intervenant=1),
              TABLES_INTERVENTIONS, seed)
 

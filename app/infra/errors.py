@@ -12,6 +12,7 @@ from werkzeug.exceptions import BadRequest
 
 from app.extensions import db
 from app.infra import integrite
+from app.infra.reprise import liberer_session
 from app.workflows.core import GardeRefusee, WorkflowError
 
 
@@ -141,8 +142,6 @@ def page_erreur(error):
     code = getattr(error, "code", None) or 500
     titre, message = ERREURS.get(code, ERREURS[500])
     if code >= 500:
-        from app.infra.reprise import liberer_session
-
         liberer_session(fermer=False)  # the failed transaction must not leak into the page; never raises
     if _wants_json():
         return jsonify(message=message), code

@@ -208,20 +208,27 @@ def init_session_events() -> None:
 
 
 # -- dispatching -------------------------------------------------------------
+#: Puts one row's delivery on the « mail » queue: ``livrer(message_id, retry=…)``.
+#: The outbox sits under the jobs that send it, so ``app.jobs`` declares it
+#: when it is imported (``declarer_livraison``), as the factory and the worker do.
+_livrer = None
+
+
+def declarer_livraison(livrer) -> None:
+    """Declare how a row is handed to the delivery job (``app.jobs``)."""
+    global _livrer
+    _livrer = livrer
+
+
 def dispatch(pending: dict[int, int]) -> None:
     """Enqueue one delivery job per row; never raises (the caller's
     transaction is already committed: a failure leaves the row pending)."""
-    from app.jobs import deliver_outbox_message, enqueue
-
+    if _livrer is None:
+        raise RuntimeError("Aucune livraison des e-mails déclarée : importer app.jobs (la fabrique le fait).")
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
     for message_id, attempts in pending.items():
         try:
-            enqueue(
-                deliver_outbox_message,
-                message_id,
-                queue="mail",
-                retry=retry_policy(attempts, max_attempts),
-            )
+            _livrer(message_id, retry=retry_policy(attempts, max_attempts))
         except MailDeliveryError as exc:
             log.warning("%s", exc)
         except RedisError as exc:

@@ -21,6 +21,8 @@ from typing import BinaryIO
 from cryptography.fernet import Fernet, MultiFernet
 from flask import Flask, current_app
 
+from app.infra.crypto import fernet_de
+
 ENCRYPTED_SUFFIX = ".enc"
 # "<2 hex shard>/<32 hex uuid>[.enc]": anything else is refused, so a key can
 # never point outside the storage root.
@@ -74,8 +76,6 @@ class LocalFileStorage(FileStorage):
 
     @classmethod
     def from_config(cls, app: Flask) -> LocalFileStorage:
-        from app.models.crypto import fernet_de
-
         return cls(app.config["UPLOAD_FOLDER"], fernet_de(app.config))
 
     def rechiffrer(self, key: str) -> None:

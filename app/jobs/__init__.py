@@ -35,6 +35,16 @@ from redis.retry import Retry as RedisRetry
 from rq import Queue, Retry, Worker
 
 from app.extensions import db
+from app.infra import mail
+from app.infra.mail import (
+    RETRY,
+    MailDeliveryError,
+    dispatch,
+    due_messages,
+    init_session_events,
+    purge_sent,
+    send_outbox_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +53,6 @@ _worker_app: Flask | None = None
 
 
 def init_app(app) -> None:
-    from app.infra.mail import init_session_events
-
     app.extensions["jobs"] = {"redis_url": app.config.get("REDIS_URL")}
     init_session_events()
 
@@ -111,6 +119,9 @@ def app_context():
         yield current_app._get_current_object()
         return
     if _worker_app is None:
+        # The worker process builds the application: the factory (which imports
+        # every layer) is only reached here, the one import up (pyproject's
+        # [tool.importlinter] ignore_imports).
         from app import create_app
 
         if not logging.getLogger().handlers:
@@ -193,8 +204,6 @@ class AppWorker(Worker):
 def deliver_outbox_message(message_id: int) -> str:
     """Send one outbox e-mail. Raises ``MailDeliveryError`` when the attempt
     failed and another one is planned, so that rq's ``Retry`` reschedules it."""
-    from app.infra.mail import RETRY, MailDeliveryError, send_outbox_message
-
     outcome = send_outbox_message(message_id)
     if outcome == RETRY:
         raise MailDeliveryError(f"E-mail n°{message_id} non envoyé, nouvel essai planifié.")
@@ -205,8 +214,6 @@ def deliver_outbox_message(message_id: int) -> str:
 def redispatch_pending() -> int:
     """Periodic: dispatch again the outbox rows whose next attempt is due
     (SMTP or Redis was down, a worker died while sending)."""
-    from app.infra.mail import dispatch, due_messages
-
     due = due_messages()
     if due:
         log.info("Outbox : %d e-mail(s) à renvoyer.", len(due))
@@ -218,10 +225,15 @@ def redispatch_pending() -> int:
 def purge_sent_messages(days: int | None = None) -> int:
     """Periodic: delete sent e-mails older than ``OUTBOX_RETENTION_DAYS``
     (they hold personal data and are no longer needed)."""
-    from app.infra.mail import purge_sent
-
     days = days if days is not None else current_app.config.get("OUTBOX_RETENTION_DAYS", 90)
     count = purge_sent(days)
     if count:
         log.info("Outbox : %d e-mail(s) envoyé(s) depuis plus de %d jours supprimé(s).", count, days)
     return count
+
+
+def _livrer(message_id: int, *, retry: Retry | None) -> None:
+    enqueue(deliver_outbox_message, message_id, queue="mail", retry=retry)
+
+
+mail.declarer_livraison(_livrer)

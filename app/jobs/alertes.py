@@ -26,6 +26,9 @@ from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
+from app.infra import mail
+from app.infra.liens import external_url
+from app.infra.mail import FIRST_DISPATCH_GRACE, _sender_domain, dispatch
 from app.jobs import enqueue, job
 from app.models.annonces import AlerteEnvoyee, Annonce, annonce_region, annonce_specialite
 from app.models.base import utcnow
@@ -157,9 +160,6 @@ def planifier_envoi(annonce_id: int) -> int:
 @job
 def envoyer_lot(annonce_id: int, premier_id: int, dernier_id: int) -> int:
     """Write the outbox rows of one slice of alerts, then dispatch them."""
-    from app.infra.mail import FIRST_DISPATCH_GRACE, _sender_domain, dispatch, now
-    from app.notifications.liens import external_url
-
     config = current_app.config
     session = _job_session()
     try:
@@ -191,7 +191,7 @@ def envoyer_lot(annonce_id: int, premier_id: int, dernier_id: int) -> int:
         text = render_template("emails/annonce_alerte.txt", **context)
         html = render_template("emails/annonce_alerte.html", **context)
         domain = _sender_domain(config["MAIL_DEFAULT_SENDER"])
-        created, due = now(), now() + FIRST_DISPATCH_GRACE
+        created, due = mail.now(), mail.now() + FIRST_DISPATCH_GRACE
         valides = [(alerte_id, email) for alerte_id, email in rows if email and "@" in parseaddr(email)[1]]
         message_ids = []
         if valides:

@@ -20,6 +20,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.extensions import db
+from app.infra.liens import external_url
 from app.infra.mail import queue_email
 from app.jobs import job
 from app.models import base
@@ -38,7 +39,6 @@ BATCH = 500
 def _courriel(dossier: DossierAdministratif, sujet: str, **contexte) -> None:
     from flask_appbuilder.security.sqla.models import User
 
-    from app.notifications.liens import external_url
 
     user = db.session.get(User, dossier.intervenant.user_id)
     if user is not None and user.email:

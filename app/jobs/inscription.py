@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.infra.liens import external_url
 from app.infra.mail import queue_email
 from app.jobs import job
 from app.models import base
@@ -50,8 +51,6 @@ def _en_attente(limite):
 @job
 def relancer_complements() -> int:
     """Send the reminder e-mail to requests due for it; returns how many."""
-    from app.notifications.liens import external_url
-
     stmt = _en_attente(base.utcnow() - DELAI_RELANCE).where(Intervenant.date_relance_complement.is_(None))
     profils = db.session.scalars(stmt.options(selectinload(Intervenant.user), selectinload(Intervenant.structure))).all()
     for profil in profils:

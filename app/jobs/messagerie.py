@@ -19,6 +19,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import false, func, literal, select, update
 
 from app.extensions import db
+from app.infra.liens import external_url
 from app.infra.mail import queue_email
 from app.jobs import enqueue, job
 from app.models.annonces import Annonce, Candidature
@@ -93,8 +94,6 @@ def planifier(message_id: int) -> None:
 @job
 def distribuer(message_id: int) -> int:
     """Deliver the pending copies of a message, batch by batch."""
-    from app.notifications.liens import external_url
-
     taille = current_app.config.get("MESSAGERIE_TAILLE_LOT", TAILLE_LOT)
     message = db.session.get(Message, message_id)
     if message is None:

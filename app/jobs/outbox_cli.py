@@ -11,6 +11,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.extensions import db
+from app.infra.mail import status_counts
+from app.jobs import redispatch_pending
 from app.models.outbox import OutboxMessage, OutboxStatus
 
 outbox_cli = AppGroup("outbox", help="Boîte d'envoi des e-mails (outbox).")
@@ -19,8 +21,6 @@ outbox_cli = AppGroup("outbox", help="Boîte d'envoi des e-mails (outbox).")
 @outbox_cli.command("redispatch")
 def outbox_redispatch() -> None:
     """Renvoyer les e-mails en attente dont le prochain essai est dû."""
-    from app.jobs import redispatch_pending
-
     count = redispatch_pending()
     click.echo(f"{count} e-mail(s) relancé(s).")
 
@@ -29,8 +29,6 @@ def outbox_redispatch() -> None:
 @click.option("--limit", default=10, show_default=True, help="Nombre d'e-mails en échec listés.")
 def outbox_status(limit: int) -> None:
     """Nombre d'e-mails par statut, et les derniers en échec."""
-    from app.infra.mail import status_counts
-
     for status, count in status_counts().items():
         click.echo(f"{status.libelle:<18} {count}")
     failed = db.session.scalars(

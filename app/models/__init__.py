@@ -10,12 +10,18 @@ from app.models.authentification import (  # noqa: F401
     TentativeConnexion,
 )
 from app.models.base import TimestampMixin, state_column, utcnow  # noqa: F401
-from app.models.comptes import EtatInscription, Gestionnaire, Intervenant  # noqa: F401
+from app.models.comptes import OBJETS_POSTGRESQL, EtatInscription, Gestionnaire, Intervenant  # noqa: F401
 from app.models.consultations import Consultation  # noqa: F401
 from app.models.contenus import Actualite, DocumentPublic  # noqa: F401
 from app.models.depart import ConservationCompte, ExportDonnees, JournalPurge  # noqa: F401
 from app.models.deux_facteurs import CodeSecours, SecondFacteur  # noqa: F401
-from app.models.dossier import BlocDossier, DemandeDossier, DossierAdministratif, PieceDossier  # noqa: F401
+from app.models.dossier import (  # noqa: F401
+    INDEX_FILE_DOSSIERS,
+    BlocDossier,
+    DemandeDossier,
+    DossierAdministratif,
+    PieceDossier,
+)
 from app.models.fichiers import AccesFichier, Fichier  # noqa: F401
 from app.models.indisponibilites import Indisponibilite  # noqa: F401
 from app.models.interventions import Immatriculation, Intervention, LettreDemande  # noqa: F401
@@ -59,3 +65,16 @@ from app.models.referentiels import (  # noqa: F401
 from app.models.roles import PermissionDeclaree  # noqa: F401
 from app.models.support import DemandeSupport, MessageSupport  # noqa: F401
 from app.models.workflow import TransitionHistorique  # noqa: F401
+
+
+def migration_object_filter():
+    """Alembic ``include_object`` hook: leave out of the comparison the
+    PostgreSQL-only column and index that the models create by DDL
+    (``app.models.comptes.OBJETS_POSTGRESQL``, ``app.models.dossier.INDEX_FILE_DOSSIERS``);
+    the models do not map them."""
+    objets = {*OBJETS_POSTGRESQL, *INDEX_FILE_DOSSIERS}
+
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        return not (reflected and compare_to is None and name in objets)
+
+    return include_object

@@ -21,6 +21,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import event
 from sqlalchemy.orm import column_property, relationship, synonym
 
+from app.infra.formatting import format_date
 from app.models import base
 from app.models.base import state_column
 from app.models.comptes import Intervenant
@@ -208,8 +209,6 @@ User.etat_compte_ligne = relationship(EtatCompte, uselist=False, viewonly=True)
 
 def _verrou(user) -> str:
     """« Verrouillé jusqu'au … » while failed attempts keep the account locked."""
-    from app.infra.formatting import format_date
-
     etat = user.etat_compte_ligne
     if etat is not None and etat.verrouille_jusqua is not None and etat.verrouille_jusqua > base.utcnow():
         return f"Verrouillé jusqu'à {format_date(etat.verrouille_jusqua, '%d/%m/%Y %H:%M')}"

@@ -48,23 +48,6 @@ class TimestampMixin:
     updated_at = sa.Column(sa.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
-def migration_object_filter():
-    """Alembic ``include_object`` hook: leave out of the comparison the
-    PostgreSQL-only column and index that the models create by DDL
-    (``app.models.comptes.OBJETS_POSTGRESQL``, ``app.models.dossier.INDEX_FILE_DOSSIERS``);
-    the models do not map them."""
-
-    from app.models.comptes import OBJETS_POSTGRESQL
-    from app.models.dossier import INDEX_FILE_DOSSIERS
-
-    objets = {*OBJETS_POSTGRESQL, *INDEX_FILE_DOSSIERS}
-
-    def include_object(obj, name, type_, reflected, compare_to) -> bool:
-        return not (reflected and compare_to is None and name in objets)
-
-    return include_object
-
-
 def references_liees(liens: dict[str, sa.Table]) -> sa.CompoundSelect:
     """The referential ids linked to the owners given as ``proprietaires``
     (a list, bound at execution) through several link tables (columns: owner

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_appbuilder import Model
 
+from app.infra.crypto import EncryptedString
 from app.models import base
-from app.models.crypto import EncryptedString
 
 
 class SecondFacteur(Model):

@@ -11,7 +11,7 @@ are sensitive files (encrypted by ``app.infra.storage``).
 ``DemandeDossier`` records each request a structure made and the trainer's
 answer (``date_reponse``): staff of a structure read a dossier only while
 their structure works with the trainer, an intervention or that answer; a
-request alone opens nothing (need-to-know, ``app.operations.dossier.condition_acces``).
+request alone opens nothing (need-to-know, ``app.workflows.dossier.condition_acces``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from flask_appbuilder import Model
 from sqlalchemy.orm import relationship
 
+from app.infra.crypto import EncryptedString
 from app.models.base import state_column, utcnow
-from app.models.crypto import EncryptedString
 
 
 class Bloc(enum.StrEnum):
@@ -198,7 +198,7 @@ class DemandeDossier(Model):
     #: The blocks asked, comma-separated (``Bloc`` values).
     blocs = sa.Column(sa.String(200), nullable=False)
     #: When the trainer transmitted blocks of this request: their consent to
-    #: this structure reading the dossier (``app.operations.dossier.condition_acces``).
+    #: this structure reading the dossier (``app.workflows.dossier.condition_acces``).
     date_reponse = sa.Column(sa.DateTime)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import errno
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_appbuilder import Model
@@ -24,6 +26,32 @@ from app.models.base import utcnow
 from app.security.roles import PERSONNEL
 
 log = logging.getLogger(__name__)
+
+
+# -- who may read a file: each domain declares its rule ------------------------
+@dataclass(frozen=True)
+class RegleLecture:
+    """A domain's answer to « may ``user`` read ``fichier`` »: True or False
+    for the files it owns (its pieces, its attachments), None for the others."""
+
+    lit: Callable[[Fichier, object], bool | None]
+    #: Asked only of staff (``PERSONNEL``), after the staff's own documents.
+    personnel_seulement: bool = True
+    #: Asked after every other rule (the profile's files: what no kind claims).
+    par_defaut: bool = False
+
+
+#: The rules declared so far. The models sit below the domains' operations:
+#: each operations module declares its rule when it is imported, and the
+#: factory imports them all (``app.create_app``), in every process.
+_LECTEURS: list[RegleLecture] = []
+
+
+def declarer_lecteur(lit, *, personnel_seulement: bool = True, par_defaut: bool = False) -> None:
+    """Declare a domain's reading rule (once: declaring it again changes nothing)."""
+    regle = RegleLecture(lit, personnel_seulement, par_defaut)
+    if regle not in _LECTEURS:
+        _LECTEURS.append(regle)
 
 
 class Fichier(Model):
@@ -48,52 +76,28 @@ class Fichier(Model):
     uploaded_by = relationship(User, foreign_keys=[uploaded_by_id])
 
     def lisible_par(self, user) -> bool:
-        """The owner reads the file; staff (``user`` is the signed-in user,
-        whose scope ``app.security.scope`` reads) read an intervenant's file
-        only when they may see the profile (``scope.profil_visible``: in the
-        CV-thèque, or its request transmitted to their structure), and the
-        staff's own documents (no owner); a piece of a dossier administratif
-        only by staff of a structure that works with the trainer
-        (``app.operations.dossier.lisible_par``: a request alone opens nothing), a
-        lettre de demande by staff of its intervention's structure
-        (``app.operations.interventions``); an attachment of a support request only by
-        its handlers and its requester (``app.operations.support``). Nobody else."""
+        """The owner reads the file; then the rules the domains declared
+        (``declarer_lecteur``) decide: one asked of everybody (an attachment
+        of a support request: its handlers and its requester), then, for
+        staff only, the staff's own documents (no owner), the rules of the
+        kinds of files (a piece of a dossier administratif, a lettre de
+        demande) and last the profile's rule (an intervenant's other files:
+        staff who may see the profile). No rule knows the file: nobody else."""
         if user is None or not getattr(user, "is_authenticated", False):
             return False
         if self.owner_user_id is not None and self.owner_user_id == user.id:
             return True
-        from app.operations.support import demande_de_la_piece, piece_lisible_par
-
-        demande = demande_de_la_piece(self.id)
-        if demande is not None:  # an attachment of a support thread: its handlers and its requester
-            return piece_lisible_par(demande, user)
+        for regle in _LECTEURS:
+            if not regle.personnel_seulement and (decision := regle.lit(self, user)) is not None:
+                return decision
         if not any(role.name in PERSONNEL for role in user.roles):
             return False
         if self.owner_user_id is None:
             return True
-        from app.models.dossier import PieceDossier
-
-        piece = db.session.scalar(sa.select(PieceDossier).where(PieceDossier.fichier_id == self.id))
-        if piece is not None:  # a piece of the dossier administratif: its own need-to-know
-            from app.operations.dossier import lisible_par
-
-            return lisible_par(piece.dossier, user)
-        from app.models.interventions import LettreDemande
-
-        lettre = db.session.scalar(sa.select(LettreDemande).where(LettreDemande.fichier_id == self.id))
-        if lettre is not None:  # a lettre de demande: staff of the intervention's structure (issue 23)
-            from app.operations.interventions import lettre_lisible_par
-
-            return lettre_lisible_par(lettre, user)
-        from app.models.comptes import Intervenant
-        from app.security.scope import profil_visible
-
-        profil = db.session.execute(
-            sa.select(Intervenant.etat_inscription, Intervenant.structure_id).where(
-                Intervenant.user_id == self.owner_user_id
-            )
-        ).first()
-        return profil is not None and profil_visible(profil.etat_inscription, profil.structure_id)
+        for regle in sorted(_LECTEURS, key=lambda r: r.par_defaut):
+            if regle.personnel_seulement and (decision := regle.lit(self, user)) is not None:
+                return decision
+        return False
 
     def __str__(self) -> str:
         return self.original_name

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask_appbuilder import Model
 from sqlalchemy.orm import backref, relationship
 
+from app.extensions import db
 from app.models.base import TimestampMixin
 from app.models.comptes import Intervenant
 
@@ -69,8 +70,6 @@ def disponible_entre(du: date, au: date, par_profil: bool = False):
 def periode_en_conflit(intervenant_id: int, du: date, au: date, sauf: int | None = None) -> Indisponibilite | None:
     """The intervenant's own period overlapping [du, au] (other than ``sauf``),
     if any: two declarations of the same days would be one too many."""
-    from app.extensions import db
-
     requete = sa.select(Indisponibilite).where(Indisponibilite.intervenant_id == intervenant_id, chevauche(du, au))
     if sauf is not None:
         requete = requete.where(Indisponibilite.id != sauf)

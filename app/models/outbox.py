@@ -13,8 +13,8 @@ import enum
 import sqlalchemy as sa
 from flask_appbuilder import Model
 
+from app.infra.crypto import EncryptedString
 from app.models.base import state_column, utcnow
-from app.models.crypto import EncryptedString
 
 
 class OutboxStatus(enum.StrEnum):

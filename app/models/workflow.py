@@ -9,6 +9,11 @@ from sqlalchemy.orm import relationship
 
 from app.models.base import utcnow
 
+#: Every workflow by name (the ``workflow`` column of the history), filled as
+#: each module of ``app.workflows`` declares its own (``Workflow(name=…)``);
+#: the history reads its French here, below the workflows.
+WORKFLOWS: dict[str, object] = {}
+
 
 class TransitionHistorique(Model):
     """One applied transition: who, when, from, to, why. Written by
@@ -32,9 +37,7 @@ class TransitionHistorique(Model):
     # The French of a recorded transition, as its workflow says it (issue 25:
     # the history showed « transmettre → transmise »).
     def _workflow(self):
-        from app.workflows.core import workflow_nomme
-
-        return workflow_nomme(self.workflow)
+        return WORKFLOWS.get(self.workflow)
 
     @property
     def action_libelle(self) -> str:

@@ -8,9 +8,14 @@ connected once per process whatever the number of ``create_app`` calls.
 
 from __future__ import annotations
 
+from app.extensions import db
+from app.infra.liens import external_url
 from app.infra.mail import queue_email
-from app.notifications.liens import external_url
+from app.models.comptes import Gestionnaire
+from app.notifications import annonces as notifications_annonces
+from app.notifications import interventions as notifications_interventions
 from app.workflows.core import transition_effectuee
+from app.workflows.inscription import inscription
 
 #: Inscription decisions that are e-mailed to the intervenant, with their subject.
 SUJETS_DECISION_INSCRIPTION = {
@@ -21,18 +26,12 @@ SUJETS_DECISION_INSCRIPTION = {
 
 
 def init_app(app) -> None:
-    from app.workflows.inscription import inscription
-
     # Same receiver, same sender: blinker keeps a single registration.
     transition_effectuee.connect(notifier_decision_inscription, sender=inscription, weak=False)
     transition_effectuee.connect(notifier_transmission_inscription, sender=inscription, weak=False)
     # Annonces and candidatures (issue #5): alerts on publication, decisions.
-    from app.notifications import annonces as notifications_annonces
-
     notifications_annonces.init_app(app)
     # Lettres de demande (issue 23): the intervenant is told when one is sent.
-    from app.notifications import interventions as notifications_interventions
-
     notifications_interventions.init_app(app)
 
 
@@ -60,8 +59,6 @@ def notifier_transmission_inscription(sender, *, obj, transition, history, actor
     from flask_appbuilder.security.sqla.models import User
     from sqlalchemy import select
 
-    from app.extensions import db
-    from app.models.comptes import Gestionnaire
 
     emails = db.session.scalars(
         select(User.email)

@@ -7,7 +7,11 @@ the intervenant.
 
 from __future__ import annotations
 
+from app.infra.liens import external_url
 from app.infra.mail import queue_email
+from app.jobs.alertes import enregistrer_alertes, init_session_events
+from app.workflows.annonce import annonce
+from app.workflows.candidature import candidature
 from app.workflows.core import transition_effectuee
 
 SUJETS_CANDIDATURE = {
@@ -17,10 +21,6 @@ SUJETS_CANDIDATURE = {
 
 
 def init_app(app) -> None:
-    from app.jobs.alertes import init_session_events
-    from app.workflows.annonce import annonce
-    from app.workflows.candidature import candidature
-
     init_session_events()
     transition_effectuee.connect(alerter_a_la_publication, sender=annonce, weak=False)
     transition_effectuee.connect(notifier_candidature, sender=candidature, weak=False)
@@ -29,14 +29,10 @@ def init_app(app) -> None:
 def alerter_a_la_publication(sender, *, obj, transition, history, actor, **extra) -> None:
     if transition.event != "publier":
         return
-    from app.jobs.alertes import enregistrer_alertes
-
     enregistrer_alertes(obj.id)
 
 
 def notifier_candidature(sender, *, obj, transition, history, actor, **extra) -> None:
-    from app.notifications.liens import external_url
-
     subject = SUJETS_CANDIDATURE.get(transition.event)
     user = obj.intervenant.user
     if subject is None or user is None or not user.email:

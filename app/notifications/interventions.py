@@ -3,21 +3,19 @@ told by e-mail when a lettre is sent to it, in the transaction of the sending.""
 
 from __future__ import annotations
 
+from app.infra.liens import external_url
 from app.infra.mail import queue_email
 from app.workflows.core import transition_effectuee
+from app.workflows.intervention import lettre
 
 SUJET_LETTRE = "Votre lettre de demande n° {numero} du CNFPT"
 
 
 def init_app(app) -> None:
-    from app.workflows.intervention import lettre
-
     transition_effectuee.connect(notifier_lettre_envoyee, sender=lettre, weak=False)
 
 
 def notifier_lettre_envoyee(sender, *, obj, transition, history, actor, **extra) -> None:
-    from app.notifications.liens import external_url
-
     if transition.event != "envoyer":
         return
     intervention = obj.intervention

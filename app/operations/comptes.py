@@ -18,13 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.infra.crypto import mask
 from app.infra.formatting import format_date
 from app.infra.mail import Secret, queue_email
 from app.models import base
 from app.models.annonces import Annonce
 from app.models.authentification import EtatCompteUtilisateur, JetonCompte, TypeJeton
 from app.models.comptes import Gestionnaire, Intervenant
-from app.models.crypto import mask
 from app.models.referentiels import Structure
 from app.operations import depart
 from app.security import auth, deux_facteurs, sessions

@@ -63,7 +63,7 @@ from app.models.comptes import (
     intervenant_sous_specialite,
     intervenant_specialite,
 )
-from app.models.fichiers import Fichier
+from app.models.fichiers import Fichier, declarer_lecteur
 from app.models.indisponibilites import disponible_entre
 from app.models.parcours import LangueIntervenant, intervenant_nature, intervenant_public
 from app.models.referentiels import (
@@ -76,6 +76,7 @@ from app.models.referentiels import (
     Specialite,
 )
 from app.referentiels.options import options, options_actives
+from app.security.scope import profil_visible
 
 PAGE_SIZE = 20
 #: Beyond this many matches the count says « plus de 100 » (refine the
@@ -508,3 +509,16 @@ def lignes_export(form: RechercheForm):
 
 caches.declarer("cvtheque.volume", cle="aucune (le dernier compte lu)", duree="jusqu'au compte suivant",
                 vide_par="chaque compte de la CV-thèque", vider=lambda: _dernier_volume.update(validees=None))
+
+
+def _lecture_profil(fichier: Fichier, user) -> bool | None:
+    """An intervenant's other files (CV, diplomas...): staff who may see the
+    profile (``profil_visible``: in the CV-thèque, or its request visible)."""
+    profil = db.session.execute(
+        select(Intervenant.etat_inscription, Intervenant.structure_id).where(
+            Intervenant.user_id == fichier.owner_user_id)
+    ).first()
+    return profil is not None and profil_visible(profil.etat_inscription, profil.structure_id)
+
+
+declarer_lecteur(_lecture_profil, par_defaut=True)

@@ -20,6 +20,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 
 from app.extensions import db
+from app.infra.liens import external_url
 from app.infra.mail import Secret, queue_email
 from app.models import base
 from app.models.authentification import EtatCompteUtilisateur, JetonCompte, TypeJeton
@@ -27,11 +28,12 @@ from app.models.comptes import EtatInscription, Intervenant
 from app.models.depart import ConservationCompte, MotifArchivage
 from app.models.regles_depart import MESSAGES, CasDesinscription, Conservation, Decision, decider
 from app.models.workflow import TransitionHistorique
-from app.notifications.liens import external_url
-from app.operations.interventions import situation_desinscription, verrouiller_intervenant
+from app.operations.interventions import situation_desinscription
+from app.security import auth
 from app.workflows import compte as cycle_compte
 from app.workflows.core import Acteur, GardeRefusee
 from app.workflows.inscription import AVANT_ARCHIVAGE, inscription
+from app.workflows.intervention import verrouiller_intervenant
 
 #: Validity of the reactivation e-mail's link (choose a new password).
 VALIDITE_REACTIVATION = timedelta(days=7)
@@ -118,8 +120,6 @@ def reactiver(user_id: int, acteur: Acteur, commentaire: str | None = None) -> b
     also gets its profile back in its previous state and an e-mail with a
     link to choose a new password (the old one no longer opens it). True when
     the account was archived."""
-    from app.security import auth
-
     etait_archive = cycle_compte.etat_de(cycle_compte.etat_du_compte(user_id)) == EtatCompteUtilisateur.archive
     cycle_compte.appliquer(user_id, "reactiver", acteur, commentaire)
     if not etait_archive:

@@ -4,7 +4,8 @@ The request (a gestionnaire ticks blocks: each goes to « demandé » and the
 trainer gets the manual's e-mail), the transmission, the review (one e-mail
 per review listing the refused blocks) and the need-to-know rule (issue 33):
 staff of a structure read a dossier (its blocks, NIR/IBAN, pieces) only
-while their structure works with the trainer (``condition_acces``); national
+while their structure works with the trainer (``condition_acces``, declared
+with the workflow whose guards ask it, ``app.workflows.dossier``); national
 admins always. A request alone opens nothing. Each staff account has a daily
 budget of sensitive reads (``consommer_lecture_sensible``).
 States change only through ``app.workflows.dossier.bloc_dossier``.
@@ -19,13 +20,14 @@ from datetime import date
 
 from flask import current_app
 from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
-from sqlalchemy import exists, func, or_, select, text, union, update
+from sqlalchemy import exists, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.forms.dossier import CHAMPS_BLOC, CHAMPS_PROFIL, FICHIERS
 from app.infra.formatting import heure_de_paris
+from app.infra.liens import external_url
 from app.infra.mail import queue_email
 from app.infra.uploads import DOSSIER_ADMINISTRATIF, UploadError
 from app.models.base import utcnow
@@ -41,15 +43,20 @@ from app.models.dossier import (
     Piece,
     PieceDossier,
 )
-from app.models.fichiers import effacer, store_upload
-from app.models.interventions import Intervention
+from app.models.fichiers import Fichier, declarer_lecteur, effacer, store_upload
 from app.models.referentiels import StatutProfessionnel, Structure, TypePieceIdentite
 from app.models.regles_dossier import pieces_identite, pieces_statut, telephones, type_employeur, validite, zone_sepa
 from app.models.regles_profil import appliquer_statut, verrouillage
-from app.security.roles import ADMIN_NATIONAL, PERSONNEL
-from app.security.scope import perimetre_de
+from app.security.roles import ADMIN_NATIONAL
 from app.workflows.core import Acteur, WorkflowError
-from app.workflows.dossier import bloc_dossier
+from app.workflows.dossier import (  # noqa: F401  (the need-to-know, asked here by its callers too)
+    acces_acteur,
+    bloc_dossier,
+    condition_acces,
+    structure_a_acces,
+    structure_a_demande,
+    structures_avec_acces,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,54 +78,6 @@ def dossier_de(intervenant: Intervenant, *, creer: bool = False) -> DossierAdmin
     return dossier
 
 
-# -- need-to-know --------------------------------------------------------------
-def condition_acces(intervenant_id, structure_id):
-    """THE rule, as SQL: a structure reads a trainer's dossier while it works
-    with them: an intervention of that structure (a lettre de demande belongs
-    to one), or the trainer's transmission in answer to that structure's
-    request (their consent, ``DemandeDossier.date_reponse``). A request alone
-    gives nothing. Every read path asks it through ``structure_a_acces``."""
-    intervention = exists().where(Intervention.intervenant_id == intervenant_id,
-                                  Intervention.structure_id == structure_id)
-    reponse = exists().where(DemandeDossier.dossier_id == DossierAdministratif.id,
-                             DossierAdministratif.intervenant_id == intervenant_id,
-                             DemandeDossier.structure_id == structure_id,
-                             DemandeDossier.date_reponse.is_not(None))
-    return or_(intervention, reponse)
-
-
-def structure_a_acces(intervenant_id: int, structure_id: int | None) -> bool:
-    """Does ``structure_id`` work with this trainer (``condition_acces``)?"""
-    if structure_id is None:
-        return False
-    return bool(db.session.scalar(select(condition_acces(intervenant_id, structure_id))))
-
-
-def structures_avec_acces(intervenant_id: int) -> set[int]:
-    """The structures reading this trainer's dossier now (one statement)."""
-    return set(db.session.scalars(union(
-        select(Intervention.structure_id).where(Intervention.intervenant_id == intervenant_id),
-        select(DemandeDossier.structure_id).join(
-            DossierAdministratif, DossierAdministratif.id == DemandeDossier.dossier_id).where(
-            DossierAdministratif.intervenant_id == intervenant_id, DemandeDossier.date_reponse.is_not(None)),
-    )))
-
-
-def acces_acteur(intervenant_id: int, acteur: Acteur) -> bool:
-    """May this staff actor read the dossier? National roles: every dossier;
-    a gestionnaire: per ``condition_acces``; anybody else: no."""
-    if not acteur.roles & PERSONNEL:
-        return False
-    return perimetre_de(acteur).couvre_selon(lambda mienne: structure_a_acces(intervenant_id, mienne))
-
-
-def structure_a_demande(dossier_id: int, acteur: Acteur) -> bool:
-    """Has the actor's structure made a request on this dossier (answered
-    or not)? Its review of a block needs it (``app.workflows.dossier``)."""
-    return perimetre_de(acteur).couvre_selon(lambda mienne: db.session.scalar(select(exists().where(
-        DemandeDossier.dossier_id == dossier_id, DemandeDossier.structure_id == mienne))))
-
-
 def lisible_par(dossier: DossierAdministratif, user) -> bool:
     """The intervenant reads their dossier; staff per ``acces_acteur``
     (pages, « Afficher », pieces, API); nobody else."""
@@ -136,8 +95,6 @@ def prevenir_acces(intervenant: Intervenant, structure_ids: Iterable[int], motif
     user = db.session.get(User, intervenant.user_id)
     if not structure_ids or user is None or not user.email:
         return
-    from app.notifications.liens import external_url
-
     noms = list(db.session.scalars(select(Structure.nom).where(Structure.id.in_(structure_ids))
                                    .order_by(Structure.nom)))
     queue_email(user.email, "dossier_acces", SUJET_ACCES, intervenant=intervenant, structures=noms,
@@ -205,8 +162,6 @@ def _alerter_administration(user, limite: int) -> None:
         .where(Role.name == ADMIN_NATIONAL, User.active.is_(True)))))
     if not adresses:
         return
-    from app.notifications.liens import external_url
-
     structure = db.session.scalar(select(Structure.nom).join(Gestionnaire, Gestionnaire.structure_id == Structure.id)
                                   .where(Gestionnaire.user_id == user.id))
     queue_email(adresses, "dossier_plafond_lectures", SUJET_PLAFOND, compte=user.email, structure=structure,
@@ -241,8 +196,6 @@ def demander(intervenant: Intervenant, blocs: Iterable[Bloc], acteur: Acteur,
     db.session.add(demande)
     user = db.session.get(User, intervenant.user_id)
     if user is not None and user.email:
-        from app.notifications.liens import external_url
-
         queue_email(user.email, "dossier_demande", SUJET_DEMANDE, intervenant=intervenant,
                     structure=db.session.scalar(select(Structure.nom).where(Structure.id == structure_id)),
                     lien=external_url("MonDossierView.page"))
@@ -488,8 +441,6 @@ def examiner(dossier: DossierAdministratif, decisions: dict[Bloc, tuple[str, str
     intervenant = dossier.intervenant
     user = db.session.get(User, intervenant.user_id)
     if resultats and user is not None and user.email:
-        from app.notifications.liens import external_url
-
         queue_email(user.email, "dossier_revue", SUJET_REVUE, intervenant=intervenant,
                     valides=[r[0].libelle for r in resultats if r[1] == "valider"],
                     refuses=[(r[0].libelle, r[2]) for r in resultats if r[1] == "refuser"],
@@ -509,3 +460,12 @@ def requete_attente(parametre: str):
         # constants, not bound: a badge's parameters are its own (app.views.menu)
         text("bloc_dossier.etat IN ({})".format(", ".join(f"'{e.value}'" for e in ATTENTE_INTERVENANT))),
     )
+
+
+def _lecture_piece(fichier: Fichier, user) -> bool | None:
+    """A piece of the dossier administratif: its own need-to-know (``lisible_par``)."""
+    piece = db.session.scalar(select(PieceDossier).where(PieceDossier.fichier_id == fichier.id))
+    return None if piece is None else lisible_par(piece.dossier, user)
+
+
+declarer_lecteur(_lecture_piece)

@@ -30,8 +30,15 @@ from sqlalchemy import select
 from app.extensions import db
 from app.infra.exports import ligne_xlsx
 from app.infra.formatting import format_heure
-from app.infra.mail import Secret
+from app.infra.liens import external_url
+from app.infra.mail import Secret, queue_email
+from app.infra.storage import get_storage
 from app.models import base
+from app.models.authentification import hash_token
+from app.models.consultations import ObjetConsultation, tracer
+from app.models.depart import EtatExport, ExportDonnees
+from app.models.fichiers import enregistrer_contenu
+from app.models.support import DemandeSupport
 from app.operations.donnees_personnelles import LIENS, Personne, objets_historique, table
 
 
@@ -328,8 +335,7 @@ def construire(personne: Personne) -> bytes:
 
 # -- the file's life: asked, built, downloaded once, expired ----------------
 def _sources():
-    from app.models.depart import EtatExport as E
-
+    E = EtatExport
     #: From which états each état is reached: en préparation → prêt | échec; prêt → téléchargé | expiré.
     return {E.pret: (E.en_preparation,), E.echec: (E.en_preparation,),
             E.telecharge: (E.pret,), E.expire: (E.pret,)}
@@ -340,8 +346,6 @@ def changer_etat(export, etat, **champs) -> bool:
     is written only if the row is still in a state that leads there, in one
     conditional UPDATE, so two concurrent requests cannot both take it.
     False when the row had already moved on."""
-    from app.models.depart import ExportDonnees
-
     fait = db.session.execute(
         sa.update(ExportDonnees)
         .where(ExportDonnees.id == export.id, ExportDonnees.etat.in_(_sources()[etat]))
@@ -354,8 +358,6 @@ def changer_etat(export, etat, **champs) -> bool:
 
 def demander(user_id: int, demandeur_id: int, demande_support_id: int | None = None):
     """A new file to build (the caller commits, then enqueues the job)."""
-    from app.models.depart import EtatExport, ExportDonnees
-
     export = ExportDonnees(user_id=user_id, demandeur_id=demandeur_id, demande_support_id=demande_support_id,
                            etat=EtatExport.en_preparation, cree_le=base.utcnow())
     db.session.add(export)
@@ -366,8 +368,6 @@ def demander(user_id: int, demandeur_id: int, demande_support_id: int | None = N
 def demander_pour_support(demande, user_id: int, intervenant_id: int, demandeur_id: int):
     """The national administration's export of an archived account, from its
     support request: the file to build, and the consultation recorded."""
-    from app.models.consultations import ObjetConsultation, tracer
-
     export = demander(user_id, demandeur_id, demande.id)
     tracer(ObjetConsultation.donnees, intervenant_id=intervenant_id, detail=f"Demande de support n° {demande.numero}")
     return export
@@ -378,10 +378,6 @@ def preparer(export) -> str | None:
     e-mailed to the requester (its clear token returned)."""
     from flask import current_app
 
-    from app.infra.mail import queue_email
-    from app.models.authentification import hash_token
-    from app.models.depart import EtatExport
-    from app.models.fichiers import enregistrer_contenu
 
     contenu = construire(Personne.de(export.user_id))
     maintenant = base.utcnow()
@@ -391,9 +387,6 @@ def preparer(export) -> str | None:
                  expire_le=maintenant + timedelta(hours=current_app.config["EXPORT_DONNEES_VALIDITE_HEURES"]))
     if export.demande_support_id is None:
         return None
-    from app.models.support import DemandeSupport
-    from app.notifications.liens import external_url
-
     demande = db.session.get(DemandeSupport, export.demande_support_id)
     token = secrets.token_urlsafe(32)
     export.jeton_hash = hash_token(token)
@@ -406,9 +399,6 @@ def preparer(export) -> str | None:
 def retirer(export) -> bytes | None:
     """The file's content for its one download, then gone: None if it was
     already taken, or has expired (a concurrent request gets None too)."""
-    from app.infra.storage import get_storage
-    from app.models.depart import EtatExport
-
     if export.etat != EtatExport.pret or export.expire_le is None or export.expire_le <= base.utcnow():
         return None
     cle = export.storage_key
@@ -422,9 +412,6 @@ def retirer(export) -> bytes | None:
 
 def du_lien(token: str):
     """The export an e-mailed link names (None: unknown token)."""
-    from app.models.authentification import hash_token
-    from app.models.depart import ExportDonnees
-
     if not token or len(token) > 100:
         return None
     return db.session.scalar(select(ExportDonnees).where(ExportDonnees.jeton_hash == hash_token(token)))
@@ -432,13 +419,9 @@ def du_lien(token: str):
 
 def echouer(export_id: int) -> None:
     """The job could not build the file (its work rolled back): the page says so."""
-    from app.models.depart import EtatExport, ExportDonnees
-
     changer_etat(db.session.get(ExportDonnees, export_id), EtatExport.echec)
 
 
 def expirer(export) -> None:
     """A file not downloaded in time: its content goes (the caller deletes the stored key)."""
-    from app.models.depart import EtatExport
-
     changer_etat(export, EtatExport.expire, storage_key=None)

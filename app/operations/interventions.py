@@ -17,7 +17,7 @@ from app.infra.storage import get_storage
 from app.models.base import utcnow
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.dossier import Bloc, BlocDossier, DossierAdministratif, EtatBloc
-from app.models.fichiers import Fichier
+from app.models.fichiers import Fichier, declarer_lecteur
 from app.models.interventions import (
     LETTRE_ACTIVE,
     LETTRE_PROGRAMMEE_OU_EN_COURS,
@@ -30,10 +30,12 @@ from app.models.interventions import (
     TypeLettre,
 )
 from app.models.regles_interventions import blocs_non_valides, erreurs_intervention, erreurs_remuneration
+from app.operations.dossier import prevenir_acces, structure_a_acces
 from app.operations.lettre_pdf import generer_pdf
 from app.security.roles import PERSONNEL
 from app.security.scope import perimetre_de
 from app.workflows.core import Acteur, GardeRefusee, TransitionInterdite, WorkflowError
+from app.workflows.intervention import INTERVENANT_DESINSCRIT, verrouiller_intervenant
 
 
 # -- « Me désinscrire » (manual §9) ---------------------------------------------
@@ -47,25 +49,6 @@ class SituationDesinscription:
     #: End of the person's last intervention that was not cancelled (None:
     #: never intervened): archived until five years after it (manual §9.2).
     fin_derniere_intervention: date | None
-
-
-def verrouiller_intervenant(intervenant_id: int) -> EtatInscription | None:
-    """Lock the intervenant's row until the end of the transaction and read
-    its inscription state (None: no such row).
-
-    Unregistering and making a lettre « programmée » take this lock first: on
-    PostgreSQL the second waits for the first to commit, then reads what it
-    did (a lettre sent, or the profile archived) and refuses; the rule « no
-    unregistration while a lettre is programmée » holds under concurrency.
-    SQLite serialises writers by itself (the later one is refused).
-    """
-    etat = db.session.scalar(sa.select(Intervenant.etat_inscription)
-                             .where(Intervenant.id == intervenant_id).with_for_update())
-    return EtatInscription(etat) if etat is not None else None
-
-
-#: The lettre refused when its intervenant has unregistered meanwhile.
-INTERVENANT_DESINSCRIT = "L'intervenant s'est désinscrit de l'Espace intervenants : aucune lettre ne peut lui être adressée."
 
 
 def situation_desinscription(intervenant_id: int) -> SituationDesinscription:
@@ -142,15 +125,13 @@ def creer_intervention(intervenant: Intervenant, structure_id: int, acteur: Acte
     erreurs = erreurs_intervention(champs.get("date_debut"), champs.get("date_fin"), champs.get("duree_jours"))
     if erreurs:
         raise DonneesInvalides(erreurs)
-    from app.operations.dossier import prevenir_acces, structure_a_acces
-
     nouvel_acces = not structure_a_acces(intervenant.id, structure_id)
     intervention = Intervention(intervenant_id=intervenant.id, structure_id=structure_id,
                                 etat=EtatIntervention.prevue, **champs)
     db.session.add(intervention)
     db.session.flush()
     attribuer_immatriculation(intervenant)
-    if nouvel_acces:  # the structure now reads the dossier (app.operations.dossier.condition_acces)
+    if nouvel_acces:  # the structure now reads the dossier (app.workflows.dossier.condition_acces)
         prevenir_acces(intervenant, [structure_id], "intervention")
     return intervention
 
@@ -264,3 +245,12 @@ def lettre_lisible_par(lettre: LettreDemande, user) -> bool:
     if not acteur.roles & PERSONNEL:
         return False
     return perimetre_de(acteur).couvre(intervention.structure_id)
+
+
+def _lecture_lettre(fichier: Fichier, user) -> bool | None:
+    """A lettre de demande: staff of its intervention's structure (issue 23)."""
+    lettre = db.session.scalar(sa.select(LettreDemande).where(LettreDemande.fichier_id == fichier.id))
+    return None if lettre is None else lettre_lisible_par(lettre, user)
+
+
+declarer_lecteur(_lecture_lettre)

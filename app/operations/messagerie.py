@@ -28,6 +28,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import false, func, literal, or_, select, union_all, update
 
 from app.extensions import db
+from app.infra.liens import external_url
 from app.infra.mail import queue_email
 from app.models.base import utcnow
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
@@ -220,8 +221,6 @@ def ecrire(user_id: int, destinataire_ids: Iterable[int], objet: str, texte: str
 def _alertes(user_id: int, message: Message, noms: dict[int, str]) -> None:
     """One e-mail per recipient, in the outbox in this transaction: the
     sender's name, the objet and a link, never the text."""
-    from app.notifications.liens import external_url
-
     expediteur = db.session.scalar(select(_nom()).where(User.id == user_id))
     adresses = db.session.execute(select(User.id, User.email).where(User.id.in_(list(noms)))).all()
     db.session.flush()  # the message's id for the link

@@ -27,7 +27,9 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from app.extensions import db
+from app.infra.storage import get_storage
 from app.operations.donnees_personnelles import LIENS, Personne, table
+from app.security.auth import hacher_mot_de_passe
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +55,6 @@ class Anonymiser:
 
 
 def _mot_de_passe(p: Personne) -> str:
-    from app.security.auth import hacher_mot_de_passe
-
     return hacher_mot_de_passe(secrets.token_urlsafe(32))
 
 
@@ -192,8 +192,6 @@ def cles_fichiers(personne: Personne) -> list[str]:
 
 
 def supprimer_contenus(cles: list[str]) -> int:
-    from app.infra.storage import get_storage
-
     stockage, supprimes = get_storage(), 0
     for cle in cles:
         try:

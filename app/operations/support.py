@@ -17,17 +17,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.infra.liens import external_url
 from app.infra.mail import Secret, queue_email
 from app.infra.uploads import PIECE_JOINTE_SUPPORT
 from app.models import base
 from app.models.authentification import hash_token
 from app.models.comptes import Gestionnaire
-from app.models.fichiers import Fichier, store_upload
+from app.models.fichiers import Fichier, declarer_lecteur, store_upload
 from app.models.referentiels import TypeDemandeSupport
 from app.models.support import DemandeSupport, EtatDemandeSupport, MessageSupport
+from app.operations import depart
 from app.security.roles import ADMIN_NATIONAL, PERSONNEL
 from app.security.scope import perimetre_de
-from app.workflows.core import Acteur
+from app.workflows.core import Acteur, GardeRefusee
 from app.workflows.support import demandeur, support
 
 #: Validity of the anonymous requester's confirmation link.
@@ -237,15 +239,11 @@ def compte_du_demandeur(demande: DemandeSupport):
 def reactiver_compte(demande: DemandeSupport, acteur: Acteur):
     """« Réactivation de mon compte archivé »: the archived account made
     active again by the account workflow (national roles only)."""
-    from app.workflows.core import GardeRefusee
-
     if demande.type.code != "REACTIVATION":
         raise GardeRefusee("Cette demande n'est pas une demande de réactivation de compte archivé.")
     user = compte_du_demandeur(demande)
     if user is None:
         raise GardeRefusee(f"Aucun compte ne correspond à l'adresse e-mail {demande.email}.")
-    from app.operations import depart
-
     depart.reactiver(user.id, acteur, f"Demande de support n° {demande.numero}")
     return user
 
@@ -278,6 +276,13 @@ def demande_du_lien(token: str) -> DemandeSupport | None:
 
 
 def _url(endpoint: str, **values) -> str:
-    from app.notifications.liens import external_url
-
     return external_url(endpoint, **values)
+
+
+def _lecture_piece_jointe(fichier: Fichier, user) -> bool | None:
+    """An attachment of a support request: its handlers and its requester."""
+    demande = demande_de_la_piece(fichier.id)
+    return None if demande is None else piece_lisible_par(demande, user)
+
+
+declarer_lecteur(_lecture_piece_jointe, personnel_seulement=False)

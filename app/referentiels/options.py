@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.infra.caches import declarer, vider_apres_commit
+from app.models.referentiels import Departement, Region, SousSpecialite, Specialite
 
 _cache: dict[tuple, tuple[float, tuple[tuple[int, str], ...]]] = {}
 MODULE_REFERENTIELS = "app.models.referentiels"
@@ -76,8 +77,6 @@ def parent_de(model):
     """(parent model, foreign key) of a referential whose entries hang under
     another's: a deactivated parent hides its children from every choice list
     (a sous-spécialité of a deactivated spécialité is not offered)."""
-    from app.models.referentiels import Departement, Region, SousSpecialite, Specialite
-
     return {SousSpecialite: (Specialite, "specialite_id"), Departement: (Region, "region_id")}.get(model)
 
 

@@ -42,6 +42,7 @@ from sqlalchemy import and_, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db, transaction_en_ecriture
+from app.forms.comptes import CodeVerificationForm, ConnexionForm
 from app.infra import captcha
 from app.infra.mail import Secret
 from app.models import base
@@ -57,6 +58,7 @@ from app.models.authentification import (  # noqa: F401  (identity helpers re-ex
 from app.models.comptes import Intervenant
 from app.security import deux_facteurs, sessions
 from app.security.sessions import invalider_sessions
+from app.security.tentatives import MOTIF_DEVERROUILLAGE, _ip, _journaliser, noter_deverrouillage
 from app.workflows.compte import ARCHIVES, appliquer, compte, etat_de, titulaire
 from app.workflows.compte import E as EtatCompteUtilisateur
 from app.workflows.compte import etat_du_compte as _etat_du_compte
@@ -245,35 +247,9 @@ class ResultatConnexion:
     attente: int = 0
 
 
-def _ip() -> str | None:
-    return request.remote_addr if request else None
-
-
-#: Outcomes that do not count in the request rate limit (``AUTH_RATE_LIMIT``):
-#: a sign-in, a right password waiting for its code, a form asking for the
-#: captcha. Everything else posted to a login route counts (failures,
-#: refusals, malformed requests).
 #: Session key of the identifier typed in a refused login form, shown again
 #: by the GET that follows the redirect (nothing typed is lost).
 CLE_IDENTIFIANT_SAISI = "connexion_identifiant"
-MOTIFS_ABOUTIS = frozenset({"succes", "code_secours", "code_requis", "captcha_requis"})
-
-
-def _journaliser(identifiant: str, user: User | None, succes: bool, motif: str, canal: str) -> None:
-    """One row of the attempts log (in the caller's transaction)."""
-    if request:
-        g._espace_connexion_aboutie = motif in MOTIFS_ABOUTIS
-    db.session.add(
-        TentativeConnexion(
-            identifiant=(identifiant or "")[:320],
-            user_id=user.id if user is not None else None,
-            succes=succes,
-            motif=motif,
-            canal=canal,
-            adresse_ip=_ip(),
-            cree_le=base.utcnow(),
-        )
-    )
 
 
 #: Attempts that count in the throttle: a password was checked and was wrong
@@ -283,10 +259,6 @@ def _journaliser(identifiant: str, user: User | None, succes: bool, motif: str, 
 #: right password waiting for its code (``code_requis``: it is no success
 #: either, so it does not restart the count).
 MOTIFS_ECHEC = ("mot_de_passe", "inconnu", "code", "code_rejoue")
-#: Rows after which an identifier starts counting again: a success, or an
-#: administrator's « Déverrouiller » (``lever_ralentissement``).
-MOTIF_DEVERROUILLAGE = "deverrouillage"
-
 
 @dataclass(frozen=True)
 class Ralentissement:
@@ -381,7 +353,7 @@ def ralentissement(identifiant: str, adresse: str | None, now, canal: str = "web
 def lever_ralentissement(user: User) -> None:
     """« Déverrouiller »: the account's failures stop counting (a row of the
     log records it), in the caller's transaction."""
-    _journaliser(user.email, user, False, MOTIF_DEVERROUILLAGE, "admin")
+    noter_deverrouillage(user)
     etat = etat_du_compte(user.id)
     if etat is not None:
         etat.echecs_consecutifs = 0
@@ -583,8 +555,6 @@ class AuthDBView(FabAuthDBView):
     @expose("/login/", methods=["GET", "POST"])
     @no_cache
     def login(self):
-        from app.forms.comptes import ConnexionForm
-
         if g.user is not None and g.user.is_authenticated:
             return redirect(self._get_safe_next_url())
         form = ConnexionForm()
@@ -666,8 +636,6 @@ class AuthDBView(FabAuthDBView):
     def code(self):
         """Second step of the sign-in: the code of the authenticator
         application, or a recovery code (issue 28)."""
-        from app.forms.comptes import CodeVerificationForm
-
         if g.user is not None and g.user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_index)
         attente = session.get(deux_facteurs.CLE_ATTENTE)

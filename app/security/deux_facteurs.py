@@ -31,9 +31,11 @@ from flask_login import current_user, logout_user, user_logged_in, user_logged_o
 from sqlalchemy import delete, func, or_, select, update
 
 from app.extensions import db
+from app.infra.mail import queue_email
 from app.models import base
 from app.models.authentification import TentativeConnexion, hash_token
 from app.models.deux_facteurs import CodeSecours, SecondFacteur
+from app.security.sessions import invalider_sessions
 
 PERIODE = 30
 CHIFFRES = 6
@@ -274,9 +276,6 @@ def reinitialiser(user, acteur_id: int | None) -> None:
     (who, for whom, when, from where) and the person is told by e-mail, in
     the caller's transaction. At the next sign-in, a person whose role
     requires it enrols again."""
-    from app.infra.mail import queue_email
-    from app.security.sessions import invalider_sessions
-
     retirer(user.id)
     invalider_sessions(user)
     db.session.add(

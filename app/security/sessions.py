@@ -36,6 +36,7 @@ from sqlalchemy import delete, or_, update
 from app.extensions import db, transaction_en_ecriture
 from app.models import base
 from app.models.authentification import SessionUtilisateur, hash_token
+from app.security.roles import INTERVENANT
 
 CLE_JETON = "_ei_session"
 CLE_DEBUT = "_ei_debut"
@@ -188,8 +189,6 @@ def hash_du_jeton() -> str:
 
 
 def _est_intervenant(user) -> bool:
-    from app.security.roles import INTERVENANT
-
     noms = {role.name for role in user.roles}
     return noms == {INTERVENANT}
 

@@ -28,12 +28,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload, undefer
 from wtforms import Field, ValidationError
 
+from app.extensions import db
 from app.infra.formatting import format_date
 from app.models.authentification import LIBELLES_ETAT_COMPTE, EtatCompteUtilisateur
-from app.security import libelles
+from app.models.comptes import Gestionnaire
+from app.models.referentiels import Structure
+from app.operations import comptes, executer
+from app.security import auth, libelles
 from app.security.roles import GESTIONNAIRE
+from app.security.sessions import invalider_sessions
+from app.views.actions import agir
 from app.views.base import ChoixVidesMixin, EnregistrementFrancaisMixin
 from app.views.interface import InterfaceChargee
+from app.workflows import compte as cycle_compte
+from app.workflows.core import Acteur
 
 CRUD = {"list", "show", "add", "edit", "delete"}
 
@@ -69,9 +77,6 @@ def _sans_actif(colonnes):
 
 
 def _structures():
-    from app.extensions import db
-    from app.models.referentiels import Structure
-
     return db.session.query(Structure).order_by(Structure.nom)
 
 
@@ -161,9 +166,6 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
 
     def _actions_compte(self, item) -> list[tuple[str, str]]:
         """The buttons that apply to this account and that the admin may use."""
-        from app.workflows import compte as cycle_compte
-        from app.workflows.core import Acteur
-
         sm, acteur = self.appbuilder.sm, Acteur.from_user(g.user)
         possibles = []
         if item.verrou != "Non":
@@ -175,14 +177,10 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
 
     # -- structure of a gestionnaire, invitation instead of a password -------
     def prefill_form(self, form, pk):
-        from app.security.scope import structure_du_gestionnaire  # noqa: F401  (one rule for the structure)
-
         ligne = _gestionnaire_de(int(pk))
         form.structure.data = ligne.structure if ligne is not None else None
 
     def pre_add(self, item):
-        from app.security import auth
-
         item.email = (item.email or "").strip().lower()
         item.username = item.email
         # Never a typed password: a random one nobody knows, replaced through the invitation link.
@@ -196,33 +194,22 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
         item.username = item.email
 
     def post_add(self, item):
-        from app.operations import comptes, executer
-
         executer(comptes.ouvrir_depuis_ecran, item, getattr(self, "_structure_saisie", None))
         flash(f"Une invitation à choisir son mot de passe a été envoyée à {item.email}.", "info")
 
     def post_update(self, item):
-        from app.operations import comptes, executer
 
         executer(comptes.rattacher_structure, item, getattr(self, "_structure_saisie", None))
 
 
     @action("deverrouiller", "Déverrouiller", "Déverrouiller le ou les comptes sélectionnés ?", "fa-unlock")
     def deverrouiller(self, items):
-        from app.operations import comptes
-        from app.views.actions import agir
-        from app.workflows.core import Acteur
-
         items = items if isinstance(items, list) else [items]
         agir(comptes.deverrouiller_comptes, items, Acteur.from_user(g.user),
              succes="Compte(s) déverrouillé(s) : la personne peut se connecter à nouveau.")
         return redirect(request.referrer or url_for(f"{self.endpoint}.list"))
 
     def _transition(self, items, event: str, succes: str):
-        from app.operations import comptes
-        from app.views.actions import agir
-        from app.workflows.core import Acteur
-
         items = items if isinstance(items, list) else [items]
         agir(comptes.changer_etat_comptes, items, event, Acteur.from_user(g.user), succes=succes)
         return redirect(request.referrer or self.get_redirect())
@@ -245,9 +232,6 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
     )
     def reinitialiser_second_facteur(self, items):
         """Lost device (issue 28): the factor removed, logged, the person told."""
-        from app.operations import comptes
-        from app.views.actions import agir
-
         items = items if isinstance(items, list) else [items]
         if any(user.id == g.user.id for user in items):
             flash("Vous ne pouvez pas réinitialiser votre propre double authentification.", "danger")
@@ -267,8 +251,6 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
         super().process_form(form, is_created)
         if is_created:
             return
-        from app.security.sessions import invalider_sessions
-
         avant = self.datamodel.get(request.view_args.get("pk"))
         if avant is None:
             return
@@ -279,16 +261,11 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
 
 
 def _gestionnaire_de(user_id: int):
-    from app.extensions import db
-    from app.models.comptes import Gestionnaire
-
     return db.session.scalar(select(Gestionnaire).where(Gestionnaire.user_id == user_id))
 
 
 # -- roles: rights in French, grouped by screen ---------------------------------
 def _paires_fab() -> dict[tuple[str, str], PaireFab]:
-    from app.extensions import db
-
     with db.session.no_autoflush:  # called while a new role is being filled in
         lignes = db.session.scalars(
             select(PaireFab).options(joinedload(PaireFab.permission), joinedload(PaireFab.view_menu))

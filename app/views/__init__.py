@@ -7,32 +7,40 @@ no unused permission is created; the role × endpoint matrix test
 
 from __future__ import annotations
 
+from app.views.annonces import AnnoncesPubliquesView
+from app.views.annonces_gestion import AnnonceGestionView, CandidatureGestionView
+from app.views.api import IntervenantApi
+from app.views.api_dossier import DossierApi
+from app.views.api_interventions import register_apis
+from app.views.candidatures import MesCandidaturesView
+from app.views.comptes import (
+    CaptchaView,
+    CompteApi,
+    ComptesGestionView,
+    CompteView,
+    InscriptionView,
+    LienCompteView,
+    MotDePasseView,
+)
+from app.views.cvtheque import CvthequeView
+from app.views.depart import DepartView, ExportDonneesGestionView, LienDonneesView
+from app.views.deux_facteurs import DeuxFacteursView
+from app.views.dossier import DossierGestionView, MonDossierView, dossier_blocs
+from app.views.fichiers import FichierView
+from app.views.gestion import DecisionInscriptionView, DemandeInscriptionView
+from app.views.indisponibilites import MesIndisponibilitesView
+from app.views.intervenant import MonProfilView
+from app.views.interventions import InterventionGestionView, LettreGestionView, MesInterventionsView
+from app.views.messagerie import BrouillonsView, EcrireView, EnvoiCandidatsView, EnvoyesView, ReceptionView
+from app.views.portail import PagesView
+from app.views.profil import ProfilView
+from app.views.referentiels import ReferentielLookupView
+from app.views.support import MesDemandesSupportView, SupportGestionView, SupportView
+
 
 def register_views(appbuilder) -> None:
-    from app.views.api import IntervenantApi
-    from app.views.comptes import (
-        CaptchaView,
-        CompteApi,
-        ComptesGestionView,
-        CompteView,
-        InscriptionView,
-        LienCompteView,
-        MotDePasseView,
-    )
-    from app.views.cvtheque import CvthequeView
-    from app.views.fichiers import FichierView
-    from app.views.gestion import DecisionInscriptionView, DemandeInscriptionView
-    from app.views.intervenant import MonProfilView
-    from app.views.portail import PagesView
-    from app.views.profil import ProfilView
-    from app.views.referentiels import ReferentielLookupView
-
     appbuilder.add_view_no_menu(PagesView)
     # Annonces and candidatures (issue #5)
-    from app.views.annonces import AnnoncesPubliquesView
-    from app.views.annonces_gestion import AnnonceGestionView, CandidatureGestionView
-    from app.views.candidatures import MesCandidaturesView
-
     appbuilder.add_view_no_menu(AnnoncesPubliquesView)
     appbuilder.add_view(
         MesCandidaturesView, "Mes réponses aux annonces", label="Mes réponses aux annonces",
@@ -59,8 +67,6 @@ def register_views(appbuilder) -> None:
         category_label="Mon compte",
         icon="fa-key",
     )
-    from app.views.deux_facteurs import DeuxFacteursView
-
     appbuilder.add_view(
         DeuxFacteursView,
         "Double authentification",
@@ -120,15 +126,11 @@ def register_views(appbuilder) -> None:
         icon="fa-graduation-cap",
     )
     # Indisponibilités (issue 23, point 4)
-    from app.views.indisponibilites import MesIndisponibilitesView
-
     appbuilder.add_view(
         MesIndisponibilitesView, "Mes indisponibilités", label="Mes indisponibilités",
         category="Mon compte", category_label="Mon compte", icon="fa-calendar",
     )
     # Dossier administratif dématérialisé (issue 20)
-    from app.views.dossier import DossierGestionView, MonDossierView, dossier_blocs
-
     appbuilder.app.add_template_global(dossier_blocs)
 
     appbuilder.add_view(
@@ -136,8 +138,6 @@ def register_views(appbuilder) -> None:
         category="Mon compte", category_label="Mon compte", icon="fa-folder-open",
     )
     # Leaving and personal data (issue 24)
-    from app.views.depart import DepartView, ExportDonneesGestionView, LienDonneesView
-
     appbuilder.add_view(
         DepartView, "Récupérer mes données", label="Récupérer mes données", href="/mon-compte/recuperer-mes-donnees",
         category="Mon compte", category_label="Mon compte", icon="fa-download",
@@ -152,8 +152,6 @@ def register_views(appbuilder) -> None:
         DossierGestionView, "Dossiers administratifs", label="Dossiers administratifs",
         category="Gestion", category_label="Gestion", icon="fa-folder",
     )
-    from app.views.api_dossier import DossierApi
-
     appbuilder.add_api(DossierApi)  # /api/v1/dossiers/<intervenant_id>
     appbuilder.add_view_no_menu(DecisionInscriptionView)
     appbuilder.add_view(
@@ -173,8 +171,6 @@ def register_views(appbuilder) -> None:
         icon="fa-inbox",
     )
     # Support « Aide et contact » (issue 22)
-    from app.views.support import MesDemandesSupportView, SupportGestionView, SupportView
-
     appbuilder.add_view_no_menu(SupportView)
     appbuilder.add_view(
         MesDemandesSupportView,
@@ -202,8 +198,6 @@ def register_views(appbuilder) -> None:
     )
     appbuilder.add_api(IntervenantApi)
     # Messagerie interne (issue 21)
-    from app.views.messagerie import BrouillonsView, EcrireView, EnvoiCandidatsView, EnvoyesView, ReceptionView
-
     for vue, nom, icone in ((ReceptionView, "Boîte de réception", "fa-inbox"),
                             (EcrireView, "Écrire un message", "fa-pencil"),
                             (EnvoyesView, "Messages envoyés", "fa-paper-plane"),
@@ -211,9 +205,6 @@ def register_views(appbuilder) -> None:
         appbuilder.add_view(vue, nom, label=nom, category="Messagerie", category_label="Messagerie", icon=icone)
     appbuilder.add_view_no_menu(EnvoiCandidatsView)
     # Interventions and lettres de demande (issue 23)
-    from app.views.api_interventions import register_apis
-    from app.views.interventions import InterventionGestionView, LettreGestionView, MesInterventionsView
-
     appbuilder.add_view(
         MesInterventionsView, "Mes interventions", label="Mes interventions",
         category="Mon compte", category_label="Mon compte", icon="fa-calendar-check-o",

@@ -29,6 +29,7 @@ from flask_appbuilder.api.manager import OpenApi
 from app.extensions import csrf, db
 from app.models.comptes import Intervenant
 from app.models.interventions import EtatIntervention, Intervention, LettreDemande
+from app.models.referentiels import Structure
 from app.models.regles_interventions import erreurs_intervention
 from app.operations import executer
 from app.operations.interventions import (
@@ -248,8 +249,6 @@ class InterventionApi(_ApiEspace):
         return self.response(statut, id=item.id, result=self._resultat(item))
 
     def _conflit_ou_structure(self, structure_id):
-        from app.models.referentiels import Structure
-
         if db.session.get(Structure, structure_id) is None:
             return self.response_400(message={"structure_id": ["Aucune structure n'a cet identifiant."]})
         return self.response(409, message=REFERENCE_UTILISEE)

@@ -1,4 +1,5 @@
-"""National administration console: flask-admin mounted at ``/backoffice``.
+"""National administration console: what its screens share (access, Paris
+dates, the model view); ``app.views.console`` mounts it at ``/backoffice``.
 
 Access is decided by FAB: the signed-in FAB user must hold the
 ``can_access Backoffice`` permission (role Administrateur national, or Admin).
@@ -10,29 +11,19 @@ used on purpose: the two together reject every form).
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
-from flask_admin import Admin, AdminIndexView, expose
-from flask_admin import babel as console_babel
-from flask_admin import translations as flask_admin_translations
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import typefmt
-from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app.extensions import db
 from app.infra import integrite
 from app.infra.exports import neutraliser
 from app.infra.formatting import format_date, format_heure, paris_vers_utc
-from app.security.headers import nonce
 from app.security.roles import PERM_BACKOFFICE
-
-#: The console's own catalogue: French for what flask-admin's leaves in English.
-CATALOGUE_CONSOLE = str(Path(__file__).resolve().parent.parent / "translations_console")
 
 
 def backoffice_allowed() -> bool:
@@ -56,17 +47,6 @@ class ConsoleAccessMixin:
             login = url_for(f"{sm.auth_view.__class__.__name__}.login", next=request.full_path)
             return redirect(login)
         abort(403)
-
-
-class ConsoleIndexView(ConsoleAccessMixin, AdminIndexView):
-    @expose("/")
-    def index(self):
-        from app import jobs
-        from app.infra.mail import status_counts
-        from app.views.backoffice_supervision import plafonds_atteints_aujourdhui
-
-        return self.render("backoffice/index.html", files=jobs.etat_des_files(), outbox=status_counts(),
-                           plafonds=plafonds_atteints_aujourdhui())
 
 
 class _HeureDeParis:
@@ -159,38 +139,3 @@ class ConsoleModelView(ConsoleAccessMixin, ModelView):
             flash("L'enregistrement a échoué : réessayez dans un moment.", "error")
             return True
         return super().handle_view_exception(exc)
-
-
-def init_backoffice(app) -> Admin:
-    # flask-admin caches its catalogue per locale for the whole process and
-    # adds the console's directory only when the first lookup happens inside
-    # a console view: a first lookup elsewhere (an error page) left the console
-    # in English for the process. Its directory is now always searched first.
-    console_babel.domain._translation_directories = [CATALOGUE_CONSOLE, flask_admin_translations.__path__[0]]
-    admin = Admin(
-        app,
-        name="Console d'administration",
-        url="/backoffice",
-        endpoint="backoffice",
-        index_view=ConsoleIndexView(name="Accueil", url="/backoffice", endpoint="backoffice"),
-        theme=Bootstrap4Theme(swatch="default", base_template="admin/base.html"),
-        # French for the strings flask-admin's catalogue leaves in English.
-        translations_path=CATALOGUE_CONSOLE,
-        csp_nonce_generator=nonce,  # flask-admin's inline scripts carry the request's CSP nonce
-    )
-    add_console_views(admin, db)
-    return admin
-
-
-def add_console_views(admin: Admin, session) -> None:
-    """Referentials, content and supervision screens."""
-    from app.views.backoffice_audit import add_audit_views
-    from app.views.backoffice_referentiels import add_referentiel_views
-    from app.views.backoffice_supervision import add_supervision_views
-
-    add_referentiel_views(admin, session)
-    add_supervision_views(admin, session)
-    add_audit_views(admin, session)
-    from app.views.backoffice_contenus import add_contenus_views
-
-    add_contenus_views(admin, session)

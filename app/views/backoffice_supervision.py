@@ -11,10 +11,13 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import EnumEqualFilter, EnumFilterInList
 from markupsafe import Markup
 
+from app import jobs
 from app.extensions import db
 from app.infra import mail
-from app.infra.formatting import format_heure
+from app.infra.formatting import format_heure, heure_de_paris
+from app.models import base
 from app.models.consultations import Consultation, LecturesSensibles, ObjetConsultation
+from app.models.depart import JournalPurge
 from app.models.fichiers import AccesFichier
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.operations import executer
@@ -101,8 +104,6 @@ class OutboxView(ConsoleModelView):
 
     def render(self, template, **kwargs):
         if template == self.list_template:
-            from app import jobs
-
             kwargs["files"] = jobs.etat_des_files()
         return super().render(template, **kwargs)
 
@@ -194,11 +195,9 @@ def plafonds_atteints_aujourdhui() -> int:
     """The console home's alert line: accounts refused a read today."""
     from sqlalchemy import func, select
 
-    from app.infra.formatting import heure_de_paris
-    from app.models.base import utcnow
 
     return db.session.scalar(select(func.count()).select_from(LecturesSensibles).where(
-        LecturesSensibles.jour == heure_de_paris(utcnow()).date(), LecturesSensibles.refus > 0)) or 0
+        LecturesSensibles.jour == heure_de_paris(base.utcnow()).date(), LecturesSensibles.refus > 0)) or 0
 
 
 def add_supervision_views(admin, database) -> None:
@@ -212,8 +211,6 @@ def add_supervision_views(admin, database) -> None:
                                     category="Audit", endpoint="bo_acces_fichier"))
     admin.add_view(PlafondLecturesView(LecturesSensibles, database, name="Plafonds de lectures atteints",
                                        category="Audit", endpoint="bo_lectures_sensibles"))
-    from app.models.depart import JournalPurge
-
     admin.add_view(JournalPurgeView(JournalPurge, database, name="Purges des données personnelles",
                                     category="Audit", endpoint="bo_journal_purge"))
 

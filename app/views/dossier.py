@@ -21,7 +21,7 @@ from sqlalchemy import literal, select, union_all
 from app.extensions import db
 from app.forms.dossier import CHAMPS_BLOC, CHAMPS_PROFIL, FICHIERS, DecisionBlocForm, DemandeForm, DossierForm
 from app.infra.formatting import format_date
-from app.models.comptes import EtatInscription, Intervenant
+from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
 from app.models.consultations import Consultation, ObjetConsultation, tracer
 from app.models.dossier import (
     ATTENTE_INTERVENANT,
@@ -55,6 +55,7 @@ from app.views.liste import Colonne, Liste, date_au, date_du, parmi
 from app.views.menu import declarer_badge
 from app.views.profil import inscription_validee
 from app.workflows.core import Acteur
+from app.workflows.dossier import bloc_dossier
 
 DEMANDE_PAR_GESTIONNAIRE = "Les informations ci-dessous sont demandées par votre gestionnaire CNFPT"
 HISTORIQUE_COURT = 5
@@ -332,8 +333,6 @@ class DossierGestionView(BaseView):
 
     @staticmethod
     def gestionnaire_table():
-        from app.models.comptes import Gestionnaire
-
         return Gestionnaire
 
     @expose("/list/")
@@ -376,8 +375,6 @@ class DossierGestionView(BaseView):
 
     def _rendre(self, profil, dossier, *, revele=None, form_decision=None, bloc_en_erreur=None, status=200):
         acteur = Acteur.from_user(current_user)
-        from app.workflows.dossier import bloc_dossier
-
         decisions = {b.id: bloc_dossier.can(b, "valider", acteur) for b in dossier.blocs}
         # What the reviewer validates: the identity document's kind, validity and
         # birth country, and each file named by what it is (recto, verso, RIB…).

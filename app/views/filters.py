@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_appbuilder.models.filters import BaseFilter
 
+from app.referentiels.options import parent_de
 from app.security.scope import demandes_visibles, perimetre_courant
 
 
@@ -51,7 +52,6 @@ class FilterChoixActifs(BaseFilter):
         from flask import has_request_context, request
         from sqlalchemy import and_, or_, select
 
-        from app.referentiels.options import parent_de
 
         condition = self.model.actif.is_(True)
         if (parent := parent_de(self.model)) is not None:

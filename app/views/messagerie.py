@@ -19,6 +19,7 @@ from wtforms import Form, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.infra.formatting import format_date
+from app.jobs import messagerie as messagerie_jobs
 from app.models.messagerie import OBJET_MAX, TEXTE_MAX, DestinataireMessage, Message
 from app.operations import executer, messagerie
 from app.views.actions import agir
@@ -333,8 +334,6 @@ class EnvoiCandidatsView(BaseView):
     @expose("/", methods=["GET", "POST"])
     @has_access
     def ecrire(self):
-        from app.jobs import messagerie as messagerie_jobs
-
         source = request.form if request.method == "POST" else request.args
         candidature_ids = [i for i in (_entier(v) for v in source.getlist("candidature")) if i is not None]
         annonce = messagerie_jobs.annonce_des_candidatures(_entier(source.get("annonce")), candidature_ids)
@@ -361,8 +360,6 @@ class EnvoiCandidatsView(BaseView):
     @has_access
     def envoi(self, pk: int):
         """The copies written so far (the page reloads until all are)."""
-        from app.jobs import messagerie as messagerie_jobs
-
         etat = messagerie_jobs.progression(current_user.id, pk)
         if etat is None:
             abort(404)

@@ -25,6 +25,7 @@ from app.models.authentification import LIBELLES_ETAT_COMPTE, EtatCompte
 from app.models.authentification import EtatCompteUtilisateur as E
 from app.security.roles import NATIONAL, PERSONNEL
 from app.security.sessions import invalider_sessions
+from app.security.tentatives import noter_deverrouillage
 from app.workflows.core import SYSTEME, Acteur, Transition, Workflow, WorkflowError
 
 #: Pseudo-role of the account's holder (the guard checks it is their account).
@@ -65,12 +66,10 @@ def _fin_des_provisoires(obj, actor: Acteur) -> None:
 
 def _deverrouiller(obj, actor: Acteur) -> None:
     """The login delays end too (they are counted from the attempts log)."""
-    from app.security.auth import lever_ralentissement
-
     obj.echecs_consecutifs = 0
     obj.verrouille_jusqua = None
     user = obj.user if obj.user is not None else db.session.get(User, obj.user_id)
-    lever_ralentissement(user)
+    noter_deverrouillage(user)
 
 
 def _t(source, event, target, roles, label, *, effects=(), guards=(), comment_required=False):

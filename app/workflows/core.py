@@ -32,7 +32,7 @@ from blinker import Namespace
 
 from app.extensions import db
 from app.models.base import utcnow
-from app.models.workflow import TransitionHistorique
+from app.models.workflow import WORKFLOWS, TransitionHistorique
 
 signals = Namespace()
 transition_effectuee = signals.signal("transition-effectuee")
@@ -85,21 +85,14 @@ class Acteur:
         return cls(user.id, frozenset(r.name for r in user.roles))
 
 
-#: Every workflow by name (the ``workflow`` column of the history), filled
-#: as each module declares its own.
-WORKFLOWS: dict[str, Workflow] = {}
-
-
 def tous_les_workflows() -> dict[str, Workflow]:
-    """Every workflow by name, their modules imported."""
-    from app.workflows import annonce, candidature, compte, dossier, inscription, intervention, support  # noqa: F401
-
+    """Every workflow by name (``app.workflows`` imports each module)."""
     return WORKFLOWS
 
 
 def workflow_nomme(nom: str) -> Workflow | None:
-    """The workflow recorded as ``nom`` in the history (its module imported)."""
-    return (WORKFLOWS if nom in WORKFLOWS else tous_les_workflows()).get(nom)
+    """The workflow recorded as ``nom`` in the history."""
+    return WORKFLOWS.get(nom)
 
 
 @dataclass(frozen=True)

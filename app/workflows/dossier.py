@@ -9,11 +9,64 @@ revision, system); validé → demandé (identity document expired, system).
 
 from __future__ import annotations
 
+from sqlalchemy import exists, or_, select, union
+
+from app.extensions import db
 from app.models import base
-from app.models.dossier import LIBELLES_ETAT_BLOC
+from app.models.dossier import LIBELLES_ETAT_BLOC, DemandeDossier, DossierAdministratif
 from app.models.dossier import EtatBloc as E
+from app.models.interventions import Intervention
 from app.security.roles import INTERVENANT, NATIONAL, PERSONNEL
+from app.security.scope import perimetre_de
 from app.workflows.core import SYSTEME, Acteur, Transition, Workflow
+
+
+# -- need-to-know --------------------------------------------------------------
+def condition_acces(intervenant_id, structure_id):
+    """THE rule, as SQL: a structure reads a trainer's dossier while it works
+    with them: an intervention of that structure (a lettre de demande belongs
+    to one), or the trainer's transmission in answer to that structure's
+    request (their consent, ``DemandeDossier.date_reponse``). A request alone
+    gives nothing. Every read path asks it through ``structure_a_acces``."""
+    intervention = exists().where(Intervention.intervenant_id == intervenant_id,
+                                  Intervention.structure_id == structure_id)
+    reponse = exists().where(DemandeDossier.dossier_id == DossierAdministratif.id,
+                             DossierAdministratif.intervenant_id == intervenant_id,
+                             DemandeDossier.structure_id == structure_id,
+                             DemandeDossier.date_reponse.is_not(None))
+    return or_(intervention, reponse)
+
+
+def structure_a_acces(intervenant_id: int, structure_id: int | None) -> bool:
+    """Does ``structure_id`` work with this trainer (``condition_acces``)?"""
+    if structure_id is None:
+        return False
+    return bool(db.session.scalar(select(condition_acces(intervenant_id, structure_id))))
+
+
+def structures_avec_acces(intervenant_id: int) -> set[int]:
+    """The structures reading this trainer's dossier now (one statement)."""
+    return set(db.session.scalars(union(
+        select(Intervention.structure_id).where(Intervention.intervenant_id == intervenant_id),
+        select(DemandeDossier.structure_id).join(
+            DossierAdministratif, DossierAdministratif.id == DemandeDossier.dossier_id).where(
+            DossierAdministratif.intervenant_id == intervenant_id, DemandeDossier.date_reponse.is_not(None)),
+    )))
+
+
+def acces_acteur(intervenant_id: int, acteur: Acteur) -> bool:
+    """May this staff actor read the dossier? National roles: every dossier;
+    a gestionnaire: per ``condition_acces``; anybody else: no."""
+    if not acteur.roles & PERSONNEL:
+        return False
+    return perimetre_de(acteur).couvre_selon(lambda mienne: structure_a_acces(intervenant_id, mienne))
+
+
+def structure_a_demande(dossier_id: int, acteur: Acteur) -> bool:
+    """Has the actor's structure made a request on this dossier (answered
+    or not)? Its review of a block needs it."""
+    return perimetre_de(acteur).couvre_selon(lambda mienne: db.session.scalar(select(exists().where(
+        DemandeDossier.dossier_id == dossier_id, DemandeDossier.structure_id == mienne))))
 
 
 def _titulaire(obj, actor: Acteur):
@@ -24,9 +77,7 @@ def _titulaire(obj, actor: Acteur):
 
 def _structure_demandeuse(obj, actor: Acteur):
     """Staff review a block only when their structure asked for the dossier
-    and reads it (``app.operations.dossier.acces_acteur``: a request alone opens nothing)."""
-    from app.operations.dossier import acces_acteur, structure_a_demande
-
+    and reads it (``acces_acteur``: a request alone opens nothing)."""
     if actor.roles & NATIONAL:
         return None
     if not structure_a_demande(obj.dossier_id, actor):

@@ -14,7 +14,11 @@ every structure) and by background jobs (système).
 
 from __future__ import annotations
 
-from app.models.interventions import LIBELLES_ETAT_INTERVENTION, LIBELLES_ETAT_LETTRE
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models.comptes import EtatInscription, Intervenant
+from app.models.interventions import LETTRE_ACTIVE, LIBELLES_ETAT_INTERVENTION, LIBELLES_ETAT_LETTRE
 from app.models.interventions import EtatIntervention as EI
 from app.models.interventions import EtatLettre as L
 from app.security.roles import PERSONNEL
@@ -23,6 +27,25 @@ from app.workflows.core import SYSTEME, Acteur, GardeRefusee, Transition, Workfl
 
 #: Staff, and the jobs (``Acteur.systeme()``).
 AUTEURS = PERSONNEL | {SYSTEME}
+
+
+def verrouiller_intervenant(intervenant_id: int) -> EtatInscription | None:
+    """Lock the intervenant's row until the end of the transaction and read
+    its inscription state (None: no such row).
+
+    Unregistering and making a lettre « programmée » take this lock first: on
+    PostgreSQL the second waits for the first to commit, then reads what it
+    did (a lettre sent, or the profile archived) and refuses; the rule « no
+    unregistration while a lettre is programmée » holds under concurrency.
+    SQLite serialises writers by itself (the later one is refused).
+    """
+    etat = db.session.scalar(sa.select(Intervenant.etat_inscription)
+                             .where(Intervenant.id == intervenant_id).with_for_update())
+    return EtatInscription(etat) if etat is not None else None
+
+
+#: The lettre refused when its intervenant has unregistered meanwhile.
+INTERVENANT_DESINSCRIT = "L'intervenant s'est désinscrit de l'Espace intervenants : aucune lettre ne peut lui être adressée."
 
 
 def _structure_de_l_intervention(obj, actor: Acteur) -> str | None:
@@ -39,9 +62,6 @@ def _intervenant_inscrit(obj, actor: Acteur) -> str | None:
     """A lettre becomes « programmée » only for an intervenant still
     registered (read without a lock: this guard also decides which buttons
     a page shows)."""
-    from app.models.comptes import EtatInscription
-    from app.operations.interventions import INTERVENANT_DESINSCRIT
-
     if obj.intervention.intervenant.etat_inscription == EtatInscription.archivee:
         return INTERVENANT_DESINSCRIT
     return None
@@ -51,9 +71,6 @@ def _verrouiller_l_intervenant(obj, actor: Acteur) -> None:
     """Sending takes the intervenant's row lock, then reads its state again:
     a « Me désinscrire » committed meanwhile wins and the sending is refused;
     one still waiting will see the lettre sent (``verrouiller_intervenant``)."""
-    from app.models.comptes import EtatInscription
-    from app.operations.interventions import INTERVENANT_DESINSCRIT, verrouiller_intervenant
-
     if verrouiller_intervenant(obj.intervention.intervenant_id) == EtatInscription.archivee:
         raise GardeRefusee(INTERVENANT_DESINSCRIT)
 
@@ -61,8 +78,6 @@ def _verrouiller_l_intervenant(obj, actor: Acteur) -> None:
 def _annuler_les_lettres(obj, actor: Acteur) -> None:
     """A cancelled intervention's lettres in force are cancelled with it (each
     through its workflow: history, and no lettre left « programmée »)."""
-    from app.models.interventions import LETTRE_ACTIVE
-
     for lettre_en_vigueur in [x for x in obj.lettres if L(x.etat) in LETTRE_ACTIVE]:
         lettre.apply(lettre_en_vigueur, "annuler", actor, "Intervention annulée")
 
