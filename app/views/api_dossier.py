@@ -3,7 +3,7 @@
 ``GET /api/v1/dossiers/<intervenant_id>``: the state of each block of the
 trainer's dossier and whether a lettre de demande may be generated; never
 the data nor the pieces. It answers under the dossier's need-to-know
-(``app.operations.dossier.acces_acteur``, issue 33); any other dossier,
+(``app.workflows.dossier.acces_acteur``, issue 33); any other dossier,
 like an unknown one, answers 404. Errors are JSON ``{"message": …}`` as in
 ``app.views.api_interventions``.
 """
@@ -60,7 +60,7 @@ class DossierApi(BaseApi):
 
 
 def dossier_visible(profil: Intervenant) -> bool:
-    """The dossier's need-to-know (``app.operations.dossier.acces_acteur``, issue 33):
+    """The dossier's need-to-know (``app.workflows.dossier.acces_acteur``, issue 33):
     national roles, every person; a gestionnaire, a person their structure
     works with. A request alone opens nothing."""
     user = utilisateur_courant()
