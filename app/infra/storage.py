@@ -46,6 +46,10 @@ class FileStorage(abc.ABC):
     def delete(self, key: str) -> None:
         """Remove the content stored under ``key`` (no error if already gone)."""
 
+    @abc.abstractmethod
+    def verifier_ecriture(self) -> None:
+        """Write then remove a probe (readiness, ``app.infra.sante``); raises if refused."""
+
 
 def new_key(*, sensitive: bool) -> str:
     """A random key, sharded on its first two hex digits to keep folders small."""
@@ -110,6 +114,14 @@ class LocalFileStorage(FileStorage):
 
     def delete(self, key: str) -> None:
         self.path_of(key).unlink(missing_ok=True)
+
+    def verifier_ecriture(self) -> None:
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        sonde = self.root / f".sonde-{uuid.uuid4().hex}"
+        try:
+            _ecrire_atomique(sonde, b"sonde")
+        finally:
+            sonde.unlink(missing_ok=True)
 
 
 #: Backend name (config ``STORAGE_BACKEND``) → constructor taking the app.
