@@ -201,6 +201,10 @@ class DefaultConfig:
     # visitors for this many seconds at most (app.views.cache_public); 0 = off.
     CACHE_PAGES_PUBLIQUES_SECONDES = int(_env("CACHE_PAGES_PUBLIQUES_SECONDES", "10"))
 
+    # Operations (issue 38, docs/exploitation.md): /metrics answers only
+    # ``Authorization: Bearer <METRIQUES_JETON>``; without it, a 404.
+    METRIQUES_JETON = _env("METRIQUES_JETON")
+
     # Files: outside any static folder; sensitive ones encrypted with this key
     STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")
     UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))

@@ -90,7 +90,7 @@ def create_app(config=None, **overrides) -> Flask:
     from app.referentiels import options
     from app.security import sessions
     from app.security.manager import init_session_events
-    from app.views import api_parametres, cache_public, menu, sante, urls
+    from app.views import api_parametres, cache_public, menu, metriques, sante, urls
 
     aides.init_app(app)
     errors.init_app(app)
@@ -103,6 +103,7 @@ def create_app(config=None, **overrides) -> Flask:
     menu.init_app(app)
     urls.init_app(app)
     sante.init_app(app)
+    metriques.init_app(app)
     init_session_events(db.session)
     from app.models import fichiers
 

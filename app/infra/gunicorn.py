@@ -1,0 +1,28 @@
+"""gunicorn settings of the web process: ``gunicorn -c python:app.infra.gunicorn``
+(Procfile, deploy/systemd).
+
+The workers share their Prometheus counters through files in
+``PROMETHEUS_MULTIPROC_DIR`` (``app.infra.metriques``): the master sets it
+(default: a folder of its own under the temporary directory) and empties it
+before forking, and forgets a dead worker's live gauges.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def on_starting(server) -> None:
+    dossier = Path(os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / f"espace-metriques-{os.getpid()}")))
+    dossier.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for ancien in dossier.glob("*.db"):  # counters of a previous run would add up
+        ancien.unlink()
+
+
+def child_exit(server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
