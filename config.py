@@ -204,6 +204,8 @@ class DefaultConfig:
     # Operations (issue 38, docs/exploitation.md): /metrics answers only
     # ``Authorization: Bearer <METRIQUES_JETON>``; without it, a 404.
     METRIQUES_JETON = _env("METRIQUES_JETON")
+    # One JSON line per log record on stderr (app.infra.journal); production's default.
+    JOURNAL_JSON = _env_bool("JOURNAL_JSON", False)
 
     # Files: outside any static folder; sensitive ones encrypted with this key
     STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")
@@ -239,6 +241,7 @@ class ProductionConfig(DefaultConfig):
 
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     DEMO_SECOND_FACTEUR = False
+    JOURNAL_JSON = _env_bool("JOURNAL_JSON", True)
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or _env("REDIS_URL") or "memory://"
 
     @classmethod

@@ -85,7 +85,7 @@ def create_app(config=None, **overrides) -> Flask:
         init_backoffice(app)
 
     from app import cli, jobs, notifications
-    from app.infra import errors, formatting
+    from app.infra import errors, formatting, journal
     from app.operations import aides
     from app.referentiels import options
     from app.security import sessions
@@ -103,6 +103,7 @@ def create_app(config=None, **overrides) -> Flask:
     menu.init_app(app)
     urls.init_app(app)
     sante.init_app(app)
+    journal.init_app(app)
     metriques.init_app(app)
     init_session_events(db.session)
     from app.models import fichiers
