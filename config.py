@@ -208,7 +208,17 @@ class DefaultConfig:
     JOURNAL_JSON = _env_bool("JOURNAL_JSON", False)
 
     # Files: outside any static folder; sensitive ones encrypted with this key
-    STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")
+    STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")  # "local" or "s3"
+    # S3-compatible object storage (STORAGE_BACKEND=s3, app.infra.storage):
+    # the service's URL (empty: AWS), bucket, region, keys, an optional key
+    # prefix, "path" or "virtual" addressing.
+    S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL")
+    S3_BUCKET = _env("S3_BUCKET")
+    S3_REGION = _env("S3_REGION", "us-east-1")
+    S3_ACCESS_KEY_ID = _env("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = _env("S3_SECRET_ACCESS_KEY")
+    S3_PREFIXE = _env("S3_PREFIXE", "")
+    S3_ADRESSAGE = _env("S3_ADRESSAGE", "path")
     UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     # Fernet key (urlsafe base64, 32 bytes). Without the variable: made at the
