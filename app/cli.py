@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
     from app.donnees.demo import demo_cli
     from app.donnees.volume import volume_cli
     from app.infra.chiffrement_cli import chiffrement_cli
+    from app.infra.sauvegarde import sauvegarde_cli
     from app.infra.stockage_cli import stockage_cli
     from app.jobs.outbox_cli import outbox_cli
     from app.referentiels.cli import referentiels_cli
@@ -64,3 +65,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(volume_cli)
     app.cli.add_command(chiffrement_cli)
     app.cli.add_command(stockage_cli)
+    app.cli.add_command(sauvegarde_cli)
