@@ -24,7 +24,16 @@ from app import create_app
 from app.extensions import db
 from app.infra import sante
 from tests import parallele
-from tests.conftest import PASSWORD, Factory, csrf_token_from, postgresql_only, preparer_schema
+from tests.conftest import (
+    PASSWORD,
+    SECRET_TOTP,
+    Factory,
+    code_totp,
+    csrf_token_from,
+    enroler,
+    postgresql_only,
+    preparer_schema,
+)
 from tests.ports import attendre_port, port_libre
 
 requests = pytest.importorskip("requests")
@@ -115,6 +124,9 @@ def plateforme(tmp_path_factory):
         db.session.commit()
         fabrique = Factory(app)
         comptes = {role: fabrique.intervenant("DR-84")[0].email for role in ("a", "b", "victime")}
+        administrateur = fabrique.admin_national()
+        enroler(administrateur)
+        comptes["admin"] = administrateur.email
         db.session.remove()
     from redis import Redis
 
@@ -180,16 +192,27 @@ def test_ralentissement_compte_les_echecs_des_deux_noeuds(plateforme):
 
 
 def test_referentiel_modifie_visible_sur_l_autre_noeud_dans_le_delai(plateforme):
+    """A national administrator renames a region in node A's console; node
+    B's annonce search (cached lists) shows it within the documented delay."""
     s = requests.Session()
     with plateforme.app.app_context():
-        region_id, ancien = db.session.execute(sa.text("SELECT id, nom FROM region WHERE actif ORDER BY id LIMIT 1")).one()
+        region_id, ancien, chef_lieu = db.session.execute(sa.text(
+            "SELECT id, nom, chef_lieu_commune FROM region WHERE actif AND NOT outre_mer ORDER BY id LIMIT 1")).one()
         db.session.remove()
     assert ancien in s.get(f"{plateforme.b}/annonces/").text  # node B has it cached now
+    admin = requests.Session()
+    reponse = _connecter(admin, plateforme.a, plateforme.comptes["admin"])
+    assert reponse.headers["Location"].endswith("/login/code")
+    page = admin.get(f"{plateforme.a}/login/code")
+    reponse = admin.post(f"{plateforme.a}/login/code", data={"code": code_totp(SECRET_TOTP),
+                                                             "csrf_token": csrf_token_from(page.text)},
+                         allow_redirects=False)
+    assert reponse.status_code == 302 and not reponse.headers["Location"].endswith("/login/code")
     nouveau = "Région renommée sur un autre nœud"
-    with plateforme.app.app_context():  # the edit as node A commits it, in the shared database
-        db.session.execute(sa.text("UPDATE region SET nom = :n WHERE id = :i"), {"n": nouveau, "i": region_id})
-        db.session.commit()
-        db.session.remove()
+    url = f"{plateforme.a}/backoffice/bo_region/edit/?id={region_id}"
+    reponse = admin.post(url, data={"csrf_token": csrf_token_from(admin.get(url).text), "nom": nouveau,
+                                    "chef_lieu_commune": chef_lieu or "", "actif": "y"}, allow_redirects=False)
+    assert reponse.status_code == 302, reponse.text[:500]
     debut = time.monotonic()
     while nouveau not in s.get(f"{plateforme.b}/annonces/").text:
         assert time.monotonic() - debut < CACHE_REFERENTIELS + CACHE_PAGES + 5, "modification non vue à temps"
