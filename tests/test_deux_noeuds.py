@@ -9,6 +9,7 @@ Run by the CI's PostgreSQL + Redis pass."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -221,7 +222,8 @@ def test_referentiel_modifie_visible_sur_l_autre_noeud_dans_le_delai(plateforme)
 
 def test_taches_enfilees_par_les_deux_noeuds_executees_une_fois(plateforme):
     """Each node enqueues e-mails (an identifier change sends two); two rq
-    workers over the same Redis deliver each one exactly once."""
+    workers over the same Redis deliver each one exactly once, and their JSON
+    lines carry the id of the request that enqueued the job."""
     envoyes_avant = {p.name for p in (plateforme.dossier / "mail").glob("*.eml")}
     for base, compte in ((plateforme.a, "a"), (plateforme.b, "b")):
         s = requests.Session()
@@ -230,18 +232,27 @@ def test_taches_enfilees_par_les_deux_noeuds_executees_une_fois(plateforme):
         nouvel = f"nouveau-{compte}-{os.getpid()}@example.test"
         reponse = s.post(f"{base}/compte/email", data={
             "email": nouvel, "email_confirmation": nouvel, "mot_de_passe_actuel": PASSWORD,
-            "csrf_token": csrf_token_from(page.text)})
-        assert reponse.status_code in (200, 302)
+            "csrf_token": csrf_token_from(page.text)}, headers={"X-Request-ID": f"suivi-{compte}"},
+            allow_redirects=False)
+        assert reponse.status_code in (200, 302) and reponse.headers["X-Request-ID"] == f"suivi-{compte}"
     with plateforme.app.app_context():
         ids = list(db.session.scalars(sa.text("SELECT id FROM outbox_message WHERE template LIKE 'compte_changement_email%'")))
         db.session.remove()
     assert len(ids) == 4
-    workers = [subprocess.Popen([str(BIN / "rq"), "worker", "--burst", "--url", plateforme.redis_url,
-                                 "--worker-class", "app.jobs.AppWorker", "mail", "default"],
-                                cwd=RACINE, env=plateforme.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-               for _ in range(2)]
+    workers = []
+    for n in range(2):
+        with (plateforme.dossier / f"worker-{n}.log").open("wb") as sortie:
+            workers.append(subprocess.Popen(
+                [str(BIN / "rq"), "worker", "--burst", "--url", plateforme.redis_url,
+                 "--worker-class", "app.jobs.AppWorker", "mail", "default"],
+                cwd=RACINE, env=plateforme.env, stdout=sortie, stderr=subprocess.STDOUT))
     for worker in workers:
         assert worker.wait(120) == 0
+    lignes_taches = [json.loads(ligne) for n in range(2)
+                     for ligne in (plateforme.dossier / f"worker-{n}.log").read_text().splitlines()
+                     if ligne.startswith("{") and '"app.taches"' in ligne]
+    suivis = sorted(x["request_id"] for x in lignes_taches if x["tache"] == "deliver_outbox_message")
+    assert suivis == ["suivi-a", "suivi-a", "suivi-b", "suivi-b"]
     with plateforme.app.app_context():
         lignes = db.session.execute(sa.text("SELECT id, status, attempts FROM outbox_message WHERE id = ANY(:ids)"),
                                     {"ids": ids}).all()

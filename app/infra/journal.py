@@ -70,6 +70,7 @@ def formateur_json() -> logging.Formatter:
         "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
         rename_fields={"asctime": "horodatage", "levelname": "niveau", "name": "journal"},
         timestamp=False,
+        json_ensure_ascii=False,
     )
 
 
