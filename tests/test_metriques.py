@@ -73,6 +73,16 @@ def test_requetes_par_endpoint_et_statut(client, avec_jeton):
                    for nom, etiq in echantillons)
 
 
+def test_requete_refusee_avant_la_vue_comptee(client, avec_jeton):
+    """A request refused by an earlier before_request (a row id no row can
+    have: 404 from app.infra.errors) is counted under its endpoint."""
+    avant = _valeur("espace_http_requetes_total", endpoint="bo_region.edit_view", methode="GET", statut="404")
+    reponse = client.get("/backoffice/bo_region/edit/?id=" + "9" * 30)
+    assert reponse.status_code == 404
+    assert _valeur("espace_http_requetes_total", endpoint="bo_region.edit_view", methode="GET",
+                   statut="404") == avant + 1
+
+
 def test_outbox_en_attente_en_echec_et_age(client, avec_jeton):
     ancien = utcnow() - timedelta(minutes=30)
     for n, (statut, cree) in enumerate(((OutboxStatus.pending, ancien), (OutboxStatus.pending, utcnow()),

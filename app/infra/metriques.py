@@ -188,7 +188,8 @@ def init_session_events(session) -> None:
 def init_app(app: Flask) -> None:
     from app.extensions import db
 
-    app.before_request(_debut)
+    # first: a request another before_request refuses (400, 404) is counted too
+    app.before_request_funcs.setdefault(None, []).insert(0, _debut)
     app.after_request(_fin)
     init_session_events(db.session)
 
