@@ -2,7 +2,8 @@
 ``flask preparer`` (migrations, referentials, demo data) with stored files is
 saved by ``flask sauvegarde creer``, restored by ``flask sauvegarde
 restaurer`` into a new database and storage, then served: same row counts,
-files readable, a demo account signs in. Run by the CI's PostgreSQL pass."""
+files readable, a demo account signs in. In the CI's PostgreSQL pass; the
+embedded run's SQLite file is saved and restored the same way in every pass."""
 
 from __future__ import annotations
 
@@ -20,8 +21,6 @@ from app.extensions import db
 from app.infra.sauvegarde import comptes_des_tables
 from tests import parallele
 from tests.conftest import postgresql_only
-
-pytestmark = postgresql_only
 
 
 @pytest.fixture
@@ -53,6 +52,7 @@ def _invoquer(app, *args):
     return sortie.output
 
 
+@postgresql_only
 def test_sauvegarder_restaurer_servir(bases, tmp_path):
     from app.donnees.demo import DEMO_PASSWORD
     from app.models.fichiers import Fichier, enregistrer_contenu, read_fichier
@@ -113,6 +113,7 @@ def test_sauvegarder_restaurer_servir(bases, tmp_path):
         db.engine.dispose()
 
 
+@postgresql_only
 def test_restaurer_refuse_une_base_non_vide_et_une_autre_cle(bases, tmp_path):
     from cryptography.fernet import Fernet
 
