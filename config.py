@@ -201,8 +201,24 @@ class DefaultConfig:
     # visitors for this many seconds at most (app.views.cache_public); 0 = off.
     CACHE_PAGES_PUBLIQUES_SECONDES = int(_env("CACHE_PAGES_PUBLIQUES_SECONDES", "10"))
 
+    # Operations (issue 38, docs/exploitation.md): /metrics answers only
+    # ``Authorization: Bearer <METRIQUES_JETON>``; without it, a 404.
+    METRIQUES_JETON = _env("METRIQUES_JETON")
+    # One JSON line per log record on stderr (app.infra.journal); production's default.
+    JOURNAL_JSON = _env_bool("JOURNAL_JSON", False)
+
     # Files: outside any static folder; sensitive ones encrypted with this key
-    STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")
+    STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")  # "local" or "s3"
+    # S3-compatible object storage (STORAGE_BACKEND=s3, app.infra.storage):
+    # the service's URL (empty: AWS), bucket, region, keys, an optional key
+    # prefix, "path" or "virtual" addressing.
+    S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL")
+    S3_BUCKET = _env("S3_BUCKET")
+    S3_REGION = _env("S3_REGION", "us-east-1")
+    S3_ACCESS_KEY_ID = _env("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = _env("S3_SECRET_ACCESS_KEY")
+    S3_PREFIXE = _env("S3_PREFIXE", "")
+    S3_ADRESSAGE = _env("S3_ADRESSAGE", "path")
     UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     # Fernet key (urlsafe base64, 32 bytes). Without the variable: made at the
@@ -235,6 +251,7 @@ class ProductionConfig(DefaultConfig):
 
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     DEMO_SECOND_FACTEUR = False
+    JOURNAL_JSON = _env_bool("JOURNAL_JSON", True)
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or _env("REDIS_URL") or "memory://"
 
     @classmethod

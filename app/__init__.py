@@ -89,14 +89,14 @@ def create_app(config=None, **overrides) -> Flask:
         init_backoffice(app)
 
     from app import cli, jobs, notifications
-    from app.infra import errors, formatting
+    from app.infra import errors, formatting, journal
 
     # The domains declare who may read their files (app.models.fichiers) when imported.
     from app.operations import aides, cvtheque, dossier, interventions, support  # noqa: F401
     from app.referentiels import options
     from app.security import sessions
     from app.security.manager import init_session_events
-    from app.views import api_parametres, cache_public, menu, urls
+    from app.views import api_parametres, cache_public, menu, metriques, sante, urls
 
     aides.init_app(app)
     errors.init_app(app)
@@ -108,6 +108,9 @@ def create_app(config=None, **overrides) -> Flask:
     cache_public.init_app(app)
     menu.init_app(app)
     urls.init_app(app)
+    sante.init_app(app)
+    journal.init_app(app)
+    metriques.init_app(app)
     init_session_events(db.session)
     from app.models import fichiers
 

@@ -10,6 +10,8 @@ from app.donnees.demo import DEMO_PASSWORD, demo_cli, load_demo, message_second_
 from app.donnees.volume import volume_cli
 from app.extensions import db
 from app.infra.chiffrement_cli import chiffrement_cli
+from app.infra.sauvegarde import sauvegarde_cli
+from app.infra.stockage_cli import stockage_cli
 from app.jobs.outbox_cli import outbox_cli
 from app.models.comptes import Gestionnaire
 from app.models.referentiels import Region
@@ -59,3 +61,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(preparer)
     app.cli.add_command(volume_cli)
     app.cli.add_command(chiffrement_cli)
+    app.cli.add_command(stockage_cli)
+    app.cli.add_command(sauvegarde_cli)

@@ -40,6 +40,10 @@ EXPECTED: dict[str, dict | None] = {
     "backoffice.static": NOT_A_PAGE,
     "UtilView.back": NOT_A_PAGE,
     "LocaleView.index": NOT_A_PAGE,
+    # health probes (JSON, public: tests/test_sante.py)
+    "sante.vivant": NOT_A_PAGE,
+    "sante.pret": NOT_A_PAGE,
+    "metriques.exposition": NOT_A_PAGE,  # 404 without the bearer token: tests/test_metriques.py
     # authentication
     "AuthDBView.login": PUBLIC,
     # GET only shows the « Se déconnecter » button (the sign-out is its POST

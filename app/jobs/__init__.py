@@ -36,6 +36,7 @@ from rq import Queue, Retry, Worker
 
 from app.extensions import db
 from app.infra import mail
+from app.infra.journal import meta_de_tache, tache
 from app.infra.mail import (
     RETRY,
     MailDeliveryError,
@@ -102,12 +103,14 @@ def enqueue(func, *args, queue: str = "default", retry: Retry | None = None, **k
 
     Inline, ``retry`` is ignored and exceptions propagate to the caller; on
     Redis, the rq job is returned and a Redis outage raises ``RedisError``.
+    The job carries the current request id (``app.infra.journal``).
     """
     if queue not in current_app.config["RQ_QUEUES"]:
         raise ValueError(f"File de tâches inconnue : {queue!r}")
     if not current_app.config.get("REDIS_URL"):
         return func(*args, **kwargs)
-    return get_queue(queue).enqueue(func, args=args, kwargs=kwargs, retry=retry)
+
+    return get_queue(queue).enqueue(func, args=args, kwargs=kwargs, retry=retry, meta=meta_de_tache())
 
 
 @contextmanager
@@ -132,11 +135,12 @@ def app_context():
 
 
 def job(func):
-    """Make ``func`` runnable by an rq worker: it runs within an app context."""
+    """Make ``func`` runnable by an rq worker: it runs within an app context,
+    under its request's id, and logs one line at its end (``app.infra.journal``)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        with app_context():
+        with app_context(), tache(func.__qualname__):
             return func(*args, **kwargs)
 
     return wrapper
