@@ -83,8 +83,9 @@ class Fichier(Model):
             return lisible_par(piece.dossier, user)
         from app.models.interventions import LettreDemande
 
-        lettre = db.session.scalar(sa.select(LettreDemande).where(LettreDemande.fichier_id == self.id))
-        if lettre is not None:  # a lettre de demande: staff of the intervention's structure (issue 23)
+        lettre = db.session.scalar(sa.select(LettreDemande).where(
+            sa.or_(LettreDemande.fichier_id == self.id, LettreDemande.fichier_accepte_id == self.id)))
+        if lettre is not None:  # a lettre de demande (or its accepted PDF): staff of the intervention's structure
             from app.operations.interventions import lettre_lisible_par
 
             return lettre_lisible_par(lettre, user)
