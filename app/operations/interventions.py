@@ -170,7 +170,28 @@ def modifier_intervention(intervention: Intervention, acteur: Acteur, **champs) 
     for nom, valeur in champs.items():
         setattr(intervention, nom, valeur)
     db.session.flush()
+    lettre_suit_l_intervention(intervention, acteur)
     return intervention
+
+
+def lettre_suit_l_intervention(intervention: Intervention, acteur: Acteur) -> None:
+    """The lettre in force shows the intervention's data: while it is a draft
+    or sent (not yet answered) its PDF is made again from them. A sent one
+    then differs from what was sent: it must be sent again (« Renvoyer ») before
+    the intervenant can accept it (docs/lettre_acceptation.md)."""
+    for lettre in intervention.lettres:
+        if EtatLettre(lettre.etat) in (EtatLettre.brouillon, EtatLettre.envoyee) and lettre.fichier is not None:
+            regenerer_pdf(lettre, acteur)
+
+
+def regenerer_pdf(lettre: LettreDemande, acteur: Acteur) -> LettreDemande:
+    """A new PDF of the lettre from the current data (the previous file is
+    kept: it may be the one that was sent)."""
+    lettre.fichier = stocker_pdf(generer_pdf(lettre), NOM_FICHIER_LETTRE.format(numero=lettre.numero),
+                                 owner_user_id=lettre.intervention.intervenant.user_id,
+                                 uploaded_by_id=acteur.user_id)
+    db.session.flush()
+    return lettre
 
 
 # -- lettres de demande ----------------------------------------------------------------
