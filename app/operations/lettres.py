@@ -26,7 +26,7 @@ from app.models.interventions import EtatLettre, Intervention, LettreDemande
 from app.operations.interventions import DonneesInvalides, stocker_pdf
 from app.operations.lettre_pdf import pdf_accepte
 from app.security import deux_facteurs
-from app.workflows.core import Acteur, GardeRefusee
+from app.workflows.core import Acteur, GardeRefusee, TransitionInterdite
 from app.workflows.intervention import lettre as workflow_lettre
 
 ENGAGEMENT = ("J'ai lu la lettre de demande ci-dessus et j'en accepte les termes : le contenu, la durée, la "
@@ -96,6 +96,13 @@ def _pdf_envoye(lettre: LettreDemande) -> tuple[bytes, str]:
     return contenu, actuel
 
 
+def _attend_une_reponse(lettre: LettreDemande) -> None:
+    """A lettre already answered (or cancelled) says so in words."""
+    etat = EtatLettre(lettre.etat)
+    if etat != EtatLettre.envoyee:
+        raise TransitionInterdite(f"Cette lettre de demande n'attend plus de réponse (état : « {etat.libelle} »).")
+
+
 def _noter_reponse(lettre: LettreDemande, user, ip: str | None, sha256: str | None):
     quand = utcnow()
     lettre.reponse_le, lettre.reponse_par_id, lettre.reponse_ip = quand, user.id, (ip or None) and ip[:45]
@@ -110,7 +117,8 @@ def accepter_en_ligne(lettre: LettreDemande, user, *, secret: str | None, engage
     when, from where and its SHA-256 recorded; the accepted PDF (with its
     acceptance page) stored; both sides e-mailed (the workflow's receivers)."""
     acteur = Acteur.from_user(user)
-    workflow_lettre.check(lettre, "accepter_en_ligne", acteur)  # state and recipient first
+    _attend_une_reponse(lettre)
+    workflow_lettre.check(lettre, "accepter_en_ligne", acteur)  # recipient first
     contenu, actuel = _pdf_envoye(lettre)
     if (sha256_lu or "").strip().lower() != actuel:
         raise GardeRefusee(MESSAGE_AUTRE_VERSION)
@@ -138,6 +146,7 @@ def refuser_en_ligne(lettre: LettreDemande, user, *, motif: str | None, ip: str 
     """The intervenant refuses the sent lettre, with a reason (kept on the
     lettre and in the history); the structure is e-mailed."""
     acteur = Acteur.from_user(user)
+    _attend_une_reponse(lettre)
     workflow_lettre.check(lettre, "refuser_en_ligne", acteur, comment="-")
     motif = (motif or "").strip()
     if not motif:
