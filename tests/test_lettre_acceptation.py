@@ -352,3 +352,24 @@ def test_la_date_et_le_montant_de_la_lettre_ne_changent_pas_a_l_acceptation(fact
     assert isinstance(lettre.taux, Decimal) and isinstance(lettre.date_lettre, date)
     assert db.session.scalar(select(Intervention.id).where(Intervention.id == lettre.intervention_id))
     assert db.session.get(LettreDemande, lettre.id).fichier_accepte is not None
+
+
+def test_les_mots_de_passe_faux_comptent_dans_le_ralentissement_des_connexions(app, factory):
+    """A wrong password here is logged like a sign-in failure (rolled back
+    with the answer, logged apart); past the login's threshold even the
+    right one waits, and nothing is accepted."""
+    from app.models.authentification import TentativeConnexion
+
+    _, user, lettre = lettre_envoyee(factory)
+    client = app.test_client()
+    sign_in(client, user)
+    for _ in range(app.config["AUTH_MAX_ECHECS"]):
+        assert MESSAGE_MOT_DE_PASSE in page_text(_accepter(client, lettre, secret="devine"))
+    lignes = db.session.scalars(select(TentativeConnexion).where(TentativeConnexion.user_id == user.id)).all()
+    assert {(t.canal, t.motif, t.succes, t.adresse_ip) for t in lignes} == {("lettre", "mot_de_passe", False,
+                                                                           "127.0.0.1")}
+    assert len(lignes) == app.config["AUTH_MAX_ECHECS"]
+    texte = page_text(_accepter(client, lettre))
+    assert "Trop de tentatives infructueuses" in texte
+    db.session.expire_all()
+    assert lettre.etat == EtatLettre.envoyee

@@ -42,7 +42,11 @@ MESSAGE_MODIFIEE = ("Cette lettre de demande a été modifiée depuis son envoi 
 MESSAGE_AUTRE_VERSION = ("La lettre de demande a changé depuis que vous l'avez ouverte : relisez-la avant de "
                          "l'accepter.")
 MESSAGE_SANS_PDF = "Cette lettre de demande n'a pas de document à accepter : contactez votre gestionnaire."
+MESSAGE_RALENTI = ("Trop de tentatives infructueuses : réessayez dans {minutes} minute(s), ou contactez le support "
+                   "« Aide et contact ».")
 NOM_FICHIER_ACCEPTE = "lettre-de-demande-{numero}-acceptee.pdf"
+#: The attempts log's channel of the confirmations made here.
+CANAL = "lettre"
 MOTIF_MAX = 2000
 
 
@@ -68,21 +72,50 @@ def confirmation_par_code(user) -> bool:
     return deux_facteurs.actif(user.id)
 
 
-def verifier_identite(user, saisie: str | None) -> None:
+class IdentiteRefusee(DonneesInvalides):
+    """A wrong password or code: ``motif`` is logged as a failed attempt
+    (``noter_echec_identite``) after the rollback, so that guesses made here
+    slow down like those of the login form (same log, same throttle)."""
+
+    def __init__(self, erreurs: dict[str, str], motif: str):
+        super().__init__(erreurs)
+        self.motif = motif
+
+
+def verifier_identite(user, saisie: str | None, ip: str | None = None) -> None:
     """The person at the keyboard is the account's owner: their password, or
     a code of their second factor (a TOTP step or a recovery code is used
-    once, in this transaction). Refused: ``DonneesInvalides`` on ``secret``."""
+    once, in this transaction). Refused: ``DonneesInvalides`` on ``secret``;
+    while the login throttle holds this account and address, nothing is checked."""
+    from app.security import auth
+
     saisie = (saisie or "").strip()
+    maintenant = utcnow()
+    frein = auth.ralentissement(user.email.lower(), ip, maintenant)
+    if frein.jusqua is not None and frein.jusqua > maintenant:
+        minutes = max(1, int((frein.jusqua - maintenant).total_seconds()) // 60 + 1)
+        raise DonneesInvalides({"secret": MESSAGE_RALENTI.format(minutes=minutes)})
     if confirmation_par_code(user):
         if not saisie:
             raise DonneesInvalides({"secret": MESSAGE_CODE_REQUIS})
-        if not deux_facteurs.verifier(user.id, saisie).ok:
-            raise DonneesInvalides({"secret": MESSAGE_CODE})
+        verification = deux_facteurs.verifier(user.id, saisie)
+        if not verification.ok:
+            raise IdentiteRefusee({"secret": MESSAGE_CODE}, verification.motif)
         return
     if not saisie:
         raise DonneesInvalides({"secret": MESSAGE_MOT_DE_PASSE_REQUIS})
     if not (user.password and check_password_hash(user.password, saisie)):
-        raise DonneesInvalides({"secret": MESSAGE_MOT_DE_PASSE})
+        raise IdentiteRefusee({"secret": MESSAGE_MOT_DE_PASSE}, "mot_de_passe")
+
+
+def noter_echec_identite(user, motif: str, ip: str | None) -> None:
+    """A failed confirmation in the attempts log (canal « lettre »): it counts
+    in the login throttle of this account and address."""
+    from app.models.authentification import TentativeConnexion
+
+    db.session.add(TentativeConnexion(identifiant=user.email.lower()[:320], user_id=user.id, succes=False,
+                                      motif=motif, canal=CANAL, adresse_ip=(ip or None) and ip[:45],
+                                      cree_le=utcnow()))
 
 
 def _pdf_envoye(lettre: LettreDemande) -> tuple[bytes, str]:
@@ -124,7 +157,9 @@ def accepter_en_ligne(lettre: LettreDemande, user, *, secret: str | None, engage
         raise GardeRefusee(MESSAGE_AUTRE_VERSION)
     erreurs = {} if engagement else {"engagement": MESSAGE_ENGAGEMENT}
     try:
-        verifier_identite(user, secret)
+        verifier_identite(user, secret, ip)
+    except IdentiteRefusee as exc:
+        raise IdentiteRefusee({**erreurs, **exc.erreurs}, exc.motif) from None
     except DonneesInvalides as exc:
         erreurs.update(exc.erreurs)
     if erreurs:  # every message next to its field (a code checked here is given back by the rollback)

@@ -57,9 +57,11 @@ from app.operations.interventions import (
 from app.operations.lettre_pdf import duree_fr, montant_fr, quantite_fr
 from app.operations.lettres import (
     MESSAGE_MODIFIEE,
+    IdentiteRefusee,
     accepter_en_ligne,
     confirmation_par_code,
     lettre_du_destinataire,
+    noter_echec_identite,
     refuser_en_ligne,
 )
 from app.security.headers import options_vue
@@ -628,16 +630,26 @@ def _repondre(form, operation, *args, **kwargs) -> bool:
     input goes next to its field, any other refusal to a flash."""
     try:
         executer(operation, *args, **kwargs)
+    except IdentiteRefusee as exc:  # rolled back; the failure itself is logged (login throttle)
+        executer(noter_echec_identite, utilisateur_courant(), exc.motif, request.remote_addr)
+        _aux_champs(form, exc.erreurs)
+        return False
     except DonneesInvalides as exc:
-        for champ, message in exc.erreurs.items():
-            champ_du_form = getattr(form, champ, None)
-            if champ_du_form is None:
-                flash(message, "danger")
-            else:
-                champ_du_form.errors = [*champ_du_form.errors, message]
+        _aux_champs(form, exc.erreurs)
         return False
     except WorkflowError as exc:
         flash(exc.message, "danger")
         return False
     return True
+
+
+def _aux_champs(form, erreurs: dict[str, str]) -> None:
+    """Each message next to its field (a flash for one the form has not)."""
+    for champ, message in erreurs.items():
+        champ_du_form = getattr(form, champ, None)
+        if champ_du_form is None:
+            flash(message, "danger")
+        else:
+            champ_du_form.errors = [*champ_du_form.errors, message]
+
 
