@@ -373,3 +373,24 @@ def test_les_mots_de_passe_faux_comptent_dans_le_ralentissement_des_connexions(a
     assert "Trop de tentatives infructueuses" in texte
     db.session.expire_all()
     assert lettre.etat == EtatLettre.envoyee
+
+
+def test_modifier_l_intervention_a_l_ecran_refait_la_lettre_envoyee(app, factory):
+    """The management screen's edit goes the same way as the API's: the sent
+    lettre's PDF follows the intervention, and must be sent again."""
+    gestionnaire, user, lettre = lettre_envoyee(factory)
+    intervention = lettre.intervention
+    client = app.test_client()
+    sign_in(client, gestionnaire)
+    assert "Renvoyer à l'intervenant" not in page_text(client.get(f"/gestion/lettres-de-demande/show/{lettre.id}"))
+    page = client.get(f"/gestion/interventions/edit/{intervention.id}")
+    reponse = client.post(f"/gestion/interventions/edit/{intervention.id}", data={
+        "csrf_token": csrf_token_from(page.get_data(as_text=True)), "intitule": intervention.intitule,
+        "date_debut": "2027-03-08", "date_fin": "2027-03-10", "duree_jours": "2,5", "lieu": "Montbrison (Loire)",
+        "reference_externe": ""})
+    assert reponse.status_code == 302, page_text(reponse)[:500]
+    db.session.expire_all()
+    assert lettre.fichier.sha256 != lettre.sha256_envoye
+    assert "Montbrison (Loire)" in " ".join(_texte_pdf(read_fichier(lettre.fichier)))
+    fiche = page_text(client.get(f"/gestion/lettres-de-demande/show/{lettre.id}"))
+    assert "Renvoyer à l'intervenant" in fiche
