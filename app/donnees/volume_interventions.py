@@ -5,9 +5,10 @@ on a volume filled before them): N interventions of this volume's validated
 intervenants, over the last two years and the coming six months, each in the
 state its dates give (réalisée or annulée in the past, en cours today,
 prévue or annulée ahead); most of them with their lettre de demande in the
-matching state (ahead, some refused by the intervenant, with a reason); the immatriculation of every intervenant who has one. Rows
-are written directly (no workflow history, no PDF stored: the volume holds
-no file), like the rest of the volume.
+matching state (ahead, some refused by the intervenant, with a reason); the
+immatriculation of every intervenant who has one. Rows are written directly
+(no workflow history, no PDF stored: the volume holds no file), like the
+rest of the volume.
 """
 
 from __future__ import annotations

@@ -178,10 +178,13 @@ def lettre_suit_l_intervention(intervention: Intervention, acteur: Acteur) -> No
     """The lettre in force shows the intervention's data: while it is a draft
     or sent (not yet answered) its PDF is made again from them. A sent one
     then differs from what was sent: it must be sent again (« Renvoyer ») before
-    the intervenant can accept it (docs/lettre_acceptation.md)."""
-    for lettre in intervention.lettres:
-        if EtatLettre(lettre.etat) in (EtatLettre.brouillon, EtatLettre.envoyee) and lettre.fichier is not None:
-            regenerer_pdf(lettre, acteur)
+    the intervenant can accept it (docs/lettre_acceptation.md). Nothing is
+    flushed here: the screen's edit calls it before its own commit, where a
+    value the database refuses is reported under its field."""
+    with db.session.no_autoflush:
+        for lettre in intervention.lettres:
+            if EtatLettre(lettre.etat) in (EtatLettre.brouillon, EtatLettre.envoyee) and lettre.fichier is not None:
+                regenerer_pdf(lettre, acteur)
 
 
 def regenerer_pdf(lettre: LettreDemande, acteur: Acteur) -> LettreDemande:
@@ -190,7 +193,6 @@ def regenerer_pdf(lettre: LettreDemande, acteur: Acteur) -> LettreDemande:
     lettre.fichier = stocker_pdf(generer_pdf(lettre), NOM_FICHIER_LETTRE.format(numero=lettre.numero),
                                  owner_user_id=lettre.intervention.intervenant.user_id,
                                  uploaded_by_id=acteur.user_id)
-    db.session.flush()
     return lettre
 
 
