@@ -186,6 +186,11 @@ EXPECTED: dict[str, dict | None] = {
     # structure A; « Mes interventions » (the sample lettre is another person's: 404)
     "MesInterventionsView.liste": INTERVENANT_ONLY,
     "MesInterventionsView.lettre": row(LOGIN, HIDDEN, DENY, DENY, DENY),
+    # Issue 37 point 6: the sample « numero » is nobody's lettre (the intervenant's own: tests/test_lettre_acceptation.py).
+    "MesInterventionsView.fiche": row(LOGIN, HIDDEN, DENY, DENY, DENY),
+    "MesInterventionsView.accepter": row(LOGIN, HIDDEN, DENY, DENY, DENY),
+    "MesInterventionsView.refuser": row(LOGIN, HIDDEN, DENY, DENY, DENY),
+    "MesInterventionsView.lettre_acceptee": row(LOGIN, HIDDEN, DENY, DENY, DENY),
     "InterventionGestionView.list": STAFF,
     "InterventionGestionView.add": STAFF,
     "InterventionGestionView.show": STAFF_OWN_STRUCTURE,

@@ -1,7 +1,8 @@
 """Demo interventions and lettres de demande (issue 23): validated
 intervenants whose dossier is validated, with interventions in each state
 (prévue, en cours, réalisée, annulée) and lettres in each state (brouillon,
-envoyée, acceptée, en cours d'exécution, terminée, annulée); one more whose
+envoyée, acceptée, en cours d'exécution, terminée, annulée, refusée online by
+its intervenant with a reason); one more whose
 dossier is not complete (its lettre is refused). Everything goes through the
 operations and the workflows (immatriculation, history, e-mails).
 Idempotent: an intervenant who has an intervention is left as is."""
@@ -20,6 +21,7 @@ from app.models.interventions import Intervention, ModeRemuneration, TypeLettre
 from app.models.regles_interventions import blocs_requis
 from app.operations.dossier import demander, dossier_de, examiner, transmettre
 from app.operations.interventions import creer_intervention, generer_lettre
+from app.operations.lettres import refuser_en_ligne
 from app.security.scope import structure_id_of_user
 from app.workflows.core import Acteur
 from app.workflows.intervention import intervention as workflow_intervention
@@ -30,7 +32,9 @@ VERS_LETTRE = {
     "brouillon": [], "envoyee": ["envoyer"], "acceptee": ["envoyer", "accepter"],
     "en_cours_execution": ["envoyer", "accepter", "executer"],
     "terminee": ["envoyer", "accepter", "executer", "terminer"], "annulee": ["envoyer", "annuler"],
+    "refusee": ["envoyer"],  # then refused by the intervenant (app.operations.lettres)
 }
+MOTIF_REFUS_DEMO = "Je ne suis pas disponible sur cette période."
 #: Intervention events from « prévue » to each state.
 VERS_INTERVENTION = {"prevue": [], "en_cours": ["demarrer"], "realisee": ["demarrer", "realiser"],
                      "annulee": ["annuler"]}
@@ -58,6 +62,7 @@ PERSONNES = [
         ("Formation de formateurs occasionnels", -1900, 3, "Marseille (13)", "realisee", "terminee",
          (ModeRemuneration.journalier, "400")),
         ("Écriture administrative", 90, 1, "Nice (06)", "prevue", None, None),
+        ("Communication écrite", 70, 1, "Toulon (83)", "prevue", "refusee", (ModeRemuneration.journalier, "430")),
     ],
 ]
 #: The last person: an intervention, a dossier not complete (no lettre).
@@ -119,6 +124,8 @@ def load_demo_interventions(gestionnaires: dict) -> None:
                 for evenement in VERS_LETTRE[etat_lettre]:
                     workflow_lettre.apply(lettre, evenement, acteur,
                                           "Session reportée par la structure" if evenement == "annuler" else None)
+                if etat_lettre == "refusee":
+                    refuser_en_ligne(lettre, profil.user, motif=MOTIF_REFUS_DEMO, ip=None)
             for evenement in VERS_INTERVENTION[etat]:
                 workflow_intervention.apply(ligne, evenement, acteur,
                                             "Session reportée par la structure" if evenement == "annuler" else None)

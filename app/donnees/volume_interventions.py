@@ -5,9 +5,10 @@ on a volume filled before them): N interventions of this volume's validated
 intervenants, over the last two years and the coming six months, each in the
 state its dates give (réalisée or annulée in the past, en cours today,
 prévue or annulée ahead); most of them with their lettre de demande in the
-matching state; the immatriculation of every intervenant who has one. Rows
-are written directly (no workflow history, no PDF stored: the volume holds
-no file), like the rest of the volume.
+matching state (ahead, some refused by the intervenant, with a reason); the
+immatriculation of every intervenant who has one. Rows are written directly
+(no workflow history, no PDF stored: the volume holds no file), like the
+rest of the volume.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ ACTIONS = ["Préparation au concours de rédacteur", "Management d'équipe", "Ma
 LIEUX = ["Lyon", "Marseille", "Lille", "Rennes", "Toulouse", "Bordeaux", "Nancy", "Dijon", "Orléans", "Montpellier"]
 
 
+#: The reason of the volume's refused lettres (no answer metadata: no workflow, no PDF).
+MOTIF_REFUS = "Indisponible sur la période."
+
 def _etats(debut, fin, aujourdhui, rng: random.Random) -> tuple[str, str | None]:
     """The intervention's state from its dates, and its lettre's (None: no lettre)."""
     if fin < aujourdhui:
@@ -46,7 +50,7 @@ def _etats(debut, fin, aujourdhui, rng: random.Random) -> tuple[str, str | None]
     if rng.random() >= 0.7:
         return etat, None
     lettre = {"realisee": "terminee", "en_cours": "en_cours_execution"}.get(etat)
-    return etat, lettre or rng.choice(["brouillon", "envoyee", "acceptee", "acceptee"])
+    return etat, lettre or rng.choice(["brouillon", "envoyee", "acceptee", "acceptee", "refusee"])
 
 
 def ecrire_interventions(out, ids, rng: random.Random, n: int, now: datetime, premier_intervenant: int | None) -> None:
@@ -100,6 +104,7 @@ def ecrire_interventions(out, ids, rng: random.Random, n: int, now: datetime, pr
                 "taux": Decimal(rng.randint(200, 450) if journalier else rng.randint(40, 90)),
                 "quantite": Decimal(jours if journalier else jours * 6), "etat": etat_lettre,
                 "fichier_id": None, "auteur_id": None, "cree_le": datetime.combine(date_lettre, now.time()),
+                "motif_refus": MOTIF_REFUS if etat_lettre == "refusee" else None,
             })
     out.vider()
     # The profiles' immatriculation, as the first intervention gives it (one

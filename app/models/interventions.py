@@ -55,6 +55,8 @@ class EtatLettre(enum.StrEnum):
     en_cours_execution = "en_cours_execution"
     terminee = "terminee"
     annulee = "annulee"
+    #: Refused online by the intervenant, with a reason (docs/lettre_acceptation.md).
+    refusee = "refusee"
 
     @property
     def libelle(self) -> str:
@@ -68,6 +70,7 @@ LIBELLES_ETAT_LETTRE = {
     EtatLettre.en_cours_execution: "En cours d'exécution",
     EtatLettre.terminee: "Terminée",
     EtatLettre.annulee: "Annulée",
+    EtatLettre.refusee: "Refusée par l'intervenant",
 }
 
 #: « Programmée » (envoyée or acceptée) or « en cours d'exécution » (manual
@@ -171,10 +174,25 @@ class LettreDemande(Model):
     fichier_id = sa.Column(sa.Integer, sa.ForeignKey("fichier.id"), unique=True)
     auteur_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="SET NULL"))
     cree_le = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    #: The last sending (« Envoyer », « Renvoyer »): when, and the SHA-256 of
+    #: the PDF sent. The intervenant can accept only that exact PDF.
+    envoyee_le = sa.Column(sa.DateTime)
+    sha256_envoye = sa.Column(sa.String(64))
+    #: The intervenant's online answer (acceptance or refusal): who, when,
+    #: from which address, the SHA-256 of the PDF answered; the reason of a
+    #: refusal; the accepted PDF with its acceptance page.
+    reponse_le = sa.Column(sa.DateTime)
+    reponse_par_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="SET NULL"))
+    reponse_ip = sa.Column(sa.String(45))
+    sha256_reponse = sa.Column(sa.String(64))
+    motif_refus = sa.Column(sa.Text)
+    fichier_accepte_id = sa.Column(sa.Integer, sa.ForeignKey("fichier.id"), unique=True)
 
     intervention = relationship(Intervention, back_populates="lettres")
-    fichier = relationship("Fichier")
+    fichier = relationship("Fichier", foreign_keys=[fichier_id])
+    fichier_accepte = relationship("Fichier", foreign_keys=[fichier_accepte_id])
     auteur = relationship(User, foreign_keys=[auteur_id])
+    reponse_par = relationship(User, foreign_keys=[reponse_par_id])
 
     __table_args__ = (
         sa.CheckConstraint("taux > 0", name="taux_positif"),

@@ -193,7 +193,11 @@ def feuilles() -> tuple[Feuille, ...]:
         Feuille("Lettres de demande", tuple((f"lettre_demande.{c}", e) for c, e in (
             ("numero", "Numéro"), ("intervention_id", "Intervention"), ("type", "Type"), ("date_lettre", "Date"),
             ("mode_remuneration", "Mode de rémunération"), ("taux", "Taux (€)"), ("quantite", "Quantité"),
-            ("etat", "État"), ("fichier_id", "Lettre (fichier)"), ("auteur_id", "Par"), ("cree_le", "Créée le")))),
+            ("etat", "État"), ("fichier_id", "Lettre (fichier)"), ("auteur_id", "Par"), ("cree_le", "Créée le"),
+            ("envoyee_le", "Envoyée le"), ("sha256_envoye", "Empreinte SHA-256 de la lettre envoyée"),
+            ("reponse_le", "Réponse en ligne le"), ("reponse_ip", "Depuis l'adresse IP"),
+            ("sha256_reponse", "Empreinte SHA-256 du document accepté ou refusé"), ("motif_refus", "Motif du refus"),
+            ("fichier_accepte_id", "Lettre acceptée (fichier)")))),
         Feuille("Indisponibilités", tuple((f"indisponibilite.{c}", e) for c, e in (
             ("du", "Du"), ("au", "Au"), ("motif", "Motif"), ("created_at", "Déclarée le"),
             ("updated_at", "Modifiée le")))),
@@ -240,6 +244,7 @@ NON_EXPORTEES: dict[str, str] = {
     "fichier.storage_key": "emplacement technique du fichier",
     "fichier.sha256": "empreinte technique du fichier",
     "fichier.owner_user_id": "le compte lui-même",
+    "lettre_demande.reponse_par_id": "le compte lui-même (la réponse en ligne est la sienne)",
     "export_donnees.*": "les fichiers « Récupérer mes données » eux-mêmes",
     "jeton_compte.*": "liens à usage unique (empreintes, secrets)",
     "second_facteur.*": "clé de double authentification (secret)",

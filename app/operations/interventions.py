@@ -149,7 +149,30 @@ def modifier_intervention(intervention: Intervention, acteur: Acteur, **champs) 
     for nom, valeur in champs.items():
         setattr(intervention, nom, valeur)
     db.session.flush()
+    lettre_suit_l_intervention(intervention, acteur)
     return intervention
+
+
+def lettre_suit_l_intervention(intervention: Intervention, acteur: Acteur) -> None:
+    """The lettre in force shows the intervention's data: while it is a draft
+    or sent (not yet answered) its PDF is made again from them. A sent one
+    then differs from what was sent: it must be sent again (« Renvoyer ») before
+    the intervenant can accept it (docs/lettre_acceptation.md). Nothing is
+    flushed here: the screen's edit calls it before its own commit, where a
+    value the database refuses is reported under its field."""
+    with db.session.no_autoflush:
+        for lettre in intervention.lettres:
+            if EtatLettre(lettre.etat) in (EtatLettre.brouillon, EtatLettre.envoyee) and lettre.fichier is not None:
+                regenerer_pdf(lettre, acteur)
+
+
+def regenerer_pdf(lettre: LettreDemande, acteur: Acteur) -> LettreDemande:
+    """A new PDF of the lettre from the current data (the previous file is
+    kept: it may be the one that was sent)."""
+    lettre.fichier = stocker_pdf(generer_pdf(lettre), NOM_FICHIER_LETTRE.format(numero=lettre.numero),
+                                 owner_user_id=lettre.intervention.intervenant.user_id,
+                                 uploaded_by_id=acteur.user_id)
+    return lettre
 
 
 # -- lettres de demande ----------------------------------------------------------------
@@ -248,8 +271,9 @@ def lettre_lisible_par(lettre: LettreDemande, user) -> bool:
 
 
 def _lecture_lettre(fichier: Fichier, user) -> bool | None:
-    """A lettre de demande: staff of its intervention's structure (issue 23)."""
-    lettre = db.session.scalar(sa.select(LettreDemande).where(LettreDemande.fichier_id == fichier.id))
+    """A lettre de demande, or its accepted PDF: staff of its intervention's structure (issue 23)."""
+    lettre = db.session.scalar(sa.select(LettreDemande).where(
+        sa.or_(LettreDemande.fichier_id == fichier.id, LettreDemande.fichier_accepte_id == fichier.id)))
     return None if lettre is None else lettre_lisible_par(lettre, user)
 
 

@@ -3,11 +3,16 @@
 The standard PDF fonts (Helvetica) are written in WinAnsi, which has every
 French letter, « œ », « € » and the guillemets: no font file to ship.
 Amounts and durations in French (« 1 234,50 € », « 2,5 jours »).
+
+An accepted lettre (docs/lettre_acceptation.md) is the exact PDF sent, its
+pages untouched, followed by one page stating the acceptance and the SHA-256
+of those pages (``pdf_accepte``).
 """
 
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
@@ -16,6 +21,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from app.infra.formatting import format_heure
 from app.models.interventions import LettreDemande, ModeRemuneration, TypeLettre
 
 
@@ -118,3 +124,52 @@ def generer_pdf(lettre: LettreDemande) -> bytes:
     ]
     document.build(elements)
     return tampon.getvalue()
+
+
+_EMPREINTE = ParagraphStyle("empreinte", parent=_NORMAL, fontName="Courier", fontSize=9, leading=12)
+
+
+def page_acceptation(lettre: LettreDemande, *, nom: str, email: str, quand: datetime, ip: str | None,
+                     empreinte: str) -> list[tuple[str, str]]:
+    """The acceptance page's rows (the PDF and the tests read them)."""
+    return [
+        ("Lettre de demande", f"n° {lettre.numero} du {lettre.date_lettre:%d/%m/%Y}"),
+        ("Acceptée par", f"{nom} ({email})"),
+        ("Le", f"{format_heure(quand, '%d/%m/%Y à %H:%M:%S')} (heure de Paris)"),
+        ("Depuis l'adresse", ip or "Inconnue"),
+        ("Mode d'acceptation", "En ligne, sur l'Espace intervenants, après confirmation de l'identité "
+                               "et de l'engagement de l'intervenant"),
+    ]
+
+
+def pdf_accepte(original: bytes, lettre: LettreDemande, *, nom: str, email: str, quand: datetime,
+                ip: str | None, empreinte: str) -> bytes:
+    """``original`` (the PDF accepted, its pages unchanged) with a last page
+    stating who accepted it, when, from where, and the SHA-256 ``empreinte``
+    of the ``original`` file."""
+    from pypdf import PdfReader, PdfWriter
+
+    tampon = io.BytesIO()
+    document = SimpleDocTemplate(tampon, pagesize=A4, title=f"Acceptation de la lettre n° {lettre.numero}",
+                                 author="CNFPT", leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm,
+                                 bottomMargin=20 * mm)
+    lignes = page_acceptation(lettre, nom=nom, email=email, quand=quand, ip=ip, empreinte=empreinte)
+    document.build([
+        _p("Acceptation en ligne de la lettre de demande", _TITRE),
+        _tableau(lignes),
+        Spacer(1, 6 * mm),
+        _p("Empreinte SHA-256 du fichier de la lettre acceptée (les pages précédentes, telles qu'envoyées) :",
+           _LIBELLE),
+        _p(empreinte, _EMPREINTE),
+        Spacer(1, 6 * mm),
+        _p("L'intervenant a déclaré avoir pris connaissance de la lettre de demande et en accepter les termes. "
+           "Le fichier de la lettre envoyée, conservé par le CNFPT, a cette empreinte : toute modification du "
+           "document la changerait."),
+    ])
+    ecrivain = PdfWriter()
+    ecrivain.append(PdfReader(io.BytesIO(original)))
+    ecrivain.append(PdfReader(io.BytesIO(tampon.getvalue())))
+    ecrivain.add_metadata({"/Title": f"Lettre de demande n° {lettre.numero} (acceptée)", "/Author": "CNFPT"})
+    sortie = io.BytesIO()
+    ecrivain.write(sortie)
+    return sortie.getvalue()

@@ -138,10 +138,15 @@ TRAITEMENTS: tuple[Supprimer | Anonymiser, ...] = (
         **dict.fromkeys(("intitule", "date_debut", "date_fin", "duree_jours", "lieu", "etat", "reference_externe",
                          "created_at", "updated_at"), "comptabilité des interventions (sans nom)"),
     }),
-    Anonymiser("lettre_demande", remplacees={"fichier_id": None}, gardees={
+    Anonymiser("lettre_demande", remplacees={
+        "fichier_id": None, "fichier_accepte_id": None, "reponse_par_id": None, "reponse_ip": None,
+        "motif_refus": None,
+    }, gardees={
         "id": CLES, "intervention_id": CLES, "auteur_id": "l'auteur (un gestionnaire)",
         **dict.fromkeys(("numero", "type", "date_lettre", "mode_remuneration", "taux", "quantite", "etat", "cree_le"),
                         "montants et dates des lettres (comptabilité)"),
+        **dict.fromkeys(("envoyee_le", "sha256_envoye", "reponse_le", "sha256_reponse"),
+                        "dates et empreintes de l'envoi et de l'acceptation (comptabilité)"),
     }),
     Anonymiser("immatriculation", gardees={
         "id": CLES, "intervenant_id": CLES, "numero": "numéro d'immatriculation, jamais réattribué (comptabilité)",

@@ -65,8 +65,12 @@ ECRANS: tuple[Ecran, ...] = (
         Droit("me désinscrire, récupérer mes données", _sur("DepartView", "can_desinscription", "can_donnees",
                                                              "can_telecharger")),
     )),
-    Ecran("Mes interventions", (Droit("consulter et télécharger mes lettres de demande",
-                                      _sur("MesInterventionsView", "can_liste", "can_lettre")),)),
+    Ecran("Mes interventions", (
+        Droit("consulter et télécharger mes lettres de demande",
+              _sur("MesInterventionsView", "can_liste", "can_lettre", "can_fiche", "can_lettre_acceptee")),
+        Droit("accepter ou refuser en ligne mes lettres de demande",
+              _sur("MesInterventionsView", "can_accepter", "can_refuser")),
+    )),
     Ecran("Mes indisponibilités", (
         Droit("consulter, déclarer, modifier et supprimer",
               _sur("MesIndisponibilitesView", "can_liste", "can_ajouter", "can_modifier", "can_supprimer")),
@@ -106,8 +110,8 @@ ECRANS: tuple[Ecran, ...] = (
     )),
     Ecran("Lettres de demande", (
         Droit("consulter et télécharger", _sur("LettreGestionView", "can_list", "can_show")),
-        Droit("envoyer, marquer acceptée, en cours d'exécution, terminée, annuler",
-              _sur("LettreGestionView", "envoyer", "accepter", "executer", "terminer", "annuler")),
+        Droit("envoyer, renvoyer, marquer acceptée (réponse papier), en cours d'exécution, terminée, annuler",
+              _sur("LettreGestionView", "envoyer", "renvoyer", "accepter", "executer", "terminer", "annuler")),
     )),
     Ecran("Demandes de support", (
         Droit("consulter et répondre", _sur("SupportGestionView", "can_list", "can_show")),

@@ -81,6 +81,8 @@ _INTERVENANT = _COMPTE + _MESSAGERIE + [
     # Interventions and lettres de demande (issue 23)
     ("can_liste", "MesInterventionsView"),
     ("can_lettre", "MesInterventionsView"),
+    # The online answer to a lettre de demande (issue 37, point 6)
+    *[(f"can_{m}", "MesInterventionsView") for m in ("fiche", "accepter", "refuser", "lettre_acceptee")],
     ("menu_access", "Mes interventions"),
 ]
 
@@ -121,7 +123,7 @@ _GESTIONNAIRE = _COMPTE + _MESSAGERIE + [
     *[(p, "InterventionGestionView") for p in ("can_list", "can_show", "can_add", "can_edit", "can_lettre",
                                                 "demarrer", "realiser", "annuler")],
     ("menu_access", "Interventions"),
-    *[(p, "LettreGestionView") for p in ("can_list", "can_show", "envoyer", "accepter", "executer", "terminer",
+    *[(p, "LettreGestionView") for p in ("can_list", "can_show", "envoyer", "renvoyer", "accepter", "executer", "terminer",
                                           "annuler")],
     ("menu_access", "Lettres de demande"),
     *[(p, "InterventionApi") for p in ("can_get", "can_info", "can_post", "can_put", "can_etat")],

@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import TextInput
 
 from app.extensions import db
+from app.forms.interventions import AcceptationLettreForm, RefusLettreForm
 from app.infra.formatting import format_date
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.fichiers import Fichier
@@ -49,8 +50,18 @@ from app.operations.interventions import (
     attribuer_immatriculation,
     etats_du_dossier,
     generer_lettre,
+    lettre_suit_l_intervention,
 )
 from app.operations.lettre_pdf import duree_fr, montant_fr, quantite_fr
+from app.operations.lettres import (
+    MESSAGE_MODIFIEE,
+    IdentiteRefusee,
+    accepter_en_ligne,
+    confirmation_par_code,
+    lettre_du_destinataire,
+    noter_echec_identite,
+    refuser_en_ligne,
+)
 from app.security.headers import options_vue
 from app.security.scope import current_intervenant, dans_ma_structure, perimetre_courant, utilisateur_courant
 from app.views.annonces_gestion import ActionsWorkflowMixin, DecimalFrancaisField
@@ -245,6 +256,7 @@ class InterventionGestionView(BoutonsWorkflowMixin, ActionsWorkflowMixin, Espace
             abort(404)
         if EtatIntervention(item.etat) in (EtatIntervention.annulee, EtatIntervention.realisee):
             raise ValueError("Une intervention réalisée ou annulée ne peut plus être modifiée.")
+        lettre_suit_l_intervention(item, Acteur.from_user(current_user))
 
     def _evenement(self, items, event: str, succes: str):
         return self._appliquer(workflow_intervention, items, event, succes, lambda i: i.structure_id)
@@ -371,7 +383,8 @@ class LettreGestionView(BoutonsWorkflowMixin, ActionsWorkflowMixin, EspaceModelV
                     "intervention.intitule", "etat"]
     show_columns = ["numero", "type", "date_lettre", "intervention.intervenant.prenom",
                     "intervention.intervenant.nom_usage", "intervention.intitule", "intervention.structure.nom",
-                    "mode_remuneration", "taux", "quantite", "montant", "etat", "fichier"]
+                    "mode_remuneration", "taux", "quantite", "montant", "etat", "fichier", "envoyee_le",
+                    "sha256_envoye", "reponse_le", "reponse_ip", "sha256_reponse", "motif_refus", "fichier_accepte"]
     search_columns = ["numero", "etat", "date_lettre", "type"]
     label_columns = {
         "numero": "Numéro", "type": "Type de lettre", "date_lettre": "Date de la lettre",
@@ -380,6 +393,10 @@ class LettreGestionView(BoutonsWorkflowMixin, ActionsWorkflowMixin, EspaceModelV
         "intervention.intitule": "Intitulé de l'action", "intervention.structure.nom": "Structure",
         "mode_remuneration": "Modalités de paiement", "taux": "Taux", "quantite": "Heures ou jours rémunérés",
         "montant": "Montant total", "etat": "État", "fichier": "Lettre (PDF)",
+        "envoyee_le": "Envoyée le", "sha256_envoye": "Empreinte SHA-256 de la lettre envoyée",
+        "reponse_le": "Réponse en ligne de l'intervenant le", "reponse_ip": "Depuis l'adresse",
+        "sha256_reponse": "Empreinte SHA-256 du document accepté ou refusé", "motif_refus": "Motif du refus",
+        "fichier_accepte": "Lettre acceptée (PDF avec sa page d'acceptation)",
     }
     formatters_columns = {
         "etat": _libelle_etat_lettre,
@@ -389,7 +406,14 @@ class LettreGestionView(BoutonsWorkflowMixin, ActionsWorkflowMixin, EspaceModelV
         "montant": lambda v: montant_fr(v) if v is not None else "",
         "quantite": lambda v: quantite_fr(v) if v is not None else "",
         "fichier": _lien_fichier,
+        "fichier_accepte": _lien_fichier,
+        "envoyee_le": lambda v: format_date(v),
+        "reponse_le": lambda v: format_date(v),
     }
+
+    def _extra_show(self, item: LettreDemande) -> dict:
+        """The lettre's history: online answers and paper ones told apart (their labels)."""
+        return {"historique": workflow_lettre.history(item)}
 
     def _evenement(self, items, event: str, succes: str):
         return self._appliquer(workflow_lettre, items, event, succes, lambda x: x.intervention.structure_id)
@@ -400,10 +424,17 @@ class LettreGestionView(BoutonsWorkflowMixin, ActionsWorkflowMixin, EspaceModelV
     def envoyer(self, items):
         return self._evenement(items, "envoyer", "Lettre(s) envoyée(s)")
 
-    @action("accepter", "Marquer acceptée", "Marquer les lettres sélectionnées comme acceptées ?", "fa-check",
-            single=False)
+    @action("renvoyer", "Renvoyer à l'intervenant",
+            "Renvoyer les lettres sélectionnées, modifiées depuis leur envoi ? Les intervenants seront prévenus "
+            "par e-mail.", "fa-repeat", single=False)
+    def renvoyer(self, items):
+        return self._evenement(items, "renvoyer", "Lettre(s) envoyée(s) à nouveau")
+
+    @action("accepter", "Marquer acceptée (réponse papier)",
+            "Marquer les lettres sélectionnées comme acceptées sur papier (hors de l'Espace intervenants) ?",
+            "fa-check", single=False)
     def accepter(self, items):
-        return self._evenement(items, "accepter", "Lettre(s) acceptée(s)")
+        return self._evenement(items, "accepter", "Lettre(s) acceptée(s) (réponse papier)")
 
     @action("executer", "Marquer en cours d'exécution",
             "Marquer les lettres sélectionnées comme en cours d'exécution ?", "fa-play", single=False)
@@ -443,9 +474,7 @@ MES_LETTRES = Liste(
     table=LettreDemande, cle=LettreDemande.id,
     jointures=((Intervention, Intervention.id == LettreDemande.intervention_id, False),),
     colonnes={
-        "numero": Colonne("Numéro", LettreDemande.numero,
-                          lien=LienCellule("MesInterventionsView.lettre", "numero",
-                                           si=lambda rang: rang.fichier_id is not None)),
+        "numero": Colonne("Numéro", LettreDemande.numero, lien=LienCellule("MesInterventionsView.fiche", "numero")),
         "date_lettre": Colonne("Date de la lettre", LettreDemande.date_lettre, format_date),
         "intitule": Colonne("Intitulé de l'action", Intervention.intitule),
         "montant": Colonne("Montant total", LettreDemande.taux * LettreDemande.quantite,
@@ -469,11 +498,13 @@ def reponse_fichier(fichier: Fichier):
 
 
 class MesInterventionsView(BaseView):
-    """The signed-in intervenant's interventions and lettres, sorted by date."""
+    """The signed-in intervenant's interventions and lettres, sorted by date;
+    a lettre's page, where a sent lettre is accepted or refused online
+    (``app.operations.lettres``, docs/lettre_acceptation.md)."""
 
     route_base = "/mes-interventions"
     default_view = "liste"
-    include_route_methods = {"liste", "lettre"}
+    include_route_methods = {"liste", "lettre", "fiche", "accepter", "refuser", "lettre_acceptee"}
 
     @expose("/")
     @has_access
@@ -498,4 +529,106 @@ class MesInterventionsView(BaseView):
         if lettre is None or lettre.fichier is None:
             abort(404)
         return reponse_fichier(lettre.fichier)
+
+    # -- a lettre's page and the online answer (issue 37, point 6) ------------------
+    def _lettre_ou_404(self, numero: str) -> LettreDemande:
+        lettre = lettre_du_destinataire(numero, utilisateur_courant())
+        if lettre is None:
+            abort(404)
+        return lettre
+
+    def _fiche(self, lettre: LettreDemande, acceptation=None, refus=None, statut: int = 200):
+        user = utilisateur_courant()
+        acceptation = acceptation or AcceptationLettreForm()
+        refus = refus or RefusLettreForm()
+        fichier = lettre.fichier
+        acceptation.sha256.data = fichier.sha256 if fichier is not None else ""
+        par_code = confirmation_par_code(user)
+        acceptation.secret.label.text = "Code de vérification" if par_code else "Mot de passe"
+        modifiee = (EtatLettre(lettre.etat) == EtatLettre.envoyee
+                    and (fichier is None or fichier.sha256 != lettre.sha256_envoye))
+        acteur = Acteur.from_user(user)
+        historique = workflow_lettre.history(lettre, for_intervenant=True)
+        return self.render_template(
+            "interventions/lettre.html", title=f"Lettre de demande n° {lettre.numero}", lettre=lettre,
+            intervention=lettre.intervention, acceptation=acceptation, refus=refus, par_code=par_code,
+            modifiee=modifiee, message_modifiee=MESSAGE_MODIFIEE, historique=historique,
+            peut_repondre=not modifiee and workflow_lettre.can(lettre, "accepter_en_ligne", acteur)), statut
+
+    @expose("/lettres/<numero>/fiche")
+    @has_access
+    def fiche(self, numero):
+        return self._fiche(self._lettre_ou_404(numero))
+
+    @expose("/lettres/<numero>/accepter", methods=["POST"])
+    @has_access
+    def accepter(self, numero):
+        """« Accepter la lettre de demande »: one operation; its refusals next
+        to their field (the password, the commitment) or at the top."""
+        lettre = self._lettre_ou_404(numero)
+        form = AcceptationLettreForm()
+        if form.validate_on_submit():
+            issue = _repondre(form, accepter_en_ligne, lettre, utilisateur_courant(), secret=form.secret.data,
+                              engagement=bool(form.engagement.data), sha256_lu=form.sha256.data,
+                              ip=request.remote_addr)
+            if issue:
+                flash("Vous avez accepté la lettre de demande. Un courriel de confirmation vous est envoyé ; "
+                      "la lettre acceptée est à télécharger ci-dessous.", "success")
+                return redirect(url_for("MesInterventionsView.fiche", numero=lettre.numero))
+            db.session.refresh(lettre)
+        return self._fiche(lettre, acceptation=form, statut=200)
+
+    @expose("/lettres/<numero>/refuser", methods=["POST"])
+    @has_access
+    def refuser(self, numero):
+        lettre = self._lettre_ou_404(numero)
+        form = RefusLettreForm()
+        if form.validate_on_submit():
+            issue = _repondre(form, refuser_en_ligne, lettre, utilisateur_courant(), motif=form.motif.data,
+                              ip=request.remote_addr)
+            if issue:
+                flash("Vous avez refusé la lettre de demande. Votre gestionnaire en est informé(e) par courriel.",
+                      "success")
+                return redirect(url_for("MesInterventionsView.fiche", numero=lettre.numero))
+            db.session.refresh(lettre)
+        return self._fiche(lettre, refus=form, statut=200)
+
+    @expose("/lettres/<numero>/acceptee")
+    @has_access
+    @options_vue(content_security_policy=CSP_FICHIER)
+    def lettre_acceptee(self, numero):
+        """The accepted PDF (the one sent, plus its acceptance page)."""
+        lettre = self._lettre_ou_404(numero)
+        if lettre.fichier_accepte is None:
+            abort(404)
+        return reponse_fichier(lettre.fichier_accepte)
+
+
+def _repondre(form, operation, *args, **kwargs) -> bool:
+    """Run the answer's operation in its transaction (``executer``): refused
+    input goes next to its field, any other refusal to a flash."""
+    try:
+        executer(operation, *args, **kwargs)
+    except IdentiteRefusee as exc:  # rolled back; the failure itself is logged (login throttle)
+        executer(noter_echec_identite, utilisateur_courant(), exc.motif, request.remote_addr)
+        _aux_champs(form, exc.erreurs)
+        return False
+    except DonneesInvalides as exc:
+        _aux_champs(form, exc.erreurs)
+        return False
+    except WorkflowError as exc:
+        flash(exc.message, "danger")
+        return False
+    return True
+
+
+def _aux_champs(form, erreurs: dict[str, str]) -> None:
+    """Each message next to its field (a flash for one the form has not)."""
+    for champ, message in erreurs.items():
+        champ_du_form = getattr(form, champ, None)
+        if champ_du_form is None:
+            flash(message, "danger")
+        else:
+            champ_du_form.errors = [*champ_du_form.errors, message]
+
 

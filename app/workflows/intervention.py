@@ -6,10 +6,15 @@ are cancelled with it).
 
 Lettre de demande: brouillon → envoyée (the intervenant gets the e-mail) →
 acceptée → en cours d'exécution → terminée; brouillon | envoyée | acceptée |
-en cours d'exécution → annulée.
+en cours d'exécution → annulée. A sent lettre whose PDF changed since is sent
+again (envoyée → envoyée, « Renvoyer »). The intervenant answers a sent
+lettre online: « accepter_en_ligne » (→ acceptée) or « refuser_en_ligne »
+(→ refusée, a reason required); staff keep « Marquer acceptée (réponse
+papier) » for answers received outside the portal (docs/lettre_acceptation.md).
 
 Both are handled by staff of the intervention's structure (national roles:
-every structure) and by background jobs (système).
+every structure) and by background jobs (système); the online answers by the
+lettre's intervenant only.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.models.base import utcnow
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.interventions import LETTRE_ACTIVE, LIBELLES_ETAT_INTERVENTION, LIBELLES_ETAT_LETTRE
 from app.models.interventions import EtatIntervention as EI
 from app.models.interventions import EtatLettre as L
-from app.security.roles import PERSONNEL
+from app.security.roles import INTERVENANT, PERSONNEL
 from app.security.scope import perimetre_de
 from app.workflows.core import SYSTEME, Acteur, GardeRefusee, Transition, Workflow
 
@@ -75,6 +81,26 @@ def _verrouiller_l_intervenant(obj, actor: Acteur) -> None:
         raise GardeRefusee(INTERVENANT_DESINSCRIT)
 
 
+def _noter_l_envoi(obj, actor: Acteur) -> None:
+    """The PDF sent is the one the intervenant may accept: its SHA-256 is kept."""
+    obj.envoyee_le = utcnow()
+    obj.sha256_envoye = obj.fichier.sha256 if obj.fichier is not None else None
+
+
+def _pdf_change_depuis_l_envoi(obj, actor: Acteur) -> str | None:
+    """« Renvoyer » only a lettre whose PDF is no longer the one sent."""
+    if obj.fichier is not None and obj.fichier.sha256 != obj.sha256_envoye:
+        return None
+    return "La lettre n'a pas changé depuis son envoi."
+
+
+def _destinataire_de_la_lettre(obj, actor: Acteur) -> str | None:
+    """Only the intervenant the lettre is addressed to answers it online."""
+    if actor.user_id is not None and actor.user_id == obj.intervention.intervenant.user_id:
+        return None
+    return "Seul l'intervenant destinataire peut répondre à cette lettre de demande."
+
+
 def _annuler_les_lettres(obj, actor: Acteur) -> None:
     """A cancelled intervention's lettres in force are cancelled with it (each
     through its workflow: history, and no lettre left « programmée »)."""
@@ -111,9 +137,17 @@ lettre = Workflow(
     libelles=LIBELLES_ETAT_LETTRE,
     deja_traitee="Cette lettre de demande a déjà été modifiée entre-temps",
     transitions=[
-        _t(L.brouillon, "envoyer", L.envoyee, "Envoyer à l'intervenant", (_verrouiller_l_intervenant,),
+        _t(L.brouillon, "envoyer", L.envoyee, "Envoyer à l'intervenant", (_verrouiller_l_intervenant, _noter_l_envoi),
            gardes=(_intervenant_inscrit,)),
-        _t(L.envoyee, "accepter", L.acceptee, "Marquer acceptée"),
+        _t(L.envoyee, "renvoyer", L.envoyee, "Renvoyer à l'intervenant", (_verrouiller_l_intervenant, _noter_l_envoi),
+           gardes=(_intervenant_inscrit, _pdf_change_depuis_l_envoi)),
+        # Paper answers, entered by staff; the history says so (its label).
+        _t(L.envoyee, "accepter", L.acceptee, "Marquer acceptée (réponse papier)"),
+        # The intervenant's own answers (app.operations.lettres).
+        Transition(L.envoyee, "accepter_en_ligne", L.acceptee, frozenset({INTERVENANT}),
+                   "Acceptée en ligne par l'intervenant", (_destinataire_de_la_lettre,)),
+        Transition(L.envoyee, "refuser_en_ligne", L.refusee, frozenset({INTERVENANT}),
+                   "Refusée en ligne par l'intervenant", (_destinataire_de_la_lettre,), comment_required=True),
         _t(L.acceptee, "executer", L.en_cours_execution, "Marquer en cours d'exécution"),
         _t(L.en_cours_execution, "terminer", L.terminee, "Marquer terminée"),
         *[_t(source, "annuler", L.annulee, "Annuler")
@@ -123,4 +157,4 @@ lettre = Workflow(
 
 #: Events offered as buttons, in this order.
 EVENEMENTS_INTERVENTION = ("demarrer", "realiser", "annuler")
-EVENEMENTS_LETTRE = ("envoyer", "accepter", "executer", "terminer", "annuler")
+EVENEMENTS_LETTRE = ("envoyer", "renvoyer", "accepter", "executer", "terminer", "annuler")
