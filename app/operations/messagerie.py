@@ -8,11 +8,11 @@ structure (``Structure.messagerie_active``, set in the console):
 
 - an intervenant whose inscription is validated writes to the gestionnaires
   of the structure it is attached to or of a structure whose annonce it
-  applied to, where messaging is enabled;
+  applied or was invited to, where messaging is enabled;
 - a gestionnaire whose structure has messaging enabled writes to the
-  validated intervenants attached to its structure or who applied to one of
-  its annonces, and to the gestionnaires of the structures where messaging
-  is enabled.
+  validated intervenants attached to its structure or who applied or were
+  invited to one of its annonces (« Inviter à candidater », issue 37), and
+  to the gestionnaires of the structures where messaging is enabled.
 
 Structures come from ``app.security.scope`` (a gestionnaire's structure,
 the signed-in intervenant). Only active accounts are correspondents.
@@ -33,6 +33,7 @@ from app.models.base import utcnow
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
 from app.models.messagerie import OBJET_MAX, TEXTE_MAX, DestinataireMessage, Message
 from app.models.referentiels import Structure
+from app.models.suggestions import InvitationAnnonce
 from app.security.scope import structure_id_of_user
 
 #: Suggestions returned at most by the recipients' search.
@@ -70,11 +71,15 @@ def correspondants(user_id: int):
             Candidature.intervenant_id == Intervenant.id, Candidature.annonce_id == Annonce.id,
             Annonce.structure_id == structure_id,
         )
+        invite = exists().where(
+            InvitationAnnonce.intervenant_id == Intervenant.id, InvitationAnnonce.annonce_id == Annonce.id,
+            Annonce.structure_id == structure_id,
+        )
         intervenants = (
             select(User.id.label("user_id"), _nom().label("nom"))
             .join(Intervenant, Intervenant.user_id == User.id)
             .where(User.active.is_(True), Intervenant.etat_inscription == EtatInscription.validee,
-                   (Intervenant.structure_id == structure_id) | candidat)
+                   (Intervenant.structure_id == structure_id) | candidat | invite)
         )
         return union_all(intervenants, _gestionnaires([User.id != user_id]))
     intervenant = db.session.execute(
@@ -87,7 +92,11 @@ def correspondants(user_id: int):
         Candidature.intervenant_id == intervenant.id, Candidature.annonce_id == Annonce.id,
         Annonce.structure_id == Structure.id,
     )
-    return _gestionnaires([(Structure.id == intervenant.structure_id) | candidate_a])
+    invite_par = exists().where(
+        InvitationAnnonce.intervenant_id == intervenant.id, InvitationAnnonce.annonce_id == Annonce.id,
+        Annonce.structure_id == Structure.id,
+    )
+    return _gestionnaires([(Structure.id == intervenant.structure_id) | candidate_a | invite_par])
 
 
 def suggestions(user_id: int, texte: str) -> list[dict]:
@@ -222,6 +231,24 @@ def ecrire(user_id: int, destinataire_ids: Iterable[int], objet: str, texte: str
         _alertes(user_id, message, noms)
     db.session.flush()
     return message
+
+
+def envoyer_a_chacun(user_id: int, destinataire_ids: Iterable[int], objet: str, texte: str) -> dict[int, Message]:
+    """Send the same message to each recipient separately (none sees the
+    others' names), the rule checked once for all. No e-mail here: the
+    caller (an invitation) writes its own, one per recipient."""
+    objet, texte = _verifier_textes(objet, texte)
+    noms = verifier_destinataires(user_id, destinataire_ids)
+    date = utcnow()
+    messages = {}
+    for destinataire_id, nom in noms.items():
+        message = Message(expediteur_id=user_id, objet=objet, texte=texte, date=date, brouillon=False,
+                          destinataires_libelle=nom[:1000])
+        message.destinataires.append(DestinataireMessage(destinataire_id=destinataire_id, recu=True, date=date))
+        db.session.add(message)
+        messages[destinataire_id] = message
+    db.session.flush()
+    return messages
 
 
 def _alertes(user_id: int, message: Message, noms: dict[int, str]) -> None:
