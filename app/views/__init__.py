@@ -42,6 +42,14 @@ def register_views(appbuilder) -> None:
         AnnonceGestionView, "Annonces", label="Annonces", category="Gestion", category_label="Gestion",
         icon="fa-bullhorn",
     )
+    # Suggestions (issue 37): « Intervenants suggérés » and « Annonces pour vous »
+    from app.views.suggestions import AnnoncesPourVousView, SuggestionsGestionView
+
+    appbuilder.add_view_no_menu(SuggestionsGestionView)
+    appbuilder.add_view(
+        AnnoncesPourVousView, "Annonces pour vous", label="Annonces pour vous",
+        category="Tableau de bord", category_label="Tableau de bord", icon="fa-star",
+    )
     appbuilder.add_view(
         CandidatureGestionView, "Candidatures", label="Candidatures aux annonces", category="Gestion",
         category_label="Gestion", icon="fa-users",
