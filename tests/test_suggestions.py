@@ -286,3 +286,69 @@ def test_specialite_asked_as_a_whole_is_exact_both_ways(app, factory):
     assert cote_annonce.composantes["exact"] == cote_intervenant.composantes["exact"] == 1
     assert cote_annonce.score == cote_intervenant.score
     assert cote_intervenant.raisons[0] == "spécialité en commun : Finances et gestion financière"
+
+
+# -- screens --------------------------------------------------------------------------------
+from tests.conftest import csrf_token_from, page_text, sign_in  # noqa: E402
+
+
+def test_gestionnaire_sees_suggestions_with_reasons_and_invites(app, factory, login_as):
+    gestionnaire = login_as("gestionnaire", "DR-84")
+    user, profil = formateur(factory, first="Camille", last="Budget")
+    annonce = annonce_fi()
+    page = gestionnaire.get(f"/gestion/annonces/show/{annonce.id}")
+    assert "Intervenants suggérés" in page_text(page)
+    reponse = gestionnaire.get(f"/gestion/suggestions/annonce/{annonce.id}")
+    assert reponse.status_code == 200
+    texte = page_text(reponse)
+    assert "Camille Budget" in texte and "spécialité en commun : Préparation et exécution budgétaire" in texte
+    jeton = csrf_token_from(reponse.get_data(as_text=True))
+    for _ in range(3):
+        envoi = gestionnaire.post(f"/gestion/suggestions/annonce/{annonce.id}/inviter",
+                                  data={"csrf_token": jeton, "intervenant": [str(profil.id)]})
+        assert envoi.status_code == 302
+    assert _nombre(InvitationAnnonce, InvitationAnnonce.annonce_id == annonce.id) == 1
+    assert _nombre(OutboxMessage, OutboxMessage.recipients == user.email) == 1
+    page = page_text(gestionnaire.get(f"/gestion/annonces/show/{annonce.id}"))
+    assert "Intervenants invités à candidater" in page and "Camille Budget" in page
+    # the trainer: on the annonce and on the tableau de bord
+    client = app.test_client()
+    sign_in(client, user)
+    assert "Vous avez été invité(e) à candidater" in page_text(client.get(f"/annonces/{annonce.numero}"))
+    tableau = page_text(client.get("/mes-reponses-aux-annonces/"))
+    assert "Vous avez été invité(e) à candidater" in tableau and annonce.numero in tableau
+
+
+def test_another_structure_gets_404(app, factory, login_as):
+    autre = login_as("gestionnaire", "DR-11")
+    _, profil = formateur(factory)
+    annonce = annonce_fi()
+    assert autre.get(f"/gestion/suggestions/annonce/{annonce.id}").status_code == 404
+    jeton = csrf_token_from(autre.get("/gestion/annonces/list/").get_data(as_text=True))
+    reponse = autre.post(f"/gestion/suggestions/annonce/{annonce.id}/inviter",
+                         data={"csrf_token": jeton, "intervenant": [str(profil.id)]})
+    assert reponse.status_code == 404
+    assert _nombre(InvitationAnnonce) == 0
+
+
+def test_intervenant_cannot_open_the_gestion_screen(app, factory, login_as):
+    client = login_as("intervenant")
+    annonce = annonce_fi()
+    assert client.get(f"/gestion/suggestions/annonce/{annonce.id}").status_code in (302, 403, 404)
+
+
+def test_tableau_de_bord_and_full_page_show_annonces_pour_vous(app, factory):
+    user, profil = formateur(factory)
+    annonces = [annonce_fi(intitule=f"Budget {k}") for k in range(7)]
+    repondue = annonces[0]
+    db.session.add(Candidature(annonce_id=repondue.id, intervenant_id=profil.id))
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, user)
+    tableau = client.get("/mes-reponses-aux-annonces/").get_data(as_text=True)
+    section = tableau.split('id="annonces-pour-vous"')[1].split("</table>")[0]
+    assert section.count("<tr>") == 1 + 5  # header + the five best
+    assert f"{repondue.numero} –" not in section
+    page = client.get("/annonces-pour-vous/").get_data(as_text=True)
+    assert all(f"{a.numero} –" in page for a in annonces[1:])
+    assert f"{repondue.numero} –" not in page

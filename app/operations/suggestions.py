@@ -759,3 +759,28 @@ def invitation_de(annonce_id: int, intervenant_id: int) -> datetime | None:
     """When this intervenant was invited to this annonce, if ever."""
     return db.session.scalar(select(InvitationAnnonce.created_at).where(
         InvitationAnnonce.annonce_id == annonce_id, InvitationAnnonce.intervenant_id == intervenant_id))
+
+
+@dataclass
+class InvitationRecue:
+    numero: str
+    intitule: str
+    structure_nom: str
+    date_limite: date
+    le: datetime
+
+
+def invitations_ouvertes(intervenant_id: int, today: date | None = None) -> list[InvitationRecue]:
+    """The invitations the intervenant has not answered yet, on annonces still
+    open (the tableau de bord's « Vous avez été invité(e) à candidater »)."""
+    today = today or utcnow().date()
+    lignes = db.session.execute(
+        select(Annonce.numero, Annonce.intitule, Structure.nom, Annonce.date_limite, InvitationAnnonce.created_at)
+        .join(Annonce, Annonce.id == InvitationAnnonce.annonce_id)
+        .join(Structure, Structure.id == Annonce.structure_id)
+        .where(InvitationAnnonce.intervenant_id == intervenant_id, Annonce.etat == EtatAnnonce.publiee,
+               Annonce.date_limite >= today,
+               ~exists().where(Candidature.annonce_id == Annonce.id, Candidature.intervenant_id == intervenant_id))
+        .order_by(Annonce.date_limite, Annonce.id)
+    ).all()
+    return [InvitationRecue(*ligne) for ligne in lignes]

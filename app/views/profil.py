@@ -365,6 +365,7 @@ class ProfilView(BaseView):
             "alerte_specialites": profil.alerte_specialites,
             "alerte_regions": profil.alerte_regions,
             "alerte_specialites_et_regions": profil.alerte_specialites_et_regions,
+            "alerte_annonces_pour_vous": profil.alerte_annonces_pour_vous,
             "reseaux_sociaux": forms.bool_to_oui_non(profil.reseaux_sociaux),
         }
 
@@ -424,6 +425,7 @@ class ProfilView(BaseView):
         profil.alerte_specialites = form.alerte_specialites.data
         profil.alerte_regions = form.alerte_regions.data
         profil.alerte_specialites_et_regions = form.alerte_specialites_et_regions.data
+        profil.alerte_annonces_pour_vous = form.alerte_annonces_pour_vous.data
         profil.reseaux_sociaux = forms.oui_non_to_bool(form.reseaux_sociaux.data)
         indexer_parcours(profil)
 
