@@ -352,3 +352,36 @@ def test_tableau_de_bord_and_full_page_show_annonces_pour_vous(app, factory):
     page = client.get("/annonces-pour-vous/").get_data(as_text=True)
     assert all(f"{a.numero} –" in page for a in annonces[1:])
     assert f"{repondue.numero} –" not in page
+
+
+# -- the weekly e-mail ---------------------------------------------------------------------
+def test_weekly_email_once_per_week_for_those_who_asked(app, factory):
+    from app.jobs.suggestions import envoyer_annonces_pour_vous
+    from app.models.suggestions import EnvoiAnnoncesPourVous
+
+    abonne, profil = formateur(factory)
+    profil.alerte_annonces_pour_vous = True
+    sans_annonce, autre = formateur(factory, sous=("RH1",))
+    autre.alerte_annonces_pour_vous = True
+    non_abonne, _ = formateur(factory)
+    db.session.commit()
+    annonce = annonce_fi()
+    assert envoyer_annonces_pour_vous("2026-W50") == 1
+    assert envoyer_annonces_pour_vous("2026-W50") == 0  # a re-run: nothing more
+    courriels = db.session.scalars(select(OutboxMessage).where(OutboxMessage.template == "annonces_pour_vous")).all()
+    assert [c.recipients for c in courriels] == [abonne.email]
+    assert annonce.numero in courriels[0].body_text and "Pourquoi : spécialité en commun" in courriels[0].body_text
+    assert _nombre(EnvoiAnnoncesPourVous, EnvoiAnnoncesPourVous.intervenant_id == autre.id) == 1  # week done, no e-mail
+    assert envoyer_annonces_pour_vous("2026-W51") == 1  # next week, again
+    assert non_abonne.email not in {c.recipients for c in db.session.scalars(select(OutboxMessage))}
+    assert sans_annonce.email not in {c.recipients for c in db.session.scalars(select(OutboxMessage))}
+
+
+def test_weekly_job_is_in_the_cron_table():
+    from redis import Redis
+    from rq.cron import CronScheduler
+
+    scheduler = CronScheduler(connection=Redis())  # no connection is opened to load the config
+    scheduler.load_config_from_file("app.jobs.cron")
+    declared = {job.func_name: job for job in scheduler._cron_jobs}
+    assert declared["app.jobs.suggestions.envoyer_annonces_pour_vous"].cron == "0 8 * * 1"

@@ -784,3 +784,45 @@ def invitations_ouvertes(intervenant_id: int, today: date | None = None) -> list
         .order_by(Annonce.date_limite, Annonce.id)
     ).all()
     return [InvitationRecue(*ligne) for ligne in lignes]
+
+
+# -- the weekly « Annonces pour vous » e-mail ------------------------------------
+SUJET_HEBDO = "Annonces pour vous cette semaine sur l'Espace Intervenants"
+
+
+def semaine_iso(jour: date) -> str:
+    annee, semaine, _ = jour.isocalendar()
+    return f"{annee}-W{semaine:02d}"
+
+
+def envoyer_annonces_de_la_semaine(intervenant_id: int, semaine: str) -> bool:
+    """Record this week's e-mail of one intervenant and write it to the
+    outbox, in the caller's transaction; False when it was already written
+    (the unique key (intervenant, semaine): a re-run, a second worker) or
+    when no open annonce fits (the row is written all the same, so the week
+    is done for them)."""
+    from app.infra.formatting import format_date
+    from app.infra.mail import queue_email
+    from app.models.suggestions import EnvoiAnnoncesPourVous
+    from app.notifications.liens import external_url
+
+    annonces = annonces_pour(intervenant_id, limite=POUR_VOUS_TABLEAU)
+    inserer = postgresql_insert if _dialecte() == "postgresql" else sqlite_insert
+    nouveau = db.session.scalar(
+        inserer(EnvoiAnnoncesPourVous)
+        .values(intervenant_id=intervenant_id, semaine=semaine, created_at=utcnow(), nombre_annonces=len(annonces))
+        .on_conflict_do_nothing(index_elements=["intervenant_id", "semaine"])
+        .returning(EnvoiAnnoncesPourVous.id)
+    )
+    if nouveau is None or not annonces:
+        return False
+    email = db.session.scalar(select(User.email).join(Intervenant, Intervenant.user_id == User.id)
+                              .where(Intervenant.id == intervenant_id))
+    if not email:
+        return False
+    queue_email(email, "annonces_pour_vous", SUJET_HEBDO, annonces=[
+        {"numero": a.numero, "intitule": a.intitule, "structure": a.structure_nom, "raisons": a.raisons,
+         "date_limite": format_date(a.date_limite, "%d/%m/%Y"),
+         "lien": external_url("AnnoncesPubliquesView.detail", numero=a.numero)} for a in annonces
+    ], lien_liste=external_url("AnnoncesPourVousView.liste"), lien_preferences=external_url("ProfilView.parcours"))
+    return True
