@@ -92,6 +92,7 @@ EXPECTED: dict[str, dict | None] = {
     "AnnoncesPourVousView.liste": INTERVENANT_ONLY,
     "SuggestionsGestionView.annonce": STAFF_OWN_STRUCTURE,
     "SuggestionsGestionView.inviter": STAFF_OWN_STRUCTURE,
+    "SuggestionsApi.suggestions": STAFF_OWN_STRUCTURE,
     # Messagerie interne (issue 21): the matrix's intervenant is not validated yet (403);
     # the sample message goes from gestionnaire A to gestionnaire B (others: 404).
     **{f"{vue}.{route}": STAFF for vue in ("ReceptionView", "EnvoyesView", "BrouillonsView")

@@ -385,3 +385,26 @@ def test_weekly_job_is_in_the_cron_table():
     scheduler.load_config_from_file("app.jobs.cron")
     declared = {job.func_name: job for job in scheduler._cron_jobs}
     assert declared["app.jobs.suggestions.envoyer_annonces_pour_vous"].cron == "0 8 * * 1"
+
+
+# -- API ----------------------------------------------------------------------------------------
+def test_api_gives_the_same_ranking_and_404_to_another_structure(app, factory):
+    from tests.test_api_interventions import jeton
+
+    a, b = factory.gestionnaire("DR-84"), factory.gestionnaire("DR-11")
+    _, exact = formateur(factory, sous=("FI1",))
+    _, domaine = formateur(factory, sous=("FI2",))
+    annonce = annonce_fi()
+    client = app.test_client()
+    reponse = client.get(f"/api/v1/annonces/{annonce.id}/suggestions", headers=jeton(client, a))
+    assert reponse.status_code == 200
+    corps = reponse.get_json()
+    ids = [r["intervenant_id"] for r in corps["result"] if r["intervenant_id"] in {exact.id, domaine.id}]
+    assert ids == [exact.id, domaine.id]
+    assert [r["intervenant_id"] for r in corps["result"]] == [s.intervenant_id for s in suggestions_annonce(annonce.id)]
+    premier = next(r for r in corps["result"] if r["intervenant_id"] == exact.id)
+    assert premier["raisons"][0] == "spécialité en commun : Préparation et exécution budgétaire"
+    assert set(premier["composantes"]) == set(POIDS)
+    assert client.get(f"/api/v1/annonces/{annonce.id}/suggestions", headers=jeton(client, b)).status_code == 404
+    assert client.get("/api/v1/annonces/999999/suggestions", headers=jeton(client, a)).status_code == 404
+    assert client.get(f"/api/v1/annonces/{annonce.id}/suggestions").status_code == 401

@@ -91,6 +91,7 @@ ECRANS: tuple[Ecran, ...] = (
     Ecran("Intervenants suggérés", (
         Droit("consulter", (("can_annonce", "SuggestionsGestionView"),)),
         Droit("inviter à candidater", (("can_inviter", "SuggestionsGestionView"),)),
+        Droit("lire par l'API", (("can_suggestions", "SuggestionsApi"),)),
     )),
     Ecran("Candidatures aux annonces", (
         Droit("consulter", _sur("CandidatureGestionView", "can_list", "can_show")),

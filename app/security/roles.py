@@ -106,6 +106,7 @@ _GESTIONNAIRE = _COMPTE + _MESSAGERIE + [
     # Suggestions (issue 37): « Intervenants suggérés », « Inviter à candidater » (screen and API)
     ("can_annonce", "SuggestionsGestionView"),
     ("can_inviter", "SuggestionsGestionView"),
+    ("can_suggestions", "SuggestionsApi"),
     *[(p, "CandidatureGestionView") for p in ("can_list", "can_show", "etudier", "ne_pas_retenir", "ecrire")],
     # Messagerie (issue 21): one message to the applicants of an annonce
     ("can_ecrire", "EnvoiCandidatsView"),

@@ -455,6 +455,10 @@ def register_apis(appbuilder) -> None:
     appbuilder.add_api(InterventionApi)
     appbuilder.add_api(LettreDemandeApi)
     appbuilder.add_api(DossierApi)
+    # Suggestions of an annonce (issue 37)
+    from app.views.api_suggestions import SuggestionsApi
+
+    appbuilder.add_api(SuggestionsApi)
     # FAB's OpenAPI document of the v1 APIs (``/api/v1/_openapi``), without
     # its Swagger page (FAB_API_SWAGGER_UI: scripts from a CDN).
     appbuilder.add_api(OpenApi)
