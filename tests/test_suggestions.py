@@ -234,7 +234,7 @@ def test_statement_count_does_not_grow_with_the_people(app, factory):
         annonce_fi()
     with count_queries() as plusieurs:
         annonces_pour(profil.id)
-    assert len(plusieurs) == len(une) <= 10
+    assert len(plusieurs) == len(une) <= 12
 
 
 # -- invitations --------------------------------------------------------------------------

@@ -139,13 +139,15 @@ def mots_cles(texte: str | None) -> list[str]:
     return mots[:MOTS_MAX]
 
 
-def besoins(annonce_ids) -> dict[int, Besoin]:
-    """The criteria of these annonces: five statements whatever their number."""
+def besoins(annonce_ids, conn=None) -> dict[int, Besoin]:
+    """The criteria of these annonces: five statements whatever their number
+    (``conn``: a bare connection, the bench's baseline; else the session)."""
+    cx = conn if conn is not None else db.session
     ids = sorted(set(annonce_ids))
     if not ids:
         return {}
     france = select(Pays.id).where(Pays.code == CODE_FRANCE).scalar_subquery()
-    lignes = db.session.execute(
+    lignes = cx.execute(
         select(Annonce.id, Annonce.numero, Annonce.intitule, Annonce.structure_id, Structure.nom.label("structure_nom"),
                Annonce.pays_id, (Annonce.pays_id == france).label("en_france"), Annonce.date_debut, Annonce.date_fin)
         .join(Structure, Structure.id == Annonce.structure_id).where(Annonce.id.in_(ids))
@@ -158,14 +160,14 @@ def besoins(annonce_ids) -> dict[int, Besoin]:
             etranger=ligne.pays_id is not None and not ligne.en_france,
             du=ligne.date_debut or ligne.date_fin, au=ligne.date_fin or ligne.date_debut,
         )
-    for aid, sid, libelle in db.session.execute(
+    for aid, sid, libelle in cx.execute(
         select(annonce_specialite.c.annonce_id, Specialite.id, Specialite.libelle)
         .join(Specialite, Specialite.id == annonce_specialite.c.specialite_id)
         .where(annonce_specialite.c.annonce_id.in_(ids))
     ):
         resultat[aid].specialites[sid] = libelle
     parents: dict[int, set[int]] = {}
-    for aid, ssid, libelle, parent, parent_libelle in db.session.execute(
+    for aid, ssid, libelle, parent, parent_libelle in cx.execute(
         select(annonce_sous_specialite.c.annonce_id, SousSpecialite.id, SousSpecialite.libelle,
                Specialite.id, Specialite.libelle)
         .join(SousSpecialite, SousSpecialite.id == annonce_sous_specialite.c.sous_specialite_id)
@@ -175,12 +177,12 @@ def besoins(annonce_ids) -> dict[int, Besoin]:
         resultat[aid].sous_specialites[ssid] = libelle
         resultat[aid].specialites.setdefault(parent, parent_libelle)
         parents.setdefault(aid, set()).add(parent)
-    for aid, rid, nom in db.session.execute(
+    for aid, rid, nom in cx.execute(
         select(annonce_region.c.annonce_id, Region.id, Region.nom)
         .join(Region, Region.id == annonce_region.c.region_id).where(annonce_region.c.annonce_id.in_(ids))
     ):
         resultat[aid].regions[rid] = nom
-    for aid, did, nom, rid, region_nom in db.session.execute(
+    for aid, did, nom, rid, region_nom in cx.execute(
         select(annonce_departement.c.annonce_id, Departement.id, Departement.nom, Region.id, Region.nom)
         .join(Departement, Departement.id == annonce_departement.c.departement_id)
         .join(Region, Region.id == Departement.region_id)
@@ -209,32 +211,33 @@ class Profil:
     realisees: int
 
 
-def profil(intervenant_id: int) -> Profil | None:
+def profil(intervenant_id: int, conn=None) -> Profil | None:
     """The criteria of one intervenant (validated only: the others are never suggested)."""
-    ligne = db.session.execute(
+    cx = conn if conn is not None else db.session
+    ligne = cx.execute(
         select(Intervenant.id, Intervenant.disponible_etranger, Intervenant.texte_parcours)
         .where(Intervenant.id == intervenant_id, Intervenant.etat_inscription == EtatInscription.validee)
     ).first()
     if ligne is None:
         return None
-    sous = dict(db.session.execute(
+    sous = dict(cx.execute(
         select(SousSpecialite.id, SousSpecialite.libelle)
         .join(intervenant_sous_specialite, intervenant_sous_specialite.c.sous_specialite_id == SousSpecialite.id)
         .where(intervenant_sous_specialite.c.intervenant_id == intervenant_id)).all())
-    specs = dict(db.session.execute(
+    specs = dict(cx.execute(
         select(Specialite.id, Specialite.libelle)
         .join(intervenant_specialite, intervenant_specialite.c.specialite_id == Specialite.id)
         .where(intervenant_specialite.c.intervenant_id == intervenant_id)).all())
-    regions = dict(db.session.execute(
+    regions = dict(cx.execute(
         select(Region.id, Region.nom).join(intervenant_region, intervenant_region.c.region_id == Region.id)
         .where(intervenant_region.c.intervenant_id == intervenant_id)).all())
-    deps = dict(db.session.execute(
+    deps = dict(cx.execute(
         select(Departement.id, Departement.nom)
         .join(intervenant_departement, intervenant_departement.c.departement_id == Departement.id)
         .where(intervenant_departement.c.intervenant_id == intervenant_id)).all())
-    periodes = db.session.execute(
+    periodes = cx.execute(
         select(Indisponibilite.du, Indisponibilite.au).where(Indisponibilite.intervenant_id == intervenant_id)).all()
-    realisees = db.session.scalar(select(func.count()).select_from(Intervention).where(
+    realisees = cx.scalar(select(func.count()).select_from(Intervention).where(
         Intervention.intervenant_id == intervenant_id, Intervention.etat == EtatIntervention.realisee))
     return Profil(
         id=ligne.id, sous_specialites=sous, specialites=specs, regions=regions, departements=deps,
@@ -311,14 +314,14 @@ class Suggestion:
     invite_le: datetime | None = None
 
 
-def _dialecte() -> str:
-    return db.session.get_bind().dialect.name
+def _dialecte(conn=None) -> str:
+    return db.session.get_bind().dialect.name if conn is None else conn.dialect.name
 
 
-def _texte_intervenant_sql(besoin: Besoin, dialecte: str):
+def _texte_intervenant_sql(besoin: Besoin, dialecte: str, cx):
     """Direction annonce: the intitulé's words in each intervenant's Parcours."""
     if dialecte == "postgresql":
-        lexemes = db.session.scalar(select(func.tsvector_to_array(func.to_tsvector("french", besoin.intitule)))) or []
+        lexemes = cx.scalar(select(func.tsvector_to_array(func.to_tsvector("french", besoin.intitule)))) or []
         colonne = literal_column(f"intervenant.{TEXTE_PARCOURS_TSV}")
         termes = [case((colonne.op("@@")(func.to_tsquery("simple", _tsquery_litteral(lex))), 1), else_=0)
                   for lex in lexemes[:MOTS_MAX]]
@@ -353,12 +356,14 @@ def _zone_intervenant_sql(besoin: Besoin):
     return case(*branches, else_=0)
 
 
-def suggestions_annonce(annonce_id: int, limite: int = SUGGESTIONS_MAX) -> list[Suggestion]:
-    """The intervenants to suggest for this annonce, best first, with their reasons."""
-    besoin = besoins([annonce_id]).get(annonce_id)
+def suggestions_annonce(annonce_id: int, limite: int = SUGGESTIONS_MAX, conn=None) -> list[Suggestion]:
+    """The intervenants to suggest for this annonce, best first, with their reasons
+    (``conn``: a bare connection, the bench's baseline; else the session)."""
+    cx = conn if conn is not None else db.session
+    besoin = besoins([annonce_id], cx).get(annonce_id)
     if besoin is None or not besoin.specialites:
         return []
-    dialecte = _dialecte()
+    dialecte = _dialecte(conn)
     i = Intervenant.id
     domaines = list(besoin.specialites)
     exact_sous = list(besoin.sous_specialites)
@@ -376,7 +381,7 @@ def suggestions_annonce(annonce_id: int, limite: int = SUGGESTIONS_MAX) -> list[
                               Intervention.etat != EtatIntervention.annulee),
         "experience": _compter(Intervention, Intervention.intervenant_id == i,
                                Intervention.etat == EtatIntervention.realisee),
-        "texte": _texte_intervenant_sql(besoin, dialecte),
+        "texte": _texte_intervenant_sql(besoin, dialecte, cx),
     }
     premiere_exacte = select(func.min(intervenant_sous_specialite.c.sous_specialite_id)).where(
         intervenant_sous_specialite.c.intervenant_id == i,
@@ -422,7 +427,7 @@ def suggestions_annonce(annonce_id: int, limite: int = SUGGESTIONS_MAX) -> list[
     composantes = {k: interne.c[k] for k in c}
     total = score_sql(composantes).label("score")
     rotation = (interne.c.id * 7919 + annonce_id) % 1009
-    lignes = db.session.execute(
+    lignes = cx.execute(
         select(interne, total)
         .where(interne.c.zone > 0)
         .order_by(total.desc(), interne.c.derniere.asc().nulls_first(), rotation, interne.c.id)
@@ -457,14 +462,17 @@ def _lieu(zone: int, departement: str | None, region: str | None, besoin: Besoin
 
 
 # -- the other way: annonces for an intervenant --------------------------------------
-def annonces_pour(intervenant_id: int, limite: int = POUR_VOUS_PAGE, today: date | None = None) -> list[Suggestion]:
+def annonces_pour(intervenant_id: int, limite: int = POUR_VOUS_PAGE, today: date | None = None,
+                  conn=None) -> list[Suggestion]:
     """The open annonces that fit this intervenant best, with their reasons;
-    those already answered excluded (an invitation is shown, not excluded)."""
-    p = profil(intervenant_id)
+    those already answered excluded (an invitation is shown, not excluded).
+    ``conn``: a bare connection (the bench's baseline); else the session."""
+    cx = conn if conn is not None else db.session
+    p = profil(intervenant_id, cx)
     if p is None or not p.specialites:
         return []
     today = today or utcnow().date()
-    dialecte = _dialecte()
+    dialecte = _dialecte(conn)
     a = Annonce.id
     domaines = list(p.specialites)
     sous = list(p.sous_specialites) or [-1]
@@ -494,7 +502,7 @@ def annonces_pour(intervenant_id: int, limite: int = POUR_VOUS_PAGE, today: date
         else_=0,
     )
     if dialecte == "postgresql":
-        texte = _texte_annonce_pg(p.id)
+        texte = _texte_annonce_pg(p.id, cx)
     else:
         texte = literal(0)  # computed below in Python (SQLite: the simpler rule)
     c = {
@@ -553,7 +561,7 @@ def annonces_pour(intervenant_id: int, limite: int = POUR_VOUS_PAGE, today: date
     requete = select(interne, total).where(interne.c.zone > 0)
     if dialecte == "postgresql":
         requete = requete.order_by(total.desc(), interne.c.date_limite, interne.c.id).limit(limite)
-    lignes = db.session.execute(requete).all()
+    lignes = cx.execute(requete).all()
     resultat = []
     texte_bas = p.texte.lower()
     for ligne in lignes:
@@ -576,10 +584,10 @@ def annonces_pour(intervenant_id: int, limite: int = POUR_VOUS_PAGE, today: date
     return resultat
 
 
-def _texte_annonce_pg(intervenant_id: int):
+def _texte_annonce_pg(intervenant_id: int, cx):
     """Direction intervenant (PostgreSQL): the lexemes of each annonce's
     intitulé present in this intervenant's stored ``tsvector``."""
-    lexemes = db.session.scalar(
+    lexemes = cx.scalar(
         select(func.tsvector_to_array(literal_column(TEXTE_PARCOURS_TSV)))
         .select_from(Intervenant).where(Intervenant.id == intervenant_id)
     ) or []
@@ -595,32 +603,33 @@ def _texte_annonce_pg(intervenant_id: int):
 
 
 # -- the hard rules, checked on their own ------------------------------------------
-def regles_dures_violees(annonce_id: int, intervenant_ids) -> dict[int, str]:
+def regles_dures_violees(annonce_id: int, intervenant_ids, conn=None) -> dict[int, str]:
     """For each intervenant that may NOT be suggested for the annonce, why (in
     French). Written apart from the ranking's SQL, row by row in Python over
     a few set-based reads: the invitation re-checks the ticked people with
     it, and the bench's property check compares both."""
+    cx = conn if conn is not None else db.session
     ids = sorted({int(x) for x in intervenant_ids})
-    besoin = besoins([annonce_id]).get(annonce_id)
+    besoin = besoins([annonce_id], cx).get(annonce_id)
     if besoin is None:
         return dict.fromkeys(ids, "annonce inconnue")
-    lignes = db.session.execute(select(Intervenant.id, Intervenant.etat_inscription, Intervenant.disponible_etranger)
+    lignes = cx.execute(select(Intervenant.id, Intervenant.etat_inscription, Intervenant.disponible_etranger)
                                 .where(Intervenant.id.in_(ids))).all()
     etats = {ligne.id: ligne.etat_inscription for ligne in lignes}
     etranger = {ligne.id: ligne.disponible_etranger for ligne in lignes}
-    candidats = set(db.session.scalars(select(Candidature.intervenant_id).where(
+    candidats = set(cx.scalars(select(Candidature.intervenant_id).where(
         Candidature.annonce_id == annonce_id, Candidature.intervenant_id.in_(ids))))
-    invites = set(db.session.scalars(select(InvitationAnnonce.intervenant_id).where(
+    invites = set(cx.scalars(select(InvitationAnnonce.intervenant_id).where(
         InvitationAnnonce.annonce_id == annonce_id, InvitationAnnonce.intervenant_id.in_(ids))))
     indisponibles = set()
     if besoin.du is not None:
-        indisponibles = set(db.session.scalars(select(Indisponibilite.intervenant_id).where(
+        indisponibles = set(cx.scalars(select(Indisponibilite.intervenant_id).where(
             Indisponibilite.intervenant_id.in_(ids), Indisponibilite.du <= besoin.au, Indisponibilite.au >= besoin.du)))
     regions, departements, domaines = {}, {}, {}
     for table, cle, cible in ((intervenant_region, "region_id", regions),
                               (intervenant_departement, "departement_id", departements),
                               (intervenant_specialite, "specialite_id", domaines)):
-        for iid, rid in db.session.execute(select(table.c.intervenant_id, table.c[cle]).where(
+        for iid, rid in cx.execute(select(table.c.intervenant_id, table.c[cle]).where(
                 table.c.intervenant_id.in_(ids))):
             cible.setdefault(iid, set()).add(rid)
     violees = {}
