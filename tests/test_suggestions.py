@@ -408,3 +408,22 @@ def test_api_gives_the_same_ranking_and_404_to_another_structure(app, factory):
     assert client.get(f"/api/v1/annonces/{annonce.id}/suggestions", headers=jeton(client, b)).status_code == 404
     assert client.get("/api/v1/annonces/999999/suggestions", headers=jeton(client, a)).status_code == 404
     assert client.get(f"/api/v1/annonces/{annonce.id}/suggestions").status_code == 401
+
+
+def test_invitation_follows_the_messagerie_rule(app, factory, login_as):
+    """A structure whose messagerie is closed cannot invite: refused in French, nothing recorded."""
+    from app.models.referentiels import Structure
+
+    gestionnaire = login_as("gestionnaire", "DR-84")
+    _, profil = formateur(factory)
+    annonce = annonce_fi()
+    structure = db.session.get(Structure, annonce.structure_id)
+    structure.messagerie_active = False
+    db.session.commit()
+    jeton = csrf_token_from(gestionnaire.get(f"/gestion/suggestions/annonce/{annonce.id}").get_data(as_text=True))
+    reponse = gestionnaire.post(f"/gestion/suggestions/annonce/{annonce.id}/inviter",
+                                data={"csrf_token": jeton, "intervenant": [str(profil.id)]}, follow_redirects=True)
+    assert reponse.status_code == 200
+    assert "messagerie, qui n'est pas ouverte pour votre structure" in page_text(reponse)
+    assert _nombre(InvitationAnnonce) == 0
+    assert _nombre(OutboxMessage) == 0

@@ -676,7 +676,7 @@ def inviter(annonce_id: int, intervenant_ids, acteur_id: int) -> list[int]:
     from app.infra.formatting import format_date
     from app.infra.mail import queue_email
     from app.notifications.liens import external_url
-    from app.operations.messagerie import envoyer_a_chacun
+    from app.operations.messagerie import MessagerieRefusee, envoyer_a_chacun
     from app.security.scope import perimetre_de
     from app.workflows.core import Acteur
 
@@ -722,7 +722,11 @@ def inviter(annonce_id: int, intervenant_ids, acteur_id: int) -> list[int]:
     sujet = SUJET_INVITATION.format(numero=annonce.numero)
     texte = TEXTE_INVITATION.format(structure=structure, numero=annonce.numero, intitule=annonce.intitule,
                                     lien=lien, date_limite=format_date(annonce.date_limite, "%d/%m/%Y"))
-    messages = envoyer_a_chacun(acteur_id, list(destinataires), sujet[:200], texte)
+    try:
+        messages = envoyer_a_chacun(acteur_id, list(destinataires), sujet[:200], texte)
+    except MessagerieRefusee as exc:  # messaging disabled for the structure: nothing is recorded (rollback)
+        raise SuggestionRefusee(
+            "L'invitation passe par la messagerie, qui n'est pas ouverte pour votre structure : " + str(exc)) from exc
     table = InvitationAnnonce.__table__
     db.session.execute(
         table.update().where(table.c.annonce_id == annonce_id, table.c.intervenant_id == sa.bindparam("iid"))
