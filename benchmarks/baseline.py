@@ -897,3 +897,47 @@ def interventions_gestion(structure_id):
     return page_html("Interventions", [Tableau("interventions", (
         "date_debut", "date_fin", "prenom", "nom_usage", "intitule", "lieu", "structure", "etat"),
         interventions.lignes)], choix, resultats=interventions)
+
+
+# --- suggestions (issue 37) ----------------------------------------------------
+
+
+def _lignes_suggestions(liste, cle: str) -> list[dict]:
+    return [{"id": getattr(s, cle), "nom": s.nom, "numero": s.numero, "intitule": s.intitule,
+             "score": s.score, "raisons": " ; ".join(s.raisons)} for s in liste]
+
+
+@bp.get("/gestion/suggestions/<int:annonce_id>")
+def suggestions_annonce(annonce_id):
+    """↔ ``/gestion/suggestions/annonce/<id>``: the annonce, the same ranked
+    statement (app.operations.suggestions run on the bare connection: the
+    same SQL and reasons, without the framework) and who was invited."""
+    from app.models.suggestions import InvitationAnnonce
+    from app.operations.suggestions import suggestions_annonce as classer
+
+    inv = InvitationAnnonce.__table__
+    with connexion() as conn:
+        a = conn.execute(select(annonce.c.id, annonce.c.numero, annonce.c.intitule, annonce.c.etat,
+                                annonce.c.structure_id).where(annonce.c.id == annonce_id)).first()
+        if a is None:
+            abort(404)
+        liste = classer(a.id, conn=conn) if a.etat == EtatAnnonce.publiee else []
+        invites = conn.execute(
+            select(inv.c.intervenant_id.label("id"), intervenant.c.prenom, intervenant.c.nom_usage, inv.c.created_at)
+            .join(intervenant, intervenant.c.id == inv.c.intervenant_id)
+            .where(inv.c.annonce_id == a.id).order_by(inv.c.created_at.desc(), inv.c.id.desc())).all()
+    return page_html(f"Intervenants suggérés — {a.numero}", [
+        Tableau("suggestions", ("nom", "score", "raisons"), _lignes_suggestions(liste, "intervenant_id")),
+        Tableau("invites", ("prenom", "nom_usage", "created_at"), invites),
+    ])
+
+
+@bp.get("/annonces-pour-vous/<int:intervenant_id>")
+def annonces_pour_vous(intervenant_id):
+    """↔ ``/annonces-pour-vous/`` of that intervenant: the same ranked statement, read the other way."""
+    from app.operations.suggestions import annonces_pour
+
+    with connexion() as conn:
+        liste = annonces_pour(intervenant_id, conn=conn)
+    return page_html("Annonces pour vous", [
+        Tableau("annonces", ("numero", "intitule", "score", "raisons"), _lignes_suggestions(liste, "annonce_id"))])

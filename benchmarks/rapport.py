@@ -55,7 +55,7 @@ def _tableau(lignes: list[dict]) -> list[str]:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for e in lignes:
-        if e["page"] == "alertes_publication":
+        if e["page"] in ("alertes_publication", "suggestions_regles_dures"):
             continue
         ratio_rps = f"{e['rps'] / e['baseline_rps']:.0%}" if e.get("baseline_rps") else ""
         ratio_p95 = f"{e['p95_ms'] / e['baseline_p95_ms']:.1f}×" if e.get("baseline_p95_ms") else ""
@@ -85,6 +85,10 @@ def markdown(toutes: list[dict]) -> str:
                 out += ["", f"Alertes à la publication : {e['alertes']} alertes ({e['part_ciblee']:.0%} des intervenants) "
                         f"calculées et mises en file en {e['p50_ms']:.0f} ms (médiane de {len(e['durees_ms'])} "
                         f"publications ; pire {e['p99_ms']:.0f} ms ; objectif ≤ {e['target_p95_ms']:g} ms) {_verdict(e)}"]
+            if e["page"] == "suggestions_regles_dures":
+                out += ["", f"Suggestions (issue 37) : {e['paires']} paires (annonce, intervenant) de 200 annonces "
+                        f"vérifiées contre les règles strictes en {e['duree_s']} s, {e['violations']} violée(s) "
+                        f"{_verdict(e)}"]
     return "\n".join(out) + "\n"
 
 

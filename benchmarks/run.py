@@ -284,6 +284,23 @@ def mesurer_alertes(url: str, meta: dict) -> dict:
     }
 
 
+def verifier_suggestions(url: str, meta: dict) -> dict:
+    """Issue 37: every suggestion of 200 annonces satisfies the hard rules."""
+    from benchmarks.proprietes_suggestions import verifier
+
+    r = verifier(url)
+    print(f"  suggestions : {r['paires']} paires sur {r['annonces']} annonces vérifiées en {r['duree_s']} s, "
+          f"{len(r['violations'])} règle(s) violée(s)", flush=True)
+    for v in r["violations"][:20]:
+        print(f"    {v}", flush=True)
+    return {
+        "page": "suggestions_regles_dures", "libelle": "Suggestions : règles strictes sur 200 annonces",
+        "clients": 1, "p50_ms": None, "p95_ms": None, "p99_ms": None, "rps": None, "baseline_p95_ms": None,
+        "baseline_rps": None, "pass": not r["violations"], "paires": r["paires"],
+        "violations": len(r["violations"]), "duree_s": r["duree_s"], **meta,
+    }
+
+
 def ecrire_plans(url: str, meta: dict) -> Path:
     from benchmarks.plans import plans
 
@@ -321,12 +338,15 @@ def main(argv=None) -> None:
     parser.add_argument("--sans-alertes", action="store_true")
     parser.add_argument("--sans-pages", action="store_true", help="seulement les alertes (et les plans)")
     parser.add_argument("--plans", action="store_true", help="écrire les plans EXPLAIN des pages")
+    parser.add_argument("--sans-proprietes", action="store_true",
+                        help="sans la vérification des règles strictes des suggestions (200 annonces)")
     parser.add_argument("--prefixe", default=PREFIXE,
                         help="préfixe des bases du banc, <préfixe>_<N> (défaut : BENCH_PREFIXE ou espace_bench)")
     args = parser.parse_args(argv)
     args.clients = [int(c) for c in args.clients.split(",")]
     args.pages = [p for p in args.pages.split(",") if p]
     charge.wrk_disponible()
+    regles_violees = False
     for moteur in [b.strip() for b in args.bases.split(",") if b.strip()]:
         for n in [int(v) for v in args.intervenants.split(",")]:
             print(f"== {moteur}, {n} intervenants", flush=True)
@@ -347,10 +367,16 @@ def main(argv=None) -> None:
             lignes = [] if args.sans_pages else mesurer_pages(url, args, meta)
             if not args.sans_alertes:
                 lignes.append(mesurer_alertes(url, meta))
+            if not args.sans_proprietes:
+                ligne = verifier_suggestions(url, meta)
+                regles_violees = regles_violees or not ligne["pass"]
+                lignes.append(ligne)
             if args.plans:
                 ecrire_plans(url, meta)
             rapport.ecrire_markdown(rapport.enregistrer(lignes))
     print(f"Résultats : {rapport.RESULTATS.relative_to(RACINE)} et {rapport.BENCHMARKS_MD.relative_to(RACINE)}")
+    if regles_violees:
+        raise SystemExit("Des suggestions violent les règles strictes (issue 37) : voir ci-dessus.")
 
 
 if __name__ == "__main__":

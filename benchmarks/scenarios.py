@@ -38,6 +38,8 @@ class Objectif:
 PUBLIC = Objectif(50, 0.30)
 CONNECTE = Objectif(100, 0.15)
 TEXTE_LIBRE = Objectif(150, 0.15)
+#: Issue 37: both suggestion pages, p95 ≤ 150 ms at 8 clients and ≥ 30 % of the bare baseline.
+SUGGESTIONS = Objectif(150, 0.30)
 
 
 @dataclass
@@ -188,6 +190,20 @@ def construire(conn: sa.Connection, seed: int = 7) -> list[Scenario]:
         Scenario("cvtheque", "CV-thèque : recherche par critères", CONNECTE, cvtheque),
         Scenario("cvtheque_texte", "CV-thèque : critères et texte libre", TEXTE_LIBRE, cvtheque_texte),
         Scenario("candidatures_annonce", "Candidatures d'une annonce (gestionnaire)", CONNECTE, candidatures),
+    ]
+    # Suggestions (issue 37): the open annonces of the gestionnaires above, both directions.
+    ouvertes_par_structure = {}
+    for sid, _ in gestionnaires:
+        ouvertes_par_structure[sid] = conn.scalars(
+            sa.select(Annonce.id).where(Annonce.structure_id == sid, Annonce.etat == "publiee",
+                                        Annonce.date_limite >= today)
+            .order_by(Annonce.id).limit(10)).all()
+    scenarios += [
+        Scenario("suggestions_annonce", "Gestionnaire : intervenants suggérés d'une annonce", SUGGESTIONS,
+                 [(f"/gestion/suggestions/annonce/{aid}", email, f"{BASELINE}/gestion/suggestions/{aid}")
+                  for sid, email in gestionnaires for aid in ouvertes_par_structure[sid]]),
+        Scenario("annonces_pour_vous", "Intervenant : annonces pour vous", SUGGESTIONS,
+                 [("/annonces-pour-vous/", email, f"{BASELINE}/annonces-pour-vous/{pid}") for pid, email in actifs]),
     ]
     # Dossier administratif (issue 20): the trainers of the dossiers with the most blocks sent;
     # the queue of the gestionnaires above. Support (issue 22): their structures' requests.

@@ -50,6 +50,7 @@ from app.models.referentiels import (
     Structure,
     TypeDemandeSupport,
 )
+from app.models.suggestions import EnvoiAnnoncesPourVous, InvitationAnnonce
 from app.models.support import MessageSupport
 from app.operations import support as operations_support
 from app.operations.messagerie import ecrire
@@ -118,6 +119,9 @@ def personne_complete(factory, email: str = "complete@example.test"):
     db.session.add_all([
         Candidature(annonce_id=annonce.id, intervenant_id=profil.id, commentaire="Je suis disponible en mai"),
         AlerteEnvoyee(annonce_id=annonce.id, intervenant_id=profil.id),
+        # issue 37: an invitation to apply, a weekly « Annonces pour vous »
+        InvitationAnnonce(annonce_id=annonce.id, intervenant_id=profil.id),
+        EnvoiAnnoncesPourVous(intervenant_id=profil.id, semaine="2020-W10", nombre_annonces=1),
     ])
     # interventions and lettres (accounting)
     intervention = Intervention(intervenant_id=profil.id, structure_id=structure.id, intitule="Budget M57",

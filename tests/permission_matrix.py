@@ -92,6 +92,11 @@ EXPECTED: dict[str, dict | None] = {
     "AnnoncesPubliquesView.detail": PUBLIC,
     "AnnoncesPubliquesView.candidater": PUBLIC,  # the page explains who may apply
     "MesCandidaturesView.liste": INTERVENANT_ONLY,
+    # Suggestions (issue 37): the intervenant's ranked annonces; an annonce's suggested intervenants
+    "AnnoncesPourVousView.liste": INTERVENANT_ONLY,
+    "SuggestionsGestionView.annonce": STAFF_OWN_STRUCTURE,
+    "SuggestionsGestionView.inviter": STAFF_OWN_STRUCTURE,
+    "SuggestionsApi.suggestions": STAFF_OWN_STRUCTURE,
     # Messagerie interne (issue 21): the matrix's intervenant is not validated yet (403);
     # the sample message goes from gestionnaire A to gestionnaire B (others: 404).
     **{f"{vue}.{route}": STAFF for vue in ("ReceptionView", "EnvoyesView", "BrouillonsView")

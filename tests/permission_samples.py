@@ -98,6 +98,7 @@ def build(scene) -> dict:
         "locale": "fr",
         "export_type": "csv",
         "numero": annonce.numero,
+        "annonce_id": annonce.id,
         "intervenant_id": scene.owner_profil.id,
         "version": "v1",
     }

@@ -509,3 +509,32 @@ def test_sqlite_statistics_are_kept(tmp_path):
     _analyser(f"sqlite:///{fichier}", "sqlite")
     with sqlite3.connect(fichier) as conn:
         assert conn.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 't'").fetchone()[0] == 1
+
+
+def test_suggestions_annonce(login_as, bare):
+    """Issue 37: the same intervenants, in the same order, as the real screen."""
+    annonce = annonce_ouverte()
+    real = get(login_as("gestionnaire", annonce.structure.code), f"/gestion/suggestions/annonce/{annonce.id}")
+    bare_html = get(bare, f"/gestion/suggestions/{annonce.id}")
+    suggeres = [int(i) for i in re.findall(r'name="intervenant" value="(\d+)"', real)]
+    assert suggeres and ids(bare_html, "suggestions") == suggeres
+
+
+def test_annonces_pour_vous(app, bare):
+    profil = intervenant_le_plus_actif()
+    real = get(intervenant_client(app, profil), "/annonces-pour-vous/")
+    bare_html = get(bare, f"/annonces-pour-vous/{profil.id}")
+    annonces = dict(db.session.execute(sa.select(Annonce.numero, Annonce.id)).all())
+    tableau = real.split('id="annonces-pour-vous"')[1] if 'id="annonces-pour-vous"' in real else ""
+    reels = [annonces[n] for n in re.findall(r'>(\d{10}) –', tableau)]
+    assert ids(bare_html, "annonces") == reels
+
+
+def test_suggestions_property_check_on_a_volume(bare):
+    """Issue 37: the bench's property check, on the test volume: suggestions
+    are found, and none breaks a hard rule (checked apart from the ranking)."""
+    from benchmarks.proprietes_suggestions import verifier_sur
+
+    resultat = verifier_sur(db.session.connection())
+    assert resultat["annonces"] > 0 and resultat["paires"] > 0
+    assert resultat["violations"] == []

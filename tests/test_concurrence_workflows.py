@@ -450,3 +450,34 @@ def test_lettre_sent_first_then_unregistering_is_refused(app, lettre_en_brouillo
     db.session.remove()
     assert db.session.get(LettreDemande, lettre_id).etat == EtatLettre.envoyee
     assert db.session.get(Intervenant, profil_id).etat_inscription == EtatInscription.validee
+
+
+@postgresql_only
+def test_simultaneous_invitations_send_once(app, factory, base_partagee):
+    """Issue 37: 20 simultaneous « Inviter à candidater » of the same person
+    give one invitation, one messagerie message and one e-mail."""
+    from app.models.messagerie import DestinataireMessage
+    from app.models.referentiels import Region, SousSpecialite, Specialite
+    from app.models.suggestions import InvitationAnnonce
+    from tests.test_annonces import ref
+
+    gestionnaire = factory.gestionnaire("DR-84")
+    user, profil = factory.intervenant("DR-84")
+    profil.etat_inscription = EtatInscription.validee  # test setup only
+    profil.sous_specialites = [ref(SousSpecialite, "FI1")]
+    profil.specialites = [ref(Specialite, "FI")]
+    profil.regions = [ref(Region, "84")]
+    db.session.commit()
+    annonce = creer_annonce("DR-84", specialites=("FI",), sous_specialites=("FI1",))
+    aid, pid, uid, email, gid = annonce.id, profil.id, user.id, user.email, gestionnaire.id
+    db.session.remove()
+
+    reponses = _en_meme_temps(app, gid, f"/gestion/suggestions/annonce/{aid}",
+                              f"/gestion/suggestions/annonce/{aid}/inviter", [{"intervenant": str(pid)}] * 20)
+
+    assert all(status == 302 for status, _ in reponses)
+    assert db.session.scalar(select(func.count()).select_from(InvitationAnnonce).where(
+        InvitationAnnonce.annonce_id == aid)) == 1
+    assert db.session.scalar(select(func.count()).select_from(DestinataireMessage).where(
+        DestinataireMessage.destinataire_id == uid)) == 1
+    assert _emails(email) == 1

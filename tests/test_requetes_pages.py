@@ -146,7 +146,27 @@ def _mesures(app, login_as) -> dict[str, int]:
     annonce = annonce_la_plus_demandee()
     gestionnaire = login_as("gestionnaire", annonce.structure.code)
     counts["candidatures_annonce"] = _mesurer(gestionnaire, f"/gestion/annonces/show/{annonce.id}")
+
+    # Suggestions (issue 37): both directions of the ranking, by a gestionnaire
+    # of the annonce's structure and by the most active intervenant.
+    ouverte = annonce_ouverte_la_plus_demandee()
+    gestionnaire = login_as("gestionnaire", ouverte.structure.code)
+    counts["suggestions_annonce"] = _mesurer(gestionnaire, f"/gestion/suggestions/annonce/{ouverte.id}")
+    counts["annonces_pour_vous"] = _mesurer(intervenant, "/annonces-pour-vous/")
     return counts
+
+
+def annonce_ouverte_la_plus_demandee() -> Annonce:
+    """The open annonce with the most candidatures (suggestions need one published)."""
+    aid = db.session.scalar(
+        sa.select(Annonce.id)
+        .outerjoin(Candidature, Candidature.annonce_id == Annonce.id)
+        .where(Annonce.etat == EtatAnnonce.publiee, Annonce.date_limite >= date.today())
+        .group_by(Annonce.id)
+        .order_by(sa.func.count(Candidature.id).desc(), Annonce.id)
+        .limit(1)
+    )
+    return db.session.get(Annonce, aid)
 
 
 @pytest.fixture

@@ -204,6 +204,9 @@ class ParcoursForm(FlaskForm):
     alerte_specialites_et_regions = BooleanField(
         "Si la ou les spécialités de formation ET si la ou les régions me concernent"
     )
+    alerte_annonces_pour_vous = BooleanField(
+        "Recevoir chaque semaine par e-mail les annonces ouvertes qui me correspondent le mieux (« Annonces pour vous »)"
+    )
     cv = FileField("Joindre votre CV")
     supprimer_cv = BooleanField("Supprimer mon CV actuel")
     reseaux_sociaux = RadioField(

@@ -85,3 +85,8 @@ from app.jobs.depart import expirer_exports, purger_donnees_echues, traiter_inac
 cron.register(traiter_inactivite, queue_name="default", cron="0 5 * * *")
 cron.register(purger_donnees_echues, queue_name="default", cron="30 5 * * *")
 cron.register(expirer_exports, queue_name="default", interval=3600)
+
+# Suggestions (issue 37): the weekly « Annonces pour vous » e-mail, Monday morning.
+from app.jobs.suggestions import envoyer_annonces_pour_vous  # noqa: E402
+
+cron.register(envoyer_annonces_pour_vous, queue_name="default", cron="0 8 * * 1", job_timeout=3600)

@@ -63,6 +63,7 @@ from app.models.referentiels import (  # noqa: F401
     TypePieceIdentite,
 )
 from app.models.roles import PermissionDeclaree  # noqa: F401
+from app.models.suggestions import EnvoiAnnoncesPourVous, InvitationAnnonce  # noqa: F401
 from app.models.support import DemandeSupport, MessageSupport  # noqa: F401
 from app.models.workflow import TransitionHistorique  # noqa: F401
 

@@ -182,6 +182,8 @@ class Intervenant(TimestampMixin, Model):
     alerte_specialites = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
     alerte_regions = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
     alerte_specialites_et_regions = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    #: « Annonces pour vous » chaque semaine par e-mail (issue 37).
+    alerte_annonces_pour_vous = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
 
     user = relationship(User, foreign_keys=[user_id])
     structure = relationship(Structure)

@@ -134,6 +134,7 @@ LIENS: dict[str, Callable[[Personne], sa.ColumnElement]] = {
         "specialite_souhaitee", "experience_formateur", "action_professionnalisation", "experience_professionnelle",
         "formation_suivie", "formation_initiale", "langue_intervenant", "candidature", "alerte_envoyee",
         "dossier_administratif", "consultation", "intervention", "immatriculation", "indisponibilite",
+        "invitation_annonce", "envoi_annonces_pour_vous",
     )},
     "lettre_demande": lambda p: table("lettre_demande").c.intervention_id.in_(
         select(table("intervention").c.id).where(_profil("intervention")(p))),

@@ -162,10 +162,19 @@ def feuilles() -> tuple[Feuille, ...]:
         Feuille("Préférences d'alerte", _profil(
             ("alerte_specialites", "Annonces de mes spécialités"), ("alerte_regions", "Annonces de mes régions"),
             ("alerte_specialites_et_regions", "Annonces de mes spécialités dans mes régions"),
+            ("alerte_annonces_pour_vous", "Annonces pour vous, chaque semaine"),
         )),
         Feuille("Alertes reçues", (
             ("alerte_envoyee.annonce_id", "Annonce"), ("alerte_envoyee.created_at", "Le"),
             ("alerte_envoyee.email_ecrit_le", "E-mail écrit le"),
+        )),
+        Feuille("Invitations à candidater", (
+            ("invitation_annonce.annonce_id", "Annonce"), ("invitation_annonce.created_at", "Le"),
+            ("invitation_annonce.invite_par_id", "Par"), ("invitation_annonce.message_id", "Message"),
+        )),
+        Feuille("Annonces pour vous (e-mails)", (
+            ("envoi_annonces_pour_vous.semaine", "Semaine"), ("envoi_annonces_pour_vous.created_at", "Écrit le"),
+            ("envoi_annonces_pour_vous.nombre_annonces", "Nombre d'annonces"),
         )),
         Feuille("Dossier administratif", tuple((f"dossier_administratif.{c}", e) for c, e in (
             ("type_piece_identite_id", "Pièce d'identité"), ("validite_debut", "Valide du"), ("validite_fin", "Valide jusqu'au"),

@@ -8,11 +8,11 @@ structure (``Structure.messagerie_active``, set in the console):
 
 - an intervenant whose inscription is validated writes to the gestionnaires
   of the structure it is attached to or of a structure whose annonce it
-  applied to, where messaging is enabled;
+  applied or was invited to, where messaging is enabled;
 - a gestionnaire whose structure has messaging enabled writes to the
-  validated intervenants attached to its structure or who applied to one of
-  its annonces, and to the gestionnaires of the structures where messaging
-  is enabled.
+  validated intervenants attached to its structure or who applied or were
+  invited to one of its annonces (« Inviter à candidater », issue 37), and
+  to the gestionnaires of the structures where messaging is enabled.
 
 Structures come from ``app.security.scope`` (a gestionnaire's structure),
 and so does « attached to or applied to an annonce of »
@@ -25,15 +25,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import false, func, literal, or_, select, union_all, update
+from sqlalchemy import exists, false, func, literal, or_, select, union_all, update
 
 from app.extensions import db
 from app.infra.liens import external_url
 from app.infra.mail import queue_email
+from app.models.annonces import Annonce
 from app.models.base import utcnow
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
 from app.models.messagerie import OBJET_MAX, TEXTE_MAX, DestinataireMessage, Message
 from app.models.referentiels import Structure
+from app.models.suggestions import InvitationAnnonce
 from app.security.scope import lie_a_structure, structure_id_of_user
 from app.workflows.core import WorkflowError
 
@@ -68,11 +70,16 @@ def correspondants(user_id: int):
     if structure_id is not None:  # a gestionnaire
         if not db.session.scalar(select(Structure.messagerie_active).where(Structure.id == structure_id)):
             return select(User.id.label("user_id"), _nom().label("nom")).where(false())
+        # a trainer the structure invited to apply to one of its annonces (issue 37)
+        invite = exists().where(
+            InvitationAnnonce.intervenant_id == Intervenant.id, InvitationAnnonce.annonce_id == Annonce.id,
+            Annonce.structure_id == structure_id,
+        )
         intervenants = (
             select(User.id.label("user_id"), _nom().label("nom"))
             .join(Intervenant, Intervenant.user_id == User.id)
             .where(User.active.is_(True), Intervenant.etat_inscription == EtatInscription.validee,
-                   lie_a_structure(Intervenant.id, Intervenant.structure_id, structure_id))
+                   lie_a_structure(Intervenant.id, Intervenant.structure_id, structure_id) | invite)
         )
         return union_all(intervenants, _gestionnaires([User.id != user_id]))
     intervenant = db.session.execute(
@@ -81,7 +88,11 @@ def correspondants(user_id: int):
     ).first()
     if intervenant is None or intervenant.etat_inscription != EtatInscription.validee:
         return select(User.id.label("user_id"), _nom().label("nom")).where(false())
-    return _gestionnaires([lie_a_structure(intervenant.id, intervenant.structure_id, Structure.id)])
+    invite_par = exists().where(
+        InvitationAnnonce.intervenant_id == intervenant.id, InvitationAnnonce.annonce_id == Annonce.id,
+        Annonce.structure_id == Structure.id,
+    )
+    return _gestionnaires([lie_a_structure(intervenant.id, intervenant.structure_id, Structure.id) | invite_par])
 
 
 def suggestions(user_id: int, texte: str) -> list[dict]:
@@ -216,6 +227,24 @@ def ecrire(user_id: int, destinataire_ids: Iterable[int], objet: str, texte: str
         _alertes(user_id, message, noms)
     db.session.flush()
     return message
+
+
+def envoyer_a_chacun(user_id: int, destinataire_ids: Iterable[int], objet: str, texte: str) -> dict[int, Message]:
+    """Send the same message to each recipient separately (none sees the
+    others' names), the rule checked once for all. No e-mail here: the
+    caller (an invitation) writes its own, one per recipient."""
+    objet, texte = _verifier_textes(objet, texte)
+    noms = verifier_destinataires(user_id, destinataire_ids)
+    date = utcnow()
+    messages = {}
+    for destinataire_id, nom in noms.items():
+        message = Message(expediteur_id=user_id, objet=objet, texte=texte, date=date, brouillon=False,
+                          destinataires_libelle=nom[:1000])
+        message.destinataires.append(DestinataireMessage(destinataire_id=destinataire_id, recu=True, date=date))
+        db.session.add(message)
+        messages[destinataire_id] = message
+    db.session.flush()
+    return messages
 
 
 def _alertes(user_id: int, message: Message, noms: dict[int, str]) -> None:

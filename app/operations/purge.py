@@ -107,6 +107,8 @@ TRAITEMENTS: tuple[Supprimer | Anonymiser, ...] = (
         "etat": "état (statistiques des annonces)",
     }),
     Supprimer("alerte_envoyee"),
+    Supprimer("invitation_annonce"),
+    Supprimer("envoi_annonces_pour_vous"),
     Supprimer("piece_dossier"),
     Supprimer("bloc_dossier"),
     Supprimer("demande_dossier"),
@@ -120,7 +122,7 @@ TRAITEMENTS: tuple[Supprimer | Anonymiser, ...] = (
     Anonymiser("intervenant", remplacees={
         "civilite": "", "nom_naissance": "", "nom_usage": "", "prenom": "", "date_naissance": DATE_ANONYME,
         "adresse_pro_differente": False, "alerte_specialites": False, "alerte_regions": False,
-        "alerte_specialites_et_regions": False, "date_complement_demande": None, "date_relance_complement": None,
+        "alerte_specialites_et_regions": False, "alerte_annonces_pour_vous": False, "date_complement_demande": None, "date_relance_complement": None,
         **dict.fromkeys(_NULS_PROFIL),
     }, gardees={
         "id": "les interventions et lettres (comptabilité) pointent sur le profil", "user_id": CLES,

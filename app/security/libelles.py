@@ -76,6 +76,7 @@ ECRANS: tuple[Ecran, ...] = (
               _sur("MesIndisponibilitesView", "can_liste", "can_ajouter", "can_modifier", "can_supprimer")),
     )),
     Ecran("Mes réponses aux annonces", (Droit("consulter", (("can_liste", "MesCandidaturesView"),)),)),
+    Ecran("Annonces pour vous", (Droit("consulter", (("can_liste", "AnnoncesPourVousView"),)),)),
     Ecran("Fichiers déposés", (Droit("télécharger (selon le besoin d'en connaître)", (("can_telecharger", "FichierView"),)),)),
     Ecran("CV-thèque", (
         Droit("consulter", (("can_recherche", "CvthequeView"),)),
@@ -90,6 +91,11 @@ ECRANS: tuple[Ecran, ...] = (
         Droit("consulter", _sur("AnnonceGestionView", "can_list", "can_show")),
         Droit("créer et modifier", _sur("AnnonceGestionView", "can_add", "can_edit")),
         Droit("publier, dépublier, clôturer", _sur("AnnonceGestionView", "publier", "depublier", "cloturer")),
+    )),
+    Ecran("Intervenants suggérés", (
+        Droit("consulter", (("can_annonce", "SuggestionsGestionView"),)),
+        Droit("inviter à candidater", (("can_inviter", "SuggestionsGestionView"),)),
+        Droit("lire par l'API", (("can_suggestions", "SuggestionsApi"),)),
     )),
     Ecran("Candidatures aux annonces", (
         Droit("consulter", _sur("CandidatureGestionView", "can_list", "can_show")),

@@ -63,6 +63,9 @@ _INTERVENANT = _COMPTE + _MESSAGERIE + [
     # Annonces (issue #5): own candidatures
     ("can_liste", "MesCandidaturesView"),
     ("menu_access", "Mes réponses aux annonces"),
+    # Suggestions (issue 37): the open annonces that fit best
+    ("can_liste", "AnnoncesPourVousView"),
+    ("menu_access", "Annonces pour vous"),
     ("menu_access", "Tableau de bord"),
     # Own support requests (issue 22)
     ("can_liste", "MesDemandesSupportView"),
@@ -107,6 +110,10 @@ _GESTIONNAIRE = _COMPTE + _MESSAGERIE + [
     # Annonces and candidatures of the structure (issue #5)
     *[(p, "AnnonceGestionView") for p in ("can_list", "can_show", "can_add", "can_edit", "publier", "depublier", "cloturer")],
     ("menu_access", "Annonces"),
+    # Suggestions (issue 37): « Intervenants suggérés », « Inviter à candidater » (screen and API)
+    ("can_annonce", "SuggestionsGestionView"),
+    ("can_inviter", "SuggestionsGestionView"),
+    ("can_suggestions", "SuggestionsApi"),
     *[(p, "CandidatureGestionView") for p in ("can_list", "can_show", "etudier", "ne_pas_retenir", "ecrire")],
     # Messagerie (issue 21): one message to the applicants of an annonce
     ("can_ecrire", "EnvoiCandidatsView"),

@@ -35,6 +35,7 @@ from app.views.messagerie import BrouillonsView, EcrireView, EnvoiCandidatsView,
 from app.views.portail import PagesView
 from app.views.profil import ProfilView
 from app.views.referentiels import ReferentielLookupView
+from app.views.suggestions import AnnoncesPourVousView, SuggestionsGestionView
 from app.views.support import MesDemandesSupportView, SupportGestionView, SupportView
 
 
@@ -49,6 +50,12 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(
         AnnonceGestionView, "Annonces", label="Annonces", category="Gestion", category_label="Gestion",
         icon="fa-bullhorn",
+    )
+    # Suggestions (issue 37): « Intervenants suggérés » and « Annonces pour vous »
+    appbuilder.add_view_no_menu(SuggestionsGestionView)
+    appbuilder.add_view(
+        AnnoncesPourVousView, "Annonces pour vous", label="Annonces pour vous",
+        category="Tableau de bord", category_label="Tableau de bord", icon="fa-star",
     )
     appbuilder.add_view(
         CandidatureGestionView, "Candidatures", label="Candidatures aux annonces", category="Gestion",

@@ -33,6 +33,7 @@ from app.models.base import utcnow
 from app.models.comptes import EtatInscription
 from app.models.referentiels import Departement, NatureFormation, Region, SousSpecialite, Specialite, Structure
 from app.operations import candidatures, executer
+from app.operations.suggestions import invitation_de
 from app.referentiels.options import options
 from app.security.scope import current_intervenant, dans_ma_structure
 from app.views.cache_public import page_publique
@@ -252,12 +253,14 @@ class AnnoncesPubliquesView(BaseView):
         annonce = self._annonce(numero)
         intervenant = current_intervenant()  # None for a visitor: the cached page is everybody's
         deja = date_candidature(annonce, intervenant) if intervenant is not None else None
+        invite = invitation_de(annonce.id, intervenant.id) if intervenant is not None else None
         return self.render_template(
             "annonces/detail.html",
             title=f"Annonce {annonce.numero}",
             annonce=annonce,
             retour=request.args.get("retour"),
             deja_candidate=format_heure(deja, "%d/%m/%Y") if deja else None,
+            invite_le=format_heure(invite, "%d/%m/%Y") if invite else None,
         )
 
     def refus(self, annonce: Annonce, intervenant) -> str | None:

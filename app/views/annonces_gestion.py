@@ -24,6 +24,7 @@ from wtforms.validators import Email, Length, NumberRange, Optional, Regexp, Val
 
 from app.extensions import db, preparee
 from app.infra import caches
+from app.infra.formatting import format_date
 from app.infra.uploads import UploadError, UploadPreset, validate_upload
 from app.models.annonces import (
     Annonce,
@@ -39,6 +40,7 @@ from app.models.comptes import LIBELLES_CIVILITE, EtatInscription, Intervenant
 from app.models.fichiers import effacer, store_upload
 from app.models.referentiels import Departement, Region, SousSpecialite, Specialite
 from app.operations import appliquer_en_lot
+from app.operations.suggestions import invitations_annonce
 from app.referentiels.options import options
 from app.security.scope import current_structure_id, dans_ma_structure, perimetre_courant
 from app.views.actions import agir
@@ -379,6 +381,8 @@ class AnnonceGestionView(ActionsWorkflowMixin, EspaceModelView):
             champs=self._champs(item),
             peut_modifier=self.appbuilder.sm.has_access("can_edit", self.class_permission_name),
             candidatures=liste_candidatures(item.id),
+            invites=invitations_annonce(item.id),
+            format_date=format_date,
         )
 
     def _champs(self, item: Annonce) -> list[tuple[str, object]]:

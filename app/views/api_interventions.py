@@ -39,6 +39,7 @@ from app.operations.interventions import (
 )
 from app.security.scope import perimetre_courant, utilisateur_courant
 from app.views.api_parametres import ApiModeleEspace
+from app.views.api_suggestions import SuggestionsApi
 from app.views.filters import FilterMaStructure
 from app.views.interface import InterfaceEspace
 from app.views.interventions import FilterLettresMaStructure, reponse_fichier
@@ -400,6 +401,7 @@ class LettreDemandeApi(_ApiEspace):
 def register_apis(appbuilder) -> None:
     appbuilder.add_api(InterventionApi)
     appbuilder.add_api(LettreDemandeApi)
+    appbuilder.add_api(SuggestionsApi)  # suggestions of an annonce (issue 37)
     # FAB's OpenAPI document of the v1 APIs (``/api/v1/_openapi``), without
     # its Swagger page (FAB_API_SWAGGER_UI: scripts from a CDN).
     appbuilder.add_api(OpenApi)

@@ -12,6 +12,8 @@ from app.models.annonces import (
     EtatAnnonce,
     EtatCandidatureAnnonce,
 )
+from app.models.comptes import EtatInscription
+from app.operations import suggestions
 from app.security.scope import current_intervenant, no_row_id
 from app.views.liste import Colonne, LienCellule, Liste, parmi
 
@@ -51,9 +53,15 @@ class MesCandidaturesView(BaseView):
     @has_access
     def liste(self):
         intervenant = current_intervenant()
+        valide = intervenant is not None and intervenant.etat_inscription == EtatInscription.validee
         return self.render_template(
             "annonces/mes_reponses.html",
             title="Mes réponses aux annonces",
             reponses=MES_REPONSES.page(intervenant=intervenant.id if intervenant else no_row_id()),
+            # Issue 37: the invitations not answered yet, the five annonces that fit best.
+            valide=valide,
+            invitations=suggestions.invitations_ouvertes(intervenant.id) if valide else [],
+            annonces=suggestions.annonces_pour(intervenant.id, limite=suggestions.POUR_VOUS_TABLEAU) if valide else [],
+            format_date=format_date,
         )
 

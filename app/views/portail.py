@@ -67,8 +67,8 @@ MESURE_ACCESSIBILITE = {
     "date": "7 décembre 2026",
     "outil": "4.14.1",
     "navigateur": "Chromium 156 (Debian)",
-    "pages": (("pour un visiteur", 22), ("pour un intervenant", 39), ("pour un gestionnaire", 55),
-              ("pour un gestionnaire d'une autre structure", 44), ("pour un administrateur national", 130)),
+    "pages": (("pour un visiteur", 22), ("pour un intervenant", 40), ("pour un gestionnaire", 56),
+              ("pour un gestionnaire d'une autre structure", 44), ("pour un administrateur national", 131)),
     "violations": 0,
 }
 

@@ -348,6 +348,7 @@ class ProfilView(BaseView):
             "alerte_specialites": profil.alerte_specialites,
             "alerte_regions": profil.alerte_regions,
             "alerte_specialites_et_regions": profil.alerte_specialites_et_regions,
+            "alerte_annonces_pour_vous": profil.alerte_annonces_pour_vous,
             "reseaux_sociaux": forms.bool_to_oui_non(profil.reseaux_sociaux),
         }
 
@@ -375,6 +376,7 @@ class ProfilView(BaseView):
                     "alerte_specialites": form.alerte_specialites.data,
                     "alerte_regions": form.alerte_regions.data,
                     "alerte_specialites_et_regions": form.alerte_specialites_et_regions.data,
+                    "alerte_annonces_pour_vous": form.alerte_annonces_pour_vous.data,
                     "reseaux_sociaux": forms.oui_non_to_bool(form.reseaux_sociaux.data),
                 },
                 form.cv.data, form.supprimer_cv.data, champ=form.cv):

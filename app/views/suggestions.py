@@ -1,0 +1,82 @@
+"""Suggestions (issue 37): « Intervenants suggérés » on an annonce of the
+gestionnaire's structure, with « Inviter à candidater »; « Annonces pour
+vous », the intervenant's full ranked list. The ranking and the invitation
+are ``app.operations.suggestions``; these views only show them and run the
+invitation through ``agir`` (one transaction, its refusal in French)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.infra.formatting import format_date
+from app.models.annonces import Annonce, EtatAnnonce
+from app.operations import suggestions
+from app.security.scope import current_intervenant, dans_ma_structure
+from app.views.actions import agir
+
+
+def annonce_de_ma_structure(annonce_id: int) -> Annonce:
+    """The annonce if the signed-in user acts for its structure, else 404
+    (an annonce of another structure does not exist for them)."""
+    annonce = db.session.scalar(select(Annonce).where(Annonce.id == annonce_id))
+    if annonce is None or not dans_ma_structure(annonce.structure_id):
+        abort(404)
+    return annonce
+
+
+class SuggestionsGestionView(BaseView):
+    """« Intervenants suggérés » for one annonce, and the invitation."""
+
+    route_base = "/gestion/suggestions"
+
+    @expose("/annonce/<int:annonce_id>")
+    @has_access
+    def annonce(self, annonce_id: int):
+        annonce = annonce_de_ma_structure(annonce_id)
+        publiee = annonce.etat == EtatAnnonce.publiee
+        return self.render_template(
+            "suggestions/annonce.html",
+            title=f"Intervenants suggérés — annonce n° {annonce.numero}",
+            annonce=annonce,
+            publiee=publiee,
+            ouverte=publiee and annonce.ouverte_aux_candidatures(suggestions.utcnow().date()),
+            suggestions=suggestions.suggestions_annonce(annonce.id) if publiee else [],
+            invites=suggestions.invitations_annonce(annonce.id),
+            format_date=format_date,
+        )
+
+    @expose("/annonce/<int:annonce_id>/inviter", methods=["POST"])
+    @has_access
+    def inviter(self, annonce_id: int):
+        annonce = annonce_de_ma_structure(annonce_id)
+        issue = agir(suggestions.inviter, annonce.id, request.form.getlist("intervenant"), current_user.id)
+        if issue:
+            n = len(issue.valeur)
+            if n:
+                flash(f"{n} intervenant(s) invité(s) à candidater : chacun reçoit un message et un e-mail.", "success")
+            else:
+                flash("Ces intervenants avaient déjà été invités : aucun nouvel envoi.", "info")
+        return redirect(url_for("SuggestionsGestionView.annonce", annonce_id=annonce.id))
+
+
+class AnnoncesPourVousView(BaseView):
+    """The intervenant's open annonces that fit best, with their reasons."""
+
+    route_base = "/annonces-pour-vous"
+    default_view = "liste"
+
+    @expose("/")
+    @has_access
+    def liste(self):
+        intervenant = current_intervenant()
+        return self.render_template(
+            "suggestions/pour_vous.html",
+            title="Annonces pour vous",
+            annonces=suggestions.annonces_pour(intervenant.id) if intervenant is not None else [],
+            valide=intervenant is not None and intervenant.etat_inscription == "validee",
+            format_date=format_date,
+        )
