@@ -13,7 +13,7 @@ ATTENDUS = {
     "referentiels.options", "securite.permissions", "pages_publiques", "menu", "urls_fixes",
     "formulaires.options_html", "fab.filtres_convertis", "fab.recherche_rendue", "cvtheque.volume",
     "traductions", "scope.requete_intervenant", "securite.requete_utilisateur", "parcours.tableaux",
-    "parcours.requete", "references_liees", "listes.requetes", "annonce_gestion.requete",
+    "parcours.requete", "references_liees", "listes.requetes", "annonce_gestion.requete", "vues.etat",
 }
 
 

@@ -215,7 +215,7 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
         from app.extensions import db
         from app.models.comptes import Gestionnaire
 
-        structure = getattr(self, "_structure_saisie", None)
+        structure = g.get("structure_saisie")
         ligne = _gestionnaire_de(item.id)
         if structure is None:
             if ligne is not None and GESTIONNAIRE not in {r.name for r in item.roles}:
@@ -301,8 +301,9 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
         sessions, in the edit's transaction. Checked here, before the form is
         copied onto the row: afterwards an autoflush has erased the change
         from the row's history. ``structure`` is not a column of ab_user: kept
-        aside for post_add/post_update."""
-        self._structure_saisie = form.structure.data
+        aside for post_add/post_update, in the request's ``g`` (the view object
+        is shared by every request: app.views.etat_des_vues)."""
+        g.structure_saisie = form.structure.data
         del form.structure
         super().process_form(form, is_created)
         if is_created:
