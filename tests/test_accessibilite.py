@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import page_text
-from tests.test_annonces import creer_annonce
+from tests.outils.annonces import creer_annonce
 
 
 def test_statement_shows_the_measured_state(client):
@@ -124,8 +124,8 @@ def test_statement_counts_the_pages_axe_core_audits(app, scene):
     role: a page added or removed since the measure fails here until the
     statement is measured again (``make test-navigateur``)."""
     from app.views.portail import MESURE_ACCESSIBILITE
-    from tests.permission_matrix import ACTORS
-    from tests.test_permission_matrix import pages_html
+    from tests.outils.matrice import pages_html
+    from tests.outils.permission_matrix import ACTORS
 
     mesurees = [len(pages_html(app, scene, actor)) for actor in ACTORS]
     assert mesurees == [n for _, n in MESURE_ACCESSIBILITE["pages"]]

@@ -252,13 +252,13 @@ def test_framework_password_screen_is_gone(app, login_as, factory):
     "<style>@font-face { src: url(https://fonts.gstatic.com/x.woff2) }</style>",
 ])
 def test_an_external_resource_is_detected(html):
-    from tests.ressources_externes import externes
+    from tests.outils.ressources_externes import externes
 
     assert externes(html)
 
 
 def test_a_link_to_another_site_is_not_a_resource():
-    from tests.ressources_externes import externes
+    from tests.outils.ressources_externes import externes
 
     assert not externes('<a href="https://www.cnfpt.fr/">CNFPT</a><script src="/static/js/x.js"></script>')
 

@@ -10,7 +10,7 @@ import pytest
 
 from app.operations.aides import AIDES
 from tests.conftest import page_text, sign_in
-from tests.test_dossier_pages import _demander, scene  # noqa: F401 - the dossier's fixture
+from tests.outils.dossier import _demander, scene  # noqa: F401 - the dossier's fixture
 
 
 @pytest.fixture

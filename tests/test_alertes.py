@@ -18,8 +18,8 @@ from app.models.outbox import OutboxMessage, OutboxStatus
 from app.models.referentiels import Region, SousSpecialite, Specialite
 from app.workflows.annonce import annonce as workflow_annonce
 from app.workflows.core import Acteur
-from tests.test_annonces import count_queries, creer_annonce, ref
-from tests.test_outbox import run_jobs, smtp, smtp_server  # noqa: F401  (fixtures)
+from tests.outils.annonces import count_queries, creer_annonce, ref
+from tests.outils.mails import run_jobs, smtp, smtp_server  # noqa: F401  (fixtures)
 
 #: Annonce shapes: (spécialités, régions). The intervenants below work in A1 / région 84.
 FORMES = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from tests.test_gestion_inscriptions import transmise
+from tests.outils.comptes import transmise
 
 
 def test_info_lists_no_account_and_only_declared_fields(factory, login_as):

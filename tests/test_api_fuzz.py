@@ -17,7 +17,7 @@ from flask import url_for
 
 from app.views.api_parametres import PROFONDEUR_MAX
 from tests.conftest import PASSWORD, code_totp, enroler
-from tests.test_permission_matrix import Scene, _endpoints, _url
+from tests.outils.matrice import Scene, _endpoints, _url
 
 Q_INVALIDES = [
     "(((", ")))", "(", "!(", "(a:", "(a:'x", "'", "!", "(page:1e99)", "(page_size:1e99)", "(page:1e999)",

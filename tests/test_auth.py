@@ -15,16 +15,8 @@ from app.models.outbox import OutboxMessage
 from app.security.roles import ADMIN_NATIONAL
 from app.workflows import compte as cycle_compte
 from app.workflows.core import Acteur
-from tests.conftest import PASSWORD, corps_envoye, csrf_token_from, deconnecter, page_text, sign_in
-
-
-def post_login(client, username, password, follow=False):
-    page = client.get("/login/")
-    return client.post(
-        "/login/",
-        data={"username": username, "password": password, "csrf_token": csrf_token_from(page.get_data(as_text=True))},
-        follow_redirects=follow,
-    )
+from tests.conftest import PASSWORD, csrf_token_from, deconnecter, page_text
+from tests.outils.comptes import _grant_provisional, post_login
 
 
 def test_login_page_labels(client):
@@ -253,22 +245,6 @@ def test_rate_limit_one_counter_for_form_and_api(limited_app):
 
 
 # -- provisional credentials ---------------------------------------------------
-def _grant_provisional(app, factory, user):
-    admin = app.test_client()
-    sign_in(admin, factory.admin_national())
-    url = f"/gestion/comptes/{user.id}/identifiants-provisoires"
-    page = admin.get(url)
-    assert page.status_code == 200
-    token = csrf_token_from(page.get_data(as_text=True))
-    refused = admin.post(url, data={"csrf_token": token, "email": "nouvelle@example.test"})
-    assert "Cochez la case pour confirmer" in page_text(refused)
-    response = admin.post(url, data={"csrf_token": token, "email": "nouvelle@example.test", "confirmation": "y"})
-    assert response.status_code == 302
-    mail = db.session.scalar(
-        select(OutboxMessage).where(OutboxMessage.recipients == "nouvelle@example.test").order_by(OutboxMessage.id.desc())
-    )
-    password = corps_envoye(mail).split("Mot de passe : ")[1].split()[0]
-    return password
 
 
 def test_provisional_credentials_must_be_personalised_first(app, client, factory):

@@ -29,7 +29,7 @@ from app.views import portail as vue_portail
 from benchmarks import baseline
 from benchmarks.baseline import create_baseline_app
 from tests.conftest import login, page_text
-from tests.test_requetes_pages import intervenant_le_plus_actif
+from tests.outils.requetes import intervenant_le_plus_actif
 
 NUMERO = re.compile(r">(\d{10})<")
 
@@ -287,7 +287,6 @@ def test_candidatures_annonce(login_as, bare):
     assert bare.get("/gestion/annonces/999999/candidatures").status_code == 404
 
 
-
 def _sql(clauses) -> tuple[str, dict]:
     compiled = sa.and_(*clauses).compile(dialect=db.engine.dialect)
     return str(compiled), compiled.params
@@ -333,7 +332,7 @@ def test_messagerie(app, bare):
 
     from app.donnees.volume import Bilan, _Ecrivain, _Ids, _messages
     from app.models.messagerie import DestinataireMessage
-    from tests.test_requetes_pages import boite_la_plus_remplie
+    from tests.outils.requetes import boite_la_plus_remplie
 
     _messages(_Ecrivain(Bilan()), _Ids(), random.Random(3), 600, datetime.now(), premier_intervenant=1)
     bare.application.config["BASELINE_COMMIT"] = False

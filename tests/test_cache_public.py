@@ -12,7 +12,7 @@ from flask import flash
 from app.extensions import db
 from app.views import cache_public
 from tests.conftest import PASSWORD, csrf_token_from, page_text
-from tests.test_annonces import count_queries, creer_annonce
+from tests.outils.annonces import count_queries, creer_annonce
 
 PAGES = ["/", "/annonces/?specialite=&region=", "/annonces/{numero}"]
 

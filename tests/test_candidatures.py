@@ -9,19 +9,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.annonces import Candidature, EtatAnnonce, EtatCandidatureAnnonce
-from app.models.comptes import EtatInscription
 from app.models.outbox import OutboxMessage
 from tests.conftest import csrf_token_from, page_text, sign_in
-from tests.test_annonces import action, count_queries, creer_annonce
+from tests.outils.annonces import action, count_queries, creer_annonce
+from tests.outils.profil import intervenant_valide
 
 REFUS_ANONYME = "Pour pouvoir postuler à l'annonce vous devez vous authentifier ou vous inscrire"
-
-
-def intervenant_valide(factory, structure="DR-84", **kw):
-    user, profil = factory.intervenant(structure, **kw)
-    profil.etat_inscription = EtatInscription.validee
-    db.session.commit()
-    return user, profil
 
 
 def candidater(client, annonce, commentaire="Je suis très motivée."):

@@ -18,7 +18,7 @@ from app.models.annonces import Candidature, EtatCandidatureAnnonce
 from app.models.comptes import Intervenant
 from app.security.roles import GESTIONNAIRE
 from tests.conftest import csrf_token_from, page_text
-from tests.test_annonces import count_queries, creer_annonce
+from tests.outils.annonces import count_queries, creer_annonce
 
 VUE = "CandidatureGestionView"
 

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models.authentification import EtatCompte, EtatCompteUtilisateur
 from app.models.comptes import Intervenant
 from tests.conftest import csrf_token_from, page_text
-from tests.test_comptes_inscription import last_mail, link_in, user_by_email
+from tests.outils.comptes import last_mail, link_in, user_by_email
 
 PERSONNE = {
     "civilite": "Mme",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 import pytest
@@ -15,78 +14,25 @@ from app.extensions import db
 from app.models import base
 from app.models.authentification import EtatCompte, JetonCompte
 from app.models.comptes import Intervenant
-from app.models.outbox import OutboxMessage
 from app.workflows import compte as cycle_compte
 from app.workflows.core import Acteur
-from tests.conftest import corps_envoye, csrf_token_from, deconnecter, page_text
-
-TEST_ANSWER = "reponse-test"
-PASSWORD_OK = "Bonjour-2024!"
+from tests.conftest import csrf_token_from, deconnecter, page_text
+from tests.outils.comptes import (
+    PASSWORD_OK,
+    TEST_ANSWER,
+    hidden,
+    last_mail,
+    link_in,
+    open_documents,
+    registration_data,
+    submit_registration,
+    user_by_email,
+)
 
 
 @pytest.fixture(autouse=True)
 def _captcha_solvable(app, monkeypatch):
     monkeypatch.setitem(app.config, "CAPTCHA_TEST_ANSWER", TEST_ANSWER)
-
-
-def hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html) or re.search(
-        rf'value="([^"]*)"[^>]*name="{name}"', html
-    )
-    assert match, f"no {name} in page"
-    return match.group(1)
-
-
-def open_documents(client) -> None:
-    for nom in ("charte", "conditions", "mentions"):
-        assert client.get(f"/inscription/document/{nom}").status_code in (200, 302)
-
-
-def registration_data(**overrides) -> dict:
-    data = {
-        "civilite": "M",
-        "nom_naissance": "Dubois",
-        "nom_usage": "",
-        "identique_nom": "y",
-        "prenom": "Jean",
-        "date_naissance": "1975-04-12",
-        "email": "jean.dubois@example.test",
-        "email_confirmation": "jean.dubois@example.test",
-        "password": PASSWORD_OK,
-        "password_confirmation": PASSWORD_OK,
-        "captcha": TEST_ANSWER,
-    }
-    data.update(overrides)
-    return data
-
-
-def submit_registration(client, url="/inscription", documents=True, **overrides):
-    page = client.get(url)
-    html = page.get_data(as_text=True)
-    if documents:
-        open_documents(client)
-    data = registration_data(**overrides)
-    data.setdefault("csrf_token", csrf_token_from(html))
-    data.setdefault("captcha_id", hidden(html, "captcha_id"))
-    return client.post("/inscription", data={k: v for k, v in data.items() if v is not None})
-
-
-def last_mail(to: str) -> OutboxMessage:
-    message = db.session.scalar(
-        select(OutboxMessage).where(OutboxMessage.recipients == to).order_by(OutboxMessage.id.desc()).limit(1)
-    )
-    assert message is not None, f"no e-mail to {to}"
-    return message
-
-
-def link_in(message: OutboxMessage) -> str:
-    match = re.search(r"http://localhost(/\S+)", corps_envoye(message))
-    assert match
-    return match.group(1)
-
-
-def user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
 
 
 def test_registration_page_has_every_field_of_the_manual(client):
@@ -345,7 +291,7 @@ def test_concurrent_double_submission_handled_gracefully(app, client, monkeypatc
 def test_annonce_parameter_sets_structure(client):
     """Registering from an annonce (« Candidater » while anonymous) attaches the
     new profile to the annonce's structure."""
-    from tests.test_annonces import creer_annonce
+    from tests.outils.annonces import creer_annonce
 
     annonce = creer_annonce("DR-11")
     assert submit_registration(client, url=f"/inscription?annonce={annonce.numero}").status_code == 200

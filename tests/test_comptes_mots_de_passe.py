@@ -12,47 +12,16 @@ from app.extensions import db
 from app.models import base
 from app.models.outbox import OutboxMessage
 from tests.conftest import PASSWORD, csrf_token_from, page_text, sign_in
-from tests.test_annonces import count_queries
-from tests.test_comptes_inscription import TEST_ANSWER, hidden, last_mail, link_in
-from tests.test_outbox import run_jobs
+from tests.outils import comptes
+from tests.outils.annonces import count_queries
+from tests.outils.comptes import forgot, last_mail, link_in, reset
 
-
-@pytest.fixture(autouse=True)
-def _captcha_solvable(app, monkeypatch):
-    monkeypatch.setitem(app.config, "CAPTCHA_TEST_ANSWER", TEST_ANSWER)
-
-
-def forgot(client, email, answer=TEST_ANSWER):
-    """Submit « Mot de passe oublié »; its job has run when this returns."""
-    page = client.get("/mot-de-passe-oublie")
-    html = page.get_data(as_text=True)
-    response = client.post(
-        "/mot-de-passe-oublie",
-        data={
-            "csrf_token": csrf_token_from(html),
-            "captcha_id": hidden(html, "captcha_id"),
-            "captcha": answer,
-            "email": email,
-        },
-    )
-    run_jobs(client.application)
-    return response
+# Fixtures shared with other test modules (tests/outils/comptes.py).
+_captcha_solvable = comptes._captcha_solvable
 
 
 def mail_count() -> int:
     return db.session.scalar(select(func.count()).select_from(OutboxMessage))
-
-
-def reset(client, link, password):
-    page = client.get(link)
-    return client.post(
-        link,
-        data={
-            "csrf_token": csrf_token_from(page.get_data(as_text=True)),
-            "password": password,
-            "password_confirmation": password,
-        },
-    )
 
 
 def test_same_answer_whether_or_not_the_address_exists(client, factory):

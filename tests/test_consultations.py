@@ -11,8 +11,8 @@ from app.extensions import db
 from app.models.annonces import Candidature
 from app.models.consultations import Consultation
 from tests.conftest import page_text
-from tests.test_annonces import creer_annonce
-from tests.test_cvtheque import valide
+from tests.outils.annonces import creer_annonce
+from tests.outils.profil import valide
 
 PERSONNEL = ("06 11 22 33 44", "12 rue des Lilas", "14/07/1975")
 

@@ -14,8 +14,8 @@ from app.models.annonces import Candidature
 from app.workflows.core import Acteur
 from app.workflows.inscription import inscription
 from tests.conftest import page_text, sign_in
-from tests.test_annonces import creer_annonce
-from tests.test_candidatures import intervenant_valide
+from tests.outils.annonces import creer_annonce
+from tests.outils.profil import intervenant_valide
 
 CSS = Path(__file__).resolve().parent.parent / "app" / "static" / "css" / "espace.css"
 

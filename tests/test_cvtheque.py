@@ -12,25 +12,13 @@ from sqlalchemy import event, select, text
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.models.comptes import EtatInscription, Intervenant, intervenant_specialite
+from app.models.comptes import Intervenant, intervenant_specialite
 from app.models.fichiers import Fichier
 from app.models.parcours import LangueIntervenant
 from app.models.referentiels import Langue, Region, Specialite
 from tests.conftest import postgresql_only
-from tests.test_annonces import count_queries
-
-
-def valide(factory, structure="DR-84", texte="", region_code="93", etranger=None, specialite=None):
-    user, profil = factory.intervenant(structure)
-    # Test data set-up: the state is written directly (no workflow under test here).
-    profil.etat_inscription = EtatInscription.validee
-    profil.texte_parcours = texte
-    profil.disponible_etranger = etranger
-    profil.regions = [db.session.scalar(select(Region).where(Region.code == region_code))]
-    if specialite is not None:
-        profil.specialites = [specialite]
-    db.session.commit()
-    return profil
+from tests.outils.annonces import count_queries
+from tests.outils.profil import valide
 
 
 def test_search_filters_and_cross_structure_access(factory, login_as):

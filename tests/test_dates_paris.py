@@ -61,8 +61,8 @@ def test_critere_de_date_d_une_liste_declaree(factory, login_as):
 def test_recherche_fab_sur_une_date(app, factory, login_as):
     """FAB's « Égal à » on a date and time column: the Paris day."""
     from app.models.annonces import Candidature
-    from tests.test_annonces import creer_annonce
-    from tests.test_candidatures import intervenant_valide
+    from tests.outils.annonces import creer_annonce
+    from tests.outils.profil import intervenant_valide
 
     annonce = creer_annonce(intitule="Annonce du 3 décembre")
     candidatures = []

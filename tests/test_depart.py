@@ -17,20 +17,16 @@ from app.models.authentification import EtatCompteUtilisateur
 from app.models.comptes import EtatInscription
 from app.models.depart import ConservationCompte
 from app.models.interventions import EtatIntervention, EtatLettre, Intervention, LettreDemande, ModeRemuneration
-from app.models.outbox import OutboxMessage
 from app.models.referentiels import Structure, TypeDemandeSupport
 from app.models.regles_depart import MESSAGES, CasDesinscription
 from app.models.workflow import TransitionHistorique
 from app.operations import support as operations
 from app.security.auth import MESSAGE_ARCHIVE
-from app.workflows import compte as cycle_compte
 from app.workflows.core import Acteur
 from app.workflows.inscription import inscription
-from tests.conftest import PASSWORD, corps_envoye, csrf_token_from, page_text, sign_in
-from tests.test_auth import post_login
-from tests.test_comptes_inscription import TEST_ANSWER, submit_registration
-
-URL = "/mon-compte/me-desinscrire"
+from tests.conftest import PASSWORD, corps_envoye, csrf_token_from, page_text
+from tests.outils.comptes import TEST_ANSWER, post_login, submit_registration
+from tests.outils.depart import MAINTENANT, URL, client_de, confirmer, dernier_mail, etat_compte, voyager
 
 
 def valide(factory, **kw):
@@ -76,29 +72,6 @@ def alertes_pour(annonce) -> list[int]:
     from app.models.comptes import Intervenant
 
     return list(db.session.scalars(select(Intervenant.id).where(condition_correspondance(annonce.id))))
-
-
-def client_de(app, user):
-    client = app.test_client()
-    sign_in(client, user)
-    return client
-
-
-def dernier_mail(email: str, modele: str) -> OutboxMessage:
-    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipients == email,
-                                                            OutboxMessage.template == modele)
-                                .order_by(OutboxMessage.id.desc()).limit(1))
-    assert message is not None, f"pas d'e-mail {modele} pour {email}"
-    return message
-
-
-def etat_compte(user) -> EtatCompteUtilisateur:
-    return cycle_compte.etat_de(cycle_compte.etat_du_compte(user.id))
-
-
-def confirmer(client):
-    page = client.get(URL)
-    return client.post(URL, data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
 
 
 # -- the three cases -------------------------------------------------------------------------
@@ -252,11 +225,6 @@ def test_reactivation_from_the_users_screen_restores_a_complement_request(app, f
 
 
 # -- inactivity (time travel) -------------------------------------------------------------
-MAINTENANT = base.utcnow  # the real clock, whatever a test patched
-
-
-def voyager(monkeypatch, jours: int):
-    monkeypatch.setattr(base, "utcnow", lambda: MAINTENANT() + timedelta(days=jours))
 
 
 def test_inactivity_warns_30_days_before_then_archives(app, factory, monkeypatch):

@@ -8,7 +8,6 @@ import base64
 import re
 
 import pytest
-from flask import url_for
 from sqlalchemy import func, select, text
 
 from app.extensions import db
@@ -17,6 +16,7 @@ from app.models.deux_facteurs import CodeSecours, SecondFacteur
 from app.models.outbox import OutboxMessage
 from app.security import deux_facteurs
 from tests.conftest import PASSWORD, SECRET_TOTP, code_totp, corps_envoye, csrf_token_from, enroler, page_text, sign_in
+from tests.outils.comptes import _action_utilisateurs
 
 CODE_STEP = "/login/code"
 ENROLEMENT = "/compte/double-authentification/activer"
@@ -226,12 +226,6 @@ def test_wrong_codes_count_in_the_password_throttle(app, client, factory):
 
 
 # -- lost device: the national admin's reset -------------------------------------------
-def _action_utilisateurs(client, action, user):
-    with client.application.test_request_context():
-        url = url_for("UtilisateurView.action_post")
-        liste = url_for("UtilisateurView.list")
-    token = csrf_token_from(client.get(liste).get_data(as_text=True))
-    return client.post(url, data={"action": action, "rowid": [str(user.id)], "csrf_token": token})
 
 
 def test_a_national_admin_resets_a_second_factor_logged_and_mailed(login_as, factory):

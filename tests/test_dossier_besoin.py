@@ -28,8 +28,8 @@ from app.operations.interventions import creer_intervention
 from app.views.dossier import masquer_iban, masquer_nir
 from app.workflows.core import Acteur
 from tests.conftest import csrf_token_from, page_text, postgresql_only, sign_in
-from tests.test_concurrence_workflows import base_partagee  # noqa: F401  (fixture)
-from tests.test_dossier_pages import IBAN, NIR, PDF, _demander, _envoyer, _identite
+from tests.outils.concurrence import base_partagee  # noqa: F401  (fixture)
+from tests.outils.dossier import IBAN, NIR, PDF, _demander, _envoyer, _identite
 
 SUJET_ACCES = "Une structure du CNFPT a désormais accès à votre dossier administratif"
 SUJET_PLAFOND = "Alerte : plafond de lectures de dossiers administratifs atteint"

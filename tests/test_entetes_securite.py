@@ -1,5 +1,5 @@
 """Security headers (issue 19, point 5). Every route × actor of the permission
-matrix is checked by tests/test_permission_matrix.py (tests/entetes_securite.py);
+matrix is checked by tests/test_permission_matrix.py (tests/outils/entetes_securite.py);
 here the pages the matrix reaches only empty or not at all."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from tests.entetes_securite import directives, verifier
-from tests.test_cvtheque import valide
+from tests.outils.entetes_securite import directives, verifier
+from tests.outils.profil import valide
 
 
 def test_public_page_headers_without_no_store_for_visitors(client):

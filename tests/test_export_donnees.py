@@ -15,18 +15,15 @@ from app.infra.storage import get_storage
 from app.jobs.depart import expirer_exports
 from app.models.consultations import Consultation
 from app.models.depart import EtatExport, ExportDonnees
-from app.models.referentiels import TypeDemandeSupport
-from app.operations import support as operations_support
 from app.operations.donnees_personnelles import LIENS, table
 from app.operations.export_donnees import NON_EXPORTEES, _cle_primaire_ou_lien, colonnes_exportees, feuilles
 from app.operations.purge import TRAITEMENTS, Anonymiser
 from app.views.depart import MESSAGE_LIEN_USAGE
 from tests.conftest import corps_envoye, csrf_token_from, page_text
-from tests.donnees_completes import IBAN, NIR, personne_complete
-from tests.test_depart import client_de, confirmer, dernier_mail, voyager
-from tests.test_outbox import redis_mode, rq_queues, run_jobs  # noqa: F401  (rq_queues: autouse, empties Redis)
-
-URL = "/mon-compte/recuperer-mes-donnees"
+from tests.outils.depart import client_de, confirmer, dernier_mail, voyager
+from tests.outils.donnees_completes import IBAN, NIR, personne_complete
+from tests.outils.export_donnees import URL, _demande, recuperer
+from tests.outils.mails import redis_mode, rq_queues, run_jobs  # noqa: F401  (rq_queues: autouse, empties Redis)
 
 
 def colonnes_personnelles() -> set[str]:
@@ -53,11 +50,6 @@ def test_every_personal_column_is_in_the_file(app):
         t, c = nom.split(".")
         assert c in table(t).c, nom
     assert all(f.lien is not None or f.table in LIENS for f in feuilles())
-
-
-def recuperer(client):
-    page = client.get(URL)
-    return client.post(URL, data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
 
 
 def _classeur(reponse):
@@ -129,15 +121,6 @@ def test_nobody_downloads_someone_elses_file(app, factory):
     autre, _ = factory.intervenant("DR-84")
     assert client_de(app, autre).get(f"{URL}/{export.id}").status_code == 404
     assert db.session.get(ExportDonnees, export.id).etat == EtatExport.pret
-
-
-def _demande(code: str, email: str):
-    type_id = db.session.scalar(select(TypeDemandeSupport.id).where(TypeDemandeSupport.code == code))
-    demande, _ = operations_support.creer(type_id=type_id, structure_id=None, nom="Durand", prenom="Camille",
-                                          email=email, sujet="Mes données", descriptif="Envoyez-moi mes données.")
-    operations_support.confirmer(demande)
-    db.session.commit()
-    return demande
 
 
 def test_national_administration_sends_an_archived_accounts_data_by_a_single_use_link(app, factory, login_as):

@@ -12,8 +12,7 @@ from app.extensions import db
 from app.infra.exports import neutraliser
 from app.models.referentiels import Region
 from tests.conftest import page_text, sign_in
-from tests.test_cvtheque import valide
-from tests.test_profil import identification_data
+from tests.outils.profil import identification_data, valide
 
 FORMULE = '=HYPERLINK("http://pirate.example/","Cliquer")'
 

@@ -17,8 +17,8 @@ from urllib.parse import urljoin, urlsplit
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import sign_in
-from tests.francais import mots_anglais
-from tests.test_permission_matrix import _endpoints, _url, routes_get
+from tests.outils.francais import mots_anglais
+from tests.outils.matrice import _endpoints, _url, routes_get
 
 ORDRE_ACTEURS = ("gestionnaire_a", "admin_national", "intervenant", "anonyme")
 TRACES_BRUTES = ("IntegrityError", "constraint failed", "[SQL:", "duplicate key", "psycopg", "sqlite3",

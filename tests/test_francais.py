@@ -9,9 +9,9 @@ import pytest
 from app.extensions import db
 from app.models.comptes import EtatInscription
 from tests.conftest import sign_in
-from tests.francais import mots_anglais, textes_lus
-from tests.permission_matrix import ACTORS, DENY, HIDDEN, OK
-from tests.test_permission_matrix import _endpoints, _expected_for, _url
+from tests.outils.francais import mots_anglais, textes_lus
+from tests.outils.matrice import _endpoints, _expected_for, _url
+from tests.outils.permission_matrix import ACTORS, DENY, HIDDEN, OK
 
 #: The matrix's intervenant has not been validated yet: the pages of a
 #: validated one (messagerie, dossier…) are crawled as the owner of the

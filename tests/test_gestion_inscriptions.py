@@ -16,13 +16,7 @@ from app.models.workflow import TransitionHistorique
 from app.workflows.core import Acteur
 from app.workflows.inscription import inscription
 from tests.conftest import csrf_token_from, page_text, sign_in
-
-
-def transmise(factory, structure="DR-84"):
-    user, profil = factory.intervenant(structure, complet=True)
-    inscription.apply(profil, "transmettre", Acteur.from_user(user))
-    db.session.commit()
-    return user, profil
+from tests.outils.comptes import transmise
 
 
 def decide(client, profil, decision, commentaire=""):
@@ -262,7 +256,7 @@ def test_list_widget_renders_the_same_rows_as_fab(login_as, monkeypatch):
 
     from app.views.annonces_gestion import AnnonceGestionView
     from app.views.base import ListeRapide
-    from tests.test_annonces import creer_annonce
+    from tests.outils.annonces import creer_annonce
 
     for numero in range(3):
         creer_annonce("DR-84", intitule=f"Annonce {numero}")
@@ -303,7 +297,7 @@ def test_queue_reads_the_columns_it_shows_with_the_structure(factory, login_as):
     """The list reads its columns and the structure's name in its page
     statement (no whole profile with its Parcours text, no query for the
     structure); the request page still reads the whole profile."""
-    from tests.test_annonces import count_queries
+    from tests.outils.annonces import count_queries
 
     _, profil = transmise(factory)
     transmise(factory)

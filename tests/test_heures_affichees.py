@@ -16,10 +16,10 @@ from app.extensions import db
 from app.infra.formatting import heure_de_paris
 from app.models.depart import ExportDonnees
 from tests.conftest import corps_envoye, csrf_token_from, page_text
-from tests.donnees_completes import personne_complete
-from tests.test_depart import client_de, confirmer, dernier_mail
-from tests.test_export_donnees import URL, _demande, recuperer
-from tests.test_outbox import redis_mode, rq_queues, run_jobs  # noqa: F401  (rq_queues: autouse, empties Redis)
+from tests.outils.depart import client_de, confirmer, dernier_mail
+from tests.outils.donnees_completes import personne_complete
+from tests.outils.export_donnees import URL, _demande, recuperer
+from tests.outils.mails import redis_mode, rq_queues, run_jobs  # noqa: F401  (rq_queues: autouse, empties Redis)
 
 
 def _paris(instant: datetime, fmt: str = "%d/%m/%Y %H:%M") -> str:

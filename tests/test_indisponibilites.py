@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.indisponibilites import Indisponibilite, disponible_entre, periode_en_conflit
 from tests.conftest import csrf_token_from, page_text, postgresql_only, sign_in
-from tests.test_annonces import count_queries
+from tests.outils.annonces import count_queries
 
 URL = "/mes-indisponibilites/"
 

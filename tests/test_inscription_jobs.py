@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs.inscription import archiver_complements, relancer_complements
-from app.models import base
 from app.models.comptes import EtatInscription
 from app.models.outbox import OutboxMessage
 from app.workflows.core import Acteur
 from app.workflows.inscription import inscription
-
-
-def complement_demande(factory):
-    user, profil = factory.intervenant("DR-84", complet=True)
-    gestionnaire = factory.gestionnaire("DR-84")
-    inscription.apply(profil, "transmettre", Acteur.from_user(user))
-    inscription.apply(profil, "demander_complement", Acteur.from_user(gestionnaire), "Précisez")
-    db.session.commit()
-    return user, profil
-
-
-_REAL_UTCNOW = base.utcnow
-
-
-def travel(monkeypatch, days):
-    """Move the clock ``days`` after the real now (not cumulative)."""
-    real = _REAL_UTCNOW()
-    monkeypatch.setattr(base, "utcnow", lambda: real + timedelta(days=days))
+from tests.outils.comptes import complement_demande, travel
 
 
 def _relances(email):

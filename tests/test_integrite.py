@@ -12,7 +12,7 @@ from app.models.base import colonnes_uniques_facultatives
 from app.models.comptes import EtatInscription
 from app.models.interventions import Intervention
 from tests.conftest import csrf_token_from, page_text, sign_in
-from tests.francais import mots_anglais
+from tests.outils.francais import mots_anglais
 
 TRACES_BRUTES = ("IntegrityError", "constraint failed", "UNIQUE", "[SQL:", "duplicate key", "psycopg", "sqlite3")
 

@@ -154,7 +154,7 @@ def test_mes_interventions_paginees(app, factory):
 
 # -- two first interventions at once (PostgreSQL: real concurrent transactions) -----------
 from tests.conftest import postgresql_only  # noqa: E402
-from tests.test_concurrence_workflows import _en_meme_temps, base_partagee  # noqa: E402, F401
+from tests.outils.concurrence import _en_meme_temps, base_partagee  # noqa: E402, F401
 
 
 @postgresql_only

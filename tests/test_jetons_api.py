@@ -17,10 +17,16 @@ from app.security.roles import ADMIN_NATIONAL
 from app.workflows.compte import appliquer
 from app.workflows.core import Acteur
 from tests.conftest import PASSWORD, Factory, code_totp, csrf_token_from, enroler, login, page_text, sign_in
-from tests.test_comptes_inscription import last_mail, link_in
-from tests.test_comptes_mots_de_passe import _captcha_solvable, forgot, reset  # noqa: F401
-from tests.test_deux_facteurs import _action_utilisateurs
-from tests.test_inscription_jobs import complement_demande, travel
+from tests.outils.comptes import (  # noqa: F401
+    _action_utilisateurs,
+    _captcha_solvable,
+    complement_demande,
+    forgot,
+    last_mail,
+    link_in,
+    reset,
+    travel,
+)
 
 ROUTE = "/api/v1/intervenants/_info"
 

@@ -23,15 +23,15 @@ from app import jobs
 from app.extensions import db
 from app.infra import mail
 from app.models.outbox import OutboxMessage, OutboxStatus
-from tests import test_outbox
-from tests.test_outbox import outbox_rows, queue_test_email, run_jobs
+from tests.outils import mails
+from tests.outils.mails import outbox_rows, queue_test_email, run_jobs
 
-# Fixtures shared with the outbox tests.
-clock = test_outbox.clock
-rq_queues = test_outbox.rq_queues
-smtp = test_outbox.smtp
-smtp_down = test_outbox.smtp_down
-smtp_server = test_outbox.smtp_server
+# Fixtures shared with other test modules (tests/outils/mails.py).
+clock = mails.clock
+rq_queues = mails.rq_queues
+smtp = mails.smtp
+smtp_down = mails.smtp_down
+smtp_server = mails.smtp_server
 
 ROOT = Path(__file__).resolve().parent.parent
 redis_only = pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL non défini")

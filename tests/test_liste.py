@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import PREPARER, db
 from app.models.referentiels import Structure
 from app.views.liste import Arguments, Colonne, Liste, contient, parmi
-from tests.test_annonces import count_queries
+from tests.outils.annonces import count_queries
 
 URL = "/gestion/demandes-inscription/list/"
 

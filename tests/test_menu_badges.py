@@ -15,24 +15,8 @@ from app.models.referentiels import Structure
 from app.security import roles
 from app.views import menu
 from tests.conftest import page_text, sign_in
-from tests.test_annonces import count_queries
-from tests.test_gestion_inscriptions import transmise
-
-PAGE = "/cvtheque/"
-BADGE = re.compile(r'<span class="badge" aria-hidden="true">(\d+)</span><span class="sr-only"> \((.*?)\)</span>')
-
-
-def badges(html: str) -> list[tuple[str, str]]:
-    return BADGE.findall(html)
-
-
-def requetes_badges(client, url: str = PAGE) -> tuple[str, list[str]]:
-    """The page (as text) and its badge statements."""
-    client.get(url)  # the menu's entries rendered and kept
-    with count_queries() as statements:
-        response = client.get(url)
-    assert response.status_code == 200
-    return page_text(response), [s for s in statements if "badge_" in s]
+from tests.outils.comptes import transmise
+from tests.outils.menu import PAGE, badges, requetes_badges
 
 
 @pytest.fixture

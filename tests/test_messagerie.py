@@ -18,8 +18,8 @@ from app.models.outbox import OutboxMessage
 from app.models.referentiels import Structure
 from app.operations import messagerie
 from tests.conftest import csrf_token_from, page_text, sign_in
-from tests.test_annonces import count_queries
-from tests.test_outbox import rq_queues, run_jobs  # noqa: F401  (Redis mode: a real rq worker runs the jobs)
+from tests.outils.annonces import count_queries
+from tests.outils.mails import rq_queues, run_jobs  # noqa: F401  (Redis mode: a real rq worker runs the jobs)
 
 
 class Monde:

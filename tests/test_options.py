@@ -11,7 +11,7 @@ from app.extensions import db
 from app.forms.champs import SelectField, SelectMultipleField
 from app.models.referentiels import Specialite
 from app.referentiels.options import options
-from tests.test_annonces import count_queries
+from tests.outils.annonces import count_queries
 
 
 def _statements(fn) -> int:

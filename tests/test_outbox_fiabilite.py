@@ -14,13 +14,14 @@ from app.extensions import db
 from app.infra import mail
 from app.jobs import redispatch_pending
 from app.models.outbox import OutboxMessage, OutboxStatus
-from tests import test_outbox
-from tests.test_outbox import CollectingHandler, free_port, outbox_rows, queue_test_email, run_jobs
+from tests.outils import mails
+from tests.outils.mails import CollectingHandler, free_port, outbox_rows, queue_test_email, run_jobs
 
-clock = test_outbox.clock
-smtp = test_outbox.smtp
-smtp_server = test_outbox.smtp_server
-rq_queues = test_outbox.rq_queues
+# Fixtures shared with other test modules (tests/outils/mails.py).
+clock = mails.clock
+rq_queues = mails.rq_queues
+smtp = mails.smtp
+smtp_server = mails.smtp_server
 
 
 class QuitEnPanne(CollectingHandler):

@@ -12,8 +12,8 @@ from app.extensions import db
 from app.infra import mail
 from app.models.outbox import OutboxMessage, OutboxStatus
 from tests.conftest import corps_envoye, page_text
-from tests.test_auth import _grant_provisional
-from tests.test_outbox import clock, parts, rq_queues, run_jobs, smtp_server  # noqa: F401
+from tests.outils.comptes import _grant_provisional
+from tests.outils.mails import clock, parts, rq_queues, run_jobs, smtp_server  # noqa: F401
 
 JETON = "JetonSecret-0123456789abcdef"
 LIEN = f"http://localhost/compte/personnaliser/{JETON}?a=1&b=2"

@@ -17,7 +17,7 @@ import pytest
 from flask import url_for
 
 from tests.conftest import sign_in
-from tests.test_permission_matrix import _endpoints, _url, routes_get
+from tests.outils.matrice import _endpoints, _url, routes_get
 
 GARBAGE = ("abc", "99999999999999999999", "-1", "'\"<x>%", "(((", "")
 #: Parameters read by views whatever the page shows (and FAB's API's ``q``).

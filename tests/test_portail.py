@@ -17,7 +17,7 @@ from app.models.contenus import Actualite, DocumentPublic, markdown_sur
 from app.models.fichiers import store_upload
 from app.views.backoffice_contenus import DOCUMENT_PUBLIC
 from tests.conftest import csrf_token_from, page_text
-from tests.test_annonces import creer_annonce, numeros
+from tests.outils.annonces import creer_annonce, numeros
 
 MESURE = "https://mesure.example.test/audience.js"
 
@@ -65,7 +65,7 @@ def test_quick_search_goes_to_the_advanced_search(client, app):
     annonce = creer_annonce(specialites=("A2",))
     creer_annonce(specialites=("A1",))
     from app.models.referentiels import Specialite
-    from tests.test_annonces import ref
+    from tests.outils.annonces import ref
 
     response = client.get(f"/annonces/?categorie=&specialite={ref(Specialite, 'A2').id}")
     assert numeros(response) == [annonce.numero]

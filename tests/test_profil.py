@@ -14,52 +14,13 @@ from app.models.comptes import EtatInscription
 from app.models.outbox import OutboxMessage
 from app.models.parcours import ExperienceFormateur, FormationInitiale
 from app.models.referentiels import (
-    CodePostal,
     Departement,
     NiveauDiplome,
     Pays,
-    Region,
     SousSpecialite,
-    StatutProfessionnel,
-    Structure,
 )
 from tests.conftest import csrf_token_from, page_text, sign_in
-
-
-def _id(model, **where):
-    return db.session.scalar(select(model.id).filter_by(**where).limit(1))
-
-
-def identification_data(client, **overrides):
-    page = client.get("/profil/identification")
-    assert page.status_code == 200
-    region = db.session.scalar(select(Region).where(Region.code == "93"))
-    cp = db.session.scalar(select(CodePostal).where(CodePostal.code_postal == "84000").limit(1))
-    sans_employeur = db.session.scalar(
-        select(StatutProfessionnel.id).where(StatutProfessionnel.type_employeur.is_(None)).limit(1)
-    )
-    data = {
-        "csrf_token": csrf_token_from(page.get_data(as_text=True)),
-        "civilite": "Mme",
-        "nom_naissance": "Durand",
-        "nom_usage": "Durand",
-        "prenom": "Claire",
-        "date_naissance": "1980-05-17",
-        "lieu_naissance": "Avignon",
-        "nationalite_id": str(_id(Pays, code="FR")),
-        "adresse_voie": "1 rue de la République",
-        "pays_residence_id": str(_id(Pays, code="FR")),
-        "code_postal": cp.code_postal if cp else "84000",
-        "localite": "Avignon",
-        "telephone_personnel": "04 90 00 00 00",
-        "statut_professionnel_id": str(sans_employeur),
-        "regions": [str(region.id)],
-        "structure_id": str(_id(Structure, code="DR-84")),
-        "disponible_etranger": "non",
-        "enregistrer": "Enregistrer",
-    }
-    data.update(overrides)
-    return data
+from tests.outils.profil import _envoyer_cv, _id, identification_data
 
 
 def test_partial_draft_is_kept_and_form_refilled(factory, client):
@@ -266,15 +227,6 @@ def test_upload_refusals(factory, client):
     assert ok.status_code == 302
     row = db.session.scalar(select(FormationInitiale).where(FormationInitiale.intervenant_id == profil.id))
     assert row.fichier.original_name == "passwd.pdf"
-
-
-def _envoyer_cv(client, contenu: bytes):
-    token = csrf_token_from(client.get("/profil/parcours").get_data(as_text=True))
-    return client.post(
-        "/profil/parcours",
-        data={"csrf_token": token, "enregistrer": "x", "cv": (BytesIO(contenu), "cv.txt")},
-        content_type="multipart/form-data",
-    )
 
 
 def test_cv_file_downloadable_by_owner_and_staff_by_need_to_know(factory, client, app):

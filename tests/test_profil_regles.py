@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models.comptes import EtatInscription
 from app.models.referentiels import Structure
 from tests.conftest import page_text, sign_in
-from tests.test_profil import identification_data
+from tests.outils.profil import identification_data
 
 
 def _valider(profil, immatriculation=None):

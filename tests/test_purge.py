@@ -19,9 +19,9 @@ from app.models.depart import JournalPurge
 from app.operations.donnees_personnelles import HORS_PERSONNE, LIENS, Personne, table
 from app.operations.purge import TRAITEMENTS, Anonymiser, Supprimer, colonnes_traitees
 from tests.conftest import PASSWORD, page_text
-from tests.donnees_completes import SANS_LIGNE, personne_complete
-from tests.test_auth import post_login
-from tests.test_depart import MAINTENANT, client_de, confirmer, etat_compte, voyager
+from tests.outils.comptes import post_login
+from tests.outils.depart import MAINTENANT, client_de, confirmer, etat_compte, voyager
+from tests.outils.donnees_completes import SANS_LIGNE, personne_complete
 
 
 def test_every_table_holds_a_persons_rows_or_says_why_not(app):
@@ -73,7 +73,7 @@ def test_purge_by_time_travel(app, factory, monkeypatch):
     confirmer(client_de(app, user))  # never intervened in the last 5 years: 12 months
     avant = _lignes(personne)
     vides = sorted(n for n, lignes in avant.items() if not lignes and n not in SANS_LIGNE)
-    assert not vides, f"tests/donnees_completes.py ne remplit pas : {vides}"
+    assert not vides, f"tests/outils/donnees_completes.py ne remplit pas : {vides}"
     stockage = get_storage()
     cles = list(db.session.scalars(select(table("fichier").c.storage_key).where(LIENS["fichier"](personne))))
     assert len(cles) == 5  # CV, diploma, RIB, lettre, support attachment (no owner)

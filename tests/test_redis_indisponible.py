@@ -23,7 +23,7 @@ from app.models.comptes import Intervenant
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.security.roles import INTERVENANT
 from tests.conftest import PASSWORD, csrf_token_from
-from tests.test_comptes_inscription import TEST_ANSWER, hidden, open_documents, registration_data
+from tests.outils.comptes import TEST_ANSWER, hidden, open_documents, registration_data
 
 EMAIL = "redis.absent@example.test"
 

@@ -20,7 +20,7 @@ from rq.cron import CronScheduler
 
 from app import jobs
 from app.infra import mail
-from tests.test_reprise_postgresql import port_de_test
+from tests.outils.mails import port_de_test
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server absent")
 RACINE = Path(__file__).resolve().parent.parent

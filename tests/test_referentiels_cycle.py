@@ -97,7 +97,7 @@ def test_annonce_form_offers_active_entries_and_edit_keeps_held_ones(login_as):
     from app.models.annonces import Annonce
     from app.models.referentiels import Region
     from app.views.annonces import aujourdhui
-    from tests.test_annonces import creer_annonce, form_annonce, ref
+    from tests.outils.annonces import creer_annonce, form_annonce, ref
 
     annonce = creer_annonce(specialites=("A1",), sous_specialites=("A1A",), regions=("84",))
     nature = db.session.scalar(select(NatureFormation).where(NatureFormation.actif.is_(True)).limit(1))

@@ -10,7 +10,6 @@ what a server restart does to them).
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 
 import pytest
@@ -23,23 +22,11 @@ from app.extensions import db
 from app.infra import mail
 from app.models.outbox import OutboxMessage, OutboxStatus
 from tests.conftest import postgresql_only
-from tests.test_outbox import CollectingHandler
+from tests.outils.mails import CollectingHandler, port_de_test
 
 pytestmark = postgresql_only
 
 NOM = "espace_test_reprise"
-
-
-def port_de_test() -> int:
-    """A free loopback port of 5750-5799 (the range given to these tests)."""
-    for port in range(5750, 5800):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("aucun port libre entre 5750 et 5799")
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,13 @@ from flask_appbuilder.security.sqla.models import User
 from app.donnees.volume import VOLUME_PASSWORD, generer
 from app.extensions import db
 from app.models.annonces import Annonce, Candidature, EtatAnnonce
-from app.models.comptes import EtatInscription, Intervenant
-from app.models.messagerie import DestinataireMessage
+from app.models.comptes import Intervenant
 from app.models.parcours import FormationInitiale, LangueIntervenant, SpecialiteSouhaitee
 from app.models.referentiels import Langue, NiveauDiplome, NiveauLangue, SousSpecialite, Specialite
 from app.views import cache_public
 from tests.conftest import login
-from tests.test_annonces import count_queries
+from tests.outils.annonces import count_queries
+from tests.outils.requetes import boite_la_plus_remplie, intervenant_le_plus_actif
 
 
 def _mesurer(client, url: str) -> int:
@@ -36,18 +36,6 @@ def _mesurer(client, url: str) -> int:
     return len(statements)
 
 
-def intervenant_le_plus_actif() -> Intervenant:
-    """The generated profile with the most candidatures (the biggest dashboard)."""
-    pid = db.session.scalar(
-        sa.select(Candidature.intervenant_id)
-        .join(Intervenant, Intervenant.id == Candidature.intervenant_id)
-        .group_by(Candidature.intervenant_id)
-        .order_by(sa.func.count().desc(), Candidature.intervenant_id)
-        .limit(1)
-    )
-    return db.session.get(Intervenant, pid)
-
-
 def annonce_la_plus_demandee() -> Annonce:
     aid = db.session.scalar(
         sa.select(Candidature.annonce_id)
@@ -56,20 +44,6 @@ def annonce_la_plus_demandee() -> Annonce:
         .limit(1)
     )
     return db.session.get(Annonce, aid)
-
-
-def boite_la_plus_remplie() -> tuple[int, int]:
-    """The validated intervenant with the most messages in the inbox, and one of them."""
-    uid = db.session.scalar(
-        sa.select(DestinataireMessage.destinataire_id)
-        .join(Intervenant, Intervenant.user_id == DestinataireMessage.destinataire_id)
-        .where(Intervenant.etat_inscription == EtatInscription.validee, DestinataireMessage.archive.is_(False))
-        .group_by(DestinataireMessage.destinataire_id)
-        .order_by(sa.func.count().desc(), DestinataireMessage.destinataire_id).limit(1)
-    )
-    mid = db.session.scalar(sa.select(DestinataireMessage.message_id).where(
-        DestinataireMessage.destinataire_id == uid, DestinataireMessage.archive.is_(False)).limit(1))
-    return uid, mid
 
 
 def _etoffer(profil: Intervenant) -> None:

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.security import roles as roles_module
 from app.security.sync import RoleDeclarationError, sync_roles
 from tests.conftest import PASSWORD, login, page_text, sign_in
-from tests.test_annonces import count_queries
+from tests.outils.annonces import count_queries
 
 
 def _role_permissions(name):
@@ -94,7 +94,7 @@ def test_no_permission_sprawl(app):
 
 def _transmise(factory, structure):
     """A request transmitted to ``structure`` (a draft is seen by no staff)."""
-    from tests.test_gestion_inscriptions import transmise
+    from tests.outils.comptes import transmise
 
     return transmise(factory, structure)
 

@@ -13,9 +13,7 @@ from app.jobs.inscription import archiver_complements
 from app.models.authentification import SessionUtilisateur
 from app.security import sessions
 from tests.conftest import PASSWORD, csrf_token_from, deconnecter, login, page_text
-from tests.test_comptes_inscription import last_mail, link_in
-from tests.test_comptes_mots_de_passe import _captcha_solvable, forgot, reset  # noqa: F401
-from tests.test_inscription_jobs import complement_demande, travel
+from tests.outils.comptes import _captcha_solvable, complement_demande, forgot, last_mail, link_in, reset, travel  # noqa: F401
 
 PAGE = "/compte/mot-de-passe"
 

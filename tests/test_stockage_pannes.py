@@ -23,9 +23,9 @@ from app.models.dossier import PieceDossier
 from app.models.fichiers import Fichier, enregistrer_contenu
 from app.models.support import EtatDemandeSupport, MessageSupport
 from tests.conftest import page_text, sign_in
-from tests.test_dossier_pages import _demander, _envoyer, _identite
-from tests.test_dossier_pages import scene as scene  # noqa: F401,PLC0414 - fixture
-from tests.test_support import PDF, _poster, _transmise
+from tests.outils.dossier import _demander, _envoyer, _identite
+from tests.outils.dossier import scene as scene  # noqa: F401,PLC0414 - fixture
+from tests.outils.support import PDF, _poster, _transmise
 
 PLEIN = "l'espace de stockage du site est plein"
 INDISPONIBLE = "l'espace de stockage du site est momentanément indisponible"
@@ -87,7 +87,7 @@ def test_a_support_answer_with_a_pdf_on_a_broken_storage(app, login_as, stockage
 
 @pytest.mark.parametrize("code, message", [(errno.ENOSPC, PLEIN), (errno.EROFS, INDISPONIBLE)])
 def test_a_profile_file_on_a_broken_storage(app, factory, client, stockage_en_panne, code, message):
-    from tests.test_profil import _envoyer_cv
+    from tests.outils.profil import _envoyer_cv
 
     user, profil = factory.intervenant("DR-84")
     sign_in(client, user)
@@ -137,8 +137,9 @@ def test_a_content_written_for_a_rolled_back_row_is_deleted(app):
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
 def test_the_data_export_on_a_broken_storage_is_marked_failed(app, factory, stockage_en_panne, code):
-    from tests.test_export_donnees import URL, client_de, recuperer
-    from tests.test_outbox import redis_mode, run_jobs
+    from tests.outils.depart import client_de
+    from tests.outils.export_donnees import URL, recuperer
+    from tests.outils.mails import redis_mode, run_jobs
 
     user, _ = factory.intervenant("DR-84")
     client = client_de(app, user)

@@ -11,21 +11,19 @@ from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import stream_encode_multipart
 
 from app.extensions import db
 from app.jobs.support import cloturer_demandes_sans_reponse, purger_demandes_non_confirmees
 from app.models import base
 from app.models.outbox import OutboxMessage
-from app.models.referentiels import Structure, TypeDemandeSupport
 from app.models.support import DemandeSupport, EtatDemandeSupport
 from app.models.workflow import TransitionHistorique
 from app.operations import support as operations
 from app.workflows.core import Acteur, GardeRefusee, TransitionInterdite
 from app.workflows.support import demandeur, support
 from tests.conftest import corps_envoye, csrf_token_from, page_text
-from tests.test_annonces import count_queries
+from tests.outils.annonces import count_queries
+from tests.outils.support import PDF, _poster, _transmise, structure_id, type_id
 
 TEST_ANSWER = "reponse-test"
 URL = "/aide-et-contact"
@@ -35,14 +33,6 @@ ENVOYEE = "Vous allez recevoir un mail de confirmation concernant votre demande 
 @pytest.fixture(autouse=True)
 def _captcha_solvable(app, monkeypatch):
     monkeypatch.setitem(app.config, "CAPTCHA_TEST_ANSWER", TEST_ANSWER)
-
-
-def type_id(code: str) -> int:
-    return db.session.scalar(select(TypeDemandeSupport.id).where(TypeDemandeSupport.code == code))
-
-
-def structure_id(code: str) -> int:
-    return db.session.scalar(select(Structure.id).where(Structure.code == code))
 
 
 def hidden(html: str, name: str) -> str:
@@ -252,12 +242,6 @@ def test_a_number_taken_by_a_concurrent_request_makes_the_next_one(login_as, mon
 
 
 # -- handling ---------------------------------------------------------------------
-def _transmise(structure: str | None = "DR-84", code: str = "CONNEXION", email: str = "demandeur@example.test"):
-    d, _ = operations.creer(type_id=type_id(code), structure_id=structure_id(structure) if structure else None,
-                            nom="Duchamp", prenom="Marcel", email=email, sujet="Sujet", descriptif="Texte")
-    operations.confirmer(d)
-    db.session.commit()
-    return d
 
 
 def test_the_queue_shows_the_structures_requests_only(login_as):
@@ -534,16 +518,6 @@ def test_my_requests_list_and_open_my_own_thread_only(login_as):
 
 
 # -- attachments (point 6): the requester's reply and the handler's answer ----------------
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
-
-
-def _poster(client, url: str, data: dict):
-    """Encoded in memory: werkzeug's test client would spool a large body to
-    a temporary file it never closes (ResourceWarning)."""
-    champs = {k: FileStorage(v[0], v[1]) if isinstance(v, tuple) else v for k, v in data.items()}
-    stream, length, boundary = stream_encode_multipart(champs, use_tempfile=False)
-    return client.post(url, input_stream=stream, content_length=length,
-                       content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def _complement_demande(gestionnaire, d, **fichier):

@@ -288,4 +288,4 @@ def put_json(endpoint: str, scene) -> dict:
         return {"lieu": "Villeurbanne"}
     if endpoint == "InterventionApi.etat":
         return {"evenement": "demarrer"}
-    raise KeyError(f"{endpoint}: aucun corps JSON d'exemple (tests/permission_samples.py)")
+    raise KeyError(f"{endpoint}: aucun corps JSON d'exemple (tests/outils/permission_samples.py)")
