@@ -336,7 +336,7 @@ def factory(app):
 @pytest.fixture(scope="module")
 def scene_du_module(app, transaction_du_module):
     """The permission matrix's scene (users of each role, their rows: see
-    tests/test_permission_matrix.py), built once for the module."""
+    tests/securite/test_permission_matrix.py), built once for the module."""
     from tests.outils.matrice import Scene
 
     fabrique = Factory(app)
@@ -428,7 +428,7 @@ def corps_envoye(message) -> str:
 def sign_in(client, user) -> None:
     """Open a session for ``user`` without the login form (fast path for tests
     that are not about authentication): considered past the second factor
-    (tests/test_deux_facteurs.py goes through the real two steps)."""
+    (tests/comptes/test_deux_facteurs.py goes through the real two steps)."""
     from app.security.deux_facteurs import CLE_VERIFIE
 
     cles = cles_de_session(user)

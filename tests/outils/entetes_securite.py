@@ -1,6 +1,6 @@
 """The security headers every response must carry (issue 19, point 5),
 checked on every route × actor of the permission matrix
-(tests/test_permission_matrix.py) and by tests/test_entetes_securite.py."""
+(tests/securite/test_permission_matrix.py) and by tests/securite/test_entetes_securite.py."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ def configurer(config) -> None:
         if WORKER:
             copie = _copier_modele(url, WORKER)
             _etat["copie"], _etat["modele"] = copie, _nom(url)
-            os.environ["TEST_DATABASE_URL"] = copie  # tests/test_migrations.py and subprocesses
+            os.environ["TEST_DATABASE_URL"] = copie  # tests/infra/test_migrations.py and subprocesses
             reglages.TestingConfig.SQLALCHEMY_DATABASE_URI = copie
         elif _controleur_xdist(config):
             _remplir_modele(url)

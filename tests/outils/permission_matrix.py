@@ -6,7 +6,7 @@ Outcomes: OK (the page answers), LOGIN (anonymous sent to the login page or
 401 for APIs), DENY (403, or FAB's redirect with "Access is Denied"),
 HIDDEN (404: the row exists but is outside the actor's scope).
 
-Every endpoint of ``app.url_map`` must appear here: tests/test_permission_matrix.py
+Every endpoint of ``app.url_map`` must appear here: tests/securite/test_permission_matrix.py
 fails when one is missing, so a new view cannot ship without its line.
 """
 
@@ -43,7 +43,7 @@ EXPECTED: dict[str, dict | None] = {
     # authentication
     "AuthDBView.login": PUBLIC,
     # GET only shows the « Se déconnecter » button (the sign-out is its POST
-    # with the CSRF token, issue 33: tests/test_sessions.py); anonymous: the index.
+    # with the CSRF token, issue 33: tests/comptes/test_sessions.py); anonymous: the index.
     "AuthDBView.logout": PUBLIC,
     "SecurityApi.login": NOT_A_PAGE,
     "SecurityApi.refresh": NOT_A_PAGE,

@@ -1,6 +1,6 @@
 """No page loads anything from another host (issue 27, point 6): fonts,
 scripts, styles, images and frames are served by the project. Checked on
-every route × actor of the permission matrix (tests/test_permission_matrix.py)."""
+every route × actor of the permission matrix (tests/securite/test_permission_matrix.py)."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ def test_the_migration_moves_stored_rows_to_the_vocabulary(app, factory):
     _, profil = factory.intervenant()
     db.session.execute(sa.update(Intervenant).where(Intervenant.id == profil.id)
                        .values(civilite="M.", identite_normalisee="m.|nom|prenom|1980-05-17"))
-    chemin = next((Path(__file__).resolve().parent.parent / "migrations" / "versions").glob("*_5c1e7a9d3b20_*.py"))
+    chemin = next((Path(__file__).resolve().parents[2] / "migrations" / "versions").glob("*_5c1e7a9d3b20_*.py"))
     spec = importlib.util.spec_from_file_location("migration_civilite", chemin)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)

@@ -1,5 +1,5 @@
 """Security headers (issue 19, point 5). Every route × actor of the permission
-matrix is checked by tests/test_permission_matrix.py (tests/outils/entetes_securite.py);
+matrix is checked by tests/securite/test_permission_matrix.py (tests/outils/entetes_securite.py);
 here the pages the matrix reaches only empty or not at all."""
 
 from __future__ import annotations

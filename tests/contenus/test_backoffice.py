@@ -82,7 +82,7 @@ def test_console_catalogue_is_compiled_from_its_po():
     from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
 
-    dossier = Path(__file__).resolve().parent.parent / "app" / "translations_console" / "fr" / "LC_MESSAGES"
+    dossier = Path(__file__).resolve().parents[2] / "app" / "translations_console" / "fr" / "LC_MESSAGES"
     with open(dossier / "admin.po", "rb") as po, open(dossier / "admin.mo", "rb") as mo:
         source, compile_ = read_po(po), read_mo(mo)
 
@@ -276,7 +276,7 @@ def test_admin_creates_a_value_active_by_default(login_as):
 
 
 def test_a_used_row_is_not_deleted(login_as):
-    """Deleting a used entry is refused with the reason (tests/test_referentiels_cycle.py: the rest)."""
+    """Deleting a used entry is refused with the reason (tests/referentiels/test_referentiels_cycle.py: the rest)."""
     client = login_as("admin_national")
     region = db.session.scalar(select(Region).join(Departement).limit(1))
     token = csrf_token_from(client.get("/backoffice/bo_region/new/").get_data(as_text=True))

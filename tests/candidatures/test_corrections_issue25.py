@@ -17,7 +17,7 @@ from tests.conftest import page_text, sign_in
 from tests.outils.annonces import creer_annonce
 from tests.outils.profil import intervenant_valide
 
-CSS = Path(__file__).resolve().parent.parent / "app" / "static" / "css" / "espace.css"
+CSS = Path(__file__).resolve().parents[2] / "app" / "static" / "css" / "espace.css"
 
 
 def _demande_transmise(factory, **kw):

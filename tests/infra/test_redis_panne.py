@@ -23,7 +23,7 @@ from app.infra import mail
 from tests.outils.mails import port_de_test
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server absent")
-RACINE = Path(__file__).resolve().parent.parent
+RACINE = Path(__file__).resolve().parents[2]
 
 
 class RedisDeTest:

@@ -33,7 +33,7 @@ smtp = mails.smtp
 smtp_down = mails.smtp_down
 smtp_server = mails.smtp_server
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 redis_only = pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL non défini")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from config import base_publique
 
-RACINE = Path(__file__).resolve().parent.parent
+RACINE = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(("environ", "attendu"), [

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-RACINE = Path(__file__).resolve().parent
+RACINE = Path(__file__).resolve().parents[1]
 
 
 def _est_un_module_de_test(nom: str) -> bool:

@@ -20,7 +20,7 @@ from app.models.base import migration_object_filter
 from app.models.comptes import OBJETS_POSTGRESQL
 from app.models.dossier import INDEX_FILE_DOSSIERS
 
-VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
 
 
 def _fresh_postgres_url():
