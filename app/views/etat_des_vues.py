@@ -29,6 +29,7 @@ recomputation of the same values.
 from __future__ import annotations
 
 import weakref
+from operator import is_
 
 from app.infra import caches
 
@@ -56,11 +57,13 @@ def _change(valeur, contenu) -> bool:
     define ``==`` as something else than equality."""
     if len(valeur) != len(contenu):
         return True
+    if not valeur:
+        return False
     if isinstance(valeur, dict):
-        return any(cle not in contenu or contenu[cle] is not v for cle, v in valeur.items())
+        return not (all(map(is_, valeur, contenu)) and all(map(is_, valeur.values(), contenu.values())))
     if isinstance(valeur, set):
         return not all(any(x is y for y in contenu) for x in valeur)
-    return any(x is not y for x, y in zip(valeur, contenu, strict=True))
+    return not all(map(is_, valeur, contenu))
 
 
 def photographier(vue) -> None:
@@ -76,13 +79,14 @@ def restaurer() -> None:
         if vue is None:
             continue
         etat = vars(vue)
-        for nom in [nom for nom in etat if nom not in attributs]:
-            del etat[nom]
-        for nom, valeur in attributs.items():
-            etat[nom] = valeur
-            if nom in contenus and _change(valeur, contenus[nom]):
+        if etat.keys() != attributs.keys() or not all(map(is_, etat.values(), attributs.values())):
+            etat.clear()
+            etat.update(attributs)
+        for nom, contenu in contenus.items():
+            valeur = attributs[nom]
+            if _change(valeur, contenu):
                 valeur.clear()
-                valeur.update(contenus[nom]) if isinstance(valeur, (dict, set)) else valeur.extend(contenus[nom])
+                valeur.update(contenu) if isinstance(valeur, (dict, set)) else valeur.extend(contenu)
     _photos[:] = [photo for photo in _photos if photo[0]() is not None]
 
 
