@@ -120,4 +120,7 @@ def create_app(config=None, **overrides) -> Flask:
 
     deux_facteurs.init_app(app)
     cli.init_app(app)
+    from app.views import etat_des_vues
+
+    etat_des_vues.init_app(app)  # last: the views as built, reset between tests (caches.vider_tout)
     return app

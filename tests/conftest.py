@@ -7,7 +7,7 @@ back at the end, so application code may commit freely (commits become
 savepoints).
 
 In parallel (``pytest -n 2``, pytest-xdist) each worker has its own database
-and its own Redis database (tests/parallele.py). What many tests of a module
+and its own Redis database (tests/outils/parallele.py). What many tests of a module
 read and none may keep (the permission matrix's scene, the demo data) is built
 once in a transaction kept for the module (``transaction_du_module``): each
 test of the module then runs in a savepoint of it, rolled back after the test.
@@ -33,7 +33,7 @@ from app.models.comptes import Gestionnaire, Intervenant
 from app.models.referentiels import Structure
 from app.security.roles import ADMIN_NATIONAL, GESTIONNAIRE, INTERVENANT
 from app.security.sessions import cles_de_session
-from tests import parallele
+from tests.outils import parallele
 
 PASSWORD = "Mot-de-passe-1!"
 #: The TOTP secret of the staff that ``login`` enrols (tests compute codes from it).
@@ -54,7 +54,7 @@ def _reset_request_globals() -> None:
 
 def pytest_configure(config):
     """Each xdist worker its own PostgreSQL database (a copy of the template
-    the controller fills once) and its own Redis database (tests/parallele.py)."""
+    the controller fills once) and its own Redis database (tests/outils/parallele.py)."""
     parallele.configurer(config)
 
 
@@ -336,8 +336,8 @@ def factory(app):
 @pytest.fixture(scope="module")
 def scene_du_module(app, transaction_du_module):
     """The permission matrix's scene (users of each role, their rows: see
-    tests/test_permission_matrix.py), built once for the module."""
-    from tests.test_permission_matrix import Scene
+    tests/securite/test_permission_matrix.py), built once for the module."""
+    from tests.outils.matrice import Scene
 
     fabrique = Factory(app)
     fabrique.counter = 100_000  # its e-mails never meet those a test's factory makes
@@ -428,7 +428,7 @@ def corps_envoye(message) -> str:
 def sign_in(client, user) -> None:
     """Open a session for ``user`` without the login form (fast path for tests
     that are not about authentication): considered past the second factor
-    (tests/test_deux_facteurs.py goes through the real two steps)."""
+    (tests/comptes/test_deux_facteurs.py goes through the real two steps)."""
     from app.security.deux_facteurs import CLE_VERIFIE
 
     cles = cles_de_session(user)

@@ -4,7 +4,7 @@ to one intervenant, declared once for the purge (app.operations.purge) and the
 
 ``LIENS`` maps a table name to the condition selecting the person's rows;
 a table absent from it holds no row of an intervenant (``HORS_PERSONNE``
-says why). tests/test_donnees_personnelles.py checks that every table of
+says why). tests/depart/test_purge.py checks that every table of
 the models is in one of the two, so a new table cannot escape the purge
 and the export unnoticed.
 """

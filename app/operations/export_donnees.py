@@ -5,7 +5,7 @@ sheet per block of the account, French headers.
 and the person's rows (``app.operations.donnees_personnelles.LIENS`` unless told).
 Values are written for a reader: a referential code becomes its label, a
 person their name, a file its name, a state its French label, NIR and IBAN
-in clear (the file is for their owner). tests/test_export_donnees.py derives
+in clear (the file is for their owner). tests/depart/test_export_donnees.py derives
 the personal columns from the purge's declarations (app.operations.purge) and fails
 when one is neither in a sheet nor in ``NON_EXPORTEES``.
 

@@ -4,7 +4,7 @@
 an intervenant's rows (``app.operations.donnees_personnelles.LIENS``): rows deleted,
 columns replaced (anonymised), or columns kept with the reason. The purge
 runs the table in order (children before parents, conditions that read a
-column before it is replaced). tests/test_purge.py fails when a column of
+column before it is replaced). tests/depart/test_purge.py fails when a column of
 the models is in none of these, and checks on a full profile that every
 purged column is emptied and every file deleted.
 

@@ -7,7 +7,7 @@ one French verb covering the (permission, view) pairs the code needs for it
 follow from the screens a role may use (``menus_pour``), with their category.
 
 Every pair a role declares in ``app.security.roles`` (menu entries aside) has
-its right here: tests/test_roles_libelles.py checks it.
+its right here: tests/securite/test_administration.py checks it.
 """
 
 from __future__ import annotations

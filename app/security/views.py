@@ -194,12 +194,12 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
         item.username = item.email
 
     def post_add(self, item):
-        executer(comptes.ouvrir_depuis_ecran, item, getattr(self, "_structure_saisie", None))
+        executer(comptes.ouvrir_depuis_ecran, item, g.get("structure_saisie"))
         flash(f"Une invitation à choisir son mot de passe a été envoyée à {item.email}.", "info")
 
     def post_update(self, item):
 
-        executer(comptes.rattacher_structure, item, getattr(self, "_structure_saisie", None))
+        executer(comptes.rattacher_structure, item, g.get("structure_saisie"))
 
 
     @action("deverrouiller", "Déverrouiller", "Déverrouiller le ou les comptes sélectionnés ?", "fa-unlock")
@@ -245,8 +245,9 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
         sessions, in the edit's transaction. Checked here, before the form is
         copied onto the row: afterwards an autoflush has erased the change
         from the row's history. ``structure`` is not a column of ab_user: kept
-        aside for post_add/post_update."""
-        self._structure_saisie = form.structure.data
+        aside for post_add/post_update, in the request's ``g`` (the view object
+        is shared by every request: app.views.etat_des_vues)."""
+        g.structure_saisie = form.structure.data
         del form.structure
         super().process_form(form, is_created)
         if is_created:

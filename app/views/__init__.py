@@ -2,7 +2,7 @@
 
 Every view declares the routes it exposes (``include_route_methods``) so that
 no unused permission is created; the role × endpoint matrix test
-(tests/test_permission_matrix.py) lists every resulting endpoint.
+(tests/securite/test_permission_matrix.py) lists every resulting endpoint.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ import os
 import pytest
 
 from tests.navigateur.conftest import VERROU, audit_axe, connecter
-from tests.permission_matrix import ACTORS
-from tests.test_permission_matrix import pages_html
+from tests.outils.matrice import pages_html
+from tests.outils.permission_matrix import ACTORS
 
 #: The actor whose pages another actor of the same role need not audit again.
 MEME_ROLE = {"gestionnaire_b": "gestionnaire_a"}

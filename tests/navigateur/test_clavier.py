@@ -4,42 +4,8 @@ a visible focus indicator."""
 
 from __future__ import annotations
 
-import re
-
 from tests.navigateur.conftest import audit_axe, base, connecter
-from tests.navigateur.test_parcours import MOT_DE_PASSE, lien_du_courriel
-
-_ACTIF = """() => {
-  const e = document.activeElement;
-  if (!e || e === document.body) return null;
-  const s = getComputedStyle(e);
-  const libelle = [e.labels && e.labels.length ? e.labels[0].innerText : "",
-                   e.getAttribute("aria-label") || "", e.innerText || "", e.value || ""].map(t => t.trim());
-  const visible = (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== "none";
-  return {libelle: libelle, visible: visible, balise: e.tagName};
-}"""
-
-
-def tabuler_jusqua(page, nom: str, maximum: int = 80) -> None:
-    """Press Tab until the focused element's name contains ``nom``; every
-    element met on the way must show its focus."""
-    motif = re.compile(nom)
-    for _ in range(maximum):
-        page.keyboard.press("Tab")
-        actif = page.evaluate(_ACTIF)
-        if actif is None:
-            continue
-        assert actif["visible"], f"focus invisible sur {actif}"
-        if any(motif.search(texte) for texte in actif["libelle"]):
-            return
-    raise AssertionError(f"« {nom} » jamais atteint au clavier sur {page.url} (dernier : {actif})")
-
-
-def aller_au_contenu(page) -> None:
-    """The skip link is the first stop: Enter moves to the main content."""
-    page.keyboard.press("Tab")
-    assert "Aller au contenu" in page.evaluate(_ACTIF)["libelle"]
-    page.keyboard.press("Enter")
+from tests.outils.navigateur import MOT_DE_PASSE, aller_au_contenu, lien_du_courriel, tabuler_jusqua
 
 
 def test_inscription_au_clavier(app, visite):
@@ -87,7 +53,7 @@ def test_inscription_au_clavier(app, visite):
 
 def test_candidature_au_clavier(app, factory, visite):
     from app.models.comptes import EtatInscription
-    from tests.test_annonces import creer_annonce
+    from tests.outils.annonces import creer_annonce
 
     with base():
         user, profil = factory.intervenant("DR-84", complet=True)

@@ -16,7 +16,7 @@ from app.models.outbox import OutboxMessage
 from app.operations.lettres import MESSAGE_MOT_DE_PASSE
 from tests.conftest import PASSWORD
 from tests.navigateur.conftest import base, connecter
-from tests.test_lettre_acceptation import lettre_envoyee
+from tests.outils.interventions import lettre_envoyee
 
 
 def test_l_intervenant_accepte_sa_lettre_en_ligne(app, factory, visite):

@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import re
 import time
-from email import policy
-from email.parser import BytesParser
-from pathlib import Path
 
 import pytest
-from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
 from tests.conftest import PASSWORD, SECRET_TOTP, code_totp, enroler
 from tests.navigateur.conftest import base, connecter
-
-MOT_DE_PASSE = "Un-mot-de-passe-1!"
+from tests.outils.navigateur import MOT_DE_PASSE, lien_du_courriel
 
 
 @pytest.fixture(autouse=True)
@@ -26,17 +21,6 @@ def _sous_une_minute():
     debut = time.monotonic()
     yield
     assert time.monotonic() - debut < 60, "un parcours doit durer moins d'une minute"
-
-
-def lien_du_courriel(destinataire: str, base_url: str) -> str:
-    """The first link to the application in the last .eml sent to ``destinataire``."""
-    dossier = Path(current_app.config["MAIL_FILE_DIR"])
-    for chemin in sorted(dossier.glob("*.eml"), key=lambda c: c.stat().st_mtime, reverse=True):
-        message = BytesParser(policy=policy.default).parsebytes(chemin.read_bytes())
-        if destinataire in str(message["To"]):
-            texte = message.get_body(preferencelist=("plain",)).get_content()
-            return re.search(re.escape(base_url) + r"/\S+", texte).group(0)
-    raise AssertionError(f"aucun e-mail pour {destinataire} dans {dossier}")
 
 
 def remplir_captcha(page) -> None:
@@ -153,7 +137,7 @@ def test_recherche_et_candidature(app, factory, visite):
     with base():
         user, profil = factory.intervenant("DR-84", complet=True)
         profil.etat_inscription = EtatInscription.validee
-        from tests.test_annonces import creer_annonce
+        from tests.outils.annonces import creer_annonce
 
         annonce = creer_annonce()
     connecter(visite, app, user)
@@ -167,7 +151,6 @@ def test_recherche_et_candidature(app, factory, visite):
     visite.verifier()
     assert "/mes-reponses-aux-annonces/" in page.url
     assert page.get_by_text(annonce.intitule).first.is_visible()
-
 
 
 def test_enrolement_double_authentification(app, factory, visite):

@@ -18,8 +18,8 @@ def test_publier_suggerer_inviter_deux(app, factory, visite):
     from app.models.outbox import OutboxMessage
     from app.workflows.annonce import annonce as workflow_annonce
     from app.workflows.core import Acteur
-    from tests.test_annonces import creer_annonce
-    from tests.test_suggestions import formateur
+    from tests.outils.annonces import creer_annonce
+    from tests.outils.suggestions import formateur
 
     with base():
         gestionnaire = factory.gestionnaire("DR-84", first="Claire", last="Martin")

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from tests.navigateur.conftest import VERROU, audit_axe, base, connecter
-from tests.navigateur.test_clavier import aller_au_contenu, tabuler_jusqua
+from tests.outils.navigateur import aller_au_contenu, tabuler_jusqua
 
 LARGEUR, HAUTEUR = 390, 844
 #: Bootstrap's classes of the folded menu once opened (after its transition).
@@ -169,7 +169,7 @@ def test_menu_replie_ouvert_par_le_bouton_et_au_clavier(app, telephone, interven
 
 
 def test_recherche_et_candidature_sur_un_telephone(app, telephone, intervenant_valide, tmp_path):
-    from tests.test_annonces import creer_annonce
+    from tests.outils.annonces import creer_annonce
 
     with base():
         annonce = creer_annonce(intitule="Animer un atelier d'écriture")
@@ -197,7 +197,7 @@ def test_chaque_page_d_un_intervenant_sur_un_telephone(app, factory, telephone, 
     sample rows), at 390 px and at the 320 px of RGAA 10.11: its layout,
     its screenshot, axe-core."""
     from app.models.comptes import EtatInscription
-    from tests.test_permission_matrix import Scene, pages_html
+    from tests.outils.matrice import Scene, pages_html
 
     with VERROU:
         scene = Scene(factory)
