@@ -24,7 +24,6 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.extensions import db
 from app.infra import sante
-from tests import parallele
 from tests.conftest import (
     PASSWORD,
     SECRET_TOTP,
@@ -35,6 +34,7 @@ from tests.conftest import (
     postgresql_only,
     preparer_schema,
 )
+from tests.outils import parallele
 from tests.outils.ports import attendre_port, port_libre
 
 requests = pytest.importorskip("requests")

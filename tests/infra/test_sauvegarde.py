@@ -19,8 +19,8 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.extensions import db
 from app.infra.sauvegarde import comptes_des_tables
-from tests import parallele
 from tests.conftest import postgresql_only
+from tests.outils import parallele
 
 
 @pytest.fixture
