@@ -1,71 +1,29 @@
 """All models, imported here so that Alembic and ``create_all`` see them."""
 
 from app.extensions import db  # noqa: F401  (sets the naming convention first)
-from app.models.annonces import AlerteEnvoyee, Annonce, Candidature, EtatAnnonce, EtatCandidatureAnnonce  # noqa: F401
-from app.models.authentification import (  # noqa: F401
-    DefiCaptcha,
-    EtatCompte,
-    JetonCompte,
-    SessionUtilisateur,
-    TentativeConnexion,
+
+# Every model module, so that each table is registered with the metadata.
+from app.models import (  # noqa: F401
+    annonces,
+    authentification,
+    consultations,
+    contenus,
+    depart,
+    deux_facteurs,
+    fichiers,
+    indisponibilites,
+    interventions,
+    messagerie,
+    outbox,
+    parcours,
+    referentiels,
+    roles,
+    suggestions,
+    support,
+    workflow,
 )
-from app.models.base import TimestampMixin, state_column, utcnow  # noqa: F401
-from app.models.comptes import OBJETS_POSTGRESQL, EtatInscription, Gestionnaire, Intervenant  # noqa: F401
-from app.models.consultations import Consultation  # noqa: F401
-from app.models.contenus import Actualite, DocumentPublic  # noqa: F401
-from app.models.depart import ConservationCompte, ExportDonnees, JournalPurge  # noqa: F401
-from app.models.deux_facteurs import CodeSecours, SecondFacteur  # noqa: F401
-from app.models.dossier import (  # noqa: F401
-    INDEX_FILE_DOSSIERS,
-    BlocDossier,
-    DemandeDossier,
-    DossierAdministratif,
-    PieceDossier,
-)
-from app.models.fichiers import AccesFichier, Fichier  # noqa: F401
-from app.models.indisponibilites import Indisponibilite  # noqa: F401
-from app.models.interventions import Immatriculation, Intervention, LettreDemande  # noqa: F401
-from app.models.messagerie import DestinataireMessage, Message  # noqa: F401
-from app.models.outbox import OutboxMessage, OutboxStatus  # noqa: F401
-from app.models.parcours import (  # noqa: F401
-    ActionProfessionnalisation,
-    ExperienceFormateur,
-    ExperienceProfessionnelle,
-    FormationInitiale,
-    FormationSuivie,
-    LangueIntervenant,
-    SpecialiteSouhaitee,
-)
-from app.models.referentiels import (  # noqa: F401
-    CategorieHierarchique,
-    CodePostal,
-    Departement,
-    EmployeurPublic,
-    EtatCandidature,
-    FonctionPublique,
-    Langue,
-    MethodePedagogique,
-    NatureFormation,
-    NiveauDiplome,
-    NiveauLangue,
-    Pays,
-    PieceStatut,
-    PositionAdministrative,
-    PrestationComplementaire,
-    PublicFormation,
-    Region,
-    SousSpecialite,
-    Specialite,
-    StatutProfessionnel,
-    Structure,
-    TypeContrat,
-    TypeDemandeSupport,
-    TypePieceIdentite,
-)
-from app.models.roles import PermissionDeclaree  # noqa: F401
-from app.models.suggestions import EnvoiAnnoncesPourVous, InvitationAnnonce  # noqa: F401
-from app.models.support import DemandeSupport, MessageSupport  # noqa: F401
-from app.models.workflow import TransitionHistorique  # noqa: F401
+from app.models.comptes import OBJETS_POSTGRESQL
+from app.models.dossier import INDEX_FILE_DOSSIERS
 
 
 def migration_object_filter():

@@ -12,36 +12,8 @@ from flask_admin.model import typefmt
 from wtforms.validators import AnyOf
 
 from app.extensions import db
-from app.models.referentiels import (
-    DESTINATAIRES_SUPPORT,
-    TYPES_EMPLOYEUR,
-    TYPES_LANGUE,
-    TYPES_STRUCTURE,
-    CategorieHierarchique,
-    CodePostal,
-    Departement,
-    EmployeurPublic,
-    EtatCandidature,
-    FonctionPublique,
-    Langue,
-    MethodePedagogique,
-    NatureFormation,
-    NiveauDiplome,
-    NiveauLangue,
-    Pays,
-    PieceStatut,
-    PositionAdministrative,
-    PrestationComplementaire,
-    PublicFormation,
-    Region,
-    SousSpecialite,
-    Specialite,
-    StatutProfessionnel,
-    Structure,
-    TypeContrat,
-    TypeDemandeSupport,
-    TypePieceIdentite,
-)
+from app.models import referentiels as R
+from app.models.referentiels import DESTINATAIRES_SUPPORT, TYPES_EMPLOYEUR, TYPES_LANGUE, TYPES_STRUCTURE
 from app.views.backoffice import ConsoleModelView
 
 GEOGRAPHIE = "Référentiels géographiques"
@@ -343,30 +315,30 @@ class EmployeurPublicView(ReferentielView):
 
 #: (view class, model, menu label, category), in menu order.
 SCREENS = (
-    (RegionView, Region, "Régions", GEOGRAPHIE),
-    (DepartementView, Departement, "Départements", GEOGRAPHIE),
-    (PaysView, Pays, "Pays", GEOGRAPHIE),
-    (CodePostalView, CodePostal, "Codes postaux et communes", GEOGRAPHIE),
-    (StructureView, Structure, "Structures du CNFPT", GEOGRAPHIE),
-    (SpecialiteView, Specialite, "Spécialités", FORMATION),
-    (SousSpecialiteView, SousSpecialite, "Sous-spécialités", FORMATION),
-    (CodeLibelleView, NatureFormation, "Natures de formation", FORMATION),
-    (CodeLibelleView, PublicFormation, "Publics", FORMATION),
-    (CodeLibelleView, PrestationComplementaire, "Prestations complémentaires", FORMATION),
-    (SourceView, MethodePedagogique, "Méthodes pédagogiques", FORMATION),
-    (NiveauDiplomeView, NiveauDiplome, "Niveaux de diplôme", FORMATION),
-    (LangueView, Langue, "Langues", FORMATION),
-    (CodeLibelleView, NiveauLangue, "Niveaux de langue", FORMATION),
-    (CodeLibelleView, EtatCandidature, "États de candidature", FORMATION),
-    (StatutProfessionnelView, StatutProfessionnel, "Statuts professionnels", ADMINISTRATIF),
-    (CodeLibelleView, PieceStatut, "Pièces par statut", ADMINISTRATIF),
-    (FonctionPubliqueView, FonctionPublique, "Fonctions publiques", ADMINISTRATIF),
-    (CodeLibelleView, CategorieHierarchique, "Catégories hiérarchiques", ADMINISTRATIF),
-    (PositionAdministrativeView, PositionAdministrative, "Positions administratives", ADMINISTRATIF),
-    (SourceView, TypeContrat, "Types de contrat", ADMINISTRATIF),
-    (TypePieceIdentiteView, TypePieceIdentite, "Types de pièce d'identité", ADMINISTRATIF),
-    (TypeDemandeSupportView, TypeDemandeSupport, "Types de demande de support", ADMINISTRATIF),
-    (EmployeurPublicView, EmployeurPublic, "Employeurs publics", ADMINISTRATIF),
+    (RegionView, R.Region, "Régions", GEOGRAPHIE),
+    (DepartementView, R.Departement, "Départements", GEOGRAPHIE),
+    (PaysView, R.Pays, "Pays", GEOGRAPHIE),
+    (CodePostalView, R.CodePostal, "Codes postaux et communes", GEOGRAPHIE),
+    (StructureView, R.Structure, "Structures du CNFPT", GEOGRAPHIE),
+    (SpecialiteView, R.Specialite, "Spécialités", FORMATION),
+    (SousSpecialiteView, R.SousSpecialite, "Sous-spécialités", FORMATION),
+    (CodeLibelleView, R.NatureFormation, "Natures de formation", FORMATION),
+    (CodeLibelleView, R.PublicFormation, "Publics", FORMATION),
+    (CodeLibelleView, R.PrestationComplementaire, "Prestations complémentaires", FORMATION),
+    (SourceView, R.MethodePedagogique, "Méthodes pédagogiques", FORMATION),
+    (NiveauDiplomeView, R.NiveauDiplome, "Niveaux de diplôme", FORMATION),
+    (LangueView, R.Langue, "Langues", FORMATION),
+    (CodeLibelleView, R.NiveauLangue, "Niveaux de langue", FORMATION),
+    (CodeLibelleView, R.EtatCandidature, "États de candidature", FORMATION),
+    (StatutProfessionnelView, R.StatutProfessionnel, "Statuts professionnels", ADMINISTRATIF),
+    (CodeLibelleView, R.PieceStatut, "Pièces par statut", ADMINISTRATIF),
+    (FonctionPubliqueView, R.FonctionPublique, "Fonctions publiques", ADMINISTRATIF),
+    (CodeLibelleView, R.CategorieHierarchique, "Catégories hiérarchiques", ADMINISTRATIF),
+    (PositionAdministrativeView, R.PositionAdministrative, "Positions administratives", ADMINISTRATIF),
+    (SourceView, R.TypeContrat, "Types de contrat", ADMINISTRATIF),
+    (TypePieceIdentiteView, R.TypePieceIdentite, "Types de pièce d'identité", ADMINISTRATIF),
+    (TypeDemandeSupportView, R.TypeDemandeSupport, "Types de demande de support", ADMINISTRATIF),
+    (EmployeurPublicView, R.EmployeurPublic, "Employeurs publics", ADMINISTRATIF),
 )
 
 

@@ -19,6 +19,7 @@ from wtforms.fields.core import UnboundField
 
 from app.extensions import db
 from app.forms import profil as forms
+from app.models import referentiels as R
 from app.models.base import references_liees
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.parcours import (
@@ -35,24 +36,7 @@ from app.models.parcours import (
     intervenant_public,
     parcours_affiche,
 )
-from app.models.referentiels import (
-    Departement,
-    FonctionPublique,
-    Langue,
-    MethodePedagogique,
-    NatureFormation,
-    NiveauDiplome,
-    NiveauLangue,
-    Pays,
-    PositionAdministrative,
-    PrestationComplementaire,
-    PublicFormation,
-    Region,
-    SousSpecialite,
-    Specialite,
-    StatutProfessionnel,
-    Structure,
-)
+from app.models.referentiels import Departement, Pays, SousSpecialite, Specialite
 from app.models.regles_profil import CHAMPS_IMMATRICULATION, appliquer_statut, verrouillage  # noqa: F401 (re-exported)
 from app.operations import executer
 from app.operations import profil as operations
@@ -143,11 +127,11 @@ def _set_rubrique_choices(form, ligne=None) -> None:
             (i, f"{code} - {lib} ({spe})" + ("" if actif else RETIREE)) for i, code, lib, spe, actif in rows
         ]
     elif isinstance(form, forms.FormationInitialeForm):
-        form.niveau_diplome_id.choices = CHOISIR + _actifs(NiveauDiplome, getattr(ligne, "niveau_diplome_id", None))
+        form.niveau_diplome_id.choices = CHOISIR + _actifs(R.NiveauDiplome, getattr(ligne, "niveau_diplome_id", None))
     elif isinstance(form, forms.LangueForm):
-        form.langue_id.choices = CHOISIR + _actifs(Langue, getattr(ligne, "langue_id", None))
+        form.langue_id.choices = CHOISIR + _actifs(R.Langue, getattr(ligne, "langue_id", None))
         niveaux = [getattr(ligne, f"{n}_id", None) for n in ("niveau_conversation", "niveau_animation", "niveau_redaction")]
-        niveaux = CHOISIR + _actifs(NiveauLangue, *niveaux)
+        niveaux = CHOISIR + _actifs(R.NiveauLangue, *niveaux)
         for f in (form.niveau_conversation_id, form.niveau_animation_id, form.niveau_redaction_id):
             f.choices = niveaux
 
@@ -228,13 +212,13 @@ class ProfilView(BaseView):
         pays = CHOISIR + _choices(Pays, "nom")
         for f in (form.nationalite_id, form.pays_residence_id, form.employeur_pays_id, form.pro_pays_id):
             f.choices = pays
-        form.statut_professionnel_id.choices = CHOISIR + _actifs(StatutProfessionnel, profil.statut_professionnel_id)
-        form.fonction_publique_id.choices = CHOISIR + _actifs(FonctionPublique, profil.fonction_publique_id)
-        form.position_administrative_id.choices = CHOISIR + _actifs(PositionAdministrative,
+        form.statut_professionnel_id.choices = CHOISIR + _actifs(R.StatutProfessionnel, profil.statut_professionnel_id)
+        form.fonction_publique_id.choices = CHOISIR + _actifs(R.FonctionPublique, profil.fonction_publique_id)
+        form.position_administrative_id.choices = CHOISIR + _actifs(R.PositionAdministrative,
                                                                     profil.position_administrative_id)
-        form.regions.choices = _choices(Region, "nom")
+        form.regions.choices = _choices(R.Region, "nom")
         form.departements.choices = list(options(Departement, ("code", "nom"), ordre="code"))
-        form.structure_id.choices = CHOISIR + _choices(Structure, "nom")
+        form.structure_id.choices = CHOISIR + _choices(R.Structure, "nom")
 
     def _identification_data(self, profil) -> dict:
         data = {name: getattr(profil, name) for name in CHAMPS_SIMPLES_P1}
@@ -334,10 +318,10 @@ class ProfilView(BaseView):
     # -- page 2 ----------------------------------------------------------------
     def _set_parcours_choices(self, form, choix: dict[str, list[int]]) -> None:
         """``choix``: the profile's ticked ids (``choix_parcours``), kept even if deactivated since."""
-        form.natures.choices = _actifs(NatureFormation, *choix["natures"])
-        form.publics.choices = _actifs(PublicFormation, *choix["publics"])
-        form.prestations.choices = _actifs(PrestationComplementaire, *choix["prestations"])
-        form.methodes.choices = _actifs(MethodePedagogique, *choix["methodes"])
+        form.natures.choices = _actifs(R.NatureFormation, *choix["natures"])
+        form.publics.choices = _actifs(R.PublicFormation, *choix["publics"])
+        form.prestations.choices = _actifs(R.PrestationComplementaire, *choix["prestations"])
+        form.methodes.choices = _actifs(R.MethodePedagogique, *choix["methodes"])
 
     def _parcours_data(self, profil) -> dict:
         return {
