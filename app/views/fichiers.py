@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import logging
 
-from flask import abort, current_app, render_template, request, send_file
+from flask import abort, current_app, render_template, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from app.models.fichiers import Fichier
 from app.operations import executer, fichiers
 from app.operations.dossier import PlafondAtteint, piece_de_dossier
 from app.security.headers import options_vue
+from app.views.telechargement import reponse_en_flux
 
 log = logging.getLogger(__name__)
 
@@ -55,19 +55,18 @@ class FichierView(BaseView):
 def envoyer_fichier(fichier: Fichier, user_id: int | None, *, lecture_sensible_de=None):
     """A checked file as an attachment that browsers must neither sniff,
     render nor cache; the read is logged (who, when, from which address).
-    The caller has checked the reader's right (404 otherwise)."""
+    The caller has checked the reader's right (404 otherwise).
+    The content is streamed from the storage (``reponse_en_flux``): opened
+    first, so a file the storage lost is a 404 with nothing logged; the read
+    is then logged (and a sensitive one takes its budget) before any byte goes."""
     try:
-        data = executer(fichiers.lire, fichier, user_id, request.remote_addr, lecture_sensible_de=lecture_sensible_de)
+        reponse = reponse_en_flux(fichier)
     except FileNotFoundError:
         log.error("Fichier %s absent du stockage (clé %s)", fichier.uuid, fichier.storage_key)
         abort(404)
-    response = send_file(
-        io.BytesIO(data),
-        mimetype=fichier.content_type,
-        as_attachment=True,
-        download_name=fichier.original_name,
-        etag=False,
-        conditional=False,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    try:
+        executer(fichiers.noter_lecture, fichier, user_id, request.remote_addr, lecture_sensible_de=lecture_sensible_de)
+    except BaseException:
+        reponse.close()
+        raise
+    return reponse

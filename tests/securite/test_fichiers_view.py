@@ -59,6 +59,24 @@ def test_owner_downloads_own_file(owner_client):
     assert log.date is not None
 
 
+def test_a_download_is_streamed_from_the_storage(owner_client, monkeypatch):
+    """Issue 38 point 5: the content goes out in blocks from the storage
+    (``reponse_en_flux``), not from a copy built in the web worker; its
+    length is announced and the read is logged before the first byte."""
+    fichier = stocker(owner_client.user.id)
+
+    def copie_entiere(_fichier):
+        raise AssertionError("le téléchargement ne lit pas le fichier entier en mémoire")
+
+    monkeypatch.setattr("app.operations.fichiers.read_fichier", copie_entiere)
+    response = owner_client.get(f"/fichiers/{fichier.uuid}", buffered=False)
+    assert response.is_streamed
+    assert response.content_length == len(PDF)
+    assert len(acces(fichier)) == 1
+    assert b"".join(response.iter_encoded()) == PDF
+    response.close()
+
+
 def test_other_intervenant_gets_404_and_nothing_is_logged(owner_client, login_as):
     fichier = stocker(owner_client.user.id)
     other = login_as("intervenant")
