@@ -69,7 +69,6 @@ class EtatPartage:
             yield from self._files()
 
     def _outbox(self):
-
         try:
             comptes = dict(db.session.execute(
                 sa.select(OutboxMessage.status, sa.func.count()).where(
@@ -93,7 +92,6 @@ class EtatPartage:
                                 "Âge du plus ancien e-mail en attente (0 : aucun)", value=max(age, 0))
 
     def _files(self):
-
         etats = etat_des_files() if self.app.config.get("REDIS_URL") else None
         if etats is None:
             return
@@ -187,7 +185,6 @@ def init_session_events(session) -> None:
 
 
 def init_app(app: Flask) -> None:
-
     # first: a request another before_request refuses (400, 404) is counted too
     app.before_request_funcs.setdefault(None, []).insert(0, _debut)
     app.after_request(_fin)

@@ -53,12 +53,10 @@ def _migrations() -> None:
 
 
 def _redis() -> None:
-
     redis_connection().ping()
 
 
 def _stockage() -> None:
-
     get_storage().verifier_ecriture()
 
 

@@ -68,7 +68,6 @@ def copier(source: FileStorage, destination: FileStorage, hashes_originaux: dict
 
 
 def hashes_des_fichiers() -> dict[str, str]:
-
     return dict(db.session.execute(select(Fichier.storage_key, Fichier.sha256)).all())
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
+
+from app.extensions import db
 
 
 class PermissionDeclaree(Model):
@@ -20,3 +23,12 @@ class PermissionDeclaree(Model):
     vue = sa.Column(sa.String(250), nullable=False)
 
     __table_args__ = (sa.UniqueConstraint("role", "permission", "vue"),)
+
+
+def adresses_du_role(role: str) -> list[str]:
+    """The e-mail addresses of the active accounts holding ``role`` (sorted,
+    once each): who is told of what concerns that role as a whole."""
+    return sorted(set(db.session.scalars(
+        sa.select(User.email).join(assoc_user_role, assoc_user_role.c.user_id == User.id)
+        .join(Role, Role.id == assoc_user_role.c.role_id)
+        .where(Role.name == role, User.active.is_(True)))))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import exists, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.datastructures import FileStorage
@@ -47,6 +47,7 @@ from app.models.fichiers import Fichier, declarer_lecteur, effacer, store_upload
 from app.models.referentiels import StatutProfessionnel, Structure, TypePieceIdentite
 from app.models.regles_dossier import pieces_identite, pieces_statut, telephones, type_employeur, validite, zone_sepa
 from app.models.regles_profil import appliquer_statut, verrouillage
+from app.models.roles import adresses_du_role
 from app.security.roles import ADMIN_NATIONAL
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.dossier import (  # noqa: F401  (the need-to-know, asked here by its callers too)
@@ -156,10 +157,7 @@ def piece_de_dossier(fichier_id: int) -> bool:
 def _alerter_administration(user, limite: int) -> None:
     """E-mail to the active national administrators (no personal data of the
     trainers read, only who reached the budget)."""
-    adresses = sorted(set(db.session.scalars(
-        select(User.email).join(assoc_user_role, assoc_user_role.c.user_id == User.id)
-        .join(Role, Role.id == assoc_user_role.c.role_id)
-        .where(Role.name == ADMIN_NATIONAL, User.active.is_(True)))))
+    adresses = adresses_du_role(ADMIN_NATIONAL)
     if not adresses:
         return
     structure = db.session.scalar(select(Structure.nom).join(Gestionnaire, Gestionnaire.structure_id == Structure.id)

@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
+from flask_appbuilder.security.sqla.models import User
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,7 @@ from app.models.authentification import hash_token
 from app.models.comptes import Gestionnaire
 from app.models.fichiers import Fichier, declarer_lecteur, store_upload
 from app.models.referentiels import TypeDemandeSupport
+from app.models.roles import adresses_du_role
 from app.models.support import DemandeSupport, EtatDemandeSupport, MessageSupport
 from app.operations import depart
 from app.security.roles import ADMIN_NATIONAL, PERSONNEL
@@ -180,14 +181,11 @@ def cloturer_sans_reponse(demande: DemandeSupport) -> None:
 def _adresses_cnfpt(demande: DemandeSupport) -> list[str]:
     """The handlers told of a new request or a reply: the structure's
     gestionnaires, or the national administrators."""
-    if demande.structure_id is not None:
-        stmt = (select(User.email).join(Gestionnaire, Gestionnaire.user_id == User.id)
-                .where(Gestionnaire.structure_id == demande.structure_id, User.active.is_(True)))
-    else:
-        stmt = (select(User.email).join(assoc_user_role, assoc_user_role.c.user_id == User.id)
-                .join(Role, Role.id == assoc_user_role.c.role_id)
-                .where(Role.name == ADMIN_NATIONAL, User.active.is_(True)))
-    return sorted(set(db.session.scalars(stmt)))
+    if demande.structure_id is None:
+        return adresses_du_role(ADMIN_NATIONAL)
+    return sorted(set(db.session.scalars(
+        select(User.email).join(Gestionnaire, Gestionnaire.user_id == User.id)
+        .where(Gestionnaire.structure_id == demande.structure_id, User.active.is_(True)))))
 
 
 def _prevenir_cnfpt(demande: DemandeSupport, modele: str, sujet: str, complement: bool = False) -> None:

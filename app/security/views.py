@@ -198,9 +198,7 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
         flash(f"Une invitation à choisir son mot de passe a été envoyée à {item.email}.", "info")
 
     def post_update(self, item):
-
         executer(comptes.rattacher_structure, item, g.get("structure_saisie"))
-
 
     @action("deverrouiller", "Déverrouiller", "Déverrouiller le ou les comptes sélectionnés ?", "fa-unlock")
     def deverrouiller(self, items):
