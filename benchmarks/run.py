@@ -347,6 +347,7 @@ def main(argv=None) -> None:
     args.pages = [p for p in args.pages.split(",") if p]
     charge.wrk_disponible()
     regles_violees = False
+    echecs: list[str] = []
     for moteur in [b.strip() for b in args.bases.split(",") if b.strip()]:
         for n in [int(v) for v in args.intervenants.split(",")]:
             print(f"== {moteur}, {n} intervenants", flush=True)
@@ -374,9 +375,19 @@ def main(argv=None) -> None:
             if args.plans:
                 ecrire_plans(url, meta)
             rapport.ecrire_markdown(rapport.enregistrer(lignes))
+            echecs += echecs_de(lignes)
     print(f"Résultats : {rapport.RESULTATS.relative_to(RACINE)} et {rapport.BENCHMARKS_MD.relative_to(RACINE)}")
     if regles_violees:
         raise SystemExit("Des suggestions violent les règles strictes (issue 37) : voir ci-dessus.")
+    if echecs:
+        raise SystemExit("Objectifs manqués : " + " ; ".join(echecs))
+
+
+def echecs_de(lignes: list[dict]) -> list[str]:
+    """The judged rows that miss their target: ``make bench`` exits non-zero
+    for them, so a run whose figures are off cannot pass unnoticed."""
+    return [f"{e['page']} ({e['clients']} clients, {e['database']}, {e['rows']} intervenants)"
+            for e in lignes if e.get("pass") is False]
 
 
 if __name__ == "__main__":

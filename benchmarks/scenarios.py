@@ -36,8 +36,9 @@ class Objectif:
 
 
 PUBLIC = Objectif(50, 0.30)
-CONNECTE = Objectif(100, 0.15)
-TEXTE_LIBRE = Objectif(150, 0.15)
+#: Issue 36: every page at least 30 % of its bare baseline.
+CONNECTE = Objectif(100, 0.30)
+TEXTE_LIBRE = Objectif(150, 0.30)
 #: Issue 37: both suggestion pages, p95 ≤ 150 ms at 8 clients and ≥ 30 % of the bare baseline.
 SUGGESTIONS = Objectif(150, 0.30)
 
