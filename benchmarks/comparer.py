@@ -79,9 +79,9 @@ def main(argv=None) -> None:
     lignes, echecs = comparer(avant, apres, args.tolerance)
     date = next(iter(apres.values()))["date"]
     texte = "\n".join([
-        "", f"{args.base}, {args.intervenants:,} intervenants, 8 clients ; « avant » : {args.nom_avant}, "
+        "", f"{args.base}, {args.intervenants:_} intervenants, 8 clients ; « avant » : {args.nom_avant}, "
         f"« après » : {args.nom_apres} ; mesurés l'un après l'autre le {date}. Tolérance de recul : "
-        f"{args.tolerance:.0%} (le bruit du banc).".replace(",", " ", 1), "", *lignes, ""]) + "\n"
+        f"{args.tolerance:.0%} (le bruit du banc).".replace("_", " "), "", *lignes, ""]) + "\n"
     print(texte)
     if args.ecrire:
         ecrire(texte)
