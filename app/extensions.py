@@ -63,6 +63,12 @@ REGLAGES_POSTGRESQL = {
     # by the GIN index: CV-thèque count of a spécialité and a région, 16 ms
     # instead of 2 to 5 at 100,000 and 300,000 profiles.
     "random_page_cost": "1.1",
+    # JIT compiles a plan whose estimated cost passes jit_above_cost (100,000):
+    # the suggestions' ranking (thousands of candidates, correlated counts) was
+    # such a plan, and compiling it took 50-60 ms of a 190 ms statement at
+    # 100,000 profiles; no statement of the portal runs long enough to win
+    # that back (EXPLAIN ANALYZE, bench volume).
+    "jit": "off",
 }
 
 

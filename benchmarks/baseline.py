@@ -435,14 +435,25 @@ def mes_reponses(intervenant_id):
     stmt = select(
         candidature, annonce.c.numero, annonce.c.intitule, annonce.c.etat.label("etat_annonce")
     ).select_from(candidature.outerjoin(annonce, annonce.c.id == candidature.c.annonce_id))
+    from app.operations.suggestions import POUR_VOUS_TABLEAU, annonces_pour, invitations_ouvertes
+
     with connexion() as conn:
         reponses = paginer(
             conn, candidature, where, stmt, (candidature.c.date.desc(), candidature.c.id.desc()),
             request.args.get("page", 1, type=int),
         )
+        # Issue 37: the page's two blocks, for a validated intervenant.
+        valide = conn.scalar(select(intervenant.c.etat_inscription)
+                             .where(intervenant.c.id == intervenant_id)) == EtatInscription.validee
+        pour_vous = annonces_pour(intervenant_id, limite=POUR_VOUS_TABLEAU, conn=conn) if valide else []
+        invitations = invitations_ouvertes(intervenant_id, conn=conn) if valide else []
     return page_html(
         "Mes réponses aux annonces",
-        [Tableau("candidatures", ("date", "numero", "intitule", "etat", "commentaire"), reponses.lignes)],
+        [Tableau("candidatures", ("date", "numero", "intitule", "etat", "commentaire"), reponses.lignes),
+         Tableau("pour_vous", ("intitule", "score", "raisons"), _lignes_suggestions(pour_vous, "annonce_id")),
+         Tableau("invitations", ("intitule", "structure", "date_limite"),
+                 [{"intitule": i.intitule, "structure": i.structure_nom, "date_limite": i.date_limite}
+                  for i in invitations])],
         resultats=reponses,
     )
 

@@ -58,6 +58,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import and_, case, exists, func, literal, literal_column, not_, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.infra.formatting import format_date
@@ -252,15 +253,19 @@ def profil(intervenant_id: int, conn=None) -> Profil | None:
 
 
 # -- the score, written once -----------------------------------------------------
-def _plafond(expression, cle: str):
-    return case((expression > PLAFONDS[cle], PLAFONDS[cle]), else_=expression)
+def _plafond(expression, cle: str, dialecte: str):
+    """``LEAST`` (PostgreSQL) or the two-argument ``min`` (SQLite), not a
+    ``CASE``: a CASE names its expression twice, and each correlated count
+    behind it ran twice per candidate."""
+    borne = literal(PLAFONDS[cle])
+    return func.least(expression, borne) if dialecte == "postgresql" else func.min(expression, borne)
 
 
-def score_sql(c: dict) -> sa.ColumnElement:
+def score_sql(c: dict, dialecte: str) -> sa.ColumnElement:
     """The score from the components' SQL expressions (see POIDS and PLAFONDS)."""
     total = literal(0)
     for cle, poids in POIDS.items():
-        valeur = _plafond(c[cle], cle) if cle in PLAFONDS else c[cle]
+        valeur = _plafond(c[cle], cle, dialecte) if cle in PLAFONDS else c[cle]
         total = total + valeur * poids
     return total
 
@@ -344,14 +349,21 @@ def _tsquery_litteral(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _zone_intervenant_sql(besoin: Besoin):
-    """Direction annonce: 3, 2, 1 or 0 (see the module's docstring)."""
+def _zone_intervenant_sql(besoin: Besoin, dialecte: str):
+    """Direction annonce: 3, 2, 1 or 0 (see the module's docstring).
+    PostgreSQL reads the régions from the profile's ``region_ids`` (copied
+    from the link table by triggers): with the spécialités' array, both come
+    from one index of the validated profiles, read without the table rows
+    (7 to 17 ms instead of 35 for 10,000 candidates at 100,000 profiles)."""
     i = Intervenant.id
     branches = []
     if besoin.departements:
         branches.append((exists().where(intervenant_departement.c.intervenant_id == i,
                                         intervenant_departement.c.departement_id.in_(list(besoin.departements))), 3))
-    if besoin.regions:
+    if besoin.regions and dialecte == "postgresql":
+        branches.append((literal_column("intervenant.region_ids").op("&&")(
+            sa.cast(sa.literal(sorted(besoin.regions), sa.ARRAY(sa.Integer)), sa.ARRAY(sa.Integer))), 2))
+    elif besoin.regions:
         branches.append((exists().where(intervenant_region.c.intervenant_id == i,
                                         intervenant_region.c.region_id.in_(list(besoin.regions))), 2))
     if besoin.etranger:
@@ -380,7 +392,7 @@ def suggestions_annonce(annonce_id: int, limite: int = SUGGESTIONS_MAX, conn=Non
                              intervenant_specialite.c.specialite_id.in_(entieres or [-1]))),
         "domaine": _compter(intervenant_specialite, intervenant_specialite.c.intervenant_id == i,
                             intervenant_specialite.c.specialite_id.in_(domaines)),
-        "zone": _zone_intervenant_sql(besoin),
+        "zone": _zone_intervenant_sql(besoin, dialecte),
         "structure": _compter(Intervention, Intervention.intervenant_id == i,
                               Intervention.structure_id == besoin.structure_id,
                               Intervention.etat != EtatIntervention.annulee),
@@ -420,24 +432,43 @@ def suggestions_annonce(annonce_id: int, limite: int = SUGGESTIONS_MAX, conn=Non
     ]
     if besoin.du is not None:
         where.append(disponible_entre(besoin.du, besoin.au, par_profil=dialecte == "postgresql"))
-    interne = (
-        select(i.label("id"), Intervenant.prenom, Intervenant.nom_usage,
-               *(v.label(k) for k, v in c.items()),
-               premiere_exacte.label("premiere_exacte"), premiere_entiere.label("premiere_entiere"),
-               premier_domaine.label("premier_domaine"), departement.label("departement"),
-               region.label("region"), derniere.label("derniere"))
-        .where(*where)
-        .subquery()
+    # Two stages. 1: every candidate with the components read from the link
+    # tables, and the score without the text (``partiel``); no column of the
+    # profile row but its id and the indexed arrays, so PostgreSQL reads them
+    # from an index, not from 10,000 table rows (48 ms at 100,000 profiles).
+    # 2: the text, the name and the reasons, only for the candidates that may
+    # still reach the first ``limite`` places: the text adds at most
+    # POIDS × PLAFONDS (5), so a candidate whose ``partiel`` is below the
+    # ``limite``-th best minus 5 cannot pass it (equal totals included).
+    texte = c.pop("texte")
+    candidats = (
+        select(i.label("id"), *(v.label(k) for k, v in c.items()), derniere.label("derniere"))
+        .where(*where, c["zone"] > 0)
+        .cte("candidats")
     )
-    composantes = {k: interne.c[k] for k in c}
-    total = score_sql(composantes).label("score")
-    rotation = (interne.c.id * 7919 + annonce_id) % 1009
+    partiel = score_sql({**{k: candidats.c[k] for k in c}, "texte": literal(0)}, dialecte)
+    retenus = select(candidats, partiel.label("partiel")).subquery("retenus")
+    seuil = (select(retenus.c.partiel).order_by(retenus.c.partiel.desc())
+             .offset(limite - 1).limit(1).scalar_subquery())
+    texte_max = POIDS["texte"] * PLAFONDS["texte"]
+    i2 = retenus.c.id
+    finale = (
+        select(retenus, Intervenant.prenom, Intervenant.nom_usage, texte.label("texte"),
+               *(expression.label(nom) for nom, expression in (
+                   ("premiere_exacte", premiere_exacte), ("premiere_entiere", premiere_entiere),
+                   ("premier_domaine", premier_domaine), ("departement", departement), ("region", region))))
+        .join(Intervenant, Intervenant.id == i2)
+        .where(retenus.c.partiel >= func.coalesce(seuil, 0) - texte_max)
+        .subquery("finale")
+    )
+    total = (finale.c.partiel + _plafond(finale.c.texte, "texte", dialecte) * POIDS["texte"]).label("score")
+    rotation = (finale.c.id * 7919 + annonce_id) % 1009
     lignes = cx.execute(
-        select(interne, total)
-        .where(interne.c.zone > 0)
-        .order_by(total.desc(), interne.c.derniere.asc().nulls_first(), rotation, interne.c.id)
+        select(finale, total)
+        .order_by(total.desc(), finale.c.derniere.asc().nulls_first(), rotation, finale.c.id)
         .limit(limite)
     ).all()
+    c["texte"] = texte
     resultat = []
     for ligne in lignes:
         comp = {k: getattr(ligne, k) for k in c}
@@ -541,10 +572,23 @@ def annonces_pour(intervenant_id: int, limite: int = POUR_VOUS_PAGE, today: date
     )).scalar_subquery()
     invite = select(InvitationAnnonce.created_at).where(
         InvitationAnnonce.annonce_id == a, InvitationAnnonce.intervenant_id == p.id).scalar_subquery()
+    # The open annonces of the intervenant's domaines first, on their own
+    # (materialised): the planner otherwise read every open annonce and ran
+    # the zone's subqueries on each before keeping those of the domaines
+    # (3,200 for 130, 14 of 22 ms at 100,000 profiles and 20,000 annonces).
+    ouverte = aliased(Annonce)
+    du_domaine = (
+        select(ouverte.id).distinct()
+        .join(asp, asp.c.annonce_id == ouverte.id)
+        .where(asp.c.specialite_id.in_(domaines), ouverte.etat == EtatAnnonce.publiee, ouverte.date_limite >= today)
+        .cte("du_domaine")
+    )
+    if dialecte == "postgresql":
+        du_domaine = du_domaine.prefix_with("MATERIALIZED")
     where = [
         Annonce.etat == EtatAnnonce.publiee,
         Annonce.date_limite >= today,
-        a.in_(select(asp.c.annonce_id).where(asp.c.specialite_id.in_(domaines))),
+        a.in_(select(du_domaine.c.id)),
         ~exists().where(Candidature.annonce_id == a, Candidature.intervenant_id == p.id),
     ]
     debut = func.coalesce(Annonce.date_debut, Annonce.date_fin)
@@ -562,7 +606,7 @@ def annonces_pour(intervenant_id: int, limite: int = POUR_VOUS_PAGE, today: date
         .where(*where)
         .subquery()
     )
-    total = score_sql({k: interne.c[k] for k in c}).label("score")
+    total = score_sql({k: interne.c[k] for k in c}, dialecte).label("score")
     requete = select(interne, total).where(interne.c.zone > 0)
     if dialecte == "postgresql":
         requete = requete.order_by(total.desc(), interne.c.date_limite, interne.c.id).limit(limite)
@@ -782,11 +826,12 @@ class InvitationRecue:
     le: datetime
 
 
-def invitations_ouvertes(intervenant_id: int, today: date | None = None) -> list[InvitationRecue]:
+def invitations_ouvertes(intervenant_id: int, today: date | None = None, conn=None) -> list[InvitationRecue]:
     """The invitations the intervenant has not answered yet, on annonces still
-    open (the tableau de bord's « Vous avez été invité(e) à candidater »)."""
+    open (the tableau de bord's « Vous avez été invité(e) à candidater »).
+    ``conn``: a bare connection (the bench's baseline); else the session."""
     today = today or utcnow().date()
-    lignes = db.session.execute(
+    lignes = (conn if conn is not None else db.session).execute(
         select(Annonce.numero, Annonce.intitule, Structure.nom, Annonce.date_limite, InvitationAnnonce.created_at)
         .join(Annonce, Annonce.id == InvitationAnnonce.annonce_id)
         .join(Structure, Structure.id == Annonce.structure_id)

@@ -194,6 +194,21 @@ def test_mes_reponses(app, bare, par_etat):
     assert total(bare_html) == db.session.scalar(sa.select(sa.func.count()).select_from(Candidature).where(query))
 
 
+def test_mes_reponses_with_annonces_pour_vous(app, bare):
+    """Issue 37: the tableau de bord's baseline ranks the page's « Annonces
+    pour vous » too, the same five, for a validated profile that has some."""
+    from app.operations.suggestions import POUR_VOUS_TABLEAU, annonces_pour
+
+    valides = db.session.scalars(sa.select(Intervenant.id).where(
+        Intervenant.etat_inscription == EtatInscription.validee).order_by(Intervenant.id)).all()
+    pid = next(i for i in valides if annonces_pour(i, limite=POUR_VOUS_TABLEAU))
+    real = get(intervenant_client(app, db.session.get(Intervenant, pid)), "/mes-reponses-aux-annonces/")
+    bare_html = get(bare, f"/mes-reponses/{pid}")
+    annonces = dict(db.session.execute(sa.select(Annonce.numero, Annonce.id)).all())
+    reels = [annonces[n] for n in re.findall(r'>(\d{10}) –', real.split('id="annonces-pour-vous"')[1])]
+    assert reels and ids(bare_html, "pour_vous") == reels
+
+
 def test_profil_parcours(app, bare):
     profil = intervenant_le_plus_actif()
     langue = db.session.scalars(sa.select(Langue).where(Langue.actif.is_(True)).limit(1)).one()
