@@ -92,7 +92,7 @@ def create_app(config=None, **overrides) -> Flask:
     from app.infra import errors, formatting, journal
 
     # The domains declare who may read their files (app.models.fichiers) when imported.
-    from app.operations import aides, cvtheque, dossier, interventions, support  # noqa: F401
+    from app.operations import aides, cvtheque, dossier, interventions, suggestions, support  # noqa: F401
     from app.referentiels import options
     from app.security import sessions
     from app.security.manager import init_session_events
@@ -106,6 +106,7 @@ def create_app(config=None, **overrides) -> Flask:
     notifications.init_app(app)
     options.init_app(app)
     cache_public.init_app(app)
+    suggestions.init_app(app)
     menu.init_app(app)
     urls.init_app(app)
     sante.init_app(app)

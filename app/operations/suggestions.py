@@ -50,10 +50,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from time import monotonic
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import and_, case, exists, func, literal, literal_column, not_, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -61,6 +64,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
+from app.infra import caches
 from app.infra.formatting import format_date
 from app.infra.liens import external_url
 from app.infra.mail import queue_email
@@ -432,6 +436,12 @@ def suggestions_annonce(annonce_id: int, limite: int = SUGGESTIONS_MAX, conn=Non
     ]
     if besoin.du is not None:
         where.append(disponible_entre(besoin.du, besoin.au, par_profil=dialecte == "postgresql"))
+    if dialecte == "postgresql" and besoin.regions and not (besoin.departements or besoin.etranger):
+        # The zone's only way in, said plainly as well: the GIN index of the
+        # validated profiles then finds spécialité and région together (2,200
+        # rows read instead of 11,000 rechecked, 26 → 6 ms at 100,000 profiles).
+        where.append(literal_column("intervenant.region_ids").op("&&")(
+            sa.cast(sa.literal(sorted(besoin.regions), sa.ARRAY(sa.Integer)), sa.ARRAY(sa.Integer))))
     # Two stages. 1: every candidate with the components read from the link
     # tables, and the score without the text (``partiel``); no column of the
     # profile row but its id and the indexed arrays, so PostgreSQL reads them
@@ -495,6 +505,61 @@ def _lieu(zone: int, departement: str | None, region: str | None, besoin: Besoin
     if zone == 1 and ((besoin is not None and besoin.etranger) or etranger):
         return "disponible pour l'étranger" if not vous else "vous êtes disponible pour l'étranger"
     return None  # an annonce open to all France: no reason to give
+
+
+# -- the tableau de bord's five, kept a few minutes per process ------------------------
+#: Ranked for the tableau de bord: more than shown, so that those answered or
+#: closed since can be left out without ranking again.
+POUR_VOUS_RESERVE = 10
+#: intervenant id → (monotonic time of the ranking, the ranked list).
+_pour_vous: OrderedDict[int, tuple[float, list[Suggestion]]] = OrderedDict()
+POUR_VOUS_ENTREES_MAX = 10_000
+
+
+def vider_pour_vous() -> None:
+    _pour_vous.clear()
+
+
+def _change_le_classement(obj) -> bool:
+    """A commit that can change anyone's ranking: an annonce (published,
+    closed, its criteria), a profile, its links or unavailabilities, an
+    invitation. Other processes see it within the cache's duration."""
+    return isinstance(obj, Annonce | Intervenant | Indisponibilite | InvitationAnnonce)
+
+
+def init_app(app) -> None:
+    caches.vider_apres_commit(db.session, "annonces_pour_vous", _change_le_classement, vider_pour_vous)
+
+
+def annonces_pour_tableau(intervenant_id: int, today: date | None = None) -> list[Suggestion]:
+    """The tableau de bord's « Annonces pour vous »: the POUR_VOUS_TABLEAU
+    best, ranked at most every ``CACHE_POUR_VOUS_SECONDES`` per process.
+
+    Why: ranking every open annonce costs 20 to 25 ms at 100,000 profiles,
+    paid again at each visit of a page the intervenant opens first; the
+    ranking changes slowly. At each read, the annonces answered since or no
+    longer open are left out (one statement), so an answer shows at once."""
+    duree = current_app.config.get("CACHE_POUR_VOUS_SECONDES", 0)
+    maintenant = monotonic()
+    entree = _pour_vous.get(intervenant_id)
+    if entree is None or maintenant - entree[0] >= duree:
+        entree = (maintenant, annonces_pour(intervenant_id, limite=POUR_VOUS_RESERVE, today=today))
+        if duree > 0:
+            _pour_vous[intervenant_id] = entree
+            _pour_vous.move_to_end(intervenant_id)
+            while len(_pour_vous) > POUR_VOUS_ENTREES_MAX:
+                _pour_vous.popitem(last=False)
+        return entree[1][:POUR_VOUS_TABLEAU]
+    classees = entree[1]
+    if not classees:
+        return []
+    today = today or utcnow().date()
+    ids = [s.annonce_id for s in classees]
+    encore = set(db.session.scalars(
+        select(Annonce.id).where(
+            Annonce.id.in_(ids), Annonce.etat == EtatAnnonce.publiee, Annonce.date_limite >= today,
+            ~exists().where(Candidature.annonce_id == Annonce.id, Candidature.intervenant_id == intervenant_id))))
+    return [s for s in classees if s.annonce_id in encore][:POUR_VOUS_TABLEAU]
 
 
 # -- the other way: annonces for an intervenant --------------------------------------
@@ -879,3 +944,8 @@ def envoyer_annonces_de_la_semaine(intervenant_id: int, semaine: str) -> bool:
          "lien": external_url("AnnoncesPubliquesView.detail", numero=a.numero)} for a in annonces
     ], lien_liste=external_url("AnnoncesPourVousView.liste"), lien_preferences=external_url("ProfilView.parcours"))
     return True
+
+
+caches.declarer("suggestions.annonces_pour_vous", cle="intervenant", duree="CACHE_POUR_VOUS_SECONDES",
+                vide_par="un commit de ce processus qui touche une annonce, un profil, une indisponibilité ou une "
+                         "invitation", vider=vider_pour_vous)

@@ -23,6 +23,7 @@ from app.operations.suggestions import (
     POIDS,
     SuggestionRefusee,
     annonces_pour,
+    annonces_pour_tableau,
     inviter,
     regles_dures_violees,
     score,
@@ -337,6 +338,38 @@ def test_tableau_de_bord_and_full_page_show_annonces_pour_vous(app, factory):
     page = client.get("/annonces-pour-vous/").get_data(as_text=True)
     assert all(f"{a.numero} –" in page for a in annonces[1:])
     assert f"{repondue.numero} –" not in page
+
+
+def test_tableau_de_bord_keeps_its_ranking_and_leaves_out_an_answer_at_once(app, factory):
+    """The tableau de bord ranks again at most every CACHE_POUR_VOUS_SECONDES;
+    an annonce answered since leaves the five at once, the sixth comes in."""
+    _, profil = formateur(factory)
+    annonces = [annonce_fi(intitule=f"Budget {k}") for k in range(7)]
+    premiers = [s.annonce_id for s in annonces_pour_tableau(profil.id)]
+    assert len(premiers) == 5
+    with count_queries() as compte:
+        assert [s.annonce_id for s in annonces_pour_tableau(profil.id)] == premiers
+    assert len(compte) == 1  # the check of what is still open and not answered, no ranking
+    db.session.add(Candidature(annonce_id=premiers[0], intervenant_id=profil.id))
+    db.session.commit()
+    apres = [s.annonce_id for s in annonces_pour_tableau(profil.id)]
+    assert premiers[0] not in apres and apres[:4] == premiers[1:] and len(apres) == 5
+    assert {a.id for a in annonces} >= set(apres)
+
+
+def test_tableau_de_bord_ranks_again_after_a_change_of_annonce_or_with_no_duration(app, factory):
+    _, profil = formateur(factory)
+    annonce_fi(intitule="Budget 1")
+    assert len(annonces_pour_tableau(profil.id)) == 1
+    nouvelle = annonce_fi(intitule="Budget 2")  # committed: the cache of this process is emptied
+    assert nouvelle.id in [s.annonce_id for s in annonces_pour_tableau(profil.id)]
+    app.config["CACHE_POUR_VOUS_SECONDES"] = 0
+    try:
+        with count_queries() as compte:
+            annonces_pour_tableau(profil.id)
+        assert len(compte) > 1  # ranked again
+    finally:
+        app.config["CACHE_POUR_VOUS_SECONDES"] = 300
 
 
 # -- the weekly e-mail ---------------------------------------------------------------------
