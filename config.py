@@ -200,9 +200,10 @@ class DefaultConfig:
     # Public pages (home, annonce search and detail) served again to anonymous
     # visitors for this many seconds at most (app.views.cache_public); 0 = off.
     CACHE_PAGES_PUBLIQUES_SECONDES = int(_env("CACHE_PAGES_PUBLIQUES_SECONDES", "10"))
-    # The tableau de bord's « Annonces pour vous », ranked again at most this
-    # often per process and intervenant (app.operations.suggestions); 0 = each visit.
-    CACHE_POUR_VOUS_SECONDES = int(_env("CACHE_POUR_VOUS_SECONDES", "300"))
+    # The suggestions shown on pages (« Annonces pour vous », « Intervenants
+    # suggérés »), ranked again at most this often per process
+    # (app.operations.suggestions); 0 = at each visit.
+    CACHE_SUGGESTIONS_SECONDES = int(_env("CACHE_SUGGESTIONS_SECONDES", "300"))
 
     # Operations (issue 38, docs/exploitation.md): /metrics answers only
     # ``Authorization: Bearer <METRIQUES_JETON>``; without it, a 404.

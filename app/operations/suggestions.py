@@ -507,59 +507,91 @@ def _lieu(zone: int, departement: str | None, region: str | None, besoin: Besoin
     return None  # an annonce open to all France: no reason to give
 
 
-# -- the tableau de bord's five, kept a few minutes per process ------------------------
-#: Ranked for the tableau de bord: more than shown, so that those answered or
-#: closed since can be left out without ranking again.
-POUR_VOUS_RESERVE = 10
-#: intervenant id → (monotonic time of the ranking, the ranked list).
-_pour_vous: OrderedDict[int, tuple[float, list[Suggestion]]] = OrderedDict()
-POUR_VOUS_ENTREES_MAX = 10_000
+# -- the rankings shown on pages, kept a few minutes per process ------------------------
+#: Ranked beyond what is shown, so that those answered, invited or closed
+#: since can be left out at each read without ranking again.
+RESERVE = 10
+#: (sens, id, limite) → (monotonic time of the ranking, the ranked list), least recently used first.
+_gardes: OrderedDict[tuple[str, int, int], tuple[float, list[Suggestion]]] = OrderedDict()
+GARDES_MAX = 2_000
 
 
-def vider_pour_vous() -> None:
-    _pour_vous.clear()
+def vider_gardes() -> None:
+    _gardes.clear()
 
 
 def _change_le_classement(obj) -> bool:
-    """A commit that can change anyone's ranking: an annonce (published,
-    closed, its criteria), a profile, its links or unavailabilities, an
-    invitation. Other processes see it within the cache's duration."""
-    return isinstance(obj, Annonce | Intervenant | Indisponibilite | InvitationAnnonce)
+    """A commit that can change rankings: an annonce (published, closed, its
+    criteria), a profile, its links or unavailabilities, an invitation, an
+    intervention (experience). Other processes see it within the duration."""
+    return isinstance(obj, Annonce | Intervenant | Indisponibilite | InvitationAnnonce | Intervention)
 
 
 def init_app(app) -> None:
-    caches.vider_apres_commit(db.session, "annonces_pour_vous", _change_le_classement, vider_pour_vous)
+    caches.vider_apres_commit(db.session, "suggestions_gardees", _change_le_classement, vider_gardes)
 
 
-def annonces_pour_tableau(intervenant_id: int, today: date | None = None) -> list[Suggestion]:
-    """The tableau de bord's « Annonces pour vous »: the POUR_VOUS_TABLEAU
-    best, ranked at most every ``CACHE_POUR_VOUS_SECONDES`` per process.
-
-    Why: ranking every open annonce costs 20 to 25 ms at 100,000 profiles,
-    paid again at each visit of a page the intervenant opens first; the
-    ranking changes slowly. At each read, the annonces answered since or no
-    longer open are left out (one statement), so an answer shows at once."""
-    duree = current_app.config.get("CACHE_POUR_VOUS_SECONDES", 0)
+def _garde(cle: tuple[str, int, int], classer, encore_valables) -> list[Suggestion]:
+    """The ranking of ``cle`` made at most ``CACHE_SUGGESTIONS_SECONDES`` ago
+    in this process (``classer()`` otherwise), its first ``limite`` still
+    valid: ``encore_valables(liste)`` gives the ids still allowed (one
+    statement, read at each call)."""
+    limite = cle[2]
+    duree = current_app.config.get("CACHE_SUGGESTIONS_SECONDES", 0)
     maintenant = monotonic()
-    entree = _pour_vous.get(intervenant_id)
+    entree = _gardes.get(cle)
     if entree is None or maintenant - entree[0] >= duree:
-        entree = (maintenant, annonces_pour(intervenant_id, limite=POUR_VOUS_RESERVE, today=today))
+        classees = classer()
         if duree > 0:
-            _pour_vous[intervenant_id] = entree
-            _pour_vous.move_to_end(intervenant_id)
-            while len(_pour_vous) > POUR_VOUS_ENTREES_MAX:
-                _pour_vous.popitem(last=False)
-        return entree[1][:POUR_VOUS_TABLEAU]
+            _gardes[cle] = (maintenant, classees)
+            _gardes.move_to_end(cle)
+            while len(_gardes) > GARDES_MAX:
+                _gardes.popitem(last=False)
+        return classees[:limite]
+    _gardes.move_to_end(cle)
     classees = entree[1]
     if not classees:
         return []
-    today = today or utcnow().date()
-    ids = [s.annonce_id for s in classees]
-    encore = set(db.session.scalars(
-        select(Annonce.id).where(
-            Annonce.id.in_(ids), Annonce.etat == EtatAnnonce.publiee, Annonce.date_limite >= today,
+    valables = encore_valables(classees)
+    return [s for s in classees if (s.annonce_id if cle[0] == "intervenant" else s.intervenant_id) in valables][:limite]
+
+
+def annonces_pour_gardees(intervenant_id: int, limite: int = POUR_VOUS_PAGE) -> list[Suggestion]:
+    """« Annonces pour vous » (tableau de bord, full page), ranked at most
+    every ``CACHE_SUGGESTIONS_SECONDES`` per process and intervenant.
+
+    Why: ranking every open annonce costs 20 to 25 ms at 100,000 profiles,
+    at each visit of the intervenant's first page; the ranking changes
+    slowly. An annonce answered since, or no longer open, leaves at once."""
+
+    def encore(classees):
+        today = utcnow().date()
+        return set(db.session.scalars(select(Annonce.id).where(
+            Annonce.id.in_([s.annonce_id for s in classees]), Annonce.etat == EtatAnnonce.publiee,
+            Annonce.date_limite >= today,
             ~exists().where(Candidature.annonce_id == Annonce.id, Candidature.intervenant_id == intervenant_id))))
-    return [s for s in classees if s.annonce_id in encore][:POUR_VOUS_TABLEAU]
+
+    return _garde(("intervenant", intervenant_id, limite),
+                  lambda: annonces_pour(intervenant_id, limite=limite + RESERVE), encore)
+
+
+def suggestions_annonce_gardees(annonce_id: int, limite: int = SUGGESTIONS_MAX) -> list[Suggestion]:
+    """« Intervenants suggérés » of an annonce, ranked at most every
+    ``CACHE_SUGGESTIONS_SECONDES`` per process (20 to 50 ms at 100,000
+    profiles); a person who applied or was invited since, or whose
+    inscription is no longer validated, leaves at once. An invitation
+    re-checks the hard rules of the ticked people (``inviter``)."""
+
+    def encore(classees):
+        return set(db.session.scalars(select(Intervenant.id).where(
+            Intervenant.id.in_([s.intervenant_id for s in classees]),
+            Intervenant.etat_inscription == EtatInscription.validee,
+            ~exists().where(Candidature.annonce_id == annonce_id, Candidature.intervenant_id == Intervenant.id),
+            ~exists().where(InvitationAnnonce.annonce_id == annonce_id,
+                            InvitationAnnonce.intervenant_id == Intervenant.id))))
+
+    return _garde(("annonce", annonce_id, limite),
+                  lambda: suggestions_annonce(annonce_id, limite=limite + RESERVE), encore)
 
 
 # -- the other way: annonces for an intervenant --------------------------------------
@@ -946,6 +978,7 @@ def envoyer_annonces_de_la_semaine(intervenant_id: int, semaine: str) -> bool:
     return True
 
 
-caches.declarer("suggestions.annonces_pour_vous", cle="intervenant", duree="CACHE_POUR_VOUS_SECONDES",
-                vide_par="un commit de ce processus qui touche une annonce, un profil, une indisponibilité ou une "
-                         "invitation", vider=vider_pour_vous)
+caches.declarer("suggestions.classements", cle="sens (annonce ou intervenant), id, nombre montré",
+                duree="CACHE_SUGGESTIONS_SECONDES",
+                vide_par="un commit de ce processus qui touche une annonce, un profil, une indisponibilité, une "
+                         "invitation ou une intervention", vider=vider_gardes)

@@ -61,7 +61,7 @@ class MesCandidaturesView(BaseView):
             # Issue 37: the invitations not answered yet, the five annonces that fit best.
             valide=valide,
             invitations=suggestions.invitations_ouvertes(intervenant.id) if valide else [],
-            annonces=suggestions.annonces_pour_tableau(intervenant.id) if valide else [],
+            annonces=suggestions.annonces_pour_gardees(intervenant.id, suggestions.POUR_VOUS_TABLEAU) if valide else [],
             format_date=format_date,
         )
 

@@ -44,7 +44,7 @@ class SuggestionsGestionView(BaseView):
             annonce=annonce,
             publiee=publiee,
             ouverte=publiee and annonce.ouverte_aux_candidatures(suggestions.utcnow().date()),
-            suggestions=suggestions.suggestions_annonce(annonce.id) if publiee else [],
+            suggestions=suggestions.suggestions_annonce_gardees(annonce.id) if publiee else [],
             invites=suggestions.invitations_annonce(annonce.id),
             format_date=format_date,
         )
@@ -76,7 +76,7 @@ class AnnoncesPourVousView(BaseView):
         return self.render_template(
             "suggestions/pour_vous.html",
             title="Annonces pour vous",
-            annonces=suggestions.annonces_pour(intervenant.id) if intervenant is not None else [],
+            annonces=suggestions.annonces_pour_gardees(intervenant.id) if intervenant is not None else [],
             valide=intervenant is not None and intervenant.etat_inscription == "validee",
             format_date=format_date,
         )

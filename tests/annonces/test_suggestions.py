@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models.annonces import Candidature
-from app.models.comptes import EtatInscription
+from app.models.comptes import EtatInscription, Intervenant
 from app.models.indisponibilites import Indisponibilite
 from app.models.interventions import EtatIntervention, Intervention
 from app.models.messagerie import DestinataireMessage
@@ -21,13 +21,15 @@ from app.models.suggestions import InvitationAnnonce
 from app.operations import executer
 from app.operations.suggestions import (
     POIDS,
+    POUR_VOUS_TABLEAU,
     SuggestionRefusee,
     annonces_pour,
-    annonces_pour_tableau,
+    annonces_pour_gardees,
     inviter,
     regles_dures_violees,
     score,
     suggestions_annonce,
+    suggestions_annonce_gardees,
 )
 from tests.outils.annonces import count_queries, creer_annonce, ref
 from tests.outils.suggestions import formateur
@@ -341,35 +343,54 @@ def test_tableau_de_bord_and_full_page_show_annonces_pour_vous(app, factory):
 
 
 def test_tableau_de_bord_keeps_its_ranking_and_leaves_out_an_answer_at_once(app, factory):
-    """The tableau de bord ranks again at most every CACHE_POUR_VOUS_SECONDES;
-    an annonce answered since leaves the five at once, the sixth comes in."""
+    """The pages rank again at most every CACHE_SUGGESTIONS_SECONDES; an
+    annonce answered since leaves the five at once, the sixth comes in."""
     _, profil = formateur(factory)
     annonces = [annonce_fi(intitule=f"Budget {k}") for k in range(7)]
-    premiers = [s.annonce_id for s in annonces_pour_tableau(profil.id)]
+    premiers = [s.annonce_id for s in annonces_pour_gardees(profil.id, POUR_VOUS_TABLEAU)]
     assert len(premiers) == 5
     with count_queries() as compte:
-        assert [s.annonce_id for s in annonces_pour_tableau(profil.id)] == premiers
+        assert [s.annonce_id for s in annonces_pour_gardees(profil.id, POUR_VOUS_TABLEAU)] == premiers
     assert len(compte) == 1  # the check of what is still open and not answered, no ranking
     db.session.add(Candidature(annonce_id=premiers[0], intervenant_id=profil.id))
     db.session.commit()
-    apres = [s.annonce_id for s in annonces_pour_tableau(profil.id)]
+    apres = [s.annonce_id for s in annonces_pour_gardees(profil.id, POUR_VOUS_TABLEAU)]
     assert premiers[0] not in apres and apres[:4] == premiers[1:] and len(apres) == 5
     assert {a.id for a in annonces} >= set(apres)
 
 
-def test_tableau_de_bord_ranks_again_after_a_change_of_annonce_or_with_no_duration(app, factory):
+def test_suggestions_of_an_annonce_leave_out_a_candidate_or_an_archived_profile_at_once(app, factory):
+    annonce = annonce_fi()
+    profils = [formateur(factory, email=f"garde{k}@example.test")[1] for k in range(3)]
+    premiers = [s.intervenant_id for s in suggestions_annonce_gardees(annonce.id)
+                if s.intervenant_id in {p.id for p in profils}]
+    assert sorted(premiers) == sorted(p.id for p in profils)
+    candidat, archive = profils[0], profils[1]
+    db.session.add(Candidature(annonce_id=annonce.id, intervenant_id=candidat.id))
+    db.session.commit()
+    db.session.execute(update(Intervenant).where(Intervenant.id == archive.id)
+                       .values(etat_inscription=EtatInscription.archivee))  # a bulk change: no cache emptied
+    db.session.commit()
+    aid, ids = annonce.id, [p.id for p in profils]
+    with count_queries() as compte:
+        restants = {s.intervenant_id for s in suggestions_annonce_gardees(aid)}
+    assert len([q for q in compte if q.startswith("SELECT")]) == 1
+    assert ids[0] not in restants and ids[1] not in restants and ids[2] in restants
+
+
+def test_pages_rank_again_after_a_change_of_annonce_or_with_no_duration(app, factory):
     _, profil = formateur(factory)
     annonce_fi(intitule="Budget 1")
-    assert len(annonces_pour_tableau(profil.id)) == 1
-    nouvelle = annonce_fi(intitule="Budget 2")  # committed: the cache of this process is emptied
-    assert nouvelle.id in [s.annonce_id for s in annonces_pour_tableau(profil.id)]
-    app.config["CACHE_POUR_VOUS_SECONDES"] = 0
+    assert len(annonces_pour_gardees(profil.id, POUR_VOUS_TABLEAU)) == 1
+    nouvelle = annonce_fi(intitule="Budget 2")  # committed: the rankings of this process are emptied
+    assert nouvelle.id in [s.annonce_id for s in annonces_pour_gardees(profil.id, POUR_VOUS_TABLEAU)]
+    app.config["CACHE_SUGGESTIONS_SECONDES"] = 0
     try:
         with count_queries() as compte:
-            annonces_pour_tableau(profil.id)
+            annonces_pour_gardees(profil.id, POUR_VOUS_TABLEAU)
         assert len(compte) > 1  # ranked again
     finally:
-        app.config["CACHE_POUR_VOUS_SECONDES"] = 300
+        app.config["CACHE_SUGGESTIONS_SECONDES"] = 300
 
 
 # -- the weekly e-mail ---------------------------------------------------------------------

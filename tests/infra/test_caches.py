@@ -14,7 +14,7 @@ ATTENDUS = {
     "formulaires.options_html", "fab.filtres_convertis", "fab.recherche_rendue", "cvtheque.volume",
     "traductions", "scope.requete_intervenant", "securite.requete_utilisateur", "parcours.tableaux",
     "parcours.requete", "references_liees", "listes.requetes", "annonce_gestion.requete", "vues.etat",
-    "suggestions.annonces_pour_vous",
+    "suggestions.classements",
 }
 
 
