@@ -10,7 +10,8 @@ on the ratio to the bare baseline measured in one session on one machine
 Exits 1 when a row of the « après » run misses its target, or when its ratio
 falls below the « avant » ratio by more than ``--tolerance`` (the bench's
 noise, 20 % by default): a comparison whose figures are off does not pass.
-``--ecrire`` puts the table in BENCHMARKS.md between its two markers.
+``--ecrire`` puts the table in BENCHMARKS.md between the two markers of
+``--bloc`` (added at the end when missing).
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ from pathlib import Path
 
 from benchmarks.rapport import BENCHMARKS_MD
 
-DEBUT, FIN = "<!-- comparaison:debut (généré par benchmarks/comparer.py) -->", "<!-- comparaison:fin -->"
+
+def marqueurs(bloc: str) -> tuple[str, str]:
+    """The two markers of a named comparison in BENCHMARKS.md (one per change compared)."""
+    return (f"<!-- comparaison:{bloc}:debut (généré par benchmarks/comparer.py) -->",
+            f"<!-- comparaison:{bloc}:fin -->")
 
 
 def _lignes(chemin: Path, base: str, rows: int) -> dict[str, dict]:
@@ -52,7 +57,8 @@ def comparer(avant: dict[str, dict], apres: dict[str, dict], tolerance: float) -
     return lignes, echecs
 
 
-def ecrire(texte: str) -> None:
+def ecrire(texte: str, bloc: str) -> None:
+    DEBUT, FIN = marqueurs(bloc)
     md = BENCHMARKS_MD.read_text()
     if DEBUT not in md or FIN not in md:
         md += f"\n{DEBUT}\n{FIN}\n"
@@ -71,6 +77,7 @@ def main(argv=None) -> None:
     parser.add_argument("--intervenants", type=int, default=100_000)
     parser.add_argument("--tolerance", type=float, default=0.20)
     parser.add_argument("--ecrire", action="store_true", help="écrire le tableau dans BENCHMARKS.md")
+    parser.add_argument("--bloc", default="derniere", help="nom de la comparaison dans BENCHMARKS.md")
     args = parser.parse_args(argv)
     avant = _lignes(args.avant, args.base, args.intervenants)
     apres = _lignes(args.apres, args.base, args.intervenants)
@@ -84,7 +91,7 @@ def main(argv=None) -> None:
         f"{args.tolerance:.0%} (le bruit du banc).".replace("_", " "), "", *lignes, ""]) + "\n"
     print(texte)
     if args.ecrire:
-        ecrire(texte)
+        ecrire(texte, args.bloc)
     if echecs:
         raise SystemExit("Comparaison en échec : " + " ; ".join(echecs))
 
