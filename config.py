@@ -182,6 +182,9 @@ class DefaultConfig:
     # pieces downloaded) per staff account and Paris day; past it, refused
     # and the national administration alerted (app.operations.dossier).
     LECTURES_SENSIBLES_PAR_JOUR = int(_env("LECTURES_SENSIBLES_PAR_JOUR", "30"))
+    # Days a staff account's daily count of sensitive reads is kept (the
+    # console's « Plafond des lectures sensibles »), then deleted each night.
+    LECTURES_SENSIBLES_CONSERVATION_JOURS = int(_env("LECTURES_SENSIBLES_CONSERVATION_JOURS", "365"))
 
     # Portal: optional audience measurement, loaded only after consent
     MESURE_AUDIENCE_URL = _env("MESURE_AUDIENCE_URL")

@@ -68,6 +68,7 @@ cron.register(cloturer_demandes_sans_reponse, queue_name="default", cron="15 6 *
 # of validity, back to « demandé » once expired).
 from app.jobs.dossier import (  # noqa: E402
     expirer_identites,
+    purger_lectures_sensibles,
     rappeler_expirations,
     rappeler_revisions,
     reviser_blocs,
@@ -77,6 +78,7 @@ cron.register(rappeler_revisions, queue_name="default", cron="0 7 * * *")
 cron.register(reviser_blocs, queue_name="default", cron="15 7 * * *")
 cron.register(rappeler_expirations, queue_name="default", cron="30 7 * * *")
 cron.register(expirer_identites, queue_name="default", cron="45 7 * * *")
+cron.register(purger_lectures_sensibles, queue_name="default", cron="50 3 * * *")
 
 # Leaving and personal data (issue 24): inactivity warnings then archiving,
 # purge when retention ends, « Récupérer mes données » files past their validity.

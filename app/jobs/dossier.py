@@ -17,14 +17,18 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
+from app.infra.formatting import heure_de_paris
 from app.infra.liens import external_url
 from app.infra.mail import queue_email
 from app.jobs import job
 from app.models import base
 from app.models.dossier import Bloc, BlocDossier, DossierAdministratif, EtatBloc
+from app.operations import dossier as operations_dossier
+from app.operations import executer
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.dossier import bloc_dossier
 
@@ -112,3 +116,13 @@ def expirer_identites() -> int:
 
 SUJET_EXPIRE = "Votre document d'identité a expiré : votre dossier administratif est à compléter"
 
+
+@job
+def purger_lectures_sensibles() -> int:
+    """Nightly: the daily counts of sensitive reads older than
+    ``LECTURES_SENSIBLES_CONSERVATION_JOURS`` (Paris days) are deleted."""
+    jours = current_app.config["LECTURES_SENSIBLES_CONSERVATION_JOURS"]
+    avant = heure_de_paris(base.utcnow()).date() - timedelta(days=jours)
+    supprimees = executer(operations_dossier.purger_lectures_sensibles, avant)
+    log.info("%d compte(s) journalier(s) de lectures sensibles d'avant le %s supprimé(s).", supprimees, avant)
+    return supprimees

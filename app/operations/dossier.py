@@ -20,7 +20,7 @@ from datetime import date
 
 from flask import current_app
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import exists, func, select, text, update
+from sqlalchemy import delete, exists, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.datastructures import FileStorage
 
@@ -109,6 +109,13 @@ class PlafondAtteint(WorkflowError):
 
 def _insert(table):
     return (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def purger_lectures_sensibles(avant) -> int:
+    """Delete the daily counts of sensitive reads of the days before ``avant``
+    (``LECTURES_SENSIBLES_CONSERVATION_JOURS``): a count is a record about a
+    staff member, kept for the controls of the year, not for ever."""
+    return db.session.execute(delete(LecturesSensibles).where(LecturesSensibles.jour < avant)).rowcount
 
 
 def consommer_lecture_sensible(user) -> None:

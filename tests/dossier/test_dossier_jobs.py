@@ -78,3 +78,28 @@ def test_expiration_du_document_d_identite(valide, monkeypatch):
     assert dossier.bloc(Bloc.identite).etat == EtatBloc.demande
     assert dossier.bloc(Bloc.bancaire).etat == EtatBloc.valide
     assert "a expiré" in _rappels(user.email)[-1].body_text
+
+
+def test_daily_counts_of_sensitive_reads_are_deleted_after_their_retention(app, factory):
+    """A staff account's daily count of sensitive reads is kept
+    LECTURES_SENSIBLES_CONSERVATION_JOURS Paris days, then purged nightly."""
+    from redis import Redis
+    from rq.cron import CronScheduler
+
+    from app.infra.formatting import heure_de_paris
+    from app.jobs.dossier import purger_lectures_sensibles
+    from app.models.consultations import LecturesSensibles
+
+    gestionnaire = factory.gestionnaire("DR-84")
+    aujourdhui = heure_de_paris(base.utcnow()).date()
+    jours = app.config["LECTURES_SENSIBLES_CONSERVATION_JOURS"]
+    for age in (jours + 30, jours + 1, jours, 0):
+        db.session.add(LecturesSensibles(user_id=gestionnaire.id, jour=aujourdhui - timedelta(days=age), nombre=3))
+    db.session.commit()
+    assert purger_lectures_sensibles() == 2
+    restants = db.session.scalars(select(LecturesSensibles.jour).where(
+        LecturesSensibles.user_id == gestionnaire.id).order_by(LecturesSensibles.jour)).all()
+    assert restants == [aujourdhui - timedelta(days=jours), aujourdhui]
+    planificateur = CronScheduler(connection=Redis())  # no connection opened to load the table
+    planificateur.load_config_from_file("app.jobs.cron")
+    assert "app.jobs.dossier.purger_lectures_sensibles" in {t.func_name for t in planificateur._cron_jobs}
