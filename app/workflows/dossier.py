@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import base
 from app.models.dossier import LIBELLES_ETAT_BLOC, DemandeDossier, DossierAdministratif
 from app.models.dossier import EtatBloc as E
-from app.models.interventions import Intervention
+from app.models.interventions import EtatIntervention, Intervention
 from app.security.roles import INTERVENANT, NATIONAL, PERSONNEL
 from app.security.scope import perimetre_de
 from app.workflows.core import SYSTEME, Acteur, Transition, Workflow
@@ -25,11 +25,14 @@ from app.workflows.core import SYSTEME, Acteur, Transition, Workflow
 def condition_acces(intervenant_id, structure_id):
     """THE rule, as SQL: a structure reads a trainer's dossier while it works
     with them: an intervention of that structure (a lettre de demande belongs
-    to one), or the trainer's transmission in answer to that structure's
-    request (their consent, ``DemandeDossier.date_reponse``). A request alone
-    gives nothing. Every read path asks it through ``structure_a_acces``."""
+    to one) that is not cancelled, or the trainer's transmission in answer to
+    that structure's request (their consent, ``DemandeDossier.date_reponse``).
+    A request alone gives nothing, nor does a cancelled intervention (else a
+    structure could open a dossier by creating one and keep it open by
+    cancelling it). Every read path asks it through ``structure_a_acces``."""
     intervention = exists().where(Intervention.intervenant_id == intervenant_id,
-                                  Intervention.structure_id == structure_id)
+                                  Intervention.structure_id == structure_id,
+                                  Intervention.etat != EtatIntervention.annulee)
     reponse = exists().where(DemandeDossier.dossier_id == DossierAdministratif.id,
                              DossierAdministratif.intervenant_id == intervenant_id,
                              DemandeDossier.structure_id == structure_id,
@@ -47,7 +50,8 @@ def structure_a_acces(intervenant_id: int, structure_id: int | None) -> bool:
 def structures_avec_acces(intervenant_id: int) -> set[int]:
     """The structures reading this trainer's dossier now (one statement)."""
     return set(db.session.scalars(union(
-        select(Intervention.structure_id).where(Intervention.intervenant_id == intervenant_id),
+        select(Intervention.structure_id).where(Intervention.intervenant_id == intervenant_id,
+                                                Intervention.etat != EtatIntervention.annulee),
         select(DemandeDossier.structure_id).join(
             DossierAdministratif, DossierAdministratif.id == DemandeDossier.dossier_id).where(
             DossierAdministratif.intervenant_id == intervenant_id, DemandeDossier.date_reponse.is_not(None)),

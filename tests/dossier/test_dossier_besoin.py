@@ -27,6 +27,8 @@ from app.operations.dossier import dossier_de, lisible_par
 from app.operations.interventions import creer_intervention
 from app.views.dossier import masquer_iban, masquer_nir
 from app.workflows.core import Acteur
+from app.workflows.dossier import structures_avec_acces
+from app.workflows.intervention import intervention as workflow_intervention
 from tests.conftest import csrf_token_from, page_text, postgresql_only, sign_in
 from tests.outils.concurrence import base_partagee  # noqa: F401  (fixture)
 from tests.outils.dossier import IBAN, NIR, PDF, _demander, _envoyer, _identite
@@ -164,6 +166,26 @@ def test_intervention_ouvre_le_dossier_et_previent(sonde, factory):
     creer_intervention(profil, structure, acteur, **champs)  # already open: no second e-mail
     db.session.commit()
     assert len(_acces_etranger()) == 1
+
+
+def test_une_intervention_annulee_ne_donne_plus_acces(sonde, factory):
+    """Cancelling its interventions closes the dossier to the structure again."""
+    user, profil, _, etranger, gestionnaire_etranger, pieces = sonde
+    acteur = Acteur.from_user(gestionnaire_etranger)
+    structure = factory.structure("DR-11").id
+    champs = {"intitule": "Finances locales", "date_debut": date.today() + timedelta(days=30),
+              "date_fin": date.today() + timedelta(days=31), "duree_jours": 2, "lieu": "Paris"}
+    intervention = creer_intervention(profil, structure, acteur, **champs)
+    db.session.commit()
+    assert _lectures(etranger, profil, pieces)["piece1"] == 200
+    workflow_intervention.apply(intervention, "annuler", acteur, "Annulée")
+    db.session.commit()
+    codes = _lectures(etranger, profil, pieces)
+    assert codes == {"page": 200, "nir": 404, "iban": 404, "piece0": 404, "piece1": 404, "piece2": 404, "api": 404}
+    page = etranger.get(f"/gestion/dossiers/show/{profil.id}")
+    _rien_du_dossier(page.get_data(as_text=True), pieces)
+    assert "Votre structure n'a pas accès aux données et pièces de ce dossier" in page_text(page)
+    assert structure not in structures_avec_acces(profil.id)
 
 
 def test_plafond_de_lectures_sensibles(app, sonde, factory):
