@@ -881,9 +881,10 @@ def mes_interventions(intervenant_id):
 @bp.get("/gestion/interventions/<int:structure_id>")
 def interventions_gestion(structure_id):
     """↔ ``/gestion/interventions/list/`` of a gestionnaire of that structure
-    (FAB's generated list: the structure's interventions, 20 a page, latest
-    start first, ``?etat=`` optional; the search form's choices of
-    intervenants who intervened for it and of structures)."""
+    (a declared list, ``app.views.interventions.INTERVENTIONS``: the
+    structure's interventions, 20 a page, latest start first, ``?etat=``
+    optional; the criteria's choices of intervenants who intervened for it
+    and of structures)."""
     from app.models.interventions import EtatIntervention, Intervention
 
     iv = Intervention.__table__

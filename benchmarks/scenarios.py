@@ -264,6 +264,6 @@ def construire(conn: sa.Connection, seed: int = 7) -> list[Scenario]:
                      [(f"/gestion/interventions/list/{q}", email, f"{BASELINE}/gestion/interventions/{sid}{b}")
                       for sid, email in gestionnaires
                       for q, b in (("", ""), ("?page_InterventionGestionView=1", "?page=2"),
-                                   ("?_flt_0_etat=prevue", "?etat=prevue"))]),
+                                   ("?etat=prevue", "?etat=prevue"))]),
         ]
     return scenarios

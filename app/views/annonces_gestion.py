@@ -1,8 +1,11 @@
-"""Gestionnaire screens for annonces and candidatures (FAB generated).
+"""Gestionnaire screens for annonces and candidatures: declared lists
+(``ANNONCES``, ``CANDIDATURES_GESTION``, app.views.liste) on FAB views that
+keep the show, add and edit pages and the bulk actions.
 
-Rows are limited to the gestionnaire's structure by base filters (lists,
-show, edit); actions re-check the scope because FAB's action routes load rows
-without base filters. State changes go through the workflows only.
+Rows are limited to the gestionnaire's structure: the lists by their
+``structure`` column (``scope.Perimetre``), show and edit by base filters;
+actions re-check the scope because FAB's action routes load rows without
+base filters. State changes go through the workflows only.
 """
 
 from __future__ import annotations
@@ -44,10 +47,11 @@ from app.operations.suggestions import invitations_annonce
 from app.referentiels.options import options
 from app.security.scope import current_structure_id, dans_ma_structure, perimetre_courant
 from app.views.actions import agir
-from app.views.base import EspaceModelView
+from app.views.base import EspaceModelView, ListeDeclareeMixin
 from app.views.candidatures_annonce import commentaire_court, liste_candidatures
 from app.views.filters import FilterChoixActifs, FilterMaStructure
 from app.views.interface import InterfaceChargee
+from app.views.liste import Arguments, Colonne, Liste, contient, date_au, date_du, jour_au, jour_du, parmi
 from app.workflows.annonce import annonce as workflow_annonce
 from app.workflows.candidature import candidature as workflow_candidature
 from app.workflows.core import Acteur
@@ -189,9 +193,55 @@ def _lien_dossier(intervenant_id):
     return Markup('<a href="{}">Voir le dossier d\'inscription</a>').format(url)
 
 
-class CandidatureGestionView(ActionsWorkflowMixin, EspaceModelView):
+#: FAB's page sizes (its page-size menu and default), kept by the declared lists.
+TAILLES_FAB = (20, 25, 50, 75, 100)
+
+
+def _format_heure(valeur) -> str:
+    return format_date(valeur, "%d/%m/%Y %H:%M")
+
+
+#: « Candidatures aux annonces »: those to the structure's annonces (national roles: all).
+CANDIDATURES_GESTION = Liste(
+    table=Candidature, cle=Candidature.id,
+    jointures=((Annonce, Annonce.id == Candidature.annonce_id, False),
+               (Intervenant, Intervenant.id == Candidature.intervenant_id, False)),
+    colonnes={
+        "date": Colonne("Date de la réponse", Candidature.date, _format_heure),
+        "annonce.numero": Colonne("Numéro annonce", Annonce.numero),
+        "annonce.intitule": Colonne("Intitulé de l'annonce", Annonce.intitule),
+        "intervenant.prenom": Colonne("Prénom", Intervenant.prenom),
+        "intervenant.nom_usage": Colonne("Nom", Intervenant.nom_usage),
+        "etat": Colonne("État", Candidature.etat, lambda e: EtatCandidatureAnnonce(e).libelle),
+        "commentaire": Colonne("Commentaire du candidat", Candidature.commentaire, commentaire_court),
+    },
+    criteres={
+        "etat": parmi("État", Candidature.etat, lambda: [(e.value, e.libelle) for e in EtatCandidatureAnnonce],
+                      EtatCandidatureAnnonce),
+        "du": date_du("Réponse à partir du", Candidature.date),
+        "au": date_au("Réponse jusqu'au", Candidature.date, du="du"),
+    },
+    ordre=("date", "desc"), tailles=TAILLES_FAB, libelle_taille="Candidatures par page",
+    arguments=Arguments.fab("CandidatureGestionView"), structure=Annonce.structure_id,
+    vue="CandidatureGestionView",
+    objet=lambda c: f"la candidature de {c['intervenant.prenom']} {c['intervenant.nom_usage']}",
+    legende="Candidatures aux annonces, triées par {tri}",
+)
+
+
+class CandidatureGestionView(ListeDeclareeMixin, ActionsWorkflowMixin, EspaceModelView):
     """Candidatures to the structure's annonces; the show page is the
     candidate's profile as the gestionnaire needs it."""
+
+    liste = CANDIDATURES_GESTION
+    textes_liste = {
+        "total": "{n} candidature(s)",
+        "aucun": "Aucune candidature aux annonces de votre structure.",
+        "aucun_critere": "Aucune candidature ne correspond à ces critères.",
+        "pages": "Pages des candidatures",
+        "libelle_total": "Candidatures",
+        "recherche": "Rechercher des candidatures",
+    }
 
     datamodel = InterfaceChargee(
         Candidature,
@@ -205,17 +255,13 @@ class CandidatureGestionView(ActionsWorkflowMixin, EspaceModelView):
     route_base = "/gestion/candidatures"
     include_route_methods = {"list", "show", "action_post"}
     base_filters = [["annonce_id", FilterCandidaturesMaStructure, None]]
-    base_order = ("date", "desc")
     list_title = "Candidatures aux annonces"
     show_title = "Candidature et profil du candidat"
-    list_columns = ["date", "annonce.numero", "annonce.intitule", "intervenant.prenom", "intervenant.nom_usage", "etat",
-                    "commentaire"]
     show_columns = [
         "date", "annonce.numero", "annonce.intitule", "etat", "commentaire",
         "intervenant.civilite", "intervenant.prenom", "intervenant.nom_usage", "intervenant.user.email",
         "intervenant.etat_inscription", "intervenant.structure.nom", "intervenant_id",
     ]
-    search_columns = ["etat", "date"]
     label_columns = {
         "date": "Date de la réponse",
         "annonce": "Annonce",
@@ -280,8 +326,45 @@ def _requete_annonce():
     return preparee(select(Annonce).options(*RELATIONS_AFFICHEES).where(Annonce.id == bindparam("pk")))
 
 
-class AnnonceGestionView(ActionsWorkflowMixin, EspaceModelView):
+#: « Annonces de ma structure »: newest created first.
+ANNONCES = Liste(
+    table=Annonce, cle=Annonce.id,
+    colonnes={
+        "numero": Colonne(LIBELLES_ANNONCE["numero"], Annonce.numero),
+        "intitule": Colonne(LIBELLES_ANNONCE["intitule"], Annonce.intitule),
+        "etat": Colonne("État", Annonce.etat, lambda e: EtatAnnonce(e).libelle),
+        "date_limite": Colonne(LIBELLES_ANNONCE["date_limite"], Annonce.date_limite, format_date),
+        "date_publication": Colonne(LIBELLES_ANNONCE["date_publication"], Annonce.date_publication, _format_heure,
+                                    vides_a_la_fin=True),
+        "urgent": Colonne("Urgent", Annonce.urgent, lambda v: "Oui" if v else "Non"),
+    },
+    criteres={
+        "numero": contient(LIBELLES_ANNONCE["numero"], Annonce.numero),
+        "intitule": contient(LIBELLES_ANNONCE["intitule"], Annonce.intitule),
+        "etat": parmi("État", Annonce.etat, lambda: [(e.value, e.libelle) for e in EtatAnnonce], EtatAnnonce),
+        "limite_du": jour_du("Date limite à partir du", Annonce.date_limite),
+        "limite_au": jour_au("Date limite jusqu'au", Annonce.date_limite, du="limite_du"),
+        "urgent": parmi("Urgent", Annonce.urgent, lambda: [("oui", "Oui"), ("non", "Non")], lambda v: v == "oui"),
+    },
+    ordre=("creation", "desc"), cachees={"creation": Annonce.created_at},
+    tailles=TAILLES_FAB, libelle_taille="Annonces par page", arguments=Arguments.fab("AnnonceGestionView"),
+    structure=Annonce.structure_id, vue="AnnonceGestionView",
+    objet=lambda c: f"l'annonce n° {c['numero']}",
+)
+
+
+class AnnonceGestionView(ListeDeclareeMixin, ActionsWorkflowMixin, EspaceModelView):
     """The structure's annonces: create, edit, publish, unpublish, close."""
+
+    liste = ANNONCES
+    textes_liste = {
+        "total": "{n} annonce(s)",
+        "aucun": "Aucune annonce de votre structure.",
+        "aucun_critere": "Aucune annonce ne correspond à ces critères.",
+        "pages": "Pages des annonces",
+        "libelle_total": "Annonces",
+        "recherche": "Rechercher des annonces",
+    }
 
     # The show page's many-to-one relations in its one query (FAB: one each),
     # its four referential lists in one more (FAB: one each).
@@ -297,18 +380,14 @@ class AnnonceGestionView(ActionsWorkflowMixin, EspaceModelView):
     route_base = "/gestion/annonces"
     include_route_methods = {"list", "show", "add", "edit", "action_post"}
     base_filters = [["structure_id", FilterMaStructure, None]]
-    base_order = ("created_at", "desc")
     list_title = "Annonces de ma structure"
     show_title = "Annonce"
     add_title = "Créer une annonce"
     edit_title = "Modifier l'annonce"
-    # No relation here: a per-row lazy load would make the query count grow.
-    list_columns = ["numero", "intitule", "etat", "date_limite", "date_publication", "urgent"]
     show_columns = ["numero", *COLONNES_FORMULAIRE[:12], "date_limite_apres_debut", *COLONNES_FORMULAIRE[13:],
                     "structure.nom", "fichier", "etat", "date_publication"]
     add_columns = COLONNES_FORMULAIRE + ["fichier_upload"]
     edit_columns = COLONNES_FORMULAIRE + ["fichier_upload"]
-    search_columns = ["numero", "intitule", "etat", "date_limite", "urgent"]
     label_columns = {**LIBELLES_ANNONCE, "fichier_upload": "Fichier joint à l'annonce"}
     description_columns = {
         "duree_jours": "En jours, décimales possibles (ex. 2,5).",

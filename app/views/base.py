@@ -3,81 +3,15 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
-from flask_appbuilder import ModelView, expose
-from flask_appbuilder._compat import as_unicode
+from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import EnumField
 from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
-from flask_appbuilder.widgets import ListWidget, RenderTemplateWidget, SearchWidget
-from flask_babel import get_locale
 from flask_wtf.i18n import translations as flask_wtf_traductions
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app.infra import caches, integrite
+from app.infra import integrite
 from app.infra.formatting import format_date
-
-
-class ListeRapide(ListWidget):
-    """FAB's list table with each row's links cut from one URL built per page
-    (``widgets/liste.html``): same HTML, a fraction of the per-row work."""
-
-    template = "widgets/liste.html"
-
-
-def _choix(field):
-    """What a search field's rendering depends on besides its label: its
-    choices (a referential's cached list: a renamed entry gives another key),
-    ``...`` for a field reading the database itself (never kept)."""
-    if getattr(field, "query_factory", None) is not None or getattr(field, "query", None) is not None:
-        return ...
-    choices = getattr(field, "choices", None)
-    if choices is None:
-        return None
-    try:  # groups of options (a dict) with their options; anything unhashable is never kept
-        if isinstance(choices, dict):
-            cle = tuple((groupe, tuple(options)) for groupe, options in choices.items())
-        else:
-            cle = tuple(choices)
-        hash(cle)
-    except TypeError:
-        return ...
-    return cle
-
-
-class RechercheRapide(SearchWidget):
-    """FAB's search widget with its filter templates (one rendered field, a
-    label and the translated filter names per column) kept per process: the
-    same for every request of a view, they were a seventh of the inscription
-    queue's time (issue #6). The active filters are read at each request."""
-
-    _rendus: dict[tuple, tuple[dict, dict, dict]] = {}
-    _MAX = 64
-
-    def __call__(self, **kwargs):
-        form, colonnes = self.template_args["form"], tuple(self.template_args["include_cols"])
-        choix = tuple(_choix(form[c]) for c in colonnes)
-        cle = (self.template_args.get("route_base"), colonnes, str(get_locale()), choix)
-        rendu = self._rendus.get(cle)
-        if rendu is None:
-            filtres = self.filters.get_search_filters()
-            rendu = (
-                {c: as_unicode(form[c].label.text) for c in colonnes},
-                {c: form[c]() for c in colonnes},
-                {c: [as_unicode(f.name) for f in filtres[c]] for c in colonnes},
-            )
-            if ... not in choix:
-                if len(self._rendus) >= self._MAX:
-                    self._rendus.clear()
-                self._rendus[cle] = rendu
-        kwargs["label_columns"], kwargs["form_fields"], kwargs["search_filters"] = rendu
-        kwargs["active_filters"] = self.filters.get_filters_values_tojson()
-        return RenderTemplateWidget.__call__(self, **kwargs)
-
-
-caches.declarer("fab.recherche_rendue", cle="vue, colonnes, langue, choix des listes",
-                duree="le processus (RechercheRapide._MAX clés au plus)", vide_par="rien : la clé porte tout",
-                vider=RechercheRapide._rendus.clear)
-
 
 #: The label of a list's empty choice, in the manual's words (§ « Sélectionner une valeur »).
 CHOIX_VIDE = "Sélectionner une valeur"
@@ -250,6 +184,34 @@ class EnregistrementFrancaisMixin(ActionChoisieMixin):
         self.update_redirect()
 
 
+class ListeDeclareeMixin:
+    """A FAB model view whose list page is a declared list (``liste``, an
+    ``app.views.liste.Liste`` naming this view as its ``vue``): criteria,
+    sorts, page sizes, row links and bulk actions from the declaration, drawn
+    by ``listes/page.html``; FAB keeps the show, add and edit pages and the
+    actions' ``action_post`` (which checks the scope again). FAB's generated
+    list cost some 24,000 Python calls a page (BENCHMARKS.md Round 9).
+
+    ``textes_liste``: the texts of the ``liste`` macro (``total`` with
+    ``{n}``, ``aucun``, ``aucun_critere``, ``pages``, ``libelle_total``) and
+    ``recherche``, the search form's name."""
+
+    liste = None
+    textes_liste: dict = {}
+    list_template = "listes/page.html"
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        self.update_redirect()  # FAB's history: add, edit and actions come back here
+        ajout = None
+        if "can_add" in self.base_permissions and self.appbuilder.sm.has_access("can_add", self.class_permission_name):
+            ajout = url_for(f"{self.endpoint}.add")
+        return self.render_template(self.list_template, title=self.list_title, p=self.liste.page(),
+                                    textes=self.textes_liste, lien_ajout=ajout,
+                                    libelle_ajout=getattr(self, "add_title", None))
+
+
 class EspaceModelView(EnregistrementFrancaisMixin, ChoixVidesMixin, ModelView):
     """FAB ModelView showing dates the French way (dd/mm/yyyy [hh:mm]).
 
@@ -259,8 +221,6 @@ class EspaceModelView(EnregistrementFrancaisMixin, ChoixVidesMixin, ModelView):
     """
 
     page_size = 20
-    list_widget = ListeRapide
-    search_widget = RechercheRapide
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

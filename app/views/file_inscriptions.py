@@ -21,7 +21,7 @@ from app.models.comptes import EtatInscription, Intervenant, intervenant_region,
 from app.models.referentiels import Region, Specialite, Structure
 from app.referentiels.options import options_actives
 from app.security.scope import filtre_prepare, perimetre_courant
-from app.views.liste import Colonne, Liste, PageListe, contient, date_au, date_du, lie_a, parmi
+from app.views.liste import Colonne, Liste, contient, date_au, date_du, lie_a, parmi
 from app.views.menu import declarer_badge
 
 
@@ -61,11 +61,6 @@ DEMANDES = Liste(
     objet=lambda c: f"la demande de {c['prenom']} {c['nom']}",
     legende="Demandes d'inscription, triées par {tri}",
 )
-
-
-def file_demandes(args=None) -> PageListe:
-    """The page of requests the query string asks for."""
-    return DEMANDES.page(args)
 
 
 # -- the menu's badge --------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Gestionnaire back office (FAB generated screens): the queue of inscription
-requests of their structure and the decisions on a request."""
+"""Gestionnaire back office: the queue of inscription requests of their
+structure (a declared list) and the decisions on a request."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from app.models.comptes import Intervenant
 from app.operations import profil as operations
 from app.security.scope import demande_visible
 from app.views.actions import agir
-from app.views.base import EspaceModelView
-from app.views.file_inscriptions import file_demandes
+from app.views.base import EspaceModelView, ListeDeclareeMixin
+from app.views.file_inscriptions import DEMANDES
 from app.views.filters import FilterDemandesVisibles
 from app.views.interface import InterfaceEspace
 from app.workflows.core import Acteur
@@ -33,13 +33,14 @@ class DecisionForm(FlaskForm):
     )
 
 
-class DemandeInscriptionView(EspaceModelView):
+class DemandeInscriptionView(ListeDeclareeMixin, EspaceModelView):
     """Inscription requests addressed to the gestionnaire's structure.
 
-    The list reads the user's structure itself (app.views.file_inscriptions,
-    ``scope.Perimetre`` as FilterMaStructure does, drafts left out); the base
-    filter hides drafts and other structures' rows from the show page (404), the decision URL checks the same rule and
-    the workflow guard checks the structure again before any decision.
+    The list is the declared ``file_inscriptions.DEMANDES`` (the user's
+    structure by ``scope.Perimetre``, drafts left out); the base filter hides
+    drafts and other structures' rows from the show page (404), the decision
+    URL checks the same rule and the workflow guard checks the structure
+    again before any decision.
     """
 
     datamodel = InterfaceEspace(Intervenant)
@@ -49,15 +50,14 @@ class DemandeInscriptionView(EspaceModelView):
     base_filters = [["structure_id", FilterDemandesVisibles, None]]
     list_title = "Demandes d'inscription"
     show_title = "Demande d'inscription"
-
-    @expose("/list/")
-    @has_access
-    def list(self):
-        """The queue: a page of its own (app.views.file_inscriptions)."""
-        self.update_redirect()
-        return self.render_template(
-            "gestion/demandes.html", title=self.list_title, file=file_demandes()
-        )
+    liste = DEMANDES
+    textes_liste = {
+        "total": "{n} demande(s) d'inscription",
+        "aucun": "Aucune demande d'inscription.",
+        "aucun_critere": "Aucune demande d'inscription ne correspond à ces critères.",
+        "pages": "Pages des demandes d'inscription",
+        "recherche": "Rechercher des demandes d'inscription",
+    }
 
     def _item_or_404(self, pk):
         item = self.datamodel.get(pk, self._base_filters)

@@ -62,14 +62,15 @@ from app.operations.lettres import (
     noter_echec_identite,
     refuser_en_ligne,
 )
+from app.referentiels.options import options
 from app.security.headers import options_vue
 from app.security.scope import current_intervenant, dans_ma_structure, perimetre_courant, utilisateur_courant
-from app.views.annonces_gestion import ActionsWorkflowMixin, DecimalFrancaisField
-from app.views.base import EspaceModelView
+from app.views.annonces_gestion import TAILLES_FAB, ActionsWorkflowMixin, DecimalFrancaisField
+from app.views.base import EspaceModelView, ListeDeclareeMixin
 from app.views.fichiers import CSP_FICHIER, envoyer_fichier
 from app.views.filters import FilterMaStructure
 from app.views.interface import InterfaceChargee
-from app.views.liste import Arguments, Colonne, LienCellule, Liste
+from app.views.liste import Arguments, Colonne, LienCellule, Liste, contient, jour_au, jour_du, parmi
 from app.workflows.core import Acteur, WorkflowError
 from app.workflows.intervention import intervention as workflow_intervention
 from app.workflows.intervention import lettre as workflow_lettre
@@ -111,15 +112,19 @@ def _libelle_etat_lettre(v) -> str:
     return EtatLettre(v).libelle if v else ""
 
 
-class FilterIntervenantsDeMaStructure(BaseFilter):
-    """Intervenants with an intervention in the user's structure (national: any)."""
+def _intervenants_de_ma_structure() -> list[tuple[str, str]]:
+    """The « Intervenant » criterion's choices: the people who intervened for
+    the structure(s) the user sees (national: any), one statement."""
+    intervenus = select(Intervention.intervenant_id).where(perimetre_courant().filtre(Intervention.structure_id))
+    return [(str(i), f"{prenom} {nom}") for i, prenom, nom in db.session.execute(
+        select(Intervenant.id, Intervenant.prenom, Intervenant.nom_usage)
+        .where(Intervenant.id.in_(intervenus)).order_by(Intervenant.id))]
 
-    name = "Intervenants de ma structure"
-    arg_name = "intervenants_ma_structure"
 
-    def apply(self, query, value):
-        return query.filter(Intervenant.id.in_(
-            select(Intervention.intervenant_id).where(perimetre_courant().filtre(Intervention.structure_id))))
+def _structures_de_ma_structure() -> list[tuple[str, str]]:
+    """The « Structure » criterion's choices: those the user sees (cached list)."""
+    perimetre = perimetre_courant()
+    return [(str(i), nom) for i, nom in options(Structure, "nom") if perimetre.couvre(i)]
 
 
 LIBELLES_INTERVENTION = {
@@ -167,9 +172,51 @@ class BoutonsWorkflowMixin:
                                     endpoint_actions=f"{type(self).__name__}.action_post", **self._extra_show(item))
 
 
-class InterventionGestionView(BoutonsWorkflowMixin, ActionsWorkflowMixin, EspaceModelView):
+#: « Interventions »: the structure's (national roles: all), latest start first.
+INTERVENTIONS = Liste(
+    table=Intervention, cle=Intervention.id,
+    jointures=((Intervenant, Intervenant.id == Intervention.intervenant_id, False),
+               (Structure, Structure.id == Intervention.structure_id, False)),
+    colonnes={
+        "date_debut": Colonne(LIBELLES_INTERVENTION["date_debut"], Intervention.date_debut, format_date),
+        "date_fin": Colonne(LIBELLES_INTERVENTION["date_fin"], Intervention.date_fin, format_date),
+        "intervenant.prenom": Colonne(LIBELLES_INTERVENTION["intervenant.prenom"], Intervenant.prenom),
+        "intervenant.nom_usage": Colonne(LIBELLES_INTERVENTION["intervenant.nom_usage"], Intervenant.nom_usage),
+        "intitule": Colonne(LIBELLES_INTERVENTION["intitule"], Intervention.intitule),
+        "lieu": Colonne(LIBELLES_INTERVENTION["lieu"], Intervention.lieu),
+        "structure.nom": Colonne(LIBELLES_INTERVENTION["structure.nom"], Structure.nom),
+        "etat": Colonne(LIBELLES_INTERVENTION["etat"], Intervention.etat, _libelle_etat_intervention),
+    },
+    criteres={
+        "etat": parmi("État", Intervention.etat, lambda: [(e.value, e.libelle) for e in EtatIntervention],
+                      EtatIntervention),
+        "du": jour_du("Débutant à partir du", Intervention.date_debut),
+        "au": jour_au("Finissant jusqu'au", Intervention.date_fin, du="du"),
+        "intervenant": parmi("Intervenant", Intervention.intervenant_id, _intervenants_de_ma_structure, int),
+        "structure": parmi("Structure", Intervention.structure_id, _structures_de_ma_structure, int, "Toutes"),
+        "intitule": contient(LIBELLES_INTERVENTION["intitule"], Intervention.intitule),
+    },
+    ordre=("date_debut", "desc"), tailles=TAILLES_FAB, libelle_taille="Interventions par page",
+    arguments=Arguments.fab("InterventionGestionView"), structure=Intervention.structure_id,
+    vue="InterventionGestionView",
+    objet=lambda c: f"l'intervention « {c['intitule']} » du {c['date_debut']}",
+    legende="Interventions, triées par {tri}",
+)
+
+
+class InterventionGestionView(ListeDeclareeMixin, BoutonsWorkflowMixin, ActionsWorkflowMixin, EspaceModelView):
     """The structure's interventions: create, edit, change state, and the
     form generating a lettre de demande."""
+
+    liste = INTERVENTIONS
+    textes_liste = {
+        "total": "{n} intervention(s)",
+        "aucun": "Aucune intervention.",
+        "aucun_critere": "Aucune intervention ne correspond à ces critères.",
+        "pages": "Pages des interventions",
+        "libelle_total": "Interventions",
+        "recherche": "Rechercher des interventions",
+    }
 
     datamodel = InterfaceChargee(
         Intervention,
@@ -181,25 +228,18 @@ class InterventionGestionView(BoutonsWorkflowMixin, ActionsWorkflowMixin, Espace
     route_base = "/gestion/interventions"
     include_route_methods = {"list", "show", "add", "edit", "action_post", "lettre"}
     base_filters = [["structure_id", FilterMaStructure, None]]
-    base_order = ("date_debut", "desc")
     list_title = "Interventions"
     show_title = "Intervention"
     add_title = "Créer une intervention"
     edit_title = "Modifier l'intervention"
-    list_columns = ["date_debut", "date_fin", "intervenant.prenom", "intervenant.nom_usage", "intitule", "lieu",
-                    "structure.nom", "etat"]
     show_columns = ["intervenant.prenom", "intervenant.nom_usage", "intervenant.immatriculation", "structure.nom",
                     "intitule", "date_debut", "date_fin", "duree_jours", "lieu", "reference_externe", "etat",
                     "lettres"]
     add_columns = ["email_intervenant", "structure", "intitule", "date_debut", "date_fin", "duree_jours", "lieu",
                    "reference_externe"]
     edit_columns = ["intitule", "date_debut", "date_fin", "duree_jours", "lieu", "reference_externe"]
-    search_columns = ["etat", "date_debut", "date_fin", "intervenant", "structure", "intitule"]
     label_columns = LIBELLES_INTERVENTION
     add_form_query_rel_fields = {"structure": [["id", FilterMaStructure, None]]}
-    # The filter's choices: the people who intervened for the structure(s) seen.
-    search_form_query_rel_fields = {**add_form_query_rel_fields,
-                                    "intervenant": [["id", FilterIntervenantsDeMaStructure, None]]}
     description_columns = {
         "email_intervenant": "L'adresse de connexion d'un intervenant à l'inscription validée.",
         "duree_jours": "En jours, décimales possibles (ex. 2,5).",
@@ -361,8 +401,47 @@ def _lien_fichier(fichier) -> str:
         url_for("FichierView.telecharger", uuid=fichier.uuid))
 
 
-class LettreGestionView(BoutonsWorkflowMixin, ActionsWorkflowMixin, EspaceModelView):
+#: « Lettres de demande »: those of the structure's interventions (national roles: all).
+LETTRES = Liste(
+    table=LettreDemande, cle=LettreDemande.id,
+    jointures=((Intervention, Intervention.id == LettreDemande.intervention_id, False),
+               (Intervenant, Intervenant.id == Intervention.intervenant_id, False)),
+    colonnes={
+        "numero": Colonne("Numéro", LettreDemande.numero),
+        "date_lettre": Colonne("Date de la lettre", LettreDemande.date_lettre, format_date),
+        "intervention.intervenant.prenom": Colonne("Prénom de l'intervenant", Intervenant.prenom),
+        "intervention.intervenant.nom_usage": Colonne("Nom de l'intervenant", Intervenant.nom_usage),
+        "intervention.intitule": Colonne("Intitulé de l'action", Intervention.intitule),
+        "etat": Colonne("État", LettreDemande.etat, _libelle_etat_lettre),
+    },
+    criteres={
+        "numero": contient("Numéro", LettreDemande.numero),
+        "etat": parmi("État", LettreDemande.etat, lambda: [(e.value, e.libelle) for e in EtatLettre], EtatLettre),
+        "du": jour_du("Datée à partir du", LettreDemande.date_lettre),
+        "au": jour_au("Datée jusqu'au", LettreDemande.date_lettre, du="du"),
+        "type": parmi("Type de lettre", LettreDemande.type, lambda: [(t.value, t.libelle) for t in TypeLettre],
+                      TypeLettre),
+    },
+    ordre=("date_lettre", "desc"), tailles=TAILLES_FAB, libelle_taille="Lettres par page",
+    arguments=Arguments.fab("LettreGestionView"), structure=Intervention.structure_id,
+    vue="LettreGestionView",
+    objet=lambda c: f"la lettre de demande n° {c['numero']}" if c["numero"] else "la lettre de demande",
+    legende="Lettres de demande, triées par {tri}",
+)
+
+
+class LettreGestionView(ListeDeclareeMixin, BoutonsWorkflowMixin, ActionsWorkflowMixin, EspaceModelView):
     """The structure's lettres de demande: read, download, change state."""
+
+    liste = LETTRES
+    textes_liste = {
+        "total": "{n} lettre(s) de demande",
+        "aucun": "Aucune lettre de demande.",
+        "aucun_critere": "Aucune lettre de demande ne correspond à ces critères.",
+        "pages": "Pages des lettres de demande",
+        "libelle_total": "Lettres de demande",
+        "recherche": "Rechercher des lettres de demande",
+    }
 
     workflow = workflow_lettre
 
@@ -376,16 +455,12 @@ class LettreGestionView(BoutonsWorkflowMixin, ActionsWorkflowMixin, EspaceModelV
     route_base = "/gestion/lettres-de-demande"
     include_route_methods = {"list", "show", "action_post"}
     base_filters = [["intervention_id", FilterLettresMaStructure, None]]
-    base_order = ("date_lettre", "desc")
     list_title = "Lettres de demande"
     show_title = "Lettre de demande"
-    list_columns = ["numero", "date_lettre", "intervention.intervenant.prenom", "intervention.intervenant.nom_usage",
-                    "intervention.intitule", "etat"]
     show_columns = ["numero", "type", "date_lettre", "intervention.intervenant.prenom",
                     "intervention.intervenant.nom_usage", "intervention.intitule", "intervention.structure.nom",
                     "mode_remuneration", "taux", "quantite", "montant", "etat", "fichier", "envoyee_le",
                     "sha256_envoye", "reponse_le", "reponse_ip", "sha256_reponse", "motif_refus", "fichier_accepte"]
-    search_columns = ["numero", "etat", "date_lettre", "type"]
     label_columns = {
         "numero": "Numéro", "type": "Type de lettre", "date_lettre": "Date de la lettre",
         "intervention.intervenant.prenom": "Prénom de l'intervenant",

@@ -185,6 +185,16 @@ def date_au(libelle: str, colonne, du: str | None = None) -> Critere:
     return Critere(DateFr(libelle, format=FORMATS_DATE, validators=[Optional(), apres_du]), clause)
 
 
+def jour_du(libelle: str, colonne) -> Critere:
+    """From that day on, on a date column (no time, no zone)."""
+    return Critere(date_du(libelle, colonne).champ, lambda v: colonne >= v)
+
+
+def jour_au(libelle: str, colonne, du: str | None = None) -> Critere:
+    """Up to that day included, on a date column; after ``du`` if named."""
+    return Critere(date_au(libelle, colonne, du).champ, lambda v: colonne <= v)
+
+
 class Criteres(Form):
     """GET search form (no CSRF: it changes nothing). A criterion with an
     error is shown with its message and left out of the search."""
@@ -232,11 +242,13 @@ class Liste:
     joins). ``structure``: the column the « ma structure » rule applies to.
     ``liees``: argument → column equal to a value the caller passes
     (``page(annonce=…)``). ``vue``: the FAB view (class name) whose ``show``
-    is each row's link (with ``can_show``) and whose multiple actions are the
+    is each row's link (with ``can_show``; its ``edit`` too, with ``can_edit``,
+    in the « Voir » column) and whose multiple actions are the
     bulk actions (each with its permission); ``lien_colonne``: the column
     whose cell is the link, else a « Voir » button column. ``objet``: the
     cells by column → what a row is, for screen readers. ``cachees``: name →
-    expression read with the row but not shown (for ``LienCellule.si``).
+    expression read with the row but not shown (for ``LienCellule.si``; or
+    the ``ordre`` the list opens with, offered as no header).
     ``filtres``: fixed clauses every page and count applies (drafts left out)."""
 
     def __init__(self, *, table, cle, colonnes: Mapping[str, Colonne], ordre: tuple[str, str],
@@ -283,6 +295,8 @@ class Liste:
 
     def _ordre(self, ordre: str, sens: str) -> tuple:
         direction = asc if sens == "asc" else desc
+        if ordre not in self.colonnes:  # the order opened with, on a hidden column (``cachees``)
+            return direction(self.cachees[ordre]), direction(self.cle)
         colonne = self.colonnes[ordre]
         expression = direction(colonne.expression)
         if colonne.vides_a_la_fin:
@@ -529,6 +543,17 @@ class PageListe:
             ok = vue is not None and vue.appbuilder.sm.has_access("can_show", vue.class_permission_name)
             self._liens["show"] = url_for(f"{self.liste.vue}.show", pk=0)[:-1] if ok else None
         return self._liens["show"]
+
+    @property
+    def lien_edit(self) -> str | None:
+        """A row's edit page without its id: the view's ``edit`` (FAB's
+        button next to « Voir »), None without that route or ``can_edit``."""
+        if "edit" not in self._liens:
+            vue = self._vue()
+            ok = (vue is not None and "can_edit" in vue.base_permissions
+                  and vue.appbuilder.sm.has_access("can_edit", vue.class_permission_name))
+            self._liens["edit"] = url_for(f"{self.liste.vue}.edit", pk=0)[:-1] if ok else None
+        return self._liens["edit"]
 
     @property
     def actions(self) -> list:

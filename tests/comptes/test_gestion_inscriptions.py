@@ -248,51 +248,6 @@ def test_queue_of_a_national_admin_lists_every_structure(factory, login_as):
     assert {lyon.id, paris.id} <= set(ids)
 
 
-def test_list_widget_renders_the_same_rows_as_fab(login_as, monkeypatch):
-    """``ListeRapide`` (links cut from one URL per page) gives FAB's HTML."""
-    import re
-
-    from flask_appbuilder.widgets import ListWidget
-
-    from app.views.annonces_gestion import AnnonceGestionView
-    from app.views.base import ListeRapide
-    from tests.outils.annonces import creer_annonce
-
-    for numero in range(3):
-        creer_annonce("DR-84", intitule=f"Annonce {numero}")
-    client = login_as("gestionnaire", "DR-84")
-    url = "/gestion/annonces/list/?_flt_0_intitule=Annonce"
-
-    def table(html: str) -> str:
-        debut = html.index("<table class=\"table table-bordered")
-        return re.sub(r"\s+", " ", html[debut:html.index("</table>", debut)])
-
-    rapide = client.get(url).get_data(as_text=True)
-    assert AnnonceGestionView.list_widget is ListeRapide
-    monkeypatch.setattr(AnnonceGestionView, "list_widget", ListWidget)
-    fab = client.get(url).get_data(as_text=True)
-    assert table(rapide) == table(fab)
-    assert table(rapide).count("/gestion/annonces/show/") == 3
-
-
-def test_search_widget_kept_per_process_with_the_request_filters(login_as):
-    """The search widget's filter templates are rendered once per process;
-    the active filters are the request's own."""
-    from app.views.base import RechercheRapide
-
-    RechercheRapide._rendus.clear()
-    client = login_as("gestionnaire", "DR-84")
-    url = "/gestion/annonces/list/"
-    first = client.get(url).get_data(as_text=True)
-    assert len(RechercheRapide._rendus) == 1
-    assert client.get(url).get_data(as_text=True).count("Intitulé") == first.count("Intitulé")
-    assert len(RechercheRapide._rendus) == 1  # the second request used the kept rendering
-
-    filtre = client.get(url + "?_flt_0_intitule=Dupontel").get_data(as_text=True)
-    assert "Dupontel" in filtre
-    assert "Dupontel" not in client.get(url).get_data(as_text=True)
-
-
 def test_queue_reads_the_columns_it_shows_with_the_structure(factory, login_as):
     """The list reads its columns and the structure's name in its page
     statement (no whole profile with its Parcours text, no query for the
@@ -312,21 +267,6 @@ def test_queue_reads_the_columns_it_shows_with_the_structure(factory, login_as):
     assert not [s for s in statements if s.lstrip().startswith("SELECT structure.")]
     show = client.get(f"/gestion/demandes-inscription/show/{profil.id}")
     assert show.status_code == 200 and profil.prenom in page_text(show)
-
-
-def test_search_widget_key_of_a_field_choices():
-    """What keeps a rendered search field: its choices, options of groups
-    included; choices that cannot make a key (lists) are never kept."""
-    from types import SimpleNamespace
-
-    from app.views.base import _choix
-
-    assert _choix(SimpleNamespace(choices=[("1", "A"), ("2", "B")])) == (("1", "A"), ("2", "B"))
-    groupes = _choix(SimpleNamespace(choices={"G": [("1", "A")]}))
-    assert groupes != _choix(SimpleNamespace(choices={"G": [("1", "A renommé")]}))
-    assert _choix(SimpleNamespace(choices=[["1", "A"]])) is ...
-    assert _choix(SimpleNamespace(choices=None)) is None
-    assert _choix(SimpleNamespace(choices=[("1", "A")], query_factory=lambda: [])) is ...
 
 
 @pytest.mark.parametrize("role", ["gestionnaire", "admin_national"])

@@ -94,13 +94,24 @@ def test_statement_shows_the_rate_computed_from_the_grid(client):
 
 
 def test_generated_lists_have_a_heading_labelled_checkboxes_and_named_headers(login_as):
-    creer_annonce()
-    html = page_text(login_as("gestionnaire").get("/gestion/annonces/list/"))
+    """FAB's generated lists (the security console's)."""
+    html = page_text(login_as("admin_national").get("/users/list/"))
     assert len(re.findall(r"<h1[ >]", html)) == 1
     assert 'id="check_all" class="action_check_all" name="check_all" type="checkbox" aria-label="Sélectionner toutes les lignes"' in html
     assert re.search(r'class="action_check" name="rowid" value="\d+" type="checkbox" aria-label="Sélectionner la ligne : [^"]+"', html)
     assert not re.search(r"<th[^>]*>\s*</th>", html)
     assert '<h2 class="panel-title">' in html  # the search panel under the level-one heading
+
+
+def test_declared_staff_lists_have_a_heading_labelled_checkboxes_and_named_headers(login_as):
+    annonce = creer_annonce()
+    html = page_text(login_as("gestionnaire").get("/gestion/annonces/list/"))
+    assert len(re.findall(r"<h1[ >]", html)) == 1
+    assert 'id="check_all" class="action_check_all" name="check_all" type="checkbox" aria-label="Tout sélectionner"' in html
+    assert re.search(rf'value="{annonce.id}" type="checkbox"\s+aria-label="Sélectionner l\'annonce n° {annonce.numero}"', html)
+    assert f'title="Modifier l\'annonce n° {annonce.numero}"' in html
+    assert not re.search(r"<th[^>]*>\s*</th>", html)
+    assert 'role="search" aria-label="Rechercher des annonces"' in html
 
 
 def test_generated_forms_have_a_level_one_heading(login_as):

@@ -58,8 +58,7 @@ def test_critere_de_date_d_une_liste_declaree(factory, login_as):
     assert "03/12/2026 00:30" in page_text(client.get(base))
 
 
-def test_recherche_fab_sur_une_date(app, factory, login_as):
-    """FAB's « Égal à » on a date and time column: the Paris day."""
+def _candidatures_du_2_et_du_3(factory):
     from app.models.annonces import Candidature
     from tests.outils.annonces import creer_annonce
     from tests.outils.profil import intervenant_valide
@@ -72,16 +71,42 @@ def test_recherche_fab_sur_une_date(app, factory, login_as):
         db.session.add(candidature)
         candidatures.append(candidature)
     db.session.commit()
+    return candidatures
+
+
+def test_recherche_fab_sur_une_date(app, factory):
+    """FAB's « Égal à » on a date and time column (its data interface, still
+    read by the REST APIs' filters): the Paris day."""
+    from app.models.annonces import Candidature
+    from app.views.interface import InterfaceEspace
+
+    candidatures = _candidatures_du_2_et_du_3(factory)
+    interface = InterfaceEspace(Candidature)
+
+    def ids(index, valeur):
+        filtres = interface.get_filters(["date"])
+        filtres.add_filter_index("date", index, valeur)
+        return sorted(c.id for c in interface.query(filtres)[1])
+
+    assert ids(0, "2026-12-03") == [candidatures[0].id]
+    assert ids(0, "2026-12-02") == []
+    assert ids(3, "2026-12-03") == [candidatures[1].id]  # « Différent de »
+    assert ids(1, "2026-12-03 12:00:00") == [candidatures[1].id]  # « Plus grand que » Paris noon
+
+
+def test_critere_de_date_des_candidatures_aux_annonces(factory, login_as):
+    """« Réponse à partir du / jusqu'au » of the declared list: Paris days."""
+    candidatures = _candidatures_du_2_et_du_3(factory)
     client = login_as("gestionnaire", "DR-84")
 
     def ids(criteres):
         html = page_text(client.get("/gestion/candidatures/list/?" + criteres))
-        return sorted(int(i) for i in re.findall(r'href="/gestion/candidatures/show/(\d+)', html))
+        return sorted({int(i) for i in re.findall(r'href="/gestion/candidatures/show/(\d+)', html)})
 
-    assert ids("_flt_0_date=2026-12-03") == [candidatures[0].id]
-    assert ids("_flt_0_date=2026-12-02") == []
-    assert ids("_flt_3_date=2026-12-03") == [candidatures[1].id]  # « Différent de »
-    assert ids("_flt_1_date=2026-12-03 12:00:00") == [candidatures[1].id]  # « Plus grand que » Paris noon
+    assert ids("du=03/12/2026&au=03/12/2026") == [candidatures[0].id]
+    assert ids("du=2026-12-02&au=2026-12-02") == []
+    assert ids("du=04/12/2026") == [candidatures[1].id]
+    assert "03/12/2026 00:30" in page_text(client.get("/gestion/candidatures/list/"))
 
 
 @pytest.mark.parametrize(("saisie", "attendu"), [

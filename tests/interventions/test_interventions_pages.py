@@ -84,7 +84,7 @@ def test_liste_de_ma_structure_et_filtre_par_etat(app, factory):
     client = _client(app, factory.gestionnaire("DR-84"))
     texte = page_text(client.get("/gestion/interventions/list/"))
     assert "Prévue ici" in texte and "Réalisée ici" in texte and "Ailleurs" not in texte
-    filtre = page_text(client.get("/gestion/interventions/list/?_flt_0_etat=realisee"))
+    filtre = page_text(client.get("/gestion/interventions/list/?etat=realisee"))
     assert "Réalisée ici" in filtre and "Prévue ici" not in filtre
     national = page_text(_client(app, factory.admin_national()).get("/gestion/interventions/list/"))
     assert "Ailleurs" in national and "Prévue ici" in national
@@ -179,25 +179,57 @@ def test_premieres_interventions_simultanees_une_seule_immatriculation(app, fact
     assert db.session.scalar(select(Intervenant.immatriculation).where(Intervenant.id == pk)) == numeros[0]
 
 
-def test_recherche_generee_en_francais(app, factory):
-    """The list's search form offers the states as the workflow names them
-    (« Prévue », not « prevue »); « Parmi » reads values separated by commas
-    (FAB iterated the typed string one character at a time)."""
+def test_criteres_de_la_liste_en_francais(app, factory):
+    """The list's criteria offer the states as the workflow names them
+    (« Prévue », not « prevue »), the people who intervened for the
+    structure and its intitulé; each narrows the list."""
     import re
 
     gestionnaire = factory.gestionnaire("DR-84")
     _, profil = _valide(factory)
+    _, autre = _valide(factory, last="Durand")
     finances = _intervention(factory, profil, intitule="Finances")
-    _intervention(factory, profil, intitule="Urbanisme")
+    urbanisme = _intervention(factory, autre, intitule="Urbanisme")
     paie = _intervention(factory, profil, intitule="Paie", etat=EtatIntervention.en_cours)
+    _, ailleurs = _valide(factory, last="Ailleurs")
+    _intervention(factory, ailleurs, "DR-11", intitule="Paie à Paris")
     client = _client(app, gestionnaire)
     html = client.get("/gestion/interventions/list/").get_data(as_text=True)
-    assert "u003ePr\\u00e9vue\\u003c" in html and "En cours" in html and "u003eprevue\\u003c" not in html
+    assert '<option value="prevue">Prévue</option>' in html and '<option value="en_cours">En cours</option>' in html
+    offerts = set(re.findall(r'<option value="(\d+)">', html.split('name="intervenant"')[1].split("</select>")[0]))
+    assert offerts == {str(profil.id), str(autre.id)}  # not who intervened for another structure
+    _, nouveau = _valide(factory, last="Nouveau")
+    _intervention(factory, nouveau, intitule="Première")
+    html = client.get("/gestion/interventions/list/").get_data(as_text=True)
+    assert f'<option value="{nouveau.id}">' in html  # read at each request (FAB's widget kept it per process)
 
     def montrees(criteres: str) -> set[int]:
         page = client.get("/gestion/interventions/list/?" + criteres).get_data(as_text=True)
         return {int(i) for i in re.findall(r'href="/gestion/interventions/show/(\d+)', page)}
 
-    assert montrees("_flt_8_intitule=Finances, Paie") == {finances.id, paie.id}
-    assert finances.id not in montrees("_flt_9_intitule=Finances,Paie")
-    assert montrees("_flt_0_etat=en_cours") == {paie.id}
+    assert montrees("intitule=pai") == {paie.id}
+    assert montrees(f"intervenant={autre.id}") == {urbanisme.id}
+    assert montrees("etat=en_cours") == {paie.id}
+    assert montrees("etat=prevue&intitule=fin") == {finances.id}
+    assert montrees(f"intervenant={ailleurs.id}") > {finances.id, urbanisme.id, paie.id}  # not offered: left out
+
+
+def test_parmi_de_fab_lit_des_valeurs_separees_par_des_virgules(app, factory):
+    """FAB's « Parmi » (its data interface, read by the REST APIs' filters)
+    reads values separated by commas (FAB iterated the typed string one
+    character at a time)."""
+    from app.views.interface import InterfaceEspace
+
+    _, profil = _valide(factory)
+    finances = _intervention(factory, profil, intitule="Finances")
+    _intervention(factory, profil, intitule="Urbanisme")
+    paie = _intervention(factory, profil, intitule="Paie", etat=EtatIntervention.en_cours)
+    interface = InterfaceEspace(Intervention)
+
+    def trouvees(index: int, valeur: str) -> set[int]:
+        filtres = interface.get_filters(["intitule"])
+        filtres.add_filter_index("intitule", index, valeur)
+        return {i.id for i in interface.query(filtres)[1]}
+
+    assert trouvees(8, "Finances, Paie") == {finances.id, paie.id}
+    assert finances.id not in trouvees(9, "Finances,Paie")
