@@ -550,9 +550,7 @@ def _garde(cle: tuple[str, int, int], classer, encore_valables) -> list[Suggesti
         return classees[:limite]
     _gardes.move_to_end(cle)
     classees = entree[1]
-    if not classees:
-        return []
-    valables = encore_valables(classees)
+    valables = encore_valables(classees)  # even for none: a page's statements do not depend on its rows
     return [s for s in classees if (s.annonce_id if cle[0] == "intervenant" else s.intervenant_id) in valables][:limite]
 
 
