@@ -427,7 +427,13 @@ def candidatures_annonce(annonce_id):
 
 @bp.get("/mes-reponses/<int:intervenant_id>")
 def mes_reponses(intervenant_id):
-    """↔ ``/mes-reponses-aux-annonces/`` of that intervenant, ``?etat=`` optional."""
+    """↔ ``/mes-reponses-aux-annonces/`` of that intervenant, ``?etat=`` optional;
+    for a validated intervenant, above the list (issue 37), the invitations
+    not answered on open annonces and the five annonces that fit best (the
+    same ranked statement as « Annonces pour vous », on the bare connection)."""
+    from app.models.suggestions import InvitationAnnonce
+    from app.operations.suggestions import POUR_VOUS_TABLEAU, annonces_pour
+
     where = [candidature.c.intervenant_id == intervenant_id]
     etat = request.args.get("etat", "")
     if etat in EtatCandidatureAnnonce.__members__:
@@ -435,14 +441,31 @@ def mes_reponses(intervenant_id):
     stmt = select(
         candidature, annonce.c.numero, annonce.c.intitule, annonce.c.etat.label("etat_annonce")
     ).select_from(candidature.outerjoin(annonce, annonce.c.id == candidature.c.annonce_id))
+    inv = InvitationAnnonce.__table__
+    invitations, pour_vous = [], []
     with connexion() as conn:
+        if conn.scalar(select(intervenant.c.etat_inscription).where(intervenant.c.id == intervenant_id)) \
+                == EtatInscription.validee:
+            invitations = conn.execute(
+                select(annonce.c.id, annonce.c.numero, annonce.c.intitule, structure.c.nom.label("structure"),
+                       annonce.c.date_limite, inv.c.created_at)
+                .select_from(inv.join(annonce, annonce.c.id == inv.c.annonce_id)
+                             .join(structure, structure.c.id == annonce.c.structure_id))
+                .where(inv.c.intervenant_id == intervenant_id, *annonces_ouvertes(),
+                       ~exists().where(candidature.c.annonce_id == annonce.c.id,
+                                       candidature.c.intervenant_id == intervenant_id))
+                .order_by(annonce.c.date_limite, annonce.c.id)).all()
+            pour_vous = _lignes_suggestions(annonces_pour(intervenant_id, limite=POUR_VOUS_TABLEAU, conn=conn),
+                                            "annonce_id")
         reponses = paginer(
             conn, candidature, where, stmt, (candidature.c.date.desc(), candidature.c.id.desc()),
             request.args.get("page", 1, type=int),
         )
     return page_html(
         "Mes réponses aux annonces",
-        [Tableau("candidatures", ("date", "numero", "intitule", "etat", "commentaire"), reponses.lignes)],
+        [Tableau("invitations", ("numero", "intitule", "structure", "created_at", "date_limite"), invitations),
+         Tableau("annonces", ("numero", "intitule", "score", "raisons"), pour_vous),
+         Tableau("candidatures", ("date", "numero", "intitule", "etat", "commentaire"), reponses.lignes)],
         resultats=reponses,
     )
 
