@@ -427,7 +427,10 @@ def candidatures_annonce(annonce_id):
 
 @bp.get("/mes-reponses/<int:intervenant_id>")
 def mes_reponses(intervenant_id):
-    """↔ ``/mes-reponses-aux-annonces/`` of that intervenant, ``?etat=`` optional."""
+    """↔ ``/mes-reponses-aux-annonces/`` of that intervenant, ``?etat=`` optional;
+    for a validated intervenant, above the list (issue 37), the invitations
+    not answered on open annonces and the five annonces that fit best (the
+    same ranked statement as « Annonces pour vous », on the bare connection)."""
     where = [candidature.c.intervenant_id == intervenant_id]
     etat = request.args.get("etat", "")
     if etat in EtatCandidatureAnnonce.__members__:

@@ -23,6 +23,23 @@ def executer(operation, /, *args, **kwargs):
     return resultat
 
 
+def executer_sans_expirer(operation, /, *args, **kwargs):
+    """``executer`` whose commit leaves the objects already read as they are.
+
+    Why: a commit expires every object of the session, so the page drawn
+    after it read each one again (the signed-in user and its roles for the
+    layout, the message just opened: three more statements on the message
+    page, issue 36). For an operation whose writes the page does not read
+    back from those objects (a bulk UPDATE marking a copy read)."""
+    session = db.session()
+    avant = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        return executer(operation, *args, **kwargs)
+    finally:
+        session.expire_on_commit = avant
+
+
 def appliquer_en_lot(workflow, objets, evenement: str, acteur) -> int:
     """One workflow event on several rows, all or nothing (the first refusal
     raises, ``executer`` rolls back). Always in id order: two bulk actions

@@ -21,13 +21,15 @@ and so does « attached to or applied to an annonce of »
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import exists, false, func, literal, or_, select, union_all, update
+from sqlalchemy import bindparam, exists, false, func, literal, or_, select, union_all, update
 
-from app.extensions import db
+from app.extensions import db, preparee
+from app.infra import caches
 from app.infra.liens import external_url
 from app.infra.mail import queue_email
 from app.models.annonces import Annonce
@@ -136,21 +138,48 @@ class Lecture:
     recu: bool
 
 
+@functools.cache
+def _requete_lecture():
+    """The message, its sender's name and whether ``user`` holds a received
+    copy not archived, in one statement built once per process (three
+    round trips before: the message, the name, the copy)."""
+    copie = exists().where(
+        DestinataireMessage.message_id == Message.id, DestinataireMessage.destinataire_id == bindparam("user"),
+        DestinataireMessage.recu.is_(True), DestinataireMessage.archive.is_(False))
+    return preparee(
+        select(Message, _nom().label("expediteur"), copie.label("copie"))
+        .outerjoin(User, User.id == Message.expediteur_id)
+        .where(Message.id == bindparam("message"))
+    )
+
+
 def message_lisible(user_id: int, message_id: int) -> Lecture | None:
     """The message if ``user_id`` sent it or received it (not archived for
     them); None otherwise (the view answers 404)."""
-    message = db.session.get(Message, message_id)
-    if message is None:
+    ligne = db.session.execute(_requete_lecture(), {"user": user_id, "message": message_id}).first()
+    if ligne is None:
         return None
-    expediteur = db.session.scalar(select(_nom()).where(User.id == message.expediteur_id)) or ""
+    message, expediteur, copie = ligne
+    expediteur = expediteur or ""
     if message.expediteur_id == user_id and not message.archive_expediteur:
         return Lecture(message, expediteur, False)
     if message.brouillon:
         return None
-    copie = db.session.scalar(select(DestinataireMessage).where(
-        DestinataireMessage.message_id == message_id, DestinataireMessage.destinataire_id == user_id,
-        DestinataireMessage.recu.is_(True), DestinataireMessage.archive.is_(False)))
-    return Lecture(message, expediteur, True) if copie is not None else None
+    return Lecture(message, expediteur, True) if copie else None
+
+
+@functools.cache
+def _marquer_lu():
+    """The recipient's copy marked read, as one UPDATE built once per
+    process: exactly the copies ``message_lisible`` reads as received."""
+    dm, m = DestinataireMessage.__table__, Message.__table__
+    recue = select(m.c.id).where(
+        m.c.id == bindparam("message"), m.c.brouillon.is_(False),
+        or_(m.c.expediteur_id != bindparam("user"), m.c.archive_expediteur.is_(True)))
+    return preparee(update(dm).where(
+        dm.c.message_id == bindparam("message"), dm.c.destinataire_id == bindparam("user"),
+        dm.c.recu.is_(True), dm.c.archive.is_(False), dm.c.lu.is_(False), dm.c.message_id.in_(recue),
+    ).values(lu=True))
 
 
 def lire(user_id: int, message_id: int) -> Lecture | None:
@@ -159,18 +188,10 @@ def lire(user_id: int, message_id: int) -> Lecture | None:
     SQLite: a transaction that has already read (the request's user, the
     menu) cannot wait for the write lock and fails at once (« database is
     locked », make bench at 8 clients); the request's read transaction is
-    ended first, so the write opens a new one and waits its turn. The UPDATE
-    matches exactly the copies ``message_lisible`` reads as received."""
+    ended first, so the write opens a new one and waits its turn."""
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.commit()
-    recue = select(Message.id).where(
-        Message.id == message_id, Message.brouillon.is_(False),
-        or_(Message.expediteur_id != user_id, Message.archive_expediteur.is_(True)))
-    db.session.execute(update(DestinataireMessage).where(
-        DestinataireMessage.message_id == message_id, DestinataireMessage.destinataire_id == user_id,
-        DestinataireMessage.recu.is_(True), DestinataireMessage.archive.is_(False),
-        DestinataireMessage.lu.is_(False), DestinataireMessage.message_id.in_(recue)).values(lu=True)
-        .execution_options(synchronize_session=False))
+    db.session.execute(_marquer_lu(), {"message": message_id, "user": user_id})
     return message_lisible(user_id, message_id)
 
 
@@ -321,6 +342,9 @@ def destinataires_libelles(user_id: int, ids: Iterable[int]) -> dict[int, str]:
     return dict(db.session.execute(
         select(possibles.c.user_id, possibles.c.nom).where(possibles.c.user_id.in_(ids))).all())
 
+
+caches.declarer_requete("messagerie.lecture", _requete_lecture)
+caches.declarer_requete("messagerie.marquer_lu", _marquer_lu)
 
 __all__ = [
     "OBJET_MAX", "TEXTE_MAX", "MessagerieRefusee", "appliquer_action", "correspondants", "ecrire", "lire",

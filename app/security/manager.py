@@ -36,7 +36,7 @@ from app.infra.caches import vider_apres_commit
 from app.models.authentification import SessionUtilisateur
 from app.security import auth, sessions
 from app.security import views as security_views
-from app.security.scope import noter_structure, structure_du_gestionnaire
+from app.security.scope import intervenant_du_user, noter_intervenant, noter_structure, structure_du_gestionnaire
 
 
 def _colonnes_jeton() -> tuple:
@@ -98,15 +98,17 @@ def _session_ouverte(user_model):
 def _requete_utilisateur(user_model, jointure: bool, avec_jeton: bool):
     """The signed-in user's statement, built once per process (about 600
     Python calls to build at every request): the user, the gestionnaire's
-    structure, whether the cookie's session is still open, the permission
-    token when asked, roles and groups joined (``jointure``) or in two more
-    indexed queries."""
+    structure, whether the cookie's session is still open, the intervenant's
+    id and état (the menu and the intervenant's pages need no more: no
+    statement of their own, issue 36), the permission token when asked,
+    roles and groups joined (``jointure``) or in two more indexed queries."""
     charger = joinedload if jointure else selectinload
     return preparee(
         select(
             user_model,
             structure_du_gestionnaire(user_model.id),
             _session_ouverte(user_model),
+            *intervenant_du_user(user_model.id),
             *(_colonnes_jeton() if avec_jeton else ()),
         )
         .where(user_model.id == bindparam("pk"))
@@ -246,8 +248,9 @@ class EspaceSecurityManager(SecurityManager):
         they come in two more indexed queries.
 
         Loading the user is the first statement of a signed-in request: it also
-        brings the request's permission token and the gestionnaire's structure,
-        which would otherwise be two more round trips on every page."""
+        brings the request's permission token, the gestionnaire's structure and
+        the intervenant's id and état, which would otherwise be three more
+        round trips on every page."""
         pk = _id_entier(pk)
         if pk is None:
             return None
@@ -261,8 +264,9 @@ class EspaceSecurityManager(SecurityManager):
             return None
         if has_request_context():
             g.setdefault("_espace_sessions", {})[pk] = row[2] is not None
+            noter_intervenant(pk, row[3], row[4])
         if requete:
-            g._espace_jeton = tuple(row[3:])
+            g._espace_jeton = tuple(row[5:])
             noter_structure(pk, row[1])
         return row[0]
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import g, has_request_context
 from flask_login import current_user
@@ -37,6 +38,28 @@ def structure_du_gestionnaire(user_id_column):
     """The structure of a gestionnaire as a column of another query (the
     security manager reads it with the signed-in user)."""
     return select(Gestionnaire.structure_id).where(Gestionnaire.user_id == user_id_column).scalar_subquery()
+
+
+def intervenant_du_user(user_id_column) -> tuple:
+    """The intervenant's id and état as two columns of another query (the
+    security manager reads them with the signed-in user)."""
+    return tuple(
+        select(colonne).where(Intervenant.user_id == user_id_column).scalar_subquery()
+        for colonne in (Intervenant.id, Intervenant.etat_inscription)
+    )
+
+
+class IntervenantBref(NamedTuple):
+    """What most intervenant pages need of the profile: its id and état."""
+
+    id: int
+    etat_inscription: EtatInscription
+
+
+def noter_intervenant(user_id: int, intervenant_id: int | None, etat) -> None:
+    """Remember, for this request, a user's intervenant read elsewhere (None: not one)."""
+    g.setdefault("_intervenant_bref", {})[user_id] = (
+        None if intervenant_id is None else IntervenantBref(intervenant_id, etat))
 
 
 def noter_structure(user_id: int, structure_id: int | None) -> None:
@@ -98,6 +121,19 @@ def current_intervenant() -> Intervenant | None:
     if current_user.id not in cache:
         cache[current_user.id] = db.session.scalar(_requete_intervenant(), {"user_id": current_user.id})
     return cache[current_user.id]
+
+
+def intervenant_bref() -> IntervenantBref | None:
+    """The signed-in user's intervenant id and état, read with the user
+    (``noter_intervenant``): no statement of its own, unlike the whole
+    profile (``current_intervenant``); None when not an intervenant."""
+    if not current_user or not current_user.is_authenticated:
+        return None
+    notes = g.get("_intervenant_bref", {}) if has_request_context() else {}
+    if current_user.id in notes:
+        return notes[current_user.id]
+    profil = current_intervenant()
+    return None if profil is None else IntervenantBref(profil.id, profil.etat_inscription)
 
 
 def no_row_id() -> int:

@@ -14,7 +14,7 @@ from app.models.annonces import (
 )
 from app.models.comptes import EtatInscription
 from app.operations import suggestions
-from app.security.scope import current_intervenant, no_row_id
+from app.security.scope import intervenant_bref, no_row_id
 from app.views.liste import Colonne, LienCellule, Liste, parmi
 
 #: « Mes réponses aux annonces », a declared list (app.views.liste): the
@@ -52,7 +52,7 @@ class MesCandidaturesView(BaseView):
     @expose("/")
     @has_access
     def liste(self):
-        intervenant = current_intervenant()
+        intervenant = intervenant_bref()  # id and état, read with the user
         valide = intervenant is not None and intervenant.etat_inscription == EtatInscription.validee
         return self.render_template(
             "annonces/mes_reponses.html",

@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import current_app, request, url_for
+from markupsafe import Markup, escape
 from sqlalchemy import Column, asc, bindparam, desc, exists, func, select
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.util import find_tables
@@ -570,6 +571,50 @@ class PageListe:
                 ]
             self._liens["actions"] = actions
         return self._liens["actions"]
+
+    def corps_tableau(self, actions, lien_show, index_lien, lien_edit=None) -> Markup:
+        """The table's rows, drawn here rather than by a Jinja loop: the same
+        HTML (checkbox, « Voir » button or linked cell, cells escaped) for
+        about a third of the Python the loop cost, a seventh of a list
+        page's time (issue 36). The template passes the actions, the row
+        link and the linked column as it read them (a view without actions
+        is an undefined value there: no checkbox), and the edit link when the
+        user may edit (its button beside « Voir »)."""
+        show = escape(lien_show) if lien_show else None
+        edit = escape(lien_edit) if lien_edit and index_lien is None else None
+        bouton = (show is not None or edit is not None) and index_lien is None
+        lignes = []
+        for ligne in self.lignes:
+            ident, objet = escape(ligne.id), escape(ligne.objet)
+            morceaux = ["      <tr>\n"]
+            if actions:
+                morceaux.append(f'        <td><input id="{ident}" class="action_check" name="rowid" value="{ident}" '
+                                f'type="checkbox"\n                   aria-label="Sélectionner {objet}"></td>\n')
+            if bouton:
+                morceaux.append("        <td><center>\n")
+                if show is not None:
+                    morceaux.append(
+                        f'          <a href="{show}{ident}" class="btn btn-sm btn-default" title="Voir {objet}">\n'
+                        f'            <span class="sr-only">Voir {objet}</span>'
+                        f'<i class="fa fa-search" aria-hidden="true"></i>\n          </a>\n')
+                if edit is not None:
+                    morceaux.append(
+                        f'          <a href="{edit}{ident}" class="btn btn-sm btn-default" title="Modifier {objet}">\n'
+                        f'            <span class="sr-only">Modifier {objet}</span>'
+                        f'<i class="fa fa-edit" aria-hidden="true"></i>\n          </a>\n')
+                morceaux.append("        </center></td>\n")
+            liens = ligne.liens
+            for i, cellule in enumerate(ligne.cellules):
+                if i == index_lien and show is not None:
+                    morceaux.append(f'<td><a href="{show}{ident}">{escape(cellule)}<span class="sr-only"> : voir '
+                                    f'{objet}</span></a></td>\n')
+                elif liens and liens[i]:
+                    morceaux.append(f'<td><a href="{escape(liens[i])}">{escape(cellule)}</a></td>\n')
+                else:
+                    morceaux.append(f"<td>{escape(cellule)}</td>\n")
+            morceaux.append("      </tr>\n")
+            lignes.append("".join(morceaux))
+        return Markup("".join(lignes))  # noqa: S704 - every value escaped above
 
     @property
     def lien_actions(self) -> str:

@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length
 from app.infra.formatting import format_date
 from app.jobs import messagerie as messagerie_jobs
 from app.models.messagerie import OBJET_MAX, TEXTE_MAX, DestinataireMessage, Message
-from app.operations import executer, messagerie
+from app.operations import executer, executer_sans_expirer, messagerie
 from app.views.actions import agir
 from app.views.liste import Colonne, Liste, contient, date_au, date_du
 from app.views.menu import declarer_badge, nombre_badge
@@ -108,6 +108,13 @@ def _action(nom: str, texte: str, icone: str) -> ActionItem:
     return ActionItem(nom, texte, None, icone, True, False, lambda items: None)
 
 
+def _lire_et_compter(user_id: int, pk: int):
+    lecture = messagerie.lire(user_id, pk)
+    if lecture is not None:
+        nombre_badge(BADGE)
+    return lecture
+
+
 class _Boite(BaseView):
     """A mailbox: list, row page, bulk actions on the user's own rows."""
 
@@ -160,7 +167,11 @@ class _Boite(BaseView):
 
     def _lire(self, pk: int):
         _exiger_validation()
-        lecture = executer(messagerie.lire, current_user.id, pk)
+        # One transaction, one connection: the copy marked read (an UPDATE: nothing
+        # the page shows is read again after the commit), then the menu's badges
+        # counted before the commit (the count already sees the message read; the
+        # menu reuses it instead of opening a second transaction).
+        lecture = executer_sans_expirer(_lire_et_compter, current_user.id, pk)
         if lecture is None:
             abort(404)
         message = lecture.message

@@ -43,7 +43,7 @@ from app.operations import profil as operations
 from app.referentiels.lookups import AUCUN_EMPLOYEUR, employeur_public, search_employeurs
 from app.referentiels.options import RETIREE, options, options_actives
 from app.security.roles import INTERVENANT
-from app.security.scope import current_intervenant
+from app.security.scope import current_intervenant, intervenant_bref
 from app.views.actions import agir
 from app.workflows.core import Acteur
 from app.workflows.inscription import champs_manquants, date_nouvelle_demande, inscription
@@ -152,7 +152,7 @@ def inscription_validee() -> bool:
         if current_user.is_authenticated and INTERVENANT not in {r.name for r in current_user.roles}:
             g._inscription_validee = True
         else:
-            profil = current_intervenant()
+            profil = intervenant_bref()  # read with the user: no statement
             g._inscription_validee = profil is None or profil.etat_inscription == EtatInscription.validee
     return g._inscription_validee
 

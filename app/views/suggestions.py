@@ -15,7 +15,7 @@ from app.extensions import db
 from app.infra.formatting import format_date
 from app.models.annonces import Annonce, EtatAnnonce
 from app.operations import suggestions
-from app.security.scope import current_intervenant, dans_ma_structure
+from app.security.scope import dans_ma_structure, intervenant_bref
 from app.views.actions import agir
 
 
@@ -72,7 +72,7 @@ class AnnoncesPourVousView(BaseView):
     @expose("/")
     @has_access
     def liste(self):
-        intervenant = current_intervenant()
+        intervenant = intervenant_bref()  # id and état, read with the user
         return self.render_template(
             "suggestions/pour_vous.html",
             title="Annonces pour vous",
