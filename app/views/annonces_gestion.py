@@ -24,7 +24,7 @@ from wtforms.validators import Email, Length, NumberRange, Optional, Regexp, Val
 
 from app.extensions import db, preparee
 from app.infra import caches
-from app.infra.formatting import format_date
+from app.infra.formatting import format_date, format_nombre
 from app.infra.uploads import UploadError, UploadPreset, validate_upload
 from app.models.annonces import (
     Annonce,
@@ -350,7 +350,7 @@ class AnnonceGestionView(ActionsWorkflowMixin, EspaceModelView):
     formatters_columns = {
         "etat": lambda v: EtatAnnonce(v).libelle if v else "",
         "urgent": lambda v: "Oui" if v else "Non",
-        "duree_jours": lambda v: format(v.normalize(), "f").replace(".", ",") if v is not None else "",
+        "duree_jours": format_nombre,
         "date_limite_apres_debut": lambda v: "Oui" if v else "Non",
         "specialites": lambda v: ", ".join(str(x) for x in v or []),
         "sous_specialites": lambda v: ", ".join(str(x) for x in v or []),
