@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import puremagic
 
+from app.infra.formatting import format_taille
+
 CHUNK_SIZE = 64 * 1024
 MEGA = 1024 * 1024
 MAX_DISPLAY_NAME = 150
@@ -225,16 +227,6 @@ def _extension(name: str) -> str:
 
 
 # --- validation -------------------------------------------------------------
-
-
-def format_taille(max_bytes: int) -> str:
-    """« 2 Mo », « 1,5 Mo », « 500 Ko »: sizes as the forms announce them."""
-    if max_bytes >= MEGA:
-        value, unit = max_bytes / MEGA, "Mo"
-    else:
-        value, unit = max_bytes / 1024, "Ko"
-    text = f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",")
-    return f"{text} {unit}"
 
 
 def _formats_label(allowed: tuple[str, ...]) -> str:

@@ -23,6 +23,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
+from app.infra.formatting import format_date
 from app.infra.mail import queue_email
 from app.jobs import job
 from app.models import base
@@ -117,7 +118,7 @@ def traiter_inactivite() -> dict[str, int]:
                 continue
             depart.archiver(user, MotifArchivage.inactivite, decision.suppression_le, compte_par=Acteur.systeme(),
                             profil_par=Acteur.systeme(),
-                            commentaire=f"Sans connexion depuis le {activite:%d/%m/%Y}")
+                            commentaire=f"Sans connexion depuis le {format_date(activite, 'dd/MM/yyyy')}")
             comptes["archives"] += 1
         db.session.commit()
     log.info("Inactivité : %d compte(s) averti(s), %d archivé(s).", comptes["avertis"], comptes["archives"])

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.extensions import db
+from app.infra.formatting import format_heure
 from app.infra.mail import status_counts
 from app.jobs import redispatch_pending
 from app.models.outbox import OutboxMessage, OutboxStatus
@@ -41,4 +42,4 @@ def outbox_status(limit: int) -> None:
         click.echo("\nDerniers e-mails en échec :")
         for message in failed:
             error = (message.last_error or "").splitlines()[0] if message.last_error else ""
-            click.echo(f"  n°{message.id} {message.created_at:%d/%m/%Y %H:%M} UTC {message.recipients} – {error}")
+            click.echo(f"  n°{message.id} {format_heure(message.created_at)} (heure de Paris) {message.recipients} – {error}")

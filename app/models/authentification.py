@@ -211,7 +211,7 @@ def _verrou(user) -> str:
     """« Verrouillé jusqu'au … » while failed attempts keep the account locked."""
     etat = user.etat_compte_ligne
     if etat is not None and etat.verrouille_jusqua is not None and etat.verrouille_jusqua > base.utcnow():
-        return f"Verrouillé jusqu'à {format_date(etat.verrouille_jusqua, '%d/%m/%Y %H:%M')}"
+        return f"Verrouillé jusqu'à {format_date(etat.verrouille_jusqua, 'dd/MM/yyyy HH:mm')}"
     return "Non"
 
 

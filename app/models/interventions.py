@@ -24,6 +24,7 @@ from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy.orm import relationship
 
+from app.infra.formatting import format_date
 from app.models.base import TimestampMixin, state_column, utcnow
 from app.models.comptes import Intervenant
 from app.models.referentiels import Structure
@@ -156,7 +157,7 @@ class Intervention(TimestampMixin, Model):
     )
 
     def __str__(self) -> str:
-        return f"{self.intitule} ({self.date_debut:%d/%m/%Y})"
+        return f"{self.intitule} ({format_date(self.date_debut)})"
 
 
 class LettreDemande(Model):

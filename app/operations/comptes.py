@@ -247,7 +247,7 @@ def attribuer_identifiants_provisoires(user: User, email: str, acteur: Acteur) -
         nom=user.last_name,
         identifiant=user.email,
         mot_de_passe=Secret(password),
-        expire_le=format_date(auth.etat_du_compte(user.id).provisoire_jusqua, "%d/%m/%Y"),
+        expire_le=format_date(auth.etat_du_compte(user.id).provisoire_jusqua, "dd/MM/yyyy"),
         lien=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("AuthDBView.login"),
     )
 

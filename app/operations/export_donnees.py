@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.infra.exports import ligne_xlsx
-from app.infra.formatting import format_heure
+from app.infra.formatting import format_date, format_heure
 from app.infra.liens import external_url
 from app.infra.mail import Secret, queue_email
 from app.infra.storage import get_storage
@@ -309,7 +309,7 @@ def _texte(valeur, colonne: sa.Column, references: dict | None):
     if isinstance(valeur, datetime):
         return format_heure(valeur)  # stored UTC, read in Paris time like every screen
     if isinstance(valeur, date):
-        return valeur.strftime("%d/%m/%Y")
+        return format_date(valeur)
     if isinstance(valeur, enum.Enum):
         return getattr(valeur, "libelle", valeur.value)
     enum_class = getattr(colonne.type, "enum_class", None)

@@ -2,7 +2,10 @@
 
 The standard PDF fonts (Helvetica) are written in WinAnsi, which has every
 French letter, « œ », « € » and the guillemets: no font file to ship.
-Amounts and durations in French (« 1 234,50 € », « 2,5 jours »).
+Dates, amounts and durations come from app.infra.formatting (Babel,
+« 1 234,50 € », « 2,5 jours »); WinAnsi has no narrow no-break space
+(U+202F, Babel's thousands separator in French): the PDF writes a no-break
+space (U+00A0) instead.
 
 An accepted lettre (docs/lettre_acceptation.md) is the exact PDF sent, its
 pages untouched, followed by one page stating the acceptance and the SHA-256
@@ -13,7 +16,6 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
@@ -21,30 +23,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from app.infra.formatting import format_heure
+from app.infra.formatting import format_date, format_duree, format_heure, format_montant, format_nombre
 from app.models.interventions import LettreDemande, ModeRemuneration, TypeLettre
-
-
-def nombre_fr(valeur: Decimal, decimales: int = 2) -> str:
-    """« 1 234,50 »: space between thousands, decimal comma."""
-    texte = f"{Decimal(valeur):,.{decimales}f}"
-    return texte.replace(",", " ").replace(".", ",")
-
-
-def montant_fr(valeur: Decimal) -> str:
-    return f"{nombre_fr(valeur)} €"
-
-
-def quantite_fr(valeur: Decimal) -> str:
-    """« 2 », « 2,5 » (no useless decimals)."""
-    valeur = Decimal(valeur).normalize()
-    entier = valeur == valeur.to_integral_value()
-    return nombre_fr(valeur, 0) if entier else nombre_fr(valeur, max(1, -valeur.as_tuple().exponent))
-
-
-def duree_fr(valeur: Decimal, unite: str) -> str:
-    return f"{quantite_fr(valeur)} {unite}{'s' if Decimal(valeur) >= 2 else ''}"
-
 
 _NORMAL = ParagraphStyle("normal", fontName="Helvetica", fontSize=10, leading=14)
 _LIBELLE = ParagraphStyle("libelle", parent=_NORMAL, fontName="Helvetica-Bold")
@@ -54,7 +34,7 @@ _SECTION = ParagraphStyle("section", parent=_NORMAL, fontName="Helvetica-Bold", 
 
 
 def _p(texte: str, style=_NORMAL) -> Paragraph:
-    return Paragraph(escape(texte), style)
+    return Paragraph(escape(texte.replace("\u202f", "\u00a0")), style)
 
 
 def _tableau(lignes: list[tuple[str, str]]) -> Table:
@@ -80,22 +60,22 @@ def contenu(lettre: LettreDemande) -> list[tuple[str, list[tuple[str, str]]]]:
             ("Le donneur d'ordre", f"Centre national de la fonction publique territoriale (CNFPT), "
                                    f"{intervention.structure.nom}"),
             ("L'intervenant", f"{civilite} {profil.prenom} {profil.nom_usage.upper()}"),
-            ("Né(e) le", profil.date_naissance.strftime("%d/%m/%Y")),
+            ("Né(e) le", format_date(profil.date_naissance)),
             ("Immatriculation", profil.immatriculation or "À attribuer"),
             ("Adresse", _adresse(profil)),
         ]),
         ("L'action", [
             ("Intitulé de l'action", intervention.intitule),
-            ("Période", f"du {intervention.date_debut:%d/%m/%Y} au {intervention.date_fin:%d/%m/%Y}"),
-            ("Durée", duree_fr(intervention.duree_jours, "jour")),
+            ("Période", f"du {format_date(intervention.date_debut)} au {format_date(intervention.date_fin)}"),
+            ("Durée", format_duree(intervention.duree_jours, "jour")),
             ("Lieu", intervention.lieu),
         ]),
         ("Modalités de paiement", [
             ("Mode de rémunération", mode.libelle),
-            ("Taux", f"{montant_fr(lettre.taux)} par {mode.unite}"),
+            ("Taux", f"{format_montant(lettre.taux)} par {mode.unite}"),
             (f"Nombre d'{mode.unite}s" if mode == ModeRemuneration.horaire else "Nombre de jours",
-             quantite_fr(lettre.quantite)),
-            ("Montant total", montant_fr(lettre.montant)),
+             format_nombre(lettre.quantite)),
+            ("Montant total", format_montant(lettre.montant)),
         ]),
     ]
 
@@ -110,7 +90,7 @@ def generer_pdf(lettre: LettreDemande) -> bytes:
         _p(lettre.intervention.structure.nom),
         Spacer(1, 8 * mm),
         _p(titre, _TITRE),
-        _p(f"N° {lettre.numero} du {lettre.date_lettre:%d/%m/%Y}"),
+        _p(f"N° {lettre.numero} du {format_date(lettre.date_lettre)}"),
     ]
     for section, lignes in contenu(lettre):
         elements += [_p(section, _SECTION), _tableau(lignes)]
@@ -133,9 +113,9 @@ def page_acceptation(lettre: LettreDemande, *, nom: str, email: str, quand: date
                      empreinte: str) -> list[tuple[str, str]]:
     """The acceptance page's rows (the PDF and the tests read them)."""
     return [
-        ("Lettre de demande", f"n° {lettre.numero} du {lettre.date_lettre:%d/%m/%Y}"),
+        ("Lettre de demande", f"n° {lettre.numero} du {format_date(lettre.date_lettre)}"),
         ("Acceptée par", f"{nom} ({email})"),
-        ("Le", f"{format_heure(quand, '%d/%m/%Y à %H:%M:%S')} (heure de Paris)"),
+        ("Le", format_heure(quand, "dd/MM/yyyy 'à' HH:mm:ss") + " (heure de Paris)"),
         ("Depuis l'adresse", ip or "Inconnue"),
         ("Mode d'acceptation", "En ligne, sur l'Espace intervenants, après confirmation de l'identité "
                                "et de l'engagement de l'intervenant"),

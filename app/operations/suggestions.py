@@ -859,7 +859,7 @@ def inviter(annonce_id: int, intervenant_ids, acteur_id: int) -> list[int]:
     lien = external_url("AnnoncesPubliquesView.detail", numero=annonce.numero)
     sujet = SUJET_INVITATION.format(numero=annonce.numero)
     texte = TEXTE_INVITATION.format(structure=structure, numero=annonce.numero, intitule=annonce.intitule,
-                                    lien=lien, date_limite=format_date(annonce.date_limite, "%d/%m/%Y"))
+                                    lien=lien, date_limite=format_date(annonce.date_limite, "dd/MM/yyyy"))
     try:
         messages = envoyer_a_chacun(acteur_id, list(destinataires), sujet[:200], texte)
     except MessagerieRefusee as exc:  # messaging disabled for the structure: nothing is recorded (rollback)
@@ -970,7 +970,7 @@ def envoyer_annonces_de_la_semaine(intervenant_id: int, semaine: str) -> bool:
         return False
     queue_email(email, "annonces_pour_vous", SUJET_HEBDO, annonces=[
         {"numero": a.numero, "intitule": a.intitule, "structure": a.structure_nom, "raisons": a.raisons,
-         "date_limite": format_date(a.date_limite, "%d/%m/%Y"),
+         "date_limite": format_date(a.date_limite, "dd/MM/yyyy"),
          "lien": external_url("AnnoncesPubliquesView.detail", numero=a.numero)} for a in annonces
     ], lien_liste=external_url("AnnoncesPourVousView.liste"), lien_preferences=external_url("ProfilView.parcours"))
     return True

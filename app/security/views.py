@@ -133,9 +133,9 @@ class UtilisateurView(RetourListeMixin, UserDBModelView):
     description_columns = {"roles": "Les droits de chaque rôle se règlent dans l'écran Rôles."}
     formatters_columns = {
         "etat_du_compte": lambda etat: LIBELLES_ETAT_COMPTE[EtatCompteUtilisateur(etat or "actif")],
-        "last_login": lambda d: format_date(d, "%d/%m/%Y %H:%M") if d else "jamais",
-        "created_on": lambda d: format_date(d, "%d/%m/%Y %H:%M") if d else "",
-        "changed_on": lambda d: format_date(d, "%d/%m/%Y %H:%M") if d else "",
+        "last_login": lambda d: format_date(d, "dd/MM/yyyy HH:mm") if d else "jamais",
+        "created_on": lambda d: format_date(d, "dd/MM/yyyy HH:mm") if d else "",
+        "changed_on": lambda d: format_date(d, "dd/MM/yyyy HH:mm") if d else "",
     }
 
     def __init__(self, **kwargs):

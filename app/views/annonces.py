@@ -259,8 +259,8 @@ class AnnoncesPubliquesView(BaseView):
             title=f"Annonce {annonce.numero}",
             annonce=annonce,
             retour=request.args.get("retour"),
-            deja_candidate=format_heure(deja, "%d/%m/%Y") if deja else None,
-            invite_le=format_heure(invite, "%d/%m/%Y") if invite else None,
+            deja_candidate=format_heure(deja, "dd/MM/yyyy") if deja else None,
+            invite_le=format_heure(invite, "dd/MM/yyyy") if invite else None,
         )
 
     def refus(self, annonce: Annonce, intervenant) -> str | None:
@@ -278,7 +278,7 @@ class AnnoncesPubliquesView(BaseView):
             return "Cette annonce n'accepte plus de candidatures : la date limite de candidature est dépassée."
         deja = date_candidature(annonce, intervenant)
         if deja is not None:
-            return f"Vous avez déjà candidaté à cette annonce le {format_heure(deja, '%d/%m/%Y')}."
+            return f"Vous avez déjà candidaté à cette annonce le {format_heure(deja, 'dd/MM/yyyy')}."
         return None
 
     @expose("/<numero>/candidater", methods=["GET", "POST"])

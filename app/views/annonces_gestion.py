@@ -27,7 +27,7 @@ from wtforms.validators import Email, Length, NumberRange, Optional, Regexp, Val
 
 from app.extensions import db, preparee
 from app.infra import caches
-from app.infra.formatting import format_date
+from app.infra.formatting import format_date, format_heure, format_nombre
 from app.infra.uploads import UploadError, UploadPreset, validate_upload
 from app.models.annonces import (
     Annonce,
@@ -197,17 +197,13 @@ def _lien_dossier(intervenant_id):
 TAILLES_FAB = (20, 25, 50, 75, 100)
 
 
-def _format_heure(valeur) -> str:
-    return format_date(valeur, "%d/%m/%Y %H:%M")
-
-
 #: « Candidatures aux annonces »: those to the structure's annonces (national roles: all).
 CANDIDATURES_GESTION = Liste(
     table=Candidature, cle=Candidature.id,
     jointures=((Annonce, Annonce.id == Candidature.annonce_id, False),
                (Intervenant, Intervenant.id == Candidature.intervenant_id, False)),
     colonnes={
-        "date": Colonne("Date de la réponse", Candidature.date, _format_heure),
+        "date": Colonne("Date de la réponse", Candidature.date, format_heure),
         "annonce.numero": Colonne("Numéro annonce", Annonce.numero),
         "annonce.intitule": Colonne("Intitulé de l'annonce", Annonce.intitule),
         "intervenant.prenom": Colonne("Prénom", Intervenant.prenom),
@@ -334,7 +330,7 @@ ANNONCES = Liste(
         "intitule": Colonne(LIBELLES_ANNONCE["intitule"], Annonce.intitule),
         "etat": Colonne("État", Annonce.etat, lambda e: EtatAnnonce(e).libelle),
         "date_limite": Colonne(LIBELLES_ANNONCE["date_limite"], Annonce.date_limite, format_date),
-        "date_publication": Colonne(LIBELLES_ANNONCE["date_publication"], Annonce.date_publication, _format_heure,
+        "date_publication": Colonne(LIBELLES_ANNONCE["date_publication"], Annonce.date_publication, format_heure,
                                     vides_a_la_fin=True),
         "urgent": Colonne("Urgent", Annonce.urgent, lambda v: "Oui" if v else "Non"),
     },
@@ -429,7 +425,7 @@ class AnnonceGestionView(ListeDeclareeMixin, ActionsWorkflowMixin, EspaceModelVi
     formatters_columns = {
         "etat": lambda v: EtatAnnonce(v).libelle if v else "",
         "urgent": lambda v: "Oui" if v else "Non",
-        "duree_jours": lambda v: format(v.normalize(), "f").replace(".", ",") if v is not None else "",
+        "duree_jours": format_nombre,
         "date_limite_apres_debut": lambda v: "Oui" if v else "Non",
         "specialites": lambda v: ", ".join(str(x) for x in v or []),
         "sous_specialites": lambda v: ", ".join(str(x) for x in v or []),

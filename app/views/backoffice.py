@@ -91,11 +91,16 @@ class ConsoleModelView(ConsoleAccessMixin, ModelView):
     }
     column_type_formatters_detail = {
         **typefmt.DETAIL_FORMATTERS,
+        date: lambda view, value, name: format_date(value),
+        datetime: lambda view, value, name: format_heure(value),
         bool: lambda view, value, name: oui_non(value),
     }
-    # Exports: « Oui » / « Non » too (flask-admin wrote True / False).
+    # Exports: « Oui » / « Non » too (flask-admin wrote True / False); instants
+    # in Paris time like the pages and their « (heure de Paris) » headers (flask-admin
+    # wrote the stored UTC), ISO-like for the spreadsheets; days stay ISO.
     column_type_formatters_export = {
         **typefmt.EXPORT_FORMATTERS,
+        datetime: lambda view, value, name: format_heure(value, "yyyy-MM-dd HH:mm:ss"),
         bool: lambda view, value, name: "Oui" if value else "Non",
     }
 

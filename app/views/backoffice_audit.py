@@ -15,11 +15,11 @@ from app.workflows.core import tous_les_workflows, workflow_nomme
 
 
 def _heure(view, context, model, name):
-    return format_heure(getattr(model, name), "%d/%m/%Y %H:%M:%S")
+    return format_heure(getattr(model, name), "dd/MM/yyyy HH:mm:ss")
 
 
 def _heure_export(view, context, model, name):
-    return format_heure(getattr(model, name), "%Y-%m-%d %H:%M:%S")
+    return format_heure(getattr(model, name), "yyyy-MM-dd HH:mm:ss")
 
 
 class AuditView(ConsoleModelView):

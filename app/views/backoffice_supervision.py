@@ -25,7 +25,7 @@ from app.views.backoffice import ConsoleModelView
 
 
 def _datetime(view, context, model, name):
-    return format_heure(getattr(model, name), "%d/%m/%Y %H:%M:%S")
+    return format_heure(getattr(model, name), "dd/MM/yyyy HH:mm:ss")
 
 
 def _status(view, context, model, name):

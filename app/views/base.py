@@ -229,7 +229,7 @@ class EspaceModelView(EnregistrementFrancaisMixin, ChoixVidesMixin, ModelView):
             if "." in column:
                 continue
             if self.datamodel.is_datetime(column):
-                formatters[column] = lambda v: format_date(v, "%d/%m/%Y %H:%M")
+                formatters[column] = lambda v: format_date(v, "dd/MM/yyyy HH:mm")
             elif self.datamodel.is_date(column):
                 formatters[column] = format_date
         self.formatters_columns = {**formatters, **self.formatters_columns}

@@ -26,7 +26,7 @@ MES_REPONSES = Liste(
     table=Candidature, cle=Candidature.id,
     jointures=((Annonce, Annonce.id == Candidature.annonce_id, False),),
     colonnes={
-        "date": Colonne("Date de la réponse", Candidature.date, lambda d: format_date(d, "%d/%m/%Y")),
+        "date": Colonne("Date de la réponse", Candidature.date, lambda d: format_date(d, "dd/MM/yyyy")),
         "numero": Colonne("Numéro annonce", Annonce.numero, lien=LienCellule(
             "AnnoncesPubliquesView.detail", "numero", lambda r: r.etat_annonce == EtatAnnonce.publiee)),
         "intitule": Colonne("Intitulé de l'annonce", Annonce.intitule),

@@ -30,7 +30,7 @@ CANDIDATURES = Liste(
     table=Candidature, cle=Candidature.id,
     jointures=((Intervenant, Intervenant.id == Candidature.intervenant_id, False),),
     colonnes={
-        "date": Colonne("Date de la réponse", Candidature.date, lambda d: format_date(d, "%d/%m/%Y %H:%M")),
+        "date": Colonne("Date de la réponse", Candidature.date, lambda d: format_date(d, "dd/MM/yyyy HH:mm")),
         "intervenant.prenom": Colonne("Prénom", Intervenant.prenom),
         "intervenant.nom_usage": Colonne("Nom", Intervenant.nom_usage),
         "etat": Colonne("État", Candidature.etat, lambda e: EtatCandidatureAnnonce(e).libelle),

@@ -59,6 +59,8 @@ from app.workflows.dossier import bloc_dossier
 
 DEMANDE_PAR_GESTIONNAIRE = "Les informations ci-dessous sont demandées par votre gestionnaire CNFPT"
 HISTORIQUE_COURT = 5
+#: « 03/12/2026 à 10h45 » (Paris time), the review table's dates.
+_LE_A_HEURE = "dd/MM/yyyy 'à' HH'h'mm"
 PIECE, LIBELLE_PIECE = "piece", "Pièce téléchargée (dossier administratif)"
 CHOIX = [("", "— Choisir —")]
 
@@ -97,7 +99,7 @@ def historique(dossier: DossierAdministratif | None) -> list[dict]:
             envois[h.objet_id] = h.date
             tableau.append({"bloc": blocs[h.objet_id], "envoi": h.date, "action": None, "objet": h.objet_id})
             continue
-        action = ("Validé" if h.evenement == "valider" else "Refusé") + f" le {format_date(h.date, '%d/%m/%Y à %Hh%M')}"
+        action = ("Validé" if h.evenement == "valider" else "Refusé") + " le " + format_date(h.date, _LE_A_HEURE)
         ouverte = next((r for r in reversed(tableau) if r["objet"] == h.objet_id and r["action"] is None), None)
         if ouverte is not None:
             ouverte["action"], ouverte["motif"] = action, h.commentaire
@@ -108,7 +110,7 @@ def historique(dossier: DossierAdministratif | None) -> list[dict]:
 
 
 def envoi(valeur) -> str:
-    return f"Le {format_date(valeur, '%d/%m/%Y à %Hh%M')}" if valeur else ""  # stored UTC, shown in Paris time
+    return "Le " + format_date(valeur, _LE_A_HEURE) if valeur else ""  # stored UTC, shown in Paris time
 
 
 # -- the trainer's page --------------------------------------------------------------
@@ -274,7 +276,7 @@ FILE_DOSSIERS = Liste(
         "etat": Colonne("État", BlocDossier.etat, lambda e: EtatBloc(e).libelle),
         "structure": Colonne("Structure demandeuse", Structure.nom),
         "date": Colonne("Date de transmission", BlocDossier.date_transmission,
-                        lambda d: format_date(d, "%d/%m/%Y %H:%M"), vides_a_la_fin=True),
+                        lambda d: format_date(d, "dd/MM/yyyy HH:mm"), vides_a_la_fin=True),
     },
     criteres={
         "bloc": parmi("Bloc", BlocDossier.bloc, lambda: [(b.value, b.libelle) for b in Bloc], Bloc),

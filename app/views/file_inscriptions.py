@@ -38,7 +38,7 @@ DEMANDES = Liste(
         "structure": Colonne("Structure de rattachement", Structure.nom),
         "etat": Colonne("État", Intervenant.etat_inscription, lambda e: EtatInscription(e).libelle),
         "date": Colonne("Date de transmission", Intervenant.date_transmission,
-                        lambda d: format_date(d, "%d/%m/%Y %H:%M"), vides_a_la_fin=True),
+                        lambda d: format_date(d, "dd/MM/yyyy HH:mm"), vides_a_la_fin=True),
     },
     criteres={
         "nom": contient("Nom d'usage", Intervenant.nom_usage),

@@ -11,7 +11,6 @@ by ``app.operations.interventions.generer_lettre`` from its own form.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -28,7 +27,7 @@ from wtforms.widgets import TextInput
 
 from app.extensions import db
 from app.forms.interventions import AcceptationLettreForm, RefusLettreForm
-from app.infra.formatting import format_date
+from app.infra.formatting import format_date, format_duree, format_montant, format_nombre
 from app.models.comptes import EtatInscription, Intervenant
 from app.models.fichiers import Fichier
 from app.models.interventions import (
@@ -52,7 +51,6 @@ from app.operations.interventions import (
     generer_lettre,
     lettre_suit_l_intervention,
 )
-from app.operations.lettre_pdf import duree_fr, montant_fr, quantite_fr
 from app.operations.lettres import (
     MESSAGE_MODIFIEE,
     IdentiteRefusee,
@@ -263,7 +261,7 @@ class InterventionGestionView(ListeDeclareeMixin, BoutonsWorkflowMixin, ActionsW
     }
     formatters_columns = {
         "etat": _libelle_etat_intervention,
-        "duree_jours": lambda v: duree_fr(v, "jour") if v is not None else "",
+        "duree_jours": lambda v: format_duree(v, "jour"),
         "intervenant.immatriculation": lambda v: v or "Aucune",
         "reference_externe": lambda v: v or "",
         "lettres": lambda v: Markup("<br>").join(
@@ -368,7 +366,7 @@ class MontantField(DecimalFrancaisField):
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return format(self.data, "f").replace(".", ",") if self.data is not None else ""
+        return format_nombre(self.data, self.places, groupes=False)
 
 
 class LettreForm(FlaskForm):
@@ -477,9 +475,9 @@ class LettreGestionView(ListeDeclareeMixin, BoutonsWorkflowMixin, ActionsWorkflo
         "etat": _libelle_etat_lettre,
         "type": lambda v: TypeLettre(v).libelle if v else "",
         "mode_remuneration": lambda v: ModeRemuneration(v).libelle if v else "",
-        "taux": lambda v: montant_fr(v) if v is not None else "",
-        "montant": lambda v: montant_fr(v) if v is not None else "",
-        "quantite": lambda v: quantite_fr(v) if v is not None else "",
+        "taux": format_montant,
+        "montant": format_montant,
+        "quantite": format_nombre,
         "fichier": _lien_fichier,
         "fichier_accepte": _lien_fichier,
         "envoyee_le": lambda v: format_date(v),
@@ -537,7 +535,7 @@ MES_INTERVENTIONS = Liste(
         "intitule": Colonne("Intitulé de l'action", Intervention.intitule),
         "lieu": Colonne("Lieu", Intervention.lieu),
         "structure": Colonne("Structure", Structure.nom),
-        "duree": Colonne("Durée", Intervention.duree_jours, lambda v: duree_fr(v, "jour")),
+        "duree": Colonne("Durée", Intervention.duree_jours, lambda v: format_duree(v, "jour")),
         "etat": Colonne("État", Intervention.etat, _libelle_etat_intervention),
     },
     ordre=("date_debut", "desc"), tailles=(10, 20, 50), libelle_taille="Interventions par page",
@@ -553,7 +551,7 @@ MES_LETTRES = Liste(
         "date_lettre": Colonne("Date de la lettre", LettreDemande.date_lettre, format_date),
         "intitule": Colonne("Intitulé de l'action", Intervention.intitule),
         "montant": Colonne("Montant total", LettreDemande.taux * LettreDemande.quantite,
-                           lambda v: montant_fr(Decimal(v)), triable=False),
+                           format_montant, triable=False),
         "etat": Colonne("État", LettreDemande.etat, _libelle_etat_lettre),
     },
     ordre=("date_lettre", "desc"), tailles=(10, 20, 50), libelle_taille="Lettres par page",

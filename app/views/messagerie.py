@@ -27,7 +27,7 @@ from app.views.liste import Colonne, Liste, contient, date_au, date_du
 from app.views.menu import declarer_badge, nombre_badge
 from app.views.profil import inscription_validee
 
-_DATE = "%d/%m/%Y %H:%M"
+_DATE = "dd/MM/yyyy HH:mm"
 #: The menu entry carrying the unread count.
 BADGE = "Boîte de réception"
 _EXPEDITEUR = User.first_name + " " + User.last_name

@@ -211,7 +211,7 @@ DEMANDES = Liste(
                (Structure, Structure.id == DemandeSupport.structure_id, True)),
     colonnes={
         "numero": Colonne("Numéro", DemandeSupport.numero),
-        "date": Colonne("Date", DemandeSupport.transmise_le, lambda d: format_date(d, "%d/%m/%Y %H:%M")),
+        "date": Colonne("Date", DemandeSupport.transmise_le, lambda d: format_date(d, "dd/MM/yyyy HH:mm")),
         "type": Colonne("Type de demande", TypeDemandeSupport.libelle),
         "sujet": Colonne("Sujet", DemandeSupport.sujet),
         "nom": Colonne("Demandeur", DemandeSupport.nom),
@@ -323,7 +323,7 @@ MES_DEMANDES = Liste(
     colonnes={
         "numero": Colonne("Numéro", DemandeSupport.numero,
                           lien=LienCellule("MesDemandesSupportView.demande", "numero")),
-        "date": Colonne("Date", DemandeSupport.transmise_le, lambda d: format_date(d, "%d/%m/%Y")),
+        "date": Colonne("Date", DemandeSupport.transmise_le, lambda d: format_date(d, "dd/MM/yyyy")),
         "type": Colonne("Type de demande", TypeDemandeSupport.libelle),
         "sujet": Colonne("Sujet", DemandeSupport.sujet),
         "etat": Colonne("État", DemandeSupport.etat, lambda e: EtatDemandeSupport(e).libelle),

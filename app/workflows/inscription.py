@@ -43,7 +43,7 @@ def _one_year_after_first_analysis(obj, actor: Acteur):
     if possible_from is not None:
         return (
             "Votre demande a été rejetée : vous pourrez transmettre une nouvelle demande "
-            f"à partir du {format_date(possible_from, '%d/%m/%Y')}."
+            f"à partir du {format_date(possible_from, 'dd/MM/yyyy')}."
         )
     return None
 

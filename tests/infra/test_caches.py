@@ -12,7 +12,7 @@ from tests.conftest import sign_in
 ATTENDUS = {
     "referentiels.options", "securite.permissions", "pages_publiques", "menu", "urls_fixes",
     "formulaires.options_html", "fab.filtres_convertis", "cvtheque.volume",
-    "traductions", "scope.requete_intervenant", "securite.requete_utilisateur", "parcours.tableaux",
+    "formats.textes", "scope.requete_intervenant", "securite.requete_utilisateur", "parcours.tableaux",
     "parcours.requete", "references_liees", "listes.requetes", "annonce_gestion.requete", "vues.etat",
     "suggestions.classements",
 }

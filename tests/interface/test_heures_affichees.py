@@ -80,3 +80,26 @@ def test_le_fichier_des_donnees_donne_ses_heures_en_heure_de_paris(app):
 
     assert _texte(datetime(2026, 12, 10, 18, 9), TentativeConnexion.__table__.c.cree_le, None) == "10/12/2026 19:09"
     assert _texte(datetime(2026, 7, 10, 18, 9), TentativeConnexion.__table__.c.cree_le, None) == "10/07/2026 20:09"
+
+
+def test_la_console_exporte_et_detaille_ses_dates_comme_ses_pages(app, login_as):
+    """The console's exports headed « Créé le (heure de Paris) » wrote the
+    stored UTC instant, and its detail pages the raw ISO value: exports now
+    give Paris time (ISO-like), detail pages the French date of the list."""
+    from datetime import date
+
+    from app.models.contenus import Actualite
+    from app.models.outbox import OutboxMessage, OutboxStatus
+
+    db.session.add(OutboxMessage(recipients="x@example.test", subject="Essai", template="t", body_text="t",
+                                 body_html="<p>t</p>", status=OutboxStatus.failed, attempts=1,
+                                 message_id="<essai-36@x>", created_at=datetime(2026, 7, 10, 18, 9, 5)))
+    article = Actualite(titre="Heures", resume="r", corps="c", date_publication=date(2026, 3, 1))
+    db.session.add(article)
+    db.session.commit()
+    client = login_as("admin_national")
+    export = client.get("/backoffice/bo_outbox/export/csv/").get_data(as_text=True)
+    assert "Créé le (heure de Paris)" in export
+    assert "2026-07-10 20:09:05" in export and "18:09:05" not in export
+    detail = page_text(client.get(f"/backoffice/bo_actualite/details/?id={article.id}"))
+    assert "01/03/2026" in detail and "2026-03-01" not in detail

@@ -137,7 +137,7 @@ def test_mes_interventions(app, factory):
     texte = page_text(_client(app, user).get("/mes-interventions/"))
     assert texte.index("Prochaine") < texte.index("Ancienne")  # newest first
     assert "Pas la mienne" not in texte and "Réalisée" in texte
-    assert "LD-2025-000001" in texte and "2 000,00 €" in texte and "Terminée" in texte
+    assert "LD-2025-000001" in texte and "2\u202f000,00\u00a0€" in texte and "Terminée" in texte
     assert "LD-2025-000002" not in texte  # a draft is the structure's
 
 

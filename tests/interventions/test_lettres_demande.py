@@ -11,13 +11,13 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.extensions import db
+from app.infra.formatting import format_duree, format_montant, format_nombre
 from app.models.comptes import EtatInscription
 from app.models.dossier import Bloc
 from app.models.fichiers import AccesFichier, read_fichier
 from app.models.interventions import EtatLettre, LettreDemande, TypeLettre
 from app.models.outbox import OutboxMessage
 from app.operations.interventions import Conflit, DonneesInvalides, DossierIncomplet
-from app.operations.lettre_pdf import duree_fr, montant_fr, quantite_fr
 from app.workflows.core import Acteur, GardeRefusee
 from app.workflows.intervention import lettre as wf_lettre
 from tests.conftest import csrf_token_from, page_text, sign_in
@@ -25,9 +25,10 @@ from tests.outils.interventions import _generer, _intervention, _personne
 
 
 def test_formats_francais():
-    assert montant_fr(Decimal("21603.75")) == "21 603,75 €"
-    assert quantite_fr(Decimal("2.50")) == "2,5" and quantite_fr(Decimal("3.00")) == "3"
-    assert duree_fr(Decimal("1"), "jour") == "1 jour" and duree_fr(Decimal("2.5"), "jour") == "2,5 jours"
+    """Babel's French (app.infra.formatting): U+202F between thousands, U+00A0 before « € »."""
+    assert format_montant(Decimal("21603.75")) == "21\u202f603,75\u00a0€"
+    assert format_nombre(Decimal("2.50")) == "2,5" and format_nombre(Decimal("3.00")) == "3"
+    assert format_duree(Decimal("1"), "jour") == "1 jour" and format_duree(Decimal("2.5"), "jour") == "2,5 jours"
 
 
 def test_le_pdf_porte_les_parties_l_action_et_les_montants(factory):
@@ -136,7 +137,7 @@ def test_formulaire_de_generation_et_page_de_la_lettre(app, factory):
     lettre = db.session.scalar(select(LettreDemande))
     assert lettre.type == TypeLettre.ressources and lettre.taux == Decimal("450.00")
     fiche = client.get(f"/gestion/lettres-de-demande/show/{lettre.id}")
-    assert "1 125,00 €" in page_text(fiche) and str(lettre.fichier.uuid) in page_text(fiche)
+    assert "1\u202f125,00\u00a0€" in page_text(fiche) and str(lettre.fichier.uuid) in page_text(fiche)
 
 
 def test_formulaire_signale_le_dossier_incomplet(app, factory):
