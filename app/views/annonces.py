@@ -37,6 +37,7 @@ from app.operations.suggestions import invitation_de
 from app.referentiels.options import options
 from app.security.scope import current_intervenant, dans_ma_structure
 from app.views.cache_public import page_publique
+from app.views.liste import Arguments, Colonne, Demande, Liste, Lot
 from app.workflows.core import WorkflowError
 
 PAGE_SIZE = 20
@@ -191,6 +192,49 @@ def date_candidature(annonce: Annonce, intervenant) -> datetime | None:
     )
 
 
+def criteres_recherche(args) -> RechercheForm:
+    """The advanced search's criteria with their options."""
+    form = RechercheForm(args)
+    form.charger_choix()
+    return form
+
+
+def page_de_recherche(demande: Demande) -> Lot:
+    """One page of the open annonces that fit the criteria (none while a
+    criterion is not valid), in the sort asked (``tri``, ``ordre``: any
+    value sorts by publication, ``ordre`` alone turns it round)."""
+    form, args = demande.form, demande.args
+    tri = args.get("tri", "publication")
+    ordre = "asc" if args.get("ordre") == "asc" else "desc"
+    plus = {"valide": form.validate(), "tri": tri, "ordre": ordre}
+    if not plus["valide"]:
+        return Lot([], 0, 1, 1, plus=plus)
+    column = TRIS.get(tri, Annonce.date_publication)
+    direction = column.asc() if ordre == "asc" else column.desc()
+    rows, total, page, pages = page_annonces(appliquer_criteres(annonces_ouvertes(), form), demande.numero,
+                                             per_page=demande.taille, order_by=(direction.nulls_last(), Annonce.id.desc()))
+    return Lot(rows, total, page, pages, plus=plus)
+
+
+#: « Recherche avancée d'annonces »: the columns of templates/annonces/recherche.html
+#: (sorted by their header: ``tri``, ``ordre``; by default by publication,
+#: the newest first, which ``page_de_recherche`` applies), 20 annonces a page.
+RECHERCHE = Liste(
+    nom="recherche_annonces", table=Annonce, cle=Annonce.id,
+    colonnes={
+        "numero": Colonne("N° de l'annonce", Annonce.numero),
+        "intitule": Colonne("Intitulé de l'annonce", Annonce.intitule),
+        "specialites": Colonne("Domaine de formation", Annonce.id, triable=False),
+        "lieux": Colonne("Région(s)/Pays d'intervention", Annonce.id, triable=False),
+        "debut": Colonne("Date de début d'intervention", Annonce.date_debut),
+        "fin": Colonne("Date de fin d'intervention", Annonce.date_fin),
+        "limite": Colonne("Date limite de candidature", Annonce.date_limite),
+    },
+    ordre=("numero", "desc"), tailles=(PAGE_SIZE,), arguments=Arguments(tri="tri", sens="ordre"),
+    formulaire=criteres_recherche, source=page_de_recherche,
+)
+
+
 class AnnoncesPubliquesView(BaseView):
     """Public pages; « Candidater » checks the applicant itself."""
 
@@ -200,34 +244,9 @@ class AnnoncesPubliquesView(BaseView):
     @expose("/")
     @page_publique
     def recherche(self):
-        form = RechercheForm(request.args)
-        form.charger_choix()
-        rows, total, page, pages = [], 0, 1, 1
-        tri = request.args.get("tri", "publication")
-        ordre = "asc" if request.args.get("ordre") == "asc" else "desc"
-        valide = form.validate()
-        if valide:
-            column = TRIS.get(tri, Annonce.date_publication)
-            direction = column.asc() if ordre == "asc" else column.desc()
-            rows, total, page, pages = page_annonces(
-                appliquer_criteres(annonces_ouvertes(), form),
-                request.args.get("page", 1, type=int),
-                order_by=(direction.nulls_last(), Annonce.id.desc()),
-            )
         args = {k: request.args.getlist(k) for k in request.args if k not in ("page", "tri", "ordre")}
         return self.render_template(
-            "annonces/recherche.html",
-            title="Recherche avancée d'annonces",
-            form=form,
-            valide=valide,
-            annonces=rows,
-            total=total,
-            page=page,
-            pages=pages,
-            tri=tri,
-            ordre=ordre,
-            args=args,
-        )
+            "annonces/recherche.html", title="Recherche avancée d'annonces", p=RECHERCHE.page(), args=args)
 
     def _annonce(self, numero: str) -> Annonce:
         annonce = db.session.scalar(

@@ -19,9 +19,10 @@ from app.models.comptes import EtatInscription, Intervenant
 from app.models.consultations import ObjetConsultation, tracer
 from app.models.referentiels import Structure
 from app.operations import executer
-from app.operations.cvtheque import CRITERES_SIGNALES, lignes_export, recherche_form, rechercher
+from app.operations.cvtheque import CRITERES_SIGNALES, PAGE_SIZE, lignes_export, recherche_form, rechercher
 from app.referentiels.options import options
 from app.security.scope import en_relation_avec
+from app.views.liste import Colonne, Demande, Liste, Lot
 
 
 def refuser_criteres_invalides(form) -> None:
@@ -34,6 +35,39 @@ def refuser_criteres_invalides(form) -> None:
         raise ParametreInvalide("Critère de recherche invalide : " + ", ".join(fautifs) + ".")
 
 
+def criteres_de_recherche(args):
+    """The search's criteria (``recherche_form``), a hand-made wrong choice refused."""
+    form = recherche_form(args)
+    refuser_criteres_invalides(form)
+    return form
+
+
+def page_de_recherche(demande: Demande) -> Lot:
+    """One page of ``app.operations.cvtheque.rechercher``: its capped count,
+    its walk of the sort's index and the free text on the GIN index
+    (PostgreSQL) or by LIKE (SQLite) stay that module's."""
+    resultat = rechercher(demande.form, demande.numero)
+    return Lot(resultat.profils, resultat.total, resultat.page, resultat.pages,
+               plus={"suivante": resultat.suivante, "plafond": resultat.plafond})
+
+
+#: The result list: the columns as the page draws them (templates/cvtheque/
+#: recherche.html), the sort a criterion (« Trier par »), 20 profiles a page,
+#: every structure's validated profiles (no scope: every gestionnaire
+#: searches them all).
+RESULTATS = Liste(
+    nom="cvtheque", table=Intervenant, cle=Intervenant.id,
+    colonnes={
+        "nom": Colonne("Nom", Intervenant.nom_usage, triable=False),
+        "structure": Colonne("Structure de rattachement", Intervenant.structure_id, triable=False),
+        "specialites": Colonne("Spécialités", Intervenant.id, triable=False),
+        "regions": Colonne("Régions", Intervenant.id, triable=False),
+        "cv": Colonne("CV", Intervenant.cv_fichier_id, triable=False),
+    },
+    ordre=("nom", "asc"), tailles=(PAGE_SIZE,), formulaire=criteres_de_recherche, source=page_de_recherche,
+)
+
+
 class CvthequeView(BaseView):
     """Search, profile page and export, for every gestionnaire (all structures)."""
 
@@ -44,13 +78,9 @@ class CvthequeView(BaseView):
     @expose("/")
     @has_access
     def recherche(self):
-        form = recherche_form(request.args)
-        refuser_criteres_invalides(form)
-        resultat = rechercher(form, request.args.get("page", 1, type=int))
         args = {k: v for k, v in request.args.items() if k != "page"}
         return self.render_template(
-            "cvtheque/recherche.html", form=form, profils=resultat.profils, total=resultat.total, plafond=resultat.plafond,
-            page=resultat.page, pages=resultat.pages, suivante=resultat.suivante, args=args, title="CV-thèque",
+            "cvtheque/recherche.html", p=RESULTATS.page(), args=args, title="CV-thèque",
             # Structure names from the cached referential lists (no query).
             structures=dict(options(Structure, "nom")),
         )
@@ -73,9 +103,7 @@ class CvthequeView(BaseView):
     @expose("/export.xlsx")
     @has_access
     def export(self):
-        form = recherche_form(request.args)
-        refuser_criteres_invalides(form)
-        rows = list(lignes_export(form))
+        rows = list(lignes_export(criteres_de_recherche(request.args)))
         criteres = request.query_string.decode("utf-8", "replace")
         executer(tracer, ObjetConsultation.export, detail=f"{len(rows)} profil(s) ; critères : {criteres}")
         wb = Workbook(write_only=True)

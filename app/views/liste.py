@@ -35,7 +35,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import Column, asc, bindparam, desc, exists, func, select
 from sqlalchemy.sql import operators
@@ -234,6 +234,37 @@ class Ligne:
     liens: tuple[str | None, ...] | None = None
 
 
+@dataclass(frozen=True)
+class Demande:
+    """What a list's ``source`` is asked for: the criteria's form (None
+    without criteria), the sort asked (None: the default) and its direction,
+    the page (from 1, not clamped to the last), its size, the bound values and the
+    query string."""
+
+    form: Any
+    ordre: str | None
+    sens: str
+    numero: int
+    taille: int
+    liees: dict
+    args: Any
+
+
+@dataclass(frozen=True)
+class Lot:
+    """A ``source``'s answer: the page's rows (drawn by the list's template
+    block), the total (or what the page states), the page shown and the
+    pages offered; ``plus``: what else the template shows (a cap, a next
+    page, whether the criteria were valid)."""
+
+    lignes: list
+    total: int
+    numero: int
+    pages: int
+    avec_criteres: bool = False
+    plus: dict = field(default_factory=dict)
+
+
 class Liste:
     """A declared list (see the module's docstring).
 
@@ -250,7 +281,16 @@ class Liste:
     cells by column → what a row is, for screen readers. ``cachees``: name →
     expression read with the row but not shown (for ``LienCellule.si``; or
     the ``ordre`` the list opens with, offered as no header).
-    ``filtres``: fixed clauses every page and count applies (drafts left out)."""
+    ``filtres``: fixed clauses every page and count applies (drafts left out).
+
+    ``nom``: the list's name, recorded in ``flask.g.liste_servie`` by each
+    ``page`` (which declared list served the request: tests/interface/
+    test_listes_declarees.py). ``formulaire`` (args → form) and ``source``
+    (``Demande`` → ``Lot``): a list whose rows come from a tuned or ranked
+    search of its own (the CV-thèque's capped count and index walk, the
+    public annonces with their linked labels, the suggestions' scores)
+    keeps its declaration, pager arguments and marker, the search reading
+    its criteria from the form and answering one page."""
 
     def __init__(self, *, table, cle, colonnes: Mapping[str, Colonne], ordre: tuple[str, str],
                  jointures: tuple = (), criteres: Mapping[str, Critere] | None = None,
@@ -259,8 +299,11 @@ class Liste:
                  structure=None, liees: Mapping[str, Any] | None = None, compte: str = "separe",
                  vue: str | None = None, lien_colonne: str | None = None,
                  objet: Callable[[dict], str] = lambda cellules: "la ligne", legende: str | None = None,
-                 cachees: Mapping[str, Any] | None = None, filtres: tuple = ()):
+                 cachees: Mapping[str, Any] | None = None, filtres: tuple = (), nom: str | None = None,
+                 formulaire: Callable[[Any], Any] | None = None, source: Callable[[Demande], Lot] | None = None):
         assert compte in ("separe", "fenetre")
+        self.nom = nom or getattr(table, "__tablename__", None) or str(table)
+        self.formulaire, self.source = formulaire, source
         self.table, self.cle, self.colonnes = table, cle, dict(colonnes)
         self.ordre_par_defaut = ordre
         self.jointures = jointures
@@ -378,6 +421,9 @@ class Liste:
         """The page the query string ``args`` (the request's by default) asks
         for; ``liees`` gives the values of the bound columns."""
         args = request.args if args is None else args
+        g.liste_servie = self.nom
+        if self.source is not None:
+            return self._page_de_source(args, liees)
         form, where, taille = self._criteres(args)
         ordre, sens = self._tri(args)
         premiere = self.arguments.premiere_page
@@ -407,6 +453,18 @@ class Liste:
                 total = db.session.scalar(compte, parametres) if numero > 1 else 0
             pages = -(-total // taille)
         return PageListe(self, form, self._lignes(rangs), total, ordre, sens, numero, pages, taille, bool(where))
+
+    def _page_de_source(self, args, liees: dict) -> PageListe:
+        """The page a ``source`` answers (see the class's docstring)."""
+        form = self.formulaire(args) if self.formulaire is not None else None
+        ordre, sens = self._tri(args)
+        taille = args.get(self.arguments.taille, self.taille, type=int)
+        taille = taille if taille in self.tailles else self.taille
+        premiere = self.arguments.premiere_page
+        numero = min(max(args.get(self.arguments.page, premiere, type=int) - premiere + 1, 1), PAGE_MAX)
+        lot = self.source(Demande(form, ordre, sens, numero, taille, dict(liees), args))
+        return PageListe(self, form, lot.lignes, lot.total, ordre, sens, lot.numero, lot.pages, taille,
+                         lot.avec_criteres, plus=lot.plus)
 
     def _lignes(self, rangs) -> list[Ligne]:
         formats, cles = self._formats, self._cles
@@ -481,6 +539,8 @@ class PageListe:
     #: Whether a criterion narrowed the list (the message when it is empty).
     avec_criteres: bool
     _liens: dict = field(default_factory=dict, repr=False)
+    #: A ``source``'s ``Lot.plus``.
+    plus: dict = field(default_factory=dict)
 
     @property
     def colonnes(self) -> dict[str, Colonne]:

@@ -23,6 +23,7 @@ from app.operations.audit_rgaa import AUDIT, audit
 from app.referentiels.options import options
 from app.views.annonces import annonces_ouvertes, page_annonces
 from app.views.cache_public import COOKIE_CONSENTEMENT, page_publique
+from app.views.liste import Colonne, Demande, Liste, Lot
 
 DUREE_CONSENTEMENT = 13 * 30 * 24 * 3600  # 13 months (CNIL)
 ANNONCES_ACCUEIL = 10
@@ -34,6 +35,24 @@ def derniere_actualites(limit: int = 3):
     ).all()
 
 
+def dernieres_annonces(demande: Demande) -> Lot:
+    """One page of the open annonces, the latest published first."""
+    return Lot(*page_annonces(annonces_ouvertes(), demande.numero, per_page=demande.taille))
+
+
+#: « Les dernières annonces publiées » of the home page (templates/portail/accueil.html).
+DERNIERES_ANNONCES = Liste(
+    nom="accueil_annonces", table=Annonce, cle=Annonce.id,
+    colonnes={
+        "numero": Colonne("Numéro de l'annonce", Annonce.numero, triable=False),
+        "intitule": Colonne("Intitulé de l'annonce", Annonce.intitule, triable=False),
+        "specialites": Colonne("Spécialité de formation", Annonce.id, triable=False),
+        "lieux": Colonne("Région(s)/Pays d'intervention", Annonce.id, triable=False),
+    },
+    ordre=("numero", "desc"), tailles=(ANNONCES_ACCUEIL,), source=dernieres_annonces,
+)
+
+
 class AccueilView(IndexView):
     """Home page (public)."""
 
@@ -42,17 +61,13 @@ class AccueilView(IndexView):
     @expose("/")
     @page_publique
     def index(self):
-        annonces, total, page, pages = page_annonces(
-            annonces_ouvertes(), request.args.get("page", 1, type=int), per_page=ANNONCES_ACCUEIL
-        )
+        p = DERNIERES_ANNONCES.page()
         return self.render_template(
             self.index_template,
             title="Accueil",
             actualites=derniere_actualites(),
-            annonces=annonces,
-            total=total,
-            page=page,
-            pages=pages,
+            p=p,
+            annonces=p.lignes,
             specialites=options(Specialite, actifs=True),
             categories=options(NatureFormation, ordre="ordre", actifs=True),
             login_form=FlaskForm(),

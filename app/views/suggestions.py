@@ -14,9 +14,54 @@ from sqlalchemy import select
 from app.extensions import db
 from app.infra.formatting import format_date
 from app.models.annonces import Annonce, EtatAnnonce
+from app.models.comptes import Intervenant
 from app.operations import suggestions
 from app.security.scope import dans_ma_structure, intervenant_bref
 from app.views.actions import agir
+from app.views.liste import Colonne, Demande, Liste, Lot
+
+
+def _classees(lignes: list) -> Lot:
+    """A ranked list is one page: its rows in the ranking's order."""
+    return Lot(lignes, len(lignes), 1, 1)
+
+
+#: « Intervenants suggérés » of an annonce (``page(annonce=…)``, none unless
+#: published): the ranking (a score per intervenant, computed by
+#: ``suggestions.suggestions_annonce``, kept a few minutes:
+#: ``suggestions_annonce_gardees``) is the order, its top rows the page.
+SUGGESTIONS = Liste(
+    nom="suggestions_annonce", table=Intervenant, cle=Intervenant.id,
+    colonnes={
+        "rang": Colonne("Rang", Intervenant.id, triable=False),
+        "intervenant": Colonne("Intervenant", Intervenant.nom_usage, triable=False),
+        "raisons": Colonne("Pourquoi", Intervenant.id, triable=False),
+        "invitation": Colonne("Dernière invitation", Intervenant.id, triable=False),
+    },
+    ordre=("rang", "asc"), tailles=(suggestions.SUGGESTIONS_MAX,),
+    source=lambda d: _classees(suggestions.suggestions_annonce_gardees(d.liees["annonce"].id, limite=d.taille)
+                               if d.liees["annonce"].etat == EtatAnnonce.publiee else []),
+)
+
+
+def _pour_vous(demande: Demande) -> Lot:
+    intervenant = demande.liees["intervenant"]
+    return _classees(suggestions.annonces_pour_gardees(intervenant, limite=demande.taille)
+                     if intervenant is not None else [])
+
+
+#: « Annonces pour vous » (``page(intervenant=…)``): the intervenant's open
+#: annonces in the order of their score, the ``POUR_VOUS_PAGE`` first.
+POUR_VOUS = Liste(
+    nom="annonces_pour_vous", table=Annonce, cle=Annonce.id,
+    colonnes={
+        "annonce": Colonne("Annonce", Annonce.numero, triable=False),
+        "structure": Colonne("Structure", Annonce.structure_id, triable=False),
+        "limite": Colonne("Date limite", Annonce.date_limite, triable=False),
+        "raisons": Colonne("Pourquoi", Annonce.id, triable=False),
+    },
+    ordre=("annonce", "asc"), tailles=(suggestions.POUR_VOUS_PAGE,), source=_pour_vous,
+)
 
 
 def annonce_de_ma_structure(annonce_id: int) -> Annonce:
@@ -44,7 +89,7 @@ class SuggestionsGestionView(BaseView):
             annonce=annonce,
             publiee=publiee,
             ouverte=publiee and annonce.ouverte_aux_candidatures(suggestions.utcnow().date()),
-            suggestions=suggestions.suggestions_annonce_gardees(annonce.id) if publiee else [],
+            suggestions=SUGGESTIONS.page(annonce=annonce).lignes,
             invites=suggestions.invitations_annonce(annonce.id),
             format_date=format_date,
         )
@@ -76,7 +121,7 @@ class AnnoncesPourVousView(BaseView):
         return self.render_template(
             "suggestions/pour_vous.html",
             title="Annonces pour vous",
-            annonces=suggestions.annonces_pour_gardees(intervenant.id) if intervenant is not None else [],
+            annonces=POUR_VOUS.page(intervenant=intervenant.id if intervenant is not None else None).lignes,
             valide=intervenant is not None and intervenant.etat_inscription == "validee",
             format_date=format_date,
         )

@@ -161,3 +161,31 @@ def test_the_count_leaves_out_joins_that_cannot_change_it(app, factory):
     with app.test_request_context(f"{URL}?taille=100"):
         p = chaine.page()
     assert p.total == len(p.lignes) == 8 * len(profils) > 0
+
+
+def test_a_source_answers_the_page_from_the_request_and_the_marker_names_the_list(app):
+    """``formulaire`` and ``source`` (a ranked or tuned search of its own):
+    the source gets the form, the sort, the page (from 1), a declared size
+    and the bound values, and its rows are the page's; ``page`` records the
+    list's name in ``flask.g.liste_servie`` (tests/interface/test_listes_declarees.py)."""
+    from flask import g
+
+    from app.views.liste import Lot
+
+    demandes = []
+
+    def source(demande):
+        demandes.append(demande)
+        return Lot(["a", "b"], 42, min(demande.numero, 3), 3, plus={"plafond": 40})
+
+    liste = declarer(nom="essai", formulaire=lambda args: {"q": args.get("q")}, source=source)
+    with app.test_request_context(f"{URL}?q=mot&page=7&taille=10&tri=nom&sens=asc"):
+        p = liste.page(intervenant=5)
+        assert g.liste_servie == "essai"
+    (demande,) = demandes
+    assert (demande.form, demande.ordre, demande.sens, demande.numero, demande.taille, demande.liees) == (
+        {"q": "mot"}, "nom", "asc", 7, 10, {"intervenant": 5})
+    assert (p.lignes, p.total, p.page, p.pages, p.plus) == (["a", "b"], 42, 3, 3, {"plafond": 40})
+    with app.test_request_context(f"{URL}?taille=7&page=-2"):
+        liste.page()
+    assert (demandes[-1].taille, demandes[-1].numero) == (5, 1)  # not a declared size; pages from 1
