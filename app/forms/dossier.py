@@ -110,6 +110,26 @@ CHAMPS_BLOC = {
     Bloc.bancaire: ("iban", "bic", "rib", "zone_sepa"),
     Bloc.diplome: ("diplome_intitule", "diplome"),
 }
+#: Fields of the statut block shown only when the statut asks for this piece.
+SELON_PIECE = {
+    "CONTRAT_OU_ATTESTATION_EMPLOYEUR": "CONTRAT_OU_ATTESTATION_EMPLOYEUR",
+    "type_contrat_id": "CONTRAT_OU_ATTESTATION_EMPLOYEUR",
+    "contrat_debut": "CONTRAT_OU_ATTESTATION_EMPLOYEUR",
+    "contrat_fin": "CONTRAT_OU_ATTESTATION_EMPLOYEUR",
+    "TITRE_PENSION": "TITRE_PENSION",
+    "ATTESTATION_HONNEUR": "ATTESTATION_HONNEUR",
+    "date_attestation": "ATTESTATION_HONNEUR",
+    "ARRETE_SITUATION": "ARRETE_SITUATION",
+}
+
+
+def champs_affiches(pieces_du_statut) -> dict[Bloc, tuple[str, ...]]:
+    """Each block's fields shown to the trainer (templates/dossier/mon_dossier.html):
+    ``CHAMPS_BLOC`` without the statut's pieces (and their dates) it does not ask for."""
+    return {bloc: tuple(nom for nom in noms if nom not in SELON_PIECE or SELON_PIECE[nom] in pieces_du_statut)
+            for bloc, noms in CHAMPS_BLOC.items()}
+
+
 #: Fields kept on the profile (``Intervenant``), the others on the dossier.
 CHAMPS_PROFIL = frozenset({
     "pays_residence_id", "adresse_batiment", "adresse_complement", "adresse_voie", "code_postal", "localite",

@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from app.extensions import db
 from app.forms.champs import SelectField, SelectMultipleField
 from app.forms.comptes import CIVILITES, adresse_email, nom_valide
+from app.forms.declaration import Groupe, groupes
 from app.models.referentiels import CodePostal, Pays
 
 CENT_CARACTERES = "100 caractères au maximum."
@@ -37,6 +38,7 @@ TEMPS_TRAVAIL = [("", "— Choisir —"), ("complet", "Temps complet"), ("non_co
 CODE_FRANCE = "FR"
 _TELEPHONE_RE = r"^\+?[0-9 .\-]{6,20}$"
 _ANNEE_RE = r"^(19|20)\d{2}$"
+OBLIGATOIRE_PUBLIC = "Obligatoire pour un employeur public."
 TELEPHONE_INVALIDE = "Le numéro de téléphone n'est pas valide (chiffres, espaces, points, tirets, + en tête)."
 
 
@@ -110,12 +112,13 @@ class IdentificationForm(FlaskForm):
         validators=[DataRequired(REQUIS), Length(max=100, message=CENT_CARACTERES), nom_valide],
     )
     nom_usage = StringField("Nom d'usage", filters=[_strip],
-                            validators=[Optional(), Length(max=100, message=CENT_CARACTERES), nom_valide])
+                            validators=[Optional(), Length(max=100, message=CENT_CARACTERES), nom_valide],
+                            description="Laissez vide si identique au nom de famille.")
     prenom = StringField("Prénom", filters=[_strip],
                          validators=[DataRequired(REQUIS), Length(max=100, message=CENT_CARACTERES), nom_valide])
     date_naissance = DateField(
         "Date de naissance", validators=[DataRequired("Date non valide (format attendu : jj/mm/aaaa).")],
-        format=["%Y-%m-%d", "%d/%m/%Y"],
+        format=["%Y-%m-%d", "%d/%m/%Y"], description="Format jj/mm/aaaa.",
     )
     lieu_naissance = _texte("Lieu de naissance (ville)", 100)
     nationalite_id = SelectField("Nationalité", coerce=optional_int)
@@ -123,7 +126,8 @@ class IdentificationForm(FlaskForm):
     adresse_batiment = _texte("Entrée - bâtiment-immeuble", 100)
     adresse_voie = _texte("Numéro + libellé de la voie")
     pays_residence_id = SelectField("Pays de résidence", coerce=optional_int)
-    code_postal = _texte("Code postal", 20)
+    code_postal = _texte("Code postal", 20,
+                         description="En France, code postal à 5 chiffres ; format libre pour un autre pays.")
     localite = _texte("Localité - ville", 100)
     telephone_personnel = _telephone("Téléphone personnel")
     portable_personnel = _telephone("Portable personnel")
@@ -132,9 +136,9 @@ class IdentificationForm(FlaskForm):
     # Le statut
     statut_professionnel_id = SelectField("Statut professionnel", coerce=optional_int)
     temps_travail = SelectField("Temps complet/temps non complet", choices=TEMPS_TRAVAIL, default="")
-    fonction_publique_id = SelectField("Fonction publique", coerce=optional_int)
-    situation_position = _texte("Situation/Position", 100)
-    fonction = _texte("Fonction")
+    fonction_publique_id = SelectField("Fonction publique", coerce=optional_int, description=OBLIGATOIRE_PUBLIC)
+    situation_position = _texte("Situation/Position", 100, description=OBLIGATOIRE_PUBLIC)
+    fonction = _texte("Fonction", description=OBLIGATOIRE_PUBLIC)
     grade = _texte("Grade ou qualité")
     service = _texte("Service")
     position_administrative_id = SelectField("Position administrative", coerce=optional_int)
@@ -163,7 +167,10 @@ class IdentificationForm(FlaskForm):
     pro_portable = _telephone("Numéro de portable")
     # Zone d'intervention
     regions = SelectMultipleField("Région(s)", coerce=int)
-    departements = SelectMultipleField("Département(s)", coerce=int)
+    departements = SelectMultipleField(
+        "Département(s)", coerce=int,
+        description="Uniquement des départements des régions choisies (maintenez Ctrl pour en choisir plusieurs).",
+    )
     disponible_etranger = RadioField(
         "Je suis disponible pour effectuer des formations à l'étranger", choices=OUI_NON, validators=[Optional()]
     )
@@ -172,11 +179,57 @@ class IdentificationForm(FlaskForm):
     permis_conduire = RadioField("Êtes-vous titulaire du permis de conduire ?", choices=OUI_NON, validators=[Optional()])
     vehicule_personnel = RadioField("Disposez-vous d'un véhicule personnel ?", choices=OUI_NON, validators=[Optional()])
     # Employer search without JavaScript
-    recherche_employeur = StringField("Rechercher un employeur public (raison sociale ou SIRET)", filters=[_strip])
+    recherche_employeur = StringField(
+        "Rechercher un employeur public (raison sociale ou SIRET)", filters=[_strip],
+        description="Employeur du secteur public : saisissez la raison sociale ou le n° de SIRET puis « Rechercher » ; "
+        "choisissez votre employeur pour renseigner automatiquement le bloc.",
+    )
 
     rechercher = SubmitField("Rechercher")
     enregistrer = SubmitField("Enregistrer")
     suivant = SubmitField("Enregistrer et passer à la page suivante")
+
+    #: The page's fieldsets (templates/profil/identification.html renders them
+    #: in this order); « * »: required at submission (champs_manquants).
+    GROUPES = groupes(
+        Groupe("formateur", "Le formateur", (
+            "civilite", "nom_naissance", "nom_usage", "prenom", "date_naissance", "lieu_naissance", "nationalite_id",
+            "adresse_complement", "adresse_batiment", "adresse_voie", "pays_residence_id", "code_postal", "localite",
+            "telephone_personnel", "portable_personnel", "telephone_professionnel", "portable_professionnel",
+        ), requis=frozenset({
+            "civilite", "nom_naissance", "prenom", "date_naissance", "lieu_naissance", "nationalite_id",
+            "adresse_voie", "pays_residence_id", "code_postal", "localite", "telephone_personnel",
+        })),
+        Groupe("statut", "Le statut", (
+            "statut_professionnel_id", "temps_travail", "fonction_publique_id", "situation_position", "fonction",
+            "grade", "service", "position_administrative_id",
+        ), requis=frozenset({
+            "statut_professionnel_id", "temps_travail", "fonction_publique_id", "situation_position", "fonction",
+        }), intro="Il est important que votre statut reste à jour. Veillez à l'actualiser en cas de changement "
+                  "dans votre situation."),
+        Groupe("employeur", "L'employeur", (
+            "employeur_raison_sociale", "employeur_siret", "employeur_pays_id", "employeur_voie",
+            "employeur_complement", "employeur_batiment", "employeur_code_postal", "employeur_localite",
+            "employeur_telephone", "adresse_pro_differente",
+        ), requis=frozenset({
+            "employeur_raison_sociale", "employeur_pays_id", "employeur_voie", "employeur_code_postal",
+            "employeur_localite",
+        }), note="Si vos coordonnées professionnelles sont différentes de votre employeur, cochez cette case et "
+                 "renseignez le formulaire qui s'affiche."),
+        Groupe("coordonnees-pro", "Coordonnées professionnelles (si différentes de celles de l'employeur)", (
+            "pro_pays_id", "pro_code_postal", "pro_localite", "pro_complement", "pro_batiment", "pro_voie",
+            "pro_email", "pro_telephone", "pro_portable",
+        ), requis=frozenset({"pro_code_postal", "pro_localite", "pro_voie"})),
+        Groupe("zone", "Sélectionner une zone d'intervention", ("regions", "departements", "disponible_etranger"),
+               requis=frozenset({"regions"})),
+        Groupe("structure", "Sélectionner votre structure de rattachement", ("structure_id",),
+               requis=frozenset({"structure_id"}),
+               note="Si vous déposez votre profil dans le cadre d'une candidature à une annonce, la structure de "
+                    "rattachement est automatiquement celle ayant publié ladite annonce."),
+        Groupe("permis", "Permis de conduire", ("permis_conduire", "vehicule_personnel")),
+    )
+    #: Rendered beside a fieldset's fields (the employer search, in its box).
+    A_PART = ("recherche_employeur",)
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -197,7 +250,8 @@ class ParcoursForm(FlaskForm):
     methodes = SelectMultipleField("Quelles méthodes pédagogiques utilisez-vous ?", coerce=int)
     deja_forme = RadioField("Avez-vous déjà réalisé des formations ?", choices=OUI_NON, validators=[Optional()])
     motivation = TextAreaField(
-        "Votre motivation pour devenir intervenant", filters=[_strip], validators=[Optional(), Length(max=4000)]
+        "Votre motivation pour devenir intervenant", filters=[_strip], validators=[Optional(), Length(max=4000)],
+        description="Obligatoire si vous n'avez jamais réalisé de formation.",
     )
     alerte_specialites = BooleanField("Si la ou les spécialités de formation me concernent")
     alerte_regions = BooleanField("Si la ou les régions sont celles que j'ai sélectionnées")
@@ -207,7 +261,7 @@ class ParcoursForm(FlaskForm):
     alerte_annonces_pour_vous = BooleanField(
         "Recevoir chaque semaine par e-mail les annonces ouvertes qui me correspondent le mieux (« Annonces pour vous »)"
     )
-    cv = FileField("Joindre votre CV")
+    cv = FileField("Joindre votre CV", description="Formats PDF, DOC, TXT, RTF, HTML, ODT ou DOCX, 2 Mo au maximum.")
     supprimer_cv = BooleanField("Supprimer mon CV actuel")
     reseaux_sociaux = RadioField(
         "Participez-vous à des réseaux sociaux professionnels ?", choices=OUI_NON, validators=[Optional()]
@@ -215,6 +269,22 @@ class ParcoursForm(FlaskForm):
 
     enregistrer = SubmitField("Enregistrer")
     transmettre = SubmitField("Enregistrer et transmettre ma demande d'inscription")
+
+    #: The page's fieldsets (templates/profil/parcours.html), the « Ajouter … »
+    #: tables between them.
+    GROUPES = groupes(
+        Groupe("souhaits", "Informations complémentaires sur vos souhaits d'intervention",
+               ("natures", "publics", "prestations", "autre_prestation", "methodes"), ancre=False),
+        Groupe("formateur", "Expériences en qualité de formateur", ("deja_forme", "motivation"),
+               requis=frozenset({"deja_forme"}), ancre=False),
+        Groupe("alertes", "Alertes e-mail",
+               ("alerte_specialites", "alerte_regions", "alerte_specialites_et_regions"), ancre=False),
+        Groupe("annonces-pour-vous", "Alertes e-mail", ("alerte_annonces_pour_vous",), ancre=False),
+        Groupe("piece-jointe", "Déposer une pièce jointe", ("cv",), ancre=False),
+        Groupe("cv-actuel", "Déposer une pièce jointe", ("supprimer_cv",), ancre=False),
+        Groupe("divers", "Divers", ("reseaux_sociaux",), ancre=False),
+    )
+    A_PART = ()
 
 
 # --- « Ajouter … » sub-pages -------------------------------------------------

@@ -7,6 +7,7 @@ no unused permission is created; the role × endpoint matrix test
 
 from __future__ import annotations
 
+from app.forms.fiches import FICHES
 from app.views.annonces import AnnoncesPubliquesView
 from app.views.annonces_gestion import AnnonceGestionView, CandidatureGestionView
 from app.views.api import IntervenantApi
@@ -139,6 +140,8 @@ def register_views(appbuilder) -> None:
     )
     # Dossier administratif dématérialisé (issue 20)
     appbuilder.app.add_template_global(dossier_blocs)
+    # Detail pages declared once (issue 36 point 2): templates/widgets/_formulaire.html's `fiche`.
+    appbuilder.app.add_template_global(FICHES, "fiches")
 
     appbuilder.add_view(
         MonDossierView, "Mes données et documents", label="Mes données et documents",

@@ -61,11 +61,12 @@ class ActualiteConsoleView(ConsoleModelView):
     column_details_list = ("titre", "date_publication", "resume", "corps_html", "document")
     column_formatters = {
         "document": _nom_fichier,
-        "corps_html": lambda view, context, model, name: Markup(model.corps_html),  # noqa: S704 (escaped by markdown_sur)
+        "corps_html": lambda view, context, model, name: Markup(model.corps_html),  # noqa: S704 (sanitised by markdown_sur)
     }
     column_descriptions = {
-        "corps": "Markdown : paragraphes séparés par une ligne vide, « - » pour les listes, **gras**, *italique*, "
-        "[texte](https://…) pour les liens. Le HTML n'est pas interprété.",
+        "corps": "Markdown : paragraphes séparés par une ligne vide, « - » ou « 1. » pour les listes, "
+        "« ## » pour un intertitre, **gras**, *italique*, « > » pour une citation, "
+        "[texte](https://…) pour les liens (http, https, mailto ou adresse du site). Le HTML n'est pas interprété.",
     }
     form_columns = ("titre", "date_publication", "resume", "corps", "document_upload")
     form_extra_fields = {"document_upload": FileField("Document joint", validators=[_valider_fichier])}

@@ -19,7 +19,15 @@ from flask_login import current_user
 from sqlalchemy import literal, select, union_all
 
 from app.extensions import db
-from app.forms.dossier import CHAMPS_BLOC, CHAMPS_PROFIL, FICHIERS, DecisionBlocForm, DemandeForm, DossierForm
+from app.forms.dossier import (
+    CHAMPS_BLOC,
+    CHAMPS_PROFIL,
+    FICHIERS,
+    DecisionBlocForm,
+    DemandeForm,
+    DossierForm,
+    champs_affiches,
+)
 from app.infra.formatting import format_date
 from app.models.comptes import EtatInscription, Gestionnaire, Intervenant
 from app.models.consultations import Consultation, ObjetConsultation, tracer
@@ -250,9 +258,10 @@ class MonDossierView(BaseView):
         consultations = db.session.execute(select(toutes).order_by(toutes.c.date.desc())).all()
         return self.render_template(
             "dossier/mon_dossier.html", form=form, dossier=dossier, profil=profil,
-            blocs=operations.blocs_affiches(statut), champs_bloc=CHAMPS_BLOC, figes=operations.champs_figes(profil),
+            blocs=operations.blocs_affiches(statut), champs_bloc=champs_affiches(pieces_statut(statut)),
+            figes=operations.champs_figes(profil),
             requis=operations.requis_affiches(profil, dossier),
-            pieces_statut=set(pieces_statut(statut)), demande=DEMANDE_PAR_GESTIONNAIRE,
+            demande=DEMANDE_PAR_GESTIONNAIRE,
             attente=ATTENTE_INTERVENANT, historique=tableau if tout else tableau[:HISTORIQUE_COURT],
             plus=not tout and len(tableau) > HISTORIQUE_COURT, envoi=envoi, fichiers=FICHIERS,
             consultations=consultations, demandes_structures=operations.demandes_en_attente(dossier),

@@ -231,6 +231,9 @@ class MessageForm(Form):
     transfert = HiddenField()
     message = HiddenField()
 
+    #: The fields shown under the recipients, in order (templates/messagerie/ecrire.html).
+    CHAMPS = ("objet", "texte")
+
 
 def _entier(valeur) -> int | None:
     try:

@@ -25,9 +25,14 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.types import Boolean
 
 from app.extensions import db
-from app.forms.support import LIBELLE_DESTINATAIRE, DemandeSupportAnonymeForm, DemandeSupportForm, MessageSupportForm
+from app.forms.support import (
+    CONSIGNES_PIECE,
+    LIBELLE_DESTINATAIRE,
+    DemandeSupportAnonymeForm,
+    DemandeSupportForm,
+    MessageSupportForm,
+)
 from app.infra.formatting import format_date
-from app.infra.uploads import PIECE_JOINTE_SUPPORT, format_taille
 from app.models.referentiels import Structure, TypeDemandeSupport
 from app.models.support import (
     ADMINISTRATEUR_NATIONAL,
@@ -51,12 +56,6 @@ from app.workflows.support import REPONSES, support
 
 MESSAGE_ENVOYE = "Vous allez recevoir un mail de confirmation concernant votre demande de support"
 LIEN_INVALIDE = "Ce lien n'est pas valide : il a expiré ou a déjà été utilisé."
-#: The manual's help under « Pièce jointe » (§6.2.2).
-CONSIGNES_PIECE = (
-    "Cliquer sur « parcourir » pour lier une pièce jointe. Celle-ci ne devra pas excéder "
-    f"{format_taille(PIECE_JOINTE_SUPPORT.max_bytes)} et devra être au format : "
-    f"{', '.join(e.upper() for e in PIECE_JOINTE_SUPPORT.extensions)}."
-)
 
 
 def _limite() -> str:
