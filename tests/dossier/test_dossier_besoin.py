@@ -152,14 +152,21 @@ def test_une_demande_seule_ne_revele_rien_la_reponse_ouvre(sonde):
     assert "Demandes en attente de votre réponse" not in texte
 
 
-def test_intervention_ouvre_le_dossier_et_previent(sonde, factory):
-    user, profil, _, etranger, gestionnaire_etranger, pieces = sonde
+def _intervention_etrangere(sonde, factory):
+    """An intervention of DR-11 (the foreign structure) for the probe's trainer."""
+    _, profil, _, _, gestionnaire_etranger, _ = sonde
     acteur = Acteur.from_user(gestionnaire_etranger)
     structure = factory.structure("DR-11").id
     champs = {"intitule": "Finances locales", "date_debut": date.today() + timedelta(days=30),
               "date_fin": date.today() + timedelta(days=31), "duree_jours": 2, "lieu": "Paris"}
-    creer_intervention(profil, structure, acteur, **champs)
+    intervention = creer_intervention(profil, structure, acteur, **champs)
     db.session.commit()
+    return intervention, acteur, structure, champs
+
+
+def test_intervention_ouvre_le_dossier_et_previent(sonde, factory):
+    user, profil, _, etranger, gestionnaire_etranger, pieces = sonde
+    _, acteur, structure, champs = _intervention_etrangere(sonde, factory)
     courriels = _acces_etranger()
     assert len(courriels) == 1 and "une intervention vous est proposée" in courriels[0].body_text
     assert _lectures(etranger, profil, pieces)["piece1"] == 200
@@ -171,12 +178,7 @@ def test_intervention_ouvre_le_dossier_et_previent(sonde, factory):
 def test_une_intervention_annulee_ne_donne_plus_acces(sonde, factory):
     """Cancelling its interventions closes the dossier to the structure again."""
     user, profil, _, etranger, gestionnaire_etranger, pieces = sonde
-    acteur = Acteur.from_user(gestionnaire_etranger)
-    structure = factory.structure("DR-11").id
-    champs = {"intitule": "Finances locales", "date_debut": date.today() + timedelta(days=30),
-              "date_fin": date.today() + timedelta(days=31), "duree_jours": 2, "lieu": "Paris"}
-    intervention = creer_intervention(profil, structure, acteur, **champs)
-    db.session.commit()
+    intervention, acteur, structure, _ = _intervention_etrangere(sonde, factory)
     assert _lectures(etranger, profil, pieces)["piece1"] == 200
     workflow_intervention.apply(intervention, "annuler", acteur, "Annulée")
     db.session.commit()
