@@ -229,7 +229,7 @@ def test_taches_enfilees_par_les_deux_noeuds_executees_une_fois(plateforme):
         s = requests.Session()
         assert _connecter(s, base, plateforme.comptes[compte]).status_code == 302
         page = s.get(f"{base}/compte/email")
-        nouvel = f"nouveau-{compte}-{os.getpid()}@example.test"
+        nouvel = f"nouveau-{compte}-{os.getpid()}@example.org"  # production refuses the reserved .test domain
         reponse = s.post(f"{base}/compte/email", data={
             "email": nouvel, "email_confirmation": nouvel, "mot_de_passe_actuel": PASSWORD,
             "csrf_token": csrf_token_from(page.text)}, headers={"X-Request-ID": f"suivi-{compte}"},
