@@ -513,7 +513,9 @@ def _lieu(zone: int, departement: str | None, region: str | None, besoin: Besoin
 RESERVE = 10
 #: (sens, id, limite) → (monotonic time of the ranking, the ranked list), least recently used first.
 _gardes: OrderedDict[tuple[str, int, int], tuple[float, list[Suggestion]]] = OrderedDict()
-GARDES_MAX = 2_000
+#: At most this many rankings per process (a page of 60 suggestions weighs some 60 kB):
+#: a few tens of MB per worker at worst, the least recently read dropped first.
+GARDES_MAX = 500
 
 
 def vider_gardes() -> None:
