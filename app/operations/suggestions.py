@@ -402,8 +402,9 @@ def suggestions_annonce(annonce_id: int, limite: int = SUGGESTIONS_MAX, conn=Non
                               Intervention.etat != EtatIntervention.annulee),
         "experience": _compter(Intervention, Intervention.intervenant_id == i,
                                Intervention.etat == EtatIntervention.realisee),
-        "texte": _texte_intervenant_sql(besoin, dialecte, cx),
     }
+    #: Apart from ``c``: read in the second stage only (see below).
+    texte = _texte_intervenant_sql(besoin, dialecte, cx)
     premiere_exacte = select(func.min(intervenant_sous_specialite.c.sous_specialite_id)).where(
         intervenant_sous_specialite.c.intervenant_id == i,
         intervenant_sous_specialite.c.sous_specialite_id.in_(exact_sous or [-1])).scalar_subquery()
@@ -450,7 +451,6 @@ def suggestions_annonce(annonce_id: int, limite: int = SUGGESTIONS_MAX, conn=Non
     # still reach the first ``limite`` places: the text adds at most
     # POIDS × PLAFONDS (5), so a candidate whose ``partiel`` is below the
     # ``limite``-th best minus 5 cannot pass it (equal totals included).
-    texte = c.pop("texte")
     candidats = (
         select(i.label("id"), *(v.label(k) for k, v in c.items()), derniere.label("derniere"))
         .where(*where, c["zone"] > 0)
@@ -478,10 +478,9 @@ def suggestions_annonce(annonce_id: int, limite: int = SUGGESTIONS_MAX, conn=Non
         .order_by(total.desc(), finale.c.derniere.asc().nulls_first(), rotation, finale.c.id)
         .limit(limite)
     ).all()
-    c["texte"] = texte
     resultat = []
     for ligne in lignes:
-        comp = {k: getattr(ligne, k) for k in c}
+        comp = {k: getattr(ligne, k) for k in (*c, "texte")}
         premiere = besoin.sous_specialites.get(ligne.premiere_exacte) or besoin.specialites.get(ligne.premiere_entiere)
         resultat.append(Suggestion(
             annonce_id=annonce_id, intervenant_id=ligne.id, score=ligne.score, composantes=comp,
@@ -533,11 +532,11 @@ def init_app(app) -> None:
     caches.vider_apres_commit(db.session, "suggestions_gardees", _change_le_classement, vider_gardes)
 
 
-def _garde(cle: tuple[str, int, int], classer, encore_valables) -> list[Suggestion]:
+def _garde(cle: tuple[str, int, int], classer, encore_valables, id_de) -> list[Suggestion]:
     """The ranking of ``cle`` made at most ``CACHE_SUGGESTIONS_SECONDES`` ago
     in this process (``classer()`` otherwise), its first ``limite`` still
     valid: ``encore_valables(liste)`` gives the ids still allowed (one
-    statement, read at each call)."""
+    statement, read at each call), ``id_de(suggestion)`` the id it checks."""
     limite = cle[2]
     duree = current_app.config.get("CACHE_SUGGESTIONS_SECONDES", 0)
     maintenant = monotonic()
@@ -553,7 +552,7 @@ def _garde(cle: tuple[str, int, int], classer, encore_valables) -> list[Suggesti
     _gardes.move_to_end(cle)
     classees = entree[1]
     valables = encore_valables(classees)  # even for none: a page's statements do not depend on its rows
-    return [s for s in classees if (s.annonce_id if cle[0] == "intervenant" else s.intervenant_id) in valables][:limite]
+    return [s for s in classees if id_de(s) in valables][:limite]
 
 
 def annonces_pour_gardees(intervenant_id: int, limite: int = POUR_VOUS_PAGE) -> list[Suggestion]:
@@ -572,7 +571,7 @@ def annonces_pour_gardees(intervenant_id: int, limite: int = POUR_VOUS_PAGE) -> 
             ~exists().where(Candidature.annonce_id == Annonce.id, Candidature.intervenant_id == intervenant_id))))
 
     return _garde(("intervenant", intervenant_id, limite),
-                  lambda: annonces_pour(intervenant_id, limite=limite + RESERVE), encore)
+                  lambda: annonces_pour(intervenant_id, limite=limite + RESERVE), encore, lambda s: s.annonce_id)
 
 
 def suggestions_annonce_gardees(annonce_id: int, limite: int = SUGGESTIONS_MAX) -> list[Suggestion]:
@@ -591,7 +590,7 @@ def suggestions_annonce_gardees(annonce_id: int, limite: int = SUGGESTIONS_MAX) 
                             InvitationAnnonce.intervenant_id == Intervenant.id))))
 
     return _garde(("annonce", annonce_id, limite),
-                  lambda: suggestions_annonce(annonce_id, limite=limite + RESERVE), encore)
+                  lambda: suggestions_annonce(annonce_id, limite=limite + RESERVE), encore, lambda s: s.intervenant_id)
 
 
 # -- the other way: annonces for an intervenant --------------------------------------
